@@ -1,0 +1,180 @@
+"""The command line: argument parsing and printing only; the work is done by app/ services.
+
+Exit codes (a contract for administrators' scripts): 0 ok, 1 a problem found, 2 bad input or
+usage. Errors are one sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from app import __version__
+from app.dates import parse_date, uk
+from app.domain.model import ALL_TYPES
+from app.errors import KeelError, StorageError, UsageError
+from app.paths import resolve_db_path
+from app.storage.db import close_database, open_database
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+COMMANDS = ("import-staff", "status", "demo", "check")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"keel: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="keel",
+        description="Keel: plan, record and evidence staff supervision. "
+        "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"Keel {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file (default: KEEL_DB, else keel.db in your user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("import-staff", help="import staff from a spreadsheet tracker (CSV)")
+    p.add_argument("file", metavar="FILE", help="CSV file (UTF-8, with or without a BOM)")
+
+    p = sub.add_parser("status", help="due status of every worker and supervision type")
+    p.add_argument("--as-of", type=_date_arg, metavar="DATE", help="YYYY-MM-DD (default today)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per worker/type)")
+
+    sub.add_parser("demo", help="fill an empty database with a realistic demo service")
+    sub.add_parser("check", help="verify the database's integrity and schema version")
+    return parser
+
+
+def _today() -> date:
+    return date.today()
+
+
+def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.scheduling import compute_schedule, sort_worst_first, status_records
+
+    db = open_database(db_path)
+    try:
+        schedule = compute_schedule(db, args.as_of or _today())
+    finally:
+        close_database(db)
+    if args.json:
+        json.dump(status_records(schedule), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    rows = sort_worst_first(schedule.rows)
+    out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
+    header = f"{'Worker':<28} {'Team':<18} {'Tier':<9} " + " ".join(
+        f"{t.value.capitalize():<24}" for t in ALL_TYPES
+    )
+    out.write(header + "\n")
+    for row in rows:
+        cells = []
+        for t in ALL_TYPES:
+            s = row.status.by_type[t]
+            due = f" {uk(s.due)}" if s.due else ""
+            cells.append(f"{s.status.label + due:<24}")
+        tier = row.status.tier.value + ("" if row.status.assessed else "*")
+        out.write(f"{row.facts.name[:28]:<28} {row.facts.team[:18]:<18} {tier:<9} ")
+        out.write(" ".join(cells) + "\n")
+    pct = schedule.compliance().percent
+    out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
+    return EXIT_OK
+
+
+def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.importing import ImportFailed, import_staff
+
+    db = open_database(db_path)
+    try:
+        result = import_staff(db, Path(args.file), today=_today())
+    except ImportFailed as failed:
+        sys.stderr.write(f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n")
+        for problem in failed.problems:
+            sys.stderr.write(f"{problem}\n")
+        return EXIT_USAGE
+    finally:
+        close_database(db)
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def cmd_demo(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.demo import load_demo
+
+    db = open_database(db_path)
+    try:
+        summary = load_demo(db, today=_today())
+    finally:
+        close_database(db)
+    out.write(summary + "\n")
+    return EXIT_OK
+
+
+def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.integrity import check_database
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    report = check_database(db_path)
+    for line in report.lines():
+        out.write(line + "\n")
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+_HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
+    "status": cmd_status,
+    "import-staff": cmd_import,
+    "demo": cmd_demo,
+    "check": cmd_check,
+}
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Run one command; turn Keel's own errors into a sentence and an exit code."""
+    db_path = resolve_db_path(args.db)
+    try:
+        return _HANDLERS[args.command](db_path, args, out)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except StorageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_PROBLEM
+    except KeelError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_PROBLEM
+    except OSError as exc:
+        sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
+        return EXIT_USAGE
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    return build_parser().parse_args(list(argv))

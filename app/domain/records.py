@@ -1,0 +1,129 @@
+"""A supervision session's record: what was discussed, decided and agreed."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.domain.model import SessionStatus, SupervisionType
+
+
+class Mode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+
+    @property
+    def label(self) -> str:
+        return {"in_person": "In person", "video": "Video", "phone": "Phone"}[self.value]
+
+
+class Workload(enum.StrEnum):
+    MANAGEABLE = "manageable"
+    STRETCHED = "stretched"
+    EXCESSIVE = "excessive"
+
+
+class ActionOwner(enum.StrEnum):
+    SUPERVISEE = "supervisee"
+    SUPERVISOR = "supervisor"
+    OTHER = "other"
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+# The agenda each type's checklist covers (DOMAIN.md §2), keyed for storage.
+CHECKLISTS: dict[SupervisionType, tuple[tuple[str, str], ...]] = {
+    SupervisionType.LINE: (
+        ("caseload", "Caseload balance and workload pressures"),
+        ("recording", "Recording quality and timeliness"),
+        ("safety", "Boundaries, lone working and safety"),
+        ("attendance", "Attendance, wellbeing and capability"),
+    ),
+    SupervisionType.CLINICAL: (
+        ("risk_formulation", "Risk formulation and review"),
+        ("safeguarding", "Safeguarding dilemmas and thresholds"),
+        ("judgement", "Professional judgement and uncertainty"),
+        ("reflection", "Reflective practice and emotional impact"),
+    ),
+    SupervisionType.GROUP: (
+        ("case_discussion", "Case discussion"),
+        ("crisis_triggers", "Repeated crisis triggers"),
+        ("system_blockages", "System blockages or delays"),
+        ("practice_drift", "Drift to risk-averse or risk-blind practice"),
+    ),
+}
+
+
+@dataclass(slots=True)
+class Decision:
+    text: str
+    rationale: str = ""
+    id: str = ""
+
+
+@dataclass(slots=True)
+class Action:
+    description: str
+    owner: ActionOwner | None = None
+    due_date: date | None = None
+    evidence: str = ""
+    owner_name: str = ""
+    status: ActionStatus = ActionStatus.OPEN
+    completion_note: str = ""
+    closed_on: date | None = None
+    id: str = ""
+    session_id: str = ""
+    worker_id: str = ""
+
+
+@dataclass(slots=True)
+class ActionReview:
+    """The outcome of reviewing a carried-forward action in a later session."""
+
+    action_id: str
+    outcome: ActionStatus
+    note: str = ""
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    """One session of any type. Group sessions have attendees and no single supervisee."""
+
+    type: SupervisionType
+    status: SessionStatus
+    session_date: date
+    worker_id: str | None = None
+    supervisor_id: str | None = None
+    start_time: str | None = None
+    duration_minutes: int | None = None
+    mode: Mode | None = None
+    location: str = ""
+    cancel_reason: str = ""
+    attendees: list[str] = field(default_factory=list)
+    checklist: dict[str, bool] = field(default_factory=dict)
+    issues: str = ""
+    case_discussion: str = ""
+    decisions: list[Decision] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    reviews: list[ActionReview] = field(default_factory=list)
+    risk_link: bool | None = None
+    case_refs: str = ""
+    referral_refs: str = ""
+    theme_ids: list[str] = field(default_factory=list)
+    wellbeing: int | None = None
+    workload: Workload | None = None
+    moral_distress: bool | None = None
+    support_offered: str = ""
+    confidential_notes: str = ""
+    imported: bool = False
+    id: str = ""
+
+    @property
+    def one_to_one(self) -> bool:
+        return self.type is not SupervisionType.GROUP

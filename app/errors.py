@@ -1,0 +1,70 @@
+"""Errors Keel raises on purpose. Each carries a message a person can act on.
+
+Environment problems (disk full, read-only, locked, damaged or foreign files) are
+``StorageError`` subclasses with a clear sentence; anything else is a bug and reaches the crash
+dialog or, on the command line, the log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class KeelError(Exception):
+    """Base class: ``str(err)`` is a sentence for the user, ending with what to do."""
+
+
+class UsageError(KeelError):
+    """Bad input from the user (a file, an option, a value)."""
+
+
+class StorageError(KeelError):
+    """The database or the disk is not in a state where Keel can work safely."""
+
+
+class NotADatabaseError(StorageError):
+    pass
+
+
+class EmptyFileError(StorageError):
+    pass
+
+
+class ForeignDatabaseError(StorageError):
+    pass
+
+
+class NewerSchemaError(StorageError):
+    pass
+
+
+class DamagedDatabaseError(StorageError):
+    pass
+
+
+class SaveError(StorageError):
+    """A write failed: the last change was not saved."""
+
+
+def storage_error_from(exc: sqlite3.Error, doing: str) -> StorageError:
+    """Turn a SQLite error caused by the environment into a message that says what to do."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        why = "the disk is full. Free some space, then try again"
+    elif "readonly" in text or "read-only" in text:
+        why = "the database file or its folder is read-only. Check its permissions or open a copy"
+    elif "locked" in text or "busy" in text:
+        why = "the database is locked by another program. Close other copies of Keel and try again"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = (
+            "the database file is damaged. Restore the latest backup "
+            "(Data → Restore, or `python main.py restore FILE`)"
+        )
+    elif "unable to open" in text:
+        why = "the file could not be opened. Check that the folder exists and you can write to it"
+    elif "i/o" in text or "disk i/o" in text:
+        why = "the disk reported an input/output error. Check the drive, then try again"
+    else:
+        why = f"SQLite reported: {exc}"
+    err = SaveError if doing.startswith("sav") else StorageError
+    return err(f"Could not {doing}: {why}.")

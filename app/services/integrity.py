@@ -1,0 +1,65 @@
+"""`check`: is the database sound? Integrity, foreign keys and the schema version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.errors import StorageError
+from app.storage.db import connect, inspect_file
+from app.storage.schema import SCHEMA_VERSION
+
+
+@dataclass
+class CheckReport:
+    path: Path
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        out = [f"Checking {self.path}", *(f"  {f}" for f in self.facts)]
+        out += [f"  PROBLEM: {p}" for p in self.problems]
+        out.append("OK: no problems found." if self.ok else f"{len(self.problems)} problem(s) found.")
+        return out
+
+
+def check_database(path: Path) -> CheckReport:
+    """Read-only checks; nothing in the file is changed."""
+    report = CheckReport(path)
+    try:
+        info = inspect_file(path)
+    except StorageError as exc:
+        report.problems.append(str(exc))
+        return report
+    if info.schema_version < SCHEMA_VERSION:
+        report.facts.append(
+            f"schema version {info.schema_version} (this Keel migrates it to "
+            f"{SCHEMA_VERSION} when it opens the file)"
+        )
+    else:
+        report.facts.append(f"schema version {info.schema_version} (current)")
+    db = connect(path, read_only=True)
+    try:
+        rows = db.execute("PRAGMA integrity_check").fetchall()
+        if rows != [("ok",)]:
+            report.problems += [f"integrity: {r[0]}" for r in rows[:20]]
+        else:
+            report.facts.append("integrity check: ok")
+        fk = db.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            report.problems += [f"broken reference in {r[0]} (row {r[1]}) to {r[2]}" for r in fk[:20]]
+        else:
+            report.facts.append("references between records: ok")
+        counts = {
+            t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("workers", "sessions", "actions")
+            if t in db.table_names()
+        }
+        report.facts.append(", ".join(f"{n} {t}" for t, n in counts.items()))
+    finally:
+        db.close()
+    return report

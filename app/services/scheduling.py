@@ -1,0 +1,100 @@
+"""Due statuses for the whole service: load (set-based) → engine → rows with reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import ALL_TYPES, STATUS_SEVERITY, DueStatus, SupervisionType, WorkerFacts
+from app.domain.policy import Policy
+from app.domain.schedule import (
+    Compliance,
+    WorkerStatus,
+    compliance,
+    compliance_table,
+    is_active_on,
+    worker_status,
+)
+from app.storage.policies import current_policy
+from app.storage.schedule_facts import load_worker_facts
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """One worker on the scheduler: who they are and the engine's answer."""
+
+    facts: WorkerFacts
+    status: WorkerStatus
+
+    @property
+    def worker_id(self) -> str:
+        return self.facts.worker_id
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    as_of: date
+    policy: Policy
+    rows: list[ScheduleRow]
+
+    def counted_pairs(self) -> list[tuple[str, WorkerStatus]]:
+        return [(r.facts.team, r.status) for r in self.rows if is_active_on(r.facts, self.as_of)]
+
+    def compliance(self, type_: SupervisionType | None = None) -> Compliance:
+        return compliance(self.counted_pairs(), type_)
+
+    def compliance_table(self) -> dict[tuple[str | None, SupervisionType | None], Compliance]:
+        return compliance_table(self.counted_pairs())
+
+    def count(self, status: DueStatus) -> int:
+        """Workers whose overall status is ``status``."""
+        return sum(1 for r in self.rows if r.status.overall is status)
+
+
+def compute_schedule(
+    db: sqlite_utils.Database,
+    as_of: date,
+    *,
+    policy: Policy | None = None,
+    worker_ids: list[str] | None = None,
+) -> Schedule:
+    """Every active worker's status on ``as_of`` under the policy in force."""
+    policy = policy or current_policy(db)
+    facts = load_worker_facts(db, as_of, worker_ids=worker_ids)
+    rows = [ScheduleRow(f, worker_status(f, policy, as_of)) for f in facts]
+    return Schedule(as_of, policy, rows)
+
+
+def status_records(schedule: Schedule) -> list[dict[str, Any]]:
+    """The `status --json` shape: one object per worker and type (a stable contract)."""
+    out: list[dict[str, Any]] = []
+    for row in schedule.rows:
+        for type_ in ALL_TYPES:
+            s = row.status.by_type[type_]
+            out.append(
+                {
+                    "worker_id": row.facts.worker_id,
+                    "staff_id": row.facts.staff_id,
+                    "worker": row.facts.name,
+                    "team": row.facts.team,
+                    **s.as_json(),
+                }
+            )
+    return out
+
+
+def sort_worst_first(rows: Sequence[ScheduleRow]) -> list[ScheduleRow]:
+    """Overdue first, then due soon…; within a status, the earliest due date first."""
+    def key(r: ScheduleRow) -> tuple[int, str, str]:
+        due = r.status.next_due
+        return (
+            STATUS_SEVERITY[r.status.overall],
+            due.isoformat() if due else "0000",
+            r.facts.name.casefold(),
+        )
+
+    return sorted(rows, key=key)

@@ -1,0 +1,1 @@
+"""Storage: the only place that writes SQL. Functions take an explicit ``Database``."""

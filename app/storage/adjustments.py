@@ -1,0 +1,159 @@
+"""Leave periods, per-worker overrides and trigger events: what moves a worker's due dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from app.domain.model import LeaveKind, SupervisionType, TriggerKind
+from app.storage.db import new_id, utc_now
+from app.storage.rows import iso, to_date
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLeave:
+    id: str
+    worker_id: str
+    kind: LeaveKind
+    start: date
+    end: date | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOverride:
+    id: str
+    worker_id: str
+    type: SupervisionType
+    interval_days: int
+    reason: str
+    starts_on: date | None
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrigger:
+    id: str
+    worker_id: str
+    kind: TriggerKind
+    event_date: date
+    type: SupervisionType
+    response_days: int
+    note: str
+
+
+def add_leave(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    start: date,
+    end: date | None,
+    kind: LeaveKind = LeaveKind.OTHER,
+    note: str = "",
+) -> StoredLeave:
+    if end is not None and end < start:
+        raise ValueError("leave cannot end before it starts")
+    leave = StoredLeave(new_id(), worker_id, kind, start, end, note.strip())
+    db.execute(
+        "INSERT INTO leave_periods (id, worker_id, kind, start_date, end_date, note, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [leave.id, worker_id, kind.value, start.isoformat(), iso(end), leave.note, utc_now()],
+    )
+    return leave
+
+
+def leave_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredLeave]:
+    rows = db.execute(
+        "SELECT id, worker_id, kind, start_date, end_date, note FROM leave_periods "
+        "WHERE worker_id = ? ORDER BY start_date DESC",
+        [worker_id],
+    ).fetchall()
+    return [
+        StoredLeave(r[0], r[1], LeaveKind(r[2]), date.fromisoformat(r[3]), to_date(r[4]), r[5])
+        for r in rows
+    ]
+
+
+def delete_leave(db: sqlite_utils.Database, leave_id: str) -> None:
+    db.execute("DELETE FROM leave_periods WHERE id = ?", [leave_id])
+
+
+def add_override(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    type_: SupervisionType,
+    interval_days: int,
+    reason: str,
+    expires_on: date,
+    starts_on: date | None = None,
+) -> StoredOverride:
+    if not reason.strip():
+        raise ValueError("an override needs a reason")
+    if interval_days < 1:
+        raise ValueError("an override interval must be at least 1 day")
+    ov = StoredOverride(
+        new_id(), worker_id, type_, interval_days, reason.strip(), starts_on, expires_on
+    )
+    db.execute(
+        "INSERT INTO overrides (id, worker_id, type, interval_days, reason, starts_on, "
+        "expires_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [ov.id, worker_id, type_.value, interval_days, ov.reason, iso(starts_on),
+         expires_on.isoformat(), utc_now()],
+    )  # fmt: skip
+    return ov
+
+
+def overrides_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredOverride]:
+    rows = db.execute(
+        "SELECT id, worker_id, type, interval_days, reason, starts_on, expires_on FROM overrides "
+        "WHERE worker_id = ? ORDER BY expires_on DESC",
+        [worker_id],
+    ).fetchall()
+    return [
+        StoredOverride(r[0], r[1], SupervisionType(r[2]), r[3], r[4], to_date(r[5]),
+                       date.fromisoformat(r[6]))
+        for r in rows
+    ]  # fmt: skip
+
+
+def delete_override(db: sqlite_utils.Database, override_id: str) -> None:
+    db.execute("DELETE FROM overrides WHERE id = ?", [override_id])
+
+
+def add_trigger(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    kind: TriggerKind,
+    event_date: date,
+    type_: SupervisionType,
+    response_days: int,
+    note: str = "",
+) -> StoredTrigger:
+    if response_days < 0:
+        raise ValueError("response days cannot be negative")
+    trig = StoredTrigger(new_id(), worker_id, kind, event_date, type_, response_days, note.strip())
+    db.execute(
+        "INSERT INTO trigger_events (id, worker_id, kind, event_date, type, response_days, note, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [trig.id, worker_id, kind.value, event_date.isoformat(), type_.value, response_days,
+         trig.note, utc_now()],
+    )  # fmt: skip
+    return trig
+
+
+def triggers_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredTrigger]:
+    rows = db.execute(
+        "SELECT id, worker_id, kind, event_date, type, response_days, note FROM trigger_events "
+        "WHERE worker_id = ? ORDER BY event_date DESC",
+        [worker_id],
+    ).fetchall()
+    return [
+        StoredTrigger(r[0], r[1], TriggerKind(r[2]), date.fromisoformat(r[3]),
+                      SupervisionType(r[4]), r[5], r[6])
+        for r in rows
+    ]  # fmt: skip
+
+
+def delete_trigger(db: sqlite_utils.Database, trigger_id: str) -> None:
+    db.execute("DELETE FROM trigger_events WHERE id = ?", [trigger_id])

@@ -1,0 +1,30 @@
+"""The policy in force, stored as numbered versions (the newest is in force)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from app.domain.policy import Policy
+from app.storage.db import new_id, utc_now
+
+
+def current_policy(db: sqlite_utils.Database) -> Policy:
+    """The newest stored policy, or the §5 defaults when none has been saved."""
+    row = db.execute("SELECT data FROM policies ORDER BY version DESC LIMIT 1").fetchone()
+    if row is None:
+        return Policy()
+    return Policy.from_dict(json.loads(row[0]))
+
+
+def save_policy(db: sqlite_utils.Database, policy: Policy, created_by: str = "") -> int:
+    """Store ``policy`` as a new version and return its number; old versions stay."""
+    policy.validate()
+    row = db.execute("SELECT coalesce(max(version), 0) FROM policies").fetchone()
+    version = int(row[0]) + 1
+    db.execute(
+        "INSERT INTO policies (id, version, created_at, created_by, data) VALUES (?, ?, ?, ?, ?)",
+        [new_id(), version, utc_now(), created_by, json.dumps(policy.to_dict(), sort_keys=True)],
+    )
+    return version

@@ -1,0 +1,228 @@
+"""Schema migrations, in order. Each step runs in one transaction and bumps ``user_version``.
+
+Never edit a released step: add a new one. ``MIGRATIONS[i]`` takes the schema from version
+``i`` to ``i + 1``.
+"""
+
+from __future__ import annotations
+
+V1_CORE = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE policies (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL CHECK (json_valid(data))
+) STRICT;
+
+CREATE TABLE workers (
+    id TEXT PRIMARY KEY,
+    staff_id TEXT UNIQUE,
+    name TEXT NOT NULL CHECK (trim(name) <> ''),
+    role TEXT NOT NULL DEFAULT '',
+    team TEXT NOT NULL DEFAULT '',
+    start_date TEXT,
+    employment TEXT NOT NULL DEFAULT 'permanent'
+        CHECK (employment IN ('permanent', 'bank', 'agency', 'student')),
+    profession TEXT NOT NULL DEFAULT '',
+    line_supervisor_id TEXT REFERENCES workers(id),
+    clinical_supervisor_id TEXT REFERENCES workers(id),
+    qualified_clinical INTEGER NOT NULL DEFAULT 0 CHECK (qualified_clinical IN (0, 1)),
+    requires_line INTEGER NOT NULL DEFAULT 1 CHECK (requires_line IN (0, 1)),
+    requires_clinical INTEGER NOT NULL DEFAULT 1 CHECK (requires_clinical IN (0, 1)),
+    requires_group INTEGER NOT NULL DEFAULT 1 CHECK (requires_group IN (0, 1)),
+    left_on TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE risk_assessments (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    assessed_on TEXT NOT NULL,
+    cohort_risk INTEGER NOT NULL CHECK (cohort_risk BETWEEN 1 AND 3),
+    decision_complexity INTEGER NOT NULL CHECK (decision_complexity BETWEEN 1 AND 3),
+    support_need INTEGER NOT NULL CHECK (support_need BETWEEN 1 AND 3),
+    volatility INTEGER NOT NULL CHECK (volatility BETWEEN 1 AND 3),
+    tier TEXT NOT NULL CHECK (tier IN ('high', 'standard', 'low')),
+    assessed_by TEXT NOT NULL DEFAULT '',
+    rationale TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT 'manual',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX risk_assessments_worker ON risk_assessments(worker_id, assessed_on);
+CREATE TRIGGER risk_assessments_never_updated BEFORE UPDATE ON risk_assessments
+BEGIN
+    SELECT RAISE(ABORT, 'risk assessments are history: add a new assessment instead');
+END;
+CREATE TRIGGER risk_assessments_never_deleted BEFORE DELETE ON risk_assessments
+BEGIN
+    SELECT RAISE(ABORT, 'risk assessments are history and cannot be deleted');
+END;
+
+CREATE TABLE leave_periods (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN ('sickness', 'parental', 'other')),
+    start_date TEXT NOT NULL,
+    end_date TEXT CHECK (end_date IS NULL OR end_date >= start_date),
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX leave_periods_worker ON leave_periods(worker_id);
+
+CREATE TABLE overrides (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    type TEXT NOT NULL CHECK (type IN ('line', 'clinical', 'group')),
+    interval_days INTEGER NOT NULL CHECK (interval_days >= 1),
+    reason TEXT NOT NULL CHECK (trim(reason) <> ''),
+    starts_on TEXT,
+    expires_on TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX overrides_worker ON overrides(worker_id);
+
+CREATE TABLE trigger_events (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    kind TEXT NOT NULL CHECK (kind IN ('incident', 'safeguarding', 'complaint', 'boundary',
+                                       'return_from_leave', 'other')),
+    event_date TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('line', 'clinical', 'group')),
+    response_days INTEGER NOT NULL CHECK (response_days >= 0),
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX trigger_events_worker ON trigger_events(worker_id);
+
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('line', 'clinical', 'group')),
+    status TEXT NOT NULL CHECK (status IN ('planned', 'held', 'cancelled', 'dna')),
+    session_date TEXT NOT NULL,
+    start_time TEXT,
+    duration_minutes INTEGER CHECK (duration_minutes IS NULL OR duration_minutes > 0),
+    mode TEXT CHECK (mode IS NULL OR mode IN ('in_person', 'video', 'phone')),
+    supervisor_id TEXT REFERENCES workers(id),
+    worker_id TEXT REFERENCES workers(id),
+    cancel_reason TEXT NOT NULL DEFAULT '',
+    imported INTEGER NOT NULL DEFAULT 0 CHECK (imported IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (type = 'group' OR worker_id IS NOT NULL),
+    CHECK (status <> 'cancelled' OR trim(cancel_reason) <> '')
+) STRICT;
+CREATE INDEX sessions_worker_type ON sessions(worker_id, type, status, session_date);
+CREATE INDEX sessions_type_date ON sessions(type, status, session_date);
+
+CREATE TABLE session_attendees (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    PRIMARY KEY (session_id, worker_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX session_attendees_worker ON session_attendees(worker_id, session_id);
+"""
+
+SEEDED_THEMES = (
+    "Repeated crisis trigger",
+    "System blockage or delay",
+    "Delayed crisis response",
+    "Drift to risk-averse practice",
+    "Drift to risk-blind practice",
+    "Safeguarding threshold uncertainty",
+    "Workload pressure",
+    "Lone working safety",
+    "Recording backlog",
+    "Boundary issue",
+    "Moral distress",
+)
+
+V2_RECORDS = """
+ALTER TABLE sessions ADD COLUMN checklist TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(checklist));
+ALTER TABLE sessions ADD COLUMN issues TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN case_discussion TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN risk_link INTEGER CHECK (risk_link IS NULL OR risk_link IN (0, 1));
+ALTER TABLE sessions ADD COLUMN case_refs TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN referral_refs TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN wellbeing INTEGER CHECK (wellbeing IS NULL OR wellbeing BETWEEN 1 AND 10);
+ALTER TABLE sessions ADD COLUMN workload TEXT
+    CHECK (workload IS NULL OR workload IN ('manageable', 'stretched', 'excessive'));
+ALTER TABLE sessions ADD COLUMN moral_distress INTEGER CHECK (moral_distress IS NULL OR moral_distress IN (0, 1));
+ALTER TABLE sessions ADD COLUMN support_offered TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN confidential_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN location TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE decisions (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL CHECK (trim(text) <> ''),
+    rationale TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX decisions_session ON decisions(session_id, position);
+
+CREATE TABLE actions (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    description TEXT NOT NULL CHECK (trim(description) <> ''),
+    owner TEXT CHECK (owner IS NULL OR owner IN ('supervisee', 'supervisor', 'other')),
+    owner_name TEXT NOT NULL DEFAULT '',
+    due_date TEXT,
+    evidence TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
+    completion_note TEXT NOT NULL DEFAULT '',
+    closed_on TEXT,
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (status <> 'dropped' OR trim(completion_note) <> '')
+) STRICT;
+CREATE INDEX actions_worker_status ON actions(worker_id, status, due_date);
+CREATE INDEX actions_session ON actions(session_id);
+
+CREATE TABLE action_reviews (
+    id TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL REFERENCES actions(id),
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    outcome TEXT NOT NULL CHECK (outcome IN ('done', 'open', 'dropped')),
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (action_id, session_id)
+) STRICT;
+CREATE INDEX action_reviews_session ON action_reviews(session_id);
+
+CREATE TABLE themes (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (trim(name) <> ''),
+    seeded INTEGER NOT NULL DEFAULT 0 CHECK (seeded IN (0, 1)),
+    retired_on TEXT,
+    created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE session_themes (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    theme_id TEXT NOT NULL REFERENCES themes(id),
+    PRIMARY KEY (session_id, theme_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX session_themes_theme ON session_themes(theme_id);
+
+CREATE TABLE drafts (
+    id TEXT PRIMARY KEY,
+    session_id TEXT REFERENCES sessions(id) ON DELETE CASCADE,
+    worker_id TEXT REFERENCES workers(id),
+    type TEXT NOT NULL CHECK (type IN ('line', 'clinical', 'group')),
+    data TEXT NOT NULL CHECK (json_valid(data)),
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX drafts_worker ON drafts(worker_id, type);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS)
+SCHEMA_VERSION = len(MIGRATIONS)

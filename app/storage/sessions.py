@@ -1,0 +1,337 @@
+"""Sessions with their decisions, actions, reviews, themes and attendees."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import SessionStatus, SupervisionType
+from app.domain.records import (
+    Action,
+    ActionOwner,
+    ActionReview,
+    ActionStatus,
+    Decision,
+    Mode,
+    SessionRecord,
+    Workload,
+)
+from app.storage.db import new_id, utc_now
+from app.storage.rows import iso, to_date
+
+_SESSION_COLUMNS = (
+    "id", "type", "status", "session_date", "start_time", "duration_minutes", "mode",
+    "supervisor_id", "worker_id", "cancel_reason", "imported", "checklist", "issues",
+    "case_discussion", "risk_link", "case_refs", "referral_refs", "wellbeing", "workload",
+    "moral_distress", "support_offered", "confidential_notes", "location",
+)  # fmt: skip
+
+
+def _bool_or_none(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _session_values(rec: SessionRecord) -> dict[str, Any]:
+    return {
+        "type": rec.type.value,
+        "status": rec.status.value,
+        "session_date": rec.session_date.isoformat(),
+        "start_time": rec.start_time or None,
+        "duration_minutes": rec.duration_minutes,
+        "mode": rec.mode.value if rec.mode else None,
+        "supervisor_id": rec.supervisor_id,
+        "worker_id": rec.worker_id if rec.one_to_one else None,
+        "cancel_reason": rec.cancel_reason.strip(),
+        "imported": int(rec.imported),
+        "checklist": json.dumps(rec.checklist, sort_keys=True),
+        "issues": rec.issues,
+        "case_discussion": rec.case_discussion,
+        "risk_link": _bool_or_none(rec.risk_link),
+        "case_refs": rec.case_refs.strip(),
+        "referral_refs": rec.referral_refs.strip(),
+        "wellbeing": rec.wellbeing if rec.one_to_one else None,
+        "workload": rec.workload.value if rec.workload and rec.one_to_one else None,
+        "moral_distress": _bool_or_none(rec.moral_distress) if rec.one_to_one else None,
+        "support_offered": rec.support_offered if rec.one_to_one else "",
+        "confidential_notes": rec.confidential_notes,
+        "location": rec.location.strip(),
+    }
+
+
+def save_session(db: sqlite_utils.Database, rec: SessionRecord) -> SessionRecord:
+    """Insert or replace a whole session record. Call inside a transaction.
+
+    Decisions, themes, attendees and the reviews made in this session are replaced by what
+    ``rec`` holds; actions created in this session are upserted (an action already reviewed
+    elsewhere keeps its id). Returns the record with ids filled in.
+    """
+    now = utc_now()
+    values = _session_values(rec)
+    if not rec.id:
+        rec.id = new_id()
+        cols = ["id", *values, "created_at", "updated_at"]
+        db.execute(
+            f"INSERT INTO sessions ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [rec.id, *values.values(), now, now],
+        )
+    else:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        db.execute(
+            f"UPDATE sessions SET {sets}, updated_at = ? WHERE id = ?",
+            [*values.values(), now, rec.id],
+        )
+    _replace_children(db, rec, now)
+    return rec
+
+
+def _replace_children(db: sqlite_utils.Database, rec: SessionRecord, now: str) -> None:
+    db.execute("DELETE FROM decisions WHERE session_id = ?", [rec.id])
+    for pos, dec in enumerate(rec.decisions):
+        dec.id = dec.id or new_id()
+        db.execute(
+            "INSERT INTO decisions (id, session_id, position, text, rationale) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [dec.id, rec.id, pos, dec.text, dec.rationale],
+        )
+    db.execute("DELETE FROM session_attendees WHERE session_id = ?", [rec.id])
+    if rec.type is SupervisionType.GROUP:
+        for worker_id in dict.fromkeys(rec.attendees):
+            db.execute(
+                "INSERT INTO session_attendees (session_id, worker_id) VALUES (?, ?)",
+                [rec.id, worker_id],
+            )
+    db.execute("DELETE FROM session_themes WHERE session_id = ?", [rec.id])
+    for theme_id in dict.fromkeys(rec.theme_ids):
+        db.execute(
+            "INSERT INTO session_themes (session_id, theme_id) VALUES (?, ?)", [rec.id, theme_id]
+        )
+    keep = [a.id for a in rec.actions if a.id]
+    marks = ", ".join("?" for _ in keep)
+    if keep:
+        db.execute(
+            f"DELETE FROM actions WHERE session_id = ? AND id NOT IN ({marks}) AND id NOT IN "
+            "(SELECT action_id FROM action_reviews)",
+            [rec.id, *keep],
+        )
+    else:
+        db.execute(
+            "DELETE FROM actions WHERE session_id = ? AND id NOT IN "
+            "(SELECT action_id FROM action_reviews)",
+            [rec.id],
+        )
+    for pos, act in enumerate(rec.actions):
+        _upsert_action(db, rec, act, pos, now)
+    _replace_reviews(db, rec, now)
+
+
+def _action_worker(rec: SessionRecord, act: Action) -> str:
+    if act.worker_id:
+        return act.worker_id
+    if rec.worker_id:
+        return rec.worker_id
+    if rec.attendees:
+        return rec.attendees[0]
+    raise ValueError("a group action needs a worker it belongs to")
+
+
+def _upsert_action(
+    db: sqlite_utils.Database, rec: SessionRecord, act: Action, pos: int, now: str
+) -> None:
+    act.worker_id = _action_worker(rec, act)
+    act.session_id = rec.id
+    values = [
+        act.worker_id, act.description, act.owner.value if act.owner else None, act.owner_name,
+        iso(act.due_date), act.evidence, act.status.value, act.completion_note,
+        iso(act.closed_on), pos,
+    ]  # fmt: skip
+    if act.id:
+        db.execute(
+            "UPDATE actions SET worker_id = ?, description = ?, owner = ?, owner_name = ?, "
+            "due_date = ?, evidence = ?, status = ?, completion_note = ?, closed_on = ?, "
+            "position = ?, updated_at = ? WHERE id = ?",
+            [*values, now, act.id],
+        )
+        return
+    act.id = new_id()
+    db.execute(
+        "INSERT INTO actions (id, session_id, worker_id, description, owner, owner_name, "
+        "due_date, evidence, status, completion_note, closed_on, position, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [act.id, rec.id, *values, now, now],
+    )
+
+
+def _replace_reviews(db: sqlite_utils.Database, rec: SessionRecord, now: str) -> None:
+    """Store this session's review of carried-forward actions and apply each outcome."""
+    db.execute("DELETE FROM action_reviews WHERE session_id = ?", [rec.id])
+    for review in rec.reviews:
+        db.execute(
+            "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [new_id(), review.action_id, rec.id, review.outcome.value, review.note, now],
+        )
+        closed_on = None if review.outcome is ActionStatus.OPEN else rec.session_date.isoformat()
+        db.execute(
+            "UPDATE actions SET status = ?, completion_note = CASE WHEN ? = '' THEN "
+            "completion_note ELSE ? END, closed_on = ?, updated_at = ? WHERE id = ?",
+            [review.outcome.value, review.note, review.note, closed_on, now, review.action_id],
+        )
+
+
+def _record_from_row(row: dict[str, Any]) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        type=SupervisionType(row["type"]),
+        status=SessionStatus(row["status"]),
+        session_date=date.fromisoformat(row["session_date"]),
+        worker_id=row["worker_id"],
+        supervisor_id=row["supervisor_id"],
+        start_time=row["start_time"],
+        duration_minutes=row["duration_minutes"],
+        mode=Mode(row["mode"]) if row["mode"] else None,
+        location=row["location"],
+        cancel_reason=row["cancel_reason"],
+        checklist={k: bool(v) for k, v in json.loads(row["checklist"]).items()},
+        issues=row["issues"],
+        case_discussion=row["case_discussion"],
+        risk_link=None if row["risk_link"] is None else bool(row["risk_link"]),
+        case_refs=row["case_refs"],
+        referral_refs=row["referral_refs"],
+        wellbeing=row["wellbeing"],
+        workload=Workload(row["workload"]) if row["workload"] else None,
+        moral_distress=None if row["moral_distress"] is None else bool(row["moral_distress"]),
+        support_offered=row["support_offered"],
+        confidential_notes=row["confidential_notes"],
+        imported=bool(row["imported"]),
+    )
+
+
+def _action_from_row(r: tuple[Any, ...]) -> Action:
+    return Action(
+        id=r[0], session_id=r[1], worker_id=r[2], description=r[3],
+        owner=ActionOwner(r[4]) if r[4] else None, owner_name=r[5], due_date=to_date(r[6]),
+        evidence=r[7], status=ActionStatus(r[8]), completion_note=r[9], closed_on=to_date(r[10]),
+    )  # fmt: skip
+
+
+_ACTION_COLUMNS = (
+    "a.id, a.session_id, a.worker_id, a.description, a.owner, a.owner_name, a.due_date, "
+    "a.evidence, a.status, a.completion_note, a.closed_on"
+)
+
+
+def get_session(db: sqlite_utils.Database, session_id: str) -> SessionRecord | None:
+    cur = db.execute(
+        f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE id = ?", [session_id]
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    rec = _record_from_row(dict(zip(_SESSION_COLUMNS, row, strict=True)))
+    rec.decisions = [
+        Decision(text=t, rationale=r, id=i)
+        for i, t, r in db.execute(
+            "SELECT id, text, rationale FROM decisions WHERE session_id = ? ORDER BY position",
+            [session_id],
+        ).fetchall()
+    ]
+    rec.attendees = [
+        r[0]
+        for r in db.execute(
+            "SELECT sa.worker_id FROM session_attendees sa JOIN workers w ON w.id = sa.worker_id "
+            "WHERE sa.session_id = ? ORDER BY w.name COLLATE NOCASE",
+            [session_id],
+        ).fetchall()
+    ]
+    rec.theme_ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT theme_id FROM session_themes WHERE session_id = ?", [session_id]
+        ).fetchall()
+    ]
+    rec.actions = [
+        _action_from_row(r)
+        for r in db.execute(
+            f"SELECT {_ACTION_COLUMNS} FROM actions a WHERE a.session_id = ? ORDER BY a.position",
+            [session_id],
+        ).fetchall()
+    ]
+    rec.reviews = [
+        ActionReview(action_id=r[0], outcome=ActionStatus(r[1]), note=r[2])
+        for r in db.execute(
+            "SELECT action_id, outcome, note FROM action_reviews WHERE session_id = ? "
+            "ORDER BY created_at",
+            [session_id],
+        ).fetchall()
+    ]
+    return rec
+
+
+def open_actions_for(
+    db: sqlite_utils.Database, worker_id: str, *, excluding_session: str | None = None
+) -> list[Action]:
+    """Open actions of a supervisee, oldest due first: carried forward into the next session."""
+    rows = db.execute(
+        f"SELECT {_ACTION_COLUMNS} FROM actions a JOIN sessions s ON s.id = a.session_id "
+        "WHERE a.worker_id = ? AND a.status = 'open' AND a.session_id IS NOT ? "
+        "ORDER BY a.due_date IS NULL, a.due_date, s.session_date",
+        [worker_id, excluding_session],
+    ).fetchall()
+    return [_action_from_row(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One line of a worker's session history."""
+
+    id: str
+    type: SupervisionType
+    status: SessionStatus
+    session_date: date
+    supervisor_name: str
+    cancel_reason: str
+    imported: bool
+
+
+def history_for(db: sqlite_utils.Database, worker_id: str) -> list[SessionSummary]:
+    """Every session of a worker (one-to-one or attended group), newest first."""
+    rows = db.execute(
+        "SELECT s.id, s.type, s.status, s.session_date, coalesce(sup.name, ''), "
+        "s.cancel_reason, s.imported FROM sessions s "
+        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
+        "WHERE s.worker_id = ? OR s.id IN "
+        "(SELECT session_id FROM session_attendees WHERE worker_id = ?) "
+        "ORDER BY s.session_date DESC, s.created_at DESC",
+        [worker_id, worker_id],
+    ).fetchall()
+    return [
+        SessionSummary(r[0], SupervisionType(r[1]), SessionStatus(r[2]),
+                       date.fromisoformat(r[3]), r[4], r[5], bool(r[6]))
+        for r in rows
+    ]  # fmt: skip
+
+
+def session_exists(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    type_: SupervisionType,
+    on: date,
+    status: SessionStatus,
+) -> bool:
+    if type_ is SupervisionType.GROUP:
+        row = db.execute(
+            "SELECT 1 FROM sessions s JOIN session_attendees a ON a.session_id = s.id "
+            "WHERE a.worker_id = ? AND s.type = 'group' AND s.session_date = ? AND s.status = ?",
+            [worker_id, on.isoformat(), status.value],
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
+            "AND status = ?",
+            [worker_id, type_.value, on.isoformat(), status.value],
+        ).fetchone()
+    return row is not None

@@ -1,0 +1,167 @@
+"""Workers and their dated risk assessments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import (
+    ALL_TYPES,
+    Employment,
+    RiskFactors,
+    StoredAssessment,
+    SupervisionType,
+    Tier,
+    Worker,
+)
+from app.storage.db import new_id, utc_now
+from app.storage.rows import iso, to_date
+
+_COLUMNS = (
+    "id, staff_id, name, role, team, start_date, employment, profession, line_supervisor_id, "
+    "clinical_supervisor_id, qualified_clinical, requires_line, requires_clinical, "
+    "requires_group, left_on"
+)
+
+
+def _worker_from_row(row: tuple[Any, ...]) -> Worker:
+    (wid, staff_id, name, role, team, start, employment, profession, line_sup, clin_sup,
+     qualified, req_line, req_clin, req_group, left_on) = row  # fmt: skip
+    requires = frozenset(
+        t for t, flag in zip(ALL_TYPES, (req_line, req_clin, req_group), strict=True) if flag
+    )
+    return Worker(
+        id=wid,
+        name=name,
+        role=role,
+        team=team,
+        start_date=to_date(start),
+        employment=Employment(employment),
+        profession=profession,
+        staff_id=staff_id,
+        line_supervisor_id=line_sup,
+        clinical_supervisor_id=clin_sup,
+        qualified_clinical=bool(qualified),
+        requires=requires,
+        left_on=to_date(left_on),
+    )
+
+
+def _values(worker: Worker) -> dict[str, Any]:
+    return {
+        "staff_id": worker.staff_id or None,
+        "name": worker.name.strip(),
+        "role": worker.role.strip(),
+        "team": worker.team.strip(),
+        "start_date": iso(worker.start_date),
+        "employment": worker.employment.value,
+        "profession": worker.profession.strip(),
+        "line_supervisor_id": worker.line_supervisor_id,
+        "clinical_supervisor_id": worker.clinical_supervisor_id,
+        "qualified_clinical": int(worker.qualified_clinical),
+        "requires_line": int(SupervisionType.LINE in worker.requires),
+        "requires_clinical": int(SupervisionType.CLINICAL in worker.requires),
+        "requires_group": int(SupervisionType.GROUP in worker.requires),
+        "left_on": iso(worker.left_on),
+    }
+
+
+def insert_worker(db: sqlite_utils.Database, worker: Worker) -> Worker:
+    """Insert a worker; a blank id gets a new UUID. Returns the stored worker."""
+    if not worker.id:
+        worker = replace(worker, id=new_id())
+    now = utc_now()
+    values = {"id": worker.id, **_values(worker), "created_at": now, "updated_at": now}
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    db.execute(f"INSERT INTO workers ({names}) VALUES ({marks})", list(values.values()))
+    return worker
+
+
+def update_worker(db: sqlite_utils.Database, worker: Worker) -> None:
+    values = {**_values(worker), "updated_at": utc_now()}
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE workers SET {sets} WHERE id = ?", [*values.values(), worker.id])
+
+
+def get_worker(db: sqlite_utils.Database, worker_id: str) -> Worker | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE id = ?", [worker_id]).fetchone()
+    return None if row is None else _worker_from_row(row)
+
+
+def find_by_staff_id(db: sqlite_utils.Database, staff_id: str) -> Worker | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE staff_id = ?", [staff_id]).fetchone()
+    return None if row is None else _worker_from_row(row)
+
+
+def list_workers(db: sqlite_utils.Database, *, include_left: bool = False) -> list[Worker]:
+    where = "" if include_left else "WHERE left_on IS NULL"
+    rows = db.execute(f"SELECT {_COLUMNS} FROM workers {where} ORDER BY name COLLATE NOCASE")
+    return [_worker_from_row(r) for r in rows.fetchall()]
+
+
+def count_workers(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM workers").fetchone()[0])
+
+
+def add_assessment(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    assessed_on: date,
+    factors: RiskFactors,
+    tier: Tier,
+    *,
+    assessed_by: str = "",
+    rationale: str = "",
+    source: str = "manual",
+) -> StoredAssessment:
+    """Append a dated assessment. Earlier ones are history and are never changed."""
+    stored = StoredAssessment(
+        id=new_id(),
+        worker_id=worker_id,
+        assessed_on=assessed_on,
+        factors=factors,
+        tier=tier,
+        assessed_by=assessed_by.strip(),
+        rationale=rationale.strip(),
+        source=source,
+        created_at=utc_now(),
+    )
+    db.execute(
+        "INSERT INTO risk_assessments (id, worker_id, assessed_on, cohort_risk, "
+        "decision_complexity, support_need, volatility, tier, assessed_by, rationale, source, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            stored.id, worker_id, assessed_on.isoformat(), factors.cohort_risk,
+            factors.decision_complexity, factors.support_need, factors.volatility,
+            tier.value, stored.assessed_by, stored.rationale, source, stored.created_at,
+        ],
+    )  # fmt: skip
+    return stored
+
+
+_ASSESSMENT_COLUMNS = (
+    "id, worker_id, assessed_on, cohort_risk, decision_complexity, support_need, volatility, "
+    "tier, assessed_by, rationale, source, created_at"
+)
+
+
+def _assessment_from_row(row: tuple[Any, ...]) -> StoredAssessment:
+    (aid, wid, on, c, d, s, v, tier, by, rationale, source, created) = row
+    return StoredAssessment(
+        aid, wid, date.fromisoformat(on), RiskFactors(c, d, s, v), Tier(tier), by, rationale,
+        source, created,
+    )  # fmt: skip
+
+
+def assessments_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredAssessment]:
+    """A worker's assessment history, newest first."""
+    rows = db.execute(
+        f"SELECT {_ASSESSMENT_COLUMNS} FROM risk_assessments WHERE worker_id = ? "
+        "ORDER BY assessed_on DESC, created_at DESC, id DESC",
+        [worker_id],
+    ).fetchall()
+    return [_assessment_from_row(r) for r in rows]
