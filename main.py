@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     from ui.app import run_gui
 
-    return run_gui(resolve_db_path(args.db))
+    return int(run_gui(resolve_db_path(args.db)))
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     try:
         result = import_staff(db, Path(args.file), today=_today())
     except ImportFailed as failed:
-        sys.stderr.write(f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n")
+        sys.stderr.write(
+            f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
+        )
         for problem in failed.problems:
             sys.stderr.write(f"{problem}\n")
         return EXIT_USAGE

@@ -114,7 +114,9 @@ def latest_assessment(assessments: Iterable[Assessment], as_of: date) -> Assessm
     return best
 
 
-def _leave_days_between(leave: Sequence[tuple[date, date | None]], after: date, before: date) -> int:
+def _leave_days_between(
+    leave: Sequence[tuple[date, date | None]], after: date, before: date
+) -> int:
     """Days strictly after ``after`` and strictly before ``before`` that fall in any leave.
 
     Overlapping leave periods are counted once per day.
@@ -134,12 +136,12 @@ def _leave_days_between(leave: Sequence[tuple[date, date | None]], after: date, 
     spans.sort()
     total = 0
     cur_lo, cur_hi = spans[0]
-    for lo, hi in spans[1:]:
-        if lo > cur_hi + 1:
+    for span_lo, span_hi in spans[1:]:
+        if span_lo > cur_hi + 1:
             total += cur_hi - cur_lo + 1
-            cur_lo, cur_hi = lo, hi
+            cur_lo, cur_hi = span_lo, span_hi
         else:
-            cur_hi = max(cur_hi, hi)
+            cur_hi = max(cur_hi, span_hi)
     total += cur_hi - cur_lo + 1
     return total
 
@@ -173,8 +175,13 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
     parts = [f"{tier_reason} → {label} every {interval} days"]
     override = None
     for o in facts.overrides:
-        if o.type is type_ and o.in_force(as_of) and (
-            override is None or (o.expires_on, o.interval_days) > (override.expires_on, override.interval_days)
+        if (
+            o.type is type_
+            and o.in_force(as_of)
+            and (
+                override is None
+                or (o.expires_on, o.interval_days) > (override.expires_on, override.interval_days)
+            )
         ):
             override = o
     if override is not None:
@@ -210,7 +217,9 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
         parts.append("no start date and none held: no evidence of supervision")
 
     if due is not None and clock_from is not None and facts.leave:
-        paused_days = _leave_days_between([(lv.start, lv.end) for lv in facts.leave], clock_from, as_of)
+        paused_days = _leave_days_between(
+            [(lv.start, lv.end) for lv in facts.leave], clock_from, as_of
+        )
         if paused_days:
             due = due + timedelta(days=paused_days)
             parts.append(f"clock stopped {paused_days} days for leave")
@@ -227,7 +236,9 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
             trigger_due, trigger_kind = candidate, t.kind
     if trigger_due is not None and (due is None or trigger_due < due):
         due = trigger_due
-        parts.append(f"open {trigger_kind.replace('_', ' ')} trigger → due by {uk_date(trigger_due)}")
+        parts.append(
+            f"open {trigger_kind.replace('_', ' ')} trigger → due by {uk_date(trigger_due)}"
+        )
 
     if due is not None:
         for s in facts.sessions:
@@ -254,7 +265,16 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
     if booked is not None:
         parts.append(f"booked {uk_date(booked)}")
     return TypeStatus(
-        facts.worker_id, type_, tier, assessed, interval, last, due, status, booked, "; ".join(parts)
+        facts.worker_id,
+        type_,
+        tier,
+        assessed,
+        interval,
+        last,
+        due,
+        status,
+        booked,
+        "; ".join(parts),
     )
 
 
@@ -281,9 +301,7 @@ def overall_status(statuses: Iterable[TypeStatus]) -> DueStatus:
     return worst
 
 
-def statuses_for(
-    workers: Iterable[WorkerFacts], policy: Policy, as_of: date
-) -> list[WorkerStatus]:
+def statuses_for(workers: Iterable[WorkerFacts], policy: Policy, as_of: date) -> list[WorkerStatus]:
     """Statuses for many workers (a plain loop: each worker is independent)."""
     return [worker_status(w, policy, as_of) for w in workers]
 

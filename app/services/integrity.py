@@ -23,7 +23,9 @@ class CheckReport:
     def lines(self) -> list[str]:
         out = [f"Checking {self.path}", *(f"  {f}" for f in self.facts)]
         out += [f"  PROBLEM: {p}" for p in self.problems]
-        out.append("OK: no problems found." if self.ok else f"{len(self.problems)} problem(s) found.")
+        out.append(
+            "OK: no problems found." if self.ok else f"{len(self.problems)} problem(s) found."
+        )
         return out
 
 
@@ -51,7 +53,9 @@ def check_database(path: Path) -> CheckReport:
             report.facts.append("integrity check: ok")
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
         if fk:
-            report.problems += [f"broken reference in {r[0]} (row {r[1]}) to {r[2]}" for r in fk[:20]]
+            report.problems += [
+                f"broken reference in {r[0]} (row {r[1]}) to {r[2]}" for r in fk[:20]
+            ]
         else:
             report.facts.append("references between records: ok")
         counts = {

@@ -89,6 +89,7 @@ def status_records(schedule: Schedule) -> list[dict[str, Any]]:
 
 def sort_worst_first(rows: Sequence[ScheduleRow]) -> list[ScheduleRow]:
     """Overdue first, then due soon…; within a status, the earliest due date first."""
+
     def key(r: ScheduleRow) -> tuple[int, str, str]:
         due = r.status.next_due
         return (

@@ -20,7 +20,6 @@ from app.domain.model import (
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     TriggerEvent,
     WorkerFacts,
 )
@@ -86,7 +85,9 @@ def load_worker_facts(
 
     assessments: dict[str, list[Assessment]] = defaultdict(list)
     for wid, aid, on, created, c, d, s, v in conn.execute(LATEST_ASSESSMENT_SQL, params):
-        assessments[wid].append(Assessment(date.fromisoformat(on), RiskFactors(c, d, s, v), created, aid))
+        assessments[wid].append(
+            Assessment(date.fromisoformat(on), RiskFactors(c, d, s, v), created, aid)
+        )
 
     sessions: dict[str, list[SessionFact]] = defaultdict(list)
     for wid, type_, on in conn.execute(LATEST_HELD_SQL, params):
@@ -141,5 +142,3 @@ def load_worker_facts(
             )
         )
     return facts
-
-

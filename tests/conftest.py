@@ -1,0 +1,54 @@
+"""Shared fixtures. Every test gets its own folders: nothing touches the real user data."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("LANG", "C.UTF-8")
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from app.storage.db import close_database, open_database
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME and every XDG folder into the test's own temporary folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.delenv("KEEL_DB", raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "keel.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[sqlite_utils.Database]:
+    """A fresh, fully migrated Keel database for one test."""
+    database = open_database(db_path)
+    yield database
+    close_database(database)
+
+
+@pytest.fixture
+def today() -> date:
+    return TODAY
