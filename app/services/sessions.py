@@ -1,0 +1,180 @@
+"""Recording sessions: new forms, drafts, saving, carried-forward actions, booking, quality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.quality import QualityGap, quality_gaps
+from app.domain.records import Action, ActionStatus, Mode, SessionRecord
+from app.errors import UsageError
+from app.storage import actions as action_store
+from app.storage import drafts as draft_store
+from app.storage import sessions as session_store
+from app.storage import workers as worker_store
+from app.storage.actions import ActionRow
+from app.storage.db import new_id, transaction
+from app.storage.sessions import SessionSummary
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSession:
+    """What changed, so a screen can refresh only what it must."""
+
+    record: SessionRecord
+    affected_workers: tuple[str, ...]
+
+
+class SessionService:
+    """Use cases about sessions and actions. Every write is one transaction."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    # Forms --------------------------------------------------------------------------------
+
+    def new_record(
+        self,
+        type_: SupervisionType,
+        worker_id: str | None,
+        on: date,
+        status: SessionStatus = SessionStatus.HELD,
+    ) -> SessionRecord:
+        """A blank record with the sensible defaults a team lead expects."""
+        supervisor_id = None
+        attendees: list[str] = []
+        if worker_id is not None:
+            worker = worker_store.get_worker(self._db, worker_id)
+            if worker is None:
+                raise UsageError("That worker no longer exists.")
+            if type_ is SupervisionType.CLINICAL:
+                supervisor_id = worker.clinical_supervisor_id or worker.line_supervisor_id
+            else:
+                supervisor_id = worker.line_supervisor_id
+            if type_ is SupervisionType.GROUP:
+                attendees = [worker_id]
+        return SessionRecord(
+            type=type_,
+            status=status,
+            session_date=on,
+            worker_id=worker_id if type_ is not SupervisionType.GROUP else None,
+            supervisor_id=supervisor_id,
+            start_time="10:00",
+            duration_minutes=60 if type_ is not SupervisionType.GROUP else 90,
+            mode=Mode.IN_PERSON,
+            attendees=attendees,
+        )
+
+    def get(self, session_id: str) -> SessionRecord | None:
+        return session_store.get_session(self._db, session_id)
+
+    def carried_forward(
+        self, worker_id: str, *, excluding_session: str | None = None
+    ) -> list[Action]:
+        """Open actions of this supervisee from earlier sessions, to review in this one."""
+        return session_store.open_actions_for(
+            self._db, worker_id, excluding_session=excluding_session
+        )
+
+    def quality(self, record: SessionRecord) -> list[QualityGap]:
+        qualified = None
+        if record.supervisor_id:
+            supervisor = worker_store.get_worker(self._db, record.supervisor_id)
+            qualified = None if supervisor is None else supervisor.qualified_clinical
+        return quality_gaps(record, supervisor_qualified=qualified)
+
+    def validate(self, record: SessionRecord) -> None:
+        """Refuse what cannot be stored; quality gaps are reported separately."""
+        if record.status is SessionStatus.CANCELLED and not record.cancel_reason.strip():
+            raise UsageError("A cancelled session needs a reason.")
+        if record.type is SupervisionType.GROUP:
+            if not record.attendees:
+                raise UsageError("Pick at least one attendee for a group session.")
+        elif not record.worker_id:
+            raise UsageError("Choose the supervisee.")
+        if record.wellbeing is not None and not 1 <= record.wellbeing <= 10:
+            raise UsageError("Wellbeing is a number from 1 to 10.")
+        for action in record.actions:
+            if not action.description.strip():
+                raise UsageError("Every action needs a description (or remove the empty row).")
+        for decision in record.decisions:
+            if not decision.text.strip():
+                raise UsageError("Every decision needs its text (or remove the empty row).")
+        if record.supervisor_id and record.supervisor_id == record.worker_id:
+            raise UsageError("A worker cannot supervise themselves.")
+
+    def save(self, record: SessionRecord, *, draft_id: str | None = None) -> SavedSession:
+        """Save the whole record in one transaction and discard its draft."""
+        self.validate(record)
+        with transaction(self._db):
+            session_store.save_session(self._db, record)
+            if draft_id:
+                draft_store.delete_draft(self._db, draft_id)
+        affected = (
+            tuple(record.attendees)
+            if record.type is SupervisionType.GROUP
+            else ((record.worker_id,) if record.worker_id else ())
+        )
+        return SavedSession(record, affected)
+
+    def book(self, worker_id: str, type_: SupervisionType, on: date) -> SavedSession:
+        """Book a planned session for a date (shown on the scheduler's cell)."""
+        record = self.new_record(type_, worker_id, on, SessionStatus.PLANNED)
+        return self.save(record)
+
+    def history(self, worker_id: str) -> list[SessionSummary]:
+        return session_store.history_for(self._db, worker_id)
+
+    # Drafts -------------------------------------------------------------------------------
+
+    @staticmethod
+    def new_draft_id() -> str:
+        return new_id()
+
+    def save_draft(
+        self,
+        draft_id: str,
+        type_: SupervisionType,
+        data: dict[str, Any],
+        *,
+        session_id: str | None,
+        worker_id: str | None,
+    ) -> None:
+        with transaction(self._db, "save the draft"):
+            draft_store.save_draft(
+                self._db, draft_id, type_, data, session_id=session_id, worker_id=worker_id
+            )
+
+    def draft_for(
+        self, *, session_id: str | None, worker_id: str | None, type_: SupervisionType
+    ) -> draft_store.Draft | None:
+        if session_id:
+            return draft_store.draft_for_session(self._db, session_id)
+        return draft_store.draft_for_new(self._db, worker_id, type_)
+
+    def drafts(self) -> list[draft_store.Draft]:
+        return draft_store.list_drafts(self._db)
+
+    def discard_draft(self, draft_id: str) -> None:
+        with transaction(self._db):
+            draft_store.delete_draft(self._db, draft_id)
+
+    # Actions ------------------------------------------------------------------------------
+
+    def actions(
+        self, *, status: ActionStatus | None = ActionStatus.OPEN, worker_id: str | None = None
+    ) -> list[ActionRow]:
+        return action_store.list_actions(self._db, status=status, worker_id=worker_id)
+
+    def close_action(self, action_id: str, status: ActionStatus, note: str, on: date) -> None:
+        if status is ActionStatus.DROPPED and not note.strip():
+            raise UsageError("Say why the action is dropped.")
+        with transaction(self._db):
+            action_store.close_action(self._db, action_id, status, note, on)
+
+    def supervisors(self) -> list[Worker]:
+        return worker_store.list_workers(self._db)
