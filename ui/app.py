@@ -1,0 +1,91 @@
+"""The GUI's composition root: QApplication, the database (checked before use), MainWindow."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+from app import APP_NAME, __version__
+from app.errors import StorageError
+from app.paths import log_dir, resource_path
+from app.storage.db import close_database, open_database
+from ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication(sys.argv[:1])
+    icon = resource_path("icons/keel.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    load_bundled_fonts()
+    return app
+
+
+def load_bundled_fonts() -> list[str]:
+    """Register the bundled DejaVu fonts so every name (Łukasz, Zoë, Arabic, Hebrew) draws,
+    even on a machine with few fonts. Returns the families added."""
+    families: list[str] = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        font_id = QFontDatabase.addApplicationFont(str(resource_path(f"fonts/{name}")))
+        if font_id >= 0:
+            families += QFontDatabase.applicationFontFamilies(font_id)
+    return families
+
+
+def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = None) -> Path | None:
+    """Explain why ``path`` cannot be opened and offer another file; None means quit."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Keel cannot open this database")
+    box.setText(str(error))
+    box.setInformativeText("Keel has not changed the file. What would you like to do?")
+    other = box.addButton("Open another file…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not other:
+        return None
+    chosen, _ = QFileDialog.getOpenFileName(
+        parent, "Open a Keel database", str(path.parent), "Keel database (*.db);;All files (*)"
+    )
+    return Path(chosen) if chosen else None
+
+
+def run_gui(db_path: Path) -> int:
+    """Open the main window on ``db_path`` and run until the user quits."""
+    from ui.crash import install_excepthook
+    from ui.main_window import MainWindow
+
+    app = _application()
+    install_excepthook(log_dir() / "keel.log")
+    path: Path | None = db_path
+    while path is not None:
+        try:
+            db = open_database(path)
+            break
+        except StorageError as exc:
+            log.warning("could not open %s: %s", path, exc)
+            path = ask_for_database(path, exc)
+    else:
+        return 1
+    ctx = AppContext.for_database(db, path, today=date.today)
+    window = MainWindow(ctx)
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        window.deleteLater()
+        close_database(db)

@@ -1,0 +1,280 @@
+"""MainWindow composes the screens, menus and status bar, and routes signals between them.
+
+It holds no state of its own beyond the open forms and never touches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from app import __version__
+from app.domain.model import SupervisionType
+from app.paths import log_dir
+from ui.context import AppContext
+from ui.forms.import_dialog import ImportDialog
+from ui.forms.new_session_dialog import NewSessionDialog
+from ui.forms.session_form import SessionForm
+from ui.screens.actions import ActionsScreen
+from ui.screens.scheduler import SchedulerScreen
+from ui.screens.welcome import WelcomeScreen
+from ui.screens.workers import WorkersScreen
+from ui.tasks import run_task
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Keel's main window: a welcome page for an empty database, else the three screens."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._forms: list[SessionForm] = []
+        self.setWindowTitle(f"Keel — {ctx.db_path.name}")
+        self.setMinimumSize(1024, 640)
+
+        self.welcome = WelcomeScreen(ctx)
+        self.scheduler = SchedulerScreen(ctx)
+        self.workers = WorkersScreen(ctx)
+        self.actions_screen = ActionsScreen(ctx)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.scheduler, "&Scheduler")
+        self.tabs.addTab(self.workers, "&Workers")
+        self.tabs.addTab(self.actions_screen, "&Actions")
+        self.tabs.setAccessibleName("Screens")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
+
+        self._db_label = QLabel(str(ctx.db_path))
+        self._db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addPermanentWidget(self._db_label)
+
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+        self._show_right_page()
+
+    # Composition ----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_action = self._action(
+            file_menu, "&Import staff CSV…", self.import_staff, "Ctrl+I"
+        )
+        self.demo_action = self._action(file_menu, "Load &demo data", self.load_demo)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        session_menu = self.menuBar().addMenu("&Session")
+        self.new_session_action = self._action(
+            session_menu, "&New session…", self.new_session, QKeySequence.StandardKey.New
+        )
+        self._action(session_menu, "Add &worker…", self.add_worker, "Ctrl+Shift+W")
+
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "&Find worker", self.find, QKeySequence.StandardKey.Find)
+        for index, name in enumerate(("Scheduler", "Workers", "Actions")):
+            self._action(view, name, lambda i=index: self._show_tab(i), f"Ctrl+{index + 1}")
+        self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Open the &log folder", self.open_log_folder)
+        self._action(help_menu, "&About Keel", self.about)
+
+    def _action(
+        self,
+        menu: object,
+        text: str,
+        slot: object,
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _connect(self) -> None:
+        self.scheduler.session_requested.connect(self.open_new_session)
+        self.scheduler.worker_requested.connect(self.show_worker)
+        self.scheduler.booking_made.connect(lambda _wid: self.workers.refresh())
+        self.workers.workers_changed.connect(self._workers_changed)
+        self.workers.session_open_requested.connect(self.open_session)
+        self.workers.new_session_requested.connect(self.open_new_session)
+        self.actions_screen.session_open_requested.connect(self.open_session)
+        self.welcome.demo_requested.connect(self.load_demo)
+        self.welcome.import_requested.connect(self.import_staff)
+        self.welcome.add_worker_requested.connect(self.add_worker)
+
+    def _show_right_page(self) -> None:
+        empty = self._ctx.workers.count() == 0
+        self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+        for action in (self.new_session_action,):
+            action.setEnabled(not empty)
+
+    # Routing --------------------------------------------------------------------------------
+
+    @Slot(str, str)
+    def open_new_session(self, worker_id: str, type_value: str) -> None:
+        form = SessionForm.for_new(
+            self._ctx, SupervisionType(type_value), worker_id, self._ctx.today()
+        )
+        self._show_form(form)
+
+    @Slot(str)
+    def open_session(self, session_id: str) -> None:
+        form = SessionForm.for_existing(self._ctx, session_id)
+        self._show_form(form)
+
+    def _show_form(self, form: SessionForm) -> None:
+        form.session_saved.connect(self._session_saved)
+        form.destroyed.connect(lambda _=None, f=form: self._forget_form(f))
+        self._forms.append(form)
+        form.show()
+        form.raise_()
+        form.activateWindow()
+
+    def _forget_form(self, form: SessionForm) -> None:
+        if form in self._forms:
+            self._forms.remove(form)
+
+    @Slot(list)
+    def _session_saved(self, worker_ids: list[str]) -> None:
+        self.scheduler.refresh(worker_ids)
+        self.actions_screen.refresh()
+        self.workers.refresh()
+        self.statusBar().showMessage("Session saved.", 5000)
+
+    @Slot(list)
+    def _workers_changed(self, worker_ids: list[str]) -> None:
+        self._show_right_page()
+        self.scheduler.refresh(worker_ids or None)
+        self.actions_screen.refresh()
+
+    @Slot(str)
+    def show_worker(self, worker_id: str) -> None:
+        self.tabs.setCurrentWidget(self.workers)
+        self.workers.show_worker(worker_id)
+
+    def _show_tab(self, index: int) -> None:
+        if self.stack.currentWidget() is self.tabs:
+            self.tabs.setCurrentIndex(index)
+
+    def refresh_all(self) -> None:
+        self._show_right_page()
+        self.scheduler.refresh()
+        self.workers.refresh()
+        self.actions_screen.refresh()
+
+    # Menu actions ---------------------------------------------------------------------------
+
+    def new_session(self) -> None:
+        dialog = NewSessionDialog(self._ctx, self)
+        if dialog.exec():
+            worker_id, type_ = dialog.choice()
+            self.open_new_session(worker_id, type_.value)
+
+    def add_worker(self) -> None:
+        self.stack.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentWidget(self.workers)
+        self.workers.add_worker()
+        self._show_right_page()
+
+    def find(self) -> None:
+        if self.stack.currentWidget() is self.tabs:
+            self.tabs.setCurrentWidget(self.scheduler)
+            self.scheduler.focus_search()
+
+    def import_staff(self) -> None:
+        dialog = ImportDialog(self._ctx, parent=self)
+        dialog.imported.connect(lambda ids: self._workers_changed(list(ids)))
+        dialog.imported.connect(lambda _ids: self.workers.refresh())
+        dialog.exec()
+
+    def load_demo(self) -> None:
+        from app.services.demo import load_demo
+
+        if self._ctx.workers.count() > 0:
+            QMessageBox.information(
+                self,
+                "Demo data",
+                "This database already holds workers, so the demo was not loaded. "
+                "Open an empty database (keel --db demo.db) to explore the demo.",
+            )
+            return
+        today = self._ctx.today()
+        run_task(
+            self,
+            "Loading the demo service…",
+            lambda db, _progress, _cancelled: load_demo(db, today=today),
+            db_path=self._ctx.db_path,
+            on_success=self._demo_loaded,
+            cancellable=False,
+        )
+
+    def _demo_loaded(self, summary: str) -> None:
+        self.refresh_all()
+        self.statusBar().showMessage(summary, 10000)
+
+    def open_log_folder(self) -> None:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Keel",
+            f"Keel {__version__}\n\nPlan, record and evidence staff supervision — offline.\n"
+            f"Database: {self._ctx.db_path}",
+        )
+
+    # Window state ---------------------------------------------------------------------------
+
+    def _settings(self) -> QSettings:
+        return QSettings()
+
+    def _restore_layout(self) -> None:
+        settings = self._settings()
+        geometry = settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 720)
+        state = settings.value("main/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        tab = settings.value("main/tab", 0, type=int)
+        if isinstance(tab, int) and 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for form in list(self._forms):
+            if not form.close():
+                event.ignore()
+                return
+        settings = self._settings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/state", self.saveState())
+        settings.setValue("main/tab", self.tabs.currentIndex())
+        event.accept()
+
+    @property
+    def db_path(self) -> Path:
+        return self._ctx.db_path
