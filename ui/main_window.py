@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._action(session_menu, "Add &worker…", self.add_worker, "Ctrl+Shift+W")
 
         view = self.menuBar().addMenu("&View")
-        self._action(view, "&Find worker", self.find, QKeySequence.StandardKey.Find)
+        self._action(view, "&Find worker", self.find_worker, QKeySequence.StandardKey.Find)
         for index, name in enumerate(("Scheduler", "Workers", "Actions")):
             self._action(view, name, lambda i=index: self._show_tab(i), f"Ctrl+{index + 1}")
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         self.workers.add_worker()
         self._show_right_page()
 
-    def find(self) -> None:
+    def find_worker(self) -> None:
         if self.stack.currentWidget() is self.tabs:
             self.tabs.setCurrentWidget(self.scheduler)
             self.scheduler.focus_search()

@@ -13,6 +13,7 @@ from app.domain.quality import QualityGap, quality_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
 from app.errors import UsageError
 from app.storage import actions as action_store
+from app.storage import audit
 from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
@@ -110,10 +111,27 @@ class SessionService:
     def save(self, record: SessionRecord, *, draft_id: str | None = None) -> SavedSession:
         """Save the whole record in one transaction and discard its draft."""
         self.validate(record)
+        if record.id and session_store.is_signed(self._db, record.id):
+            raise UsageError(
+                "This record is signed and locked. Add an addendum to correct or add to it."
+            )
+        created = not record.id
         with transaction(self._db):
             session_store.save_session(self._db, record)
             if draft_id:
                 draft_store.delete_draft(self._db, draft_id)
+            audit.append(
+                self._db,
+                "create" if created else "change",
+                "session",
+                record.id,
+                {
+                    "type": record.type.value,
+                    "status": record.status.value,
+                    "date": record.session_date.isoformat(),
+                    "worker": record.worker_id,
+                },
+            )
         affected = (
             tuple(record.attendees)
             if record.type is SupervisionType.GROUP
@@ -175,6 +193,7 @@ class SessionService:
             raise UsageError("Say why the action is dropped.")
         with transaction(self._db):
             action_store.close_action(self._db, action_id, status, note, on)
+            audit.append(self._db, status.value, "action", action_id, {"note": note.strip()})
 
     def supervisors(self) -> list[Worker]:
         return worker_store.list_workers(self._db)

@@ -20,7 +20,7 @@ from app.domain.model import (
 from app.domain.policy import Policy
 from app.domain.schedule import WorkerStatus, tier_for, worker_status
 from app.errors import UsageError
-from app.storage import adjustments, workers
+from app.storage import adjustments, audit, workers
 from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import transaction
 from app.storage.policies import current_policy
@@ -60,18 +60,23 @@ class WorkerService:
         with transaction(self._db):
             if worker.id and workers.get_worker(self._db, worker.id) is not None:
                 workers.update_worker(self._db, worker)
+                audit.append(self._db, "change", "worker", worker.id, {"name": worker.name})
                 return worker
-            return workers.insert_worker(self._db, worker)
+            stored = workers.insert_worker(self._db, worker)
+            audit.append(self._db, "create", "worker", stored.id, {"name": stored.name})
+            return stored
 
     def mark_left(self, worker_id: str, on: date) -> None:
         worker = self._require(worker_id)
         with transaction(self._db):
             workers.update_worker(self._db, replace(worker, left_on=on))
+            audit.append(self._db, "left", "worker", worker_id, {"on": on.isoformat()})
 
     def reinstate(self, worker_id: str) -> None:
         worker = self._require(worker_id)
         with transaction(self._db):
             workers.update_worker(self._db, replace(worker, left_on=None))
+            audit.append(self._db, "reinstate", "worker", worker_id, {})
 
     def _require(self, worker_id: str) -> Worker:
         worker = workers.get_worker(self._db, worker_id)
@@ -97,9 +102,17 @@ class WorkerService:
         self._require(worker_id)
         tier, _ = tier_for(factors, self.policy)
         with transaction(self._db):
-            return workers.add_assessment(
+            stored = workers.add_assessment(
                 self._db, worker_id, on, factors, tier, assessed_by=assessed_by, rationale=rationale
             )
+            audit.append(
+                self._db,
+                "create",
+                "risk_assessment",
+                stored.id,
+                {"worker": worker_id, "on": on.isoformat(), **factors.as_dict()},
+            )
+            return stored
 
     def preview(self, worker_id: str | None, factors: RiskFactors, as_of: date) -> WorkerStatus:
         """What the schedule would say if this profile were saved today (nothing is written)."""
@@ -125,11 +138,14 @@ class WorkerService:
         if end is not None and end < start:
             raise UsageError("Leave cannot end before it starts.")
         with transaction(self._db):
-            return adjustments.add_leave(self._db, worker_id, start, end, kind, note)
+            leave = adjustments.add_leave(self._db, worker_id, start, end, kind, note)
+            audit.append(self._db, "create", "leave", leave.id, {"worker": worker_id})
+            return leave
 
     def remove_leave(self, leave_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_leave(self._db, leave_id)
+            audit.append(self._db, "delete", "leave", leave_id, {})
 
     def overrides(self, worker_id: str) -> list[StoredOverride]:
         return adjustments.overrides_for(self._db, worker_id)
@@ -150,13 +166,18 @@ class WorkerService:
         if starts_on is not None and expires_on < starts_on:
             raise UsageError("An override cannot expire before it starts.")
         with transaction(self._db):
-            return adjustments.add_override(
+            override = adjustments.add_override(
                 self._db, worker_id, type_, interval_days, reason, expires_on, starts_on
             )
+            audit.append(
+                self._db, "create", "override", override.id, {"worker": worker_id, "reason": reason}
+            )
+            return override
 
     def remove_override(self, override_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_override(self._db, override_id)
+            audit.append(self._db, "delete", "override", override_id, {})
 
     def triggers(self, worker_id: str) -> list[StoredTrigger]:
         return adjustments.triggers_for(self._db, worker_id)
@@ -173,13 +194,16 @@ class WorkerService:
         if response_days < 0:
             raise UsageError("Response days cannot be negative.")
         with transaction(self._db):
-            return adjustments.add_trigger(
+            trigger = adjustments.add_trigger(
                 self._db, worker_id, kind, event_date, type_, response_days, note
             )
+            audit.append(self._db, "create", "trigger", trigger.id, {"worker": worker_id})
+            return trigger
 
     def remove_trigger(self, trigger_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_trigger(self._db, trigger_id)
+            audit.append(self._db, "delete", "trigger", trigger_id, {})
 
     def themes(self, *, include_retired: bool = False) -> list[Theme]:
         return list_themes(self._db, include_retired=include_retired)

@@ -224,5 +224,113 @@ CREATE TABLE drafts (
 CREATE INDEX drafts_worker ON drafts(worker_id, type);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS)
+# Columns of a session record that sign-off locks (everything but the supervisee's response).
+LOCKED_SESSION_COLUMNS = (
+    "type", "status", "session_date", "start_time", "duration_minutes", "mode", "supervisor_id",
+    "worker_id", "cancel_reason", "imported", "checklist", "issues", "case_discussion",
+    "risk_link", "case_refs", "referral_refs", "wellbeing", "workload", "moral_distress",
+    "support_offered", "confidential_notes", "location", "signed_at", "signed_by_name",
+    "signed_by_id", "fingerprint",
+)  # fmt: skip
+
+
+def _child_lock(table: str, row: str, event: str) -> str:
+    return f"""
+CREATE TRIGGER {table}_locked_{event.lower()} BEFORE {event} ON {table}
+WHEN (SELECT signed_at FROM sessions WHERE id = {row}.session_id) IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this record is signed and locked: add an addendum instead');
+END;
+"""
+
+
+def _append_only(table: str, what: str) -> str:
+    return f"""
+CREATE TRIGGER {table}_never_updated BEFORE UPDATE ON {table}
+BEGIN
+    SELECT RAISE(ABORT, '{what} cannot be changed');
+END;
+CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
+BEGIN
+    SELECT RAISE(ABORT, '{what} cannot be deleted');
+END;
+"""
+
+
+V3_EVIDENCE = (
+    """
+ALTER TABLE sessions ADD COLUMN signed_at TEXT;
+ALTER TABLE sessions ADD COLUMN signed_by_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN signed_by_id TEXT REFERENCES workers(id);
+ALTER TABLE sessions ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN supervisee_response TEXT
+    CHECK (supervisee_response IS NULL OR supervisee_response IN ('acknowledged', 'disagreed'));
+ALTER TABLE sessions ADD COLUMN supervisee_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN supervisee_comment TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN supervisee_responded_at TEXT;
+
+CREATE TRIGGER sessions_locked BEFORE UPDATE OF """
+    + ", ".join(LOCKED_SESSION_COLUMNS)
+    + """ ON sessions
+WHEN OLD.signed_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this record is signed and locked: add an addendum instead');
+END;
+CREATE TRIGGER sessions_response_final BEFORE UPDATE OF supervisee_response, supervisee_name,
+    supervisee_comment, supervisee_responded_at ON sessions
+WHEN OLD.supervisee_response IS NOT NULL OR OLD.signed_at IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'the supervisee responds once, after the supervisor has signed');
+END;
+CREATE TRIGGER sessions_signed_never_deleted BEFORE DELETE ON sessions
+WHEN OLD.signed_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a signed record cannot be deleted');
+END;
+"""
+    + "".join(
+        _child_lock(table, row, event)
+        for table in ("decisions", "session_themes", "session_attendees", "action_reviews")
+        for row, event in (("NEW", "INSERT"), ("OLD", "UPDATE"), ("OLD", "DELETE"))
+    )
+    + _child_lock("actions", "NEW", "INSERT")
+    + _child_lock("actions", "OLD", "DELETE")
+    + """
+CREATE TRIGGER actions_locked_update BEFORE UPDATE OF description, owner, owner_name, due_date,
+    evidence, session_id, worker_id ON actions
+WHEN (SELECT signed_at FROM sessions WHERE id = OLD.session_id) IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this action belongs to a signed record: add an addendum instead');
+END;
+
+CREATE TABLE addenda (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    author TEXT NOT NULL CHECK (trim(author) <> ''),
+    reason TEXT NOT NULL CHECK (trim(reason) <> ''),
+    text TEXT NOT NULL CHECK (trim(text) <> ''),
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX addenda_session ON addenda(session_id, created_at);
+"""
+    + _append_only("addenda", "an addendum")
+    + """
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT,
+    detail TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail)),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+"""
+    + _append_only("audit_log", "the audit trail")
+)
+
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS, V3_EVIDENCE)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -335,3 +335,8 @@ def session_exists(
             [worker_id, type_.value, on.isoformat(), status.value],
         ).fetchone()
     return row is not None
+
+
+def is_signed(db: sqlite_utils.Database, session_id: str) -> bool:
+    row = db.execute("SELECT signed_at FROM sessions WHERE id = ?", [session_id]).fetchone()
+    return row is not None and row[0] is not None

@@ -1,0 +1,154 @@
+"""Records that stand up as evidence: sign-off, the supervisee's response, addenda, the audit
+trail and the integrity of signed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import SessionStatus
+from app.domain.quality import QualityGap
+from app.errors import UsageError
+from app.services.sessions import SessionService
+from app.storage import audit, evidence
+from app.storage.db import transaction
+from app.storage.evidence import Addendum, SignOff
+from app.storage.policies import current_policy
+from app.storage.workers import get_worker
+
+
+class QualityGapsFound(UsageError):
+    """The record-quality check found gaps; ``blocking`` when the policy forbids signing."""
+
+    def __init__(self, gaps: list[QualityGap], blocking: bool) -> None:
+        self.gaps = gaps
+        self.blocking = blocking
+        lead = (
+            "This record cannot be signed until these are fixed"
+            if blocking
+            else "This record has gaps"
+        )
+        super().__init__(f"{lead}: " + " ".join(g.message for g in gaps))
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    chain_problems: list[str]
+    fingerprint_problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.chain_problems and not self.fingerprint_problems
+
+
+class RecordService:
+    """Sign-off and evidence. Every write is one transaction with its audit entry."""
+
+    def __init__(self, db: sqlite_utils.Database, sessions: SessionService | None = None) -> None:
+        self._db = db
+        self._sessions = sessions or SessionService(db)
+
+    def state(self, session_id: str) -> SignOff:
+        return evidence.sign_off_state(self._db, session_id)
+
+    def sign_off(
+        self, session_id: str, typed_name: str, *, confirmed: bool, accept_gaps: bool = False
+    ) -> str:
+        """The supervisor signs: typed full name plus an explicit confirmation.
+
+        Runs the record-quality check first: gaps block when the policy says so, otherwise
+        they must be accepted explicitly (``accept_gaps``). Returns the record's fingerprint.
+        """
+        record = self._sessions.get(session_id)
+        if record is None:
+            raise UsageError("That record no longer exists.")
+        if self.state(session_id).signed:
+            raise UsageError("This record is already signed. Corrections are addenda.")
+        if record.status is not SessionStatus.HELD:
+            raise UsageError("Only a held session's record can be signed off.")
+        if not confirmed:
+            raise UsageError("Tick the confirmation that this record is accurate to sign it.")
+        if not typed_name.strip():
+            raise UsageError("Type your full name to sign.")
+        supervisor = get_worker(self._db, record.supervisor_id) if record.supervisor_id else None
+        if supervisor is not None and not _same_name(typed_name, supervisor.name):
+            raise UsageError(
+                f"The typed name does not match the supervisor on this record "
+                f"({supervisor.name}). Only the supervisor signs."
+            )
+        gaps = self._sessions.quality(record)
+        if gaps:
+            blocking = current_policy(self._db).quality_blocks_sign_off
+            if blocking or not accept_gaps:
+                raise QualityGapsFound(gaps, blocking)
+        with transaction(self._db):
+            fingerprint = evidence.sign(
+                self._db, session_id, typed_name, supervisor.id if supervisor else None
+            )
+            audit.append(
+                self._db,
+                "sign",
+                "session",
+                session_id,
+                {"by": typed_name.strip(), "fingerprint": fingerprint, "gaps": len(gaps)},
+                actor=typed_name.strip(),
+            )
+        return fingerprint
+
+    def respond(self, session_id: str, *, agree: bool, name: str, comment: str = "") -> None:
+        """The supervisee acknowledges, or records that they disagree and why (once)."""
+        state = self.state(session_id)
+        if not state.signed:
+            raise UsageError("The supervisor signs first; then the supervisee responds.")
+        if state.supervisee_response is not None:
+            raise UsageError("The supervisee has already responded to this record.")
+        if not name.strip():
+            raise UsageError("Type the supervisee's full name.")
+        if not agree and not comment.strip():
+            raise UsageError("Say what the supervisee disagrees with.")
+        response = "acknowledged" if agree else "disagreed"
+        with transaction(self._db):
+            evidence.respond(self._db, session_id, response, name, comment)
+            audit.append(
+                self._db,
+                response,
+                "session",
+                session_id,
+                {"by": name.strip(), "comment": comment.strip()},
+                actor=name.strip(),
+            )
+
+    def add_addendum(self, session_id: str, *, author: str, reason: str, text: str) -> Addendum:
+        """Corrections to a signed record: author, time, reason and text — never an edit."""
+        if not self.state(session_id).signed:
+            raise UsageError("This record is not signed yet: edit it directly.")
+        if not author.strip() or not reason.strip() or not text.strip():
+            raise UsageError("An addendum needs its author, a reason and the text.")
+        with transaction(self._db):
+            addendum = evidence.add_addendum(self._db, session_id, author, reason, text)
+            audit.append(
+                self._db,
+                "addendum",
+                "session",
+                session_id,
+                {"addendum": addendum.id, "reason": addendum.reason},
+                actor=addendum.author,
+            )
+        return addendum
+
+    def addenda(self, session_id: str) -> list[Addendum]:
+        return evidence.addenda_for(self._db, session_id)
+
+    def log(self, action: str, entity: str, entity_id: str | None, detail: dict[str, Any]) -> None:
+        """Record an export or a print in the audit trail."""
+        with transaction(self._db):
+            audit.append(self._db, action, entity, entity_id, detail)
+
+    def verify(self) -> Verification:
+        return Verification(audit.verify_chain(self._db), evidence.verify_fingerprints(self._db))

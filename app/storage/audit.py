@@ -1,0 +1,89 @@
+"""The append-only audit trail, each entry chained to the previous one by SHA-256.
+
+Triggers stop UPDATE and DELETE; the chain makes an out-of-band edit (with the triggers dropped)
+visible to ``verify_chain``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from app.storage.db import new_id, utc_now
+
+GENESIS = "0" * 64
+
+
+def _entry_hash(prev_hash: str, fields: list[Any]) -> str:
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
+def append(
+    db: sqlite_utils.Database,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    detail: dict[str, Any] | None = None,
+    *,
+    actor: str = "",
+) -> str:
+    """Append one entry (call inside the transaction that made the change). Returns its hash."""
+    last = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+    entry_id, at = new_id(), utc_now()
+    detail_text = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)
+    digest = _entry_hash(prev, [seq, entry_id, at, actor, action, entity, entity_id, detail_text])
+    db.execute(
+        "INSERT INTO audit_log (seq, id, at, actor, action, entity, entity_id, detail, "
+        "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, entry_id, at, actor, action, entity, entity_id, detail_text, prev, digest],
+    )
+    return digest
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: dict[str, Any]
+
+
+def entries_for(db: sqlite_utils.Database, entity_id: str) -> list[AuditEntry]:
+    rows = db.execute(
+        "SELECT seq, at, actor, action, entity, entity_id, detail FROM audit_log "
+        "WHERE entity_id = ? ORDER BY seq",
+        [entity_id],
+    ).fetchall()
+    return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+
+
+def verify_chain(db: sqlite_utils.Database) -> list[str]:
+    """Problems found in the chain, naming each entry that does not match (empty when sound)."""
+    problems: list[str] = []
+    prev = GENESIS
+    expected_seq = 1
+    rows = db.execute(
+        "SELECT seq, id, at, actor, action, entity, entity_id, detail, prev_hash, hash "
+        "FROM audit_log ORDER BY seq"
+    )
+    for seq, entry_id, at, actor, action, entity, entity_id, detail, prev_hash, digest in rows:
+        label = f"audit entry #{seq} ({action} {entity} at {at})"
+        if seq != expected_seq:
+            problems.append(f"audit entries #{expected_seq}–#{seq - 1} are missing")
+        if prev_hash != prev:
+            problems.append(f"{label} does not follow the entry before it (chain broken)")
+        fields = [seq, entry_id, at, actor, action, entity, entity_id, detail]
+        if _entry_hash(prev_hash, fields) != digest:
+            problems.append(f"{label} was changed after it was written (hash mismatch)")
+        prev = digest
+        expected_seq = seq + 1
+    return problems
