@@ -83,3 +83,14 @@ def close_action(
         "WHERE id = ?",
         [status.value, note.strip(), on.isoformat(), utc_now(), action_id],
     )
+
+
+def descriptions(db: sqlite_utils.Database, action_ids: list[str]) -> dict[str, str]:
+    """Action descriptions by id (for printing reviews of carried-forward actions)."""
+    if not action_ids:
+        return {}
+    marks = ",".join("?" for _ in action_ids)
+    rows = db.execute(
+        f"SELECT id, description FROM actions WHERE id IN ({marks})", action_ids
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}

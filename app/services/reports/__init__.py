@@ -1,0 +1,1 @@
+"""PDF reports (ReportLab, imported lazily: it costs ~0.2 s to import)."""

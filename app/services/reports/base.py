@@ -1,0 +1,319 @@
+"""The shared shape of every Keel PDF: A4, the service name in the header, "Confidential" and
+"Page n of m" in the footer, a bundled font that prints every name, and user text escaped.
+
+User text never becomes markup: ``text()`` escapes it (``<``, ``&``…), strips control
+characters and characters the font cannot draw (emoji), and turns newlines into breaks.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from app.paths import resource_path
+
+FONT = "KeelSans"
+FONT_BOLD = "KeelSans-Bold"
+PAGE_W, PAGE_H = A4
+MARGIN = 18 * mm
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#9a9a9a")
+SHADE = colors.HexColor("#eeeeee")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@functools.cache
+def register_fonts() -> frozenset[int]:
+    """Register the bundled DejaVu Sans once; returns the code points it can draw."""
+    regular = TTFont(FONT, str(resource_path("fonts/DejaVuSans.ttf")))
+    bold = TTFont(FONT_BOLD, str(resource_path("fonts/DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(regular)
+    pdfmetrics.registerFont(bold)
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+    return frozenset(regular.face.charToGlyph)
+
+
+def clean(value: object) -> str:
+    """User text made printable: control characters and glyphs the font lacks are removed."""
+    drawable = register_fonts()
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = _CONTROL.sub("", text)
+    return "".join(
+        ch
+        for ch in text
+        if ch == "\n" or ord(ch) in drawable or unicodedata.category(ch) in ("Cf", "Zs")
+    )
+
+
+def text(value: object) -> str:
+    """Escape user text for a Paragraph: never markup, newlines kept as line breaks."""
+    return escape(clean(value)).replace("\n", "<br/>")
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = ParagraphStyle(
+        "body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT
+    )
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
+        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, textColor=MUTED),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=10,
+            spaceAfter=3,
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=10,
+            leading=13,
+            spaceBefore=6,
+            keepWithNext=1,
+        ),
+    }
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]
+    """Holds pages back until the end so each footer can say "Page n of m"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved)
+        for state in self._saved:
+            self.__dict__.update(state)
+            self._draw_page_count(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_count(self, total: int) -> None:
+        self.setFont(FONT, 8)
+        self.setFillColor(MUTED)
+        self.drawRightString(PAGE_W - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
+
+
+class KeelDocument:
+    """A4 document with Keel's header and footer. ``build(story)`` writes the file."""
+
+    def __init__(self, path: Path, *, title: str, service_name: str, subject: str = "") -> None:
+        register_fonts()
+        self.path = path
+        self.title = clean(title)
+        self.service_name = clean(service_name)
+        self.generated = datetime.now(UTC).astimezone().strftime("%-d %b %Y %H:%M")
+        self._doc = BaseDocTemplate(
+            str(path),
+            pagesize=A4,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN + 8 * mm,
+            bottomMargin=MARGIN + 4 * mm,
+            title=self.title,
+            author=self.service_name,
+            subject=clean(subject),
+            creator="Keel",
+            invariant=1,
+        )
+        frame = Frame(
+            MARGIN, MARGIN + 4 * mm, PAGE_W - 2 * MARGIN, PAGE_H - 2 * MARGIN - 12 * mm, id="body"
+        )
+        self._doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+
+    @property
+    def width(self) -> float:
+        return float(PAGE_W - 2 * MARGIN)
+
+    def _decorate(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT_BOLD, 8.5)
+        canvas.setFillColor(INK)
+        canvas.drawString(MARGIN, PAGE_H - MARGIN, self.service_name)
+        canvas.setFont(FONT, 8.5)
+        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - MARGIN, self.title)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, PAGE_H - MARGIN - 2.5 * mm, PAGE_W - MARGIN, PAGE_H - MARGIN - 2.5 * mm)
+        canvas.line(MARGIN, 14 * mm, PAGE_W - MARGIN, 14 * mm)
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.drawString(MARGIN, 10 * mm, "Confidential")
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawCentredString(PAGE_W / 2, 10 * mm, f"Printed {self.generated} · Keel")
+        canvas.restoreState()
+
+    def build(self, story: Sequence[Flowable]) -> None:
+        self._doc.build(list(story), canvasmaker=_NumberedCanvas)
+
+
+def section(title: str) -> list[Flowable]:
+    """A section heading that never sits alone at the foot of a page."""
+    return [CondPageBreak(30 * mm), Paragraph(escape(title), styles()["h2"])]
+
+
+def para(value: object, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of user text (escaped)."""
+    return Paragraph(text(value) or "—", style)
+
+
+def markup(trusted: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of Keel's own markup (never user text without ``text()``)."""
+    return Paragraph(trusted, style)
+
+
+def table(
+    rows: Sequence[Sequence[Flowable | str]],
+    widths: Sequence[float],
+    *,
+    header: bool = True,
+    zebra: bool = False,
+) -> Table:
+    """A grid that may split across pages, even inside a long row."""
+    t = Table(
+        [list(r) for r in rows],
+        colWidths=list(widths),
+        repeatRows=1 if header else 0,
+        splitByRow=1,
+        splitInRow=1,
+        hAlign="LEFT",
+    )
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+    if zebra:
+        style += [
+            ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f7f7"))
+            for r in range(2 if header else 1, len(rows), 2)
+        ]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def key_values(
+    pairs: Sequence[tuple[str, object]], width: float, st: dict[str, ParagraphStyle], cols: int = 2
+) -> Table:
+    """Label/value pairs laid out in ``cols`` columns (labels are Keel's, values escaped)."""
+    cells: list[list[Flowable | str]] = []
+    row: list[Flowable | str] = []
+    for label, value in pairs:
+        row += [markup(escape(label), st["label"]), para(value, st["cell"])]
+        if len(row) == 2 * cols:
+            cells.append(row)
+            row = []
+    if row:
+        row += [""] * (2 * cols - len(row))
+        cells.append(row)
+    label_w = 27 * mm
+    value_w = width / cols - label_w
+    t = Table(cells, colWidths=[label_w, value_w] * cols, hAlign="LEFT", splitInRow=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return t
+
+
+def signature_block(
+    role: str, name: str, status_line: str, st: dict[str, ParagraphStyle], width: float
+) -> Table:
+    """A box with the signer's name, the electronic status, and space for a wet signature."""
+    rows = [
+        [markup(f"<b>{escape(role)}</b>", st["body"])],
+        [para(f"Name: {name}" if name else "Name:", st["body"])],
+        [para(status_line, st["small"])],
+        [Spacer(1, 14 * mm)],
+        [markup("Signature: ________________________________", st["body"])],
+        [Spacer(1, 4 * mm)],
+        [markup("Date: ____________________", st["body"])],
+    ]  # fmt: skip
+    t = Table(rows, colWidths=[width], hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return t
+
+
+def side_by_side(left: Flowable, right: Flowable, width: float) -> KeepTogether:
+    """Two blocks next to each other, kept on one page."""
+    gap = 6 * mm
+    half = (width - gap) / 2
+    t = Table([[left, "", right]], colWidths=[half, gap, half], hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return KeepTogether([t, Spacer(1, 3 * mm)])

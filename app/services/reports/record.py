@@ -1,0 +1,280 @@
+"""One session record as a PDF: what was discussed, decided and agreed, signed or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from app.dates import uk
+from app.domain.records import CHECKLISTS, SessionRecord
+from app.errors import UsageError
+from app.services.reports.base import (
+    KeelDocument,
+    key_values,
+    markup,
+    para,
+    section,
+    side_by_side,
+    signature_block,
+    styles,
+    table,
+    text,
+)
+from app.storage.actions import descriptions as action_descriptions
+from app.storage.evidence import addenda_for, sign_off_state
+from app.storage.policies import current_policy
+from app.storage.sessions import get_session
+from app.storage.themes import list_themes
+from app.storage.workers import get_worker
+
+STATUS_WORDS = {
+    "planned": "Planned",
+    "held": "Held",
+    "cancelled": "Cancelled",
+    "dna": "Did not attend",
+}
+OWNER_WORDS = {"supervisee": "Supervisee", "supervisor": "Supervisor", "other": "Other"}
+
+
+def _name(db: sqlite_utils.Database, worker_id: str | None) -> str:
+    if not worker_id:
+        return ""
+    worker = get_worker(db, worker_id)
+    return worker.name if worker else ""
+
+
+def record_story(
+    db: sqlite_utils.Database, rec: SessionRecord, *, include_confidential: bool, width: float
+) -> list[Flowable]:
+    """The flowables of one record (also used inside the worker history pack)."""
+    st = styles()
+    worker = get_worker(db, rec.worker_id) if rec.worker_id else None
+    supervisor = _name(db, rec.supervisor_id)
+    state = sign_off_state(db, rec.id)
+    story: list[Flowable] = [
+        markup(f"{text(rec.type.label)} supervision record", st["title"]),
+        para(
+            f"{worker.name if worker else 'Group session'} · {uk(rec.session_date)} · "
+            f"{STATUS_WORDS[rec.status.value]} · {state.label}",
+            st["subtitle"],
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    duration = f"{rec.duration_minutes} minutes" if rec.duration_minutes else ""
+    pairs: list[tuple[str, object]] = [
+        ("Worker", worker.name if worker else "Group (see attendees)"),
+        ("Role", worker.role if worker else ""),
+        ("Supervisor", supervisor),
+        ("Type", rec.type.label),
+        ("Date", uk(rec.session_date)),
+        ("Time", rec.start_time or ""),
+        ("Duration", duration),
+        ("Mode", rec.mode.label if rec.mode else ""),
+        ("Location", rec.location),
+        ("Status", STATUS_WORDS[rec.status.value]),
+    ]
+    if rec.cancel_reason:
+        pairs.append(("Reason", rec.cancel_reason))
+    story.append(key_values(pairs, width, st))
+
+    story += _discussion(db, rec, width)
+    story += _actions(db, rec, width)
+    story += _risk_themes_wellbeing(db, rec, width, include_confidential)
+    story += _sign_off(db, rec, width, worker.name if worker else "(attendees)", supervisor)
+    if not include_confidential and rec.confidential_notes:
+        story.append(
+            para(
+                "Confidential reflective notes are held in Keel and left out of this copy.",
+                st["small"],
+            )
+        )
+    return story
+
+
+def _discussion(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = []
+    if rec.attendees:
+        story += section("Attendees")
+        story.append(para(", ".join(_name(db, a) for a in rec.attendees), st["body"]))
+
+    covered = [label for key, label in CHECKLISTS[rec.type] if rec.checklist.get(key)]
+    missed = [label for key, label in CHECKLISTS[rec.type] if not rec.checklist.get(key)]
+    story += section("Agenda")
+    story.append(
+        para("Covered: " + ("; ".join(covered) if covered else "none recorded"), st["body"])
+    )
+    if missed:
+        story.append(para("Not covered: " + "; ".join(missed), st["small"]))
+
+    story += section("Issues discussed")
+    story.append(para(rec.issues or "Not recorded.", st["body"]))
+    if rec.case_discussion:
+        story += section("Case discussion")
+        story.append(para(rec.case_discussion, st["body"]))
+
+    story += section("Decisions and guidance")
+    if rec.decisions:
+        rows: list[list[Flowable | str]] = [
+            [
+                markup("<b>Decision or guidance</b>", st["cell"]),
+                markup("<b>Rationale</b>", st["cell"]),
+            ]
+        ]
+        rows += [[para(d.text, st["cell"]), para(d.rationale, st["cell"])] for d in rec.decisions]
+        story.append(table(rows, [width * 0.5, width * 0.5]))
+    else:
+        story.append(para("No decision recorded.", st["body"]))
+    return story
+
+
+def _actions(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = section("Actions agreed")
+    rows: list[list[Flowable | str]]
+    if rec.actions:
+        head = ["Action", "Owner", "Due", "Evidence to close", "Status"]
+        rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in head]]
+        for a in rec.actions:
+            owner = OWNER_WORDS.get(a.owner.value, "") if a.owner else "Not set"
+            if a.owner_name:
+                owner += f" ({a.owner_name})"
+            status = a.status.value.capitalize()
+            if a.completion_note:
+                status += f": {a.completion_note}"
+            rows.append(
+                [para(a.description, st["cell"]), para(owner, st["cell"]),
+                 para(uk(a.due_date, "Not set"), st["cell"]), para(a.evidence, st["cell"]),
+                 para(status, st["cell"])]
+            )  # fmt: skip
+        story.append(
+            table(rows, [width * 0.34, width * 0.15, width * 0.12, width * 0.23, width * 0.16])
+        )
+    else:
+        story.append(para("No actions agreed.", st["body"]))
+
+    if rec.reviews:
+        story += section("Previous actions reviewed")
+        descriptions = action_descriptions(db, [r.action_id for r in rec.reviews])
+        rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in ("Action", "Outcome", "Note")]]
+        outcome_words = {"done": "Done", "open": "Still open", "dropped": "Dropped"}
+        rows += [
+            [para(descriptions.get(r.action_id, ""), st["cell"]),
+             para(outcome_words[r.outcome.value], st["cell"]), para(r.note, st["cell"])]
+            for r in rec.reviews
+        ]  # fmt: skip
+        story.append(table(rows, [width * 0.5, width * 0.15, width * 0.35]))
+    return story
+
+
+def _risk_themes_wellbeing(
+    db: sqlite_utils.Database, rec: SessionRecord, width: float, include_confidential: bool
+) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = section("Risk and safeguarding")
+    answer = {None: "Not answered", True: "Yes", False: "No"}[rec.risk_link]
+    story.append(
+        key_values(
+            [
+                ("Linked", answer),
+                ("Case refs", rec.case_refs),
+                ("Referral refs", rec.referral_refs),
+            ],
+            width,
+            st,
+            cols=3,
+        )
+    )
+    theme_names = {t.id: t.name for t in list_themes(db, include_retired=True)}
+    story += section("Themes")
+    story.append(
+        para(", ".join(theme_names.get(t, "") for t in rec.theme_ids) or "None", st["body"])
+    )
+
+    if rec.one_to_one:
+        story += section("Wellbeing")
+        distress = {None: "Not recorded", True: "Yes", False: "No"}[rec.moral_distress]
+        story.append(
+            key_values(
+                [
+                    ("Wellbeing", f"{rec.wellbeing} / 10" if rec.wellbeing else "Not recorded"),
+                    (
+                        "Workload",
+                        rec.workload.value.capitalize() if rec.workload else "Not recorded",
+                    ),
+                    ("Moral distress", distress),
+                    ("Support offered", rec.support_offered),
+                ],
+                width,
+                st,
+            )
+        )
+    if include_confidential and rec.confidential_notes:
+        story += section("Confidential reflective notes (included on request)")
+        story.append(para(rec.confidential_notes, st["body"]))
+    return story
+
+
+def _sign_off(
+    db: sqlite_utils.Database, rec: SessionRecord, width: float, supervisee: str, supervisor: str
+) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = []
+    state = sign_off_state(db, rec.id)
+    addenda = addenda_for(db, rec.id)
+    if addenda:
+        story += section("Addenda")
+        for add in addenda:
+            story.append(
+                para(
+                    f"{add.created_at[:16].replace('T', ' ')} UTC — {add.author} — reason: {add.reason}",
+                    st["label"],
+                )
+            )
+            story.append(para(add.text, st["body"]))
+            story.append(Spacer(1, 2 * mm))
+
+    story += section("Sign-off")
+    story.append(para(state.label, st["body"]))
+    half = (width - 6 * mm) / 2
+    sup_line = (
+        f"Signed electronically {state.signed_at[:16].replace('T', ' ')} UTC as “{state.signed_by_name}”"
+        if state.signed_at
+        else "Not yet signed in Keel"
+    )
+    if state.supervisee_response:
+        when = (state.supervisee_responded_at or "")[:16].replace("T", " ")
+        verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
+        sv_line = f"{verb} electronically {when} UTC as “{state.supervisee_name}”"
+        if state.supervisee_comment:
+            sv_line += f" — “{state.supervisee_comment}”"
+    else:
+        sv_line = "Not yet acknowledged in Keel"
+    sup_block = signature_block("Supervisor", supervisor, sup_line, st, half)
+    sv_block = signature_block("Supervisee", supervisee, sv_line, st, half)
+    story.append(side_by_side(sup_block, sv_block, width))
+    story.append(
+        para(
+            f"Record {rec.id} · fingerprint (SHA-256): {state.fingerprint or 'assigned at sign-off'}",
+            st["small"],
+        )
+    )
+    return story
+
+
+def build_record_pdf(
+    db: sqlite_utils.Database, session_id: str, out: Path, *, include_confidential: bool = False
+) -> Path:
+    """Write one session record to ``out`` (A4 PDF)."""
+    rec = get_session(db, session_id)
+    if rec is None:
+        raise UsageError(f"There is no session record with id {session_id}.")
+    policy = current_policy(db)
+    doc = KeelDocument(
+        out, title=f"{rec.type.label} supervision record", service_name=policy.service_name
+    )
+    doc.build(record_story(db, rec, include_confidential=include_confidential, width=doc.width))
+    return out
