@@ -1,0 +1,295 @@
+"""The one way Keel runs long work: on a worker thread, behind a cancellable progress dialog.
+
+A service function takes plain ``progress(done, total)`` and ``cancelled() -> bool`` callables
+and knows nothing of Qt; :func:`run_task` runs it on a ``QThread`` with its own database
+connection (SQLite connections belong to the thread that opened them, and the GUI's connection
+must stay free for the GUI) and brings the outcome back to the GUI thread through signals.
+
+Outcomes, each delivered once on the GUI thread, then ``TaskHandle.finished``:
+
+* success → ``on_success(result)`` (even when Cancel was pressed too late to stop the work:
+  the work did happen, and saying otherwise would be a lie);
+* an exception after Cancel was pressed → ``TaskHandle.cancelled`` (nothing to report: the user
+  asked for it, and services undo their own partial writes);
+* any other exception → ``on_failure(exc)`` if given; otherwise a ``KeelError`` is shown as a
+  message (it is a sentence that says what to do) and anything else is a bug for the crash
+  handler (``sys.excepthook``, which ``ui.crash`` installs).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import sqlite_utils
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMessageBox, QProgressBar, QProgressDialog, QPushButton, QWidget
+from shiboken6 import isValid
+
+from app.errors import KeelError
+from app.storage.db import connect
+from ui import qt_fixes
+
+log = logging.getLogger(__name__)
+qt_fixes.apply()  # this module emits signals from Python; see ui/qt_fixes.py
+
+T = TypeVar("T")
+ProgressFn = Callable[[int, int], None]
+CancelledFn = Callable[[], bool]
+Work = Callable[[sqlite_utils.Database, ProgressFn, CancelledFn], T]
+
+# Progress is reported to the GUI at most this often (a 10,000-row import would otherwise queue
+# 10,000 repaints); the first and the final report always go through.
+_PROGRESS_INTERVAL = 0.05
+# Quick work finishes before the dialog appears, so it never flashes on screen.
+_DIALOG_DELAY_MS = 300
+
+# Handles of running tasks: a QThread must outlive its run(), whatever happens to the widget
+# that started it, so the registry (not the widget) owns them until they finish.
+_running: set[TaskHandle[Any]] = set()
+
+
+class _WorkerThread(QThread):
+    """Runs the work with its own connection; the outcome is read after the thread ends."""
+
+    progressed = Signal(int, int)
+
+    def __init__(self, work: Work[Any], db_path: Path, cancel_flag: threading.Event) -> None:
+        super().__init__()
+        self._work = work
+        self._db_path = db_path
+        self._cancel_flag = cancel_flag
+        self._last_report = 0.0
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        db: sqlite_utils.Database | None = None
+        try:
+            db = connect(self._db_path)
+            self.result = self._work(db, self._report, self._cancel_flag.is_set)
+        except BaseException as exc:  # every outcome goes back to the GUI
+            self.error = exc
+        finally:
+            if db is not None:
+                try:
+                    db.close()
+                except Exception as exc:  # closing must not hide the outcome
+                    log.warning("closing the worker's database connection failed: %s", exc)
+
+    def _report(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if (
+            (total <= 0 or done < total)
+            and self._last_report
+            and now - self._last_report < _PROGRESS_INTERVAL
+        ):
+            return
+        self._last_report = now
+        self.progressed.emit(done, total)
+
+
+class _ProgressDialog(QProgressDialog):
+    """A progress dialog that stays up after Cancel until the work has really stopped.
+
+    QProgressDialog hides itself on Cancel, Escape or the close button; here each of those only
+    asks the work to stop, so the window stays modal until nothing is being written any more.
+    """
+
+    def __init__(self, title: str, cancellable: bool, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self._cancellable = cancellable
+        self.canceled.disconnect(self.cancel)
+        self.cancel_button: QPushButton | None = None
+        if cancellable:
+            self.cancel_button = QPushButton("Cancel")
+            self.cancel_button.setAccessibleName("Cancel")
+            self.setCancelButton(self.cancel_button)
+        else:
+            self.setCancelButton(None)
+        # Updated directly: QProgressDialog.setValue() runs processEvents() on a modal dialog,
+        # which would let the task's own finish arrive in the middle of a progress update.
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # busy until the work reports a total
+        self.bar.setAccessibleName("Progress")
+        self.setBar(self.bar)
+        self.setLabelText(title)
+        self.setWindowTitle("Keel")
+        self.setAccessibleName(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.setMinimumWidth(380)
+
+    def reject(self) -> None:
+        if self._cancellable:
+            self.canceled.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.reject()
+
+
+class TaskHandle(QObject, Generic[T]):
+    """A running task. Signals arrive on the GUI thread; ``finished`` always comes last."""
+
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        work: Work[T],
+        *,
+        db_path: Path,
+        cancellable: bool,
+    ) -> None:
+        super().__init__()
+        self.title = title
+        self._parent = parent
+        self._cancel_flag = threading.Event()
+        self._thread = _WorkerThread(work, db_path, self._cancel_flag)
+        self._thread.progressed.connect(self._on_progress)
+        self._thread.finished.connect(self._on_thread_finished)
+        window = parent.window() if parent is not None else None
+        self.dialog = _ProgressDialog(title, cancellable, window)
+        self.dialog.canceled.connect(self.cancel)
+        self._done = False
+
+    # Public API ---------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next ``cancelled()`` check."""
+        if self._done or self._cancel_flag.is_set():
+            return
+        log.info("cancel requested: %s", self.title)
+        self._cancel_flag.set()
+        if isValid(self.dialog):
+            self.dialog.setLabelText(f"{self.title}\nStopping…")
+            if self.dialog.cancel_button is not None:
+                self.dialog.cancel_button.setEnabled(False)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel_flag.is_set()
+
+    def is_running(self) -> bool:
+        return not self._done
+
+    # Internals ----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        _running.add(self)
+        self._thread.start()
+        QTimer.singleShot(_DIALOG_DELAY_MS, self, self._show_dialog)
+
+    @Slot()
+    def _show_dialog(self) -> None:
+        if not self._done and isValid(self.dialog):
+            self.dialog.show()
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._done or not isValid(self.dialog):
+            return
+        if total > 0:
+            self.dialog.bar.setRange(0, total)
+            self.dialog.bar.setValue(min(done, total))
+            if not self._cancel_flag.is_set():
+                self.dialog.setLabelText(f"{self.title}\n{done:,} of {total:,}")
+        self.progressed.emit(done, total)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self._thread.wait()  # finished is emitted just before run() has fully unwound
+        self._done = True
+        if isValid(self.dialog):
+            self.dialog.hide()
+            self.dialog.deleteLater()
+        error, result = self._thread.error, self._thread.result
+        try:
+            if not isValid(self._parent):
+                # The window that asked is gone; its callbacks would touch deleted widgets.
+                log.info("%s finished after its window closed (error: %r)", self.title, error)
+            elif error is None:
+                self.succeeded.emit(result)
+            elif self._cancel_flag.is_set():
+                log.info("%s: cancelled (%s)", self.title, type(error).__name__)
+                self.cancelled.emit()
+            else:
+                self.failed.emit(error)
+        finally:
+            _running.discard(self)
+            self.finished.emit()
+
+
+def _default_failure(parent: QWidget, title: str) -> Callable[[BaseException], None]:
+    """Keel's own errors are sentences for the user; anything else is a bug."""
+
+    def show(exc: BaseException) -> None:
+        if isinstance(exc, KeelError):
+            log.warning("%s failed: %s", title, exc)
+            QMessageBox.warning(parent, "Keel", str(exc))
+        else:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    return show
+
+
+def run_task(
+    parent: QWidget,
+    title: str,
+    work: Work[T],
+    *,
+    db_path: Path,
+    on_success: Callable[[T], None],
+    on_failure: Callable[[BaseException], None] | None = None,
+    cancellable: bool = True,
+) -> TaskHandle[T]:
+    """Run ``work(db, progress, cancelled)`` on a worker thread with a progress dialog.
+
+    ``work`` gets its own connection to ``db_path`` (closed before any callback runs) and must
+    not touch widgets. ``on_success``/``on_failure`` run on the GUI thread. Wait for
+    ``TaskHandle.finished`` (``qtbot.waitSignal(handle.finished)`` in tests).
+    """
+    _install_quit_guard()
+    handle: TaskHandle[T] = TaskHandle(
+        parent, title, work, db_path=db_path, cancellable=cancellable
+    )
+    handle.succeeded.connect(on_success)
+    handle.failed.connect(on_failure or _default_failure(parent, title))
+    handle._start()
+    return handle
+
+
+def running_tasks() -> list[TaskHandle[Any]]:
+    """Tasks still running (the main window asks before quitting)."""
+    return list(_running)
+
+
+def stop_all_tasks() -> None:
+    """Cancel every running task and wait for its thread: called once when the app quits."""
+    for handle in list(_running):
+        handle.cancel()
+        handle._thread.wait()
+
+
+_quit_guard_for: list[QCoreApplication] = []
+
+
+def _install_quit_guard() -> None:
+    """Once per application: on quit, stop running work before its threads are destroyed."""
+    app = QCoreApplication.instance()
+    if app is not None and app not in _quit_guard_for:
+        app.aboutToQuit.connect(stop_all_tasks)
+        _quit_guard_for.append(app)
