@@ -173,17 +173,13 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
     # Interval: the tier's, or an override in force; then the new-starter cap.
     interval = policy.interval(type_, tier)
     parts = [f"{tier_reason} → {label} every {interval} days"]
-    override = None
-    for o in facts.overrides:
-        if (
-            o.type is type_
-            and o.in_force(as_of)
-            and (
-                override is None
-                or (o.expires_on, o.interval_days) > (override.expires_on, override.interval_days)
-            )
-        ):
-            override = o
+    # Of the overrides in force, the one expiring last wins (then the longer interval); the
+    # reason and start date only break exact ties, so the answer never depends on row order.
+    override = max(
+        (o for o in facts.overrides if o.type is type_ and o.in_force(as_of)),
+        key=lambda o: (o.expires_on, o.interval_days, o.reason, o.starts_on or date.min),
+        default=None,
+    )
     if override is not None:
         interval = override.interval_days
         parts.append(
@@ -232,10 +228,14 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
         if last is not None and last >= t.event_date:
             continue  # closed: a held session on or after the event exists
         candidate = t.event_date + timedelta(days=t.response_days)
-        if trigger_due is None or candidate < trigger_due:
+        # Ties on the date go to the first kind alphabetically, never to the first row.
+        if trigger_due is None or (candidate, t.kind) < (trigger_due, trigger_kind):
             trigger_due, trigger_kind = candidate, t.kind
+    # A trigger only pulls a due date in: with no due date at all (no start date, nothing held:
+    # no evidence, so overdue) it is named in the reason but cannot make the worker less overdue.
     if trigger_due is not None and (due is None or trigger_due < due):
-        due = trigger_due
+        if due is not None:
+            due = trigger_due
         parts.append(
             f"open {trigger_kind.replace('_', ' ')} trigger → due by {uk_date(trigger_due)}"
         )
