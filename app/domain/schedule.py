@@ -80,6 +80,10 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
 _NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
@@ -194,7 +198,7 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
             cap = policy.cap_for(type_, 0)
         if cap is not None and cap[1] < interval:
             interval = cap[1]
-            parts.append(f"new in post ({max(days_in_post, 0)} days) → capped at {interval}")
+            parts.append(f"new in post ({_days(max(days_in_post, 0))}) → capped at {interval}")
 
     # Due date.
     due: date | None
@@ -218,7 +222,7 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
         )
         if paused_days:
             due = due + timedelta(days=paused_days)
-            parts.append(f"clock stopped {paused_days} days for leave")
+            parts.append(f"clock stopped {_days(paused_days)} for leave")
 
     trigger_due: date | None = None
     trigger_kind = ""

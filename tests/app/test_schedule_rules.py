@@ -601,7 +601,8 @@ def test_leave_stops_the_clock(leave: list[tuple[date, date | None]], days: int)
     s = status_of(make(sessions=[session(CLINICAL, d(-30))], leave=leave), CLINICAL)
     assert s.status is not PAUSED
     assert s.due == d(-2 + days)
-    assert (f"clock stopped {days} days for leave" in s.reason) is (days > 0)
+    unit = "day" if days == 1 else "days"
+    assert (f"clock stopped {days} {unit} for leave" in s.reason) is (days > 0)
 
 
 def test_leave_moves_an_overdue_worker_back_on_track() -> None:
