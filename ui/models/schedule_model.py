@@ -1,0 +1,475 @@
+"""The scheduler's table: one row per worker, formatted from the engine's answer.
+
+The model formats the ``ScheduleRow``s it is given and never touches the database. Every
+cell's text, colours, tooltip and sort key are worked out once when rows arrive, so ``data()``
+is a lookup and sorting or filtering 1,000 workers stays far below 100 ms.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from app.dates import uk
+from app.domain.model import (
+    STATUS_SEVERITY,
+    DueStatus,
+    SessionStatus,
+    SupervisionType,
+    Tier,
+    Worker,
+)
+from app.domain.policy import Policy
+from app.domain.schedule import TypeStatus
+from app.services.scheduling import Schedule, ScheduleRow
+from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
+
+_Index = QModelIndex | QPersistentModelIndex
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+"""A string that sorts the column sensibly: for statuses, severity then due date then name."""
+OBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+"""The ``ScheduleRow`` (worker columns) or the ``TypeStatus`` (a type's cell)."""
+STATUS_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+"""The cell's ``DueStatus`` value (status columns only). Qt hands a str enum back as plain
+text, so read it as ``DueStatus(index.data(STATUS_ROLE))``."""
+COMPACT_ROLE = int(Qt.ItemDataRole.UserRole) + 4
+"""A shorter text for a narrow cell: dates in the as-of year lose their year."""
+
+
+class Column(IntEnum):
+    WORKER = 0
+    TEAM = 1
+    TIER = 2
+    OVERALL = 3
+    LINE = 4
+    CLINICAL = 5
+    GROUP = 6
+    NEXT_DUE = 7
+
+
+HEADERS = {
+    Column.WORKER: "Worker",
+    Column.TEAM: "Team",
+    Column.TIER: "Tier",
+    Column.OVERALL: "Overall",
+    Column.LINE: "Line",
+    Column.CLINICAL: "Clinical",
+    Column.GROUP: "Group",
+    Column.NEXT_DUE: "Next due",
+}
+HEADER_TIPS = {
+    Column.TIER: "Risk tier from the latest risk profile: it sets how often each type is due",
+    Column.OVERALL: "The worst status of the types this worker's role requires",
+    Column.LINE: "Line management supervision",
+    Column.CLINICAL: "Clinical supervision",
+    Column.GROUP: "Reflective / group supervision",
+    Column.NEXT_DUE: "The earliest due date of the required types",
+}
+TYPE_COLUMNS: dict[Column, SupervisionType] = {
+    Column.LINE: SupervisionType.LINE,
+    Column.CLINICAL: SupervisionType.CLINICAL,
+    Column.GROUP: SupervisionType.GROUP,
+}
+COLUMN_FOR_TYPE = {t: c for c, t in TYPE_COLUMNS.items()}
+
+TIER_WORDS = {Tier.HIGH: "High", Tier.STANDARD: "Standard", Tier.LOW: "Low"}
+_TIER_ORDER = {Tier.HIGH: 0, Tier.STANDARD: 1, Tier.LOW: 3}
+_NO_DATE = "0000-00-00"  # an overdue cell with no date at all is the most urgent of all
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+
+
+def tier_text(row: ScheduleRow) -> str:
+    """ "High", "Standard", "Low" or "Standard (not assessed)"."""
+    word = TIER_WORDS[row.status.tier]
+    return word if row.status.assessed else f"{word} (not assessed)"
+
+
+def short_date(day: date, as_of: date) -> str:
+    """ "3 Dec" within the as-of year, "3 Dec 2027" otherwise."""
+    return f"{day.day} {day.strftime('%b')}" if day.year == as_of.year else uk(day)
+
+
+def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date | None:
+    """The first planned session of this type on or after ``as_of``, even one after the due
+    date (the engine marks a cell booked only when the booking is in time)."""
+    planned = [
+        s.on
+        for s in row.facts.sessions
+        if s.type is type_ and s.status is SessionStatus.PLANNED and s.on >= as_of
+    ]
+    return min(planned) if planned else None
+
+
+def cell_text(
+    status: TypeStatus, booking: date | None, as_of: date, *, compact: bool = False
+) -> str:
+    """ "✖ Overdue · 12 Nov 2026 · booked 3 Dec" — readable without colour.
+
+    ``compact`` drops the year of dates in the as-of year ("✖ Overdue · 12 Nov · booked 3 Dec").
+    A booking after the due date is marked "(late)" unless the cell is overdue (then it is
+    plainly late).
+    """
+    parts = [status_text(status.status)]
+    if status.status in (DueStatus.PAUSED, DueStatus.NOT_REQUIRED):
+        return parts[0]
+    if status.due is None:
+        parts.append("no record")
+    else:
+        parts.append(short_date(status.due, as_of) if compact else uk(status.due))
+    if status.booked is not None:
+        parts.append(f"booked {short_date(status.booked, as_of)}")
+    elif booking is not None:
+        late = "" if status.status is DueStatus.OVERDUE else " (late)"
+        parts.append(f"booked {short_date(booking, as_of)}{late}")
+    return " · ".join(parts)
+
+
+def rich_tooltip(title: str, body: str) -> str:
+    """A tooltip that wraps long reasons and shows user text (<, &) literally."""
+    return f"<qt><b>{html.escape(title)}</b><br>{html.escape(body)}</qt>"
+
+
+def tier_reason(row: ScheduleRow) -> str:
+    """The engine's reason for the tier (the part of a type's reason before the arrow)."""
+    for s in row.status.by_type.values():
+        if s.status is not DueStatus.NOT_REQUIRED:
+            return s.reason.split(" → ", 1)[0]
+    return "No supervision type is required for this role"
+
+
+class ScheduleModel(QAbstractTableModel):
+    """Workers × supervision types, formatted for the scheduler. Read-only."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ScheduleRow] = []
+        # Formatted lazily (the view asks only for the rows on screen); sort keys eagerly.
+        self._cells: list[list[dict[int, Any]] | None] = []
+        self._keys: list[tuple[str, ...]] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._workers: dict[str, Worker] = {}
+        self._search: list[str] = []
+        self._position: dict[str, int] = {}
+        self._as_of = date.today()
+        self._policy = Policy()
+
+    # Feeding the model ---------------------------------------------------------------------
+
+    def set_schedule(self, schedule: Schedule, workers: Mapping[str, Worker] | None = None) -> None:
+        """Replace every row. ``workers`` adds what the engine does not carry (role,
+        supervisors) for search and filters."""
+        self.beginResetModel()
+        self._as_of = schedule.as_of
+        self._policy = schedule.policy
+        self._workers = dict(workers or {})
+        self._rows = list(schedule.rows)
+        self._cells = [None] * len(self._rows)
+        self._keys = [self._sort_keys(r) for r in self._rows]
+        self._search = [self._search_text(r) for r in self._rows]
+        self._reorder()
+        self.endResetModel()
+
+    def update_rows(
+        self, rows: Iterable[ScheduleRow], workers: Mapping[str, Worker] | None = None
+    ) -> None:
+        """Replace the rows of these workers (adding any new ones); a save refreshes cheaply."""
+        self._workers.update(workers or {})
+        last = len(Column) - 1
+        for row in rows:
+            pos = self._position.get(row.worker_id)
+            if pos is None:
+                pos = len(self._rows)
+                self.beginInsertRows(QModelIndex(), pos, pos)
+                self._rows.append(row)
+                self._cells.append(None)
+                self._keys.append(self._sort_keys(row))
+                self._search.append(self._search_text(row))
+                self._position[row.worker_id] = pos
+                self.endInsertRows()
+                continue
+            self._rows[pos] = row
+            self._cells[pos] = None
+            self._keys[pos] = self._sort_keys(row)
+            self._search[pos] = self._search_text(row)
+            self.dataChanged.emit(self.index(pos, 0), self.index(pos, last))
+        if self._sort is not None:
+            self.sort(*self._sort)
+
+    def remove_workers(self, worker_ids: Iterable[str]) -> None:
+        """Drop these workers' rows (for example after they left)."""
+        for wid in worker_ids:
+            pos = self._position.get(wid)
+            if pos is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            del self._rows[pos], self._cells[pos], self._keys[pos], self._search[pos]
+            self._position = {r.worker_id: i for i, r in enumerate(self._rows)}
+            self.endRemoveRows()
+
+    # Reading back --------------------------------------------------------------------------
+
+    @property
+    def as_of(self) -> date:
+        return self._as_of
+
+    def schedule(self) -> Schedule:
+        """The rows as they stand now (after any ``update_rows``), for counts and compliance."""
+        return Schedule(self._as_of, self._policy, list(self._rows))
+
+    def rows(self) -> list[ScheduleRow]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> ScheduleRow:
+        return self._rows[row]
+
+    def row_of(self, worker_id: str) -> int | None:
+        return self._position.get(worker_id)
+
+    def worker(self, worker_id: str) -> Worker | None:
+        return self._workers.get(worker_id)
+
+    def search_text(self, row: int) -> str:
+        """Name, role and team, case-folded, for the search box."""
+        return self._search[row]
+
+    def supervisor_ids(self, row: int) -> tuple[str | None, str | None]:
+        worker = self._workers.get(self._rows[row].worker_id)
+        if worker is None:
+            return None, None
+        return worker.line_supervisor_id, worker.clinical_supervisor_id
+
+    # Qt's model interface ------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == SORT_ROLE:
+            return self._keys[row][column]
+        cells = self._cells[row]
+        if cells is None:
+            cells = self._cells[row] = self._format(self._rows[row])
+        return cells[column].get(int(role))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by the column's SORT_ROLE key (done here, in one Python sort,
+        because a C++ proxy sort calls ``data()`` twice per comparison: ~100 ms for 1,000)."""
+        if not 0 <= column < len(Column):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [r.worker_id for r in self._rows]
+        self._reorder()
+        persistent = self.persistentIndexList()
+        moved = [self.index(self._position[old_ids[p.row()]], p.column()) for p in persistent]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _reorder(self) -> None:
+        if self._sort is not None:
+            column, order = self._sort
+            keys = self._keys
+            perm = sorted(
+                range(len(self._rows)),
+                key=lambda i: keys[i][column],
+                reverse=order is Qt.SortOrder.DescendingOrder,
+            )
+            self._rows = [self._rows[i] for i in perm]
+            self._cells = [self._cells[i] for i in perm]
+            self._keys = [self._keys[i] for i in perm]
+            self._search = [self._search[i] for i in perm]
+        self._position = {r.worker_id: i for i, r in enumerate(self._rows)}
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        column = Column(section)
+        if role == _DISPLAY:
+            return HEADERS[column]
+        if role == _TOOLTIP:
+            return HEADER_TIPS.get(column)
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # Formatting ----------------------------------------------------------------------------
+
+    def _search_text(self, row: ScheduleRow) -> str:
+        worker = self._workers.get(row.worker_id)
+        role = worker.role if worker else ""
+        return f"{row.facts.name}\n{role}\n{row.facts.team}".casefold()
+
+    def _format(self, row: ScheduleRow) -> list[dict[int, Any]]:
+        name = row.facts.name
+        worker = self._workers.get(row.worker_id)
+        overall = row.status.overall
+        next_due = row.status.next_due
+        worker_tip = " · ".join(p for p in (worker.role if worker else "", row.facts.team) if p)
+        cells: list[dict[int, Any]] = [
+            {
+                _DISPLAY: name,
+                OBJECT_ROLE: row,
+                _TOOLTIP: rich_tooltip(name, worker_tip) if worker_tip else None,
+            },
+            {
+                _DISPLAY: row.facts.team,
+                OBJECT_ROLE: row,
+                _TOOLTIP: rich_tooltip("Team", row.facts.team) if row.facts.team else None,
+            },
+            {
+                _DISPLAY: tier_text(row),
+                OBJECT_ROLE: row,
+                _TOOLTIP: rich_tooltip("Tier", tier_reason(row)),
+            },
+            {
+                _DISPLAY: status_text(overall),
+                OBJECT_ROLE: row,
+                STATUS_ROLE: overall,
+                _BACKGROUND: BACKGROUND[overall],
+                _FOREGROUND: FOREGROUND[overall],
+                _TOOLTIP: rich_tooltip(
+                    f"{name}: {overall.label}",
+                    "; ".join(
+                        f"{t.label}: {s.status.label}" for t, s in row.status.by_type.items()
+                    ),
+                ),
+                _ACCESSIBLE: f"Overall: {overall.label}",
+            },
+        ]
+        for type_ in TYPE_COLUMNS.values():
+            cells.append(self._type_cell(row, type_))
+        cells.append(
+            {
+                _DISPLAY: uk(next_due, "—"),
+                OBJECT_ROLE: row,
+            }
+        )
+        return cells
+
+    def _type_cell(self, row: ScheduleRow, type_: SupervisionType) -> dict[int, Any]:
+        s = row.status.by_type[type_]
+        booking = next_booking(row, type_, self._as_of)
+        text = cell_text(s, booking, self._as_of)
+        return {
+            _DISPLAY: text,
+            COMPACT_ROLE: cell_text(s, booking, self._as_of, compact=True),
+            OBJECT_ROLE: s,
+            STATUS_ROLE: s.status,
+            _BACKGROUND: BACKGROUND[s.status],
+            _FOREGROUND: FOREGROUND[s.status],
+            _TOOLTIP: rich_tooltip(f"{type_.label} — {s.status.label}", s.reason),
+            _ACCESSIBLE: f"{type_.label}: {text}",
+        }
+
+    def _sort_keys(self, row: ScheduleRow) -> tuple[str, ...]:
+        name = f"{row.facts.name.casefold()}\n{row.worker_id}"
+        status = row.status
+        next_due = status.next_due
+        by_type = status.by_type
+        return (
+            name,
+            f"{row.facts.team.casefold()}\n{name}",
+            f"{_TIER_ORDER[status.tier] + (not status.assessed)}{name}",
+            self._status_key(status.overall, next_due, name),
+            *(
+                self._status_key(by_type[t].status, by_type[t].due, name)
+                for t in TYPE_COLUMNS.values()
+            ),
+            f"{next_due.isoformat() if next_due else '9999-99-99'}\n{name}",
+        )
+
+    @staticmethod
+    def _status_key(status: DueStatus, due: date | None, key_name: str) -> str:
+        return f"{STATUS_SEVERITY[status]}{due.isoformat() if due else _NO_DATE}\n{key_name}"
+
+
+class ScheduleFilter(QSortFilterProxyModel):
+    """Team, supervisor, status and search filters over a ``ScheduleModel``.
+
+    Sorting is forwarded to the source model (one Python sort on precomputed keys) rather
+    than done by Qt's proxy sort, which calls ``data()`` twice per comparison; the filter reads
+    the model's precomputed search text directly. Both stay in single-digit milliseconds for
+    1,000 workers.
+    """
+
+    def __init__(self, source: ScheduleModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        self._team: str | None = None
+        self._supervisor: str | None = None
+        self._status: DueStatus | None = None
+        self._words: list[str] = []
+
+    def set_team(self, team: str | None) -> None:
+        self.beginFilterChange()
+        self._team = team
+        self._end_change()
+
+    def set_supervisor(self, worker_id: str | None) -> None:
+        self.beginFilterChange()
+        self._supervisor = worker_id
+        self._end_change()
+
+    def set_status(self, status: DueStatus | None) -> None:
+        self.beginFilterChange()
+        self._status = status
+        self._end_change()
+
+    def set_search(self, text: str) -> None:
+        """Every word must appear in the name, role or team (case-insensitive)."""
+        self.beginFilterChange()
+        self._words = text.casefold().split()
+        self._end_change()
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self._team is not None or self._supervisor or self._status or self._words)
+
+    def _end_change(self) -> None:
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        source = self._source
+        row = source.row_at(source_row)
+        if self._team is not None and row.facts.team != self._team:
+            return False
+        if self._status is not None and row.status.overall is not self._status:
+            return False
+        if self._supervisor and self._supervisor not in source.supervisor_ids(source_row):
+            return False
+        if self._words:
+            text = source.search_text(source_row)
+            return all(word in text for word in self._words)
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._source.sort(column, order)

@@ -1,0 +1,689 @@
+"""The scheduler, Keel's home screen: who is overdue or due soon, and why.
+
+One row per worker in post, a cell per supervision type coloured by due status and spelled out
+in words. The table is a ``ScheduleModel`` behind a ``ScheduleFilter``: filters, search and
+sorting never recompute the schedule; only a new as-of date or a save does (and a save
+recomputes just the workers it touched).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from PySide6.QtCore import QModelIndex, QPoint, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dates import uk
+from app.domain.model import ALL_TYPES, DueStatus, SupervisionType, Worker
+from app.errors import KeelError
+from app.services.scheduling import ScheduleRow, compute_schedule
+from ui.context import AppContext
+from ui.models.schedule_model import (
+    COLUMN_FOR_TYPE,
+    TYPE_COLUMNS,
+    Column,
+    ScheduleFilter,
+    ScheduleModel,
+    next_booking,
+    tier_reason,
+    tier_text,
+)
+from ui.widgets.dates import DateEdit
+from ui.widgets.status_delegate import StatusDelegate
+from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
+
+log = logging.getLogger(__name__)
+
+WEEK_DAYS = 7
+""""Due this week" = not overdue, next due within the 7 days starting on the as-of date."""
+
+FILTER_STATUSES = (
+    DueStatus.OVERDUE,
+    DueStatus.DUE_SOON,
+    DueStatus.ON_TRACK,
+    DueStatus.PAUSED,
+)
+_AS_OF_DELAY_MS = 250  # typing a date fires a change per keystroke: recompute once at the end
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that shows user text literally (<, &, emoji, right-to-left)."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def ask_booking_date(
+    parent: QWidget, worker_name: str, type_: SupervisionType, default: date, earliest: date
+) -> date | None:
+    """Ask for the date of a booked session; None when the user cancels."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Book a session")
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(plain_label(f"Book a {type_.label.lower()} session for {worker_name}."))
+    edit = DateEdit(default, dialog)
+    edit.setMinimumDate(edit.date().addDays((earliest - default).days))
+    edit.setAccessibleName("Date of the booked session")
+    form = QFormLayout()
+    form.addRow("&Date:", edit)
+    layout.addLayout(form)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Book")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    chosen = edit.value()
+    dialog.deleteLater()
+    return chosen if accepted else None
+
+
+def counts_text(model: ScheduleModel, today: date) -> str:
+    """ "45 workers · 4 overdue · 6 due this week · compliance 82%"."""
+    schedule = model.schedule()
+    as_of = schedule.as_of
+    rows = schedule.rows
+    overdue = schedule.count(DueStatus.OVERDUE)
+    week_end = as_of + timedelta(days=WEEK_DAYS - 1)
+    this_week = sum(
+        1
+        for r in rows
+        if r.status.overall in (DueStatus.DUE_SOON, DueStatus.ON_TRACK)
+        and (due := r.status.next_due) is not None
+        and as_of <= due <= week_end
+    )
+    percent = schedule.compliance().percent
+    compliance = "compliance —" if percent is None else f"compliance {percent:.0f}%"
+    noun = "worker" if len(rows) == 1 else "workers"
+    text = f"{len(rows)} {noun} · {overdue} overdue · {this_week} due this week · {compliance}"
+    if as_of != today:
+        text = f"On {as_of.strftime('%a')} {uk(as_of)}: {text}"
+    return text
+
+
+class _TypeDetails(QGroupBox):
+    """One supervision type in the details pane: status, interval, dates and the reason."""
+
+    def __init__(self, type_: SupervisionType, parent: QWidget | None = None) -> None:
+        super().__init__(type_.label, parent)
+        self.type = type_
+        self.status = plain_label()
+        self.interval = plain_label()
+        self.last_held = plain_label()
+        self.due = plain_label()
+        self.booked = plain_label()
+        self.reason = plain_label()
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bold = QFont(self.status.font())
+        bold.setBold(True)
+        self.status.setFont(bold)
+        self.status.setAutoFillBackground(True)
+        self.status.setContentsMargins(4, 1, 4, 1)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(2)
+        form.addRow("Status:", self.status)
+        form.addRow("Every:", self.interval)
+        form.addRow("Last held:", self.last_held)
+        form.addRow("Due:", self.due)
+        form.addRow("Booked:", self.booked)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.reason, 1)
+        for name, widget in (
+            ("status", self.status),
+            ("interval", self.interval),
+            ("last held", self.last_held),
+            ("due date", self.due),
+            ("booked date", self.booked),
+            ("reason", self.reason),
+        ):
+            widget.setAccessibleName(f"{type_.label} {name}")
+
+    def show_row(self, row: ScheduleRow, as_of: date) -> None:
+        s = row.status.by_type[self.type]
+        self.status.setText(status_text(s.status))
+        palette = self.status.palette()
+        palette.setColor(self.status.backgroundRole(), BACKGROUND[s.status])
+        palette.setColor(self.status.foregroundRole(), FOREGROUND[s.status])
+        self.status.setPalette(palette)
+        required = s.status is not DueStatus.NOT_REQUIRED
+        self.interval.setText(f"{s.interval_days} days" if s.interval_days else "—")
+        self.last_held.setText(uk(s.last_held, "none recorded") if required else "—")
+        self.due.setText(uk(s.due, "—"))
+        booking = s.booked or next_booking(row, self.type, as_of)
+        late = s.booked is None and booking is not None
+        self.booked.setText(
+            "not booked" if booking is None else uk(booking) + (" (after the due date)" * late)
+        )
+        self.reason.setText(s.reason)
+
+
+class DetailsPane(QWidget):
+    """Everything the scheduler knows about the selected worker, in full and in plain text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = plain_label()
+        font = QFont(self.title.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.subtitle = plain_label()
+        self.subtitle.setWordWrap(True)
+        self.title.setAccessibleName("Selected worker")
+        self.subtitle.setAccessibleName("Selected worker's role, team, tier and supervisors")
+        self.types = {t: _TypeDetails(t, self) for t in ALL_TYPES}
+        self.placeholder = plain_label(
+            "Select a worker to see each type's interval, dates and the reason for the due date."
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.title, 0, 0, 1, len(ALL_TYPES))
+        grid.addWidget(self.subtitle, 1, 0, 1, len(ALL_TYPES))
+        for column, box in enumerate(self.types.values()):
+            grid.addWidget(box, 2, column)
+            grid.setColumnStretch(column, 1)
+        grid.setRowStretch(2, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self._stack)
+
+    def show_row(self, row: ScheduleRow | None, worker: Worker | None, as_of: date,
+                 names: dict[str, str]) -> None:  # fmt: skip
+        if row is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._stack.setCurrentIndex(1)
+        self.title.setText(row.facts.name)
+        parts = [worker.role if worker else "", row.facts.team, f"Tier: {tier_text(row)}"]
+        line = f"{' · '.join(p for p in parts if p)} ({tier_reason(row)})"
+        if worker is not None:
+            line += (
+                f"\nLine supervisor: {names.get(worker.line_supervisor_id or '', 'none')}"
+                f" · Clinical supervisor: "
+                f"{names.get(worker.clinical_supervisor_id or '', 'none')}"
+            )
+        self.subtitle.setText(line)
+        for box in self.types.values():
+            box.show_row(row, as_of)
+
+
+class SchedulerScreen(QWidget):
+    """Every worker in post with a cell per supervision type, worst first."""
+
+    session_requested = Signal(str, str)
+    """(worker_id, type value): open a new session of that type for that worker."""
+    worker_requested = Signal(str)
+    """worker_id: open the worker's page."""
+    booking_made = Signal(str)
+    """worker_id: a planned session was booked for this worker."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._as_of = ctx.today()
+        self._names: dict[str, str] = {}
+        self.model = ScheduleModel(self)
+        self.proxy = ScheduleFilter(self.model, self)
+        self._as_of_timer = QTimer(self)
+        self._as_of_timer.setSingleShot(True)
+        self._as_of_timer.setInterval(_AS_OF_DELAY_MS)
+        self._build()
+        self._connect()
+        self.table.sortByColumn(Column.OVERALL, Qt.SortOrder.AscendingOrder)
+        self.refresh()
+
+    # Building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.counts = plain_label()
+        self.counts.setAccessibleName("Schedule counts")
+        self.counts.setToolTip(
+            "Overdue: workers with at least one overdue type. Due this week: workers not "
+            f"overdue whose next due date falls within {WEEK_DAYS} days from the as-of date. "
+            "Compliance: share of required, not paused (worker, type) pairs that are not overdue."
+        )
+        font = QFont(self.counts.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.counts.setFont(font)
+
+        self.as_of_edit = DateEdit(self._as_of)
+        self.as_of_edit.setAccessibleName("Show the schedule as of this date")
+        self.as_of_edit.setToolTip("Look ahead: who will be due by this date?")
+        self.today_button = QPushButton("&Today")
+        self.today_button.setAccessibleName("Show the schedule as of today")
+        as_of_label = QLabel("&As of:")
+        as_of_label.setBuddy(self.as_of_edit)
+
+        top = QHBoxLayout()
+        top.addWidget(self.counts, 1)
+        top.addWidget(as_of_label)
+        top.addWidget(self.as_of_edit)
+        top.addWidget(self.today_button)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, role or team")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search workers by name, role or team")
+        self.team_combo = QComboBox()
+        self.team_combo.setAccessibleName("Filter by team")
+        self.supervisor_combo = QComboBox()
+        self.supervisor_combo.setAccessibleName("Filter by line or clinical supervisor")
+        self.status_combo = QComboBox()
+        self.status_combo.setAccessibleName("Filter by overall status")
+        self.status_combo.addItem("All statuses", None)
+        for status in FILTER_STATUSES:
+            self.status_combo.addItem(status_text(status), status)
+        for combo in (self.team_combo, self.supervisor_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(12)
+        self.shown = plain_label()
+        self.shown.setAccessibleName("Workers shown")
+
+        filters = QHBoxLayout()
+        search_label = QLabel("&Search:")
+        search_label.setBuddy(self.search)
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 2)
+        for text, combo in (
+            ("T&eam:", self.team_combo),
+            ("Su&pervisor:", self.supervisor_combo),
+            ("Stat&us:", self.status_combo),
+        ):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            filters.addSpacing(8)
+            filters.addWidget(label)
+            filters.addWidget(combo)
+        filters.addSpacing(8)
+        filters.addWidget(self.shown, 1)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Supervision schedule")
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setItemDelegate(StatusDelegate(self.table))
+        self._size_columns()
+
+        self.empty_label = plain_label()
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAccessibleName("Schedule message")
+        self.clear_button = QPushButton("&Clear filters")
+        self.clear_button.setAccessibleName("Clear the search and the filters")
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_label)
+        empty_layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(empty)
+
+        self.details = DetailsPane()
+        self.details.setAccessibleName("Details of the selected worker")
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table_stack)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([430, 230])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self._legend())
+        layout.addWidget(self.splitter, 1)
+
+        QWidget.setTabOrder(self.search, self.team_combo)
+        QWidget.setTabOrder(self.team_combo, self.supervisor_combo)
+        QWidget.setTabOrder(self.supervisor_combo, self.status_combo)
+        QWidget.setTabOrder(self.status_combo, self.as_of_edit)
+        QWidget.setTabOrder(self.as_of_edit, self.today_button)
+        QWidget.setTabOrder(self.today_button, self.table)
+        QWidget.setTabOrder(self.table, self.clear_button)
+
+    def _legend(self) -> QWidget:
+        legend = QWidget()
+        legend.setAccessibleName("Legend")
+        row = QHBoxLayout(legend)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Legend:"))
+        for status in DueStatus:
+            chip = plain_label(status_text(status))
+            chip.setAutoFillBackground(True)
+            chip.setContentsMargins(6, 1, 6, 1)
+            palette = chip.palette()
+            palette.setColor(chip.backgroundRole(), BACKGROUND[status])
+            palette.setColor(chip.foregroundRole(), FOREGROUND[status])
+            chip.setPalette(palette)
+            chip.setAccessibleName(f"Legend: {status.label}")
+            row.addWidget(chip)
+        hint = plain_label(
+            "· “booked 3 Dec” = a planned session · double-click or Enter on a cell records "
+            "a session · right-click to book"
+        )
+        hint.setEnabled(False)
+        row.addWidget(hint, 1)
+        return legend
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.WORKER, QHeaderView.ResizeMode.Stretch)
+        metrics = QFontMetrics(self.table.font())
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        pad = 16
+        widths = {
+            Column.TEAM: metrics.horizontalAdvance("Community West") + pad,
+            Column.TIER: metrics.horizontalAdvance("Standard (not assessed)") + pad,
+            Column.OVERALL: bold_metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
+            Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
+        }
+        # Wide enough for a booked cell in its compact form ("✖ Overdue · 30 Nov · booked 30 Nov").
+        type_width = (
+            bold_metrics.horizontalAdvance("✖ Overdue")
+            + metrics.horizontalAdvance(" · 30 Nov · booked 30 Nov")
+            + pad
+        )
+        for column in TYPE_COLUMNS:
+            widths[column] = type_width
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+        header.setMinimumSectionSize(metrics.horizontalAdvance("Worker") + pad)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 12)
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self._search_changed)
+        self.team_combo.currentIndexChanged.connect(self._team_changed)
+        self.supervisor_combo.currentIndexChanged.connect(self._supervisor_changed)
+        self.status_combo.currentIndexChanged.connect(self._status_changed)
+        self.as_of_edit.dateChanged.connect(lambda _d: self._as_of_timer.start())
+        self._as_of_timer.timeout.connect(lambda: self.set_as_of(self.as_of_edit.value()))
+        self.today_button.clicked.connect(lambda: self.set_as_of(self._ctx.today()))
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.table.activated.connect(self._activated)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._show_details())
+        self.proxy.rowsInserted.connect(self._update_shown)
+        self.proxy.rowsRemoved.connect(self._update_shown)
+        self.proxy.modelReset.connect(self._update_shown)
+        self.proxy.layoutChanged.connect(self._update_shown)
+
+    # Public API ----------------------------------------------------------------------------
+
+    def as_of(self) -> date:
+        return self._as_of
+
+    def set_as_of(self, day: date) -> None:
+        """Show the schedule as it will stand on ``day`` (recomputes every row)."""
+        self._as_of_timer.stop()
+        if self.as_of_edit.value() != day:
+            with QSignalBlocker(self.as_of_edit):
+                self.as_of_edit.set_date(day)
+        if day != self._as_of:
+            self._as_of = day
+            self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self, worker_ids: list[str] | None = None) -> None:
+        """Recompute the schedule: every row, or only these workers' rows."""
+        selected = self.selected_worker_id()
+        try:
+            if worker_ids is None:
+                schedule = compute_schedule(self._ctx.db, self._as_of)
+                workers = {w.id: w for w in self._ctx.workers.all(include_left=True)}
+                self._names = {wid: w.name for wid, w in workers.items()}
+                self.model.set_schedule(schedule, workers)
+            else:
+                schedule = compute_schedule(self._ctx.db, self._as_of, worker_ids=worker_ids)
+                changed = {w.id: w for wid in worker_ids if (w := self._ctx.workers.get(wid))}
+                self._names.update({wid: w.name for wid, w in changed.items()})
+                self.model.update_rows(schedule.rows, changed)
+                returned = {r.worker_id for r in schedule.rows}
+                self.model.remove_workers(wid for wid in worker_ids if wid not in returned)
+        except KeelError as exc:
+            log.warning("could not compute the schedule: %s", exc)
+            QMessageBox.warning(self, "Keel could not read the schedule", str(exc))
+            return
+        self._fill_filter_combos()
+        self.counts.setText(counts_text(self.model, self._ctx.today()))
+        if selected is not None and not self.selected_worker_id():
+            self.select_worker(selected)
+        self._update_shown()
+        self._show_details()
+
+    # Selection -----------------------------------------------------------------------------
+
+    def selected_worker_id(self) -> str | None:
+        row = self._row_for(self.table.currentIndex())
+        return None if row is None else row.worker_id
+
+    def select_worker(self, worker_id: str, column: Column = Column.WORKER) -> bool:
+        """Make this worker's cell current (if the filters show it)."""
+        source_row = self.model.row_of(worker_id)
+        if source_row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(source_row, column))
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def _row_for(self, index: QModelIndex) -> ScheduleRow | None:
+        if not index.isValid():
+            return None
+        source = self.proxy.mapToSource(index)
+        return self.model.row_at(source.row()) if source.isValid() else None
+
+    def _show_details(self) -> None:
+        row = self._row_for(self.table.currentIndex())
+        worker = None if row is None else self.model.worker(row.worker_id)
+        self.details.show_row(row, worker, self._as_of, self._names)
+
+    # Filters -------------------------------------------------------------------------------
+
+    def clear_filters(self) -> None:
+        self.search.clear()
+        self.team_combo.setCurrentIndex(0)
+        self.supervisor_combo.setCurrentIndex(0)
+        self.status_combo.setCurrentIndex(0)
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._update_shown()
+
+    def _team_changed(self, _index: int) -> None:
+        self.proxy.set_team(self.team_combo.currentData())
+        self._update_shown()
+
+    def _supervisor_changed(self, _index: int) -> None:
+        self.proxy.set_supervisor(self.supervisor_combo.currentData())
+        self._update_shown()
+
+    def _status_changed(self, _index: int) -> None:
+        value = self.status_combo.currentData()
+        self.proxy.set_status(DueStatus(value) if value else None)
+        self._update_shown()
+
+    def _fill_filter_combos(self) -> None:
+        rows = self.model.rows()
+        teams = sorted({r.facts.team for r in rows if r.facts.team}, key=str.casefold)
+        team_items = [("All teams", None), *((t, t) for t in teams)]
+        supervisor_ids: set[str] = set()
+        for r in rows:
+            worker = self.model.worker(r.worker_id)
+            if worker is not None:
+                supervisor_ids.update(
+                    i for i in (worker.line_supervisor_id, worker.clinical_supervisor_id) if i
+                )
+        supervisors = sorted(
+            ((self._names.get(i, "(unknown)"), i) for i in supervisor_ids),
+            key=lambda item: item[0].casefold(),
+        )
+        if self._refill(self.team_combo, team_items):
+            self.proxy.set_team(None)
+        if self._refill(self.supervisor_combo, [("All supervisors", None), *supervisors]):
+            self.proxy.set_supervisor(None)
+
+    @staticmethod
+    def _refill(combo: QComboBox, items: list[tuple[str, str | None]]) -> bool:
+        """Replace the items, keeping the choice if it still exists; True when the choice
+        had to fall back to "All" (so the filter must be lifted)."""
+        current = combo.currentData()
+        wanted = [data for _text, data in items]
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
+            return False
+        with QSignalBlocker(combo):
+            combo.clear()
+            for text, data in items:
+                combo.addItem(text, data)
+            keep = current in wanted
+            combo.setCurrentIndex(wanted.index(current) if keep else 0)
+        return current is not None and not keep
+
+    def _update_shown(self) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        self.shown.setText(f"Showing {shown} of {total}" if shown != total else "")
+        if total == 0:
+            self.empty_label.setText(
+                "No workers yet. Add your first worker or import a staff list "
+                "(File → Import staff CSV…) and they will appear here with their due dates."
+            )
+            self.clear_button.hide()
+            self.table_stack.setCurrentIndex(1)
+        elif shown == 0:
+            self.empty_label.setText("No worker matches the search and filters.")
+            self.clear_button.show()
+            self.table_stack.setCurrentIndex(1)
+        else:
+            self.table_stack.setCurrentIndex(0)
+
+    # Acting on cells -----------------------------------------------------------------------
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Double-click or Enter: a type cell opens a new session, other cells the worker."""
+        row = self._row_for(index)
+        if row is None:
+            return
+        type_ = TYPE_COLUMNS.get(Column(index.column()))
+        if type_ is None:
+            self.worker_requested.emit(row.worker_id)
+        else:
+            self.session_requested.emit(row.worker_id, type_.value)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu for a cell (built, not shown): record, book, open the worker."""
+        row = self._row_for(index)
+        if row is None:
+            return None
+        wid = row.worker_id
+        menu = QMenu(self)
+        type_ = TYPE_COLUMNS.get(Column(index.column()))
+        types = [type_] if type_ is not None else list(ALL_TYPES)
+        for t in types:
+            label = "" if type_ is not None else f" ({t.label.lower()})"
+            record = menu.addAction(f"&Record a session now{label}…")
+            record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t.value))
+            book = menu.addAction(f"&Book a session{label}…")
+            book.triggered.connect(lambda _=False, t=t: self.book_session(wid, t))
+        menu.addSeparator()
+        open_worker = menu.addAction("&Open worker")
+        open_worker.triggered.connect(lambda: self.worker_requested.emit(wid))
+        return menu
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        menu = self.context_menu(index)
+        if menu is None:
+            return
+        self.table.setCurrentIndex(index)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def book_session(self, worker_id: str, type_: SupervisionType) -> bool:
+        """Ask for a date and book a planned session; True when one was booked."""
+        source_row = self.model.row_of(worker_id)
+        if source_row is None:
+            return False
+        row = self.model.row_at(source_row)
+        today = self._ctx.today()
+        due = row.status.by_type[type_].due
+        default = due if due is not None and due >= today else today
+        chosen = ask_booking_date(self, row.facts.name, type_, default, today)
+        if chosen is None:
+            return False
+        if chosen < today:
+            QMessageBox.warning(
+                self,
+                "Book a session",
+                "A booking is for today or a later date. To record a session that has "
+                "already happened, use “Record a session now…” instead.",
+            )
+            return False
+        try:
+            self._ctx.sessions.book(worker_id, type_, chosen)
+        except KeelError as exc:
+            QMessageBox.warning(self, "The session was not booked", str(exc))
+            return False
+        self.refresh([worker_id])
+        self.select_worker(worker_id, COLUMN_FOR_TYPE[type_])
+        self.booking_made.emit(worker_id)
+        return True
