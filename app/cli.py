@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -18,8 +19,8 @@ from typing import TextIO
 from app import __version__
 from app.dates import parse_date, uk
 from app.domain.model import ALL_TYPES
-from app.errors import KeelError, StorageError, UsageError
-from app.paths import resolve_db_path
+from app.errors import KeelError, StorageError, UsageError, storage_error_from
+from app.paths import log_dir, resolve_db_path
 from app.storage.db import close_database, open_database
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,19 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     except OSError as exc:
         sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
         return EXIT_USAGE
+    except sqlite3.Error as exc:
+        # Damage that the checks on opening missed, a full disk, a lock: the environment.
+        log.warning("%s failed on %s: %s", args.command, db_path, exc)
+        sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")
+        return EXIT_PROBLEM
+    except Exception as exc:
+        # A bug: the details go to the log, the person gets one sentence and where to look.
+        log.exception("%s failed", args.command)
+        sys.stderr.write(
+            f"Keel failed unexpectedly while running {args.command} ({type(exc).__name__}: "
+            f"{exc}). This is a bug; the details are in {log_dir() / 'keel.log'}.\n"
+        )
+        return EXIT_PROBLEM
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import StorageError
-from app.storage.db import connect, inspect_file
+from app.storage.db import connect, inspect_file, integrity_message
 from app.storage.schema import SCHEMA_VERSION
 
 
@@ -44,11 +45,20 @@ def check_database(path: Path) -> CheckReport:
         )
     else:
         report.facts.append(f"schema version {info.schema_version} (current)")
+    try:
+        _read_checks(path, report)
+    except sqlite3.DatabaseError as exc:
+        # Damage that quick_check missed can still stop a query half-way through.
+        report.problems.append(f"the database could not be read to the end ({exc})")
+    return report
+
+
+def _read_checks(path: Path, report: CheckReport) -> None:
     db = connect(path, read_only=True)
     try:
         rows = db.execute("PRAGMA integrity_check").fetchall()
         if rows != [("ok",)]:
-            report.problems += [f"integrity: {r[0]}" for r in rows[:20]]
+            report.problems += [f"integrity: {integrity_message(str(r[0]))}" for r in rows[:20]]
         else:
             report.facts.append("integrity check: ok")
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
@@ -66,4 +76,3 @@ def check_database(path: Path) -> CheckReport:
         report.facts.append(", ".join(f"{n} {t}" for t, n in counts.items()))
     finally:
         db.close()
-    return report

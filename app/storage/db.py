@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -95,35 +96,77 @@ def inspect_file(path: Path) -> FileInfo:
             f"version understands up to {SCHEMA_VERSION}). Install the newer Keel to open it; "
             "the file has not been changed."
         )
+    _check_length(path, header, size)
     _quick_check(path)
     return FileInfo(path, True, user_version, application_id)
 
 
+def _check_length(path: Path, header: bytes, size: int) -> None:
+    """Refuse a file shorter than its header says: an interrupted copy or download."""
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DamagedDatabaseError(f"{path} has a damaged header. Restore the latest backup.")
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return  # pages still in the WAL may not have reached the main file yet
+    pages = int.from_bytes(header[28:32], "big")
+    count_is_valid = header[24:28] == header[92:96]
+    expected = pages * page_size if count_is_valid and pages else 0
+    if size % page_size or size < expected:
+        should = f" of {expected:,}" if expected else ""
+        raise DamagedDatabaseError(
+            f"{path} is truncated (only {size:,} bytes{should}): it may be an interrupted copy. "
+            "Keel has not changed it. Restore the latest backup."
+        )
+
+
+def _uri(path: Path, flags: str) -> str:
+    return f"file:{urllib.parse.quote(Path(path).as_posix(), safe='/:')}?{flags}"
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file and leaves no -wal/-shm files beside it.
+
+    A plain read-only connection to a WAL database creates -wal and -shm files it cannot
+    remove. With no -wal file there is nothing to replay, so the file is opened as immutable,
+    which needs neither; when a -wal exists (Keel has the file open, or a crash left one) it
+    must be read, so the connection is an ordinary read-only one.
+    """
+    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+    return sqlite3.connect(_uri(path, flags), uri=True, timeout=5)
+
+
 def _quick_check(path: Path) -> None:
-    uri = f"file:{path.as_posix()}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        conn = read_only_connection(path)
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        # Locked, busy, unreadable: the environment, not damage (restoring would be wrong).
+        raise storage_error_from(exc, f"read {path}") from exc
     except sqlite3.DatabaseError as exc:
         raise DamagedDatabaseError(
             f"{path} is damaged and cannot be read ({exc}). Restore the latest backup."
         ) from exc
     if rows != [("ok",)]:
-        problems = "; ".join(str(r[0]) for r in rows[:3])
+        problems = "; ".join(integrity_message(str(r[0])) for r in rows[:3])
         raise DamagedDatabaseError(
-            f"{path} failed its integrity check ({problems}). Restore the latest backup."
+            f"{path} is damaged: it failed its integrity check ({problems}). "
+            "Restore the latest backup."
         )
+
+
+def integrity_message(problem: str) -> str:
+    """One line of SQLite's integrity report, without its "*** in database main ***" banner."""
+    return " ".join(problem.replace("*** in database main ***", "").split())
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> sqlite_utils.Database:
     """Open a connection with Keel's pragmas (foreign keys, WAL, synchronous=FULL)."""
-    if read_only:
-        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=5)
-    else:
-        conn = sqlite3.connect(str(path), timeout=5)
+    conn = read_only_connection(Path(path)) if read_only else sqlite3.connect(str(path), timeout=5)
     conn.execute("PRAGMA foreign_keys = ON")
     if not read_only and str(path) != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -186,7 +229,7 @@ def _split_sql(script: str) -> list[str]:
 def _backup_before_migrating(path: Path, version: int) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.pre-migration-v{version}-{stamp}.bak")
-    src = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+    src = read_only_connection(path)
     dst = sqlite3.connect(str(target))
     try:
         src.backup(dst)
@@ -214,15 +257,21 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
             for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
                 leftover.unlink(missing_ok=True)
             db = connect(building)
-            migrate(db)
-            close_database(db)
+            try:
+                migrate(db)
+            finally:
+                close_database(db)
             os.chmod(building, 0o600)
             os.replace(building, path)
         elif info.schema_version < SCHEMA_VERSION:
             saved = _backup_before_migrating(path, info.schema_version)
             log.info("backed up %s to %s before migrating", path, saved)
         db = connect(path)
-        migrate(db)
+        try:
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
         return db
     except sqlite3.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
