@@ -34,8 +34,8 @@ COMMANDS = ("import-staff", "status", "demo", "check")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"keel: error: {message}\n")
+        # One sentence, as every other error: the full usage is one `--help` away.
+        sys.stderr.write(f"keel: {message} (see `{self.prog} --help`).\n")
         raise SystemExit(EXIT_USAGE)
 
 
