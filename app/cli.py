@@ -111,6 +111,8 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.importing import ImportFailed, import_staff
 
+    if not Path(args.file).is_file():
+        raise UsageError(f"There is no file at {args.file}: check the path.")
     db = open_database(db_path)
     try:
         result = import_staff(db, Path(args.file), today=_today())
