@@ -870,7 +870,8 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "cli.db", tmp_path / "missing.csv")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "Could not read" in result.stderr
+    assert "There is no file at" in result.stderr
+    assert not (tmp_path / "cli.db").exists(), "no database is created for a missing CSV"
 
 
 def test_semicolon_file_after_blank_lines_keeps_spreadsheet_line_numbers(
