@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from app import APP_NAME, __version__
 from app.errors import StorageError
 from app.paths import log_dir, resource_path
+from app.services.instance import AlreadyRunningError, InstanceLock
 from app.storage.db import close_database, open_database
 from ui.context import AppContext
+from ui.single_instance import InstanceServer, ask_running_instance_to_show
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +74,34 @@ def run_gui(db_path: Path) -> int:
     app = _application()
     install_excepthook(log_dir() / "keel.log")
     path: Path | None = db_path
+    lock: InstanceLock | None = None
     while path is not None:
+        lock = InstanceLock(path)
+        try:
+            lock.acquire()
+        except AlreadyRunningError as exc:
+            if not ask_running_instance_to_show(path):
+                QMessageBox.information(None, "Keel is already open", str(exc))
+            return 1
         try:
             db = open_database(path)
             break
         except StorageError as exc:
+            lock.release()
             log.warning("could not open %s: %s", path, exc)
             path = ask_for_database(path, exc)
     else:
         return 1
+    assert lock is not None
     ctx = AppContext.for_database(db, path, today=date.today)
     window = MainWindow(ctx)
+    server = InstanceServer(path)
+    server.show_requested.connect(window.bring_to_front)
     window.show()
     try:
         return int(app.exec())
     finally:
+        server.close()
         window.deleteLater()
         close_database(db)
+        lock.release()

@@ -245,6 +245,15 @@ class MainWindow(QMainWindow):
             f"Database: {self._ctx.db_path}",
         )
 
+    def bring_to_front(self) -> None:
+        """Another launch on this database asked us to show ourselves."""
+        self.setWindowState(
+            (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+        )
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     # Window state ---------------------------------------------------------------------------
 
     def _settings(self) -> QSettings:
