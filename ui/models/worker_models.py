@@ -1,0 +1,398 @@
+"""Table models for the workers screen: the list of workers and each worker's histories.
+
+Every model formats the rows it is given (plain dataclasses from the services) and never
+queries anything itself. Each exposes the row object under ``OBJECT_ROLE`` and a sortable
+value under ``SORT_ROLE`` so a ``QSortFilterProxyModel`` sorts dates as dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from app.dates import uk
+from app.domain.model import (
+    DueStatus,
+    StoredAssessment,
+    Tier,
+    TriggerKind,
+    Worker,
+)
+from app.domain.schedule import WorkerStatus
+from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
+from app.storage.sessions import SessionSummary
+from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL, status_text
+
+OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+T = TypeVar("T")
+_Index = QModelIndex | QPersistentModelIndex
+
+TIER_LABELS = {Tier.HIGH: "High", Tier.STANDARD: "Standard", Tier.LOW: "Low"}
+LEAVE_LABELS = {"sickness": "Sickness", "parental": "Parental", "other": "Other"}
+TRIGGER_LABELS = {
+    TriggerKind.INCIDENT: "Incident",
+    TriggerKind.SAFEGUARDING: "Safeguarding concern",
+    TriggerKind.COMPLAINT: "Complaint",
+    TriggerKind.BOUNDARY: "Boundary or ethical concern",
+    TriggerKind.RETURN_FROM_LEAVE: "Return from leave",
+    TriggerKind.OTHER: "Other",
+}
+SESSION_STATUS_LABELS = {
+    "planned": "Planned",
+    "held": "Held",
+    "cancelled": "Cancelled",
+    "dna": "Did not attend",
+}
+
+
+def tier_label(tier: Tier, assessed: bool = True) -> str:
+    """ "High", "Standard", "Low" — or "Not assessed" when no profile exists yet."""
+    return TIER_LABELS[tier] if assessed else "Not assessed"
+
+
+def _date_key(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """One column: its header, how a row shows in it, and (optionally) how it sorts."""
+
+    header: str
+    text: Callable[[T], str]
+    sort: Callable[[T], Any] | None = None
+    align_right: bool = False
+    # A fuller text for the tooltip and screen readers (a symbol column spells itself out).
+    spelled: Callable[[T], str] | None = None
+
+
+class RowTableModel(QAbstractTableModel, Generic[T]):
+    """A read-only table over a list of rows, one column per ``Column``."""
+
+    columns: Sequence[Column[T]] = ()
+
+    def __init__(self, rows: Sequence[T] = (), parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[T] = list(rows)
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[T]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> T:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section].header
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if not 0 <= index.column() < len(self.columns):
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.spelled(row) if column.spelled is not None else column.text(row)
+        if role == SORT_ROLE:
+            return column.sort(row) if column.sort is not None else column.text(row).casefold()
+        if role == OBJECT_ROLE:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return self.extra_data(row, index.column(), role)
+
+    def extra_data(self, row: T, column: int, role: int) -> Any:
+        """Colours and fonts; subclasses override."""
+        return None
+
+
+# Workers list ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    """A worker as listed: the stored record and, for those in post, the engine's answer."""
+
+    worker: Worker
+    status: WorkerStatus | None = None
+
+    @property
+    def tier_text(self) -> str:
+        if self.status is None:
+            return ""
+        return tier_label(self.status.tier, self.status.assessed)
+
+    @property
+    def status_text(self) -> str:
+        if self.worker.left_on is not None:
+            return f"Left {uk(self.worker.left_on)}"
+        if self.status is None:
+            return ""
+        return status_text(self.status.overall)
+
+    @property
+    def status_symbol(self) -> str:
+        if self.worker.left_on is not None:
+            return "Left"
+        if self.status is None:
+            return ""
+        return SYMBOL[self.status.overall]
+
+
+_TIER_ORDER = {"High": 0, "Not assessed": 1, "Standard": 2, "Low": 3, "": 4}
+_STATUS_ORDER = {s: i for i, s in enumerate(DueStatus)}
+
+
+def _status_tip(r: WorkerRow) -> str:
+    if r.status is None or r.worker.left_on is not None:
+        return r.status_text
+    due = f", next due {uk(r.status.next_due)}" if r.status.next_due else ""
+    return f"{r.status_text}{due}"
+
+
+def _status_sort(r: WorkerRow) -> int:
+    if r.worker.left_on is not None or r.status is None:
+        return 99
+    return _STATUS_ORDER[r.status.overall]
+
+
+class WorkerListModel(RowTableModel[WorkerRow]):
+    """Name, role, team, tier and overall status; people who have left are greyed."""
+
+    columns = (
+        Column[WorkerRow]("Name", lambda r: r.worker.name),
+        Column[WorkerRow]("Role", lambda r: r.worker.role),
+        Column[WorkerRow]("Team", lambda r: r.worker.team),
+        Column[WorkerRow]("Tier", lambda r: r.tier_text, lambda r: _TIER_ORDER[r.tier_text]),
+        Column[WorkerRow]("Due", lambda r: r.status_symbol, _status_sort, spelled=_status_tip),
+    )
+
+    def extra_data(self, row: WorkerRow, column: int, role: int) -> Any:
+        left = row.worker.left_on is not None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if left:
+                return QColor("#777777")
+            if column == 4 and row.status is not None:
+                return FOREGROUND[row.status.overall]
+        if role == Qt.ItemDataRole.BackgroundRole and column == 4 and row.status and not left:
+            return BACKGROUND[row.status.overall]
+        if role == Qt.ItemDataRole.FontRole and left:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    def row_of(self, worker_id: str) -> int:
+        """The row showing ``worker_id``, or -1."""
+        for i, r in enumerate(self._rows):
+            if r.worker.id == worker_id:
+                return i
+        return -1
+
+
+# A worker's histories --------------------------------------------------------------------
+
+
+class AssessmentHistoryModel(RowTableModel[StoredAssessment]):
+    """Risk assessments, as given (the service returns newest first)."""
+
+    columns = (
+        Column[StoredAssessment](
+            "Assessed on", lambda a: uk(a.assessed_on), lambda a: _date_key(a.assessed_on)
+        ),
+        Column[StoredAssessment](
+            "Cohort risk", lambda a: str(a.factors.cohort_risk), lambda a: a.factors.cohort_risk
+        ),
+        Column[StoredAssessment](
+            "Complexity",
+            lambda a: str(a.factors.decision_complexity),
+            lambda a: a.factors.decision_complexity,
+        ),
+        Column[StoredAssessment](
+            "Support need", lambda a: str(a.factors.support_need), lambda a: a.factors.support_need
+        ),
+        Column[StoredAssessment](
+            "Volatility", lambda a: str(a.factors.volatility), lambda a: a.factors.volatility
+        ),
+        Column[StoredAssessment]("Tier", lambda a: TIER_LABELS[a.tier]),
+        Column[StoredAssessment]("Assessed by", lambda a: a.assessed_by),
+        Column[StoredAssessment](
+            "Rationale", lambda a: a.rationale if a.source == "manual" else _sourced(a)
+        ),
+    )
+
+    def extra_data(self, row: StoredAssessment, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= column <= 4:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+def _sourced(a: StoredAssessment) -> str:
+    note = f"({a.source})"
+    return f"{a.rationale} {note}" if a.rationale else note
+
+
+class SessionHistoryModel(RowTableModel[SessionSummary]):
+    """A worker's sessions (one-to-one and attended groups), as given: newest first."""
+
+    columns = (
+        Column[SessionSummary]("Type", lambda s: s.type.label),
+        Column[SessionSummary](
+            "Date", lambda s: uk(s.session_date), lambda s: _date_key(s.session_date)
+        ),
+        Column[SessionSummary](
+            "Status",
+            lambda s: (
+                SESSION_STATUS_LABELS.get(s.status.value, s.status.value)
+                + (" (imported)" if s.imported else "")
+            ),
+        ),
+        Column[SessionSummary]("Supervisor", lambda s: s.supervisor_name),
+        Column[SessionSummary]("Cancel reason", lambda s: s.cancel_reason),
+    )
+
+
+def _leave_end(lv: StoredLeave) -> str:
+    return uk(lv.end) if lv.end else "Still on leave"
+
+
+def _leave_days(lv: StoredLeave, today: date) -> int:
+    end = lv.end or today
+    return max((end - lv.start).days + 1, 0)
+
+
+@dataclass(frozen=True)
+class LeaveRow:
+    leave: StoredLeave
+    today: date
+
+    @property
+    def days(self) -> int:
+        return _leave_days(self.leave, self.today)
+
+    @property
+    def current(self) -> bool:
+        lv = self.leave
+        return lv.start <= self.today and (lv.end is None or self.today <= lv.end)
+
+
+class LeaveModel(RowTableModel[LeaveRow]):
+    columns = (
+        Column[LeaveRow]("Kind", lambda r: LEAVE_LABELS.get(r.leave.kind.value, r.leave.kind)),
+        Column[LeaveRow]("From", lambda r: uk(r.leave.start), lambda r: _date_key(r.leave.start)),
+        Column[LeaveRow]("To", lambda r: _leave_end(r.leave), lambda r: _date_key(r.leave.end)),
+        Column[LeaveRow]("Days", lambda r: str(r.days), lambda r: r.days, align_right=True),
+        Column[LeaveRow]("Now", lambda r: "On leave now" if r.current else ""),
+        Column[LeaveRow]("Note", lambda r: r.leave.note),
+    )
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    override: StoredOverride
+    today: date
+
+    @property
+    def in_force(self) -> bool:
+        o = self.override
+        return (o.starts_on is None or o.starts_on <= self.today) and self.today <= o.expires_on
+
+
+class OverrideModel(RowTableModel[OverrideRow]):
+    columns = (
+        Column[OverrideRow]("Type", lambda r: r.override.type.label),
+        Column[OverrideRow](
+            "Every",
+            lambda r: f"{r.override.interval_days} days",
+            lambda r: r.override.interval_days,
+            align_right=True,
+        ),
+        Column[OverrideRow](
+            "From",
+            lambda r: uk(r.override.starts_on, "—"),
+            lambda r: _date_key(r.override.starts_on),
+        ),
+        Column[OverrideRow](
+            "Expires",
+            lambda r: uk(r.override.expires_on),
+            lambda r: _date_key(r.override.expires_on),
+        ),
+        Column[OverrideRow](
+            "In force",
+            lambda r: (
+                "Yes"
+                if r.in_force
+                else ("Expired" if r.today > r.override.expires_on else "Not yet")
+            ),
+        ),
+        Column[OverrideRow]("Reason", lambda r: r.override.reason),
+    )
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    """A trigger event and, when a held session of its type on or after it exists, when."""
+
+    trigger: StoredTrigger
+    closed_on: date | None = None
+
+    @property
+    def respond_by(self) -> date:
+        return self.trigger.event_date + timedelta(days=self.trigger.response_days)
+
+
+class TriggerModel(RowTableModel[TriggerRow]):
+    columns = (
+        Column[TriggerRow]("Kind", lambda r: TRIGGER_LABELS[r.trigger.kind]),
+        Column[TriggerRow](
+            "Date", lambda r: uk(r.trigger.event_date), lambda r: _date_key(r.trigger.event_date)
+        ),
+        Column[TriggerRow]("Type", lambda r: r.trigger.type.label),
+        Column[TriggerRow](
+            "Respond within",
+            lambda r: f"{r.trigger.response_days} days",
+            lambda r: r.trigger.response_days,
+            align_right=True,
+        ),
+        Column[TriggerRow]("Due by", lambda r: uk(r.respond_by), lambda r: _date_key(r.respond_by)),
+        Column[TriggerRow](
+            "State",
+            lambda r: f"Closed by session {uk(r.closed_on)}" if r.closed_on else "Open",
+        ),
+        Column[TriggerRow]("Note", lambda r: r.trigger.note),
+    )
