@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -26,7 +26,6 @@ from app.domain.records import SessionRecord
 from app.services.scheduling import compute_schedule
 from ui.context import AppContext
 from ui.models.schedule_model import (
-    COMPACT_ROLE,
     OBJECT_ROLE,
     SORT_ROLE,
     STATUS_ROLE,
@@ -193,11 +192,8 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
     status = alex.data(OBJECT_ROLE)
     assert status.status is DueStatus.OVERDUE and alex.data(STATUS_ROLE) == DueStatus.OVERDUE
     assert alex.data(Qt.ItemDataRole.BackgroundRole).name() == "#f4c7c3"
-    assert index("Daniel", Column.CLINICAL).data() == "▲ Due soon · 2 Dec 2026 · booked 29 Nov"
-    assert index("Liam", Column.LINE).data() == "✖ Overdue · 18 Nov 2026 · booked 28 Nov"
-    assert (
-        index("Daniel", Column.CLINICAL).data(COMPACT_ROLE) == "▲ Due soon · 2 Dec · booked 29 Nov"
-    )
+    assert index("Daniel", Column.CLINICAL).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
+    assert index("Liam", Column.LINE).data() == "✖ Overdue · 18 Nov · booked 28 Nov"
     assert index("Fatima", Column.LINE).data() == "⏸ Paused"
     assert index("Ben", Column.GROUP).data() == "– Not required"
     assert index("Chloe", Column.TIER).data() == "Standard (not assessed)"
@@ -219,10 +215,7 @@ def test_a_booking_after_the_due_date_is_shown_as_late(ctx: AppContext, staff: S
     model.set_schedule(compute_schedule(ctx.db, today))
     row = model.row_of(staff["Sam"])
     assert row is not None
-    assert (
-        model.index(row, Column.LINE).data()
-        == "✔ On track · 28 Dec 2026 · booked 5 Jan 2027 (late)"
-    )
+    assert model.index(row, Column.LINE).data() == "✔ On track · 28 Dec · booked 5 Jan 2027 (late)"
 
 
 def test_update_rows_replaces_only_the_given_workers(
@@ -425,9 +418,7 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
     assert blocker.args == [staff["Jo"]]
     # The dialog was offered the due date (2 Dec), not today, since Jo is not overdue.
     assert asked == [("Jo Bennett", LINE, date(2026, 12, 2), date(2026, 11, 26))]
-    assert (
-        cell(screen, staff["Jo"], Column.LINE).data() == "▲ Due soon · 2 Dec 2026 · booked 30 Nov"
-    )
+    assert cell(screen, staff["Jo"], Column.LINE).data() == "▲ Due soon · 2 Dec · booked 30 Nov"
     planned = [s for s in ctx.sessions.history(staff["Jo"]) if s.status is SessionStatus.PLANNED]
     assert len(planned) == 1
 
@@ -478,3 +469,98 @@ def test_every_control_has_an_accessible_name(screen: SchedulerScreen):
                    screen.status_combo, screen.as_of_edit, screen.today_button,
                    screen.table, screen.clear_button):  # fmt: skip
         assert widget.accessibleName(), widget
+
+
+def test_painting_the_table_does_not_cost_references_to_none(qtbot, screen: SchedulerScreen):
+    """Under PySide6 6.12.0 on Python 3.11 each Qt call from Python that returns nothing drops
+    a reference to None; ~10,000 of them abort the interpreter. Painting must stay in C++
+    (a Python delegate lost ~500 per repaint of this table)."""
+    import sys
+
+    screen.table.viewport().repaint()
+    before = sys.getrefcount(None)
+    for _ in range(5):
+        screen.table.viewport().repaint()
+    assert sys.getrefcount(None) >= before - 20
+
+
+def test_details_pane_hides_when_no_row_is_shown(qtbot, screen: SchedulerScreen):
+    assert screen.details.isVisible()
+    qtbot.keyClicks(screen.search, "nobody")
+    assert not screen.details.isVisible()
+    screen.search.clear()
+    assert screen.details.isVisible()
+
+
+def test_splitter_and_column_widths_are_remembered_but_not_the_sort(
+    qtbot, ctx: AppContext, staff: Staff
+):
+    first = SchedulerScreen(ctx)
+    qtbot.addWidget(first)
+    first.resize(1366, 768)
+    first.show()
+    first.splitter.setSizes([500, 160])
+    sizes = first.splitter.sizes()
+    first.table.setColumnWidth(Column.TEAM, 222)
+    first.table.sortByColumn(Column.WORKER, Qt.SortOrder.AscendingOrder)
+    first.hide()
+
+    try:
+        second = SchedulerScreen(ctx)
+        qtbot.addWidget(second)
+        second.resize(1366, 768)
+        second.show()
+        assert second.table.columnWidth(Column.TEAM) == 222
+        assert second.splitter.sizes() == sizes
+        assert shown_names(second)[0] == "Owen Davies"  # still worst first
+    finally:
+        QSettings().remove("scheduler")  # Qt caches the settings path for the whole run
+
+
+@pytest.mark.slow
+def test_filtering_and_sorting_1000_workers_stays_under_100_ms(qtbot, ctx: AppContext, today):
+    """The benchmark's rule: no GUI-thread step over 100 ms while filtering or sorting
+    (measured here at ~5-50 ms a step, repaint included)."""
+    import random
+    import time
+
+    from app.storage.db import transaction
+    from app.storage.workers import insert_worker
+
+    rng = random.Random(3)
+    with transaction(ctx.db):
+        for i in range(1000):
+            insert_worker(
+                ctx.db,
+                Worker(
+                    id="",
+                    name=f"{rng.choice(['Sam', 'Mei', 'Łukasz', 'Jo'])} Worker{i:04d}",
+                    role=rng.choice(["Nurse", "Social worker", "Support worker"]),
+                    team=f"Team {i % 84}",
+                    start_date=today - timedelta(days=rng.randint(0, 2000)),
+                    requires=frozenset(rng.sample([LINE, CLINICAL, GROUP], rng.randint(1, 3))),
+                ),
+            )
+    screen = SchedulerScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    assert screen.model.rowCount() == 1000
+    steps = [lambda c=c: screen.table.sortByColumn(c, Qt.SortOrder.DescendingOrder) for c in Column]
+    steps += [
+        lambda: screen.table.sortByColumn(Column.OVERALL, Qt.SortOrder.AscendingOrder),
+        lambda: screen.team_combo.setCurrentIndex(3),
+        lambda: screen.status_combo.setCurrentIndex(1),
+        lambda: screen.supervisor_combo.setCurrentIndex(0),
+        lambda: screen.search.setText("sam"),
+        lambda: screen.search.setText("sam worker00"),
+        screen.clear_filters,
+    ]
+    slowest = 0.0
+    for step in steps:
+        start = time.perf_counter()
+        step()
+        screen.table.viewport().repaint()
+        slowest = max(slowest, time.perf_counter() - start)
+    assert screen.proxy.rowCount() == 1000
+    assert slowest < 0.1, f"slowest filter/sort step took {slowest * 1000:.0f} ms"

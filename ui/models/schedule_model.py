@@ -43,10 +43,11 @@ SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 OBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 """The ``ScheduleRow`` (worker columns) or the ``TypeStatus`` (a type's cell)."""
 STATUS_ROLE = int(Qt.ItemDataRole.UserRole) + 3
-"""The cell's ``DueStatus`` value (status columns only). Qt hands a str enum back as plain
-text, so read it as ``DueStatus(index.data(STATUS_ROLE))``."""
-COMPACT_ROLE = int(Qt.ItemDataRole.UserRole) + 4
-"""A shorter text for a narrow cell: dates in the as-of year lose their year."""
+"""The cell's ``DueStatus`` value ("" outside the status columns). Qt hands a str enum back as
+plain text, so read it as ``DueStatus(index.data(STATUS_ROLE))``."""
+# Roles that Python code may read back through Qt are never left empty ("" means none): under
+# PySide6 6.12.0 on Python 3.11 every None that Qt hands to Python costs a reference to None.
+_ALWAYS_TEXT = frozenset({STATUS_ROLE})
 
 
 class Column(IntEnum):
@@ -118,28 +119,25 @@ def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date 
     return min(planned) if planned else None
 
 
-def cell_text(
-    status: TypeStatus, booking: date | None, as_of: date, *, compact: bool = False
-) -> str:
-    """ "✖ Overdue · 12 Nov 2026 · booked 3 Dec" — readable without colour.
+def cell_text(status: TypeStatus, booking: date | None, as_of: date) -> str:
+    """ "✖ Overdue · 12 Nov 2026", or with a booking "▲ Due soon · 2 Dec · booked 29 Nov".
 
-    ``compact`` drops the year of dates in the as-of year ("✖ Overdue · 12 Nov · booked 3 Dec").
-    A booking after the due date is marked "(late)" unless the cell is overdue (then it is
-    plainly late).
+    Readable without colour. A booked cell drops the year of dates in the as-of year so it
+    fits a column at 1366 px (the tooltip and the details pane give full dates). A booking
+    after the due date is marked "(late)" unless the cell is overdue (then it plainly is).
     """
-    parts = [status_text(status.status)]
+    word = status_text(status.status)
     if status.status in (DueStatus.PAUSED, DueStatus.NOT_REQUIRED):
-        return parts[0]
+        return word
+    booked = status.booked or booking
     if status.due is None:
-        parts.append("no record")
+        due = "no record"
     else:
-        parts.append(short_date(status.due, as_of) if compact else uk(status.due))
-    if status.booked is not None:
-        parts.append(f"booked {short_date(status.booked, as_of)}")
-    elif booking is not None:
-        late = "" if status.status is DueStatus.OVERDUE else " (late)"
-        parts.append(f"booked {short_date(booking, as_of)}{late}")
-    return " · ".join(parts)
+        due = short_date(status.due, as_of) if booked else uk(status.due)
+    if booked is None:
+        return f"{word} · {due}"
+    late = status.booked is None and status.status is not DueStatus.OVERDUE
+    return f"{word} · {due} · booked {short_date(booked, as_of)}{' (late)' if late else ''}"
 
 
 def rich_tooltip(title: str, body: str) -> str:
@@ -273,7 +271,10 @@ class ScheduleModel(QAbstractTableModel):
         cells = self._cells[row]
         if cells is None:
             cells = self._cells[row] = self._format(self._rows[row])
-        return cells[column].get(int(role))
+        value = cells[column].get(int(role))
+        if value is None and role in _ALWAYS_TEXT:
+            return ""
+        return value
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by the column's SORT_ROLE key (done here, in one Python sort,
@@ -379,7 +380,6 @@ class ScheduleModel(QAbstractTableModel):
         text = cell_text(s, booking, self._as_of)
         return {
             _DISPLAY: text,
-            COMPACT_ROLE: cell_text(s, booking, self._as_of, compact=True),
             OBJECT_ROLE: s,
             STATUS_ROLE: s.status,
             _BACKGROUND: BACKGROUND[s.status],

@@ -11,8 +11,17 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from PySide6.QtCore import QModelIndex, QPoint, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHideEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,10 +59,8 @@ from ui.models.schedule_model import (
     ScheduleModel,
     next_booking,
     tier_reason,
-    tier_text,
 )
 from ui.widgets.dates import DateEdit
-from ui.widgets.status_delegate import StatusDelegate
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
 log = logging.getLogger(__name__)
@@ -67,7 +74,14 @@ FILTER_STATUSES = (
     DueStatus.ON_TRACK,
     DueStatus.PAUSED,
 )
-_AS_OF_DELAY_MS = 250  # typing a date fires a change per keystroke: recompute once at the end
+ALL = ""
+"""Item data of the "All …" filter entries. Not None: PySide6 6.12 on Python 3.11 loses a
+reference to None each time Qt hands an empty QVariant back (see ``schedule_model``)."""
+_AS_OF_DELAY_MS = 250
+_SPLITTER_KEY = "scheduler/splitter"
+_HEADER_KEY = (
+    "scheduler/header"  # typing a date fires a change per keystroke: recompute once at the end
+)
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -234,8 +248,8 @@ class DetailsPane(QWidget):
             return
         self._stack.setCurrentIndex(1)
         self.title.setText(row.facts.name)
-        parts = [worker.role if worker else "", row.facts.team, f"Tier: {tier_text(row)}"]
-        line = f"{' · '.join(p for p in parts if p)} ({tier_reason(row)})"
+        parts = [worker.role if worker else "", row.facts.team, f"Tier — {tier_reason(row)}"]
+        line = " · ".join(p for p in parts if p)
         if worker is not None:
             line += (
                 f"\nLine supervisor: {names.get(worker.line_supervisor_id or '', 'none')}"
@@ -269,7 +283,8 @@ class SchedulerScreen(QWidget):
         self._as_of_timer.setInterval(_AS_OF_DELAY_MS)
         self._build()
         self._connect()
-        self.table.sortByColumn(Column.OVERALL, Qt.SortOrder.AscendingOrder)
+        self._restore_layout()
+        self.table.sortByColumn(Column.OVERALL, Qt.SortOrder.AscendingOrder)  # worst first
         self.refresh()
 
     # Building ------------------------------------------------------------------------------
@@ -311,7 +326,7 @@ class SchedulerScreen(QWidget):
         self.supervisor_combo.setAccessibleName("Filter by line or clinical supervisor")
         self.status_combo = QComboBox()
         self.status_combo.setAccessibleName("Filter by overall status")
-        self.status_combo.addItem("All statuses", None)
+        self.status_combo.addItem("All statuses", ALL)
         for status in FILTER_STATUSES:
             self.status_combo.addItem(status_text(status), status)
         for combo in (self.team_combo, self.supervisor_combo):
@@ -349,7 +364,7 @@ class SchedulerScreen(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setVisible(False)
-        self.table.setItemDelegate(StatusDelegate(self.table))
+        self._tint_selection()
         self._size_columns()
 
         self.empty_label = plain_label()
@@ -416,28 +431,36 @@ class SchedulerScreen(QWidget):
         row.addWidget(hint, 1)
         return legend
 
+    def _tint_selection(self) -> None:
+        """A selected cell keeps its status colour under a light tint and black text.
+
+        Done with the palette, not a Python delegate: painting stays in C++ (fast, and under
+        PySide6 6.12.0 on Python 3.11 each Qt call from Python that returns nothing costs a
+        reference to None — a Python paint() lost ~500 per repaint of this table).
+        """
+        palette = self.table.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            highlight = palette.color(group, QPalette.ColorRole.Highlight)
+            highlight.setAlpha(70)
+            palette.setColor(group, QPalette.ColorRole.Highlight, highlight)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText, QColor("black"))
+        self.table.setPalette(palette)
+
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Column.WORKER, QHeaderView.ResizeMode.Stretch)
         metrics = QFontMetrics(self.table.font())
-        bold = QFont(self.table.font())
-        bold.setBold(True)
-        bold_metrics = QFontMetrics(bold)
         pad = 16
         widths = {
             Column.TEAM: metrics.horizontalAdvance("Community West") + pad,
             Column.TIER: metrics.horizontalAdvance("Standard (not assessed)") + pad,
-            Column.OVERALL: bold_metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
+            Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
             Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
-        # Wide enough for a booked cell in its compact form ("✖ Overdue · 30 Nov · booked 30 Nov").
-        type_width = (
-            bold_metrics.horizontalAdvance("✖ Overdue")
-            + metrics.horizontalAdvance(" · 30 Nov · booked 30 Nov")
-            + pad
-        )
+        # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
+        type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
         for column in TYPE_COLUMNS:
             widths[column] = type_width
         for column, width in widths.items():
@@ -461,6 +484,23 @@ class SchedulerScreen(QWidget):
         self.proxy.rowsRemoved.connect(self._update_shown)
         self.proxy.modelReset.connect(self._update_shown)
         self.proxy.layoutChanged.connect(self._update_shown)
+
+    def _restore_layout(self) -> None:
+        """The splitter and column widths as the user left them (not the sort: worst first)."""
+        settings = QSettings()
+        for key, widget in (
+            (_SPLITTER_KEY, self.splitter),
+            (_HEADER_KEY, self.table.horizontalHeader()),
+        ):
+            state = settings.value(key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                widget.restoreState(state)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        settings = QSettings()
+        settings.setValue(_SPLITTER_KEY, self.splitter.saveState())
+        settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        super().hideEvent(event)
 
     # Public API ----------------------------------------------------------------------------
 
@@ -550,11 +590,11 @@ class SchedulerScreen(QWidget):
         self._update_shown()
 
     def _team_changed(self, _index: int) -> None:
-        self.proxy.set_team(self.team_combo.currentData())
+        self.proxy.set_team(self.team_combo.currentData() or None)
         self._update_shown()
 
     def _supervisor_changed(self, _index: int) -> None:
-        self.proxy.set_supervisor(self.supervisor_combo.currentData())
+        self.proxy.set_supervisor(self.supervisor_combo.currentData() or None)
         self._update_shown()
 
     def _status_changed(self, _index: int) -> None:
@@ -565,7 +605,7 @@ class SchedulerScreen(QWidget):
     def _fill_filter_combos(self) -> None:
         rows = self.model.rows()
         teams = sorted({r.facts.team for r in rows if r.facts.team}, key=str.casefold)
-        team_items = [("All teams", None), *((t, t) for t in teams)]
+        team_items = [("All teams", ALL), *((t, t) for t in teams)]
         supervisor_ids: set[str] = set()
         for r in rows:
             worker = self.model.worker(r.worker_id)
@@ -579,14 +619,14 @@ class SchedulerScreen(QWidget):
         )
         if self._refill(self.team_combo, team_items):
             self.proxy.set_team(None)
-        if self._refill(self.supervisor_combo, [("All supervisors", None), *supervisors]):
+        if self._refill(self.supervisor_combo, [("All supervisors", ALL), *supervisors]):
             self.proxy.set_supervisor(None)
 
     @staticmethod
-    def _refill(combo: QComboBox, items: list[tuple[str, str | None]]) -> bool:
+    def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> bool:
         """Replace the items, keeping the choice if it still exists; True when the choice
         had to fall back to "All" (so the filter must be lifted)."""
-        current = combo.currentData()
+        current = combo.currentData() if combo.count() else ALL
         wanted = [data for _text, data in items]
         if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
             return False
@@ -596,12 +636,13 @@ class SchedulerScreen(QWidget):
                 combo.addItem(text, data)
             keep = current in wanted
             combo.setCurrentIndex(wanted.index(current) if keep else 0)
-        return current is not None and not keep
+        return current != ALL and not keep
 
     def _update_shown(self) -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         self.shown.setText(f"Showing {shown} of {total}" if shown != total else "")
+        self.details.setVisible(shown > 0)
         if total == 0:
             self.empty_label.setText(
                 "No workers yet. Add your first worker or import a staff list "
