@@ -215,7 +215,7 @@ def test_a_booking_after_the_due_date_is_shown_as_late(ctx: AppContext, staff: S
     model.set_schedule(compute_schedule(ctx.db, today))
     row = model.row_of(staff["Sam"])
     assert row is not None
-    assert model.index(row, Column.LINE).data() == "✔ On track · 28 Dec · booked 5 Jan 2027 (late)"
+    assert model.index(row, Column.LINE).data() == "✔ On track · 28 Dec · booked 5 Jan (late)"
 
 
 def test_update_rows_replaces_only_the_given_workers(

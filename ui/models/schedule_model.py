@@ -104,8 +104,9 @@ def tier_text(row: ScheduleRow) -> str:
 
 
 def short_date(day: date, as_of: date) -> str:
-    """ "3 Dec" within the as-of year, "3 Dec 2027" otherwise."""
-    return f"{day.day} {day.strftime('%b')}" if day.year == as_of.year else uk(day)
+    """ "3 Dec" within about six months of the as-of date (unambiguous on a schedule that
+    looks at the weeks around now), "3 Dec 2027" further away."""
+    return f"{day.day} {day.strftime('%b')}" if abs((day - as_of).days) <= 183 else uk(day)
 
 
 def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date | None:
@@ -122,7 +123,7 @@ def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date 
 def cell_text(status: TypeStatus, booking: date | None, as_of: date) -> str:
     """ "✖ Overdue · 12 Nov 2026", or with a booking "▲ Due soon · 2 Dec · booked 29 Nov".
 
-    Readable without colour. A booked cell drops the year of dates in the as-of year so it
+    Readable without colour. A booked cell drops the year of dates near the as-of date so it
     fits a column at 1366 px (the tooltip and the details pane give full dates). A booking
     after the due date is marked "(late)" unless the cell is overdue (then it plainly is).
     """

@@ -160,17 +160,25 @@ class _TypeDetails(QGroupBox):
         self.status.setFont(bold)
         self.status.setAutoFillBackground(True)
         self.status.setContentsMargins(4, 1, 4, 1)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setVerticalSpacing(2)
-        form.addRow("Status:", self.status)
-        form.addRow("Every:", self.interval)
-        form.addRow("Last held:", self.last_held)
-        form.addRow("Due:", self.due)
-        form.addRow("Booked:", self.booked)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.reason, 1)
+        # Two facts a row keeps the pane short enough for a 768-pixel-high screen.
+        grid = QGridLayout(self)
+        grid.setVerticalSpacing(2)
+        grid.setHorizontalSpacing(6)
+        grid.addWidget(QLabel("Status:"), 0, 0)
+        grid.addWidget(self.status, 0, 1, 1, 3)
+        grid.addWidget(QLabel("Every:"), 1, 0)
+        grid.addWidget(self.interval, 1, 1)
+        grid.addWidget(QLabel("Last held:"), 1, 2)
+        grid.addWidget(self.last_held, 1, 3)
+        grid.addWidget(QLabel("Due:"), 2, 0)
+        grid.addWidget(self.due, 2, 1)
+        grid.addWidget(QLabel("Booked:"), 2, 2)
+        grid.addWidget(self.booked, 2, 3)
+        grid.addWidget(self.reason, 3, 0, 1, 4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 2)
+        grid.setRowStretch(3, 1)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         for name, widget in (
             ("status", self.status),
             ("interval", self.interval),
@@ -545,6 +553,9 @@ class SchedulerScreen(QWidget):
         self.counts.setText(counts_text(self.model, self._ctx.today()))
         if selected is not None and not self.selected_worker_id():
             self.select_worker(selected)
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount():
+            # The worst case's details show at once, and the keyboard has a place to start.
+            self.table.setCurrentIndex(self.proxy.index(0, Column.WORKER))
         self._update_shown()
         self._show_details()
 
