@@ -29,7 +29,7 @@ EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("import-staff", "status", "demo", "check")
+COMMANDS = ("import-staff", "status", "demo", "check", "export-pdf")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,7 +69,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="fill an empty database with a realistic demo service")
     sub.add_parser("check", help="verify the database's integrity and schema version")
+    _add_export_parser(sub)
     return parser
+
+
+def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("export-pdf", help="write a report as an A4 PDF (every export is audited)")
+    kinds = p.add_subparsers(dest="report", metavar="REPORT", parser_class=_Parser)
+    kinds.required = True
+    out_help = "the PDF file to write (replaced if it exists)"
+    conf_help = "include confidential reflective notes (left out unless asked for)"
+    r = kinds.add_parser("record", help="one session record, with its signature blocks")
+    r.add_argument("id", metavar="ID", help="the session's id")
+    r.add_argument("--out", required=True, metavar="FILE", help=out_help)
+    r.add_argument("--include-confidential", action="store_true", help=conf_help)
+    w = kinds.add_parser("worker", help="a worker's history pack for a period")
+    w.add_argument("id", metavar="ID", help="the worker's id")
+    w.add_argument("--from", dest="date_from", required=True, type=_date_arg, metavar="D",
+                   help="first day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    w.add_argument("--to", dest="date_to", required=True, type=_date_arg, metavar="D",
+                   help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    w.add_argument("--out", required=True, metavar="FILE", help=out_help)
+    w.add_argument("--include-confidential", action="store_true", help=conf_help)
+    c = kinds.add_parser("compliance", help="the team compliance pack for a period")
+    c.add_argument("--from", dest="date_from", required=True, type=_date_arg, metavar="D",
+                   help="first day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    c.add_argument("--to", dest="date_to", required=True, type=_date_arg, metavar="D",
+                   help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    c.add_argument("--out", required=True, metavar="FILE", help=out_help)
+    b = kinds.add_parser("blank", help="a blank paper form for one supervision type")
+    b.add_argument("type", metavar="TYPE", choices=[t.value for t in ALL_TYPES],
+                   help="line, clinical or group")  # fmt: skip
+    b.add_argument("--out", required=True, metavar="FILE", help=out_help)
 
 
 def _today() -> date:
@@ -154,11 +185,42 @@ def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
+def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.domain.model import SupervisionType
+    from app.services.exports import ExportService
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    target = Path(args.out)
+    db = open_database(db_path, create=False)
+    try:
+        service = ExportService(db, today=_today)
+        if args.report == "record":
+            service.record(args.id, target, include_confidential=args.include_confidential)
+        elif args.report == "worker":
+            service.worker_history(
+                args.id, args.date_from, args.date_to, target,
+                include_confidential=args.include_confidential,
+            )  # fmt: skip
+        elif args.report == "compliance":
+            service.compliance(args.date_from, args.date_to, target)
+        else:
+            service.blank(SupervisionType(args.type), target)
+    except KeyboardInterrupt:
+        sys.stderr.write("The export was cancelled: no file was written.\n")
+        return EXIT_PROBLEM
+    finally:
+        close_database(db)
+    out.write(f"Wrote {target}\n")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "import-staff": cmd_import,
     "demo": cmd_demo,
     "check": cmd_check,
+    "export-pdf": cmd_export,
 }
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -37,18 +37,30 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app.errors import KeelError
 from app.paths import resource_path
 
 FONT = "KeelSans"
 FONT_BOLD = "KeelSans-Bold"
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
+BODY_WIDTH = float(PAGE_W - 2 * MARGIN)
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#9a9a9a")
 SHADE = colors.HexColor("#eeeeee")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class ExportCancelled(KeelError):
+    """The user stopped an export; no file was written."""
+
+    def __init__(self) -> None:
+        super().__init__("The export was cancelled: no file was written.")
 
 
 @functools.cache
@@ -77,6 +89,18 @@ def clean(value: object) -> str:
     )
 
 
+def truncate(value: object, limit: int) -> str:
+    """Cleaned user text on one line, cut near ``limit`` characters at a word, ending "…"."""
+    flat = " ".join(clean(value).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 def text(value: object) -> str:
     """Escape user text for a Paragraph: never markup, newlines kept as line breaks."""
     return escape(clean(value)).replace("\n", "<br/>")
@@ -92,6 +116,10 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11),
+        "num": ParagraphStyle("num", parent=base, fontSize=8.5, leading=11, alignment=TA_RIGHT),
+        "head_small": ParagraphStyle(
+            "head_small", parent=base, fontName=FONT_BOLD, fontSize=7.5, leading=9.5
+        ),
         "title": ParagraphStyle(
             "title", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4
         ),
@@ -150,7 +178,9 @@ class KeelDocument:
         self.path = path
         self.title = clean(title)
         self.service_name = clean(service_name)
-        self.generated = datetime.now(UTC).astimezone().strftime("%-d %b %Y %H:%M")
+        now = datetime.now(UTC).astimezone()
+        self.generated = f"{now.day} {now.strftime('%b %Y %H:%M')}"  # no %-d: Windows lacks it
+        self.pages = 0
         self._doc = BaseDocTemplate(
             str(path),
             pagesize=A4,
@@ -191,8 +221,37 @@ class KeelDocument:
         canvas.drawCentredString(PAGE_W / 2, 10 * mm, f"Printed {self.generated} · Keel")
         canvas.restoreState()
 
-    def build(self, story: Sequence[Flowable]) -> None:
-        self._doc.build(list(story), canvasmaker=_NumberedCanvas)
+    def build(
+        self,
+        story: Sequence[Flowable],
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> None:
+        """Lay out and write the file. ``progress(done, total)`` counts flowables laid out;
+        ``cancelled()`` is asked as layout goes on and raises ``ExportCancelled`` (nothing is
+        written: the canvas writes the file only at the end)."""
+        flowables = list(story)
+        total = len(flowables)
+
+        def on_progress(kind: str, value: int) -> None:
+            if kind != "PROGRESS":
+                return
+            if cancelled is not None and cancelled():
+                raise ExportCancelled()
+            if progress is not None:
+                progress(min(value, total), total)
+
+        self._doc.setProgressCallBack(on_progress)
+        canvases: list[_NumberedCanvas] = []
+
+        def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+            canvas = _NumberedCanvas(*args, **kwargs)
+            canvases.append(canvas)
+            return canvas
+
+        self._doc.build(flowables, canvasmaker=canvasmaker)
+        self.pages = len(canvases[-1]._saved) if canvases else 0
 
 
 def section(title: str) -> list[Flowable]:
@@ -282,7 +341,7 @@ def signature_block(
     """A box with the signer's name, the electronic status, and space for a wet signature."""
     rows = [
         [markup(f"<b>{escape(role)}</b>", st["body"])],
-        [para(f"Name: {name}" if name else "Name:", st["body"])],
+        [para(f"Name: {name}" if name else "Name: ________________________________", st["body"])],
         [para(status_line, st["small"])],
         [Spacer(1, 14 * mm)],
         [markup("Signature: ________________________________", st["body"])],

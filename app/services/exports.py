@@ -1,0 +1,216 @@
+"""PDF exports the desktop app and the command line share.
+
+Each export is written to a temporary file in the target folder and renamed into place only
+when complete, so a failed or cancelled export never leaves a half-written file (and never
+damages a file already at that path). Every export appends an audit entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from app.dates import uk
+from app.domain.model import SupervisionType
+from app.errors import KeelError, UsageError
+from app.services.records import RecordService
+from app.services.reports.base import Cancelled, ExportCancelled, Progress
+from app.storage.policies import current_policy
+from app.storage.sessions import get_session
+from app.storage.themes import list_themes
+from app.storage.workers import get_worker
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ExportCancelled", "ExportFailed", "ExportService"]
+
+
+class ExportFailed(KeelError):
+    """The PDF could not be written (disk full, folder read-only…); no file was left."""
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return f"there is not enough space in {folder}. Free some space or choose another folder"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{folder} cannot be written to. Choose another folder"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long. Choose a shorter name"
+    return f"{exc.strerror or exc}"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_range(date_from: date, date_to: date) -> None:
+    if date_from > date_to:
+        raise UsageError(
+            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
+        )
+
+
+class ExportService:
+    """Write Keel's PDF reports safely and audit each one."""
+
+    def __init__(self, db: sqlite_utils.Database, *, today: Callable[[], date] = date.today):
+        self._db = db
+        self._today = today
+
+    # Reports ------------------------------------------------------------------------------
+
+    def record(self, session_id: str, out: Path, include_confidential: bool = False) -> Path:
+        """One session record."""
+        from app.services.reports.record import build_record_pdf
+
+        if get_session(self._db, session_id) is None:
+            raise UsageError(f"There is no session record with id {session_id}.")
+        return self._write(
+            out,
+            lambda tmp: build_record_pdf(
+                self._db, session_id, tmp, include_confidential=include_confidential
+            ),
+            "session",
+            session_id,
+            {"report": "record", "include_confidential": include_confidential},
+        )
+
+    def worker_history(
+        self,
+        worker_id: str,
+        date_from: date,
+        date_to: date,
+        out: Path,
+        include_confidential: bool = False,
+    ) -> Path:
+        """A worker's history pack for a period."""
+        from app.services.reports.history import build_worker_history_pdf
+
+        _check_range(date_from, date_to)
+        if get_worker(self._db, worker_id) is None:
+            raise UsageError(f"There is no worker with id {worker_id}.")
+        return self._write(
+            out,
+            lambda tmp: build_worker_history_pdf(
+                self._db,
+                worker_id,
+                date_from,
+                date_to,
+                tmp,
+                include_confidential=include_confidential,
+                today=self._today(),
+            ),
+            "worker",
+            worker_id,
+            {
+                "report": "worker_history",
+                "from": date_from.isoformat(),
+                "to": date_to.isoformat(),
+                "include_confidential": include_confidential,
+            },
+        )
+
+    def compliance(
+        self,
+        date_from: date,
+        date_to: date,
+        out: Path,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> Path:
+        """The team compliance pack for a period; cancellable (``ExportCancelled``)."""
+        from app.services.reports.compliance import build_compliance_pdf
+
+        _check_range(date_from, date_to)
+        return self._write(
+            out,
+            lambda tmp: build_compliance_pdf(
+                self._db,
+                date_from,
+                date_to,
+                tmp,
+                progress=progress,
+                cancelled=cancelled,
+                today=self._today(),
+            ),
+            "service",
+            None,
+            {
+                "report": "compliance",
+                "from": date_from.isoformat(),
+                "to": date_to.isoformat(),
+                "include_confidential": False,
+            },
+        )
+
+    def blank(self, type_: SupervisionType, out: Path) -> Path:
+        """A blank paper form for one supervision type, with the service's theme list."""
+        from app.services.reports.blank import build_blank_form_pdf
+
+        service_name = current_policy(self._db).service_name
+        themes = [t.name for t in list_themes(self._db)]
+        return self._write(
+            out,
+            lambda tmp: build_blank_form_pdf(type_, tmp, service_name=service_name, themes=themes),
+            "blank_form",
+            type_.value,
+            {"report": "blank_form", "type": type_.value, "include_confidential": False},
+        )
+
+    # The safe write -----------------------------------------------------------------------
+
+    def _write(
+        self,
+        out: Path,
+        build: Callable[[Path], object],
+        entity: str,
+        entity_id: str | None,
+        detail: dict[str, Any],
+    ) -> Path:
+        out = Path(out)
+        folder = out.parent if str(out.parent) else Path(".")
+        if out.is_dir():
+            raise UsageError(f"{out} is a folder: give a file name, for example report.pdf.")
+        if not folder.is_dir():
+            raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
+        tmp = folder / f".{out.name}.{uuid.uuid4().hex[:12]}.keel-tmp"
+        try:
+            build(tmp)
+            _fsync(tmp)
+            os.replace(tmp, out)
+        except OSError as exc:
+            self._discard(tmp)
+            log.warning("export to %s failed: %s", out, exc)
+            raise ExportFailed(
+                f"The PDF was not saved: {_why(exc, folder)}. No file was written."
+            ) from exc
+        except BaseException:
+            self._discard(tmp)
+            raise
+        try:
+            RecordService(self._db).log("export", entity, entity_id, {**detail, "file": out.name})
+        except BaseException:
+            # No export without its audit entry: take the file back.
+            self._discard(out)
+            raise
+        log.info("exported %s to %s", detail.get("report"), out)
+        return out
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -1,0 +1,317 @@
+"""Blank paper forms, one per supervision type, for sessions held away from the laptop.
+
+The same sections, in the same order, as the on-screen form: details, attendees (group), the
+agenda checklist, actions carried forward, case discussion (group), issues discussed,
+decisions with rationale, actions, risk and safeguarding, themes, the wellbeing pulse
+(one-to-one types), confidential reflective notes and both signature blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+
+from app.domain.model import SupervisionType
+from app.domain.records import CHECKLISTS
+from app.services.reports.base import (
+    BODY_WIDTH,
+    INK,
+    RULE,
+    SHADE,
+    KeelDocument,
+    markup,
+    section,
+    side_by_side,
+    signature_block,
+    styles,
+    text,
+)
+from app.storage.schema import SEEDED_THEMES
+
+BOX = '<font size="11">☐</font>'  # U+2610, drawn by the bundled font, a little larger
+LINE_H = 8 * mm  # handwriting line height
+
+INTROS = {
+    SupervisionType.LINE: "Tick each area covered in this session.",
+    SupervisionType.CLINICAL: "Tick each area covered. Record learning and decisions, not just "
+    "attendance.",
+    SupervisionType.GROUP: "Tick what the group surfaced — themes one-to-one supervision misses.",
+}
+
+
+def _boxes(labels: Sequence[str]) -> str:
+    """Tick boxes in a row, as markup (labels are Keel's own or escaped)."""
+    return "&nbsp;&nbsp;&nbsp;".join(f"{BOX}&nbsp;{escape(label)}" for label in labels)
+
+
+def writing_lines(count: int, width: float, *, label: str = "") -> KeepTogether:
+    """Ruled lines to write on, kept on one page."""
+    st = styles()
+    rows: list[list[Flowable | str]] = [[""] for _ in range(count)]
+    if label:
+        rows[0] = [markup(f"<b>{escape(label)}</b>", st["small"])]
+    t = Table(rows, colWidths=[width], rowHeights=[LINE_H] * count, hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return KeepTogether([t])
+
+
+def _fields(pairs: Sequence[tuple[str, str]], width: float, cols: int = 2) -> Table:
+    """Label + a line to write on (or Keel's own tick-box markup), ``cols`` pairs a row."""
+    st = styles()
+    cells: list[list[Flowable | str]] = []
+    row: list[Flowable | str] = []
+    for label, trusted in pairs:
+        row += [markup(f"<b>{escape(label)}</b>", st["label"]), markup(trusted, st["cell"])]
+        if len(row) == 2 * cols:
+            cells.append(row)
+            row = []
+    if row:
+        row += [""] * (2 * cols - len(row))
+        cells.append(row)
+    label_w = 30 * mm
+    value_w = width / cols - label_w
+    t = Table(cells, colWidths=[label_w, value_w] * cols, hAlign="LEFT",
+              rowHeights=[LINE_H] * len(cells))  # fmt: skip
+    styles_: list[tuple[object, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for c in range(cols):
+        styles_.append(("LINEBELOW", (2 * c + 1, 0), (2 * c + 1, -1), 0.4, RULE))
+    t.setStyle(TableStyle(styles_))
+    return t
+
+
+def _grid(
+    headers: Sequence[str], widths: Sequence[float], rows: int, height: float
+) -> KeepTogether:
+    """An empty table to fill in by hand."""
+    st = styles()
+    head: list[Flowable | str] = [markup(f"<b>{escape(h)}</b>", st["head_small"])
+                                  for h in headers]  # fmt: skip
+    data: list[list[Flowable | str]] = [head, *([[""] * len(headers)] * rows)]
+    t = Table(data, colWidths=list(widths), rowHeights=[None, *([height] * rows)],
+              repeatRows=1, hAlign="LEFT")  # fmt: skip
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, INK),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return KeepTogether([t])
+
+
+def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
+    """Tick boxes laid out in ``cols`` columns."""
+    st = styles()
+    cells: list[list[Flowable | str]] = []
+    for start in range(0, len(labels), cols):
+        chunk = labels[start : start + cols]
+        row: list[Flowable | str] = [
+            markup(f"{BOX}&nbsp;&nbsp;{escape(label)}", st["body"]) for label in chunk
+        ]
+        row += [""] * (cols - len(row))
+        cells.append(row)
+    t = Table(cells, colWidths=[width / cols] * cols, hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
+    return t
+
+
+def _details(type_: SupervisionType, w: float) -> list[Flowable]:
+    pairs: list[tuple[str, str]] = (
+        [("Facilitator", ""), ("Date", ""), ("Start time", ""), ("Duration (min)", ""),
+         ("Location", ""), ("Attendees (no.)", "")]
+        if type_ is SupervisionType.GROUP
+        else [("Supervisee", ""), ("Supervisor", ""), ("Date", ""), ("Start time", ""),
+              ("Duration (min)", ""), ("Location", "")]
+    )  # fmt: skip
+    story: list[Flowable] = [_fields(pairs, w)]
+    st = styles()
+    story.append(Spacer(1, 2 * mm))
+    story.append(markup(f"<b>Mode:</b>&nbsp;&nbsp;{_boxes(['In person', 'Video', 'Phone'])}",
+                        st["body"]))  # fmt: skip
+    story.append(Spacer(1, 1.5 * mm))
+    story.append(
+        markup(
+            "<b>Status:</b>&nbsp;&nbsp;"
+            + _boxes(["Held", "Cancelled", "Did not attend"])
+            + "&nbsp;&nbsp;&nbsp;(a cancelled session needs its reason)",
+            st["body"],
+        )
+    )
+    story.append(writing_lines(1, w, label="Reason if cancelled"))
+    return story
+
+
+def blank_form_story(
+    type_: SupervisionType, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
+) -> list[Flowable]:
+    st = styles()
+    w = width
+    group = type_ is SupervisionType.GROUP
+    story: list[Flowable] = [
+        markup(f"{text(type_.label)} supervision record — paper form", st["title"]),
+        markup(
+            "For a session held away from the laptop. Write clearly; use case codes "
+            "(e.g. C-1042), never a person's name. Enter this record into Keel within 5 "
+            "working days and keep or destroy this paper as your service's policy says.",
+            st["subtitle"],
+        ),
+        Spacer(1, 2 * mm),
+        *section("Session"),
+        *_details(type_, w),
+    ]
+    if group:
+        story += section("Attendees (at least two)")
+        story.append(_grid(["Name", "Team", "Name", "Team"],
+                           [w * 0.3, w * 0.2, w * 0.3, w * 0.2], 5, LINE_H))  # fmt: skip
+    else:
+        story += section("Agenda — " + ("line management" if type_ is SupervisionType.LINE
+                                        else "clinical supervision"))  # fmt: skip
+        story.append(markup(escape(INTROS[type_]), st["small"]))
+        story.append(_tick_grid([label for _k, label in CHECKLISTS[type_]], w))
+        story += section("Actions carried forward (reviewed in this session)")
+        story.append(
+            _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
+                  [w * 0.38, w * 0.12, w * 0.25, w * 0.25], 4, 11 * mm)
+        )  # fmt: skip
+        story.append(markup(f"Outcome: {_boxes(['Done', 'Still open', 'Dropped'])}",
+                            st["cell"]))  # fmt: skip
+    if group:
+        story += section("Case discussion")
+        story.append(
+            markup(
+                "The case presented (by its code, never a name), the questions the group "
+                "worked on, and what it concluded.",
+                st["small"],
+            )
+        )
+        story.append(writing_lines(7, w))
+    story += section("Issues discussed")
+    story.append(
+        markup("What was discussed: cases (by code), pressures, concerns, learning.", st["small"])
+    )
+    story.append(writing_lines(9, w))
+    story += section("Decisions and guidance")
+    story.append(_grid(["Decision or guidance", "Rationale (why)"], [w * 0.5, w * 0.5], 4,
+                       16 * mm))  # fmt: skip
+    story += section("Actions agreed")
+    story.append(
+        _grid(["Action", "Owner", "Due", "Evidence needed to close"],
+              [w * 0.38, w * 0.22, w * 0.12, w * 0.28], 5, 12 * mm)
+    )  # fmt: skip
+    story.append(markup(f"Owner: {_boxes(['Supervisee', 'Supervisor', 'Other (name)'])}"
+                        + (" — and the attendee it is for" if group else ""),
+                        st["cell"]))  # fmt: skip
+    story += section("Risk and safeguarding")
+    story.append(
+        KeepTogether(
+            [
+                markup(
+                    "<b>Did this session discuss risk or a safeguarding concern?</b>"
+                    f"&nbsp;&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
+                    st["body"],
+                ),
+                Spacer(1, 1 * mm),
+                _fields([("Case refs", ""), ("Referral refs", "")], w),
+                markup("Pseudonymous case and referral codes only, never names.", st["small"]),
+            ]
+        )
+    )
+    story += section("Themes surfaced" if group else "Themes")
+    if group:
+        story.append(markup(escape(INTROS[type_]), st["small"]))
+        story.append(_tick_grid([label for _k, label in CHECKLISTS[type_]], w))
+        story.append(Spacer(1, 1.5 * mm))
+        story.append(markup("Themes from the service's list:", st["small"]))
+    else:
+        story.append(markup("Tick the themes this session touched on.", st["small"]))
+    story.append(_tick_grid(list(themes), w))
+    if not group:
+        story += section("Wellbeing pulse")
+        scale = "&nbsp;&nbsp;".join(f"{BOX}&nbsp;{n}" for n in range(1, 11))
+        story.append(
+            KeepTogether(
+                [
+                    markup(f"<b>Wellbeing:</b>&nbsp;&nbsp;{scale}", st["body"]),
+                    markup("1 = struggling, 10 = thriving", st["small"]),
+                    Spacer(1, 1.5 * mm),
+                    markup("<b>Workload:</b>&nbsp;&nbsp;"
+                           + _boxes(["Manageable", "Stretched", "Excessive"]), st["body"]),
+                    Spacer(1, 1.5 * mm),
+                    markup(f"<b>Moral distress:</b>&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
+                           st["body"]),
+                    writing_lines(2, w, label="Support offered"),
+                ]
+            )
+        )  # fmt: skip
+    story += section("Confidential reflective notes")
+    story.append(
+        markup(
+            "Confidential — left out of reports and exports unless asked for. Optional.",
+            st["small"],
+        )
+    )
+    story.append(writing_lines(4, w))
+    story += section("Sign-off")
+    story.append(
+        markup(
+            "The supervisor signs that this record is accurate. The supervisee acknowledges it, "
+            "or writes here what they disagree with.",
+            st["small"],
+        )
+    )
+    story.append(writing_lines(2, w, label="Supervisee's comment or disagreement"))
+    story.append(Spacer(1, 3 * mm))
+    half = (w - 6 * mm) / 2
+    story.append(
+        side_by_side(
+            signature_block("Supervisor" if not group else "Facilitator", "", "Signed on paper",
+                            st, half),
+            signature_block("Supervisee" if not group else "Attendee (for the group)", "",
+                            "Acknowledged ☐   Disagrees ☐ (see comment)", st, half),
+            w,
+        )
+    )  # fmt: skip
+    return story
+
+
+def build_blank_form_pdf(
+    type_: SupervisionType,
+    out: Path,
+    *,
+    service_name: str,
+    themes: Sequence[str] = SEEDED_THEMES,
+) -> Path:
+    """Write a blank paper form for ``type_`` to ``out`` (A4 PDF). ``themes`` defaults to the
+    seeded list; pass the service's own list to match its screens."""
+    doc = KeelDocument(
+        out, title=f"{type_.label} supervision — paper form", service_name=service_name
+    )
+    doc.build(blank_form_story(type_, themes=themes, width=doc.width))
+    return out

@@ -1,0 +1,727 @@
+"""The team compliance pack for commissioners and inspectors, for a period.
+
+Compliance per type and per team at each month end (the month-end value, never averaged: the
+schedule is computed on each month end, DOMAIN.md §5), who is overdue at the end of the period
+and by how long, cancellations and their reasons, records awaiting sign-off or the supervisee's
+response, and a record-quality summary.
+
+The pack is gathered first (``gather_compliance``: queries and the schedule, no layout), then
+laid out section by section from ``SECTIONS``. Later sections (a learning log, a theme heat map)
+plug in there — see "HOOK" below.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import sqlite_utils
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Spacer
+
+from app.dates import uk
+from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.quality import QualityGap, quality_gaps
+from app.domain.schedule import Compliance
+from app.errors import UsageError
+from app.services.reports.base import (
+    BODY_WIDTH,
+    Cancelled,
+    ExportCancelled,
+    KeelDocument,
+    Progress,
+    clean,
+    markup,
+    para,
+    section,
+    styles,
+    table,
+    truncate,
+)
+from app.services.reports.charts import Series, bar_chart, line_chart
+from app.services.scheduling import compute_schedule
+from app.storage.policies import current_policy
+from app.storage.reporting import (
+    QualityInput,
+    SessionLine,
+    awaiting_response,
+    held_records_between,
+    sessions_between,
+    unsigned_held,
+)
+
+# Lists longer than this print their first (oldest or worst) entries and say how many more.
+LIST_LIMIT = 150
+# Up to this many teams the team chart shows each team's line over the months; beyond it, a
+# bar per team at the end of the period (forty lines on one chart read as nothing).
+TEAM_LINES_MAX = 6
+MONTHS_PER_TABLE = 12
+
+GAP_LABELS = {
+    "issues": "Issues discussed is empty",
+    "decision": "No decision or guidance recorded",
+    "rationale": "A decision has no rationale",
+    "action": "An action lacks an owner or due date",
+    "risk": "Risk / safeguarding question unanswered",
+    "risk_refs": "Risk linked but no case reference",
+    "qualified": "Clinical supervisor not marked qualified",
+    "attendees": "Group with fewer than two attendees",
+    "supervisor": "No supervisor recorded",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MonthPoint:
+    """The compliance table on one month end (or on the period's end)."""
+
+    on: date
+    label: str
+    month_end: bool
+    table: dict[tuple[str | None, SupervisionType | None], Compliance]
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueLine:
+    worker: str
+    team: str
+    type: SupervisionType
+    due: date | None
+    days: int | None  # None: no evidence of supervision at all
+    reason: str
+
+
+@dataclass(slots=True)
+class ComplianceData:
+    """Everything the pack prints, gathered before any layout."""
+
+    date_from: date
+    date_to: date
+    today: date
+    service_name: str
+    points: list[MonthPoint] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    overdue: list[OverdueLine] = field(default_factory=list)
+    overdue_workers: int = 0
+    cancelled: list[SessionLine] = field(default_factory=list)
+    dna: int = 0
+    held: int = 0
+    unsigned: list[SessionLine] = field(default_factory=list)
+    awaiting: list[SessionLine] = field(default_factory=list)
+    quality: list[tuple[QualityInput, list[QualityGap]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PackContext:
+    """What a section needs: the database (for sections that read more), the data, the width."""
+
+    db: sqlite_utils.Database
+    data: ComplianceData
+    width: float
+
+
+PackSection = Callable[[PackContext], list[Flowable]]
+
+
+def month_ends(date_from: date, date_to: date) -> list[tuple[date, bool]]:
+    """Each month end in [date_from, date_to], then ``date_to`` itself when it is not one
+    (flagged False), so the pack always shows where the period finished."""
+    out: list[tuple[date, bool]] = []
+    year, month = date_from.year, date_from.month
+    while (year, month) <= (date_to.year, date_to.month):
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        if date_from <= end <= date_to:
+            out.append((end, True))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if not out or out[-1][0] != date_to:
+        out.append((date_to, False))
+    return out
+
+
+def _label(day: date, month_end: bool) -> str:
+    return day.strftime("%b %y") if month_end else f"{day.day} {day.strftime('%b')}*"
+
+
+def gather_compliance(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    steps_after: int = 0,
+) -> ComplianceData:
+    """Compute and read everything the pack shows (no layout). ``steps_after`` is added to
+    the total reported to ``progress`` for work the caller does next."""
+    if date_from > date_to:
+        raise UsageError(
+            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
+        )
+    policy = current_policy(db)
+    data = ComplianceData(date_from, date_to, today or date.today(), policy.service_name)
+    ends = month_ends(date_from, date_to)
+    total = len(ends) + 4 + steps_after
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        if cancelled is not None and cancelled():
+            raise ExportCancelled()
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    teams: set[str] = set()
+    last_schedule = None
+    for day, is_end in ends:
+        if cancelled is not None and cancelled():
+            raise ExportCancelled()
+        schedule = compute_schedule(db, day, policy=policy)
+        table_ = schedule.compliance_table()
+        teams.update(team for team, _type in table_ if team is not None)
+        data.points.append(MonthPoint(day, _label(day, is_end), is_end, table_))
+        last_schedule = schedule
+        step()
+    data.teams = sorted(teams, key=str.casefold)
+
+    assert last_schedule is not None
+    overdue_workers: set[str] = set()
+    for row in last_schedule.rows:
+        facts = row.facts
+        if not (facts.start_date is None or facts.start_date <= date_to):
+            continue
+        for type_ in ALL_TYPES:
+            s = row.status.by_type[type_]
+            if s.status is not DueStatus.OVERDUE:
+                continue
+            overdue_workers.add(facts.worker_id)
+            days = None if s.due is None else (date_to - s.due).days
+            data.overdue.append(OverdueLine(facts.name, facts.team, type_, s.due, days, s.reason))
+    data.overdue.sort(
+        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
+    )
+    data.overdue_workers = len(overdue_workers)
+    step()
+
+    data.cancelled = sessions_between(db, date_from, date_to, SessionStatus.CANCELLED)
+    data.dna = len(sessions_between(db, date_from, date_to, SessionStatus.DID_NOT_ATTEND))
+    step()
+    data.unsigned = unsigned_held(db, date_from, date_to)
+    data.awaiting = awaiting_response(db, date_from, date_to)
+    step()
+    held = held_records_between(db, date_from, date_to)
+    data.held = len(held)
+    data.quality = [
+        (q, quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)) for q in held
+    ]
+    step()
+    return data
+
+
+# Sections --------------------------------------------------------------------------------
+
+
+def _head(*labels: str, style: str = "cell") -> list[Flowable | str]:
+    st = styles()
+    return [markup(f"<b>{escape(h)}</b>", st[style]) for h in labels]
+
+
+def _pct(c: Compliance | None) -> str:
+    if c is None or c.percent is None:
+        return "—"
+    return f"{c.percent:.0f}%"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
+def _summary(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    end = d.points[-1]
+    first = d.points[0]
+    overall = end.table.get((None, None), Compliance(0, 0))
+    start_overall = first.table.get((None, None), Compliance(0, 0))
+    scheduled = d.held + len(d.cancelled) + d.dna
+    with_gaps = sum(1 for _q, gaps in d.quality if gaps)
+    rows: list[list[Flowable | str]] = [
+        _head("Measure", "Figure"),
+        [para(f"Compliance on {uk(end.on)} (all types)", st["cell"]),
+         para(f"{_pct(overall)} ({overall.compliant:,} of {overall.counted:,} worker–type "
+              f"pairs not overdue)", st["cell"])],
+        [para(f"Compliance on {uk(first.on)} (first point)", st["cell"]),
+         para(_pct(start_overall), st["cell"])],
+        [para(f"Overdue on {uk(end.on)}", st["cell"]),
+         para(f"{_plural(len(d.overdue), 'pair')} for {_plural(d.overdue_workers, 'worker')}",
+              st["cell"])],
+        [para("Sessions held in the period", st["cell"]), para(f"{d.held:,}", st["cell"])],
+        [para("Cancelled / did not attend", st["cell"]),
+         para(f"{len(d.cancelled):,} cancelled, {d.dna:,} did not attend"
+              + (f" ({100 * (len(d.cancelled) + d.dna) / scheduled:.0f}% of "
+                 f"{scheduled:,} sessions)" if scheduled else ""), st["cell"])],
+        [para("Records awaiting the supervisor's sign-off", st["cell"]),
+         para(f"{len(d.unsigned):,}", st["cell"])],
+        [para("Signed records awaiting the supervisee", st["cell"]),
+         para(f"{len(d.awaiting):,}", st["cell"])],
+        [para("Held records with a quality gap", st["cell"]),
+         para(f"{with_gaps:,} of {d.held:,}"
+              + (f" ({100 * with_gaps / d.held:.0f}%)" if d.held else ""), st["cell"])],
+    ]  # fmt: skip
+    w = ctx.width
+    return [
+        *section("Summary"),
+        table(rows, [w * 0.45, w * 0.55]),
+        Spacer(1, 2 * mm),
+        para(
+            "Compliance on a date is the share of (worker in post, supervision type their role "
+            "requires, not on leave) pairs that are not overdue under the service's policy. "
+            "Each point is the value on that month end, never an average. "
+            + (
+                f"* {uk(end.on)} is the end of the period, not a month end."
+                if not end.month_end
+                else ""
+            ),
+            st["small"],
+        ),
+    ]
+
+
+def _series(
+    points: Sequence[MonthPoint], key: tuple[str | None, SupervisionType | None]
+) -> list[tuple[float, float | None]]:
+    return [
+        (float(n), p.table[key].percent if key in p.table else None) for n, p in enumerate(points)
+    ]
+
+
+def _compliance(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    points = d.points
+    x_labels = [(float(n), p.label) for n, p in enumerate(points)]
+    story: list[Flowable] = section("Compliance at each month end")
+    type_series = [Series("All types", _series(points, (None, None)))] + [
+        Series(t.label, _series(points, (None, t))) for t in ALL_TYPES
+    ]
+    chart_args = {
+        "width": w,
+        "height": 62 * mm,
+        "y_range": (0.0, 100.0),
+        "y_ticks": [0, 25, 50, 75, 100],
+        "y_format": "{:.0f}%",
+        "x_range": (-0.3, max(len(points) - 1, 1) + 0.3),
+    }
+    story.append(
+        KeepTogether(
+            [
+                markup("<b>By supervision type</b>", st["h3"]),
+                line_chart(type_series, x_labels, **chart_args),
+            ]
+        )
+    )
+    story.append(Spacer(1, 3 * mm))
+    if len(d.teams) <= TEAM_LINES_MAX:
+        team_series = [Series(t or "(no team)", _series(points, (t, None))) for t in d.teams]
+        chart = line_chart(team_series, x_labels, **chart_args)
+        title = "By team (all types)"
+    else:
+        end = points[-1]
+        bars = sorted(
+            ((t or "(no team)", end.table[(t, None)].percent) for t in d.teams
+             if (t, None) in end.table),
+            key=lambda b: (b[1] is None, b[1] if b[1] is not None else 0.0, b[0].casefold()),
+        )  # fmt: skip
+        chart = bar_chart(bars, width=w)
+        title = f"By team on {uk(end.on)} (all types), lowest first"
+    story.append(KeepTogether([markup(f"<b>{escape(title)}</b>", st["h3"]), chart]))
+    story += _compliance_tables(ctx)
+    return story
+
+
+def _compliance_tables(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story: list[Flowable] = []
+    keys: list[tuple[str, tuple[str | None, SupervisionType | None], bool]] = [
+        ("All types, all teams", (None, None), True),
+        *((t.label, (None, t), False) for t in ALL_TYPES),
+        *((f"{team or '(no team)'}", (team, None), False) for team in d.teams),
+    ]
+    for start in range(0, len(d.points), MONTHS_PER_TABLE):
+        chunk = d.points[start : start + MONTHS_PER_TABLE]
+        label_w = w * 0.26
+        col_w = (w - label_w) / max(len(chunk), 6)
+        rows: list[list[Flowable | str]] = [
+            [markup("<b>Month end</b>", st["head_small"]),
+             *(markup(f"<b>{escape(p.label)}</b>", st["head_small"]) for p in chunk)]
+        ]  # fmt: skip
+        for n, (label, key, bold) in enumerate(keys):
+            if n == 1:
+                rows.append([markup("<i>By type</i>", st["small"]), *("" for _ in chunk)])
+            if n == 1 + len(ALL_TYPES):
+                rows.append([markup("<i>By team (all types)</i>", st["small"]),
+                             *("" for _ in chunk)])  # fmt: skip
+            cell_style = st["label"] if bold else st["cell"]
+            rows.append(
+                [para(label, cell_style),
+                 *(para(_pct(p.table.get(key)), st["num"]) for p in chunk)]
+            )  # fmt: skip
+        title = "Compliance table"
+        if len(d.points) > MONTHS_PER_TABLE:
+            title += f" ({chunk[0].label} to {chunk[-1].label})"
+        story += section(title)
+        story.append(table(rows, [label_w, *([col_w] * len(chunk))], zebra=True))
+    # Team × type on the last point, with the counts behind each percentage.
+    end = d.points[-1]
+    story += section(f"By team and type on {uk(end.on)}")
+    rows = [_head("Team", *(t.label for t in ALL_TYPES), "All types")]
+    for team in [None, *d.teams]:
+        label = "All teams" if team is None else team or "(no team)"
+        cells: list[Flowable | str] = [para(label, st["label"] if team is None else st["cell"])]
+        for type_ in [*ALL_TYPES, None]:
+            c = end.table.get((team, type_))
+            cells.append(
+                para(f"{_pct(c)} ({c.compliant}/{c.counted})" if c and c.counted else "—",
+                     st["num"])
+            )  # fmt: skip
+        rows.append(cells)
+    story.append(table(rows, [w * 0.32, w * 0.17, w * 0.17, w * 0.17, w * 0.17], zebra=True))
+    story.append(
+        para(
+            "Each cell: compliance (pairs not overdue / pairs counted). "
+            "Pairs for workers on leave or not required to have that type are not counted.",
+            st["small"],
+        )
+    )
+    return story
+
+
+def _overdue(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = section(f"Overdue on {uk(d.date_to)}, worst first")
+    if not d.overdue:
+        story.append(para("No one was overdue at the end of the period.", st["body"]))
+        return story
+    story.append(
+        para(
+            f"{_plural(len(d.overdue), 'supervision')} overdue for "
+            f"{_plural(d.overdue_workers, 'worker')}. Days overdue are counted to "
+            f"{uk(d.date_to)}; “no evidence” means none was ever recorded.",
+            st["body"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    rows: list[list[Flowable | str]] = [
+        _head("Worker", "Team", "Type", "Was due", "Days overdue", "Why")
+    ]
+    shown = d.overdue[: LIST_LIMIT * 2]
+    for o in shown:
+        rows.append(
+            [para(o.worker, st["cell"]), para(o.team or "—", st["cell"]),
+             para(o.type.label, st["cell"]), para(uk(o.due, "—"), st["cell"]),
+             para("no evidence" if o.days is None else f"{o.days:,}", st["num"]),
+             para(truncate(o.reason, 220), st["small"])]
+        )  # fmt: skip
+    story.append(
+        table(rows, [w * 0.17, w * 0.15, w * 0.12, w * 0.11, w * 0.09, w * 0.36], zebra=True)
+    )
+    story += _more(len(d.overdue) - len(shown), "overdue supervision")
+    return story
+
+
+def _more(hidden: int, what: str) -> list[Flowable]:
+    if hidden <= 0:
+        return []
+    return [
+        para(
+            f"… and {_plural(hidden, 'more ' + what, 'more ' + what + 's')}, not listed here: "
+            "Keel's scheduler and records list show them all.",
+            styles()["small"],
+        )
+    ]
+
+
+def _reason_key(reason: str) -> str:
+    return " ".join(clean(reason).split()).casefold()
+
+
+def _cancellations(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = section("Cancellations and their reasons")
+    scheduled = d.held + len(d.cancelled) + d.dna
+    if not d.cancelled:
+        story.append(para("No session was cancelled in the period.", st["body"]))
+        if d.dna:
+            story.append(para(f"{_plural(d.dna, 'session')} did not take place because "
+                              "the supervisee did not attend.", st["body"]))  # fmt: skip
+        return story
+    story.append(
+        para(
+            f"{_plural(len(d.cancelled), 'session')} cancelled and {d.dna:,} not attended, of "
+            f"{scheduled:,} sessions dated in the period (planned sessions not counted).",
+            st["body"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    counts: dict[str, Counter[SupervisionType]] = defaultdict(Counter)
+    spelling: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in d.cancelled:
+        key = _reason_key(c.cancel_reason)
+        counts[key][c.type] += 1
+        spelling[key][" ".join(clean(c.cancel_reason).split())] += 1
+    order = sorted(counts, key=lambda k: (-sum(counts[k].values()), k))
+    rows: list[list[Flowable | str]] = [
+        _head("Reason", *(t.label for t in ALL_TYPES), "Total", "Share")
+    ]
+    for key in order:
+        total = sum(counts[key].values())
+        rows.append(
+            [para(spelling[key].most_common(1)[0][0], st["cell"]),
+             *(para(f"{counts[key][t]:,}", st["num"]) for t in ALL_TYPES),
+             para(f"{total:,}", st["num"]),
+             para(f"{100 * total / len(d.cancelled):.0f}%", st["num"])]
+        )  # fmt: skip
+    story.append(
+        table(rows, [w * 0.37, w * 0.14, w * 0.1, w * 0.15, w * 0.12, w * 0.12], zebra=True)
+    )
+    story += section("Cancelled sessions")
+    rows = [_head("Date", "Type", "Supervisee", "Supervisor", "Reason")]
+    shown = d.cancelled[: LIST_LIMIT * 2]
+    for c in shown:
+        who = c.worker_name or f"Group ({_plural(c.attendees, 'attendee')})"
+        rows.append(
+            [para(uk(c.session_date), st["cell"]), para(c.type.label, st["cell"]),
+             para(who, st["cell"]), para(c.supervisor_name or "—", st["cell"]),
+             para(truncate(c.cancel_reason, 200), st["cell"])]
+        )  # fmt: skip
+    story.append(table(rows, [w * 0.13, w * 0.15, w * 0.2, w * 0.2, w * 0.32], zebra=True))
+    story += _more(len(d.cancelled) - len(shown), "cancelled session")
+    return story
+
+
+def _sign_off(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = section("Records awaiting sign-off")
+    if not d.unsigned and not d.awaiting:
+        story.append(
+            para(
+                "Every record held in the period is signed by the supervisor and answered by "
+                "the supervisee.",
+                st["body"],
+            )
+        )
+        return story
+    story.append(
+        para(
+            f"Held in the period and, on {uk(d.today)}: {_plural(len(d.unsigned), 'record')} "
+            f"not yet signed by the supervisor; {_plural(len(d.awaiting), 'signed record')} "
+            "awaiting the supervisee's acknowledgement. Policy: the supervisee has a copy within "
+            "5 working days.",
+            st["body"],
+        )
+    )
+    by_sup: dict[str, list[SessionLine]] = defaultdict(list)
+    by_sup_awaiting: Counter[str] = Counter()
+    for line in d.unsigned:
+        by_sup[line.supervisor_name or "No supervisor recorded"].append(line)
+    for line in d.awaiting:
+        by_sup_awaiting[line.supervisor_name or "No supervisor recorded"] += 1
+    rows: list[list[Flowable | str]] = [
+        _head("Supervisor", "Awaiting sign-off", "Oldest unsigned", "Awaiting supervisee")
+    ]
+    for name in sorted(set(by_sup) | set(by_sup_awaiting), key=lambda n: (-len(by_sup[n]), n)):
+        lines = by_sup.get(name, [])
+        oldest = min((x.session_date for x in lines), default=None)
+        rows.append(
+            [para(name, st["cell"]), para(f"{len(lines):,}", st["num"]),
+             para(uk(oldest, "—"), st["cell"]), para(f"{by_sup_awaiting[name]:,}", st["num"])]
+        )  # fmt: skip
+    story.append(Spacer(1, 1.5 * mm))
+    story.append(table(rows, [w * 0.4, w * 0.2, w * 0.2, w * 0.2], zebra=True))
+    for title, lines, what in (
+        ("Not yet signed by the supervisor, oldest first", d.unsigned, "unsigned record"),
+        ("Signed, awaiting the supervisee, oldest first", d.awaiting, "record"),
+    ):
+        if not lines:
+            continue
+        story += section(title)
+        rows = [_head("Session", "Type", "Supervisee", "Supervisor", "Days waiting")]
+        shown = lines[:LIST_LIMIT]
+        for x in shown:
+            who = x.worker_name or f"Group ({_plural(x.attendees, 'attendee')})"
+            rows.append(
+                [para(uk(x.session_date), st["cell"]), para(x.type.label, st["cell"]),
+                 para(who, st["cell"]), para(x.supervisor_name or "—", st["cell"]),
+                 para(f"{max((d.today - x.session_date).days, 0):,}", st["num"])]
+            )  # fmt: skip
+        story.append(table(rows, [w * 0.15, w * 0.19, w * 0.25, w * 0.25, w * 0.16], zebra=True))
+        story += _more(len(lines) - len(shown), what)
+    return story
+
+
+def _quality(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = section("Record quality")
+    if not d.held:
+        story.append(para("No session was held in the period.", st["body"]))
+        return story
+    with_gaps = [(q, gaps) for q, gaps in d.quality if gaps]
+    story.append(
+        para(
+            f"{_plural(len(with_gaps), 'held record')} of {d.held:,} "
+            f"({100 * len(with_gaps) / d.held:.0f}%) lack something the record-quality check "
+            "asks for: “case discussed, plan agreed” is not a record.",
+            st["body"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    by_kind: Counter[str] = Counter()
+    for _q, gaps in with_gaps:
+        by_kind.update({g.code for g in gaps})
+    rows: list[list[Flowable | str]] = [_head("Gap", "Records", "Share of held records")]
+    for code, label in GAP_LABELS.items():
+        if by_kind[code]:
+            rows.append(
+                [para(label, st["cell"]), para(f"{by_kind[code]:,}", st["num"]),
+                 para(f"{100 * by_kind[code] / d.held:.0f}%", st["num"])]
+            )  # fmt: skip
+    for code in sorted(set(by_kind) - set(GAP_LABELS)):
+        rows.append([para(code, st["cell"]), para(f"{by_kind[code]:,}", st["num"]),
+                     para(f"{100 * by_kind[code] / d.held:.0f}%", st["num"])])  # fmt: skip
+    if len(rows) > 1:
+        story.append(table(rows, [w * 0.6, w * 0.2, w * 0.2], zebra=True))
+    held_by_team: Counter[str] = Counter(q.team for q, _g in d.quality)
+    gaps_by_team: Counter[str] = Counter(q.team for q, _g in with_gaps)
+    story += section("Record quality by team")
+    rows = [_head("Team", "Held records", "With a gap", "Share")]
+    for team in sorted(held_by_team, key=lambda t: (-gaps_by_team[t] / held_by_team[t], t)):
+        rows.append(
+            [para(team or "(no team)", st["cell"]), para(f"{held_by_team[team]:,}", st["num"]),
+             para(f"{gaps_by_team[team]:,}", st["num"]),
+             para(f"{100 * gaps_by_team[team] / held_by_team[team]:.0f}%", st["num"])]
+        )  # fmt: skip
+    story.append(table(rows, [w * 0.49, w * 0.17, w * 0.17, w * 0.17], zebra=True))
+    return story
+
+
+# HOOK — the pack's sections, in order. Later sections go at the marked place: a "learning
+# log" (governance items raised from supervision and the changes they led to) and a "theme heat
+# map" (themes by team by month). Each is a ``PackSection``: a function of ``PackContext``
+# (database, gathered data, page width) returning flowables; start it with ``section(title)``.
+# Callers can also pass their own list to ``build_compliance_pdf(sections=...)``.
+SECTIONS: tuple[PackSection, ...] = (
+    _summary,
+    _compliance,
+    _overdue,
+    _cancellations,
+    _sign_off,
+    _quality,
+    # ← learning log goes here
+    # ← theme heat map goes here
+)
+
+
+def compliance_story(
+    db: sqlite_utils.Database,
+    data: ComplianceData,
+    *,
+    width: float = BODY_WIDTH,
+    sections: Sequence[PackSection] = SECTIONS,
+) -> list[Flowable]:
+    st = styles()
+    ctx = PackContext(db, data, width)
+    story: list[Flowable] = [
+        markup("Supervision compliance pack", st["title"]),
+        para(
+            f"{data.service_name} · {uk(data.date_from)} to {uk(data.date_to)} · "
+            f"{_plural(len(data.teams), 'team')}",
+            st["subtitle"],
+        ),
+        Spacer(1, 2 * mm),
+    ]
+    for build in sections:
+        story += build(ctx)
+    return story
+
+
+_LAYOUT_STEPS = 20
+
+
+def build_compliance_pdf(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    out: Path,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    today: date | None = None,
+    sections: Sequence[PackSection] = SECTIONS,
+) -> Path:
+    """Write the compliance pack for [date_from, date_to] to ``out`` (A4 PDF).
+
+    ``progress(done, total)`` is called as the work goes on; when ``cancelled()`` turns true the
+    export stops with ``ExportCancelled`` and no file is left at ``out`` (unless one was there
+    before: it is left as it was).
+    """
+    existed = out.exists()
+    try:
+        data = gather_compliance(
+            db, date_from, date_to, today=today, progress=progress, cancelled=cancelled,
+            steps_after=_LAYOUT_STEPS,
+        )  # fmt: skip
+        gathered = len(data.points) + 4
+        total = gathered + _LAYOUT_STEPS
+
+        def layout_progress(done: int, of: int) -> None:
+            if progress is not None:
+                progress(gathered + (done * _LAYOUT_STEPS) // max(of, 1), total)
+
+        doc = KeelDocument(
+            out,
+            title="Supervision compliance pack",
+            service_name=data.service_name,
+            subject=f"{uk(date_from)} to {uk(date_to)}",
+        )
+        doc.build(
+            compliance_story(db, data, width=doc.width, sections=sections),
+            progress=layout_progress,
+            cancelled=cancelled,
+        )
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                out.unlink()
+        raise
+    return out
+
+
+__all__ = [
+    "SECTIONS",
+    "ComplianceData",
+    "PackContext",
+    "PackSection",
+    "build_compliance_pdf",
+    "compliance_story",
+    "gather_compliance",
+    "month_ends",
+]

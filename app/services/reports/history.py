@@ -1,0 +1,494 @@
+"""A worker's supervision history for a period, for appraisals and HR: who they are, how their
+risk profile changed, every session summarised, their actions, wellbeing over time, and where
+they stand now."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import sqlite_utils
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Spacer
+
+from app.dates import uk
+from app.domain.model import ALL_TYPES, FACTORS, DueStatus, SessionStatus, Worker
+from app.domain.records import ActionStatus, SessionRecord
+from app.domain.schedule import worker_status
+from app.errors import UsageError
+from app.services.reports.base import (
+    BODY_WIDTH,
+    KeelDocument,
+    key_values,
+    markup,
+    para,
+    section,
+    styles,
+    table,
+    truncate,
+)
+from app.services.reports.charts import Series, line_chart
+from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
+from app.storage.evidence import SignOff, addenda_for, sign_off_state
+from app.storage.policies import current_policy
+from app.storage.reporting import WorkerAction, actions_of_worker
+from app.storage.schedule_facts import load_worker_facts
+from app.storage.sessions import get_session, history_for
+from app.storage.workers import assessments_for, get_worker
+
+ISSUES_LIMIT = 320
+DECISION_LIMIT = 150
+DECISIONS_SHOWN = 4
+EMPLOYMENT_WORDS = {"permanent": "Permanent", "bank": "Bank", "agency": "Agency",
+                    "student": "Student"}  # fmt: skip
+WORKLOAD_WORDS = {"manageable": "Manageable", "stretched": "Stretched", "excessive": "Excessive"}
+
+
+def _head(*labels: str, style: str = "cell") -> list[Flowable | str]:
+    st = styles()
+    return [markup(f"<b>{escape(h)}</b>", st[style]) for h in labels]
+
+
+def _years_in_post(start: date, on: date) -> str:
+    months = (on.year - start.year) * 12 + on.month - start.month - (on.day < start.day)
+    if months < 0:
+        return "not yet started"
+    if months < 1:
+        days = (on - start).days
+        return f"{days} day{'s' if days != 1 else ''} in post"
+    years, rest = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if rest:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts) + " in post"
+
+
+def _profile(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flowable]:
+    st = styles()
+
+    def name_of(wid: str | None) -> str:
+        other = get_worker(db, wid) if wid else None
+        return other.name if other else "Not set"
+
+    start = (
+        f"{uk(worker.start_date)} ({_years_in_post(worker.start_date, as_of)} on {uk(as_of)})"
+        if worker.start_date
+        else "Not recorded"
+    )
+    status = f"Left on {uk(worker.left_on)}" if worker.left_on else "In post"
+    pairs: list[tuple[str, object]] = [
+        ("Name", worker.name),
+        ("Staff ID", worker.staff_id or "—"),
+        ("Role", worker.role or "—"),
+        ("Team", worker.team or "—"),
+        ("Profession", worker.profession or "—"),
+        ("Employment", EMPLOYMENT_WORDS.get(worker.employment.value, worker.employment.value)),
+        ("Start date", start),
+        ("Status", status),
+        ("Line supervisor", name_of(worker.line_supervisor_id)),
+        ("Clinical supervisor", name_of(worker.clinical_supervisor_id)),
+        ("Requires", ", ".join(t.label for t in ALL_TYPES if t in worker.requires) or "None"),
+        ("Gives clinical supervision", "Yes (qualified)" if worker.qualified_clinical else "No"),
+    ]
+    return [*section("Profile"), key_values(pairs, BODY_WIDTH, st)]
+
+
+def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flowable]:
+    st = styles()
+    story = section(f"Due status on {uk(as_of)}")
+    facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
+    if not facts or (worker.left_on is not None and worker.left_on <= as_of):
+        story.append(para(f"{worker.name} was not in post on {uk(as_of)}.", st["body"]))
+        return story
+    status = worker_status(facts[0], current_policy(db), as_of)
+    tier = status.tier.value.capitalize() if status.assessed else "Not assessed (standard)"
+    story.append(para(f"Risk tier: {tier}. Overall: {status.overall.label}.", st["body"]))
+    story.append(Spacer(1, 1.5 * mm))
+    rows: list[list[Flowable | str]] = [_head("Type", "Status", "Due", "Last held", "Why")]
+    for type_ in ALL_TYPES:
+        s = status.by_type[type_]
+        word = s.status.label
+        if s.status is DueStatus.OVERDUE and s.due is not None:
+            days = (as_of - s.due).days
+            word += f" by {days} day{'s' if days != 1 else ''}"
+        if s.booked:
+            word += f"; booked {uk(s.booked)}"
+        rows.append(
+            [para(type_.label, st["cell"]), para(word, st["cell"]),
+             para(uk(s.due, "—"), st["cell"]), para(uk(s.last_held, "None"), st["cell"]),
+             para(s.reason, st["small"])]
+        )  # fmt: skip
+    w = BODY_WIDTH
+    story.append(table(rows, [w * 0.14, w * 0.16, w * 0.12, w * 0.12, w * 0.46]))
+    return story
+
+
+def _assessments(db: sqlite_utils.Database, worker: Worker, date_to: date) -> list[Flowable]:
+    st = styles()
+    story = section("Risk assessment history")
+    history = [a for a in assessments_for(db, worker.id) if a.assessed_on <= date_to]
+    if not history:
+        story.append(
+            para("Never assessed: the schedule treats this worker as standard tier.", st["body"])
+        )
+        return story
+    story.append(
+        para(
+            "Each factor from 1 (low) to 3 (high); support need 3 means new or low in "
+            "confidence. Newest first; earlier assessments are kept as history.",
+            st["small"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    rows: list[list[Flowable | str]] = [
+        _head("Date", "Cohort risk", "Decision complexity", "Support need", "Volatility",
+              "Tier", "By", "Rationale", style="head_small")
+    ]  # fmt: skip
+    for a in history:
+        values = [str(getattr(a.factors, name)) for name in FACTORS]
+        rows.append(
+            [para(uk(a.assessed_on), st["cell"]), *(para(v, st["cell"]) for v in values),
+             para(f"{a.tier.value.capitalize()} (total {a.factors.total})", st["cell"]),
+             para(a.assessed_by or "—", st["cell"]), para(a.rationale or "—", st["cell"])]
+        )  # fmt: skip
+    w = BODY_WIDTH
+    story.append(
+        table(rows, [w * 0.115, w * 0.085, w * 0.115, w * 0.085, w * 0.095, w * 0.13, w * 0.13,
+                     w * 0.245])
+    )  # fmt: skip
+    return story
+
+
+def _sign_off_word(state: SignOff, addenda: int) -> str:
+    if not state.signed:
+        word = "Draft, not signed"
+    elif state.supervisee_response == "acknowledged":
+        word = "Signed; acknowledged"
+    elif state.supervisee_response == "disagreed":
+        word = "Signed; supervisee disagreed"
+    else:
+        word = "Signed; awaiting supervisee"
+    if addenda:
+        word += f"; {addenda} addend{'um' if addenda == 1 else 'a'}"
+    return word
+
+
+def _sessions(
+    db: sqlite_utils.Database, records: list[SessionRecord], date_from: date, date_to: date
+) -> list[Flowable]:
+    st = styles()
+    story = section("Sessions")
+    if not records:
+        story.append(para("No sessions in this period.", st["body"]))
+        return story
+    counts = Counter(r.status for r in records)
+    held = Counter(r.type for r in records if r.status is SessionStatus.HELD)
+    held_words = ", ".join(f"{t.label.lower()} {held[t]}" for t in ALL_TYPES if held[t])
+    summary = (
+        f"{uk(date_from)} to {uk(date_to)}: {counts[SessionStatus.HELD]} held"
+        + (f" ({held_words})" if held_words else "")
+        + f", {counts[SessionStatus.CANCELLED]} cancelled, "
+        f"{counts[SessionStatus.DID_NOT_ATTEND]} did not attend, "
+        f"{counts[SessionStatus.PLANNED]} planned."
+    )
+    story.append(para(summary, st["body"]))
+    story.append(
+        para(
+            "Issues and decisions are shortened here (…); the full record of any session "
+            "prints on its own with its signature blocks.",
+            st["small"],
+        )
+    )
+    story.append(Spacer(1, 1.5 * mm))
+    rows: list[list[Flowable | str]] = [
+        _head("Date and type", "Status and supervisor", "Key issues", "Decisions", "Sign-off")
+    ]
+    for rec in records:
+        supervisor = ""
+        if rec.supervisor_id:
+            sup = get_worker(db, rec.supervisor_id)
+            supervisor = sup.name if sup else ""
+        status = STATUS_WORDS[rec.status.value]
+        if rec.status is SessionStatus.HELD and rec.duration_minutes:
+            status += f", {rec.duration_minutes} min"
+        who = f"{status}\n{supervisor or 'No supervisor recorded'}"
+        if rec.status is SessionStatus.CANCELLED:
+            issues = f"Cancelled: {truncate(rec.cancel_reason, ISSUES_LIMIT)}"
+        elif rec.status is not SessionStatus.HELD:
+            issues = "—"
+        else:
+            issues = truncate(rec.issues or rec.case_discussion, ISSUES_LIMIT) or "Not recorded"
+        decisions = [d for d in rec.decisions if d.text.strip()]
+        dec_text = "\n".join(f"• {truncate(d.text, DECISION_LIMIT)}"
+                             for d in decisions[:DECISIONS_SHOWN])  # fmt: skip
+        if len(decisions) > DECISIONS_SHOWN:
+            dec_text += f"\n+ {len(decisions) - DECISIONS_SHOWN} more"
+        if not decisions:
+            dec_text = "None recorded" if rec.status is SessionStatus.HELD else "—"
+        signed = (
+            _sign_off_word(sign_off_state(db, rec.id), len(addenda_for(db, rec.id)))
+            if rec.status is SessionStatus.HELD
+            else "—"
+        )
+        rows.append(
+            [para(f"{uk(rec.session_date)}\n{rec.type.label}", st["cell"]),
+             para(who, st["cell"]), para(issues, st["cell"]), para(dec_text, st["cell"]),
+             para(signed, st["cell"])]
+        )  # fmt: skip
+    w = BODY_WIDTH
+    story.append(table(rows, [w * 0.155, w * 0.17, w * 0.31, w * 0.235, w * 0.13], zebra=True))
+    return story
+
+
+def _actions(actions: list[WorkerAction], date_from: date, date_to: date) -> list[Flowable]:
+    st = styles()
+    w = BODY_WIDTH
+    story = section("Open actions")
+    still_open = sorted(
+        (a for a in actions if a.status is ActionStatus.OPEN and a.session_date <= date_to),
+        key=lambda a: (a.due_date is None, a.due_date or date.max, a.session_date),
+    )
+    if still_open:
+        rows: list[list[Flowable | str]] = [
+            _head("Action", "Owner", "Due", "Evidence to close", "Agreed")
+        ]
+        for a in still_open:
+            owner = OWNER_WORDS.get(a.owner.value, "") if a.owner else "Not set"
+            if a.owner_name:
+                owner += f" ({a.owner_name})"
+            due = uk(a.due_date, "Not set")
+            if a.due_date is not None and a.due_date < date_to:
+                due += " (past due)"
+            rows.append(
+                [para(a.description, st["cell"]), para(owner, st["cell"]),
+                 para(due, st["cell"]), para(a.evidence or "—", st["cell"]),
+                 para(f"{uk(a.session_date)}, {a.session_type.label.lower()}", st["cell"])]
+            )  # fmt: skip
+        story.append(table(rows, [w * 0.33, w * 0.14, w * 0.145, w * 0.22, w * 0.165]))
+    else:
+        story.append(para("No open actions.", st["body"]))
+
+    story += section("Closed actions")
+    closed = [
+        a
+        for a in actions
+        if a.status is not ActionStatus.OPEN
+        and (
+            date_from <= a.session_date <= date_to
+            or (a.closed_on is not None and date_from <= a.closed_on <= date_to)
+        )
+    ]
+    if closed:
+        rows = [_head("Action", "Outcome", "Closed", "Completion note", "Agreed")]
+        for a in closed:
+            outcome = "Done" if a.status is ActionStatus.DONE else "Dropped"
+            rows.append(
+                [para(a.description, st["cell"]), para(outcome, st["cell"]),
+                 para(uk(a.closed_on, "—"), st["cell"]), para(a.completion_note or "—", st["cell"]),
+                 para(f"{uk(a.session_date)}, {a.session_type.label.lower()}", st["cell"])]
+            )  # fmt: skip
+        story.append(table(rows, [w * 0.33, w * 0.105, w * 0.13, w * 0.27, w * 0.165]))
+    else:
+        story.append(para("No action agreed or closed in this period is closed.", st["body"]))
+    story.append(para("Action status as held in Keel when this pack was printed.", st["small"]))
+    return story
+
+
+def _wellbeing(records: list[SessionRecord], date_from: date, date_to: date) -> list[Flowable]:
+    st = styles()
+    story = section("Wellbeing over time")
+    pulses = [
+        r
+        for r in records
+        if r.status is SessionStatus.HELD
+        and r.one_to_one
+        and (r.wellbeing is not None or r.workload is not None or r.moral_distress is not None)
+    ]
+    if not pulses:
+        story.append(para("No wellbeing pulse was recorded in this period.", st["body"]))
+        return story
+    w = BODY_WIDTH
+    points = [(float(r.session_date.toordinal()), r.wellbeing) for r in pulses]
+    chart_points: list[tuple[float, float | None]] = [
+        (x, float(y)) for x, y in points if y is not None
+    ]
+    if chart_points:
+        labels = _month_labels(date_from, date_to)
+        chart = line_chart(
+            [Series("Wellbeing (1 = struggling, 10 = thriving)", chart_points)],
+            labels,
+            width=w,
+            height=52 * mm,
+            y_range=(0.5, 10.5),
+            y_ticks=[1, 4, 7, 10],
+            y_title="Wellbeing",
+            x_range=(float(date_from.toordinal()), float(date_to.toordinal())),
+        )
+        story.append(
+            KeepTogether(
+                [
+                    para(
+                        "Wellbeing score (1 = struggling, 10 = thriving) at each one-to-one "
+                        "session; the numbers are in the table below.",
+                        st["small"],
+                    ),
+                    chart,
+                ]
+            )
+        )
+        story.append(Spacer(1, 2 * mm))
+    rows: list[list[Flowable | str]] = [
+        _head("Date", "Type", "Wellbeing", "Workload", "Moral distress", "Support offered")
+    ]
+    distress = {None: "—", True: "Yes", False: "No"}
+    for r in pulses:
+        rows.append(
+            [para(uk(r.session_date), st["cell"]), para(r.type.label, st["cell"]),
+             para(f"{r.wellbeing} / 10" if r.wellbeing else "—", st["cell"]),
+             para(WORKLOAD_WORDS.get(r.workload.value, "") if r.workload else "—", st["cell"]),
+             para(distress[r.moral_distress], st["cell"]),
+             para(r.support_offered or "—", st["cell"])]
+        )  # fmt: skip
+    scores = [r.wellbeing for r in pulses if r.wellbeing is not None]
+    if scores:
+        story.append(
+            para(
+                f"{len(scores)} score{'s' if len(scores) != 1 else ''}: lowest {min(scores)}, "
+                f"highest {max(scores)}, latest {scores[-1]}.",
+                st["body"],
+            )
+        )
+        story.append(Spacer(1, 1.5 * mm))
+    story.append(table(rows, [w * 0.14, w * 0.16, w * 0.12, w * 0.12, w * 0.12, w * 0.34]))
+    return story
+
+
+def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
+    """Tick labels at the first of each month in the range (and the range's own ends)."""
+    out: list[tuple[float, str]] = []
+    day = date(date_from.year, date_from.month, 1)
+    span = (date_to - date_from).days
+    while day <= date_to:
+        if day >= date_from:
+            out.append((float(day.toordinal()), day.strftime("%b %y")))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    if not out or span < 45:
+        out = [
+            (float(date_from.toordinal()), uk(date_from)),
+            (float(date_to.toordinal()), uk(date_to)),
+        ]
+    return out
+
+
+def _addenda(db: sqlite_utils.Database, records: list[SessionRecord]) -> list[Flowable]:
+    st = styles()
+    story: list[Flowable] = []
+    for rec in records:
+        for add in addenda_for(db, rec.id):
+            if not story:
+                story += section("Addenda to these records")
+            story.append(
+                para(
+                    f"Record of {uk(rec.session_date)} ({rec.type.label.lower()}) — "
+                    f"{add.created_at[:16].replace('T', ' ')} UTC — {add.author} — "
+                    f"reason: {add.reason}",
+                    st["label"],
+                )
+            )
+            story.append(para(add.text, st["body"]))
+            story.append(Spacer(1, 2 * mm))
+    return story
+
+
+def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]:
+    st = styles()
+    noted = [r for r in records if r.confidential_notes.strip()]
+    if not noted:
+        return []
+    if not include:
+        return [
+            Spacer(1, 3 * mm),
+            para(
+                f"Confidential reflective notes of {len(noted)} session"
+                f"{'s are' if len(noted) != 1 else ' is'} held in Keel and left out of this pack.",
+                st["small"],
+            ),
+        ]
+    story = section("Confidential reflective notes (included on request)")
+    for rec in noted:
+        story.append(para(f"{uk(rec.session_date)} — {rec.type.label}", st["label"]))
+        story.append(para(rec.confidential_notes, st["body"]))
+        story.append(Spacer(1, 2 * mm))
+    return story
+
+
+def worker_history_story(
+    db: sqlite_utils.Database,
+    worker: Worker,
+    date_from: date,
+    date_to: date,
+    *,
+    include_confidential: bool,
+    today: date,
+) -> list[Flowable]:
+    st = styles()
+    as_of = min(date_to, today)
+    in_range = [
+        s for s in reversed(history_for(db, worker.id)) if date_from <= s.session_date <= date_to
+    ]
+    records = [r for r in (get_session(db, s.id) for s in in_range) if r is not None]
+    story: list[Flowable] = [
+        markup("Supervision history", st["title"]),
+        para(f"{worker.name} · {uk(date_from)} to {uk(date_to)}", st["subtitle"]),
+        Spacer(1, 2 * mm),
+    ]
+    story += _profile(db, worker, as_of)
+    story += _due_status(db, worker, as_of)
+    story += _assessments(db, worker, date_to)
+    story += _sessions(db, records, date_from, date_to)
+    story += _actions(actions_of_worker(db, worker.id), date_from, date_to)
+    story += _wellbeing(records, date_from, date_to)
+    story += _addenda(db, records)
+    story += _confidential(records, include_confidential)
+    return story
+
+
+def build_worker_history_pdf(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    date_from: date,
+    date_to: date,
+    out: Path,
+    *,
+    include_confidential: bool = False,
+    today: date | None = None,
+) -> Path:
+    """Write a worker's history pack for [date_from, date_to] to ``out`` (A4 PDF).
+
+    The due status is shown on ``date_to`` or today, whichever is earlier.
+    """
+    if date_from > date_to:
+        raise UsageError(
+            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
+        )
+    worker = get_worker(db, worker_id)
+    if worker is None:
+        raise UsageError(f"There is no worker with id {worker_id}.")
+    policy = current_policy(db)
+    doc = KeelDocument(
+        out,
+        title=f"Supervision history — {worker.name}",
+        service_name=policy.service_name,
+        subject=f"{uk(date_from)} to {uk(date_to)}",
+    )
+    doc.build(
+        worker_history_story(
+            db, worker, date_from, date_to, include_confidential=include_confidential,
+            today=today or date.today(),
+        )
+    )  # fmt: skip
+    return out

@@ -1,0 +1,213 @@
+"""Set-based reads for the PDF reports: a fixed few queries per report, whatever its size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from app.domain.model import SessionStatus, SupervisionType
+from app.domain.records import (
+    Action,
+    ActionOwner,
+    ActionStatus,
+    Decision,
+    SessionRecord,
+)
+from app.storage.rows import to_date
+
+# The team a session counts for: the supervisee's, or for a group the facilitator's.
+_TEAM = "coalesce(nullif(w.team, ''), sup.team, '')"
+_WHO = "CASE WHEN s.type = 'group' THEN '' ELSE coalesce(w.name, '') END"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine:
+    """One session as a report lists it."""
+
+    id: str
+    type: SupervisionType
+    status: SessionStatus
+    session_date: date
+    worker_name: str  # blank for a group session
+    attendees: int
+    supervisor_name: str
+    team: str
+    cancel_reason: str
+    signed_at: str | None
+    supervisee_response: str | None
+
+
+def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[SessionLine]:
+    rows = db.execute(
+        f"SELECT s.id, s.type, s.status, s.session_date, {_WHO}, "
+        "(SELECT count(*) FROM session_attendees a WHERE a.session_id = s.id), "
+        f"coalesce(sup.name, ''), {_TEAM}, s.cancel_reason, s.signed_at, s.supervisee_response "
+        "FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
+        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
+        f"WHERE {where} ORDER BY s.session_date, coalesce(w.name, '') COLLATE NOCASE, s.id",
+        params,
+    ).fetchall()
+    return [
+        SessionLine(r[0], SupervisionType(r[1]), SessionStatus(r[2]), date.fromisoformat(r[3]),
+                    r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+        for r in rows
+    ]  # fmt: skip
+
+
+def sessions_between(
+    db: sqlite_utils.Database, date_from: date, date_to: date, status: SessionStatus
+) -> list[SessionLine]:
+    """Sessions with ``status`` dated in [date_from, date_to], oldest first."""
+    return _lines(
+        db,
+        "s.status = ? AND s.session_date BETWEEN ? AND ?",
+        [status.value, date_from.isoformat(), date_to.isoformat()],
+    )
+
+
+def unsigned_held(db: sqlite_utils.Database, date_from: date, date_to: date) -> list[SessionLine]:
+    """Held sessions in the period whose record the supervisor has not signed."""
+    return _lines(
+        db,
+        "s.status = 'held' AND s.signed_at IS NULL AND s.session_date BETWEEN ? AND ?",
+        [date_from.isoformat(), date_to.isoformat()],
+    )
+
+
+def awaiting_response(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> list[SessionLine]:
+    """Signed one-to-one records in the period the supervisee has not yet responded to."""
+    return _lines(
+        db,
+        "s.status = 'held' AND s.signed_at IS NOT NULL AND s.supervisee_response IS NULL "
+        "AND s.type <> 'group' AND s.session_date BETWEEN ? AND ?",
+        [date_from.isoformat(), date_to.isoformat()],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QualityInput:
+    """What the record-quality check needs of one held session, and where it belongs."""
+
+    record: SessionRecord
+    team: str
+    supervisor_name: str
+    supervisor_qualified: bool | None
+
+
+def held_records_between(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> list[QualityInput]:
+    """Held sessions in the period, loaded for the record-quality check in four queries."""
+    params = [date_from.isoformat(), date_to.isoformat()]
+    rows = db.execute(
+        "SELECT s.id, s.type, s.session_date, s.worker_id, s.supervisor_id, s.issues, "
+        "s.case_discussion, s.risk_link, s.case_refs, s.referral_refs, "
+        f"{_TEAM}, coalesce(sup.name, ''), sup.qualified_clinical "
+        "FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
+        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
+        "WHERE s.status = 'held' AND s.session_date BETWEEN ? AND ? ORDER BY s.session_date, s.id",
+        params,
+    ).fetchall()
+    in_period = "SELECT id FROM sessions WHERE status = 'held' AND session_date BETWEEN ? AND ?"
+    decisions: dict[str, list[Decision]] = defaultdict(list)
+    for sid, text, rationale in db.execute(
+        f"SELECT session_id, text, rationale FROM decisions WHERE session_id IN ({in_period}) "
+        "ORDER BY session_id, position",
+        params,
+    ):
+        decisions[sid].append(Decision(text, rationale))
+    actions: dict[str, list[Action]] = defaultdict(list)
+    for sid, description, owner, due in db.execute(
+        f"SELECT session_id, description, owner, due_date FROM actions "
+        f"WHERE session_id IN ({in_period}) ORDER BY session_id, position",
+        params,
+    ):
+        actions[sid].append(
+            Action(description, ActionOwner(owner) if owner else None, to_date(due))
+        )
+    attendees: dict[str, list[str]] = defaultdict(list)
+    for sid, wid in db.execute(
+        f"SELECT session_id, worker_id FROM session_attendees WHERE session_id IN ({in_period})",
+        params,
+    ):
+        attendees[sid].append(wid)
+    out: list[QualityInput] = []
+    for (sid, type_, on, wid, sup_id, issues, case, risk, case_refs, referral_refs, team,
+         sup_name, qualified) in rows:  # fmt: skip
+        rec = SessionRecord(
+            type=SupervisionType(type_),
+            status=SessionStatus.HELD,
+            session_date=date.fromisoformat(on),
+            worker_id=wid,
+            supervisor_id=sup_id,
+            issues=issues,
+            case_discussion=case,
+            risk_link=None if risk is None else bool(risk),
+            case_refs=case_refs,
+            referral_refs=referral_refs,
+            decisions=decisions.get(sid, []),
+            actions=actions.get(sid, []),
+            attendees=attendees.get(sid, []),
+            id=sid,
+        )
+        out.append(
+            QualityInput(rec, team, sup_name, None if qualified is None else bool(qualified))
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAction:
+    """One of a worker's actions, with the session it was agreed in and when it closed."""
+
+    id: str
+    description: str
+    owner: ActionOwner | None
+    owner_name: str
+    due_date: date | None
+    evidence: str
+    status: ActionStatus
+    completion_note: str
+    closed_on: date | None
+    session_date: date
+    session_type: SupervisionType
+
+
+def actions_of_worker(db: sqlite_utils.Database, worker_id: str) -> list[WorkerAction]:
+    """Every action of a worker, oldest session first."""
+    rows = db.execute(
+        "SELECT a.id, a.description, a.owner, a.owner_name, a.due_date, a.evidence, a.status, "
+        "a.completion_note, a.closed_on, s.session_date, s.type FROM actions a "
+        "JOIN sessions s ON s.id = a.session_id WHERE a.worker_id = ? "
+        "ORDER BY s.session_date, a.position, a.id",
+        [worker_id],
+    ).fetchall()
+    return [
+        WorkerAction(r[0], r[1], ActionOwner(r[2]) if r[2] else None, r[3], to_date(r[4]), r[5],
+                     ActionStatus(r[6]), r[7], to_date(r[8]), date.fromisoformat(r[9]),
+                     SupervisionType(r[10]))
+        for r in rows
+    ]  # fmt: skip
+
+
+def addenda_counts(db: sqlite_utils.Database, session_ids: list[str]) -> dict[str, int]:
+    """How many addenda each of the given sessions has (absent when none)."""
+    if not session_ids:
+        return {}
+    counts: dict[str, int] = {}
+    for start in range(0, len(session_ids), 500):
+        chunk = session_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for sid, n in db.execute(
+            f"SELECT session_id, count(*) FROM addenda WHERE session_id IN ({marks}) "
+            "GROUP BY session_id",
+            chunk,
+        ):
+            counts[sid] = int(n)
+    return counts
