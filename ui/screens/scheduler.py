@@ -3,7 +3,7 @@
 One row per worker in post, a cell per supervision type coloured by due status and spelled out
 in words. The table is a ``ScheduleModel`` behind a ``ScheduleFilter``: filters, search and
 sorting never recompute the schedule; only a new as-of date or a save does (and a save
-recomputes just the workers it touched).
+recomputes just the workers it touched). The details pane is in ``scheduler_details``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,7 +35,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -47,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, DueStatus, SupervisionType, Worker
+from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.errors import KeelError
 from app.services.scheduling import ScheduleRow, compute_schedule
 from ui.context import AppContext
@@ -57,9 +53,8 @@ from ui.models.schedule_model import (
     Column,
     ScheduleFilter,
     ScheduleModel,
-    next_booking,
-    tier_reason,
 )
+from ui.screens.scheduler_details import DetailsPane, plain_label
 from ui.widgets.dates import DateEdit
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
@@ -77,18 +72,9 @@ FILTER_STATUSES = (
 ALL = ""
 """Item data of the "All …" filter entries. Not None: PySide6 6.12 on Python 3.11 loses a
 reference to None each time Qt hands an empty QVariant back (see ``schedule_model``)."""
-_AS_OF_DELAY_MS = 250
+_AS_OF_DELAY_MS = 250  # typing a date fires a change per keystroke: recompute once at the end
 _SPLITTER_KEY = "scheduler/splitter"
-_HEADER_KEY = (
-    "scheduler/header"  # typing a date fires a change per keystroke: recompute once at the end
-)
-
-
-def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A label that shows user text literally (<, &, emoji, right-to-left)."""
-    label = QLabel(text, parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
+_HEADER_KEY = "scheduler/header"
 
 
 def ask_booking_date(
@@ -139,134 +125,6 @@ def counts_text(model: ScheduleModel, today: date) -> str:
     if as_of != today:
         text = f"On {as_of.strftime('%a')} {uk(as_of)}: {text}"
     return text
-
-
-class _TypeDetails(QGroupBox):
-    """One supervision type in the details pane: status, interval, dates and the reason."""
-
-    def __init__(self, type_: SupervisionType, parent: QWidget | None = None) -> None:
-        super().__init__(type_.label, parent)
-        self.type = type_
-        self.status = plain_label()
-        self.interval = plain_label()
-        self.last_held = plain_label()
-        self.due = plain_label()
-        self.booked = plain_label()
-        self.reason = plain_label()
-        self.reason.setWordWrap(True)
-        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bold = QFont(self.status.font())
-        bold.setBold(True)
-        self.status.setFont(bold)
-        self.status.setAutoFillBackground(True)
-        self.status.setContentsMargins(4, 1, 4, 1)
-        # Two facts a row keeps the pane short enough for a 768-pixel-high screen.
-        grid = QGridLayout(self)
-        grid.setVerticalSpacing(2)
-        grid.setHorizontalSpacing(6)
-        grid.addWidget(QLabel("Status:"), 0, 0)
-        grid.addWidget(self.status, 0, 1, 1, 3)
-        grid.addWidget(QLabel("Every:"), 1, 0)
-        grid.addWidget(self.interval, 1, 1)
-        grid.addWidget(QLabel("Last held:"), 1, 2)
-        grid.addWidget(self.last_held, 1, 3)
-        grid.addWidget(QLabel("Due:"), 2, 0)
-        grid.addWidget(self.due, 2, 1)
-        grid.addWidget(QLabel("Booked:"), 2, 2)
-        grid.addWidget(self.booked, 2, 3)
-        grid.addWidget(self.reason, 3, 0, 1, 4)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 2)
-        grid.setRowStretch(3, 1)
-        self.reason.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        for name, widget in (
-            ("status", self.status),
-            ("interval", self.interval),
-            ("last held", self.last_held),
-            ("due date", self.due),
-            ("booked date", self.booked),
-            ("reason", self.reason),
-        ):
-            widget.setAccessibleName(f"{type_.label} {name}")
-
-    def show_row(self, row: ScheduleRow, as_of: date) -> None:
-        s = row.status.by_type[self.type]
-        self.status.setText(status_text(s.status))
-        palette = self.status.palette()
-        palette.setColor(self.status.backgroundRole(), BACKGROUND[s.status])
-        palette.setColor(self.status.foregroundRole(), FOREGROUND[s.status])
-        self.status.setPalette(palette)
-        required = s.status is not DueStatus.NOT_REQUIRED
-        self.interval.setText(f"{s.interval_days} days" if s.interval_days else "—")
-        self.last_held.setText(uk(s.last_held, "none recorded") if required else "—")
-        self.due.setText(uk(s.due, "—"))
-        booking = s.booked or next_booking(row, self.type, as_of)
-        late = s.booked is None and booking is not None
-        self.booked.setText(
-            "not booked" if booking is None else uk(booking) + (" (after the due date)" * late)
-        )
-        self.reason.setText(s.reason)
-
-
-class DetailsPane(QWidget):
-    """Everything the scheduler knows about the selected worker, in full and in plain text."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = plain_label()
-        font = QFont(self.title.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.title.setFont(font)
-        self.subtitle = plain_label()
-        self.subtitle.setWordWrap(True)
-        self.title.setAccessibleName("Selected worker")
-        self.subtitle.setAccessibleName("Selected worker's role, team, tier and supervisors")
-        self.types = {t: _TypeDetails(t, self) for t in ALL_TYPES}
-        self.placeholder = plain_label(
-            "Select a worker to see each type's interval, dates and the reason for the due date."
-        )
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-
-        body = QWidget()
-        grid = QGridLayout(body)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.title, 0, 0, 1, len(ALL_TYPES))
-        grid.addWidget(self.subtitle, 1, 0, 1, len(ALL_TYPES))
-        for column, box in enumerate(self.types.values()):
-            grid.addWidget(box, 2, column)
-            grid.setColumnStretch(column, 1)
-        grid.setRowStretch(2, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self.placeholder)
-        self._stack.addWidget(scroll)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self._stack)
-
-    def show_row(self, row: ScheduleRow | None, worker: Worker | None, as_of: date,
-                 names: dict[str, str]) -> None:  # fmt: skip
-        if row is None:
-            self._stack.setCurrentIndex(0)
-            return
-        self._stack.setCurrentIndex(1)
-        self.title.setText(row.facts.name)
-        parts = [worker.role if worker else "", row.facts.team, f"Tier — {tier_reason(row)}"]
-        line = " · ".join(p for p in parts if p)
-        if worker is not None:
-            line += (
-                f"\nLine supervisor: {names.get(worker.line_supervisor_id or '', 'none')}"
-                f" · Clinical supervisor: "
-                f"{names.get(worker.clinical_supervisor_id or '', 'none')}"
-            )
-        self.subtitle.setText(line)
-        for box in self.types.values():
-            box.show_row(row, as_of)
 
 
 class SchedulerScreen(QWidget):
