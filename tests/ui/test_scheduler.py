@@ -194,7 +194,7 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
     assert alex.data(Qt.ItemDataRole.BackgroundRole).name() == "#f4c7c3"
     assert index("Daniel", Column.CLINICAL).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
     assert index("Liam", Column.LINE).data() == "✖ Overdue · 18 Nov · booked 28 Nov"
-    assert index("Fatima", Column.LINE).data() == "⏸ Paused"
+    assert index("Fatima", Column.LINE).data() == "‖ Paused"
     assert index("Ben", Column.GROUP).data() == "– Not required"
     assert index("Chloe", Column.TIER).data() == "Standard (not assessed)"
     assert index("سارة", Column.TIER).data() == "High"

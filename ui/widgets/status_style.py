@@ -26,7 +26,7 @@ SYMBOL = {
     DueStatus.OVERDUE: "✖",
     DueStatus.DUE_SOON: "▲",
     DueStatus.ON_TRACK: "✔",
-    DueStatus.PAUSED: "⏸",
+    DueStatus.PAUSED: "‖",  # ⏸ is missing from DejaVu Sans and would draw as a box
     DueStatus.NOT_REQUIRED: "–",
 }
 
