@@ -1,0 +1,105 @@
+"""The live record-quality panel (DOMAIN.md §6): what a record lacks before sign-off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.domain.model import SessionStatus
+from app.domain.quality import QualityGap
+
+_READY = "✔ Ready for sign-off"
+_NOT_HELD = {
+    SessionStatus.PLANNED: "Planned: the record is filled in once the session is held.",
+    SessionStatus.CANCELLED: "Cancelled: only the reason is needed.",
+    SessionStatus.DID_NOT_ATTEND: "Did not attend: no record content is needed.",
+}
+
+
+class QualityPanel(QFrame):
+    """Lists each gap in plain words; turns green when nothing is missing."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("qualityPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Record quality")
+        self.setStyleSheet(
+            "#qualityPanel { background: palette(base); }"
+            "QLabel#qualityReady { background: #cde8cf; color: #1d5223; border-radius: 4px;"
+            " padding: 6px; font-weight: bold; }"
+            "QLabel#qualitySummary { color: #7a1010; font-weight: bold; }"
+            'QLabel[gap="true"] { color: #5a1a1a; }'
+        )
+        self._gaps: list[QualityGap] = []
+        heading = QLabel("Record quality", self)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        heading.setFont(font)
+        intro = QLabel("What is missing before this record can be signed off.", self)
+        intro.setWordWrap(True)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("qualitySummary")
+        self.summary.setWordWrap(True)
+        self.ready = QLabel(_READY, self)
+        self.ready.setObjectName("qualityReady")
+        self.ready.setAccessibleName("Record quality: ready for sign-off")
+        self.not_held = QLabel(self)
+        self.not_held.setWordWrap(True)
+        self._list = QVBoxLayout()
+        self._list.setSpacing(6)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addSpacing(6)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.ready)
+        layout.addWidget(self.not_held)
+        layout.addLayout(self._list)
+        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.show_gaps([], SessionStatus.HELD)
+
+    def show_gaps(self, gaps: Sequence[QualityGap], status: SessionStatus) -> None:
+        """Show ``gaps`` (from ``SessionService.quality``) for a session with ``status``."""
+        if list(gaps) == self._gaps and self.property("status") == status.value:
+            return
+        self._gaps = list(gaps)
+        self.setProperty("status", status.value)
+        while self._list.count():
+            item = self._list.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        held = status is SessionStatus.HELD
+        self.not_held.setVisible(not held)
+        self.not_held.setText(_NOT_HELD.get(status, ""))
+        self.ready.setVisible(held and not self._gaps)
+        self.summary.setVisible(bool(self._gaps))
+        n = len(self._gaps)
+        self.summary.setText(f"✖ {n} thing{'s' if n != 1 else ''} missing")
+        for gap in self._gaps:
+            label = QLabel(f"•  {gap.message}", self)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setProperty("gap", True)
+            label.setProperty("code", gap.code)
+            self._list.addWidget(label)
+        self.setAccessibleDescription(
+            "; ".join(g.message for g in self._gaps) if self._gaps else _READY
+        )
+
+    def gaps(self) -> list[QualityGap]:
+        """The gaps shown now."""
+        return list(self._gaps)
+
+    def messages(self) -> list[str]:
+        return [g.message for g in self._gaps]
+
+    def is_ready(self) -> bool:
+        """True when a held session's record lacks nothing."""
+        return not self.ready.isHidden()

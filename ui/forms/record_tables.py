@@ -1,0 +1,746 @@
+"""The editable tables of a session record: decisions, actions, and carried-forward actions.
+
+Each table is a ``QAbstractTableModel`` over a list of plain rows the form gives it (it never
+reads the database), shown by ``RecordTable``: a view sized to its rows, with add and remove
+buttons, combo boxes always visible for choice columns and a calendar for dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dates import uk
+from app.domain.records import (
+    Action,
+    ActionOwner,
+    ActionReview,
+    ActionStatus,
+    Decision,
+    SessionRecord,
+)
+from ui.forms.common_sections import Section
+from ui.widgets.dates import DateEdit
+
+ObjectRole = Qt.ItemDataRole.UserRole
+SortRole = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+Choices = Callable[[], Sequence[tuple[str, str]]]  # (stored value, label shown)
+
+_NO_DATE = "— set a date"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    editable: bool = True
+    kind: str = "text"  # text | choice | date
+    stretch: bool = False
+    tooltip: str = ""
+
+
+class _RowsModel(QAbstractTableModel):
+    """Shared plumbing: a list of rows, fixed columns, text/choice/date cells."""
+
+    columns: ClassVar[tuple[Column, ...]] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._columns: tuple[Column, ...] = self.columns
+
+    # Qt API -------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            col = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return col.title
+            if role == Qt.ItemDataRole.ToolTipRole and col.tooltip:
+                return col.tooltip
+        if orientation is Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._columns[index.column()].editable:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = self._columns[index.column()]
+        value = self._value(row, col.key)
+        if role == ObjectRole:
+            return row
+        if role == Qt.ItemDataRole.EditRole:
+            return "" if value is None and col.kind == "text" else value
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._display(row, col, value)
+        if role == SortRole:
+            return value.isoformat() if isinstance(value, date) else str(value or "")
+        if role == Qt.ItemDataRole.ForegroundRole and col.kind == "date" and value is None:
+            return QApplication.palette().placeholderText()
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        col = self._columns[index.column()]
+        if not col.editable:
+            return False
+        if col.kind == "date" and value is not None and not isinstance(value, date):
+            return False
+        if col.kind != "date" and value is not None and not isinstance(value, str):
+            return False
+        row = self._rows[index.row()]
+        if self._value(row, col.key) == value:
+            return False
+        self._rows[index.row()] = self._with(row, col.key, value)
+        self.dataChanged.emit(
+            self.index(index.row(), 0), self.index(index.row(), self.columnCount() - 1)
+        )
+        return True
+
+    # For the form -------------------------------------------------------------------------
+
+    def column_of(self, key: str) -> int:
+        return next(n for n, c in enumerate(self._columns) if c.key == key)
+
+    def column(self, n: int) -> Column:
+        return self._columns[n]
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def append(self, row: Any) -> int:
+        n = len(self._rows)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self._rows.append(row)
+        self.endInsertRows()
+        return n
+
+    def remove(self, n: int) -> None:
+        if 0 <= n < len(self._rows):
+            self.beginRemoveRows(QModelIndex(), n, n)
+            del self._rows[n]
+            self.endRemoveRows()
+
+    def choices(self, key: str) -> Sequence[tuple[str, str]]:
+        """(value, label) pairs for a choice column."""
+        return ()
+
+    def blank(self) -> Any:
+        raise NotImplementedError
+
+    # For subclasses -----------------------------------------------------------------------
+
+    def _value(self, row: Any, key: str) -> Any:
+        value = getattr(row, key)
+        return value.value if hasattr(value, "value") and not isinstance(value, date) else value
+
+    def _with(self, row: Any, key: str, value: Any) -> Any:
+        return replace(row, **{key: value})
+
+    def _display(self, row: Any, col: Column, value: Any) -> str:
+        if col.kind == "date":
+            return uk(value, _NO_DATE)
+        if col.kind == "choice":
+            labels = dict(self.choices(col.key))
+            return labels.get(value or "", "—") if value else "—"
+        return "" if value is None else str(value)
+
+
+class DecisionsModel(_RowsModel):
+    """Decisions and guidance, each with its rationale."""
+
+    columns = (
+        Column("text", "Decision or guidance", stretch=True),
+        Column("rationale", "Rationale (why)", stretch=True),
+    )
+
+    def decisions(self) -> list[Decision]:
+        return [replace(d) for d in self._rows]
+
+    def blank(self) -> Decision:
+        return Decision(text="")
+
+
+OWNER_LABELS = {
+    ActionOwner.SUPERVISEE.value: "Supervisee",
+    ActionOwner.SUPERVISOR.value: "Supervisor",
+    ActionOwner.OTHER.value: "Other (name it)",
+}
+
+
+class ActionsModel(_RowsModel):
+    """Actions agreed in this session. In a group session each belongs to an attendee."""
+
+    one_to_one_columns = (
+        Column("description", "Action", stretch=True),
+        Column("owner", "Owner", kind="choice"),
+        Column("owner_name", "Name (if other)"),
+        Column("due_date", "Due", kind="date"),
+        Column("evidence", "Evidence needed to close", stretch=True),
+    )
+
+    def __init__(self, *, group: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._group = group
+        self._attendees: list[tuple[str, str]] = []
+        self._columns = (
+            (
+                Column("worker_id", "For", kind="choice", tooltip="The attendee this is for"),
+                *self.one_to_one_columns,
+            )
+            if group
+            else self.one_to_one_columns
+        )
+
+    def set_attendees(self, attendees: Sequence[tuple[str, str]]) -> None:
+        """(worker id, name) of the group's attendees: what the "For" column offers."""
+        if list(attendees) == self._attendees:
+            return
+        self._attendees = list(attendees)
+        if self._rows and self._group:
+            col = self.column_of("worker_id")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
+
+    def choices(self, key: str) -> Sequence[tuple[str, str]]:
+        if key == "worker_id":
+            return self._attendees
+        if key == "owner":
+            labels = dict(OWNER_LABELS)
+            if self._group:
+                labels[ActionOwner.SUPERVISEE.value] = "Attendee"
+            return list(labels.items())
+        return ()
+
+    def _with(self, row: Any, key: str, value: Any) -> Any:
+        if key == "owner":
+            return replace(row, owner=ActionOwner(value) if value else None)
+        return replace(row, **{key: value if value is not None or key == "due_date" else ""})
+
+    def _display(self, row: Any, col: Column, value: Any) -> str:
+        if col.key == "owner_name" and row.owner is not ActionOwner.OTHER and not value:
+            return ""
+        text = super()._display(row, col, value)
+        if col.key == "description" and row.status is not ActionStatus.OPEN:
+            text += f" ({row.status.value})"
+        return text
+
+    def actions(self) -> list[Action]:
+        return [replace(a) for a in self._rows]
+
+    def blank(self) -> Action:
+        return Action(description="")
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedAction:
+    """An open action from an earlier session, as reviewed in this one."""
+
+    action_id: str
+    description: str
+    owner: str
+    due_date: date | None
+    origin: str  # "Clinical · 12 Oct 2026"
+    evidence: str = ""
+    outcome: ActionStatus = ActionStatus.OPEN
+    note: str = ""
+
+
+OUTCOME_LABELS = {
+    ActionStatus.OPEN.value: "Still open",
+    ActionStatus.DONE.value: "Done",
+    ActionStatus.DROPPED.value: "Dropped",
+}
+
+
+class ReviewsModel(_RowsModel):
+    """Carried-forward actions: each marked done, still open, or dropped with a reason."""
+
+    columns = (
+        Column("description", "Action", editable=False, stretch=True),
+        Column("owner", "Owner", editable=False),
+        Column("due_date", "Was due", editable=False, kind="date"),
+        Column("origin", "Agreed in", editable=False),
+        Column("outcome", "Outcome", kind="choice"),
+        Column("note", "Note (reason if dropped)", stretch=True),
+    )
+
+    def choices(self, key: str) -> Sequence[tuple[str, str]]:
+        return list(OUTCOME_LABELS.items()) if key == "outcome" else ()
+
+    def _with(self, row: Any, key: str, value: Any) -> Any:
+        if key == "outcome":
+            return replace(row, outcome=ActionStatus(value or "open"))
+        return replace(row, **{key: value or ""})
+
+    def _display(self, row: Any, col: Column, value: Any) -> str:
+        if col.key == "due_date":
+            return uk(value, "no date")
+        if col.key == "description" and row.evidence:
+            return f"{value}\nEvidence: {row.evidence}"
+        return super()._display(row, col, value)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and index.isValid()
+            and self._columns[index.column()].key == "due_date"
+        ):
+            return None
+        return super().data(index, role)
+
+    def missing_reasons(self) -> list[CarriedAction]:
+        return [r for r in self._rows if r.outcome is ActionStatus.DROPPED and not r.note.strip()]
+
+
+# Delegates -----------------------------------------------------------------------------------
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    """A combo box for a choice column, kept open as a persistent editor; commits at once."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        combo = QComboBox(parent)
+        model = index.model()
+        key = _column_key(index)
+        combo.addItem("—", "")
+        for value, label in _choices(model, key):
+            combo.addItem(label, value)
+        header = model.headerData(index.column(), Qt.Orientation.Horizontal)
+        combo.setAccessibleName(f"{header}, row {index.row() + 1}")
+        combo.currentIndexChanged.connect(lambda _n, c=combo: self.commitData.emit(c))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        key = _column_key(index)
+        wanted = [("", "—"), *_choices(index.model(), key)]
+        current = [(editor.itemData(n), editor.itemText(n)) for n in range(editor.count())]
+        editor.blockSignals(True)
+        if current != wanted:  # the attendees changed
+            editor.clear()
+            for value, label in wanted:
+                editor.addItem(label, value)
+        found = editor.findData(index.data(Qt.ItemDataRole.EditRole) or "")
+        editor.setCurrentIndex(max(found, 0))
+        editor.blockSignals(False)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData() or None, Qt.ItemDataRole.EditRole)
+
+
+class _DateEditor(DateEdit):
+    """Knows whether the user chose a date, so tabbing past an empty cell leaves it empty."""
+
+    touched = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
+            self.touched = True
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.touched = True
+        super().mousePressEvent(event)
+
+
+class DateDelegate(QStyledItemDelegate):
+    """A calendar date field; an empty cell opens on ``default()`` but stays empty until
+    the user picks or types a date."""
+
+    def __init__(self, default: Callable[[], date], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._default = default
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = _DateEditor(self._default(), parent)
+        header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
+        editor.setAccessibleName(f"{header} date, row {index.row() + 1}")
+        calendar = editor.calendarWidget()
+        calendar.clicked.connect(lambda _d, e=editor: setattr(e, "touched", True))
+        calendar.activated.connect(lambda _d, e=editor: setattr(e, "touched", True))
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, _DateEditor)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        editor.set_date(value if isinstance(value, date) else self._default())
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        assert isinstance(editor, _DateEditor)
+        if index.data(Qt.ItemDataRole.EditRole) is None and not editor.touched:
+            return
+        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+
+
+def _column_key(index: Index) -> str:
+    model = index.model()
+    assert isinstance(model, _RowsModel)
+    return model.column(index.column()).key
+
+
+def _choices(model: QAbstractItemModel, key: str) -> Sequence[tuple[str, str]]:
+    assert isinstance(model, _RowsModel)
+    return model.choices(key)
+
+
+# The widget -----------------------------------------------------------------------------------
+
+
+class _TableView(QTableView):
+    """Tab leaves the table (so a form can be tabbed through); Delete clears a cell."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if (
+            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and index.isValid()
+            and self.state() is not QAbstractItemView.State.EditingState
+            and index.flags() & Qt.ItemFlag.ItemIsEditable
+        ):
+            model = self.model()
+            assert isinstance(model, _RowsModel)
+            kind = model.column(index.column()).kind
+            model.setData(index, None if kind != "text" else "", Qt.ItemDataRole.EditRole)
+            return
+        super().keyPressEvent(event)
+
+
+class RecordTable(QWidget):
+    """A table of rows with "Add …" and "Remove" buttons, sized to show every row."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        model: _RowsModel,
+        *,
+        noun: str,
+        add: bool = True,
+        empty_text: str = "",
+        default_date: Callable[[], date] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._noun = noun
+        self.view = _TableView(self)
+        self.view.setModel(model)
+        self.view.setAccessibleName(f"{noun.capitalize()}s")
+        self.view.setTabKeyNavigation(False)
+        self.view.setWordWrap(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setMinimumSectionSize(QComboBox().sizeHint().height() + 6)
+        self.view.setStyleSheet("QTableView::item { padding: 3px 4px; }")
+        self._choice_delegate = ChoiceDelegate(self.view)
+        when = default_date or (lambda: date.today() + timedelta(days=14))
+        self._date_delegate = DateDelegate(when, self.view)
+        header = self.view.horizontalHeader()
+        for n in range(model.columnCount()):
+            col = model.column(n)
+            if col.kind == "choice":
+                self.view.setItemDelegateForColumn(n, self._choice_delegate)
+            elif col.kind == "date":
+                self.view.setItemDelegateForColumn(n, self._date_delegate)
+            if col.stretch:
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch)
+            elif col.kind == "choice" and col.editable:
+                # Persistent combo boxes do not size their column: size it for the labels.
+                labels = [label for _, label in model.choices(col.key)] or ["A long name here"]
+                width = max(self.fontMetrics().horizontalAdvance(t) for t in [*labels, col.title])
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Fixed)
+                header.resizeSection(n, width + 48)
+            else:
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.ResizeToContents)
+        self.empty_label = QLabel(empty_text, self)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        layout.addWidget(self.empty_label)
+        self.add_button: QPushButton | None = None
+        self.remove_button: QPushButton | None = None
+        if add:
+            buttons = QHBoxLayout()
+            self.add_button = QPushButton(f"Add {noun}", self)
+            self.add_button.setAccessibleName(f"Add {noun}")
+            self.remove_button = QPushButton(f"Remove selected {noun}", self)
+            self.remove_button.setAccessibleName(f"Remove selected {noun}")
+            buttons.addWidget(self.add_button)
+            buttons.addWidget(self.remove_button)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
+            self.add_button.clicked.connect(self.add_row)
+            self.remove_button.clicked.connect(self.remove_selected)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit)
+        header.sectionResized.connect(self._fit_timer.start)
+        model.rowsInserted.connect(self._on_rows_inserted)
+        model.rowsRemoved.connect(self._on_rows_changed)
+        model.modelReset.connect(self._on_reset)
+        model.dataChanged.connect(self._on_data_changed)
+        self._on_reset()
+
+    # Public -------------------------------------------------------------------------------
+
+    def add_row(self) -> None:
+        """Append a blank row and start typing in its first editable cell."""
+        row = self.model.append(self.model.blank())
+        first = next(
+            n
+            for n in range(self.model.columnCount())
+            if self.model.column(n).editable and self.model.column(n).kind == "text"
+        )
+        index = self.model.index(row, first)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.view.setCurrentIndex(index)
+        self.view.edit(index)
+
+    def remove_selected(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.commit_pending()
+            self.model.remove(index.row())
+
+    def commit_pending(self) -> None:
+        """Write a cell being edited into the model (before saving, for example)."""
+        if self.view.state() is not QAbstractItemView.State.EditingState:
+            return
+        editor = QApplication.focusWidget()
+        index = self.view.currentIndex()
+        if editor is None or not self.view.viewport().isAncestorOf(editor) or not index.isValid():
+            return
+        while editor.parentWidget() is not self.view.viewport():
+            parent = editor.parentWidget()
+            if parent is None:
+                return
+            editor = parent
+        delegate = self.view.itemDelegateForIndex(index)
+        delegate.commitData.emit(editor)
+        delegate.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+
+    # Private ------------------------------------------------------------------------------
+
+    def _choice_columns(self) -> list[int]:
+        return [
+            n
+            for n in range(self.model.columnCount())
+            if self.model.column(n).kind == "choice" and self.model.column(n).editable
+        ]
+
+    def _open_editors(self, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            for col in self._choice_columns():
+                self.view.openPersistentEditor(self.model.index(row, col))
+
+    def _on_reset(self) -> None:
+        self._open_editors(0, self.model.rowCount() - 1)
+        self._on_rows_changed()
+
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._open_editors(first, last)
+        self._on_rows_changed()
+
+    def _on_rows_changed(self) -> None:
+        has_rows = self.model.rowCount() > 0
+        self.empty_label.setVisible(not has_rows and bool(self.empty_label.text()))
+        if self.remove_button is not None:
+            self.remove_button.setEnabled(has_rows)
+        self._fit()
+        self.changed.emit()
+
+    def _on_data_changed(self) -> None:
+        self._fit()
+        self.changed.emit()
+
+    def _fit(self) -> None:
+        """Grow the view to show every row: the form scrolls, the table does not."""
+        self.view.resizeRowsToContents()
+        height = self.view.horizontalHeader().height() + 2 * self.view.frameWidth()
+        height += sum(self.view.rowHeight(r) for r in range(self.model.rowCount()))
+        if self.model.rowCount() == 0:
+            height += 4
+        scrollbar = self.view.horizontalScrollBar()
+        if scrollbar.isVisible():
+            height += scrollbar.height()
+        self.view.setFixedHeight(height)
+
+
+# The sections of the form that hold these tables ------------------------------------------
+
+
+class DecisionsSection(Section):
+    """Decisions and guidance, each with its rationale."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Decisions and guidance", parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Each decision or piece of guidance, with why it was decided.", self)
+        intro.setWordWrap(True)
+        self.model = DecisionsModel(self)
+        self.table = RecordTable(
+            self.model,
+            noun="decision",
+            empty_text="No decision recorded yet. “Case discussed, plan agreed” is not a record.",
+            parent=self,
+        )
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        self.table.changed.connect(self.changed)
+
+    def load(self, record: SessionRecord) -> None:
+        if self.model.decisions() != record.decisions:
+            self.model.set_rows([replace(d) for d in record.decisions])
+
+    def fill(self, record: SessionRecord) -> None:
+        record.decisions = self.model.decisions()
+
+
+class ActionsSection(Section):
+    """Actions agreed: what, who, by when, and the evidence that closes each."""
+
+    def __init__(
+        self,
+        *,
+        group: bool,
+        default_date: Callable[[], date],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Actions", parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Each action needs an owner and a due date; say what evidence will close it."
+            + (" In a group, each action is for one attendee." if group else ""),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.model = ActionsModel(group=group, parent=self)
+        self.table = RecordTable(
+            self.model,
+            noun="action",
+            empty_text="No actions agreed yet.",
+            default_date=default_date,
+            parent=self,
+        )
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        self.table.changed.connect(self.changed)
+
+    def load(self, record: SessionRecord) -> None:
+        if self.model.actions() != record.actions:
+            self.model.set_rows([replace(a) for a in record.actions])
+
+    def fill(self, record: SessionRecord) -> None:
+        record.actions = self.model.actions()
+
+
+class CarriedForwardSection(Section):
+    """Open actions from earlier sessions of this supervisee, reviewed in this one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Actions carried forward", parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Open actions from earlier sessions. Mark each done, still open, or dropped (say why).",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.model = ReviewsModel(self)
+        self.table = RecordTable(
+            self.model,
+            noun="carried-forward action",
+            add=False,
+            empty_text="No open actions to review.",
+            parent=self,
+        )
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        self.table.changed.connect(self.changed)
+        self._base: list[CarriedAction] = []
+
+    def set_actions(self, actions: Sequence[CarriedAction]) -> None:
+        """The actions to review (outcomes come from the record in ``load``)."""
+        self._base = list(actions)
+        self.model.set_rows(self._base)
+
+    def load(self, record: SessionRecord) -> None:
+        reviews = {r.action_id: r for r in record.reviews}
+        rows = [
+            replace(
+                a,
+                outcome=reviews[a.action_id].outcome
+                if a.action_id in reviews
+                else ActionStatus.OPEN,
+                note=reviews[a.action_id].note if a.action_id in reviews else "",
+            )
+            for a in self._base
+        ]
+        if rows != self.model.rows():
+            self.model.set_rows(rows)
+
+    def fill(self, record: SessionRecord) -> None:
+        record.reviews = [ActionReview(r.action_id, r.outcome, r.note) for r in self.model.rows()]
