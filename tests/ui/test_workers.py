@@ -707,3 +707,58 @@ def test_no_worker_shows_a_placeholder(qtbot: Any, ctx: AppContext) -> None:
     screen = make_screen(qtbot, ctx)
     assert screen._right.currentWidget() is screen.placeholder
     assert isinstance(screen.placeholder, QWidget)
+
+
+def _unnamed_controls(root: QWidget) -> list[str]:
+    """Input controls a screen reader could not name (inner parts of composite ones skipped)."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QTabBar,
+    )
+
+    kinds = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QPlainTextEdit,
+             QAbstractItemView)  # fmt: skip
+    missing = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, kinds) or widget.window() is not root.window():
+            continue  # popups (a combo's list) belong to their combo
+        parent = widget.parentWidget()
+        inner = QComboBox | QAbstractSpinBox | QTabBar | QAbstractItemView | QLineEdit
+        if isinstance(parent, inner):
+            continue
+        if widget.accessibleName():
+            continue
+        if isinstance(widget, QAbstractButton) and widget.text().replace("&", "").strip():
+            continue
+        missing.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    return missing
+
+
+def test_every_control_has_an_accessible_name(qtbot: Any, ctx: AppContext) -> None:
+    ana = add(ctx, "Ana")
+    screen = make_screen(qtbot, ctx)
+    screen.show_worker(ana.id)
+    roots: list[QWidget] = [
+        screen,
+        WorkerDialog(ctx, ctx.workers.get(ana.id)),
+        LeaveDialog(ctx, ana.id),
+        OverrideDialog(ctx, ana.id),
+        TriggerDialog(ctx, ana.id),
+    ]
+    for root in roots[1:]:
+        qtbot.addWidget(root)
+    for root in roots:
+        assert _unnamed_controls(root) == [], type(root).__name__
+
+
+def test_time_in_post_stops_when_someone_leaves(qtbot: Any, ctx: AppContext) -> None:
+    ana = add(ctx, "Ana", days_in_post=400)
+    ctx.workers.mark_left(ana.id, ctx.today() - timedelta(days=300))
+    screen = make_screen(qtbot, ctx)
+    screen.show_worker(ana.id)
+    assert "(in post 100 days)" in screen.details_label.text()

@@ -239,7 +239,7 @@ class OverrideDialog(_AdjustmentDialog):
         _labelled(self.form, "&Every", self.interval_spin, self.interval_spin)
         _labelled(self.form, "&Reason", self.reason_edit, self.reason_edit)
         _labelled(self.form, "E&xpires on", expires_row, self.expires_edit)
-        _labelled(self.form, "&Starts", start_row, self.start_check)
+        _labelled(self.form, "St&arts", start_row, self.start_check)
         for a, b in (
             (self.type_combo, self.interval_spin),
             (self.interval_spin, self.reason_edit),
@@ -309,7 +309,7 @@ class TriggerDialog(_AdjustmentDialog):
         days_row.addWidget(self.due_label, 1)
         _labelled(self.form, "&Kind", self.kind_combo, self.kind_combo)
         _labelled(self.form, "&Date of event", self.date_edit, self.date_edit)
-        _labelled(self.form, "&Supervision needed", self.type_combo, self.type_combo)
+        _labelled(self.form, "Supervision &type", self.type_combo, self.type_combo)
         _labelled(self.form, "&Respond within", days_row, self.days_spin)
         _labelled(self.form, "&Note", self.note_edit, self.note_edit)
         for a, b in (

@@ -212,7 +212,7 @@ class RiskEditor(QWidget):
         self.hint_label.setStyleSheet(
             "background: #fff4d6; border: 1px solid #e0c36a; border-radius: 3px; padding: 3px;"
         )
-        self.save_button = QPushButton("&Save assessment")
+        self.save_button = QPushButton("Save assess&ment")
         self.save_button.setAccessibleName("Save assessment")
         self.save_button.setToolTip(
             "Adds a new dated assessment; earlier ones stay in the history, unchanged."
@@ -228,9 +228,9 @@ class RiskEditor(QWidget):
         by_label.setBuddy(self.assessed_by)
         who.addWidget(by_label)
         who.addWidget(self.assessed_by, 1)
-        on_label = QLabel("Assessed &on")
+        on_label = QLabel("Assesse&d on")
         on_label.setBuddy(self.assessed_on)
-        rationale_label = QLabel("&Rationale")
+        rationale_label = QLabel("Rationa&le")
         rationale_label.setBuddy(self.rationale)
         form.addRow(on_label, who)
         form.addRow(rationale_label, self.rationale)

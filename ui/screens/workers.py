@@ -142,9 +142,9 @@ class _AdjustmentTab(QWidget):
         super().__init__()
         self.model = model
         self.view = _table(name, model)
-        self.add_button = QPushButton(f"&Add {name.lower()}…")
+        self.add_button = QPushButton(f"A&dd {name.lower()}…")
         self.add_button.setAccessibleName(f"Add {name.lower()}")
-        self.remove_button = QPushButton("&Remove")
+        self.remove_button = QPushButton("Re&move")
         self.remove_button.setAccessibleName(f"Remove {name.lower()}")
         self.remove_button.setEnabled(False)
         text = QLabel(intro)
@@ -218,9 +218,9 @@ class WorkersScreen(QWidget):
             header.resizeSection(column, width)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.show_left_check = QCheckBox("Show people who have &left")
+        self.show_left_check = QCheckBox("Show people who have left")
         self.show_left_check.setAccessibleName("Show people who have left")
-        self.add_button = QPushButton("Add &worker…")
+        self.add_button = QPushButton("Add wor&ker…")
         self.add_button.setAccessibleName("Add worker")
         self.count_label = QLabel()
         bottom = QHBoxLayout()
@@ -269,7 +269,7 @@ class WorkersScreen(QWidget):
         self.tabs.addTab(self.leave_tab, "L&eave")
         self.tabs.addTab(self.override_tab, "&Overrides")
         self.tabs.addTab(self.trigger_tab, "&Triggers")
-        self.tabs.addTab(self._build_sessions_tab(), "&Sessions")
+        self.tabs.addTab(self._build_sessions_tab(), "Sess&ions")
         layout = QVBoxLayout(self.page)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.header)
@@ -335,7 +335,7 @@ class WorkersScreen(QWidget):
         self.edit_button.setAccessibleName("Edit worker")
         self.left_button = QPushButton("&Mark as left…")
         self.left_button.setAccessibleName("Mark as left")
-        self.reinstate_button = QPushButton("Re&instate")
+        self.reinstate_button = QPushButton("Rei&nstate")
         self.reinstate_button.setAccessibleName("Reinstate")
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
@@ -385,7 +385,7 @@ class WorkersScreen(QWidget):
         self.session_view = _table("Session history", self.session_model)
         for column, width in enumerate((140, 100, 120, 160)):
             self.session_view.horizontalHeader().resizeSection(column, width)
-        self.open_session_button = QPushButton("&Open record")
+        self.open_session_button = QPushButton("Open re&cord")
         self.open_session_button.setAccessibleName("Open session record")
         self.open_session_button.setEnabled(False)
         self.new_session_buttons: dict[SupervisionType, QPushButton] = {}
@@ -394,7 +394,7 @@ class WorkersScreen(QWidget):
         buttons.addStretch(1)
         for type_, text in (
             (SupervisionType.LINE, "New &line session"),
-            (SupervisionType.CLINICAL, "New &clinical session"),
+            (SupervisionType.CLINICAL, "New cli&nical session"),
             (SupervisionType.GROUP, "New &group session"),
         ):
             button = QPushButton(text)
@@ -509,7 +509,8 @@ class WorkersScreen(QWidget):
         active = sum(1 for w in workers if w.left_on is None)
         left = len(workers) - active
         self.count_label.setText(
-            f"{active} in post" + (f" · {left} who have left" if include_left else "")
+            f"{active} in post"
+            + (f" · {left} who {'has' if left == 1 else 'have'} left" if include_left else "")
         )
         if selected is not None:
             self._select_in_list(selected)
@@ -568,13 +569,17 @@ class WorkersScreen(QWidget):
             return "unknown"
         return other.name + (" (left)" if other.left_on else "")
 
+    def _in_post(self, worker: Worker) -> str:
+        """Time in post up to today, or up to the day they left."""
+        if worker.start_date is None:
+            return ""
+        return time_in_post(worker.start_date, worker.left_on or self._ctx.today())
+
     def _fill_header(self, worker: Worker, status: WorkerStatus | None) -> None:
         self.name_label.setText(worker.name)
         post = [p for p in (worker.role, worker.team) if p]
         if worker.start_date is not None:
-            post.append(
-                f"Started {uk(worker.start_date)} ({time_in_post(worker.start_date, self._ctx.today())})"
-            )
+            post.append(f"Started {uk(worker.start_date)} ({self._in_post(worker)})")
         else:
             post.append("Start date not known")
         post.append(EMPLOYMENT_LABELS[worker.employment])
@@ -614,7 +619,7 @@ class WorkersScreen(QWidget):
         f["role"].setText(worker.role or "—")
         f["team"].setText(worker.team or "—")
         f["start"].setText(
-            f"{uk(worker.start_date)} ({time_in_post(worker.start_date, self._ctx.today())})"
+            f"{uk(worker.start_date)} ({self._in_post(worker)})"
             if worker.start_date
             else "Not known"
         )
