@@ -590,12 +590,19 @@ def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
                 break
         tops = [
             section.mapTo(content, QPoint(0, 0)).y()
-            for section in form.sections
             for w in order
+            for section in form.sections
             if section.isAncestorOf(w)
         ]
+        assert len(tops) > 20
         assert tops == sorted(tops)
         assert order.index(form.save_button) > order.index(form.confidential.notes)
+        # It fits a 1366×768 laptop screen: the content scrolls, the quality panel stays.
+        form.resize(1366, 768)
+        hint = form.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 700
+        assert form.scroll_area.verticalScrollBar().maximum() > 0
+        assert not form.scroll_area.isAncestorOf(form.quality)
 
 
 def test_escape_asks_before_closing_and_cancel_keeps_the_form_open(

@@ -608,7 +608,7 @@ class ConfidentialSection(Section):
         self.setStyleSheet(
             "#confidentialSection { background: #eeeaf6; border: 1px solid #b7a9d6;"
             " border-radius: 4px; margin-top: 1.2em; padding-top: 4px; }"
-            "#confidentialSection::title { subcontrol-origin: margin; left: 8px;"
+            "#confidentialSection::title { subcontrol-origin: margin; left: 2px;"
             " padding: 0 4px; }"
         )
         layout = QVBoxLayout(self)

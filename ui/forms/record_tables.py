@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -362,6 +362,15 @@ class ChoiceDelegate(QStyledItemDelegate):
         combo.currentIndexChanged.connect(lambda _n, c=combo: self.commitData.emit(c))
         return combo
 
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: Index
+    ) -> None:
+        """Keep the combo box its natural height, centred in a tall (wrapped) row."""
+        rect = option.rect
+        height = min(rect.height(), editor.sizeHint().height())
+        top = rect.top() + (rect.height() - height) // 2
+        editor.setGeometry(rect.left() + 2, top, rect.width() - 4, height)
+
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QComboBox)
         key = _column_key(index)
@@ -492,7 +501,6 @@ class RecordTable(QWidget):
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setMinimumSectionSize(QComboBox().sizeHint().height() + 6)
-        self.view.setStyleSheet("QTableView::item { padding: 3px 4px; }")
         self._choice_delegate = ChoiceDelegate(self.view)
         when = default_date or (lambda: date.today() + timedelta(days=14))
         self._date_delegate = DateDelegate(when, self.view)
@@ -583,6 +591,10 @@ class RecordTable(QWidget):
         delegate.commitData.emit(editor)
         delegate.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start()  # wrapped rows change height with the width
+
     # Private ------------------------------------------------------------------------------
 
     def _choice_columns(self) -> list[int]:
@@ -620,6 +632,8 @@ class RecordTable(QWidget):
     def _fit(self) -> None:
         """Grow the view to show every row: the form scrolls, the table does not."""
         self.view.resizeRowsToContents()
+        for row in range(self.model.rowCount()):  # a little air around wrapped text
+            self.view.setRowHeight(row, self.view.rowHeight(row) + 6)
         height = self.view.horizontalHeader().height() + 2 * self.view.frameWidth()
         height += sum(self.view.rowHeight(r) for r in range(self.model.rowCount()))
         if self.model.rowCount() == 0:

@@ -525,6 +525,9 @@ class SessionForm(QWidget):
             self.keep_draft()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.isVisible():  # closed already (a window closing its forms on quit)
+            event.accept()
+            return
         self._commit_tables()
         self._draft_timer.stop()
         if self._quitting:
