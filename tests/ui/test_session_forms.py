@@ -342,7 +342,7 @@ def test_group_form_updates_every_attendees_group_status(
     _tick_attendee(qtbot, form, "South")  # Ben, found by his team
     assert form.attendees.list.model.checked() == [team.aisha.id, team.ben.id, team.zoe.id]
     assert form.windowTitle() == "Reflective / group supervision — 3 attendees — 26 Nov 2026"
-    assert form.attendees.count.text() == "3 attendees ticked"
+    assert form.attendees.count.text() == "3 attendees ticked: Aisha Rahman, Ben Carter, Zoë Adams"
     assert not any("attendees" in m for m in form.quality_messages())
 
     qtbot.keyClicks(form.case_discussion.text, "C-2210: third crisis presentation this month.")

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -24,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QApplication,
     QComboBox,
     QHBoxLayout,
@@ -593,7 +595,7 @@ class RecordTable(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_timer.start()  # wrapped rows change height with the width
+        self._fit()  # wrapped rows change height with the width
 
     # Private ------------------------------------------------------------------------------
 
@@ -641,7 +643,27 @@ class RecordTable(QWidget):
         scrollbar = self.view.horizontalScrollBar()
         if scrollbar.isVisible():
             height += scrollbar.height()
-        self.view.setFixedHeight(height)
+        if height != self.view.height() or self.view.minimumHeight() != height:
+            self.view.setFixedHeight(height)
+            self._relayout_ancestors()
+
+    def _relayout_ancestors(self) -> None:
+        """Apply the new height up the form now rather than one posted event per level, so
+        the page never shows a table overlapping (or far from) the section below it."""
+        widget: QWidget | None = self
+        while widget is not None:
+            layout = widget.layout()
+            if layout is not None:
+                layout.activate()
+            parent = widget.parentWidget()
+            if isinstance(parent, QWidget) and isinstance(
+                parent.parentWidget(), QAbstractScrollArea
+            ):
+                area = parent.parentWidget()
+                assert area is not None
+                QApplication.sendEvent(area, QEvent(QEvent.Type.LayoutRequest))
+                return
+            widget = parent
 
 
 # The sections of the form that hold these tables ------------------------------------------

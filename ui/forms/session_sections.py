@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -99,12 +99,19 @@ class AttendeesSection(Section):
         self.list = CheckList(
             "Attendees", filter_placeholder="Filter by name or team…", parent=self
         )
-        if isinstance(self.list.view, QListView):
-            self.list.view.setSpacing(1)
-        self.list.view.setMinimumHeight(150)
-        self.list.view.setMaximumHeight(200)
+        view = self.list.view
+        if isinstance(view, QListView):  # names in columns: a team fits without much scrolling
+            view.setFlow(QListView.Flow.LeftToRight)
+            view.setWrapping(True)
+            view.setResizeMode(QListView.ResizeMode.Adjust)
+            view.setUniformItemSizes(True)
+            view.setGridSize(QSize(320, view.fontMetrics().height() + 8))
+        view.setMinimumHeight(130)
+        view.setMaximumHeight(190)
         self.count = QLabel(self)
-        self.count.setAccessibleName("Number of attendees")
+        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        self.count.setWordWrap(True)
+        self.count.setAccessibleName("Attendees ticked")
         layout.addWidget(intro)
         layout.addWidget(self.list)
         layout.addWidget(self.count)
@@ -121,9 +128,11 @@ class AttendeesSection(Section):
         )
 
     def _count(self) -> None:
-        n = len(self.list.model.checked())
+        ticked = self.attendees()
+        n = len(ticked)
         more = "" if n >= 2 else " — at least two are needed"
-        self.count.setText(f"{n} attendee{'s' if n != 1 else ''} ticked{more}")
+        names = ": " + ", ".join(name for _, name in ticked) if ticked else ""
+        self.count.setText(f"{n} attendee{'s' if n != 1 else ''} ticked{more}{names}")
 
     def attendees(self) -> list[tuple[str, str]]:
         """(worker id, name) of the ticked attendees."""
