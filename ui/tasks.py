@@ -34,10 +34,8 @@ from shiboken6 import isValid
 
 from app.errors import KeelError
 from app.storage.db import connect
-from ui import qt_fixes
 
 log = logging.getLogger(__name__)
-qt_fixes.apply()  # this module emits signals from Python; see ui/qt_fixes.py
 
 T = TypeVar("T")
 ProgressFn = Callable[[int, int], None]

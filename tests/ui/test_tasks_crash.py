@@ -303,20 +303,3 @@ def test_crash_dialog_without_a_log_file_says_so(qtbot: Any) -> None:
     qtbot.addWidget(dialog)
     assert "No log file" in dialog.log_label.text()
     assert dialog.report() == "report text"
-
-
-def test_emitting_signals_does_not_eat_references_to_true(qapp: QApplication) -> None:
-    """PySide6 6.12.0's emit() drops a reference to True; ui.qt_fixes gives it back."""
-    from PySide6.QtCore import QObject, Signal
-
-    from ui import qt_fixes
-
-    class Emitter(QObject):
-        fired = Signal(int)
-
-    qt_fixes.apply()
-    emitter = Emitter()
-    before = sys.getrefcount(True)
-    for i in range(5000):
-        emitter.fired.emit(i)
-    assert sys.getrefcount(True) >= before - 50  # unrelated code may hold a few fewer
