@@ -264,6 +264,56 @@ def para(value: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(text(value) or "—", style)
 
 
+# Longer user text is laid out as several paragraphs: ReportLab re-wraps the whole remainder
+# of a paragraph on every page it splits across, so one 200,000-character note would take
+# minutes. Pieces end at line breaks where possible, else after a sentence, else at a space.
+CHUNK = 3000
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+def _pieces(line: str, limit: int) -> list[str]:
+    out: list[str] = []
+    while len(line) > limit:
+        window = line[:limit]
+        cut = max((m.end() for m in _SENTENCE_END.finditer(window)), default=0)
+        if cut < limit // 2:
+            space = window.rfind(" ")
+            cut = space + 1 if space >= limit // 2 else limit
+        out.append(line[:cut].rstrip(" "))
+        line = line[cut:]
+    out.append(line)
+    return out
+
+
+def chunks(value: str, limit: int = CHUNK) -> list[str]:
+    """``value`` cut into pieces of at most ``limit`` characters, at line breaks if possible."""
+    if len(value) <= limit:
+        return [value]
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in value.split("\n"):
+        for piece in _pieces(line, limit):
+            if current and size + len(piece) + 1 > limit:
+                out.append("\n".join(current))
+                current, size = [], 0
+            current.append(piece)
+            size += len(piece) + 1
+    if current:
+        out.append("\n".join(current))
+    return out
+
+
+def paras(value: object, style: ParagraphStyle) -> list[Flowable]:
+    """User text (escaped) as one paragraph, or several for a long text, that flow across
+    pages in time proportional to the text's length."""
+    cleaned = clean(value)
+    if len(cleaned) <= CHUNK:
+        return [para(cleaned, style)]
+    return [Paragraph(escape(piece).replace("\n", "<br/>") or "&nbsp;", style)
+            for piece in chunks(cleaned)]  # fmt: skip
+
+
 def markup(trusted: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of Keel's own markup (never user text without ``text()``)."""
     return Paragraph(trusted, style)

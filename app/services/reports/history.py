@@ -24,6 +24,7 @@ from app.services.reports.base import (
     key_values,
     markup,
     para,
+    paras,
     section,
     styles,
     table,
@@ -101,7 +102,8 @@ def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[
     st = styles()
     story = section(f"Due status on {uk(as_of)}")
     facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
-    if not facts or (worker.left_on is not None and worker.left_on <= as_of):
+    started = worker.start_date is None or worker.start_date <= as_of
+    if not facts or not started or (worker.left_on is not None and worker.left_on <= as_of):
         story.append(para(f"{worker.name} was not in post on {uk(as_of)}.", st["body"]))
         return story
     status = worker_status(facts[0], current_policy(db), as_of)
@@ -399,7 +401,7 @@ def _addenda(db: sqlite_utils.Database, records: list[SessionRecord]) -> list[Fl
                     st["label"],
                 )
             )
-            story.append(para(add.text, st["body"]))
+            story += paras(add.text, st["body"])
             story.append(Spacer(1, 2 * mm))
     return story
 
@@ -421,7 +423,7 @@ def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]
     story = section("Confidential reflective notes (included on request)")
     for rec in noted:
         story.append(para(f"{uk(rec.session_date)} — {rec.type.label}", st["label"]))
-        story.append(para(rec.confidential_notes, st["body"]))
+        story += paras(rec.confidential_notes, st["body"])
         story.append(Spacer(1, 2 * mm))
     return story
 

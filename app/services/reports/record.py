@@ -16,6 +16,7 @@ from app.services.reports.base import (
     key_values,
     markup,
     para,
+    paras,
     section,
     side_by_side,
     signature_block,
@@ -111,10 +112,10 @@ def _discussion(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> 
         story.append(para("Not covered: " + "; ".join(missed), st["small"]))
 
     story += section("Issues discussed")
-    story.append(para(rec.issues or "Not recorded.", st["body"]))
+    story += paras(rec.issues or "Not recorded.", st["body"])
     if rec.case_discussion:
         story += section("Case discussion")
-        story.append(para(rec.case_discussion, st["body"]))
+        story += paras(rec.case_discussion, st["body"])
 
     story += section("Decisions and guidance")
     if rec.decisions:
@@ -214,7 +215,7 @@ def _risk_themes_wellbeing(
         )
     if include_confidential and rec.confidential_notes:
         story += section("Confidential reflective notes (included on request)")
-        story.append(para(rec.confidential_notes, st["body"]))
+        story += paras(rec.confidential_notes, st["body"])
     return story
 
 
@@ -234,7 +235,7 @@ def _sign_off(
                     st["label"],
                 )
             )
-            story.append(para(add.text, st["body"]))
+            story += paras(add.text, st["body"])
             story.append(Spacer(1, 2 * mm))
 
     story += section("Sign-off")
