@@ -222,7 +222,9 @@ class TaskHandle(QObject, Generic[T]):
             elif error is None:
                 self.succeeded.emit(result)
             elif self._cancel_flag.is_set():
-                log.info("%s: cancelled (%s)", self.title, type(error).__name__)
+                # Logged in full: after Cancel, a bug and a service's "stopped" look alike here.
+                bug = None if isinstance(error, KeelError) else error
+                log.info("%s: cancelled (%s)", self.title, type(error).__name__, exc_info=bug)
                 self.cancelled.emit()
             else:
                 self.failed.emit(error)
@@ -271,7 +273,7 @@ def run_task(
 
 
 def running_tasks() -> list[TaskHandle[Any]]:
-    """Tasks still running (the main window asks before quitting)."""
+    """Tasks still running (for a window that wants to warn before quitting)."""
     return list(_running)
 
 

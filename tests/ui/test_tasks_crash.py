@@ -303,3 +303,23 @@ def test_crash_dialog_without_a_log_file_says_so(qtbot: Any) -> None:
     qtbot.addWidget(dialog)
     assert "No log file" in dialog.log_label.text()
     assert dialog.report() == "report text"
+
+
+def test_crash_hook_without_a_qapplication_prints_and_exits(tmp_path: Path) -> None:
+    """Before the GUI exists (or in a script) the hook must not try to show a dialog."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "from ui.crash import install_excepthook\n"
+        "install_excepthook(None)\n"
+        "raise ValueError('boom before any window')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "ValueError: boom before any window" in done.stderr
