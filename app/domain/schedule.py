@@ -6,11 +6,13 @@ callers pass everything in, so the same answer comes back for the same data.
 
 from __future__ import annotations
 
+import functools
+import locale
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.dates import uk as uk_date
+from app.dates import uk
 from app.domain.model import (
     ALL_TYPES,
     FACTOR_LABELS,
@@ -74,6 +76,17 @@ class WorkerStatus:
             if s.due is not None and s.status not in (DueStatus.NOT_REQUIRED, DueStatus.PAUSED)
         ]
         return min(dues) if dues else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _uk_in(day: date, _time_locale: str) -> str:
+    return uk(day)
+
+
+def uk_date(day: date) -> str:
+    """``app.dates.uk``, remembered: a reason names a handful of dates thousands of times, and
+    formatting one is most of the engine's time. Keyed by the time locale, as ``uk`` uses it."""
+    return _uk_in(day, locale.setlocale(locale.LC_TIME))
 
 
 def _iso(day: date | None) -> str | None:
@@ -255,7 +268,7 @@ def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states t
                 booked = s.on
 
     # Status.
-    if any(lv.covers(as_of) for lv in facts.leave):
+    if facts.leave and any(lv.covers(as_of) for lv in facts.leave):
         status = DueStatus.PAUSED
         parts.append("on leave: paused")
     elif due is None or as_of > due:

@@ -28,6 +28,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlite_utils
 
@@ -55,9 +56,10 @@ from app.domain.records import (
 from app.domain.schedule import tier_for
 from app.errors import UsageError
 from app.storage.adjustments import add_leave, add_override, add_trigger
-from app.storage.db import transaction
+from app.storage.db import new_id, transaction, utc_now
 from app.storage.policies import current_policy
-from app.storage.sessions import save_session
+from app.storage.rows import iso
+from app.storage.sessions import _session_values as session_values
 from app.storage.workers import add_assessment, count_workers, insert_worker, update_worker
 
 SEED = 20261126
@@ -1013,6 +1015,7 @@ class _Builder:
                 last_held[key] = max(held)
         for slot in self.slots:
             rec = slot.rec
+            rec.id = new_id()
             if rec.status is SessionStatus.HELD:
                 person = by_key[slot.person] if slot.person else None
                 self.fill(slot, person)
@@ -1025,9 +1028,12 @@ class _Builder:
                     if leaving:
                         rec.actions = []
                         rec.issues += "\nLast supervision before leaving: caseload handover."
-            save_session(self.db, rec)
+            for decision in rec.decisions:
+                decision.id = new_id()
             for action in rec.actions:
+                action.id, action.session_id = new_id(), rec.id
                 open_actions[action.worker_id].append(action)
+        _write_sessions(self.db, [slot.rec for slot in self.slots])
 
     def _review(self, pending: list[Action], on: date, leaving: bool) -> list[ActionReview]:
         reviews = []
@@ -1054,10 +1060,74 @@ class _Builder:
             else:
                 outcome, note = ActionStatus.DROPPED, "No longer needed: the person was discharged."
             reviews.append(ActionReview(action.id, outcome, note))
+            # What storing the review does to the action (as save_session would).
+            action.status = outcome
+            action.completion_note = note or action.completion_note
+            action.closed_on = None if outcome is ActionStatus.OPEN else on
             if outcome is ActionStatus.OPEN:
                 still_open.append(action)
         pending[:] = still_open
         return reviews
+
+
+def _write_sessions(db: sqlite_utils.Database, records: list[SessionRecord]) -> None:
+    """Store finished records in bulk: the same rows ``save_session`` writes, in one pass.
+
+    Each record is complete (ids set, actions in their final state after every later review),
+    so nothing is written twice. Children go in before their sessions (foreign keys are
+    deferred to the commit): any per-row work that triggers do on a session, such as keeping a
+    search index, then happens once per session rather than once per child row.
+    """
+    now = utc_now()
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    decisions: list[tuple[Any, ...]] = []
+    actions: list[tuple[Any, ...]] = []
+    reviews: list[tuple[str, ...]] = []
+    attendees: list[tuple[str, str]] = []
+    themes: list[tuple[str, str]] = []
+    sessions: list[tuple[Any, ...]] = []
+    columns: list[str] = []
+    for rec in records:
+        for pos, dec in enumerate(rec.decisions):
+            decisions.append((dec.id, rec.id, pos, dec.text, dec.rationale))
+        for pos, act in enumerate(rec.actions):
+            actions.append(
+                (act.id, rec.id, act.worker_id, act.description,
+                 act.owner.value if act.owner else None, act.owner_name, iso(act.due_date),
+                 act.evidence, act.status.value, act.completion_note, iso(act.closed_on), pos,
+                 now, now)
+            )  # fmt: skip
+        reviews.extend(
+            (new_id(), r.action_id, rec.id, r.outcome.value, r.note, now) for r in rec.reviews
+        )
+        attendees.extend((rec.id, w) for w in dict.fromkeys(rec.attendees))
+        themes.extend((rec.id, t) for t in dict.fromkeys(rec.theme_ids))
+        values = session_values(rec)
+        columns = list(values)
+        sessions.append((rec.id, *values.values(), now, now))
+    conn = db.conn
+    conn.executemany(
+        "INSERT INTO decisions (id, session_id, position, text, rationale) VALUES (?, ?, ?, ?, ?)",
+        decisions,
+    )
+    conn.executemany(
+        "INSERT INTO actions (id, session_id, worker_id, description, owner, owner_name, "
+        "due_date, evidence, status, completion_note, closed_on, position, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        actions,
+    )
+    conn.executemany(
+        "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        reviews,
+    )
+    conn.executemany(
+        "INSERT INTO session_attendees (session_id, worker_id) VALUES (?, ?)", attendees
+    )
+    conn.executemany("INSERT INTO session_themes (session_id, theme_id) VALUES (?, ?)", themes)
+    names = ", ".join(["id", *columns, "created_at", "updated_at"])
+    marks = ", ".join("?" for _ in range(len(columns) + 3))
+    conn.executemany(f"INSERT INTO sessions ({names}) VALUES ({marks})", sessions)
 
 
 def load_demo(db: sqlite_utils.Database, *, today: date) -> str:

@@ -259,6 +259,45 @@ def test_delayed_crisis_response_is_a_real_trend(db: sqlite_utils.Database, toda
     assert all(workers < len({w for _, w in rows}) for _, workers in per_theme)
 
 
+def test_actions_are_in_the_state_their_latest_review_left_them(
+    db: sqlite_utils.Database, today: date
+) -> None:
+    load_demo(db, today=today)
+    reviews: dict[str, list[tuple[str, str]]] = {}
+    for action_id, outcome, on in db.execute(
+        "SELECT r.action_id, r.outcome, s.session_date FROM action_reviews r "
+        "JOIN sessions s ON s.id = r.session_id"
+    ).fetchall():
+        reviews.setdefault(action_id, []).append((on, outcome))
+    actions = {
+        r[0]: r[1:]
+        for r in db.execute("SELECT id, status, closed_on, session_id FROM actions").fetchall()
+    }
+    checked = 0
+    for action_id, seen in reviews.items():
+        last = max(on for on, _ in seen)
+        outcomes = {outcome for on, outcome in seen if on == last}
+        if len(outcomes) != 1:
+            continue
+        (outcome,) = outcomes
+        status, closed_on, _session = actions[action_id]
+        assert status == outcome
+        assert closed_on == (None if outcome == "open" else last)
+        checked += 1
+    assert checked > 100
+    # Never-reviewed actions are still open, and every action was created in a held session.
+    for action_id, (status, closed_on, _session) in actions.items():
+        if action_id not in reviews:
+            assert (status, closed_on) == ("open", None)
+    assert (
+        db.execute(
+            "SELECT count(*) FROM actions a JOIN sessions s ON s.id = a.session_id "
+            "WHERE s.status <> 'held'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
 def test_demo_types_need_their_supervision(db: sqlite_utils.Database, today: date) -> None:
     load_demo(db, today=today)
     rows = compute_schedule(db, today).rows
