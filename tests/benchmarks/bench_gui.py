@@ -1,0 +1,153 @@
+"""GUI figures on the reference database, each beside its floor measured in the same run.
+
+    PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_gui.py [--db REF.db] [--quick]
+
+* start to an interactive scheduler (``main.py --db REF``) vs a blank PySide6 window, both as
+  fresh processes (median of several runs; goal ≤ 2.5×);
+* save a held session with five actions and refresh the scheduler (goal ≤ 100 ms);
+* the slowest filter / sort step on the scheduler (goal: none over 100 ms on the GUI thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BLANK = (
+    "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+    "from PySide6.QtCore import QTimer\n"
+    "app = QApplication([]); w = QMainWindow(); w.resize(1280, 720); w.show()\n"
+    "QTimer.singleShot(0, app.quit); app.exec()\n"
+)
+
+
+def _median_wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def start_up(db: Path, runs: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {
+            **os.environ,
+            "HOME": home,
+            "XDG_DATA_HOME": f"{home}/data",
+            "XDG_CONFIG_HOME": f"{home}/config",
+            "XDG_STATE_HOME": f"{home}/state",
+            "XDG_CACHE_HOME": f"{home}/cache",
+            "PYTHONPATH": str(ROOT),
+            "KEEL_QUIT_WHEN_READY": "1",
+        }
+        blank = _median_wall([sys.executable, "-c", BLANK], env, runs)
+        keel = _median_wall([sys.executable, str(ROOT / "main.py"), "--db", str(db)], env, runs)
+    return keel, blank
+
+
+def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication
+
+    from app.domain.model import SessionStatus, SupervisionType
+    from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+    from app.storage.db import close_database, open_database
+    from ui.context import AppContext
+    from ui.screens.scheduler import SchedulerScreen
+
+    app = QApplication.instance() or QApplication([])
+    db = open_database(db_path)
+    ctx = AppContext.for_database(db, db_path, today=lambda: as_of)
+    screen = SchedulerScreen(ctx)
+    screen.resize(1366, 768)
+    screen.show()
+    app.processEvents()
+    worker = ctx.workers.all()[0]
+    saves = []
+    for n in range(runs):
+        rec = SessionRecord(
+            type=SupervisionType.LINE,
+            status=SessionStatus.HELD,
+            session_date=as_of,
+            worker_id=worker.id,
+            supervisor_id=worker.line_supervisor_id,
+            issues=f"Benchmark session {n}",
+            decisions=[Decision("Carry on", "Stable caseload")],
+            actions=[
+                Action(f"Action {i}", ActionOwner.SUPERVISEE, as_of + timedelta(days=7), "Note")
+                for i in range(5)
+            ],
+            risk_link=False,
+        )
+        started = time.perf_counter()
+        ctx.sessions.save(rec)
+        screen.refresh([worker.id])
+        saves.append(time.perf_counter() - started)
+    steps = []
+    for text in ("a", "an", "ann", "", "nurse", ""):
+        started = time.perf_counter()
+        screen.search.setText(text)
+        app.processEvents()
+        steps.append(time.perf_counter() - started)
+    for index in range(1, screen.status_combo.count()):
+        started = time.perf_counter()
+        screen.status_combo.setCurrentIndex(index)
+        app.processEvents()
+        steps.append(time.perf_counter() - started)
+    screen.status_combo.setCurrentIndex(0)
+    header = screen.table.horizontalHeader()
+    for column in range(screen.table.model().columnCount()):
+        started = time.perf_counter()
+        screen.table.sortByColumn(column, header.sortIndicatorOrder())
+        app.processEvents()
+        steps.append(time.perf_counter() - started)
+    screen.close()
+    close_database(db)
+    return {"save_refresh": statistics.median(saves), "worst_step": max(steps) if steps else 0.0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="reuse this reference database")
+    parser.add_argument("--quick", action="store_true", help="small database, few runs")
+    args = parser.parse_args()
+    from tests.benchmarks.generate import generate_reference
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db
+        if db is None:
+            db = Path(tmp) / "reference.db"
+            size = {"workers": 60, "years": 1} if args.quick else {"workers": 1000, "years": 10}
+            figures = generate_reference(db, **size)
+            print(
+                f"generated {db.name}: {figures['sessions']:,} sessions in {figures['seconds']:.1f} s"
+            )
+        runs = 2 if args.quick else 5
+        keel, blank = start_up(db, runs)
+        measured = in_process(db, date.today(), 3 if args.quick else 10)
+    rows = [
+        ("start to interactive scheduler", f"{keel * 1000:.0f} ms", f"blank window {blank * 1000:.0f} ms",
+         f"{keel / blank:.2f}×", "≤ 2.5×"),
+        ("save held session (5 actions) + refresh", f"{measured['save_refresh'] * 1000:.0f} ms", "", "", "≤ 100 ms"),
+        ("slowest filter/sort step", f"{measured['worst_step'] * 1000:.0f} ms", "", "", "≤ 100 ms"),
+    ]  # fmt: skip
+    print(f"{'measure':<42} {'value':>10}  {'floor':<22} {'ratio':>7}  goal")
+    for name, value, floor, ratio, goal in rows:
+        print(f"{name:<42} {value:>10}  {floor:<22} {ratio:>7}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
