@@ -357,3 +357,13 @@ def test_close_dialog_shows_user_text_as_plain_text(
 
 def _action_id(ctx: AppContext, description: str) -> str:
     return next(a.id for a in _rows(ctx) if a.description == description)
+
+
+def test_mnemonics_do_not_clash_with_each_other_or_the_main_window(screen: ActionsScreen) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [w.text() for w in screen.findChildren(QLabel) + screen.findChildren(QAbstractButton)]
+    keys = [t[t.index("&") + 1].lower() for t in texts if "&" in t]
+    assert len(keys) == len(set(keys)), keys
+    # The main window uses Alt+S/W/A for its tabs and F/S/V/H for its menus.
+    assert not set(keys) & set("swafvh")

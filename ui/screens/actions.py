@@ -188,9 +188,9 @@ class ActionsScreen(QWidget):
         self.owner_combo.addItem("No owner set", NO_OWNER)
         self.show_closed = QCheckBox("Show &closed actions")
         self.show_closed.setAccessibleName("Show closed actions")
-        worker_label = QLabel("&Worker:")
+        worker_label = QLabel("Wor&ker:")
         worker_label.setBuddy(self.worker_combo)
-        owner_label = QLabel("O&wner:")
+        owner_label = QLabel("Ow&ner:")
         owner_label.setBuddy(self.owner_combo)
 
         self.model = ActionsModel(self)
