@@ -509,6 +509,12 @@ def test_quality_panel_lists_gaps_and_clears_them_as_fields_are_filled(
     ]
     assert form.quality.summary.text() == "✖ 3 things missing"
     assert not form.quality.is_ready()
+    # Clicking a gap goes to the field it is about.
+    risk_gap = form.quality.gap_labels()[2]
+    qtbot.mouseClick(risk_gap, Qt.MouseButton.LeftButton)
+    assert form.focusWidget() is form.risk.answer.button(True)
+    qtbot.keyClick(form.quality.gap_labels()[0], Qt.Key.Key_Return)
+    assert form.focusWidget() is form.discussion.issues
     qtbot.keyClicks(form.discussion.issues, "Workload")
     assert "Issues discussed is empty." not in form.quality_messages()
     click(qtbot, form.risk.answer.button(True))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.domain.model import SessionStatus
@@ -18,8 +19,37 @@ _NOT_HELD = {
 }
 
 
+class _GapLabel(QLabel):
+    """One gap; clicking it (or Enter on it) goes to the part of the form it is about."""
+
+    activated = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("Go to this part of the form")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.activated.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.activated.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class QualityPanel(QFrame):
     """Lists each gap in plain words; turns green when nothing is missing."""
+
+    gap_activated = Signal(str)  # the gap's code: the form shows the field it is about
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +62,7 @@ class QualityPanel(QFrame):
             " padding: 6px; font-weight: bold; }"
             "QLabel#qualitySummary { color: #7a1010; font-weight: bold; }"
             'QLabel[gap="true"] { color: #5a1a1a; }'
+            'QLabel[gap="true"]:hover, QLabel[gap="true"]:focus { text-decoration: underline; }'
         )
         self._gaps: list[QualityGap] = []
         heading = QLabel("Record quality", self)
@@ -39,7 +70,10 @@ class QualityPanel(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         heading.setFont(font)
-        intro = QLabel("What is missing before this record can be signed off.", self)
+        intro = QLabel(
+            "What is missing before this record can be signed off. Click a line to go there.",
+            self,
+        )
         intro.setWordWrap(True)
         self.summary = QLabel(self)
         self.summary.setObjectName("qualitySummary")
@@ -83,11 +117,11 @@ class QualityPanel(QFrame):
         n = len(self._gaps)
         self.summary.setText(f"✖ {n} thing{'s' if n != 1 else ''} missing")
         for gap in self._gaps:
-            label = QLabel(f"•  {gap.message}", self)
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setWordWrap(True)
+            label = _GapLabel(f"•  {gap.message}", self)
+            label.setAccessibleName(f"Missing: {gap.message}")
             label.setProperty("gap", True)
             label.setProperty("code", gap.code)
+            label.activated.connect(lambda code=gap.code: self.gap_activated.emit(code))
             self._list.addWidget(label)
         self.setAccessibleDescription(
             "; ".join(g.message for g in self._gaps) if self._gaps else _READY
@@ -96,6 +130,11 @@ class QualityPanel(QFrame):
     def gaps(self) -> list[QualityGap]:
         """The gaps shown now."""
         return list(self._gaps)
+
+    def gap_labels(self) -> list[QLabel]:
+        """The labels listing the gaps, in order (what a user clicks)."""
+        labels = (self._list.itemAt(n).widget() for n in range(self._list.count()))  # type: ignore[union-attr]
+        return [w for w in labels if isinstance(w, QLabel)]
 
     def messages(self) -> list[str]:
         return [g.message for g in self._gaps]

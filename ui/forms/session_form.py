@@ -236,6 +236,7 @@ class SessionForm(QWidget):
         layout.addLayout(body, 1)
         layout.addLayout(footer)
 
+        self.quality.gap_activated.connect(self.go_to_gap)
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.close)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
@@ -360,6 +361,36 @@ class SessionForm(QWidget):
         self.error_banner.setText(text)
         self.error_banner.setProperty("from_draft", True)
         self.error_banner.show()
+
+    def go_to_gap(self, code: str) -> None:
+        """Scroll to the field a quality gap is about and put the cursor in it."""
+        target = self._gap_targets().get(code)
+        if target is None:
+            return
+        section = next((s for s in self.sections if s.isAncestorOf(target)), target)
+        self.scroll_area.ensureWidgetVisible(section, 0, 0)
+        self.scroll_area.ensureWidgetVisible(target)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _gap_targets(self) -> dict[str, QWidget]:
+        issues: QWidget = (
+            self.case_discussion.text
+            if self.case_discussion is not None
+            else self.discussion.issues
+        )
+        targets: dict[str, QWidget] = {
+            "issues": issues,
+            "decision": self.decisions.table.add_button or self.decisions.table.view,
+            "rationale": self.decisions.table.view,
+            "action": self.actions_section.table.view,
+            "risk": self.risk.answer.button(True),
+            "risk_refs": self.risk.case_refs,
+            "qualified": self.details.supervisor,
+            "supervisor": self.details.supervisor,
+        }
+        if self.attendees is not None and self.attendees.list.filter is not None:
+            targets["attendees"] = self.attendees.list.filter
+        return targets
 
     def quality_messages(self) -> list[str]:
         """What the quality panel lists now."""
