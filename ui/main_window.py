@@ -30,7 +30,7 @@ from ui.screens.actions import ActionsScreen
 from ui.screens.scheduler import SchedulerScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.screens.workers import WorkersScreen
-from ui.tasks import run_task
+from ui.tasks import run_task, running_tasks
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,9 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         self._action(view, "&Find worker", self.find_worker, QKeySequence.StandardKey.Find)
         for index, name in enumerate(("Scheduler", "Workers", "Actions")):
-            self._action(view, name, lambda i=index: self._show_tab(i), f"Ctrl+{index + 1}")
+            self._action(
+                view, name, lambda _checked=False, i=index: self._show_tab(i), f"Ctrl+{index + 1}"
+            )
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
         self.workers.session_open_requested.connect(self.open_session)
         self.workers.new_session_requested.connect(self.open_new_session)
         self.actions_screen.session_open_requested.connect(self.open_session)
+        self.actions_screen.actions_changed.connect(lambda _ids: self.workers.refresh())
         self.welcome.demo_requested.connect(self.load_demo)
         self.welcome.import_requested.connect(self.import_staff)
         self.welcome.add_worker_requested.connect(self.add_worker)
@@ -143,6 +146,7 @@ class MainWindow(QMainWindow):
         self._show_form(form)
 
     def _show_form(self, form: SessionForm) -> None:
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.session_saved.connect(self._session_saved)
         form.destroyed.connect(lambda _=None, f=form: self._forget_form(f))
         self._forms.append(form)
@@ -218,6 +222,9 @@ class MainWindow(QMainWindow):
                 "Open an empty database (keel --db demo.db) to explore the demo.",
             )
             return
+        if running_tasks():
+            return  # a second click while the demo is already loading
+        self.demo_action.setEnabled(False)
         today = self._ctx.today()
         run_task(
             self,
@@ -225,8 +232,13 @@ class MainWindow(QMainWindow):
             lambda db, _progress, _cancelled: load_demo(db, today=today),
             db_path=self._ctx.db_path,
             on_success=self._demo_loaded,
+            on_failure=self._demo_failed,
             cancellable=False,
         )
+
+    def _demo_failed(self, error: BaseException) -> None:
+        self.demo_action.setEnabled(True)
+        QMessageBox.warning(self, "Demo data", f"The demo was not loaded: {error}")
 
     def _demo_loaded(self, summary: str) -> None:
         self.refresh_all()

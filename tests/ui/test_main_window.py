@@ -1,0 +1,148 @@
+"""MainWindow: the right page for the database, routing between screens and forms, menus."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.domain.model import DueStatus, RiskFactors, SessionStatus, SupervisionType, Worker
+from app.domain.records import Decision, SessionRecord
+from app.services.scheduling import compute_schedule
+from ui.context import AppContext
+from ui.forms.session_form import SessionForm
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+    return AppContext.for_database(db, db_path, today=lambda: today)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def _team(ctx: AppContext) -> tuple[Worker, Worker]:
+    lead = ctx.workers.save(Worker(id="", name="Noa Ben-David", qualified_clinical=True))
+    worker = ctx.workers.save(
+        Worker(
+            id="",
+            name="Zoë Hartley",
+            team="North",
+            start_date=date(2023, 1, 9),
+            line_supervisor_id=lead.id,
+            clinical_supervisor_id=lead.id,
+        )
+    )
+    ctx.workers.add_assessment(
+        worker.id, date(2026, 1, 5), RiskFactors(2, 2, 2, 2), assessed_by="NB", rationale="Stable"
+    )
+    return lead, worker
+
+
+def test_an_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
+    assert window.stack.currentWidget() is window.welcome
+    assert not window.new_session_action.isEnabled()
+
+
+def test_loading_the_demo_from_the_welcome_page_shows_the_scheduler(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    window.welcome.demo_button.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.tabs, timeout=20000)
+    assert ctx.workers.count() > 20
+    assert window.scheduler.model.rowCount() == len(ctx.workers.all())
+    assert window.new_session_action.isEnabled()
+
+
+def test_a_database_with_workers_opens_on_the_scheduler(qtbot: QtBot, ctx: AppContext) -> None:
+    _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    assert w.stack.currentWidget() is w.tabs
+    assert w.tabs.currentWidget() is w.scheduler
+
+
+def test_recording_a_session_from_the_scheduler_updates_its_cell(
+    qtbot: QtBot, ctx: AppContext, today: date
+) -> None:
+    lead, worker = _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    (row,) = [r for r in compute_schedule(ctx.db, today).rows if r.facts.worker_id == worker.id]
+    assert row.status.by_type[SupervisionType.LINE].status is DueStatus.OVERDUE
+    w.scheduler.session_requested.emit(worker.id, "line")
+    forms = [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
+    assert len(forms) == 1
+    form = forms[0]
+    record = form.record()
+    assert record.type is SupervisionType.LINE and record.worker_id == worker.id
+    form.close_keeping_draft()
+    rec = SessionRecord(
+        type=SupervisionType.LINE,
+        status=SessionStatus.HELD,
+        session_date=today,
+        worker_id=worker.id,
+        supervisor_id=lead.id,
+        issues="Caseload review",
+        decisions=[Decision("Keep caseload at 25", "Two complex cases")],
+        risk_link=False,
+    )
+    saved = ctx.sessions.save(rec)
+    w._session_saved(list(saved.affected_workers))
+    row = w.scheduler.model.row_of(worker.id)
+    assert row is not None
+    status = w.scheduler.model.rows()[row].status.by_type[SupervisionType.LINE].status
+    assert status is DueStatus.ON_TRACK
+    assert w.statusBar().currentMessage() == "Session saved."
+
+
+def test_opening_a_worker_from_the_scheduler_switches_to_their_page(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    _lead, worker = _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.scheduler.worker_requested.emit(worker.id)
+    assert w.tabs.currentWidget() is w.workers
+
+
+def test_view_menu_switches_screens_with_ctrl_number(qtbot: QtBot, ctx: AppContext) -> None:
+    _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    actions = {a.text(): a for a in w.findChildren(QAction)}
+    assert actions["Actions"].shortcut() == QKeySequence("Ctrl+3")
+    actions["Actions"].trigger()
+    assert w.tabs.currentWidget() is w.actions_screen
+    assert actions["Scheduler"].shortcut() == QKeySequence("Ctrl+1")
+    actions["Scheduler"].trigger()
+    assert w.tabs.currentWidget() is w.scheduler
+    assert actions["&New session…"].shortcut() == QKeySequence(QKeySequence.StandardKey.New)
+
+
+def test_window_size_and_screen_are_remembered(qtbot: QtBot, ctx: AppContext) -> None:
+    _team(ctx)
+    first = MainWindow(ctx)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(1024, 650)
+    first.tabs.setCurrentIndex(2)
+    first.close()
+    assert QSettings().value("main/tab", type=int) == 2
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.tabs.currentIndex() == 2
+    assert (second.width(), second.height()) == (1024, 650)
