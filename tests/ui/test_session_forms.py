@@ -455,6 +455,34 @@ def test_carried_forward_actions_are_reviewed_and_closed(
     assert [r.action_id for r in later.carried.model.rows()] == [shadowing.id]
 
 
+def test_resaving_an_older_session_never_reopens_an_action_closed_later(
+    qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
+) -> None:
+    training, _shadowing, _notes = _earlier_session(ctx, team)
+    older = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    qtbot.keyClicks(older.discussion.issues, "Reviewed actions, all still open")
+    assert older.save()
+    newer = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    _choose_outcome(qtbot, newer, 0, "Done")
+    assert newer.save()
+    status = {a.id: a.status for a in ctx.sessions.actions(status=None, worker_id=team.zoe.id)}
+    assert status[training.id] is ActionStatus.DONE
+    # Editing the older session again must not undo the newer session's decision.
+    again = show(qtbot, SessionForm.for_existing(ctx, older.session_id))
+    assert again.carried is not None
+    assert training.id not in [r.action_id for r in again.carried.model.rows()]
+    qtbot.keyClicks(again.discussion.issues, " (edited)")
+    assert again.save()
+    status = {a.id: a.status for a in ctx.sessions.actions(status=None, worker_id=team.zoe.id)}
+    assert status[training.id] is ActionStatus.DONE
+    # The session that closed an action can undo its own mistake.
+    fix = show(qtbot, SessionForm.for_existing(ctx, newer.session_id))
+    _choose_outcome(qtbot, fix, 0, "Still open")
+    assert fix.save()
+    status = {a.id: a.status for a in ctx.sessions.actions(status=None, worker_id=team.zoe.id)}
+    assert status[training.id] is ActionStatus.OPEN
+
+
 def test_actions_agreed_in_a_session_are_carried_into_the_next(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:

@@ -297,6 +297,18 @@ class CarriedAction:
     evidence: str = ""
     outcome: ActionStatus = ActionStatus.OPEN
     note: str = ""
+    status: ActionStatus = ActionStatus.OPEN  # the action's status in the database now
+    closed_here: bool = False  # this (saved) session is the one that closed it
+
+    def review(self) -> ActionReview | None:
+        """The review to store, or None when storing one would tell nothing or undo a
+        later session's decision (re-saving an old session must not reopen an action a
+        newer session closed)."""
+        if self.outcome is not ActionStatus.OPEN:
+            return ActionReview(self.action_id, self.outcome, self.note)
+        if self.closed_here or (self.note.strip() and self.status is ActionStatus.OPEN):
+            return ActionReview(self.action_id, self.outcome, self.note)
+        return None
 
 
 OUTCOME_LABELS = {
@@ -779,4 +791,5 @@ class CarriedForwardSection(Section):
             self.model.set_rows(rows)
 
     def fill(self, record: SessionRecord) -> None:
-        record.reviews = [ActionReview(r.action_id, r.outcome, r.note) for r in self.model.rows()]
+        reviews = (row.review() for row in self.model.rows())
+        record.reviews = [r for r in reviews if r is not None]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import SessionStatus, SupervisionType, Worker
-from app.domain.records import ActionOwner, SessionRecord
+from app.domain.records import ActionOwner, ActionStatus, SessionRecord
 from app.errors import KeelError, UsageError
 from app.storage.drafts import Draft
 from ui.context import AppContext
@@ -438,6 +438,7 @@ class SessionForm(QWidget):
             )
         ]
         reviewed = [r.action_id for r in record.reviews]
+        closed_here = {r.action_id: r.outcome is not ActionStatus.OPEN for r in self._base.reviews}
         out: list[CarriedAction] = []
         wanted = set(open_ids) | set(reviewed)
         for row in known.values():  # earliest due first, undated last
@@ -458,6 +459,8 @@ class SessionForm(QWidget):
                     due_date=row.due_date,
                     origin=f"{row.session_type.label} · {uk(row.session_date)}",
                     evidence=row.evidence,
+                    status=row.status,
+                    closed_here=closed_here.get(row.id, False),
                 )
             )
         return out
