@@ -207,3 +207,20 @@ class WorkerService:
 
     def themes(self, *, include_retired: bool = False) -> list[Theme]:
         return list_themes(self._db, include_retired=include_retired)
+
+    # Previews for an editor that changes factors on every click ---------------------------
+
+    def preview_base(self, worker_id: str | None, as_of: date) -> WorkerFacts:
+        """The facts ``preview`` starts from, loaded once so many factor sets can be tried."""
+        found = (
+            load_worker_facts(self._db, as_of, include_left=True, worker_ids=[worker_id])
+            if worker_id
+            else []
+        )
+        return found[0] if found else WorkerFacts("new", "", as_of, frozenset())
+
+    def preview_with(self, base: WorkerFacts, factors: RiskFactors, as_of: date) -> WorkerStatus:
+        """``preview`` from facts already loaded by ``preview_base`` (nothing read or written)."""
+        hypothetical = Assessment(as_of, factors, recorded_at="9999", id="preview")
+        facts = replace(base, assessments=(*base.assessments, hypothetical))
+        return worker_status(facts, self.policy, as_of)

@@ -271,3 +271,28 @@ def test_no_worker_disables_the_editor(qtbot: Any, ctx: AppContext) -> None:
     assert not editor.isEnabled()
     assert editor.current_preview() is None
     assert editor.save() is False
+
+
+def test_the_quick_preview_path_is_the_service_preview(ctx: AppContext, experienced: str) -> None:
+    base = ctx.workers.preview_base(experienced, ctx.today())
+    for values in ((1, 1, 1, 1), (3, 3, 1, 1), (2, 3, 2, 3), (3, 3, 3, 3)):
+        factors = RiskFactors(*values)
+        assert ctx.workers.preview_with(base, factors, ctx.today()) == ctx.workers.preview(
+            experienced, factors, ctx.today()
+        )
+    blank = ctx.workers.preview_base(None, ctx.today())
+    assert ctx.workers.preview_with(blank, RiskFactors(1, 1, 1, 1), ctx.today()) == (
+        ctx.workers.preview(None, RiskFactors(1, 1, 1, 1), ctx.today())
+    )
+
+
+def test_the_preview_follows_changes_made_elsewhere_and_keeps_the_choices(
+    qtbot: Any, ctx: AppContext, experienced: str
+) -> None:
+    editor = editor_for(qtbot, ctx, experienced)
+    click(qtbot, editor, "cohort_risk", 3)
+    assert editor.type_labels[CLINICAL].text() == "every 28 days, due 14 Dec 2026"
+    held(ctx, experienced, CLINICAL, 0)  # a session recorded in another window
+    editor.reload_facts()
+    assert editor.factors().cohort_risk == 3
+    assert editor.type_labels[CLINICAL].text() == "every 28 days, due 24 Dec 2026"

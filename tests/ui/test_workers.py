@@ -762,3 +762,34 @@ def test_time_in_post_stops_when_someone_leaves(qtbot: Any, ctx: AppContext) -> 
     screen = make_screen(qtbot, ctx)
     screen.show_worker(ana.id)
     assert "(in post 100 days)" in screen.details_label.text()
+
+
+def test_searching_keeps_the_shown_worker(qtbot: Any, ctx: AppContext) -> None:
+    ana = add(ctx, "Ana", team="North")
+    add(ctx, "Ben", team="South")
+    add(ctx, "Cleo", team="North")
+    screen = make_screen(qtbot, ctx)
+    screen.show_worker(ana.id)
+    qtbot.keyClicks(screen.search_edit, "south")
+    assert names_listed(screen) == ["Ben"]
+    assert screen.current_worker_id == ana.id
+    assert not screen.list_view.selectionModel().hasSelection()
+    screen.search_edit.clear()
+    assert screen.current_worker_id == ana.id
+    assert [i.row() for i in screen.list_view.selectionModel().selectedRows()] == [0]
+
+
+def test_a_hidden_screen_loads_when_shown(qtbot: Any, ctx: AppContext) -> None:
+    screen = WorkersScreen(ctx)
+    qtbot.addWidget(screen)
+    add(ctx, "Ana")
+    screen.refresh()  # hidden: nothing is loaded yet
+    assert screen.list_model.rowCount() == 0
+    screen.show()
+    assert names_listed(screen) == ["Ana"]
+    add(ctx, "Ben")
+    screen.hide()
+    screen.refresh()
+    assert names_listed(screen) == ["Ana"]
+    screen.show()
+    assert names_listed(screen) == ["Ana", "Ben"]

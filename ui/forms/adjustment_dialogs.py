@@ -157,6 +157,7 @@ class LeaveDialog(_AdjustmentDialog):
         self.ongoing_check.setAccessibleName("Still on leave")
         self.ongoing_check.toggled.connect(lambda on: self.end_edit.setEnabled(not on))
         self.note_edit = _note_edit("Leave note")
+        self.note_edit.setPlaceholderText("Optional (no medical details are needed)")
         end_row = QHBoxLayout()
         end_row.addWidget(self.end_edit, 1)
         end_row.addWidget(self.ongoing_check)
@@ -259,9 +260,9 @@ class OverrideDialog(_AdjustmentDialog):
         expires = self.expires_edit.value()
         starts = self.start_edit.value() if self.start_check.isChecked() else None
         if expires < (starts or self._ctx.today()):
+            when = "it starts" if starts else "today, so it would never apply"
             self._refuse(
-                f"The expiry date ({uk(expires)}) is before the override starts. "
-                "Pick a later expiry date.",
+                f"The expiry date ({uk(expires)}) is before {when}. Pick a later expiry date.",
                 self.expires_edit,
             )
             return False

@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, FACTORS, RiskFactors, StoredAssessment, SupervisionType
+from app.domain.model import (
+    ALL_TYPES,
+    FACTORS,
+    RiskFactors,
+    StoredAssessment,
+    SupervisionType,
+    WorkerFacts,
+)
 from app.domain.schedule import WorkerStatus, tier_for
 from app.errors import KeelError
 from ui.context import AppContext
@@ -144,6 +151,10 @@ class RiskEditor(QWidget):
         self._start_date: date | None = None
         self._history: list[StoredAssessment] = []
         self._preview: WorkerStatus | None = None
+        # The worker's facts for the preview, loaded once per worker and date: every click
+        # then costs only the engine's arithmetic.
+        self._base: tuple[str, date, WorkerFacts] | None = None
+        self._filling = False
         self.factor_groups: dict[str, QButtonGroup] = {}
         self.factor_buttons: dict[str, dict[int, QRadioButton]] = {}
         self._build()
@@ -326,16 +337,30 @@ class RiskEditor(QWidget):
     def set_worker(self, worker_id: str | None) -> None:
         """Show ``worker_id``'s profile, pre-filled from their latest assessment."""
         self._worker_id = worker_id
+        self._base = None
         worker = self._ctx.workers.get(worker_id) if worker_id else None
         self._start_date = worker.start_date if worker else None
         self._history = self._ctx.workers.assessments(worker_id) if worker_id else []
         latest = self._latest_in_force()
-        self.set_factors(latest.factors if latest else DEFAULT_FACTORS)
-        self.assessed_on.set_date(self._ctx.today())
+        self._filling = True
+        try:
+            self.set_factors(latest.factors if latest else DEFAULT_FACTORS)
+            self.assessed_on.set_date(self._ctx.today())
+        finally:
+            self._filling = False
         self.assessed_by.setText(latest.assessed_by if latest else "")
         self.rationale.clear()
         self._show_current(latest)
         self.setEnabled(worker_id is not None)
+        self.update_preview()
+
+    def reload_facts(self) -> None:
+        """The worker's records changed (leave, a session…): preview again, keeping the choices."""
+        if self._worker_id is None:
+            return
+        self._base = None
+        self._history = self._ctx.workers.assessments(self._worker_id)
+        self._show_current(self._latest_in_force())
         self.update_preview()
 
     def factors(self) -> RiskFactors:
@@ -357,6 +382,8 @@ class RiskEditor(QWidget):
 
     def update_preview(self) -> None:
         """Ask the engine what the schedule would say, and show it (every change calls this)."""
+        if self._filling:
+            return
         self._update_hint()
         if self._worker_id is None:
             self._preview = None
@@ -372,7 +399,7 @@ class RiskEditor(QWidget):
         today = self._ctx.today()
         on = self.assessed_on.value()
         as_of = max(today, on)
-        status = self._ctx.workers.preview(self._worker_id, factors, as_of)
+        status = self._ctx.workers.preview_with(self._base_facts(as_of), factors, as_of)
         self._preview = status
         _, tier_reason = tier_for(factors, self._ctx.workers.policy)
         self.tier_label.setText(f"Tier: {TIER_LABELS[status.tier]}")
@@ -415,6 +442,12 @@ class RiskEditor(QWidget):
         return True
 
     # Internals ------------------------------------------------------------------------------
+
+    def _base_facts(self, as_of: date) -> WorkerFacts:
+        worker_id = self._worker_id or ""
+        if self._base is None or self._base[:2] != (worker_id, as_of):
+            self._base = (worker_id, as_of, self._ctx.workers.preview_base(worker_id, as_of))
+        return self._base[2]
 
     def _latest_in_force(self) -> StoredAssessment | None:
         today = self._ctx.today()

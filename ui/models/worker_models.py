@@ -35,6 +35,23 @@ from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL, status_text
 
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+# What the search box matches (name, role and team in one string), on column 0.
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
+
+# Roles as plain ints: ``data()`` runs thousands of times while sorting and filtering, and
+# comparing an int with an enum member is far slower than comparing two ints.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole.value
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_SORT = int(SORT_ROLE)
+_OBJECT = int(OBJECT_ROLE)
+_SEARCH = int(SEARCH_ROLE)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter.value)
 
 T = TypeVar("T")
 _Index = QModelIndex | QPersistentModelIndex
@@ -115,24 +132,39 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
             return self.columns[section].header
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(self.columns):
-            return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        r, c = index.row(), index.column()
+        if r < 0 or c < 0 or r >= len(self._rows) or c >= len(self.columns):
+            return None  # also covers an invalid index (row and column -1)
+        row = self._rows[r]
+        column = self.columns[c]
+        if role == _DISPLAY:
             return column.text(row)
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return column.spelled(row) if column.spelled is not None else column.text(row)
-        if role == SORT_ROLE:
+        if role == _SORT:
             return column.sort(row) if column.sort is not None else column.text(row).casefold()
-        if role == OBJECT_ROLE:
+        if role == _OBJECT:
             return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return self.extra_data(row, index.column(), role)
+        if role in (_TOOLTIP, _ACCESSIBLE):
+            return column.spelled(row) if column.spelled is not None else column.text(row)
+        if role == _ALIGN and column.align_right:
+            return _RIGHT
+        return self.extra_data(row, c, role)
+
+    def replace_row(self, position: int, row: T) -> None:
+        """Show a changed row in place (no reset: selection and scroll stay)."""
+        self._rows[position] = row
+        self.dataChanged.emit(self.index(position, 0), self.index(position, len(self.columns) - 1))
+
+    def append_row(self, row: T) -> None:
+        position = len(self._rows)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.append(row)
+        self.endInsertRows()
+
+    def remove_row(self, position: int) -> None:
+        self.beginRemoveRows(QModelIndex(), position, position)
+        del self._rows[position]
+        self.endRemoveRows()
 
     def extra_data(self, row: T, column: int, role: int) -> Any:
         """Colours and fonts; subclasses override."""
@@ -172,6 +204,10 @@ class WorkerRow:
         return SYMBOL[self.status.overall]
 
 
+_LEFT_COLOUR = QColor("#777777")
+_ITALIC = QFont()
+_ITALIC.setItalic(True)
+
 _TIER_ORDER = {"High": 0, "Not assessed": 1, "Standard": 2, "Low": 3, "": 4}
 _STATUS_ORDER = {s: i for i, s in enumerate(DueStatus)}
 
@@ -201,21 +237,35 @@ class WorkerListModel(RowTableModel[WorkerRow]):
     )
 
     def extra_data(self, row: WorkerRow, column: int, role: int) -> Any:
+        if role == _SEARCH:
+            w = row.worker
+            return f"{w.name}\n{w.role}\n{w.team}" if column == 0 else None
         left = row.worker.left_on is not None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _ALIGN and column == 4:
+            return _CENTRE
+        if role == _FOREGROUND:
             if left:
-                return QColor("#777777")
+                return _LEFT_COLOUR
             if column == 4 and row.status is not None:
                 return FOREGROUND[row.status.overall]
-        if role == Qt.ItemDataRole.BackgroundRole and column == 4 and row.status and not left:
+        if role == _BACKGROUND and column == 4 and row.status and not left:
             return BACKGROUND[row.status.overall]
-        if role == Qt.ItemDataRole.FontRole and left:
-            font = QFont()
-            font.setItalic(True)
-            return font
+        if role == _FONT and left:
+            return _ITALIC
         return None
+
+    def upsert(self, row: WorkerRow) -> None:
+        """Update the worker's row, or add it when not listed yet."""
+        position = self.row_of(row.worker.id)
+        if position < 0:
+            self.append_row(row)
+        else:
+            self.replace_row(position, row)
+
+    def remove_worker(self, worker_id: str) -> None:
+        position = self.row_of(worker_id)
+        if position >= 0:
+            self.remove_row(position)
 
     def row_of(self, worker_id: str) -> int:
         """The row showing ``worker_id``, or -1."""
@@ -257,8 +307,8 @@ class AssessmentHistoryModel(RowTableModel[StoredAssessment]):
     )
 
     def extra_data(self, row: StoredAssessment, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= column <= 4:
-            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == _ALIGN and 1 <= column <= 4:
+            return _CENTRE
         return None
 
 

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -56,6 +56,7 @@ from ui.forms.risk_editor import RiskEditor
 from ui.forms.worker_dialog import EMPLOYMENT_LABELS, WorkerDialog, ask_left_date
 from ui.models.worker_models import (
     OBJECT_ROLE,
+    SEARCH_ROLE,
     SORT_ROLE,
     AssessmentHistoryModel,
     LeaveModel,
@@ -180,6 +181,8 @@ class WorkersScreen(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._worker: Worker | None = None
+        self._statuses: dict[str, WorkerStatus] = {}
+        self._stale = True  # loaded when first shown (or asked for a worker)
         self._history: list[SessionSummary] = []
         self._build_list()
         self._build_page()
@@ -195,7 +198,6 @@ class WorkersScreen(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
         self._connect()
-        self.refresh()
 
     # Building -------------------------------------------------------------------------------
 
@@ -208,7 +210,8 @@ class WorkersScreen(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.list_model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterKeyColumn(0)
+        self.proxy.setFilterRole(SEARCH_ROLE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.list_view = _table("Workers", self.proxy)
         self.list_view.setSortingEnabled(True)
@@ -409,7 +412,7 @@ class WorkersScreen(QWidget):
         return tab
 
     def _connect(self) -> None:
-        self.search_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search_edit.textChanged.connect(self._filter)
         self.show_left_check.toggled.connect(lambda _on: self._reload_list())
         self.add_button.clicked.connect(self.add_worker)
         self.list_view.selectionModel().selectionChanged.connect(self._list_selection_changed)
@@ -441,13 +444,23 @@ class WorkersScreen(QWidget):
         return self._worker.id if self._worker else None
 
     def refresh(self) -> None:
-        """Reload the list and the page shown (after changes made elsewhere)."""
-        self._reload_list()
-        if self._worker is not None:
-            self._show_page(self._worker.id)
+        """Reload the list and the page shown after changes made elsewhere.
+
+        While the screen is hidden this only marks it stale: the work is done when it shows.
+        """
+        if self.isVisible():
+            self._load_all()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._load_all()
 
     def show_worker(self, worker_id: str) -> None:
         """Select ``worker_id`` in the list (showing people who have left if need be)."""
+        self._ensure_loaded()
         worker = self._ctx.workers.get(worker_id)
         if worker is None:
             return
@@ -462,10 +475,12 @@ class WorkersScreen(QWidget):
 
     def add_worker(self) -> None:
         """Open the add-worker dialog; a saved worker is selected and announced."""
+        self._ensure_loaded()
         dialog = WorkerDialog(self._ctx, None, self)
         saved = self._run_worker_dialog(dialog)
         if saved is not None:
-            self._reload_list()
+            self._update_status(saved.id)
+            self._list_row_changed(saved.id)
             self.show_worker(saved.id)
             self.workers_changed.emit([saved.id])
 
@@ -496,24 +511,65 @@ class WorkersScreen(QWidget):
 
     # Internals: list ------------------------------------------------------------------------
 
-    def _statuses(self, worker_ids: list[str] | None = None) -> dict[str, WorkerStatus]:
-        schedule = compute_schedule(self._ctx.db, self._ctx.today(), worker_ids=worker_ids)
-        return {row.worker_id: row.status for row in schedule.rows}
+    def _ensure_loaded(self) -> None:
+        if self._stale:
+            self._load_all()
+
+    def _load_all(self) -> None:
+        """Everyone's status (one schedule run), the list, and the page shown."""
+        self._stale = False
+        schedule = compute_schedule(self._ctx.db, self._ctx.today())
+        self._statuses = {row.worker_id: row.status for row in schedule.rows}
+        self._reload_list()
+        if self._worker is not None:
+            self._show_page(self._worker.id)
+
+    def _update_status(self, worker_id: str) -> None:
+        """Recompute one worker's status after a change about them (gone if they left)."""
+        schedule = compute_schedule(self._ctx.db, self._ctx.today(), worker_ids=[worker_id])
+        self._statuses.pop(worker_id, None)
+        for row in schedule.rows:
+            self._statuses[row.worker_id] = row.status
 
     def _reload_list(self) -> None:
         selected = self.current_worker_id
         include_left = self.show_left_check.isChecked()
         workers = self._ctx.workers.all(include_left=include_left)
-        statuses = self._statuses()
+        statuses = self._statuses
         self.list_model.set_rows([WorkerRow(w, statuses.get(w.id)) for w in workers])
-        active = sum(1 for w in workers if w.left_on is None)
-        left = len(workers) - active
-        self.count_label.setText(
-            f"{active} in post"
-            + (f" · {left} who {'has' if left == 1 else 'have'} left" if include_left else "")
-        )
+        self._show_count()
         if selected is not None:
             self._select_in_list(selected)
+
+    def _filter(self, text: str) -> None:
+        # Filtering moves the selection about; the page keeps showing the chosen worker.
+        selection = self.list_view.selectionModel()
+        selection.blockSignals(True)
+        try:
+            self.proxy.setFilterFixedString(text)
+        finally:
+            selection.blockSignals(False)
+        if self._worker is None or not self._select_in_list(self._worker.id):
+            self.list_view.clearSelection()
+
+    def _list_row_changed(self, worker_id: str) -> None:
+        """Show one worker's new state in the list without reloading everyone."""
+        worker = self._ctx.workers.get(worker_id)
+        listed = worker is not None and (worker.left_on is None or self.show_left_check.isChecked())
+        if worker is None or not listed:
+            self.list_model.remove_worker(worker_id)
+        else:
+            self.list_model.upsert(WorkerRow(worker, self._statuses.get(worker_id)))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        rows = self.list_model.rows()
+        active = sum(1 for r in rows if r.worker.left_on is None)
+        left = len(rows) - active
+        self.count_label.setText(
+            f"{active} in post"
+            + (f" · {left} who {'has' if left == 1 else 'have'} left" if left else "")
+        )
 
     def _select_in_list(self, worker_id: str) -> bool:
         row = self.list_model.row_of(worker_id)
@@ -534,7 +590,8 @@ class WorkersScreen(QWidget):
         rows = self.list_view.selectionModel().selectedRows()
         if rows:
             row = rows[0].data(OBJECT_ROLE)
-            if isinstance(row, WorkerRow):
+            # Filtering and sorting move the selection without changing who is selected.
+            if isinstance(row, WorkerRow) and row.worker.id != self.current_worker_id:
                 self._show_page(row.worker.id)
 
     # Internals: page ------------------------------------------------------------------------
@@ -547,10 +604,11 @@ class WorkersScreen(QWidget):
             return
         same = self._worker is not None and self._worker.id == worker_id
         self._worker = worker
-        status = self._statuses([worker_id]).get(worker_id)
-        self._fill_header(worker, status)
+        self._fill_header(worker, self._statuses.get(worker_id))
         self._fill_profile(worker)
-        if not same or self.risk_editor.worker_id != worker_id:
+        if same and self.risk_editor.worker_id == worker_id:
+            self.risk_editor.reload_facts()
+        else:
             self.risk_editor.set_worker(worker_id)
         history = self._ctx.workers.assessments(worker_id)
         self.assessment_model.set_rows(history)
@@ -702,7 +760,8 @@ class WorkersScreen(QWidget):
 
     def _changed(self, worker_id: str) -> None:
         """After any save about one worker: show it everywhere and tell the scheduler."""
-        self._reload_list()
+        self._update_status(worker_id)
+        self._list_row_changed(worker_id)
         self._show_page(worker_id)
         self.workers_changed.emit([worker_id])
 
