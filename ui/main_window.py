@@ -286,10 +286,9 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(tab)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Quitting never loses typing: open forms keep their drafts, restored on next opening.
         for form in list(self._forms):
-            if not form.close():
-                event.ignore()
-                return
+            form.close_keeping_draft()
         settings = self._settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())

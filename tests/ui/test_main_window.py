@@ -146,3 +146,22 @@ def test_window_size_and_screen_are_remembered(qtbot: QtBot, ctx: AppContext) ->
     second.show()
     assert second.tabs.currentIndex() == 2
     assert (second.width(), second.height()) == (1024, 650)
+
+
+def test_quitting_with_a_form_open_keeps_what_was_typed_as_a_draft(
+    qtbot: QtBot, ctx: AppContext, today: date
+) -> None:
+    _lead, worker = _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_new_session(worker.id, "clinical")
+    (form,) = [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
+    form.discussion.issues.setPlainText("Half-typed note about C-1043 & <b>risk</b>")
+    assert w.close()
+    drafts = ctx.sessions.drafts()
+    assert len(drafts) == 1
+    assert "Half-typed note about C-1043 & <b>risk</b>" in str(drafts[0].data)
+    again = SessionForm.for_new(ctx, SupervisionType.CLINICAL, worker.id, today)
+    qtbot.addWidget(again)
+    assert again.discussion.issues.toPlainText() == "Half-typed note about C-1043 & <b>risk</b>"
