@@ -793,3 +793,34 @@ def test_a_hidden_screen_loads_when_shown(qtbot: Any, ctx: AppContext) -> None:
     assert names_listed(screen) == ["Ana"]
     screen.show()
     assert names_listed(screen) == ["Ana", "Ben"]
+
+
+def test_an_unsaved_assessment_is_not_lost_silently(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = add(ctx, "Ana")
+    ben = add(ctx, "Ben")
+    screen = make_screen(qtbot, ctx)
+    screen.show_worker(ana.id)
+    qtbot.mouseClick(screen.risk_editor.factor_buttons["cohort_risk"][3], Qt.MouseButton.LeftButton)
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+
+    def question(_p: object, _t: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    screen.list_view.selectRow(1)
+    assert asked == ["The risk assessment you started for Ana is not saved. Discard it?"]
+    assert screen.current_worker_id == ana.id
+    assert screen.risk_editor.factors().cohort_risk == 3
+    assert screen.has_unsaved_changes()
+    assert [i.row() for i in screen.list_view.selectionModel().selectedRows()] == [0]
+
+    answer[0] = QMessageBox.StandardButton.Discard
+    screen.show_worker(ben.id)
+    assert screen.current_worker_id == ben.id
+    assert len(asked) == 2
+    screen.show_worker(ana.id)  # nothing typed for Ben: no question
+    assert len(asked) == 2

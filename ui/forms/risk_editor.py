@@ -155,6 +155,7 @@ class RiskEditor(QWidget):
         # then costs only the engine's arithmetic.
         self._base: tuple[str, date, WorkerFacts] | None = None
         self._filling = False
+        self._prefilled = DEFAULT_FACTORS
         self.factor_groups: dict[str, QButtonGroup] = {}
         self.factor_buttons: dict[str, dict[int, QRadioButton]] = {}
         self._build()
@@ -342,12 +343,14 @@ class RiskEditor(QWidget):
         self._start_date = worker.start_date if worker else None
         self._history = self._ctx.workers.assessments(worker_id) if worker_id else []
         latest = self._latest_in_force()
+        self._prefilled = latest.factors if latest else DEFAULT_FACTORS
         self._filling = True
         try:
-            self.set_factors(latest.factors if latest else DEFAULT_FACTORS)
+            self.set_factors(self._prefilled)
             self.assessed_on.set_date(self._ctx.today())
         finally:
             self._filling = False
+        self._prefilled = DEFAULT_FACTORS
         self.assessed_by.setText(latest.assessed_by if latest else "")
         self.rationale.clear()
         self._show_current(latest)
@@ -362,6 +365,12 @@ class RiskEditor(QWidget):
         self._history = self._ctx.workers.assessments(self._worker_id)
         self._show_current(self._latest_in_force())
         self.update_preview()
+
+    def has_unsaved_changes(self) -> bool:
+        """A rationale typed or a factor changed, and not saved yet."""
+        if self._worker_id is None:
+            return False
+        return bool(self.rationale.toPlainText().strip()) or self.factors() != self._prefilled
 
     def factors(self) -> RiskFactors:
         values = {name: max(self.factor_groups[name].checkedId(), 1) for name in FACTORS}

@@ -443,6 +443,10 @@ class WorkersScreen(QWidget):
     def current_worker_id(self) -> str | None:
         return self._worker.id if self._worker else None
 
+    def has_unsaved_changes(self) -> bool:
+        """A risk assessment started and not saved (for a prompt before the window closes)."""
+        return self.risk_editor.has_unsaved_changes()
+
     def refresh(self) -> None:
         """Reload the list and the page shown after changes made elsewhere.
 
@@ -462,7 +466,7 @@ class WorkersScreen(QWidget):
         """Select ``worker_id`` in the list (showing people who have left if need be)."""
         self._ensure_loaded()
         worker = self._ctx.workers.get(worker_id)
-        if worker is None:
+        if worker is None or not self._may_leave(worker_id):
             return
         if worker.left_on is not None and not self.show_left_check.isChecked():
             self.show_left_check.setChecked(True)
@@ -592,7 +596,26 @@ class WorkersScreen(QWidget):
             row = rows[0].data(OBJECT_ROLE)
             # Filtering and sorting move the selection without changing who is selected.
             if isinstance(row, WorkerRow) and row.worker.id != self.current_worker_id:
-                self._show_page(row.worker.id)
+                if self._may_leave(row.worker.id):
+                    self._show_page(row.worker.id)
+                elif self._worker is not None:
+                    self._select_in_list(self._worker.id)
+
+    def _may_leave(self, worker_id: str) -> bool:
+        """Before showing someone else: ask about an assessment typed but not saved."""
+        worker = self._worker
+        if worker is None or worker.id == worker_id:
+            return True
+        if not self.risk_editor.has_unsaved_changes():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved risk assessment",
+            f"The risk assessment you started for {worker.name} is not saved. Discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
 
     # Internals: page ------------------------------------------------------------------------
 
