@@ -7,6 +7,7 @@ usage. Errors are one sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sqlite3
@@ -29,7 +30,9 @@ EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("import-staff", "status", "demo", "check", "export-pdf")
+COMMANDS = ("import-staff", "status", "demo", "check", "export-pdf", "backup", "restore")
+PASSPHRASE_ENV = "KEEL_BACKUP_PASSPHRASE"
+MIN_PASSPHRASE = 8
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,7 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="fill an empty database with a realistic demo service")
     sub.add_parser("check", help="verify the database's integrity and schema version")
     _add_export_parser(sub)
+    _add_backup_parsers(sub)
     return parser
+
+
+def _add_backup_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("backup", help="make a verified backup of the database")
+    p.add_argument("--to", metavar="DIR", help="folder for the backup (default: the backup "
+                   "folder chosen in Keel, else 'backups' in your user data folder)")  # fmt: skip
+    p.add_argument("--encrypt", action="store_true", help="encrypt it with a passphrase "
+                   f"(asked twice, or from {PASSPHRASE_ENV})")  # fmt: skip
+    p = sub.add_parser("restore", help="replace the database's data with a backup")
+    p.add_argument("file", metavar="FILE", help="a Keel backup (.db or encrypted .keelenc)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -215,12 +230,137 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _ask_passphrase(prompt: str) -> str:
+    import getpass
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            return ""
+
+
+def _new_passphrase() -> str:
+    """For an encrypted backup: the environment variable, else asked twice."""
+    import os
+
+    passphrase = os.environ.get(PASSPHRASE_ENV, "")
+    if not passphrase:
+        passphrase = _ask_passphrase("Passphrase for the encrypted backup: ")
+        if not passphrase:
+            raise UsageError(f"No passphrase given: type one, or set {PASSPHRASE_ENV}.")
+        if _ask_passphrase("The same passphrase again: ") != passphrase:
+            raise UsageError("The two passphrases differ: nothing was written. Try again.")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(
+            f"Use a passphrase of at least {MIN_PASSPHRASE} characters: nothing was written."
+        )
+    return passphrase
+
+
+def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """A backup never writes to the database, so it also runs while Keel has the file open
+    (a scheduled backup must not fail because a team lead left Keel open): it then copies
+    what Keel has saved, from one consistent snapshot."""
+    from app.services.autobackup import (
+        backup_folder,
+        change_marker,
+        ensure_folder,
+        folder_warning,
+        record_backup,
+    )
+    from app.services.backup import backup_database
+    from app.services.instance import AlreadyRunningError, InstanceLock
+    from app.storage.db import connect, inspect_file
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    passphrase = _new_passphrase() if args.encrypt else None
+    inspect_file(db_path)  # refuses an empty, foreign, newer or damaged file, unchanged
+    lock = InstanceLock(db_path)
+    try:
+        with contextlib.suppress(AlreadyRunningError):
+            lock.acquire()
+        db = connect(db_path)
+        try:
+            folder = Path(args.to).expanduser().absolute() if args.to else backup_folder(db)
+            warning = folder_warning(folder)
+            if warning:
+                sys.stderr.write(f"warning: {warning}\n")
+            marker = change_marker(db) if lock.held else None
+            ensure_folder(folder)
+            result = backup_database(db, folder, passphrase=passphrase)
+            if marker is not None:
+                record_backup(db, result, marker)
+        finally:
+            if lock.held:
+                close_database(db)
+            else:
+                db.close()
+    finally:
+        lock.release()
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def _confirm(question: str, out: TextIO) -> bool:
+    out.write(question)
+    out.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().casefold() in ("y", "yes")
+
+
+def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """Validate the backup, show what it holds, confirm, then restore it into the database
+    (through SQLite's backup API, after a safety copy) while holding the instance lock."""
+    import os
+
+    from app.paths import default_backup_dir
+    from app.services import crypto
+    from app.services.autobackup import ensure_folder
+    from app.services.backup import prepared_backup, restore_into_file
+    from app.services.instance import InstanceLock
+
+    candidate = Path(args.file).expanduser()
+    if not candidate.is_file():
+        what = "a folder" if candidate.is_dir() else "no file"
+        raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
+    with InstanceLock(db_path):
+        passphrase = None
+        with candidate.open("rb") as fh:
+            if crypto.is_encrypted(fh.read(16)):
+                passphrase = os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(
+                    f"Passphrase of {candidate.name}: "
+                )
+        with prepared_backup(candidate, passphrase=passphrase, workdir=db_path.parent) as ready:
+            out.write(f"{candidate} holds {ready.info.describe()}.\n")
+            question = (
+                f"Replace all the data in {db_path} with this backup? (The current data is "
+                "kept in a safety copy.) [y/N] "
+            )
+            try:
+                confirmed = args.yes or _confirm(question, out)
+            except KeyboardInterrupt:
+                confirmed = False
+            if not confirmed:
+                sys.stderr.write("Nothing was restored.\n")
+                return EXIT_PROBLEM
+            ensure_folder(default_backup_dir())
+            result = restore_into_file(db_path, ready, default_backup_dir())
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "import-staff": cmd_import,
     "demo": cmd_demo,
     "check": cmd_check,
     "export-pdf": cmd_export,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

@@ -26,6 +26,11 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_DIR_NAME, APP_AUTHOR))
 
 
+def default_backup_dir() -> Path:
+    """Where backups go until the user chooses a folder (a USB stick, a share)."""
+    return data_dir() / "backups"
+
+
 def default_db_path() -> Path:
     return data_dir() / DB_FILENAME
 

@@ -1,31 +1,60 @@
 """Verified backups, rotation and safe restore of Keel's one database file.
 
-A backup is made with SQLite's backup API (never a file copy of a live database), written to a
-temporary file in the target folder, flushed, verified, then renamed into place, readable by the
-owner only. A restore validates the candidate exactly as opening a database does, keeps a safety
-backup of the current data, and copies through the backup API into the open connection, so a
-stale ``-wal`` or ``-journal`` beside the database can never replay old data over it.
+A backup is made with SQLite's backup API (never a file copy of a live database) from one
+consistent snapshot, written to a temporary file in the target folder (created readable by the
+owner only), flushed to disk, verified (``quick_check``, ``application_id``, schema version and
+row counts equal to the snapshot's), then renamed into place. An encrypted backup is verified
+by decrypting what was written. Whatever goes wrong, no temporary file is left behind and the
+earlier backups are untouched.
+
+A restore validates the candidate exactly as opening a database does (decrypting it first when
+it is encrypted), keeps a safety backup of the current data, and copies the candidate through
+the backup API into the open connection, in one write transaction, so a stale ``-wal`` or
+``-journal`` beside the database can never replay old data over it and a failed restore leaves
+the database as it was. ``restore_into_file`` does the same for a database file that is not
+open — including one that is missing or damaged, which is moved aside, never deleted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
-from app.errors import KeelError, StorageError
+from app.errors import (
+    DamagedDatabaseError,
+    EmptyFileError,
+    ForeignDatabaseError,
+    KeelError,
+    NewerSchemaError,
+    NotADatabaseError,
+    StorageError,
+)
 from app.services import crypto
-from app.storage.db import APPLICATION_ID, inspect_file, migrate, schema_version
+from app.storage.db import (
+    APPLICATION_ID,
+    close_database,
+    connect,
+    inspect_file,
+    migrate,
+    read_only_connection,
+    schema_version,
+)
 from app.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -34,10 +63,15 @@ PREFIX = "keel-backup-"
 SAFETY_PREFIX = "keel-before-restore-"
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".keelenc"
+TEMP_PREFIX = ".keel-backup-"
 _NAME = re.compile(
     rf"^(?:{PREFIX}|{SAFETY_PREFIX})(\d{{8}})-(\d{{6}})(?:-\d+)?(\{PLAIN_SUFFIX}|\{ENCRYPTED_SUFFIX})$"
 )
 COUNTED_TABLES = ("workers", "risk_assessments", "sessions", "actions", "addenda", "audit_log")
+# A backup or restore that cannot get at the database for this long gives up with a message
+# (the backup API would otherwise wait for ever on a connection that is in the middle of a write).
+BUSY_TIMEOUT_S = 30.0
+_SIDE_FILES = ("-journal", "-wal", "-shm")
 
 
 class BackupError(KeelError):
@@ -56,22 +90,62 @@ class BackupResult:
     size: int
     encrypted: bool
 
+    def summary(self) -> str:
+        kind = "Encrypted backup" if self.encrypted else "Backup"
+        return f"{kind} written to {self.path} ({describe_counts(self.counts)})."
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup file holds, found without changing anything."""
+
+    source: Path
+    encrypted: bool
+    schema_version: int
+    counts: dict[str, int]
+    created_at: datetime | None
+
+    def describe(self) -> str:
+        return f"the backup of {format_when(self.created_at)} ({describe_counts(self.counts)})"
+
+
+@dataclass(frozen=True)
+class PreparedBackup:
+    """A validated backup, as a plain SQLite file (decrypted into a private folder if needed)."""
+
+    info: BackupInfo
+    plain: Path
+
 
 @dataclass(frozen=True)
 class RestoreResult:
     counts: dict[str, int]
     backup_date: datetime | None
-    safety_backup: Path
+    safety_backup: Path | None
     source: Path
     messages: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        when = self.backup_date.strftime("%-d %b %Y %H:%M") if self.backup_date else "unknown date"
-        what = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in self.counts.items())
-        return (
-            f"Restored the backup of {when} ({what}). The data you had before is kept in "
-            f"{self.safety_backup}."
-        )
+        text = f"Restored the backup of {format_when(self.backup_date)} ({describe_counts(self.counts)})."
+        if self.safety_backup is not None:
+            text += f" The data you had before is kept in {self.safety_backup}."
+        return " ".join([text, *self.messages])
+
+
+def format_when(when: datetime | None) -> str:
+    """A date and time a person reads, in local time (portable: no ``%-d``)."""
+    if when is None:
+        return "an unknown date"
+    local = when.astimezone() if when.tzinfo else when
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+_COUNT_NOUNS = {"audit_log": "audit entries", "addenda": "addenda"}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    words = (f"{n} {_COUNT_NOUNS.get(t, t.replace('_', ' '))}" for t, n in counts.items())
+    return ", ".join(words) or "no records"
 
 
 def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -85,7 +159,7 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def backup_name(now: datetime, *, encrypted: bool, prefix: str = PREFIX) -> str:
     suffix = ENCRYPTED_SUFFIX if encrypted else PLAIN_SUFFIX
-    return f"{prefix}{now.strftime('%Y%m%d-%H%M%S')}{suffix}"
+    return f"{prefix}{now.astimezone(UTC).strftime('%Y%m%d-%H%M%S')}{suffix}"
 
 
 def backup_time(path: Path) -> datetime | None:
@@ -93,23 +167,36 @@ def backup_time(path: Path) -> datetime | None:
     m = _NAME.match(path.name)
     if not m:
         return None
-    return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    try:
+        return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def list_backups(folder: Path, *, include_safety: bool = True) -> list[Path]:
     """Keel backups in ``folder``, newest first."""
-    if not folder.is_dir():
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
         return []
     found = [
         p
-        for p in folder.iterdir()
-        if _NAME.match(p.name) and (include_safety or p.name.startswith(PREFIX))
+        for p in entries
+        if backup_time(p) is not None and (include_safety or p.name.startswith(PREFIX))
     ]
     return sorted(
         found,
         key=lambda p: (backup_time(p) or datetime.min.replace(tzinfo=UTC), p.name),
         reverse=True,
     )
+
+
+def latest_backup(folder: Path, *, include_safety: bool = True) -> Path | None:
+    backups = list_backups(folder, include_safety=include_safety)
+    return backups[0] if backups else None
+
+
+# --------------------------------------------------------------------------- making a backup
 
 
 def _fsync_file(path: Path) -> None:
@@ -131,22 +218,57 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _verify_plain(path: Path, expected: dict[str, int] | None) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+def _create_private(path: Path) -> None:
+    """Create an empty file readable by the owner only (before any data goes into it)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def _remove_with_side_files(path: Path) -> None:
+    for leftover in (path, *(Path(f"{path}{s}") for s in _SIDE_FILES)):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, doing: str) -> None:
+    """The backup API in one step (one snapshot, one write transaction on ``dst``), giving up
+    after ``BUSY_TIMEOUT_S`` of being locked out instead of waiting for ever."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+            raise BackupError(
+                f"Could not {doing}: the database stayed locked by another program. "
+                "Close other copies of Keel and try again."
+            )
+
+    src.backup(dst, pages=-1, progress=progress, sleep=0.05)
+
+
+def _database_file(db: sqlite_utils.Database) -> Path | None:
+    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+def _verify_plain(path: Path, expected: dict[str, int], version: int) -> dict[str, int]:
+    conn = read_only_connection(path)
     try:
         if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
             raise BackupError("The backup failed its integrity check, so it was not kept.")
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise BackupError("The backup is not marked as a Keel database, so it was not kept.")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
-            raise BackupError(f"The backup has schema {version}, expected {SCHEMA_VERSION}.")
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found != version:
+            raise BackupError(f"The backup has schema {found}, expected {version}; not kept.")
         counts = row_counts(conn)
     finally:
         conn.close()
-    if expected is not None and counts != expected:
+    if counts != expected:
         raise BackupError(
-            "The database changed while the backup was being made. Try the backup again."
+            "The backup does not hold the same records as the database, so it was not kept. "
+            "Try the backup again."
         )
     return counts
 
@@ -160,6 +282,61 @@ def _unique(target: Path) -> Path:
     return candidate
 
 
+def _why(exc: BaseException, folder: Path) -> str:
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "full" in text:
+        return f"there is not enough space in {folder}"
+    if (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or "read-only" in text
+    ):
+        return f"{folder} cannot be written to"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}"
+    return str(exc)
+
+
+def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
+    """Copy one consistent snapshot of ``db`` into ``tmp``; the counts and schema it holds."""
+    db.conn.execute("BEGIN")  # a read transaction: counts and pages come from one snapshot
+    try:
+        expected = row_counts(db.conn)
+        version = schema_version(db)
+        dst = sqlite3.connect(str(tmp))
+        try:
+            # The copy is a temporary file until it is verified: no journal is needed.
+            dst.execute("PRAGMA journal_mode = OFF")
+            dst.execute("PRAGMA synchronous = OFF")
+            _copy_pages(db.conn, dst, "make the backup")
+            # The copied header says WAL; a backup is one self-contained file.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        db.conn.rollback()
+    return expected, version
+
+
+def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str, Any]) -> None:
+    data = plain.read_bytes()
+    blob = crypto.encrypt(data, passphrase, meta=meta)
+    _create_private(target_tmp)
+    with open(target_tmp, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    del blob
+    # Verify what is on disk decrypts to exactly the verified plain copy.
+    try:
+        again = crypto.decrypt(target_tmp.read_bytes(), passphrase)
+    except crypto.DecryptionError as exc:
+        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
+    if hashlib.sha256(again).digest() != hashlib.sha256(data).digest():
+        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
+
+
 def backup_database(
     db: sqlite_utils.Database,
     folder: Path,
@@ -168,143 +345,277 @@ def backup_database(
     now: datetime | None = None,
     prefix: str = PREFIX,
 ) -> BackupResult:
-    """Make one verified backup of the open database in ``folder``."""
+    """Make one verified backup of the open database in ``folder``.
+
+    ``passphrase`` (not None) makes an encrypted backup; an empty one is refused. The folder is
+    created if its parent exists (a missing parent usually means a USB stick or share that is
+    not connected: Keel does not create a look-alike folder on the laptop's own disk).
+    """
     now = now or datetime.now(UTC)
-    encrypted = bool(passphrase)
+    encrypted = passphrase is not None
+    if encrypted and not passphrase:
+        raise BackupError("An encrypted backup needs a passphrase: nothing was written.")
+    if db.conn.in_transaction:
+        raise BackupError(
+            "The backup was not made: a change is still being saved. Try again in a moment."
+        )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
+    except FileNotFoundError:
+        raise BackupError(
+            f"The backup folder {folder} is not available. If it is on a USB stick or a "
+            "network share, connect it and try again; otherwise choose another folder."
+        ) from None
     except OSError as exc:
-        raise BackupError(f"Cannot use the backup folder {folder}: {exc.strerror or exc}.") from exc
-    tmp = folder / f".keel-backup-{uuid.uuid4().hex}.tmp"
-    tmp_enc = tmp.with_suffix(".enc.tmp")
+        raise BackupError(f"Cannot use the backup folder {folder}: {_why(exc, folder)}.") from exc
+    if not folder.is_dir():
+        raise BackupError(f"The backup folder {folder} is a file, not a folder.")
+    token = uuid.uuid4().hex
+    tmp = folder / f"{TEMP_PREFIX}{token}.tmp"
+    tmp_enc = folder / f"{TEMP_PREFIX}{token}.enc.tmp"
+    private: Path | None = None
     try:
-        expected = row_counts(db.conn)
-        dst = sqlite3.connect(str(tmp))
-        try:
-            db.conn.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dst.close()
-        _fsync_file(tmp)
-        counts = _verify_plain(tmp, expected)
-        final_tmp = tmp
+        plain = tmp
+        if encrypted:
+            # The unencrypted copy never touches the backup folder (a USB stick, a share).
+            private = Path(tempfile.mkdtemp(prefix="keel-backup-", dir=_private_parent(db)))
+            plain = private / "plain.db"
+        _create_private(plain)
+        expected, version = _snapshot_copy(db, plain)
+        _fsync_file(plain)
+        counts = _verify_plain(plain, expected, version)
         if passphrase:
-            blob = crypto.encrypt(
-                tmp.read_bytes(),
-                passphrase,
-                meta={"created": now.isoformat(), "schema": SCHEMA_VERSION, "counts": counts},
-            )
-            with open(tmp_enc, "wb") as fh:
-                fh.write(blob)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.unlink()
+            meta = {"created": now.isoformat(), "schema": version, "counts": counts}
+            _encrypt_into(plain, tmp_enc, passphrase, meta)
             final_tmp = tmp_enc
-        os.chmod(final_tmp, 0o600)
+        else:
+            final_tmp = tmp
         target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
         os.replace(final_tmp, target)
         _fsync_dir(folder)
-    except (sqlite3.Error, OSError) as exc:
-        for leftover in (tmp, tmp_enc, Path(f"{tmp}-journal")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-        text = str(exc).lower()
-        if "full" in text or getattr(exc, "errno", None) == 28:
-            why = f"there is not enough space in {folder}"
-        elif "read-only" in text or "readonly" in text or getattr(exc, "errno", None) in (13, 30):
-            why = f"{folder} cannot be written to"
-        else:
-            why = str(exc)
+    except BackupError:
+        _cleanup(tmp, tmp_enc, private)
+        raise
+    except (sqlite3.Error, OSError, MemoryError, KeelError) as exc:
+        _cleanup(tmp, tmp_enc, private)
         raise BackupError(
-            f"The backup was not made: {why}. Your earlier backups are untouched."
+            f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
         ) from exc
     except BaseException:
-        for leftover in (tmp, tmp_enc):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        _cleanup(tmp, tmp_enc, private)
         raise
+    _cleanup(tmp, tmp_enc, private)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
+
+
+def _private_parent(db: sqlite_utils.Database) -> str | None:
+    """Where an unencrypted working copy may go: beside the database (same disk, same
+    privacy), else the system's temporary folder."""
+    path = _database_file(db)
+    if path is not None and os.access(path.parent, os.W_OK):
+        return str(path.parent)
+    return None
+
+
+def _cleanup(tmp: Path, tmp_enc: Path, private: Path | None) -> None:
+    _remove_with_side_files(tmp)
+    _remove_with_side_files(tmp_enc)
+    if private is not None:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- rotation
 
 
 def backups_to_keep(
     backups: Iterable[Path], today: date, *, daily: int = 7, weekly: int = 4, monthly: int = 12
 ) -> set[Path]:
-    """Rotation like Anki: everything from today and yesterday, then the newest backup of each
-    of the last ``daily`` days, ``weekly`` weeks and ``monthly`` months."""
-    keep: set[Path] = set()
+    """Rotation like Anki's: keep every backup from today and yesterday (and any dated in the
+    future: a clock set wrong is no reason to delete); then, going back in time, the newest
+    backup of each of the next ``daily`` days that have one, then of ``weekly`` ISO weeks older
+    than the last kept backup, then of ``monthly`` months older than that. Days are UTC days,
+    as in the names. Files whose names are not Keel's are never considered."""
     dated = sorted(
-        ((backup_time(p), p) for p in backups if backup_time(p) is not None),
-        key=lambda item: item[0],  # type: ignore[arg-type,return-value]
+        ((when, p) for p in backups if (when := backup_time(p)) is not None),
+        key=lambda item: (item[0], item[1].name),
         reverse=True,
     )
-    seen_days: set[date] = set()
-    seen_weeks: set[tuple[int, int]] = set()
-    seen_months: set[tuple[int, int]] = set()
+    keep: set[Path] = set()
+    left = {"daily": daily, "weekly": weekly, "monthly": monthly}
+    last_day: date | None = None
     for when, path in dated:
-        assert when is not None
         day = when.date()
-        age = (today - day).days
-        if age <= 1:
+        if day >= date.fromordinal(today.toordinal() - 1):
             keep.add(path)
             continue
-        if age <= 1 + daily and day not in seen_days:
-            seen_days.add(day)
-            keep.add(path)
-            continue
-        week = tuple(day.isocalendar())[:2]
-        if age <= 7 * (weekly + 1) + daily and week not in seen_weeks:
-            seen_weeks.add(week)  # type: ignore[arg-type]
-            keep.add(path)
-            continue
+        week = day.isocalendar()[:2]
         month = (day.year, day.month)
-        if age <= 31 * (monthly + 1) and month not in seen_months:
-            seen_months.add(month)
+        stage = None
+        if left["daily"] > 0 and (last_day is None or day < last_day):
+            stage = "daily"
+        elif left["weekly"] > 0 and (last_day is None or week < last_day.isocalendar()[:2]):
+            stage = "weekly"
+        elif left["monthly"] > 0 and (last_day is None or month < (last_day.year, last_day.month)):
+            stage = "monthly"
+        if stage is not None:
+            left[stage] -= 1
+            last_day = day
             keep.add(path)
     return keep
 
 
 def prune_backups(folder: Path, today: date) -> list[Path]:
-    """Delete rotated-out automatic backups; safety copies made before a restore are kept."""
+    """Delete rotated-out backups; safety copies made before a restore are kept. Also removes
+    temporary files left by a backup that was interrupted (a crash, a pulled USB stick)."""
     backups = list_backups(folder, include_safety=False)
     keep = backups_to_keep(backups, today)
     removed = []
     for path in backups:
         if path not in keep:
-            with contextlib.suppress(OSError):
+            try:
                 path.unlink()
-                removed.append(path)
+            except OSError:
+                continue
+            removed.append(path)
+    cutoff = time.time() - 3600
+    with contextlib.suppress(OSError):
+        for stale in folder.glob(f"{TEMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if stale.stat().st_mtime < cutoff:
+                    stale.unlink()
     return removed
 
 
-def latest_backup(folder: Path) -> Path | None:
-    backups = list_backups(folder)
-    return backups[0] if backups else None
+# --------------------------------------------------------------------------- restore
 
 
-def _plain_candidate(candidate: Path, passphrase: str | None, workdir: Path) -> tuple[Path, bool]:
-    """The candidate as a plain SQLite file (decrypted into ``workdir`` when encrypted)."""
+def _refusal(exc: StorageError, name: str) -> RestoreError:
+    if isinstance(exc, EmptyFileError):
+        why = f"{name} is empty (0 bytes), so it is not a backup"
+    elif isinstance(exc, NotADatabaseError):
+        why = f"{name} is not a Keel backup (it is not an SQLite database)"
+    elif isinstance(exc, ForeignDatabaseError):
+        why = f"{name} is another program's SQLite database, not a Keel backup"
+    elif isinstance(exc, NewerSchemaError):
+        why = f"{name} was made by a newer version of Keel; install that version to restore it"
+    elif isinstance(exc, DamagedDatabaseError):
+        why = f"it failed Keel's checks: {first_sentence(exc)}"
+    else:
+        why = str(exc).rstrip(".")
+    return RestoreError(f"Nothing was restored: {why.rstrip('.')}. Your current data is unchanged.")
+
+
+def first_sentence(exc: BaseException) -> str:
+    text = str(exc)
+    end = text.find(". ")
+    return (text if end < 0 else text[:end]).rstrip(".")
+
+
+def _created_at(candidate: Path, header: dict[str, Any] | None) -> datetime | None:
+    when = backup_time(candidate)
+    if when is None and header is not None and isinstance(header.get("created"), str):
+        with contextlib.suppress(ValueError):
+            when = datetime.fromisoformat(header["created"])
+    if when is None:
+        with contextlib.suppress(OSError):
+            when = datetime.fromtimestamp(candidate.stat().st_mtime, UTC)
+    return when
+
+
+@contextlib.contextmanager
+def prepared_backup(
+    candidate: Path, *, passphrase: str | None = None, workdir: Path | None = None
+) -> Iterator[PreparedBackup]:
+    """Validate ``candidate`` (decrypting it into a private temporary folder under ``workdir``
+    when it is encrypted) without changing it. Raises ``RestoreError`` with a sentence."""
+    name = str(candidate)
     try:
+        if not candidate.is_file():
+            what = "a folder" if candidate.is_dir() else "no file"
+            raise RestoreError(f"Nothing was restored: there is {what} at {candidate}.")
         with candidate.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise RestoreError(f"Cannot read {candidate}: {exc.strerror or exc}.") from exc
-    if not crypto.is_encrypted(head):
-        return candidate, False
-    if not passphrase:
-        raise RestoreError("This backup is encrypted: give its passphrase to restore it.")
+        raise RestoreError(
+            f"Nothing was restored: cannot read {candidate} ({exc.strerror})."
+        ) from exc
+    with contextlib.ExitStack() as stack:
+        header: dict[str, Any] | None = None
+        plain = candidate
+        if crypto.is_encrypted(head):
+            if not passphrase:
+                raise RestoreError("This backup is encrypted: give its passphrase to restore it.")
+            try:
+                blob = candidate.read_bytes()
+                header = crypto.read_header(blob).params
+                data = crypto.decrypt(blob, passphrase)
+            except crypto.DecryptionError as exc:
+                raise RestoreError(f"Nothing was restored. {exc}") from exc
+            except OSError as exc:
+                raise RestoreError(f"Nothing was restored: cannot read {candidate}.") from exc
+            del blob
+            folder = stack.enter_context(
+                tempfile.TemporaryDirectory(
+                    prefix="keel-restore-", dir=str(workdir) if workdir else None
+                )
+            )
+            plain = Path(folder) / "backup.db"
+            _create_private(plain)
+            plain.write_bytes(data)
+            del data
+        try:
+            info = inspect_file(plain)
+        except StorageError as exc:
+            raise _refusal(_renamed(exc, str(plain), name), name) from exc
+        try:
+            conn = read_only_connection(plain)
+            try:
+                counts = row_counts(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise RestoreError(
+                f"Nothing was restored: {name} cannot be read ({exc}). Your current data is "
+                "unchanged."
+            ) from exc
+        yield PreparedBackup(
+            BackupInfo(
+                candidate,
+                header is not None,
+                info.schema_version,
+                counts,
+                _created_at(candidate, header),
+            ),
+            plain,
+        )
+
+
+def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
+    """The same error, naming the file the person chose rather than a decrypted temporary."""
+    if old == new:
+        return exc
+    return type(exc)(str(exc).replace(old, new))
+
+
+def inspect_backup(candidate: Path, *, passphrase: str | None = None) -> BackupInfo:
+    """What ``candidate`` holds (counts, date), after the same checks a restore makes."""
+    with prepared_backup(candidate, passphrase=passphrase) as prepared:
+        return prepared.info
+
+
+def _same_file(a: Path, b: Path | None) -> bool:
+    if b is None:
+        return False
     try:
-        plain = crypto.decrypt(candidate.read_bytes(), passphrase)
-    except crypto.DecryptionError as exc:
-        raise RestoreError(str(exc)) from exc
-    out = workdir / "candidate.db"
-    out.write_bytes(plain)
-    return out, True
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def restore_database(
     db: sqlite_utils.Database,
-    candidate: Path,
+    candidate: Path | PreparedBackup,
     safety_folder: Path,
     *,
     passphrase: str | None = None,
@@ -312,27 +623,158 @@ def restore_database(
     """Replace the open database's content with ``candidate`` after validating it.
 
     A rejected candidate changes nothing. Before anything is replaced, the current data is
-    backed up to ``safety_folder``.
+    backed up to ``safety_folder``. The copy is one write transaction into ``db``'s own
+    connection: it either happens completely or not at all.
     """
-    with tempfile.TemporaryDirectory(prefix="keel-restore-") as work:
-        plain, _encrypted = _plain_candidate(candidate, passphrase, Path(work))
-        try:
-            info = inspect_file(plain)
-        except StorageError as exc:
-            raise RestoreError(f"Nothing was restored: {exc}") from exc
-        if not info.exists:
-            raise RestoreError(f"Nothing was restored: there is no file at {candidate}.")
+    if isinstance(candidate, PreparedBackup):
+        return _restore_prepared(db, candidate, safety_folder)
+    live = _database_file(db)
+    workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+        return _restore_prepared(db, prepared, safety_folder)
+
+
+def _restore_prepared(
+    db: sqlite_utils.Database, prepared: PreparedBackup, safety_folder: Path
+) -> RestoreResult:
+    if _same_file(prepared.plain, _database_file(db)):
+        raise RestoreError("Nothing was restored: that file is the database Keel has open.")
+    if db.conn.in_transaction:
+        raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
+    try:
         safety = backup_database(db, safety_folder, prefix=SAFETY_PREFIX)
-        src = sqlite3.connect(f"file:{plain.as_posix()}?mode=ro", uri=True)
+    except BackupError as exc:
+        raise RestoreError(
+            f"Nothing was restored, because the safety copy of your current data could not be "
+            f"made. {exc}"
+        ) from exc
+    try:
+        src = read_only_connection(prepared.plain)
         try:
-            src.backup(db.conn)
-        except sqlite3.Error as exc:
-            raise RestoreError(
-                f"The restore failed ({exc}). Your data before the restore is in {safety.path}."
-            ) from exc
+            _copy_pages(src, db.conn, "restore the backup")
         finally:
             src.close()
+    except (sqlite3.Error, BackupError) as exc:
+        raise RestoreError(
+            f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
+            f"is in {safety.path}."
+        ) from exc
     if schema_version(db) < SCHEMA_VERSION:
         migrate(db)
     counts = row_counts(db.conn)
-    return RestoreResult(counts, backup_time(candidate), safety.path, candidate)
+    return RestoreResult(counts, prepared.info.created_at, safety.path, prepared.info.source)
+
+
+def restore_into_file(
+    db_path: Path,
+    candidate: Path | PreparedBackup,
+    safety_folder: Path,
+    *,
+    passphrase: str | None = None,
+    now: datetime | None = None,
+) -> RestoreResult:
+    """Restore ``candidate`` as the database at ``db_path``, which is not open in this process
+    (the caller holds the ``InstanceLock``).
+
+    A sound database is restored into through the backup API after a safety backup, exactly as
+    ``restore_database``. A missing one is created from the backup. An empty or damaged one is
+    moved aside (with its ``-wal`` and ``-shm``, renamed ``….damaged-<time>``: never deleted),
+    then created from the backup; any orphan ``-wal`` beside it is moved aside too so it cannot
+    be replayed onto the restored data. Another program's database or a newer Keel's is refused.
+    """
+    if isinstance(candidate, PreparedBackup):
+        return _restore_file_prepared(db_path, candidate, safety_folder, now)
+    workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+        return _restore_file_prepared(db_path, prepared, safety_folder, now)
+
+
+def _restore_file_prepared(
+    db_path: Path, prepared: PreparedBackup, safety_folder: Path, now: datetime | None
+) -> RestoreResult:
+    now = now or datetime.now(UTC)
+    if _same_file(prepared.plain, db_path):
+        raise RestoreError("Nothing was restored: that backup is the database file itself.")
+    if db_path.is_dir():
+        raise RestoreError(f"Nothing was restored: {db_path} is a folder.")
+    try:
+        info = inspect_file(db_path)
+    except (ForeignDatabaseError, NewerSchemaError) as exc:
+        raise RestoreError(
+            f"Nothing was restored: {exc} Keel does not replace it with a backup."
+        ) from exc
+    except (EmptyFileError, NotADatabaseError, DamagedDatabaseError) as exc:
+        stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+        aside = _move_aside(db_path, f"damaged-{stamp}")
+        _build_from(prepared, db_path)
+        return _result_for_new(
+            db_path,
+            prepared,
+            aside,
+            [f"The damaged file ({first_sentence(exc)}) was moved to {aside}."],
+        )
+    # A lock or an unreadable file (StorageError) propagates: nothing was touched.
+    if not info.exists:
+        stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+        orphans = [Path(f"{db_path}{s}") for s in _SIDE_FILES if Path(f"{db_path}{s}").exists()]
+        if orphans:
+            _move_aside(db_path, f"orphan-{stamp}", main=False)
+        _build_from(prepared, db_path)
+        return _result_for_new(db_path, prepared, None, [])
+    db = connect(db_path)
+    try:
+        return _restore_prepared(db, prepared, safety_folder)
+    finally:
+        close_database(db)
+
+
+def _move_aside(db_path: Path, tag: str, *, main: bool = True) -> Path:
+    """Rename the database (and its side files) to ``<name>.<tag>`` in the same folder."""
+    aside = _unique(db_path.with_name(f"{db_path.name}.{tag}"))
+    for suffix in _SIDE_FILES:
+        side = Path(f"{db_path}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{aside}{suffix}"))
+    if main:
+        os.replace(db_path, aside)
+    _fsync_dir(db_path.parent)
+    return aside
+
+
+def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
+    """Create ``db_path`` from the backup: built beside it, flushed, then renamed into place."""
+    building = db_path.with_name(db_path.name + ".restoring")
+    _remove_with_side_files(building)
+    try:
+        _create_private(building)
+        src = read_only_connection(prepared.plain)
+        try:
+            dst = sqlite3.connect(str(building))
+            try:
+                _copy_pages(src, dst, "restore the backup")
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        _fsync_file(building)
+        os.replace(building, db_path)
+        _fsync_dir(db_path.parent)
+    except (sqlite3.Error, OSError) as exc:
+        _remove_with_side_files(building)
+        raise RestoreError(
+            f"The restore failed: {_why(exc, db_path.parent)}. Nothing was restored."
+        ) from exc
+
+
+def _result_for_new(
+    db_path: Path, prepared: PreparedBackup, safety: Path | None, messages: list[str]
+) -> RestoreResult:
+    db = connect(db_path)
+    try:
+        if schema_version(db) < SCHEMA_VERSION:
+            migrate(db)
+        counts = row_counts(db.conn)
+    finally:
+        close_database(db)
+    return RestoreResult(counts, prepared.info.created_at, safety, prepared.info.source, messages)

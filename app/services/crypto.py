@@ -1,8 +1,14 @@
 """Encrypted backup files: AES-256-GCM with a key derived from a passphrase by scrypt.
 
-Layout: ``KEELENC1`` · 4-byte header length · JSON header (KDF parameters, salt, nonce) ·
-ciphertext. The header is authenticated as associated data, so changing any byte of the file —
-header or body — makes decryption fail. Every file gets a fresh salt and nonce.
+Layout: ``KEELENC1`` · 4-byte header length (big-endian) · JSON header (format version, cipher,
+KDF and its parameters, salt, nonce, and a little metadata: when the backup was made, its schema
+version and row counts) · ciphertext with the 16-byte GCM tag. The magic, the length and the
+header are the associated data of the encryption, so changing any byte of the file — header or
+body — makes decryption fail. Every file gets a fresh salt and nonce, so a fresh key.
+
+The passphrase is normalised (Unicode NFC) so the same words typed on another system still
+open the file. The KDF parameters read from a header are bounded before use: a changed header
+cannot make Keel allocate gigabytes before the tag check rejects it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +27,19 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from app.errors import KeelError
 
 MAGIC = b"KEELENC1"
+FORMAT_VERSION = 1
 SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
+_MAX_HEADER = 64 * 1024
+_MAX_SCRYPT_MEMORY = 512 * 1024 * 1024  # 128 · n · r bytes
+# AES-GCM in `cryptography` takes at most 2**31 - 1 bytes in one call.
+MAX_PLAINTEXT = 2**31 - 1
+
+WRONG_OR_CHANGED = (
+    "The passphrase is wrong, or the backup file was changed or damaged. "
+    "Check the passphrase; if it is right, use another backup."
+)
 
 
 class DecryptionError(KeelError):
@@ -34,20 +51,35 @@ class EncryptedHeader:
     params: dict[str, Any]
     raw: bytes
 
+    @property
+    def prefix_length(self) -> int:
+        return len(MAGIC) + 4 + len(self.raw)
+
 
 def is_encrypted(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
-def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+def _normalise(passphrase: str) -> bytes:
+    return unicodedata.normalize("NFC", passphrase).encode("utf-8")
+
+
+def derive_key(
+    passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = 1
+) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(_normalise(passphrase))
 
 
 def encrypt(plaintext: bytes, passphrase: str, *, meta: dict[str, Any] | None = None) -> bytes:
+    """The encrypted file's bytes. ``meta`` goes into the (authenticated, readable) header."""
     if not passphrase:
         raise KeelError("An encrypted backup needs a passphrase.")
+    if len(plaintext) > MAX_PLAINTEXT:
+        raise KeelError("The database is too big (over 2 GB) for an encrypted backup.")
     salt, nonce = os.urandom(16), os.urandom(12)
     header = {
+        **(meta or {}),
+        "format": FORMAT_VERSION,
         "cipher": "AES-256-GCM",
         "kdf": "scrypt",
         "n": SCRYPT_N,
@@ -55,50 +87,67 @@ def encrypt(plaintext: bytes, passphrase: str, *, meta: dict[str, Any] | None = 
         "p": SCRYPT_P,
         "salt": base64.b64encode(salt).decode(),
         "nonce": base64.b64encode(nonce).decode(),
-        **(meta or {}),
     }
     raw = json.dumps(header, sort_keys=True).encode()
     prefix = MAGIC + len(raw).to_bytes(4, "big") + raw
-    key = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    key = derive_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return prefix + AESGCM(key).encrypt(nonce, plaintext, prefix)
 
 
 def read_header(blob: bytes) -> EncryptedHeader:
+    """The header of an encrypted backup (not yet authenticated: trust it only after decrypt)."""
     if not is_encrypted(blob):
         raise DecryptionError("This file is not an encrypted Keel backup.")
+    damaged = DecryptionError(
+        "This encrypted backup is damaged (its header cannot be read). Use another backup."
+    )
+    length = int.from_bytes(blob[8:12], "big")
+    if length > _MAX_HEADER or len(blob) < 12 + length:
+        raise damaged
+    raw = blob[12 : 12 + length]
     try:
-        length = int.from_bytes(blob[8:12], "big")
-        raw = blob[12 : 12 + length]
         params = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DecryptionError(
-            "This encrypted backup is damaged (its header cannot be read). Use another backup."
-        ) from exc
+    except (ValueError, UnicodeDecodeError):
+        raise damaged from None
     if not isinstance(params, dict):
-        raise DecryptionError("This encrypted backup is damaged. Use another backup.")
+        raise damaged
     return EncryptedHeader(params, raw)
+
+
+def _kdf_params(p: dict[str, Any]) -> tuple[bytes, bytes, int, int, int]:
+    if p.get("format") != FORMAT_VERSION or p.get("cipher") != "AES-256-GCM":
+        raise ValueError("unknown format")
+    if p.get("kdf") != "scrypt":
+        raise ValueError("unknown key derivation")
+    n, r, par = p["n"], p["r"], p["p"]
+    if not all(type(v) is int for v in (n, r, par)):
+        raise ValueError("parameters are not integers")
+    if not (2**14 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= par <= 4):
+        raise ValueError("parameters out of range")
+    if 128 * n * r > _MAX_SCRYPT_MEMORY:
+        raise ValueError("parameters need too much memory")
+    salt = base64.b64decode(p["salt"], validate=True)
+    nonce = base64.b64decode(p["nonce"], validate=True)
+    if len(salt) < 16 or len(nonce) != 12:
+        raise ValueError("salt or nonce of the wrong size")
+    return salt, nonce, n, r, par
 
 
 def decrypt(blob: bytes, passphrase: str) -> bytes:
     """The plaintext, or DecryptionError with a message that says what to do."""
     header = read_header(blob)
-    p = header.params
-    prefix = blob[: 12 + len(header.raw)]
+    prefix = blob[: header.prefix_length]
     try:
-        salt = base64.b64decode(p["salt"])
-        nonce = base64.b64decode(p["nonce"])
-        n, r, par = int(p["n"]), int(p["r"]), int(p["p"])
-        if p.get("kdf") != "scrypt" or not (2**14 <= n <= 2**20) or r > 32 or par > 16:
-            raise ValueError("unsupported parameters")
-        key = _derive(passphrase, salt, n, r, par)
-        return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
-    except InvalidTag:
-        raise DecryptionError(
-            "The passphrase is wrong, or the backup file was changed or damaged. "
-            "Check the passphrase; if it is right, use another backup."
-        ) from None
+        salt, nonce, n, r, par = _kdf_params(header.params)
     except (KeyError, ValueError, TypeError) as exc:
         raise DecryptionError(
-            "This encrypted backup is damaged or was made by an unknown version. "
+            "This encrypted backup is damaged or was made by an unknown version of Keel. "
             "Use another backup."
         ) from exc
+    if len(blob) - len(prefix) < 16:
+        raise DecryptionError(WRONG_OR_CHANGED)
+    key = derive_key(passphrase, salt, n, r, par)
+    try:
+        return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
+    except InvalidTag:
+        raise DecryptionError(WRONG_OR_CHANGED) from None

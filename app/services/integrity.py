@@ -1,4 +1,5 @@
-"""`check`: is the database sound? Integrity, foreign keys and the schema version."""
+"""`check`: is the database sound? Integrity, foreign keys, the schema version, the audit
+trail's hash chain and the fingerprint of every signed record."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlite_utils
+
 from app.errors import StorageError
+from app.services.records import RecordService
 from app.storage.db import connect, inspect_file, integrity_message
 from app.storage.schema import SCHEMA_VERSION
 
@@ -74,5 +78,31 @@ def _read_checks(path: Path, report: CheckReport) -> None:
             if t in db.table_names()
         }
         report.facts.append(", ".join(f"{n} {t}" for t, n in counts.items()))
+        _evidence_checks(db, report)
     finally:
         db.close()
+
+
+def _evidence_checks(db: sqlite_utils.Database, report: CheckReport) -> None:
+    """The audit chain and signed records' fingerprints (from schema 3 on)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        report.facts.append(
+            "audit trail and signed records: checked once this Keel has upgraded the file"
+        )
+        return
+    try:
+        result = RecordService(db).verify()
+    except (ValueError, KeyError, TypeError) as exc:
+        # A value changed out of band so far that the record cannot even be read back.
+        report.problems.append(f"the signed records could not be verified ({exc})")
+        return
+    entries = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    signed = db.execute("SELECT count(*) FROM sessions WHERE signed_at IS NOT NULL").fetchone()[0]
+    if result.chain_problems:
+        report.problems += result.chain_problems
+    else:
+        report.facts.append(f"audit trail: {entries} entries, hash chain intact")
+    if result.fingerprint_problems:
+        report.problems += result.fingerprint_problems
+    else:
+        report.facts.append(f"signed records: {signed}, all match their fingerprints")

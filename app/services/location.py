@@ -6,7 +6,9 @@ and can leave a damaged or conflicting copy; network shares may not honour file 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path, PureWindowsPath
 
 SYNC_MARKERS = {
@@ -19,6 +21,8 @@ SYNC_MARKERS = {
     "iclouddrive": "iCloud",
     "mobile documents": "iCloud",
     "com~apple~clouddocs": "iCloud",
+    "library/cloudstorage": "cloud storage",
+    "box sync": "Box",
 }
 NETWORK_FS = {"cifs", "smb", "smb2", "smbfs", "nfs", "nfs4", "afpfs", "sshfs", "fuse.sshfs", "9p"}
 
@@ -43,29 +47,79 @@ def _mount_type(path: Path, mounts_file: Path = Path("/proc/mounts")) -> str | N
     return best_type
 
 
-def location_warning(
-    path: Path, *, what: str = "database", mounts_file: Path = Path("/proc/mounts")
-) -> str | None:
-    """A sentence explaining the risk of keeping the ``what`` at ``path``, or None when fine."""
+def _sync_service(path: Path) -> str | None:
+    """The sync service whose folder holds ``path`` (checked as given and as resolved)."""
+    texts = {str(path)}
+    with contextlib.suppress(OSError, RuntimeError):
+        texts.add(str(path.resolve()))
+    for text in texts:
+        lowered = "/" + text.replace("\\", "/").casefold().lstrip("/")
+        for marker, service in SYNC_MARKERS.items():
+            if f"/{marker}" in lowered:
+                return service
+    return None
+
+
+def _is_windows_network_drive(path: Path) -> bool:
+    """A mapped network drive (``Z:``) on Windows."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        drive = PureWindowsPath(str(path.absolute())).drive
+        if drive and not drive.startswith("\\\\"):
+            drive_remote = 4
+            return bool(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == drive_remote)
+    return False
+
+
+def _network_kind(path: Path, mounts_file: Path) -> str | None:
+    """ "a network path" / "a network share (nfs)" when ``path`` is on one, else None."""
     text = str(path)
-    lowered = text.replace("\\", "/").casefold()
-    for marker, service in SYNC_MARKERS.items():
-        if f"/{marker}" in lowered:
-            return (
-                f"The {what} is inside a {service} folder ({text}). Sync services can copy the "
-                "file while Keel is writing it and leave a damaged or conflicting copy. Keep the "
-                f"{what} in a local folder and make encrypted backups instead."
-            )
-    if text.startswith("\\\\") or PureWindowsPath(text).drive.startswith("\\\\"):
-        return (
-            f"The {what} is on a network path ({text}). If the network drops while Keel writes, "
-            f"the {what} can be damaged. Keep it on this computer's own disk."
-        )
+    if (
+        text.startswith(("\\\\", "//"))
+        or PureWindowsPath(text).drive.startswith("\\\\")
+        or _is_windows_network_drive(path)
+    ):
+        return "a network path"
     if os.name == "posix":
         fs = _mount_type(path, mounts_file)
         if fs is not None and fs in NETWORK_FS:
+            return f"a network share ({fs})"
+    return None
+
+
+def location_warning(
+    path: Path, *, what: str = "database", mounts_file: Path = Path("/proc/mounts")
+) -> str | None:
+    """A sentence explaining the risk of keeping the ``what`` at ``path``, or None when fine.
+
+    ``what`` is "database" or "backup folder" (the risks and the advice differ).
+    """
+    backups = "backup" in what
+    service = _sync_service(path)
+    if service is not None:
+        if backups:
             return (
-                f"The {what} is on a network share ({fs}: {text}). If the network drops while "
-                f"Keel writes, the {what} can be damaged. Keep it on this computer's own disk."
+                f"The {what} is inside a {service} folder ({path}): every backup is copied to "
+                "that service, and a plain backup holds confidential supervision records. Make "
+                "encrypted backups there, or choose a local folder or a USB stick."
             )
+        return (
+            f"The {what} is inside a {service} folder ({path}). Sync services can copy the "
+            "file while Keel is writing it and leave a damaged or conflicting copy. Keep the "
+            f"{what} in a local folder and make encrypted backups instead."
+        )
+    network = _network_kind(path, mounts_file)
+    if network is not None:
+        if backups:
+            return (
+                f"The {what} is on {network} ({path}). When the share is not connected no "
+                "backup is made, and a dropped connection can stop a backup half-way (Keel "
+                "then keeps the earlier ones). Check the date of the last backup now and then."
+            )
+        return (
+            f"The {what} is on {network} ({path}). If the network drops while Keel writes, "
+            f"the {what} can be damaged, and file locks may not protect it. Keep it on this "
+            "computer's own disk."
+        )
     return None
