@@ -32,45 +32,51 @@ _PLANNED = SessionStatus.PLANNED
 
 # The latest held one-to-one session per worker and type, plus the latest held group session
 # each worker attended. The benchmark's floor query is this one.
-LATEST_HELD_SQL = """
+_LATEST_HELD = """
 SELECT worker_id, type, max(session_date) FROM sessions
- WHERE status = 'held' AND session_date <= :as_of AND worker_id IS NOT NULL
+ WHERE status = 'held' AND session_date <= :as_of AND worker_id IS NOT NULL{one}
  GROUP BY worker_id, type
 UNION ALL
 SELECT a.worker_id, 'group', max(s.session_date)
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= :as_of
+ WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= :as_of{group}
  GROUP BY a.worker_id
 """
+LATEST_HELD_SQL = _LATEST_HELD.format(one="", group="")
 
 # ``type IN (...)`` names every type the schema allows, so it selects nothing less; it lets
 # SQLite read only the planned sessions from the as-of date on (sessions_type_date) instead of
 # scanning every session in sessions_worker_type (about 4× faster on the reference database).
-NEXT_PLANNED_SQL = """
+_NEXT_PLANNED = """
 SELECT worker_id, type, min(session_date) FROM sessions
  WHERE type IN ('line', 'clinical', 'group') AND status = 'planned'
-   AND session_date >= :as_of AND worker_id IS NOT NULL
+   AND session_date >= :as_of AND worker_id IS NOT NULL{one}
  GROUP BY worker_id, type
 UNION ALL
 SELECT a.worker_id, 'group', min(s.session_date)
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= :as_of
+ WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= :as_of{group}
  GROUP BY a.worker_id
 """
+NEXT_PLANNED_SQL = _NEXT_PLANNED.format(one="", group="")
 
 # The latest assessment date per worker on or before the as-of date, and every assessment of
 # that worker on that date (one, unless two were made the same day: the loader then keeps the
 # latest recorded, ties broken by id, exactly as the engine's ``latest_assessment`` orders
 # them). Driven from workers (CROSS JOIN fixes the order) so each worker costs two seeks in
 # risk_assessments_worker instead of sorting the whole history.
-LATEST_ASSESSMENT_SQL = """
+_LATEST_ASSESSMENT = """
 SELECT r.worker_id, r.id, r.assessed_on, r.created_at, r.cohort_risk, r.decision_complexity,
        r.support_need, r.volatility
   FROM workers w CROSS JOIN risk_assessments r
- WHERE r.worker_id = w.id
+ WHERE r.worker_id = w.id{one}
    AND r.assessed_on = (SELECT max(x.assessed_on) FROM risk_assessments x
                          WHERE x.worker_id = w.id AND x.assessed_on <= :as_of)
 """
+LATEST_ASSESSMENT_SQL = _LATEST_ASSESSMENT.format(one="")
+
+# Refreshing a few workers after a save reads only their rows (the indexes lead with worker_id).
+_FEW_WORKERS = 50
 
 
 def load_worker_facts(
@@ -89,12 +95,20 @@ def load_worker_facts(
         f"requires_group, left_on FROM workers {where} ORDER BY name COLLATE NOCASE, id",
         params,
     ).fetchall()
+    only = ""
     if worker_ids is not None:
         wanted = set(worker_ids)
         workers = [w for w in workers if w[0] in wanted]
+        if len(wanted) <= _FEW_WORKERS:
+            names = [f"w{n}" for n in range(len(wanted))]
+            params.update(zip(names, sorted(wanted), strict=True))
+            only = ", ".join(f":{n}" for n in names) or "NULL"
+
+    def narrowed(column: str) -> str:
+        return f" AND {column} IN ({only})" if only else ""
 
     latest: dict[str, tuple[Any, ...]] = {}
-    for row in conn.execute(LATEST_ASSESSMENT_SQL, params):
+    for row in conn.execute(_LATEST_ASSESSMENT.format(one=narrowed("w.id")), params):
         best = latest.get(row[0])
         # Same day: the later record wins, then the greater id (ORDER BY created_at DESC, id DESC).
         if best is None or (row[3], row[1]) > (best[3], best[1]):
@@ -106,14 +120,19 @@ def load_worker_facts(
         )
 
     sessions: dict[str, list[SessionFact]] = defaultdict(list)
-    for wid, type_, on in conn.execute(LATEST_HELD_SQL, params):
+    for wid, type_, on in conn.execute(
+        _LATEST_HELD.format(one=narrowed("worker_id"), group=narrowed("a.worker_id")), params
+    ):
         sessions[wid].append(SessionFact(_TYPES[type_], _HELD, date.fromisoformat(on)))
-    for wid, type_, on in conn.execute(NEXT_PLANNED_SQL, params):
+    for wid, type_, on in conn.execute(
+        _NEXT_PLANNED.format(one=narrowed("worker_id"), group=narrowed("a.worker_id")), params
+    ):
         sessions[wid].append(SessionFact(_TYPES[type_], _PLANNED, date.fromisoformat(on)))
 
     leave: dict[str, list[LeavePeriod]] = defaultdict(list)
     for wid, start, end in conn.execute(
-        "SELECT worker_id, start_date, end_date FROM leave_periods WHERE start_date <= :as_of",
+        "SELECT worker_id, start_date, end_date FROM leave_periods WHERE start_date <= :as_of"
+        + narrowed("worker_id"),
         params,
     ):
         leave[wid].append(LeavePeriod(date.fromisoformat(start), to_date(end)))
@@ -121,7 +140,7 @@ def load_worker_facts(
     overrides: dict[str, list[Override]] = defaultdict(list)
     for wid, type_, days, reason, starts, expires in conn.execute(
         "SELECT worker_id, type, interval_days, reason, starts_on, expires_on FROM overrides "
-        "WHERE expires_on >= :as_of",
+        "WHERE expires_on >= :as_of" + narrowed("worker_id"),
         params,
     ):
         overrides[wid].append(
@@ -131,7 +150,7 @@ def load_worker_facts(
     triggers: dict[str, list[TriggerEvent]] = defaultdict(list)
     for wid, type_, on, days, kind in conn.execute(
         "SELECT worker_id, type, event_date, response_days, kind FROM trigger_events "
-        "WHERE event_date <= :as_of",
+        "WHERE event_date <= :as_of" + narrowed("worker_id"),
         params,
     ):
         triggers[wid].append(TriggerEvent(_TYPES[type_], date.fromisoformat(on), days, kind))
