@@ -38,11 +38,11 @@ SELECT worker_id, type, max(session_date) FROM sessions
  GROUP BY worker_id, type
 UNION ALL
 SELECT a.worker_id, 'group', max(s.session_date)
-  FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+  FROM session_attendees a {join} sessions s ON s.id = a.session_id
  WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= :as_of{group}
  GROUP BY a.worker_id
 """
-LATEST_HELD_SQL = _LATEST_HELD.format(one="", group="")
+LATEST_HELD_SQL = _LATEST_HELD.format(one="", group="", join="JOIN")
 
 # ``type IN (...)`` names every type the schema allows, so it selects nothing less; it lets
 # SQLite read only the planned sessions from the as-of date on (sessions_type_date) instead of
@@ -54,11 +54,11 @@ SELECT worker_id, type, min(session_date) FROM sessions
  GROUP BY worker_id, type
 UNION ALL
 SELECT a.worker_id, 'group', min(s.session_date)
-  FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+  FROM session_attendees a {join} sessions s ON s.id = a.session_id
  WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= :as_of{group}
  GROUP BY a.worker_id
 """
-NEXT_PLANNED_SQL = _NEXT_PLANNED.format(one="", group="")
+NEXT_PLANNED_SQL = _NEXT_PLANNED.format(one="", group="", join="JOIN")
 
 # The latest assessment date per worker on or before the as-of date, and every assessment of
 # that worker on that date (one, unless two were made the same day: the loader then keeps the
@@ -107,6 +107,10 @@ def load_worker_facts(
     def narrowed(column: str) -> str:
         return f" AND {column} IN ({only})" if only else ""
 
+    # For a few workers, start from their attendances (CROSS JOIN fixes the order) rather than
+    # from every group session.
+    join = "CROSS JOIN" if only else "JOIN"
+
     latest: dict[str, tuple[Any, ...]] = {}
     for row in conn.execute(_LATEST_ASSESSMENT.format(one=narrowed("w.id")), params):
         best = latest.get(row[0])
@@ -121,11 +125,13 @@ def load_worker_facts(
 
     sessions: dict[str, list[SessionFact]] = defaultdict(list)
     for wid, type_, on in conn.execute(
-        _LATEST_HELD.format(one=narrowed("worker_id"), group=narrowed("a.worker_id")), params
+        _LATEST_HELD.format(one=narrowed("worker_id"), group=narrowed("a.worker_id"), join=join),
+        params,
     ):
         sessions[wid].append(SessionFact(_TYPES[type_], _HELD, date.fromisoformat(on)))
     for wid, type_, on in conn.execute(
-        _NEXT_PLANNED.format(one=narrowed("worker_id"), group=narrowed("a.worker_id")), params
+        _NEXT_PLANNED.format(one=narrowed("worker_id"), group=narrowed("a.worker_id"), join=join),
+        params,
     ):
         sessions[wid].append(SessionFact(_TYPES[type_], _PLANNED, date.fromisoformat(on)))
 
