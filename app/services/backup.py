@@ -65,7 +65,7 @@ PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".keelenc"
 TEMP_PREFIX = ".keel-backup-"
 _NAME = re.compile(
-    rf"^(?:{PREFIX}|{SAFETY_PREFIX})(\d{{8}})-(\d{{6}})(?:-\d+)?(\{PLAIN_SUFFIX}|\{ENCRYPTED_SUFFIX})$"
+    rf"^(?:{PREFIX}|{SAFETY_PREFIX})(\d{{8}})-(\d{{6}})(?:-(\d+))?(\{PLAIN_SUFFIX}|\{ENCRYPTED_SUFFIX})$"
 )
 COUNTED_TABLES = ("workers", "risk_assessments", "sessions", "actions", "addenda", "audit_log")
 # A backup or restore that cannot get at the database for this long gives up with a message
@@ -184,11 +184,14 @@ def list_backups(folder: Path, *, include_safety: bool = True) -> list[Path]:
         for p in entries
         if backup_time(p) is not None and (include_safety or p.name.startswith(PREFIX))
     ]
-    return sorted(
-        found,
-        key=lambda p: (backup_time(p) or datetime.min.replace(tzinfo=UTC), p.name),
-        reverse=True,
-    )
+    return sorted(found, key=_order, reverse=True)
+
+
+def _order(path: Path) -> tuple[datetime, int, str]:
+    """Oldest first: time from the name, then the counter of backups made in one second."""
+    m = _NAME.match(path.name)
+    counter = int(m.group(3)) if m and m.group(3) else 0
+    return (backup_time(path) or datetime.min.replace(tzinfo=UTC), counter, path.name)
 
 
 def latest_backup(folder: Path, *, include_safety: bool = True) -> Path | None:
@@ -438,7 +441,7 @@ def backups_to_keep(
     as in the names. Files whose names are not Keel's are never considered."""
     dated = sorted(
         ((when, p) for p in backups if (when := backup_time(p)) is not None),
-        key=lambda item: (item[0], item[1].name),
+        key=lambda item: _order(item[1]),
         reverse=True,
     )
     keep: set[Path] = set()

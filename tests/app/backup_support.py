@@ -307,3 +307,34 @@ def run_child(code: str, *args: str, timeout: float = 120) -> dict[str, Any]:
     assert "Traceback" not in done.stderr, done.stderr
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+# Saves sessions, then dies without closing (os._exit): the committed changes stay in the -wal,
+# not yet checkpointed into the database file, as after a crash or a power cut.
+SAVE_THEN_CRASH = """
+import os, sys
+from datetime import date, timedelta
+from pathlib import Path
+from app.services.sessions import SessionService
+from app.storage.db import open_database
+from tests.app.backup_support import held
+db = open_database(Path(sys.argv[1]))
+db.execute("PRAGMA wal_autocheckpoint = 0")
+service = SessionService(db)
+for i in range(int(sys.argv[4])):
+    rec = held(sys.argv[3], sys.argv[2], date(2026, 6, 1) + timedelta(days=i), "after the backup")
+    print(service.save(rec).record.id, flush=True)
+os._exit(0)
+"""
+
+
+def save_then_crash(db_path: Path, lead: str, worker: str, count: int) -> list[str]:
+    done = subprocess.run(
+        [PYTHON, "-c", SAVE_THEN_CRASH, str(db_path), lead, worker, str(count)],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return done.stdout.split()
