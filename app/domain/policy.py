@@ -50,6 +50,12 @@ class Policy:
     trend_min_sessions: int = 3
     trend_min_workers: int = 2
     trend_window_days: int = 56
+    # Supervision crowded out: in one month, a supervisor's cancellations for workload reach
+    # this number, or this share of the sessions planned that month (and at least two).
+    crowded_out_cancellations: int = 3
+    crowded_out_share: float = 0.25
+    # A supervision agreement's review shows on the scheduler this many days ahead.
+    agreement_review_window_days: int = 28
     # Risk profiles are reviewed at least this often.
     assessment_review_days: int = 182
     service_name: str = "Community Mental Health Service"
@@ -101,3 +107,11 @@ class Policy:
                     raise ValueError(f"new-starter cap for {type_.value} is malformed: {pair}")
         if self.due_soon_divisor < 1 or self.due_soon_min_days < 0:
             raise ValueError("due-soon window numbers must be positive")
+        if min(self.trend_min_sessions, self.trend_min_workers, self.trend_window_days) < 1:
+            raise ValueError("trend alert numbers (sessions, workers, days) must be ≥ 1")
+        if self.crowded_out_cancellations < 1 or not 0 < self.crowded_out_share <= 1:
+            raise ValueError(
+                "the crowded-out threshold needs ≥ 1 cancellation and a share above 0 and ≤ 1"
+            )
+        if self.agreement_review_window_days < 0:
+            raise ValueError("the agreement review window must be ≥ 0 days")

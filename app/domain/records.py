@@ -25,6 +25,24 @@ class Workload(enum.StrEnum):
     EXCESSIVE = "excessive"
 
 
+class CancelCategory(enum.StrEnum):
+    """Why a session was cancelled, in the categories the workload view counts."""
+
+    WORKLOAD = "workload"
+    SICKNESS = "sickness"
+    LEAVE = "leave"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "workload": "Workload / caseload",
+            "sickness": "Sickness",
+            "leave": "Leave",
+            "other": "Other",
+        }[self.value]
+
+
 class ActionOwner(enum.StrEnum):
     SUPERVISEE = "supervisee"
     SUPERVISOR = "supervisor"
@@ -62,9 +80,12 @@ CHECKLISTS: dict[SupervisionType, tuple[tuple[str, str], ...]] = {
 
 @dataclass(slots=True)
 class Decision:
+    """A decision or piece of guidance; ``theme_ids`` tag this discussion item on its own."""
+
     text: str
     rationale: str = ""
     id: str = ""
+    theme_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -105,6 +126,7 @@ class SessionRecord:
     mode: Mode | None = None
     location: str = ""
     cancel_reason: str = ""
+    cancel_category: CancelCategory | None = None
     attendees: list[str] = field(default_factory=list)
     checklist: dict[str, bool] = field(default_factory=dict)
     issues: str = ""

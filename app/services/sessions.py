@@ -12,6 +12,7 @@ from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.quality import QualityGap, quality_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
 from app.errors import UsageError
+from app.services.themes import refuse_retired_tags
 from app.storage import actions as action_store
 from app.storage import audit
 from app.storage import drafts as draft_store
@@ -115,6 +116,7 @@ class SessionService:
             raise UsageError(
                 "This record is signed and locked. Add an addendum to correct or add to it."
             )
+        refuse_retired_tags(self._db, record)
         created = not record.id
         with transaction(self._db):
             session_store.save_session(self._db, record)

@@ -73,7 +73,7 @@ def canonical_content(db: sqlite_utils.Database, session_id: str) -> dict[str, A
     def day(value: date | None) -> str | None:
         return None if value is None else value.isoformat()
 
-    return {
+    content: dict[str, Any] = {
         "id": rec.id,
         "type": rec.type.value,
         "status": rec.status.value,
@@ -116,6 +116,11 @@ def canonical_content(db: sqlite_utils.Database, session_id: str) -> dict[str, A
         "signed_by_name": state.signed_by_name,
         "signed_by_id": state.signed_by_id,
     }
+    # Themes on single decisions arrived with schema v4. The key is present only when a
+    # decision carries a theme, so every fingerprint made before v4 still verifies.
+    if any(d.theme_ids for d in rec.decisions):
+        content["decision_themes"] = [sorted(d.theme_ids) for d in rec.decisions]
+    return content
 
 
 def fingerprint_of(content: dict[str, Any]) -> str:

@@ -332,5 +332,283 @@ CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
     + _append_only("audit_log", "the audit trail")
 )
 
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS, V3_EVIDENCE)
+
+# --- V4: supervision that feeds governance -------------------------------------------------
+#
+# Themes on individual decisions (``decision_themes``); a cancellation category; governance
+# items with their source sessions, the forums' meetings and what became of trend alerts;
+# supervision agreements; and full-text search.
+#
+# Search: ``session_text`` is an FTS5 table with one document per session. ``body`` holds
+# every piece of the record that reports may show (issues, case discussion, references,
+# support offered, the cancellation reason, location, the supervisee's comment, decisions and
+# their rationale, actions with their evidence and completion notes, review notes, addenda);
+# ``confidential`` holds the confidential reflective notes alone, so a search leaves them out
+# unless it names that column. Triggers on every table that feeds a document rebuild it;
+# ``search_docs`` gives each session a stable FTS rowid (a plain table's rowid may change on
+# VACUUM). The porter tokenizer makes "delayed" find "delay".
+
+
+def session_document_sql() -> str:
+    """An SQL expression over ``sessions s``: the search document of session ``s``."""
+    nl = "char(10)"
+    return f"""s.issues || {nl} || s.case_discussion || {nl} || s.case_refs || {nl} ||
+    s.referral_refs || {nl} || s.support_offered || {nl} || s.cancel_reason || {nl} ||
+    s.location || {nl} || s.supervisee_comment || {nl} ||
+    coalesce((SELECT group_concat(d.text || {nl} || d.rationale, {nl}) FROM decisions d
+              WHERE d.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(a.description || {nl} || a.evidence || {nl} ||
+              a.completion_note, {nl}) FROM actions a WHERE a.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(r.note, {nl}) FROM action_reviews r
+              WHERE r.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(x.reason || {nl} || x.text, {nl}) FROM addenda x
+              WHERE x.session_id = s.id), '')"""
+
+
+def _reindex(session: str) -> str:
+    """Trigger statements that rebuild the search document of session ``session``."""
+    return f"""
+    INSERT INTO search_docs (session_id, doc)
+        SELECT {session}, (SELECT coalesce(max(doc), 0) + 1 FROM search_docs)
+        WHERE EXISTS (SELECT 1 FROM sessions WHERE id = {session})
+          AND NOT EXISTS (SELECT 1 FROM search_docs WHERE session_id = {session});
+    DELETE FROM session_text WHERE rowid = (SELECT doc FROM search_docs WHERE session_id = {session});
+    INSERT INTO session_text (rowid, session_id, body, confidential)
+        SELECT d.doc, s.id, {session_document_sql()}, s.confidential_notes
+        FROM sessions s JOIN search_docs d ON d.session_id = s.id WHERE s.id = {session};"""
+
+
+# Session columns that feed the search document.
+SEARCHED_SESSION_COLUMNS = (
+    "issues", "case_discussion", "case_refs", "referral_refs", "support_offered",
+    "cancel_reason", "location", "supervisee_comment", "confidential_notes",
+)  # fmt: skip
+
+
+def _search_triggers() -> str:
+    out = f"""
+CREATE TRIGGER sessions_search_insert AFTER INSERT ON sessions
+BEGIN{_reindex("NEW.id")}
+END;
+CREATE TRIGGER sessions_search_update AFTER UPDATE OF {", ".join(SEARCHED_SESSION_COLUMNS)}
+    ON sessions
+BEGIN{_reindex("NEW.id")}
+END;
+CREATE TRIGGER sessions_search_delete AFTER DELETE ON sessions
+BEGIN
+    DELETE FROM session_text
+        WHERE rowid = (SELECT doc FROM search_docs WHERE session_id = OLD.id);
+    DELETE FROM search_docs WHERE session_id = OLD.id;
+END;
+"""
+    children = (
+        ("decisions", ""),
+        ("actions", " OF description, evidence, completion_note"),
+        ("action_reviews", ""),
+        ("addenda", None),
+    )
+    for table, update_of in children:
+        out += f"""
+CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table}
+BEGIN{_reindex("NEW.session_id")}
+END;
+"""
+        if update_of is None:  # append-only
+            continue
+        out += f"""
+CREATE TRIGGER {table}_search_update AFTER UPDATE{update_of} ON {table}
+BEGIN{_reindex("NEW.session_id")}
+END;
+CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table}
+BEGIN{_reindex("OLD.session_id")}
+END;
+"""
+    return out
+
+
+def _decision_theme_lock(row: str, event: str) -> str:
+    return f"""
+CREATE TRIGGER decision_themes_locked_{event.lower()} BEFORE {event} ON decision_themes
+WHEN (SELECT s.signed_at FROM decisions d JOIN sessions s ON s.id = d.session_id
+      WHERE d.id = {row}.decision_id) IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this record is signed and locked: add an addendum instead');
+END;
+"""
+
+
+def _closed_item_lock(row: str, event: str) -> str:
+    return f"""
+CREATE TRIGGER governance_item_sessions_closed_{event.lower()} BEFORE {event}
+    ON governance_item_sessions
+WHEN (SELECT status FROM governance_items WHERE id = {row}.item_id) = 'closed'
+BEGIN
+    SELECT RAISE(ABORT, 'a closed governance item is final: its sources cannot change');
+END;
+"""
+
+
+V4_GOVERNANCE = (
+    """
+CREATE TABLE decision_themes (
+    decision_id TEXT NOT NULL REFERENCES decisions(id) ON DELETE CASCADE,
+    theme_id TEXT NOT NULL REFERENCES themes(id),
+    PRIMARY KEY (decision_id, theme_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX decision_themes_theme ON decision_themes(theme_id);
+"""
+    + "".join(
+        _decision_theme_lock(row, event)
+        for row, event in (("NEW", "INSERT"), ("OLD", "UPDATE"), ("OLD", "DELETE"))
+    )
+    + """
+-- A session raises a theme when the session, or any decision in it, is tagged with it.
+CREATE VIEW session_raised_themes AS
+    SELECT session_id, theme_id FROM session_themes
+    UNION
+    SELECT d.session_id, dt.theme_id FROM decision_themes dt
+        JOIN decisions d ON d.id = dt.decision_id;
+
+-- The workers a session involves: the supervisee, or every attendee of a group.
+CREATE VIEW session_workers AS
+    SELECT id AS session_id, worker_id FROM sessions WHERE worker_id IS NOT NULL
+    UNION
+    SELECT session_id, worker_id FROM session_attendees;
+
+ALTER TABLE sessions ADD COLUMN cancel_category TEXT CHECK (cancel_category IS NULL OR
+    cancel_category IN ('workload', 'sickness', 'leave', 'other'));
+
+CREATE TABLE governance_items (
+    id TEXT PRIMARY KEY,
+    forum TEXT NOT NULL CHECK (forum IN ('mdt', 'safeguarding', 'quality')),
+    title TEXT NOT NULL CHECK (trim(title) <> ''),
+    description TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'raised'
+        CHECK (status IN ('raised', 'tabled', 'decided', 'closed')),
+    source TEXT NOT NULL CHECK (source IN ('session', 'alert', 'manual')),
+    theme_id TEXT REFERENCES themes(id),
+    raised_on TEXT NOT NULL,
+    raised_by TEXT NOT NULL DEFAULT '',
+    tabled_on TEXT CHECK (tabled_on IS NULL OR tabled_on >= raised_on),
+    decided_on TEXT CHECK (decided_on IS NULL OR decided_on >= tabled_on),
+    decision TEXT NOT NULL DEFAULT '',
+    change_made TEXT NOT NULL DEFAULT '',
+    change_made_on TEXT CHECK (change_made_on IS NULL OR change_made_on >= raised_on),
+    closed_on TEXT CHECK (closed_on IS NULL OR closed_on >= decided_on),
+    closing_note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (status = 'raised' OR tabled_on IS NOT NULL),
+    CHECK (status IN ('raised', 'tabled') OR (decided_on IS NOT NULL AND trim(decision) <> '')),
+    CHECK (status <> 'closed' OR closed_on IS NOT NULL),
+    CHECK ((change_made_on IS NULL) = (trim(change_made) = ''))
+) STRICT;
+CREATE INDEX governance_items_forum ON governance_items(forum, status);
+CREATE TRIGGER governance_items_status_flow BEFORE UPDATE OF status ON governance_items
+WHEN NEW.status <> OLD.status AND NOT (
+    (OLD.status = 'raised' AND NEW.status = 'tabled')
+    OR (OLD.status = 'tabled' AND NEW.status = 'decided')
+    OR (OLD.status = 'decided' AND NEW.status = 'closed'))
+BEGIN
+    SELECT RAISE(ABORT, 'a governance item moves raised → tabled → decided → closed');
+END;
+CREATE TRIGGER governance_items_closed_final BEFORE UPDATE ON governance_items
+WHEN OLD.status = 'closed'
+BEGIN
+    SELECT RAISE(ABORT, 'a closed governance item is final');
+END;
+CREATE TRIGGER governance_items_never_deleted BEFORE DELETE ON governance_items
+BEGIN
+    SELECT RAISE(ABORT, 'a governance item cannot be deleted');
+END;
+
+CREATE TABLE governance_item_sessions (
+    item_id TEXT NOT NULL REFERENCES governance_items(id),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (item_id, session_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX governance_item_sessions_session ON governance_item_sessions(session_id, item_id);
+"""
+    + _closed_item_lock("NEW", "INSERT")
+    + _closed_item_lock("OLD", "DELETE")
+    + """
+CREATE TABLE governance_meetings (
+    id TEXT PRIMARY KEY,
+    forum TEXT NOT NULL CHECK (forum IN ('mdt', 'safeguarding', 'quality')),
+    meeting_date TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (forum, meeting_date)
+) STRICT;
+
+-- What became of a trend alert: dismissed with a reason, or turned into a governance item.
+-- The sessions it listed are kept: the same theme alerts again only when a session not listed
+-- by any earlier outcome raises it.
+CREATE TABLE trend_alerts (
+    id TEXT PRIMARY KEY,
+    theme_id TEXT NOT NULL REFERENCES themes(id),
+    as_of TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('dismissed', 'item')),
+    reason TEXT NOT NULL DEFAULT '',
+    item_id TEXT REFERENCES governance_items(id),
+    decided_by TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    CHECK (outcome <> 'dismissed' OR trim(reason) <> ''),
+    CHECK (outcome <> 'item' OR item_id IS NOT NULL)
+) STRICT;
+CREATE INDEX trend_alerts_theme ON trend_alerts(theme_id);
+"""
+    + _append_only("trend_alerts", "the outcome of a trend alert")
+    + """
+CREATE TABLE trend_alert_sessions (
+    alert_id TEXT NOT NULL REFERENCES trend_alerts(id),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    PRIMARY KEY (alert_id, session_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX trend_alert_sessions_session ON trend_alert_sessions(session_id);
+
+CREATE TABLE supervision_agreements (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES workers(id),
+    line_supervisor_id TEXT REFERENCES workers(id),
+    clinical_supervisor_id TEXT REFERENCES workers(id),
+    reflective_supervisor_id TEXT REFERENCES workers(id),
+    line_every_days INTEGER CHECK (line_every_days IS NULL OR line_every_days >= 1),
+    clinical_every_days INTEGER CHECK (clinical_every_days IS NULL OR clinical_every_days >= 1),
+    reflective_every_days INTEGER
+        CHECK (reflective_every_days IS NULL OR reflective_every_days >= 1),
+    duration_minutes INTEGER CHECK (duration_minutes IS NULL OR duration_minutes > 0),
+    location TEXT NOT NULL DEFAULT '',
+    recorded TEXT NOT NULL DEFAULT '',
+    access TEXT NOT NULL DEFAULT '',
+    starts_on TEXT NOT NULL,
+    review_on TEXT NOT NULL CHECK (review_on >= starts_on),
+    ended_on TEXT CHECK (ended_on IS NULL OR ended_on >= starts_on),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX supervision_agreements_worker ON supervision_agreements(worker_id, starts_on);
+
+CREATE TABLE search_docs (
+    session_id TEXT PRIMARY KEY,
+    doc INTEGER NOT NULL UNIQUE
+) STRICT;
+CREATE VIRTUAL TABLE session_text USING fts5(
+    session_id UNINDEXED, body, confidential,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO search_docs (session_id, doc)
+    SELECT id, row_number() OVER (ORDER BY session_date, created_at, id) FROM sessions;
+INSERT INTO session_text (rowid, session_id, body, confidential)
+    SELECT d.doc, s.id, """
+    + session_document_sql()
+    + """, s.confidential_notes
+    FROM sessions s JOIN search_docs d ON d.session_id = s.id;
+"""
+    + _search_triggers()
+)
+
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS, V3_EVIDENCE, V4_GOVERNANCE)
 SCHEMA_VERSION = len(MIGRATIONS)

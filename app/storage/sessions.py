@@ -15,6 +15,7 @@ from app.domain.records import (
     ActionOwner,
     ActionReview,
     ActionStatus,
+    CancelCategory,
     Decision,
     Mode,
     SessionRecord,
@@ -25,9 +26,9 @@ from app.storage.rows import iso, to_date
 
 _SESSION_COLUMNS = (
     "id", "type", "status", "session_date", "start_time", "duration_minutes", "mode",
-    "supervisor_id", "worker_id", "cancel_reason", "imported", "checklist", "issues",
-    "case_discussion", "risk_link", "case_refs", "referral_refs", "wellbeing", "workload",
-    "moral_distress", "support_offered", "confidential_notes", "location",
+    "supervisor_id", "worker_id", "cancel_reason", "cancel_category", "imported", "checklist",
+    "issues", "case_discussion", "risk_link", "case_refs", "referral_refs", "wellbeing",
+    "workload", "moral_distress", "support_offered", "confidential_notes", "location",
 )  # fmt: skip
 
 
@@ -46,6 +47,11 @@ def _session_values(rec: SessionRecord) -> dict[str, Any]:
         "supervisor_id": rec.supervisor_id,
         "worker_id": rec.worker_id if rec.one_to_one else None,
         "cancel_reason": rec.cancel_reason.strip(),
+        "cancel_category": (
+            rec.cancel_category.value
+            if rec.cancel_category and rec.status is SessionStatus.CANCELLED
+            else None
+        ),
         "imported": int(rec.imported),
         "checklist": json.dumps(rec.checklist, sort_keys=True),
         "issues": rec.issues,
@@ -97,6 +103,11 @@ def _replace_children(db: sqlite_utils.Database, rec: SessionRecord, now: str) -
             "VALUES (?, ?, ?, ?, ?)",
             [dec.id, rec.id, pos, dec.text, dec.rationale],
         )
+        for theme_id in dict.fromkeys(dec.theme_ids):
+            db.execute(
+                "INSERT INTO decision_themes (decision_id, theme_id) VALUES (?, ?)",
+                [dec.id, theme_id],
+            )
     db.execute("DELETE FROM session_attendees WHERE session_id = ?", [rec.id])
     if rec.type is SupervisionType.GROUP:
         for worker_id in dict.fromkeys(rec.attendees):
@@ -195,6 +206,7 @@ def _record_from_row(row: dict[str, Any]) -> SessionRecord:
         mode=Mode(row["mode"]) if row["mode"] else None,
         location=row["location"],
         cancel_reason=row["cancel_reason"],
+        cancel_category=CancelCategory(row["cancel_category"]) if row["cancel_category"] else None,
         checklist={k: bool(v) for k, v in json.loads(row["checklist"]).items()},
         issues=row["issues"],
         case_discussion=row["case_discussion"],
@@ -239,6 +251,13 @@ def get_session(db: sqlite_utils.Database, session_id: str) -> SessionRecord | N
             [session_id],
         ).fetchall()
     ]
+    by_decision = {d.id: d for d in rec.decisions}
+    for decision_id, theme_id in db.execute(
+        "SELECT dt.decision_id, dt.theme_id FROM decision_themes dt "
+        "JOIN decisions d ON d.id = dt.decision_id WHERE d.session_id = ? ORDER BY dt.theme_id",
+        [session_id],
+    ).fetchall():
+        by_decision[decision_id].theme_ids.append(theme_id)
     rec.attendees = [
         r[0]
         for r in db.execute(

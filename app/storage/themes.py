@@ -1,4 +1,5 @@
-"""The controlled list of themes (seeded, extendable, retire rather than delete)."""
+"""The controlled list of themes (seeded, extendable, retire rather than delete) and where
+they are used: on sessions and on single decisions (``session_raised_themes``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import date
 
 import sqlite_utils
 
+from app.domain.governance import ThemeMention
 from app.storage.db import new_id, utc_now
-from app.storage.rows import to_date
+from app.storage.rows import iso, to_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,78 @@ def theme_by_name(db: sqlite_utils.Database, name: str) -> Theme | None:
         "SELECT id, name, seeded, retired_on FROM themes WHERE name = ? COLLATE NOCASE", [name]
     ).fetchone()
     return None if row is None else Theme(row[0], row[1], bool(row[2]), to_date(row[3]))
+
+
+def get_theme(db: sqlite_utils.Database, theme_id: str) -> Theme | None:
+    row = db.execute(
+        "SELECT id, name, seeded, retired_on FROM themes WHERE id = ?", [theme_id]
+    ).fetchone()
+    return None if row is None else Theme(row[0], row[1], bool(row[2]), to_date(row[3]))
+
+
+def rename_theme(db: sqlite_utils.Database, theme_id: str, name: str) -> None:
+    """Give a theme a new name (the same concept: records tagged with it follow)."""
+    db.execute("UPDATE themes SET name = ? WHERE id = ?", [name, theme_id])
+
+
+def set_retired(db: sqlite_utils.Database, theme_id: str, on: date | None) -> None:
+    """Retire a theme from ``on`` (None brings it back into use)."""
+    db.execute("UPDATE themes SET retired_on = ? WHERE id = ?", [iso(on), theme_id])
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeUsage:
+    """A theme and how much it has been used (any session status)."""
+
+    theme: Theme
+    sessions: int  # sessions raising it (tagged on the session or on one of its decisions)
+    decisions: int  # decisions tagged with it
+    last_used: date | None
+
+
+def theme_usage(db: sqlite_utils.Database, *, include_retired: bool = True) -> list[ThemeUsage]:
+    """Every theme with its usage counts, in name order."""
+    rows = db.execute(
+        "SELECT t.id, "
+        "(SELECT count(*) FROM session_raised_themes r WHERE r.theme_id = t.id), "
+        "(SELECT count(*) FROM decision_themes dt WHERE dt.theme_id = t.id), "
+        "(SELECT max(s.session_date) FROM session_raised_themes r "
+        " JOIN sessions s ON s.id = r.session_id WHERE r.theme_id = t.id) "
+        "FROM themes t"
+    ).fetchall()
+    usage = {r[0]: (int(r[1]), int(r[2]), to_date(r[3])) for r in rows}
+    return [ThemeUsage(t, *usage[t.id]) for t in list_themes(db, include_retired=include_retired)]
+
+
+def theme_mentions(
+    db: sqlite_utils.Database, date_from: date, date_to: date, *, team: str | None = None
+) -> list[ThemeMention]:
+    """Held sessions from ``date_from`` to ``date_to`` (inclusive) and the themes they raise.
+
+    With ``team``, only sessions involving a worker of that team (a group counts for the team
+    of any attendee).
+    """
+    params: list[object] = [date_from.isoformat(), date_to.isoformat()]
+    team_clause = ""
+    if team is not None:
+        team_clause = (
+            "AND EXISTS (SELECT 1 FROM session_workers tw JOIN workers w ON w.id = tw.worker_id "
+            "WHERE tw.session_id = s.id AND w.team = ?) "
+        )
+        params.append(team)
+    rows = db.execute(
+        "SELECT r.session_id, r.theme_id, s.session_date, "
+        "(SELECT group_concat(sw.worker_id) FROM session_workers sw "
+        " WHERE sw.session_id = s.id) "
+        "FROM session_raised_themes r JOIN sessions s ON s.id = r.session_id "
+        "WHERE s.status = 'held' AND s.session_date BETWEEN ? AND ? "
+        f"{team_clause}"
+        "ORDER BY s.session_date, r.session_id",
+        params,
+    ).fetchall()
+    return [
+        ThemeMention(
+            r[0], r[1], date.fromisoformat(r[2]), frozenset((r[3] or "").split(",")) - {""}
+        )
+        for r in rows
+    ]

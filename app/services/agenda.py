@@ -1,0 +1,273 @@
+"""The agenda of a governance forum's meeting (an MDT, a safeguarding or a quality meeting),
+gathered from supervision: the data behind the screen and the PDF (``reports.mdt``).
+
+Four parts, as DOMAIN.md §2 and issue 6 ask:
+
+1. open governance items for that forum (raised, tabled or decided but not closed), each with
+   the sessions it came from — dates, types and case references only; items carried over
+   (tabled) come first, then decided ones whose change is to report, then new ones;
+2. themes raised in held supervision since the forum's last meeting, with how many sessions
+   and workers, and whether the theme meets the trend-alert rule on the meeting date;
+3. overdue actions that need the team: open actions owned by the supervisor or someone other
+   than the supervisee (the supervisee's own actions belong in their supervision), due before
+   the meeting date;
+4. workers overdue for clinical supervision who carry a high-risk caseload (tier high from the
+   due-status engine on the meeting date).
+
+"Since the last meeting": the day after the latest recorded meeting of that forum before the
+meeting date (meetings are recorded when an item is tabled, or by ``record_meeting``); with no
+earlier meeting, the policy's trend window (default 8 weeks). A ``since`` passed in wins.
+Confidential reflective notes are never read here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from app.dates import uk
+from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
+from app.domain.model import DueStatus, SupervisionType, Tier
+from app.domain.policy import Policy
+from app.domain.records import ActionOwner
+from app.domain.schedule import is_active_on
+from app.services.governance import detect_trends
+from app.services.scheduling import compute_schedule
+from app.storage import governance as store
+from app.storage.governance import GovernanceItem, SourceSession
+from app.storage.policies import current_policy
+from app.storage.themes import list_themes, theme_mentions
+
+__all__ = [
+    "AgendaAction",
+    "AgendaItem",
+    "AgendaWorker",
+    "MdtAgenda",
+    "ThemeTrend",
+    "mdt_agenda",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """An open governance item with the sessions it came from."""
+
+    item: GovernanceItem
+    sources: tuple[SourceSession, ...]
+
+    @property
+    def case_refs(self) -> tuple[str, ...]:
+        """Case references across the source sessions, each once, in order of appearance."""
+        refs: dict[str, None] = {}
+        for source in self.sources:
+            for ref in source.case_refs.replace(";", ",").split(","):
+                if ref.strip():
+                    refs[ref.strip()] = None
+        return tuple(refs)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeTrend:
+    """A theme raised in supervision since the last meeting."""
+
+    theme_id: str
+    name: str
+    sessions: int
+    workers: int
+    alert_text: str  # the trend alert on the meeting date ('' when the rule is not met)
+
+    @property
+    def alert(self) -> bool:
+        return bool(self.alert_text)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaAction:
+    """An overdue action that needs the team."""
+
+    action_id: str
+    description: str
+    worker_id: str
+    worker_name: str  # whose supervision it came from
+    owner: ActionOwner | None
+    owner_name: str
+    due_date: date
+    days_overdue: int
+    evidence: str
+    session_id: str
+    session_date: date
+    session_type: SupervisionType
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaWorker:
+    """A worker with a high-risk caseload whose clinical supervision is overdue."""
+
+    worker_id: str
+    name: str
+    team: str
+    role: str
+    last_held: date | None
+    due: date | None
+    days_overdue: int
+    booked: date | None
+    reason: str  # the engine's reason for the due date
+
+
+@dataclass(frozen=True, slots=True)
+class MdtAgenda:
+    """Everything on one meeting's agenda (see the module docstring)."""
+
+    forum: Forum
+    meeting_date: date
+    since: date  # first day the theme counts cover
+    last_meeting: date | None
+    team: str | None
+    window_days: int  # the policy's trend window (used when there is no earlier meeting)
+    items: tuple[AgendaItem, ...]
+    trends: tuple[ThemeTrend, ...]
+    overdue_actions: tuple[AgendaAction, ...]
+    overdue_high_risk: tuple[AgendaWorker, ...]
+    closed_since: tuple[GovernanceItem, ...]  # items of this forum closed since `since`
+
+    @property
+    def since_words(self) -> str:
+        """'since the last MDT meeting (3 Nov 2026)' or 'in the last 8 weeks'."""
+        if self.last_meeting is not None and self.since == self.last_meeting + timedelta(days=1):
+            return f"since the last {self.forum.label} ({uk(self.last_meeting)})"
+        if self.last_meeting is None and self.since == self.meeting_date - timedelta(
+            days=self.window_days
+        ):
+            return f"in {window_words(self.window_days)} (no earlier meeting recorded)"
+        return f"since {uk(self.since)}"
+
+
+# Carried-over items first (still to decide), then decisions whose change is to report, then
+# new items.
+_AGENDA_ORDER = {ItemStatus.TABLED: 0, ItemStatus.DECIDED: 1, ItemStatus.RAISED: 2}
+
+
+def mdt_agenda(
+    db: sqlite_utils.Database,
+    meeting_date: date,
+    forum: Forum = Forum.MDT,
+    *,
+    since: date | None = None,
+    team: str | None = None,
+    policy: Policy | None = None,
+) -> MdtAgenda:
+    """Gather the agenda of ``forum``'s meeting on ``meeting_date``.
+
+    ``team`` narrows themes, actions and workers to one team (items are the forum's).
+    """
+    policy = policy or current_policy(db)
+    last = store.last_meeting_before(db, forum, meeting_date)
+    if since is None:
+        if last is not None:
+            since = last + timedelta(days=1)
+        else:
+            since = meeting_date - timedelta(days=policy.trend_window_days)
+    items = tuple(
+        AgendaItem(item, tuple(store.source_sessions(db, item.session_ids)))
+        for item in sorted(
+            store.list_items(db, forum=forum, statuses=OPEN_STATUSES),
+            key=lambda i: (_AGENDA_ORDER[i.status], i.raised_on, i.title.casefold()),
+        )
+        if item.raised_on <= meeting_date
+    )
+    closed = tuple(
+        i
+        for i in store.list_items(db, forum=forum, statuses=[ItemStatus.CLOSED])
+        if i.closed_on is not None and since <= i.closed_on <= meeting_date
+    )
+    return MdtAgenda(
+        forum=forum,
+        meeting_date=meeting_date,
+        since=since,
+        last_meeting=last,
+        team=team,
+        window_days=policy.trend_window_days,
+        items=items,
+        trends=tuple(_trends(db, since, meeting_date, team, policy)),
+        overdue_actions=tuple(_overdue_actions(db, meeting_date, team)),
+        overdue_high_risk=tuple(_overdue_high_risk(db, meeting_date, team, policy)),
+        closed_since=closed,
+    )
+
+
+def _trends(
+    db: sqlite_utils.Database, since: date, meeting_date: date, team: str | None, policy: Policy
+) -> list[ThemeTrend]:
+    sessions: dict[str, set[str]] = defaultdict(set)
+    workers: dict[str, set[str]] = defaultdict(set)
+    for m in theme_mentions(db, since, meeting_date, team=team):
+        sessions[m.theme_id].add(m.session_id)
+        workers[m.theme_id].update(m.worker_ids)
+    alerts = {
+        a.theme_id: a.text
+        for a in detect_trends(db, meeting_date, policy, team=team, include_handled=True)
+    }
+    names = {t.id: t.name for t in list_themes(db, include_retired=True)}
+    trends = [
+        ThemeTrend(tid, names[tid], len(sessions[tid]), len(workers[tid]), alerts.get(tid, ""))
+        for tid in sessions
+    ]
+    trends.sort(key=lambda t: (not t.alert, -t.sessions, -t.workers, t.name.casefold()))
+    return trends
+
+
+def _overdue_actions(
+    db: sqlite_utils.Database, meeting_date: date, team: str | None
+) -> list[AgendaAction]:
+    params: list[object] = [meeting_date.isoformat()]
+    team_clause = ""
+    if team is not None:
+        team_clause = "AND w.team = ? "
+        params.append(team)
+    rows = db.execute(
+        "SELECT a.id, a.description, a.worker_id, w.name, a.owner, a.owner_name, a.due_date, "
+        "a.evidence, s.id, s.session_date, s.type FROM actions a "
+        "JOIN workers w ON w.id = a.worker_id JOIN sessions s ON s.id = a.session_id "
+        "WHERE a.status = 'open' AND a.owner IN ('supervisor', 'other') "
+        "AND a.due_date IS NOT NULL AND a.due_date < ? "
+        f"{team_clause}ORDER BY a.due_date, w.name COLLATE NOCASE",
+        params,
+    ).fetchall()
+    out = []
+    for r in rows:
+        due = date.fromisoformat(r[6])
+        out.append(
+            AgendaAction(
+                r[0], r[1], r[2], r[3], ActionOwner(r[4]) if r[4] else None, r[5], due,
+                (meeting_date - due).days, r[7], r[8], date.fromisoformat(r[9]),
+                SupervisionType(r[10]),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _overdue_high_risk(
+    db: sqlite_utils.Database, meeting_date: date, team: str | None, policy: Policy
+) -> list[AgendaWorker]:
+    schedule = compute_schedule(db, meeting_date, policy=policy)
+    roles = dict(db.execute("SELECT id, role FROM workers").fetchall())
+    out = []
+    for row in schedule.rows:
+        facts, status = row.facts, row.status
+        clinical = status.by_type[SupervisionType.CLINICAL]
+        if not is_active_on(facts, meeting_date) or (team is not None and facts.team != team):
+            continue
+        if clinical.tier is not Tier.HIGH or clinical.status is not DueStatus.OVERDUE:
+            continue
+        days = (meeting_date - clinical.due).days if clinical.due else 0
+        out.append(
+            AgendaWorker(
+                facts.worker_id, facts.name, facts.team, roles.get(facts.worker_id, ""),
+                clinical.last_held, clinical.due, days, clinical.booked, clinical.reason,
+            )
+        )  # fmt: skip
+    out.sort(key=lambda w: (-w.days_overdue, w.name.casefold()))
+    return out
