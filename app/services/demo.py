@@ -55,6 +55,7 @@ from app.domain.records import (
 )
 from app.domain.schedule import tier_for
 from app.errors import UsageError
+from app.services.demo_governance import add_demo_governance
 from app.storage.adjustments import add_leave, add_override, add_trigger
 from app.storage.db import new_id, transaction, utc_now
 from app.storage.policies import current_policy
@@ -1155,6 +1156,7 @@ def load_demo(db: sqlite_utils.Database, *, today: date) -> str:
         builder.add_groups()
         builder.choose_content()
         builder.store()
+        add_demo_governance(db, today)
     return _summary(db)
 
 

@@ -529,3 +529,28 @@ def test_agenda_since_can_be_given_and_defaults_to_the_trend_window(db, team) ->
     assert agenda.since_words == "since the last Safeguarding meeting (12 Nov 2026)"
     agenda = mdt_agenda(db, AS_OF, Forum.SAFEGUARDING, since=date(2026, 1, 1))
     assert agenda.since_words == "since 1 Jan 2026"
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_the_demo_shows_a_trend_a_decided_change_and_a_learning_log(db, tmp_path) -> None:
+    from app.services.agreements import agreements_due
+    from app.services.demo import load_demo
+
+    load_demo(db, today=AS_OF)
+    alerts = {a.theme_name: a for a in gov.detect_trends(db, AS_OF)}
+    assert THEME in alerts and alerts[THEME].workers >= 4
+    assert "Workload pressure" not in alerts  # dismissed with a reason in the demo
+    items = gov.list_items(db)
+    decided = [i for i in items if i.status is ItemStatus.DECIDED and i.change_made]
+    assert decided and decided[0].forum is Forum.MDT and decided[0].session_ids
+    [entry] = gov.learning_log(db)
+    assert entry.item.source is ItemSource.ALERT and len(entry.sources) >= 3
+    assert {d.status.value for d in agreements_due(db, AS_OF)} == {"overdue", "due_soon"}
+    agenda = mdt_agenda(db, AS_OF, Forum.MDT)
+    assert decided[0].id in {a.item.id for a in agenda.items}
+    assert any(t.name == THEME and t.alert for t in agenda.trends)
+    text = flat(pdf_text(build_mdt_agenda_pdf(db, AS_OF, Forum.MDT, tmp_path / "demo.pdf")))
+    assert flat(decided[0].title) in text and "Changemade:" in text
+    assert "Delayedcrisisresponse—raised" in text
