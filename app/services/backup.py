@@ -324,16 +324,18 @@ def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int]
 
 def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str, Any]) -> None:
     data = plain.read_bytes()
-    blob = crypto.encrypt(data, passphrase, meta=meta)
+    file_key = crypto.new_file_key(passphrase)
+    blob = crypto.seal(data, file_key, meta=meta)
     _create_private(target_tmp)
     with open(target_tmp, "wb") as fh:
         fh.write(blob)
         fh.flush()
         os.fsync(fh.fileno())
     del blob
-    # Verify what is on disk decrypts to exactly the verified plain copy.
+    # Verify what is on disk decrypts to exactly the verified plain copy (same key: the
+    # derivation, the slow part, is not repeated; the header is checked against it).
     try:
-        again = crypto.decrypt(target_tmp.read_bytes(), passphrase)
+        again = crypto.unseal(target_tmp.read_bytes(), file_key)
     except crypto.DecryptionError as exc:
         raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
     if hashlib.sha256(again).digest() != hashlib.sha256(data).digest():

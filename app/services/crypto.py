@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,34 +65,53 @@ def _normalise(passphrase: str) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
-def derive_key(
-    passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = 1
-) -> bytes:
+def derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(_normalise(passphrase))
+
+
+@dataclass(frozen=True)
+class FileKey:
+    """A key derived for one new file: its fresh salt and the scrypt parameters used."""
+
+    key: bytes
+    salt: bytes
+    n: int
+    r: int
+    p: int
+
+
+def new_file_key(passphrase: str) -> FileKey:
+    if not passphrase:
+        raise KeelError("An encrypted backup needs a passphrase.")
+    salt = os.urandom(16)
+    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+    return FileKey(derive_key(passphrase, salt, n, r, p), salt, n, r, p)
 
 
 def encrypt(plaintext: bytes, passphrase: str, *, meta: dict[str, Any] | None = None) -> bytes:
     """The encrypted file's bytes. ``meta`` goes into the (authenticated, readable) header."""
-    if not passphrase:
-        raise KeelError("An encrypted backup needs a passphrase.")
+    return seal(plaintext, new_file_key(passphrase), meta=meta)
+
+
+def seal(plaintext: bytes, file_key: FileKey, *, meta: dict[str, Any] | None = None) -> bytes:
+    """Encrypt with a key from ``new_file_key`` (a fresh nonce; use one key for one file)."""
     if len(plaintext) > MAX_PLAINTEXT:
         raise KeelError("The database is too big (over 2 GB) for an encrypted backup.")
-    salt, nonce = os.urandom(16), os.urandom(12)
+    nonce = os.urandom(12)
     header = {
         **(meta or {}),
         "format": FORMAT_VERSION,
         "cipher": "AES-256-GCM",
         "kdf": "scrypt",
-        "n": SCRYPT_N,
-        "r": SCRYPT_R,
-        "p": SCRYPT_P,
-        "salt": base64.b64encode(salt).decode(),
+        "n": file_key.n,
+        "r": file_key.r,
+        "p": file_key.p,
+        "salt": base64.b64encode(file_key.salt).decode(),
         "nonce": base64.b64encode(nonce).decode(),
     }
     raw = json.dumps(header, sort_keys=True).encode()
     prefix = MAGIC + len(raw).to_bytes(4, "big") + raw
-    key = derive_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return prefix + AESGCM(key).encrypt(nonce, plaintext, prefix)
+    return prefix + AESGCM(file_key.key).encrypt(nonce, plaintext, prefix)
 
 
 def read_header(blob: bytes) -> EncryptedHeader:
@@ -135,6 +155,21 @@ def _kdf_params(p: dict[str, Any]) -> tuple[bytes, bytes, int, int, int]:
 
 def decrypt(blob: bytes, passphrase: str) -> bytes:
     """The plaintext, or DecryptionError with a message that says what to do."""
+    return _open(blob, lambda salt, n, r, p: derive_key(passphrase, salt, n, r, p))
+
+
+def unseal(blob: bytes, file_key: FileKey) -> bytes:
+    """Decrypt a file written by ``seal`` with the same key (no second key derivation)."""
+
+    def same_key(salt: bytes, n: int, r: int, p: int) -> bytes:
+        if (salt, n, r, p) != (file_key.salt, file_key.n, file_key.r, file_key.p):
+            raise DecryptionError(WRONG_OR_CHANGED)
+        return file_key.key
+
+    return _open(blob, same_key)
+
+
+def _open(blob: bytes, key_for: Callable[[bytes, int, int, int], bytes]) -> bytes:
     header = read_header(blob)
     prefix = blob[: header.prefix_length]
     try:
@@ -146,7 +181,7 @@ def decrypt(blob: bytes, passphrase: str) -> bytes:
         ) from exc
     if len(blob) - len(prefix) < 16:
         raise DecryptionError(WRONG_OR_CHANGED)
-    key = derive_key(passphrase, salt, n, r, par)
+    key = key_for(salt, n, r, par)
     try:
         return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
     except InvalidTag:
