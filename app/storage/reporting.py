@@ -58,13 +58,28 @@ def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Ses
     ]  # fmt: skip
 
 
+# "type IN (...)" lets SQLite use the sessions(type, status, session_date) index for a period.
+_IN_PERIOD = "s.type IN ('line', 'clinical', 'group') AND s.session_date BETWEEN ? AND ?"
+
+
+def sessions_in_period(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> list[SessionLine]:
+    """Every session dated in [date_from, date_to] whatever its status, oldest first."""
+    return _lines(
+        db,
+        f"s.status IN ('held', 'cancelled', 'dna', 'planned') AND {_IN_PERIOD}",
+        [date_from.isoformat(), date_to.isoformat()],
+    )
+
+
 def sessions_between(
     db: sqlite_utils.Database, date_from: date, date_to: date, status: SessionStatus
 ) -> list[SessionLine]:
     """Sessions with ``status`` dated in [date_from, date_to], oldest first."""
     return _lines(
         db,
-        "s.status = ? AND s.session_date BETWEEN ? AND ?",
+        f"s.status = ? AND {_IN_PERIOD}",
         [status.value, date_from.isoformat(), date_to.isoformat()],
     )
 
@@ -73,7 +88,7 @@ def unsigned_held(db: sqlite_utils.Database, date_from: date, date_to: date) -> 
     """Held sessions in the period whose record the supervisor has not signed."""
     return _lines(
         db,
-        "s.status = 'held' AND s.signed_at IS NULL AND s.session_date BETWEEN ? AND ?",
+        f"s.status = 'held' AND s.signed_at IS NULL AND {_IN_PERIOD}",
         [date_from.isoformat(), date_to.isoformat()],
     )
 
@@ -85,7 +100,7 @@ def awaiting_response(
     return _lines(
         db,
         "s.status = 'held' AND s.signed_at IS NOT NULL AND s.supervisee_response IS NULL "
-        "AND s.type <> 'group' AND s.session_date BETWEEN ? AND ?",
+        f"AND s.type <> 'group' AND {_IN_PERIOD}",
         [date_from.isoformat(), date_to.isoformat()],
     )
 
@@ -111,10 +126,10 @@ def held_records_between(
         f"{_TEAM}, coalesce(sup.name, ''), sup.qualified_clinical "
         "FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
         "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
-        "WHERE s.status = 'held' AND s.session_date BETWEEN ? AND ? ORDER BY s.session_date, s.id",
+        f"WHERE s.status = 'held' AND {_IN_PERIOD} ORDER BY s.session_date, s.id",
         params,
     ).fetchall()
-    in_period = "SELECT id FROM sessions WHERE status = 'held' AND session_date BETWEEN ? AND ?"
+    in_period = f"SELECT s.id FROM sessions s WHERE s.status = 'held' AND {_IN_PERIOD}"
     decisions: dict[str, list[Decision]] = defaultdict(list)
     for sid, text, rationale in db.execute(
         f"SELECT session_id, text, rationale FROM decisions WHERE session_id IN ({in_period}) "

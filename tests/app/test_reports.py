@@ -157,6 +157,23 @@ def test_a_200000_character_note_flows_across_pages(db, service, tmp_path, capsy
     assert text.count("R&D") == note.count("R&D") and "R&D;" not in text
 
 
+def test_names_in_any_script_print_and_copy_back(db, service, tmp_path) -> None:
+    """Latin, Hebrew and Arabic letters print with real glyphs; the emoji DejaVu draws copies
+    back as itself (ReportLab's own ToUnicode map broke characters beyond U+FFFF); invisible
+    isolates pasted around a name (U+2066…U+2069, not in the font) are dropped, not boxed."""
+    rec = get_session(db, service.second)
+    assert rec is not None
+    rec.id = ""
+    rec.decisions = [Decision(d.text, d.rationale) for d in rec.decisions]
+    rec.actions, rec.reviews = [], []
+    rec.issues = "Zoë \u2066נועה\u2069 and أمل agreed 😀 on Łukasz's plan"
+    sid = SessionService(db).save(rec).record.id
+    text = pdftotext(build_record_pdf(db, sid, tmp_path / "names.pdf"))
+    assert "Zoë" in text and "Łukasz's plan" in text and "😀" in text
+    assert Counter("נועה") <= Counter(text) and Counter("أمل") <= Counter(text)
+    assert "\u2066" not in text and "\u2069" not in text
+
+
 # --------------------------------------------------------------------------- worker history
 
 
@@ -437,7 +454,7 @@ TRICKY = (
     '<img src="/etc/passwd"/>', "<link href='x'>", "&copy;", "&", "R&D", "&amp;", "&#169;",
     "&#x41;", "&lt;", "&nbsp;", "]]>", "<br/>", "<para>", "</para>", "<!--", "\\", "(", ")",
     "%PDF-1.4", "\u200f", "\u200e", "\u202e", "\u202c", "\u2067", "\u2069", "\u200b", "\ufeff",
-    "\u00ad", "\u00a0", "\u2028", "🙂", "👩🏽‍⚕️", "🇬🇧", "\n", "\r\n", "\r", "\t", "\x00",
+    "\u00ad", "\u00a0", "\u2028", "\u3000", "\u0600", "\u2066", "🙂", "😀", "𐌀", "👩🏽‍⚕️", "🇬🇧", "\n", "\r\n", "\r", "\t", "\x00",
     "\x07", "\x1b[31m", "\x7f", "\x85", "\x9f", "שלום", "نور", "مرحبا بك", "Łukasz", "Zoë",
     "ß", "İ", "e\u0301", "\u0301", "ﬁ", "Ωμέγα", "Юлия", "中文", "🀄",
 )  # fmt: skip
@@ -490,6 +507,16 @@ def chars(text: str) -> tuple[Counter[str], int]:
     return Counter(ch for ch in text if not unicodedata.mirrored(ch)), sum(
         1 for ch in text if unicodedata.mirrored(ch)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=40) | ARBITRARY)
+def test_what_clean_keeps_has_a_glyph(value: str) -> None:
+    """Never an empty box: every character left after cleaning is in the bundled font (this
+    includes invisible format marks such as U+2066–U+2069, which DejaVu lacks)."""
+    from app.services.reports.base import clean
+
+    assert all(ch == "\n" or ord(ch) in DRAWABLE for ch in clean(value))
 
 
 @pytest.fixture(scope="module")

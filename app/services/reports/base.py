@@ -21,7 +21,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -49,6 +49,7 @@ INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#9a9a9a")
 SHADE = colors.HexColor("#eeeeee")
+ZEBRA = colors.HexColor("#f7f7f7")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -63,9 +64,44 @@ class ExportCancelled(KeelError):
         super().__init__("The export was cancelled: no file was written.")
 
 
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """ReportLab's ToUnicode CMap, with characters beyond U+FFFF written as UTF-16 surrogate
+    pairs as the PDF specification requires. ReportLab 5.1 writes them as five hex digits, so
+    a copied or extracted 😀 (U+1F600) came back as ὠ (U+1F60), and 𝐀 as another letter."""
+
+    def utf16(cp: int) -> str:
+        return chr(cp).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *(f"<{i:02X}> <{utf16(cp)}>" for i, cp in enumerate(subset)),
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
 @functools.cache
 def register_fonts() -> frozenset[int]:
-    """Register the bundled DejaVu Sans once; returns the code points it can draw."""
+    """Register the bundled DejaVu Sans once; returns the code points both faces can draw."""
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # see _to_unicode_cmap
     regular = TTFont(FONT, str(resource_path("fonts/DejaVuSans.ttf")))
     bold = TTFont(FONT_BOLD, str(resource_path("fonts/DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(regular)
@@ -73,20 +109,40 @@ def register_fonts() -> frozenset[int]:
     pdfmetrics.registerFontFamily(
         FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
     )
-    return frozenset(regular.face.charToGlyph)
+    # Only what both faces draw: user text may be set in bold (labels, headings).
+    return frozenset(regular.face.charToGlyph) & frozenset(bold.face.charToGlyph)
+
+
+@functools.cache
+def _undrawable() -> re.Pattern[str]:
+    """Matches any character other than a newline that the bundled font cannot draw."""
+    points = sorted(register_fonts() | {ord("\n")})
+    ranges: list[str] = []
+    start = prev = points[0]
+    for cp in [*points[1:], -1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        ranges.append(re.escape(chr(start)) + ("" if start == prev else "-" + re.escape(chr(prev))))
+        start = prev = cp
+    return re.compile(f"[^{''.join(ranges)}]")
+
+
+def _replace_undrawable(match: re.Match[str]) -> str:
+    return " " if unicodedata.category(match.group()) == "Zs" else ""
 
 
 def clean(value: object) -> str:
-    """User text made printable: control characters and glyphs the font lacks are removed."""
-    drawable = register_fonts()
+    """User text made printable: control characters are removed, and so is every character the
+    font cannot draw (emoji, invisible format marks such as the bidi isolates U+2066–U+2069
+    that pasted text often carries), except that an unusual space becomes a plain space. What
+    is left draws with a real glyph: never an empty box."""
     text = unicodedata.normalize("NFC", "" if value is None else str(value))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     text = _CONTROL.sub("", text)
-    return "".join(
-        ch
-        for ch in text
-        if ch == "\n" or ord(ch) in drawable or unicodedata.category(ch) in ("Cf", "Zs")
-    )
+    if text.isascii():  # the common case: every printable ASCII character is in the font
+        return text
+    return _undrawable().sub(_replace_undrawable, text)
 
 
 def truncate(value: object, limit: int) -> str:
@@ -347,8 +403,7 @@ def table(
         style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
     if zebra:
         style += [
-            ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f7f7"))
-            for r in range(2 if header else 1, len(rows), 2)
+            ("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2 if header else 1, len(rows), 2)
         ]
     t.setStyle(TableStyle(style))
     return t

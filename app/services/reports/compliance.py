@@ -50,10 +50,8 @@ from app.storage.policies import current_policy
 from app.storage.reporting import (
     QualityInput,
     SessionLine,
-    awaiting_response,
     held_records_between,
-    sessions_between,
-    unsigned_held,
+    sessions_in_period,
 )
 
 # Lists longer than this print their first (oldest or worst) entries and say how many more.
@@ -211,11 +209,19 @@ def gather_compliance(
     data.overdue_workers = len(overdue_workers)
     step()
 
-    data.cancelled = sessions_between(db, date_from, date_to, SessionStatus.CANCELLED)
-    data.dna = len(sessions_between(db, date_from, date_to, SessionStatus.DID_NOT_ATTEND))
+    lines = sessions_in_period(db, date_from, date_to)
+    data.cancelled = [x for x in lines if x.status is SessionStatus.CANCELLED]
+    data.dna = sum(1 for x in lines if x.status is SessionStatus.DID_NOT_ATTEND)
     step()
-    data.unsigned = unsigned_held(db, date_from, date_to)
-    data.awaiting = awaiting_response(db, date_from, date_to)
+    held_lines = [x for x in lines if x.status is SessionStatus.HELD]
+    data.unsigned = [x for x in held_lines if x.signed_at is None]
+    data.awaiting = [
+        x
+        for x in held_lines
+        if x.signed_at is not None
+        and x.supervisee_response is None
+        and x.type is not SupervisionType.GROUP
+    ]
     step()
     held = held_records_between(db, date_from, date_to)
     data.held = len(held)
