@@ -17,16 +17,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from app.domain.model import SupervisionType  # noqa: E402
-from app.services.demo import load_demo  # noqa: E402
-from app.storage.db import close_database, open_database  # noqa: E402
-from ui.app import load_bundled_fonts  # noqa: E402
-from ui.context import AppContext  # noqa: E402
-from ui.forms.session_form import SessionForm  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from app.domain.model import SupervisionType
+from app.services.demo import load_demo
+from app.storage.db import close_database, open_database
+from ui.app import load_bundled_fonts
+from ui.context import AppContext
+from ui.forms.session_form import SessionForm
+from ui.main_window import MainWindow
 
 SIZE = (1366, 768)
 
