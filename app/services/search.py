@@ -104,14 +104,14 @@ def search_sessions(
     date_to: date | None = None,
     theme_id: str | None = None,
     include_confidential: bool = False,
-    limit: int = 500,
+    limit: int | None = None,
 ) -> list[SearchHit]:
     """Sessions whose record mentions every word (or quoted phrase) of ``query``, newest first.
 
     Never raises on what a person types. A ``query`` with no words returns the sessions the
     filters select (the snippet is then the start of the issues discussed). ``worker_id``
     matches a supervisee or a group attendee; ``theme_id`` a session raising the theme on
-    itself or on a decision.
+    itself or on a decision. ``limit`` caps the number of hits (None: every match).
     """
     clauses, params = _filters(type_, worker_id, date_from, date_to, theme_id)
     expression = store.match_expression(query)
@@ -126,7 +126,7 @@ def search_sessions(
             "substr(s.issues, 1, 200), '' FROM sessions s "
             f"LEFT JOIN workers w ON w.id = s.worker_id WHERE {where} "
             "ORDER BY s.session_date DESC, s.id LIMIT ?",
-            [*params, limit],
+            [*params, -1 if limit is None else limit],
         ).fetchall()
     else:
         body_col = -1 if include_confidential else 1
@@ -145,7 +145,7 @@ def search_sessions(
             [
                 store.column_filtered(expression, include_confidential=include_confidential),
                 *params,
-                limit,
+                -1 if limit is None else limit,
             ],
         ).fetchall()
     hits = []

@@ -98,25 +98,20 @@ def theme_mentions(
 ) -> list[ThemeMention]:
     """Held sessions from ``date_from`` to ``date_to`` (inclusive) and the themes they raise.
 
-    With ``team``, only sessions involving a worker of that team (a group counts for the team
-    of any attendee).
+    With ``team``, only sessions involving a worker of that team, and only that team's workers
+    among a group's attendees.
     """
-    params: list[object] = [date_from.isoformat(), date_to.isoformat()]
-    team_clause = ""
-    if team is not None:
-        team_clause = (
-            "AND EXISTS (SELECT 1 FROM session_workers tw JOIN workers w ON w.id = tw.worker_id "
-            "WHERE tw.session_id = s.id AND w.team = ?) "
-        )
-        params.append(team)
+    in_team = "1" if team is None else "sw.worker_id IN (SELECT id FROM workers WHERE team = ?)"
+    params: list[object] = [] if team is None else [team]
+    params += [date_from.isoformat(), date_to.isoformat()]
     rows = db.execute(
         "SELECT r.session_id, r.theme_id, s.session_date, "
         "(SELECT group_concat(sw.worker_id) FROM session_workers sw "
-        " WHERE sw.session_id = s.id) "
+        f" WHERE sw.session_id = s.id AND {in_team}) AS who "
         "FROM session_raised_themes r JOIN sessions s ON s.id = r.session_id "
         "WHERE s.status = 'held' AND s.session_date BETWEEN ? AND ? "
-        f"{team_clause}"
-        "ORDER BY s.session_date, r.session_id",
+        + ("" if team is None else "AND who IS NOT NULL ")
+        + "ORDER BY s.session_date, r.session_id",
         params,
     ).fetchall()
     return [

@@ -128,6 +128,20 @@ def test_a_group_counts_every_attendee_once_and_once_as_a_session(db, team) -> N
     assert (alert.sessions, alert.workers) == (3, 3)  # a and b count once each
 
 
+def test_a_team_counts_only_its_own_workers(db, team) -> None:
+    a, b, lead = team["a"], team["b"], team["lead"]
+    d = person(db, "Rosa Martinez", team="Crisis")
+    session(db, a, AS_OF - timedelta(days=1), themes=[THEME])
+    session(db, b, AS_OF - timedelta(days=2), themes=[THEME])
+    session(db, None, AS_OF - timedelta(days=3), type_=GROUP, supervisor=lead, attendees=[a, d],
+            themes=[THEME])  # fmt: skip
+    [north] = trends(db, team="North")
+    assert (north.sessions, north.workers) == (3, 2)
+    assert trends(db, team="Crisis") == []  # one session (the group) involves the team
+    [everyone] = trends(db)
+    assert everyone.workers == 3
+
+
 def test_a_theme_on_a_single_decision_raises_it_and_counts_once(db, team) -> None:
     a, b = team["a"], team["b"]
     session(db, a, AS_OF - timedelta(days=1), decision_themes=[THEME])
