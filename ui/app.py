@@ -13,7 +13,7 @@ from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
-from app.errors import StorageError
+from app.errors import ForeignDatabaseError, KeelError, NewerSchemaError, StorageError
 from app.paths import log_dir, resource_path
 from app.services.instance import AlreadyRunningError, InstanceLock
 from app.storage.db import close_database, open_database
@@ -50,21 +50,62 @@ def load_bundled_fonts() -> list[str]:
 
 
 def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = None) -> Path | None:
-    """Explain why ``path`` cannot be opened and offer another file; None means quit."""
+    """Explain why ``path`` cannot be opened; offer to restore the latest backup (when that
+    can help), to open another file, or to quit. Returns the file to try next (None: quit)."""
+    from app.services.autobackup import backup_folder_for_file
+    from app.services.backup import backup_time, format_when, latest_backup
+
+    latest = None
+    if not isinstance(error, (ForeignDatabaseError, NewerSchemaError)):
+        latest = latest_backup(backup_folder_for_file(path), include_safety=False)
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("Keel cannot open this database")
     box.setText(str(error))
     box.setInformativeText("Keel has not changed the file. What would you like to do?")
-    other = box.addButton("Open another file…", QMessageBox.ButtonRole.AcceptRole)
+    restore = None
+    if latest is not None:
+        when = backup_time(latest)
+        label = f"Restore the latest backup ({format_when(when)})"
+        restore = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+    other = box.addButton("Open another file…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.exec()
-    if box.clickedButton() is not other:
+    clicked = box.clickedButton()
+    if restore is not None and clicked is restore and latest is not None:
+        return _restore_latest(path, latest, parent)
+    if clicked is not other:
         return None
     chosen, _ = QFileDialog.getOpenFileName(
         parent, "Open a Keel database", str(path.parent), "Keel database (*.db);;All files (*)"
     )
     return Path(chosen) if chosen else None
+
+
+def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | None:
+    """Restore ``backup`` as the database at ``path`` (the damaged file is moved aside, never
+    deleted); returns ``path`` to open it, or None to quit."""
+    from app.services.autobackup import backup_folder_for_file
+    from app.services.backup import restore_into_file
+    from app.services.crypto import is_encrypted
+
+    passphrase = None
+    with backup.open("rb") as fh:
+        if is_encrypted(fh.read(16)):
+            from ui.data_actions import ask_passphrase
+
+            passphrase = ask_passphrase(parent or QWidget(), confirm=False)
+            if passphrase is None:
+                return None
+    try:
+        result = restore_into_file(
+            path, backup, backup_folder_for_file(path), passphrase=passphrase
+        )
+    except KeelError as exc:
+        QMessageBox.warning(parent, "Nothing was restored", str(exc))
+        return None
+    QMessageBox.information(parent, "Restored", result.summary())
+    return path
 
 
 def run_gui(db_path: Path) -> int:

@@ -1,0 +1,238 @@
+"""The Data menu: back up (plain or encrypted), restore, check, choose the backup folder, and
+the status-bar line that says when the last backup was made.
+
+All the work is done by ``app.services.backup`` / ``autobackup`` / ``integrity``; this module
+only asks the questions and shows the answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import KeelError
+from app.services import autobackup
+from app.services.backup import BackupResult, inspect_backup, restore_database
+from app.services.crypto import is_encrypted
+from app.services.integrity import check_database
+from ui.context import AppContext
+from ui.tasks import run_task
+
+log = logging.getLogger(__name__)
+
+
+def ask_passphrase(parent: QWidget, *, confirm: bool) -> str | None:
+    """A passphrase typed twice (for a new encrypted backup) or once (to open one)."""
+    first, ok = QInputDialog.getText(
+        parent,
+        "Passphrase",
+        "Passphrase for the encrypted backup (at least 8 characters).\n"
+        "Keep it safe: without it the backup cannot be opened."
+        if confirm
+        else "Passphrase of this encrypted backup:",
+        QLineEdit.EchoMode.Password,
+    )
+    if not ok or not first:
+        return None
+    if not confirm:
+        return first
+    if len(first) < 8:
+        QMessageBox.warning(parent, "Passphrase", "Use at least 8 characters.")
+        return None
+    second, ok = QInputDialog.getText(
+        parent, "Passphrase", "Type the passphrase again:", QLineEdit.EchoMode.Password
+    )
+    if not ok:
+        return None
+    if second != first:
+        QMessageBox.warning(parent, "Passphrase", "The two passphrases differ. Nothing was done.")
+        return None
+    return first
+
+
+class ReportDialog(QDialog):
+    """A read-only, copyable report (the result of a check)."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(720, 420)
+        self.text = QPlainTextEdit(text)
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName(title)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+
+
+class DataActions(QObject):
+    """Owns the Data menu's behaviour for one main window."""
+
+    data_replaced = Signal()  # after a restore: every screen must reload
+
+    def __init__(self, ctx: AppContext, window: QMainWindow) -> None:
+        super().__init__(window)
+        self._ctx = ctx
+        self._window = window
+        self.status_label = QLabel()
+        self.status_label.setAccessibleName("Last backup")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def build_menu(self, menu: QMenu) -> None:
+        menu.addAction("&Back up now", self.back_up_now)
+        menu.addAction("Back up &encrypted (for a USB stick or to send)…", self.back_up_encrypted)
+        menu.addSeparator()
+        menu.addAction("&Restore from a backup…", self.restore)
+        menu.addAction("&Check the database", self.check)
+        menu.addSeparator()
+        menu.addAction("Choose the backup &folder…", self.choose_folder)
+        menu.addAction("&Open the backup folder", self.open_folder)
+
+    # Backups -----------------------------------------------------------------------------
+
+    def folder(self) -> Path:
+        return autobackup.backup_folder(self._ctx.db)
+
+    def back_up_now(self) -> None:
+        self._back_up(None)
+
+    def back_up_encrypted(self) -> None:
+        passphrase = ask_passphrase(self._window, confirm=True)
+        if passphrase:
+            self._back_up(passphrase)
+
+    def _back_up(self, passphrase: str | None) -> None:
+        folder = self.folder()
+        run_task(
+            self._window,
+            "Backing up…",
+            lambda db, _p, _c: autobackup.make_backup(db, folder, passphrase=passphrase),
+            db_path=self._ctx.db_path,
+            on_success=self._backed_up,
+            cancellable=False,
+        )
+
+    def _backed_up(self, result: BackupResult) -> None:
+        self.update_status()
+        self._window.statusBar().showMessage(result.summary(), 10000)
+        QMessageBox.information(self._window, "Backup made", result.summary())
+
+    def auto_backup(self) -> None:
+        """The daily backup (on start and on exit): quiet unless it fails."""
+        try:
+            outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
+        except KeelError as exc:
+            log.warning("automatic backup failed: %s", exc)
+            self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
+        else:
+            if outcome.made is not None:
+                log.info("automatic backup: %s", outcome.made.path)
+        self.update_status()
+
+    def update_status(self) -> None:
+        info = autobackup.last_backup_info(self._ctx.db, self.folder())
+        self.status_label.setText(("⚠ " if info.warn else "") + info.message)
+        tip = f"Backups go to {self.folder()}."
+        if info.folder_warning:
+            tip += "\n\n" + info.folder_warning
+        self.status_label.setToolTip(tip)
+        self.status_label.setStyleSheet("color: #7a1010; font-weight: bold;" if info.warn else "")
+
+    def choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self._window, "Choose where backups go (a USB stick, a share…)", str(self.folder())
+        )
+        if not chosen:
+            return
+        try:
+            warning = autobackup.set_backup_folder(self._ctx.db, Path(chosen))
+        except KeelError as exc:
+            QMessageBox.warning(self._window, "Backup folder", str(exc))
+            return
+        if warning:
+            QMessageBox.warning(self._window, "A risky place for backups", warning)
+        self.update_status()
+
+    def open_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        folder = self.folder()
+        autobackup.ensure_folder(folder)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # Restore and check --------------------------------------------------------------------
+
+    def restore(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self._window,
+            "Restore from a backup",
+            str(self.folder()),
+            "Keel backups (*.db *.keelenc);;All files (*)",
+        )
+        if chosen:
+            self.restore_file(Path(chosen))
+
+    def restore_file(self, candidate: Path) -> bool:
+        passphrase = None
+        try:
+            with candidate.open("rb") as fh:
+                encrypted = is_encrypted(fh.read(16))
+        except OSError as exc:
+            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}: {exc}.")
+            return False
+        if encrypted:
+            passphrase = ask_passphrase(self._window, confirm=False)
+            if passphrase is None:
+                return False
+        try:
+            info = inspect_backup(candidate, passphrase=passphrase)
+        except KeelError as exc:
+            QMessageBox.warning(self._window, "This backup cannot be restored", str(exc))
+            return False
+        answer = QMessageBox.question(
+            self._window,
+            "Restore this backup?",
+            f"Replace all the data in Keel with {info.describe()}?\n\n"
+            "A safety copy of your current data is made first, in the backup folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            result = restore_database(self._ctx.db, candidate, self.folder(), passphrase=passphrase)
+        except KeelError as exc:
+            QMessageBox.warning(self._window, "Nothing was restored", str(exc))
+            return False
+        self.data_replaced.emit()
+        self.update_status()
+        QMessageBox.information(self._window, "Restored", result.summary())
+        return True
+
+    def check(self) -> None:
+        report = check_database(self._ctx.db_path)
+        title = "Database check: no problems" if report.ok else "Database check: problems found"
+        dialog = ReportDialog(title, "\n".join(report.lines()), self._window)
+        dialog.exec()
