@@ -32,15 +32,17 @@ from app.errors import UsageError
 from app.storage import audit
 from app.storage import governance as store
 from app.storage.db import transaction
-from app.storage.governance import GovernanceItem, SourceSession
+from app.storage.governance import AlertOutcome, GovernanceItem, SourceSession
 from app.storage.policies import current_policy
 from app.storage.themes import get_theme, list_themes, theme_mentions
 
 __all__ = [
+    "AlertOutcome",
     "GovernanceItem",
     "LearningEntry",
     "SourceSession",
     "TransitionRefused",
+    "alert_history",
     "alert_to_item",
     "close_item",
     "decide_item",
@@ -53,6 +55,7 @@ __all__ = [
     "learning_log",
     "link_sessions",
     "list_items",
+    "meetings",
     "raise_item",
     "record_change",
     "record_meeting",
@@ -152,6 +155,12 @@ def alert_to_item(
                      {"theme": alert.theme_id, "alert": alert.text, "item": item_id},
                      actor=raised_by.strip())  # fmt: skip
     return _get(db, item_id)
+
+
+def alert_history(db: sqlite_utils.Database, theme_id: str | None = None) -> list[AlertOutcome]:
+    """What was done with earlier alerts (dismissed with a reason, or the item made), newest
+    first: the Governance screen's "dismissed" list."""
+    return store.alert_outcomes(db, theme_id)
 
 
 # --- Raising items -------------------------------------------------------------------------
@@ -425,6 +434,11 @@ def record_meeting(db: sqlite_utils.Database, forum: Forum, on: date, note: str 
         if store.add_meeting(db, forum, on, note.strip()):
             audit.append(db, "create", "governance_meeting", None,
                          {"forum": forum.value, "date": on.isoformat()})  # fmt: skip
+
+
+def meetings(db: sqlite_utils.Database, forum: Forum | None = None) -> list[tuple[Forum, date]]:
+    """Recorded meetings (forum, date), newest first."""
+    return store.meetings(db, forum)
 
 
 # --- Learning log --------------------------------------------------------------------------

@@ -190,6 +190,12 @@ def test_a_dismissed_alert_stays_away_until_a_new_session_raises_the_theme(db, t
     stored = db.execute("SELECT reason, outcome FROM trend_alerts WHERE id = ?", [outcome])
     assert stored.fetchone() == ("Already on the risk register", "dismissed")
     assert [e.action for e in entries_for(db, outcome)] == ["dismiss"]
+    [history] = gov.alert_history(db)
+    assert (history.outcome, history.reason, history.theme_name) == (
+        "dismissed",
+        "Already on the risk register",
+        THEME,
+    )
     # A new session raising the theme brings it back, counting the whole window.
     new = session(db, b, AS_OF - timedelta(days=1), themes=[THEME])
     [back] = trends(db)
@@ -240,6 +246,7 @@ def test_alert_to_item_to_closed_with_a_change_links_both_ways(db, team) -> None
     assert actions == ["raise", "table", "decide", "change", "close"]
     # Tabling recorded the meeting: the next agenda counts themes from the day after it.
     agenda = mdt_agenda(db, AS_OF + timedelta(days=40), Forum.QUALITY)
+    assert gov.meetings(db) == [(Forum.QUALITY, AS_OF + timedelta(days=7))]
     assert agenda.last_meeting == AS_OF + timedelta(days=7)
     assert agenda.since == AS_OF + timedelta(days=8)
 
