@@ -134,6 +134,46 @@ def test_a_backup_while_this_connection_is_mid_write_is_refused_not_hung(
     assert listing(folder) == []
 
 
+@pytest.mark.parametrize("fault", ["damaged page", "missing rows", "wrong schema"])
+def test_a_copy_that_fails_verification_is_not_kept(
+    db: sqlite_utils.Database,
+    data: dict[str, object],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+) -> None:
+    """Whatever goes wrong between the copy and the rename is caught by the verification, and
+    nothing is left in the folder (the copy is spoiled here right after it was made)."""
+    real = backup_module._snapshot_copy
+
+    def spoiled(source: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
+        expected, version = real(source, tmp)
+        conn = sqlite3.connect(str(tmp))
+        try:
+            if fault == "damaged page":
+                page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sessions'")
+                root = page.fetchone()[0]
+            elif fault == "missing rows":
+                conn.execute("DROP TRIGGER sessions_signed_never_deleted")
+                conn.execute("DELETE FROM sessions WHERE signed_at IS NOT NULL")
+            else:
+                conn.execute("PRAGMA user_version = 1")
+            conn.commit()
+        finally:
+            conn.close()
+        if fault == "damaged page":
+            raw = bytearray(tmp.read_bytes())
+            raw[(root - 1) * 4096 : (root - 1) * 4096 + 64] = b"\xa5" * 64
+            tmp.write_bytes(bytes(raw))
+        return expected, version
+
+    monkeypatch.setattr(backup_module, "_snapshot_copy", spoiled)
+    folder = tmp_path / "backups"
+    with pytest.raises(BackupError, match="not kept"):
+        backup_database(db, folder)
+    assert listing(folder) == []
+
+
 def test_a_backup_folder_whose_parent_is_missing_is_not_created(
     db: sqlite_utils.Database, tmp_path: Path
 ) -> None:
