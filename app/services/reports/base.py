@@ -145,6 +145,16 @@ def clean(value: object) -> str:
     return _undrawable().sub(_replace_undrawable, text)
 
 
+def fit(value: str, font: str, size: float, width: float) -> str:
+    """``value`` on one line, shortened with "…" so it is at most ``width`` points wide."""
+    line = " ".join(value.split())
+    if pdfmetrics.stringWidth(line, font, size) <= width:
+        return line
+    while line and pdfmetrics.stringWidth(line + "…", font, size) > width:
+        line = line[:-1]
+    return line.rstrip() + "…"
+
+
 def truncate(value: object, limit: int) -> str:
     """Cleaned user text on one line, cut near ``limit`` characters at a word, ending "…"."""
     flat = " ".join(clean(value).split())
@@ -173,6 +183,17 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11),
         "num": ParagraphStyle("num", parent=base, fontSize=8.5, leading=11, alignment=TA_RIGHT),
+        "num_head": ParagraphStyle(
+            "num_head",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=7.5,
+            leading=9.5,
+            alignment=TA_RIGHT,
+        ),
+        "num_small": ParagraphStyle(
+            "num_small", parent=base, fontSize=7.5, leading=9.5, alignment=TA_RIGHT
+        ),
         "head_small": ParagraphStyle(
             "head_small", parent=base, fontName=FONT_BOLD, fontSize=7.5, leading=9.5
         ),
@@ -263,9 +284,11 @@ class KeelDocument:
         canvas.saveState()
         canvas.setFont(FONT_BOLD, 8.5)
         canvas.setFillColor(INK)
-        canvas.drawString(MARGIN, PAGE_H - MARGIN, self.service_name)
+        service = fit(self.service_name, FONT_BOLD, 8.5, BODY_WIDTH * 0.5)
+        canvas.drawString(MARGIN, PAGE_H - MARGIN, service)
         canvas.setFont(FONT, 8.5)
-        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - MARGIN, self.title)
+        room = BODY_WIDTH - pdfmetrics.stringWidth(service, FONT_BOLD, 8.5) - 8 * mm
+        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - MARGIN, fit(self.title, FONT, 8.5, room))
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, PAGE_H - MARGIN - 2.5 * mm, PAGE_W - MARGIN, PAGE_H - MARGIN - 2.5 * mm)
@@ -310,9 +333,10 @@ class KeelDocument:
         self.pages = len(canvases[-1]._saved) if canvases else 0
 
 
-def section(title: str) -> list[Flowable]:
-    """A section heading that never sits alone at the foot of a page."""
-    return [CondPageBreak(30 * mm), Paragraph(escape(title), styles()["h2"])]
+def section(title: str, *, need: float = 30 * mm) -> list[Flowable]:
+    """A section heading that never sits alone at the foot of a page: it starts a new page
+    unless ``need`` is left (more for a heading followed by an introduction and a table)."""
+    return [CondPageBreak(need), Paragraph(escape(title), styles()["h2"])]
 
 
 def para(value: object, style: ParagraphStyle) -> Paragraph:
@@ -381,8 +405,10 @@ def table(
     *,
     header: bool = True,
     zebra: bool = False,
+    extra: Sequence[tuple[Any, ...]] = (),
 ) -> Table:
-    """A grid that may split across pages, even inside a long row."""
+    """A grid that may split across pages, even inside a long row. ``extra``: more
+    TableStyle commands (applied last)."""
     t = Table(
         [list(r) for r in rows],
         colWidths=list(widths),
@@ -405,6 +431,7 @@ def table(
         style += [
             ("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2 if header else 1, len(rows), 2)
         ]
+    style += list(extra)
     t.setStyle(TableStyle(style))
     return t
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.domain.model import SupervisionType
 from app.domain.records import CHECKLISTS
@@ -24,8 +24,6 @@ from app.services.reports.base import (
     SHADE,
     KeelDocument,
     markup,
-    section,
-    side_by_side,
     signature_block,
     styles,
     text,
@@ -48,8 +46,8 @@ def _boxes(labels: Sequence[str]) -> str:
     return "&nbsp;&nbsp;&nbsp;".join(f"{BOX}&nbsp;{escape(label)}" for label in labels)
 
 
-def writing_lines(count: int, width: float, *, label: str = "") -> KeepTogether:
-    """Ruled lines to write on, kept on one page."""
+def writing_lines(count: int, width: float, *, label: str = "") -> Table:
+    """Ruled lines to write on."""
     st = styles()
     rows: list[list[Flowable | str]] = [[""] for _ in range(count)]
     if label:
@@ -64,7 +62,7 @@ def writing_lines(count: int, width: float, *, label: str = "") -> KeepTogether:
             ]
         )
     )
-    return KeepTogether([t])
+    return t
 
 
 def _fields(pairs: Sequence[tuple[str, str]], width: float, cols: int = 2) -> Table:
@@ -95,9 +93,7 @@ def _fields(pairs: Sequence[tuple[str, str]], width: float, cols: int = 2) -> Ta
     return t
 
 
-def _grid(
-    headers: Sequence[str], widths: Sequence[float], rows: int, height: float
-) -> KeepTogether:
+def _grid(headers: Sequence[str], widths: Sequence[float], rows: int, height: float) -> Table:
     """An empty table to fill in by hand."""
     st = styles()
     head: list[Flowable | str] = [markup(f"<b>{escape(h)}</b>", st["head_small"])
@@ -115,7 +111,7 @@ def _grid(
             ]
         )
     )
-    return KeepTogether([t])
+    return t
 
 
 def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
@@ -168,6 +164,15 @@ def _details(type_: SupervisionType, w: float) -> list[Flowable]:
     return story
 
 
+def _block(title: str, *content: Flowable) -> KeepTogether:
+    """A section: its heading and everything to fill in, on one page."""
+    return KeepTogether([Paragraph(escape(title), styles()["h2"]), *content])
+
+
+def _note(trusted: str) -> Paragraph:
+    return markup(trusted, styles()["small"])
+
+
 def blank_form_story(
     type_: SupervisionType, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
 ) -> list[Flowable]:
@@ -183,120 +188,108 @@ def blank_form_story(
             st["subtitle"],
         ),
         Spacer(1, 2 * mm),
-        *section("Session"),
-        *_details(type_, w),
+        _block("Session", *_details(type_, w)),
     ]
     if group:
-        story += section("Attendees (at least two)")
-        story.append(_grid(["Name", "Team", "Name", "Team"],
-                           [w * 0.3, w * 0.2, w * 0.3, w * 0.2], 5, LINE_H))  # fmt: skip
-    else:
-        story += section("Agenda — " + ("line management" if type_ is SupervisionType.LINE
-                                        else "clinical supervision"))  # fmt: skip
-        story.append(markup(escape(INTROS[type_]), st["small"]))
-        story.append(_tick_grid([label for _k, label in CHECKLISTS[type_]], w))
-        story += section("Actions carried forward (reviewed in this session)")
         story.append(
-            _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
-                  [w * 0.38, w * 0.12, w * 0.25, w * 0.25], 4, 11 * mm)
+            _block("Attendees (at least two)",
+                   _grid(["Name", "Team", "Name", "Team"], [w * 0.3, w * 0.2, w * 0.3, w * 0.2],
+                         5, LINE_H))
         )  # fmt: skip
-        story.append(markup(f"Outcome: {_boxes(['Done', 'Still open', 'Dropped'])}",
-                            st["cell"]))  # fmt: skip
-    if group:
-        story += section("Case discussion")
-        story.append(
-            markup(
-                "The case presented (by its code, never a name), the questions the group "
-                "worked on, and what it concluded.",
-                st["small"],
-            )
-        )
-        story.append(writing_lines(7, w))
-    story += section("Issues discussed")
-    story.append(
-        markup("What was discussed: cases (by code), pressures, concerns, learning.", st["small"])
-    )
-    story.append(writing_lines(9, w))
-    story += section("Decisions and guidance")
-    story.append(_grid(["Decision or guidance", "Rationale (why)"], [w * 0.5, w * 0.5], 4,
-                       16 * mm))  # fmt: skip
-    story += section("Actions agreed")
-    story.append(
-        _grid(["Action", "Owner", "Due", "Evidence needed to close"],
-              [w * 0.38, w * 0.22, w * 0.12, w * 0.28], 5, 12 * mm)
-    )  # fmt: skip
-    story.append(markup(f"Owner: {_boxes(['Supervisee', 'Supervisor', 'Other (name)'])}"
-                        + (" — and the attendee it is for" if group else ""),
-                        st["cell"]))  # fmt: skip
-    story += section("Risk and safeguarding")
-    story.append(
-        KeepTogether(
-            [
-                markup(
-                    "<b>Did this session discuss risk or a safeguarding concern?</b>"
-                    f"&nbsp;&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
-                    st["body"],
-                ),
-                Spacer(1, 1 * mm),
-                _fields([("Case refs", ""), ("Referral refs", "")], w),
-                markup("Pseudonymous case and referral codes only, never names.", st["small"]),
-            ]
-        )
-    )
-    story += section("Themes surfaced" if group else "Themes")
-    if group:
-        story.append(markup(escape(INTROS[type_]), st["small"]))
-        story.append(_tick_grid([label for _k, label in CHECKLISTS[type_]], w))
-        story.append(Spacer(1, 1.5 * mm))
-        story.append(markup("Themes from the service's list:", st["small"]))
     else:
-        story.append(markup("Tick the themes this session touched on.", st["small"]))
-    story.append(_tick_grid(list(themes), w))
-    if not group:
-        story += section("Wellbeing pulse")
+        agenda = "line management" if type_ is SupervisionType.LINE else "clinical supervision"
+        story.append(
+            _block(f"Agenda — {agenda}", _note(escape(INTROS[type_])),
+                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w))
+        )  # fmt: skip
+        story.append(
+            _block("Actions carried forward (reviewed in this session)",
+                   _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
+                         [w * 0.38, w * 0.12, w * 0.25, w * 0.25], 4, 11 * mm),
+                   markup(f"Outcome: {_boxes(['Done', 'Still open', 'Dropped'])}", st["cell"]))
+        )  # fmt: skip
+    if group:
+        story.append(
+            _block("Case discussion",
+                   _note("The case presented (by its code, never a name), the questions the "
+                         "group worked on, and what it concluded."),
+                   writing_lines(7, w))
+        )  # fmt: skip
+    story.append(
+        _block("Issues discussed",
+               _note("What was discussed: cases (by code), pressures, concerns, learning."),
+               writing_lines(9, w))
+    )  # fmt: skip
+    story.append(
+        _block("Decisions and guidance",
+               _grid(["Decision or guidance", "Rationale (why)"], [w * 0.5, w * 0.5], 4, 16 * mm))
+    )  # fmt: skip
+    owner = f"Owner: {_boxes(['Supervisee', 'Supervisor', 'Other (name)'])}" + (
+        " — and the attendee it is for" if group else ""
+    )
+    story.append(
+        _block("Actions agreed",
+               _grid(["Action", "Owner", "Due", "Evidence needed to close"],
+                     [w * 0.38, w * 0.22, w * 0.12, w * 0.28], 5, 12 * mm),
+               markup(owner, st["cell"]))
+    )  # fmt: skip
+    story.append(
+        _block("Risk and safeguarding",
+               markup("<b>Did this session discuss risk or a safeguarding concern?</b>"
+                      f"&nbsp;&nbsp;&nbsp;{_boxes(['Yes', 'No'])}", st["body"]),
+               Spacer(1, 1 * mm),
+               _fields([("Case refs", ""), ("Referral refs", "")], w),
+               _note("Pseudonymous case and referral codes only, never names."))
+    )  # fmt: skip
+    theme_grid = _tick_grid(list(themes), w)
+    if group:
+        story.append(
+            _block("Themes surfaced", _note(escape(INTROS[type_])),
+                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w), Spacer(1, 1.5 * mm),
+                   _note("Themes from the service's list:"), theme_grid)
+        )  # fmt: skip
+    else:
+        story.append(_block("Themes", _note("Tick the themes this session touched on."),
+                            theme_grid))  # fmt: skip
         scale = "&nbsp;&nbsp;".join(f"{BOX}&nbsp;{n}" for n in range(1, 11))
         story.append(
-            KeepTogether(
-                [
-                    markup(f"<b>Wellbeing:</b>&nbsp;&nbsp;{scale}", st["body"]),
-                    markup("1 = struggling, 10 = thriving", st["small"]),
-                    Spacer(1, 1.5 * mm),
-                    markup("<b>Workload:</b>&nbsp;&nbsp;"
-                           + _boxes(["Manageable", "Stretched", "Excessive"]), st["body"]),
-                    Spacer(1, 1.5 * mm),
-                    markup(f"<b>Moral distress:</b>&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
-                           st["body"]),
-                    writing_lines(2, w, label="Support offered"),
-                ]
-            )
+            _block("Wellbeing pulse",
+                   markup(f"<b>Wellbeing:</b>&nbsp;&nbsp;{scale}", st["body"]),
+                   _note("1 = struggling, 10 = thriving"),
+                   Spacer(1, 1.5 * mm),
+                   markup("<b>Workload:</b>&nbsp;&nbsp;"
+                          + _boxes(["Manageable", "Stretched", "Excessive"]), st["body"]),
+                   Spacer(1, 1.5 * mm),
+                   markup(f"<b>Moral distress:</b>&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
+                          st["body"]),
+                   writing_lines(2, w, label="Support offered"))
         )  # fmt: skip
-    story += section("Confidential reflective notes")
     story.append(
-        markup(
-            "Confidential — left out of reports and exports unless asked for. Optional.",
-            st["small"],
-        )
-    )
-    story.append(writing_lines(4, w))
-    story += section("Sign-off")
-    story.append(
-        markup(
-            "The supervisor signs that this record is accurate. The supervisee acknowledges it, "
-            "or writes here what they disagree with.",
-            st["small"],
-        )
-    )
-    story.append(writing_lines(2, w, label="Supervisee's comment or disagreement"))
-    story.append(Spacer(1, 3 * mm))
+        _block("Confidential reflective notes",
+               _note("Confidential — left out of reports and exports unless asked for. "
+                     "Optional."),
+               writing_lines(4, w))
+    )  # fmt: skip
     half = (w - 6 * mm) / 2
+    signatures = Table(
+        [[signature_block("Facilitator" if group else "Supervisor", "", "Signed on paper", st,
+                          half), "",
+          signature_block("Attendee (for the group)" if group else "Supervisee", "",
+                          "Acknowledged ☐   Disagrees ☐ (see comment)", st, half)]],
+        colWidths=[half, 6 * mm, half], hAlign="LEFT",
+    )  # fmt: skip
+    signatures.setStyle(
+        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    )
     story.append(
-        side_by_side(
-            signature_block("Supervisor" if not group else "Facilitator", "", "Signed on paper",
-                            st, half),
-            signature_block("Supervisee" if not group else "Attendee (for the group)", "",
-                            "Acknowledged ☐   Disagrees ☐ (see comment)", st, half),
-            w,
-        )
+        _block("Sign-off",
+               _note(("The facilitator signs that this record is accurate; an attendee may "
+                      "write here what they disagree with.") if group else
+                     ("The supervisor signs that this record is accurate. The supervisee "
+                      "acknowledges it, or writes here what they disagree with.")),
+               writing_lines(2, w, label="Comment or disagreement" if group
+                             else "Supervisee's comment or disagreement"),
+               Spacer(1, 3 * mm), signatures)
     )  # fmt: skip
     return story
 

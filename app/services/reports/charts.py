@@ -154,7 +154,7 @@ def _x_axis(drawing: Drawing, plot: _Plot, labels: Sequence[tuple[float, str]]) 
     step = 1
     if len(labels) > 1:
         room = abs(plot.px(labels[1][0]) - plot.px(labels[0][0]))
-        while room * step < widest + 4:
+        while room * step < widest + 2:
             step += 1
     for n, (x, lbl) in enumerate(labels):
         drawing.add(Line(plot.px(x), plot.bottom, plot.px(x), plot.bottom - 2.5,

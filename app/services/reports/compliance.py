@@ -59,7 +59,9 @@ LIST_LIMIT = 150
 # Up to this many teams the team chart shows each team's line over the months; beyond it, a
 # bar per team at the end of the period (forty lines on one chart read as nothing).
 TEAM_LINES_MAX = 6
-MONTHS_PER_TABLE = 12
+# A heading, an introduction and a table's first rows start on the same page.
+TABLE_NEED = 60 * mm
+MONTHS_PER_TABLE = 13  # a year of month ends and the period's end fit one table
 
 GAP_LABELS = {
     "issues": "Issues discussed is empty",
@@ -235,9 +237,13 @@ def gather_compliance(
 # Sections --------------------------------------------------------------------------------
 
 
-def _head(*labels: str, style: str = "cell") -> list[Flowable | str]:
+def _head(*labels: str, nums: Sequence[int] = ()) -> list[Flowable | str]:
+    """A header row; the columns in ``nums`` hold numbers and are right-aligned."""
     st = styles()
-    return [markup(f"<b>{escape(h)}</b>", st[style]) for h in labels]
+    return [
+        markup(escape(h), st["num_head" if n in nums else "head_small"])
+        for n, h in enumerate(labels)
+    ]
 
 
 def _pct(c: Compliance | None) -> str:
@@ -321,7 +327,7 @@ def _compliance(ctx: PackContext) -> list[Flowable]:
     ]
     chart_args = {
         "width": w,
-        "height": 62 * mm,
+        "height": 56 * mm,
         "y_range": (0.0, 100.0),
         "y_ticks": [0, 25, 50, 75, 100],
         "y_format": "{:.0f}%",
@@ -364,13 +370,15 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
         *((t.label, (None, t), False) for t in ALL_TYPES),
         *((f"{team or '(no team)'}", (team, None), False) for team in d.teams),
     ]
-    for start in range(0, len(d.points), MONTHS_PER_TABLE):
-        chunk = d.points[start : start + MONTHS_PER_TABLE]
-        label_w = w * 0.26
+    tables = -(-len(d.points) // MONTHS_PER_TABLE)  # ceil: balanced tables, no stub of one
+    per_table = -(-len(d.points) // tables)
+    for start in range(0, len(d.points), per_table):
+        chunk = d.points[start : start + per_table]
+        label_w = w * 0.22
         col_w = (w - label_w) / max(len(chunk), 6)
         rows: list[list[Flowable | str]] = [
             [markup("<b>Month end</b>", st["head_small"]),
-             *(markup(f"<b>{escape(p.label)}</b>", st["head_small"]) for p in chunk)]
+             *(markup(f"<b>{escape(p.label)}</b>", st["num_head"]) for p in chunk)]
         ]  # fmt: skip
         for n, (label, key, bold) in enumerate(keys):
             if n == 1:
@@ -381,17 +389,18 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
             cell_style = st["label"] if bold else st["cell"]
             rows.append(
                 [para(label, cell_style),
-                 *(para(_pct(p.table.get(key)), st["num"]) for p in chunk)]
+                 *(para(_pct(p.table.get(key)), st["num_small"]) for p in chunk)]
             )  # fmt: skip
         title = "Compliance table"
-        if len(d.points) > MONTHS_PER_TABLE:
+        if tables > 1:
             title += f" ({chunk[0].label} to {chunk[-1].label})"
         story += section(title)
-        story.append(table(rows, [label_w, *([col_w] * len(chunk))], zebra=True))
+        tight = [("LEFTPADDING", (1, 0), (-1, -1), 1.5), ("RIGHTPADDING", (1, 0), (-1, -1), 2.5)]
+        story.append(table(rows, [label_w, *([col_w] * len(chunk))], zebra=True, extra=tight))
     # Team × type on the last point, with the counts behind each percentage.
     end = d.points[-1]
     story += section(f"By team and type on {uk(end.on)}")
-    rows = [_head("Team", *(t.label for t in ALL_TYPES), "All types")]
+    rows = [_head("Team", *(t.label for t in ALL_TYPES), "All types", nums=(1, 2, 3, 4))]
     for team in [None, *d.teams]:
         label = "All teams" if team is None else team or "(no team)"
         cells: list[Flowable | str] = [para(label, st["label"] if team is None else st["cell"])]
@@ -417,7 +426,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section(f"Overdue on {uk(d.date_to)}, worst first")
+    story = section(f"Overdue on {uk(d.date_to)}, worst first", need=TABLE_NEED)
     if not d.overdue:
         story.append(para("No one was overdue at the end of the period.", st["body"]))
         return story
@@ -431,7 +440,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
     )
     story.append(Spacer(1, 1.5 * mm))
     rows: list[list[Flowable | str]] = [
-        _head("Worker", "Team", "Type", "Was due", "Days overdue", "Why")
+        _head("Worker", "Team", "Type", "Was due", "Days", "Why", nums=(4,))
     ]
     shown = d.overdue[: LIST_LIMIT * 2]
     for o in shown:
@@ -442,7 +451,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
              para(truncate(o.reason, 220), st["small"])]
         )  # fmt: skip
     story.append(
-        table(rows, [w * 0.17, w * 0.15, w * 0.12, w * 0.11, w * 0.09, w * 0.36], zebra=True)
+        table(rows, [w * 0.16, w * 0.17, w * 0.145, w * 0.12, w * 0.075, w * 0.33], zebra=True)
     )
     story += _more(len(d.overdue) - len(shown), "overdue supervision")
     return story
@@ -453,8 +462,8 @@ def _more(hidden: int, what: str) -> list[Flowable]:
         return []
     return [
         para(
-            f"… and {_plural(hidden, 'more ' + what, 'more ' + what + 's')}, not listed here: "
-            "Keel's scheduler and records list show them all.",
+            f"… and {_plural(hidden, 'more ' + what, 'more ' + what + 's')}, not listed here "
+            "(the list stops at the first ones, in the order shown).",
             styles()["small"],
         )
     ]
@@ -468,7 +477,7 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Cancellations and their reasons")
+    story = section("Cancellations and their reasons", need=TABLE_NEED)
     scheduled = d.held + len(d.cancelled) + d.dna
     if not d.cancelled:
         story.append(para("No session was cancelled in the period.", st["body"]))
@@ -492,7 +501,7 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
         spelling[key][" ".join(clean(c.cancel_reason).split())] += 1
     order = sorted(counts, key=lambda k: (-sum(counts[k].values()), k))
     rows: list[list[Flowable | str]] = [
-        _head("Reason", *(t.label for t in ALL_TYPES), "Total", "Share")
+        _head("Reason", *(t.label for t in ALL_TYPES), "Total", "Share", nums=(1, 2, 3, 4, 5))
     ]
     for key in order:
         total = sum(counts[key].values())
@@ -524,7 +533,7 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Records awaiting sign-off")
+    story = section("Records awaiting sign-off", need=TABLE_NEED)
     if not d.unsigned and not d.awaiting:
         story.append(
             para(
@@ -550,7 +559,9 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
     for line in d.awaiting:
         by_sup_awaiting[line.supervisor_name or "No supervisor recorded"] += 1
     rows: list[list[Flowable | str]] = [
-        _head("Supervisor", "Awaiting sign-off", "Oldest unsigned", "Awaiting supervisee")
+        _head(
+            "Supervisor", "Awaiting sign-off", "Oldest unsigned", "Awaiting supervisee", nums=(1, 3)
+        )
     ]
     for name in sorted(set(by_sup) | set(by_sup_awaiting), key=lambda n: (-len(by_sup[n]), n)):
         lines = by_sup.get(name, [])
@@ -568,7 +579,7 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
         if not lines:
             continue
         story += section(title)
-        rows = [_head("Session", "Type", "Supervisee", "Supervisor", "Days waiting")]
+        rows = [_head("Session", "Type", "Supervisee", "Supervisor", "Days waiting", nums=(4,))]
         shown = lines[:LIST_LIMIT]
         for x in shown:
             who = x.worker_name or f"Group ({_plural(x.attendees, 'attendee')})"
@@ -586,7 +597,7 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Record quality")
+    story = section("Record quality", need=TABLE_NEED)
     if not d.held:
         story.append(para("No session was held in the period.", st["body"]))
         return story
@@ -603,7 +614,9 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     by_kind: Counter[str] = Counter()
     for _q, gaps in with_gaps:
         by_kind.update({g.code for g in gaps})
-    rows: list[list[Flowable | str]] = [_head("Gap", "Records", "Share of held records")]
+    rows: list[list[Flowable | str]] = [
+        _head("Gap", "Records", "Share of held records", nums=(1, 2))
+    ]
     for code, label in GAP_LABELS.items():
         if by_kind[code]:
             rows.append(
@@ -618,7 +631,7 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     held_by_team: Counter[str] = Counter(q.team for q, _g in d.quality)
     gaps_by_team: Counter[str] = Counter(q.team for q, _g in with_gaps)
     story += section("Record quality by team")
-    rows = [_head("Team", "Held records", "With a gap", "Share")]
+    rows = [_head("Team", "Held records", "With a gap", "Share", nums=(1, 2, 3))]
     for team in sorted(held_by_team, key=lambda t: (-gaps_by_team[t] / held_by_team[t], t)):
         rows.append(
             [para(team or "(no team)", st["cell"]), para(f"{held_by_team[team]:,}", st["num"]),

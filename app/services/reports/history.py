@@ -40,6 +40,7 @@ from app.storage.sessions import get_session, history_for
 from app.storage.workers import assessments_for, get_worker
 
 ISSUES_LIMIT = 320
+TABLE_NEED = 60 * mm  # a heading, its introduction and a table's first rows stay together
 DECISION_LIMIT = 150
 DECISIONS_SHOWN = 4
 EMPLOYMENT_WORDS = {"permanent": "Permanent", "bank": "Bank", "agency": "Agency",
@@ -100,7 +101,7 @@ def _profile(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flo
 
 def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flowable]:
     st = styles()
-    story = section(f"Due status on {uk(as_of)}")
+    story = section(f"Due status on {uk(as_of)}", need=TABLE_NEED)
     facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
     started = worker.start_date is None or worker.start_date <= as_of
     if not facts or not started or (worker.left_on is not None and worker.left_on <= as_of):
@@ -131,7 +132,7 @@ def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[
 
 def _assessments(db: sqlite_utils.Database, worker: Worker, date_to: date) -> list[Flowable]:
     st = styles()
-    story = section("Risk assessment history")
+    story = section("Risk assessment history", need=TABLE_NEED)
     history = [a for a in assessments_for(db, worker.id) if a.assessed_on <= date_to]
     if not history:
         story.append(
@@ -183,7 +184,7 @@ def _sessions(
     db: sqlite_utils.Database, records: list[SessionRecord], date_from: date, date_to: date
 ) -> list[Flowable]:
     st = styles()
-    story = section("Sessions")
+    story = section("Sessions", need=TABLE_NEED)
     if not records:
         story.append(para("No sessions in this period.", st["body"]))
         return story
@@ -302,7 +303,7 @@ def _actions(actions: list[WorkerAction], date_from: date, date_to: date) -> lis
 
 def _wellbeing(records: list[SessionRecord], date_from: date, date_to: date) -> list[Flowable]:
     st = styles()
-    story = section("Wellbeing over time")
+    story = section("Wellbeing over time", need=TABLE_NEED)
     pulses = [
         r
         for r in records

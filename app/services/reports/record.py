@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import uk
 from app.domain.records import CHECKLISTS, SessionRecord
@@ -238,8 +238,8 @@ def _sign_off(
             story += paras(add.text, st["body"])
             story.append(Spacer(1, 2 * mm))
 
-    story += section("Sign-off")
-    story.append(para(state.label, st["body"]))
+    # The heading, the status, both signature blocks and the fingerprint stay on one page.
+    block: list[Flowable] = [*section("Sign-off"), para(state.label, st["body"])]
     half = (width - 6 * mm) / 2
     sup_line = (
         f"Signed electronically {state.signed_at[:16].replace('T', ' ')} UTC as “{state.signed_by_name}”"
@@ -256,13 +256,14 @@ def _sign_off(
         sv_line = "Not yet acknowledged in Keel"
     sup_block = signature_block("Supervisor", supervisor, sup_line, st, half)
     sv_block = signature_block("Supervisee", supervisee, sv_line, st, half)
-    story.append(side_by_side(sup_block, sv_block, width))
-    story.append(
+    block.append(side_by_side(sup_block, sv_block, width))
+    block.append(
         para(
             f"Record {rec.id} · fingerprint (SHA-256): {state.fingerprint or 'assigned at sign-off'}",
             st["small"],
         )
     )
+    story.append(KeepTogether(block))
     return story
 
 
@@ -274,8 +275,12 @@ def build_record_pdf(
     if rec is None:
         raise UsageError(f"There is no session record with id {session_id}.")
     policy = current_policy(db)
+    # Every page names whose record it is and when: a loose printed page is still identifiable.
+    who = _name(db, rec.worker_id) if rec.worker_id else "Group session"
     doc = KeelDocument(
-        out, title=f"{rec.type.label} supervision record", service_name=policy.service_name
+        out,
+        title=f"{rec.type.label} supervision record — {who}, {uk(rec.session_date)}",
+        service_name=policy.service_name,
     )
     doc.build(record_story(db, rec, include_confidential=include_confidential, width=doc.width))
     return out
