@@ -281,7 +281,8 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     inspect_file(db_path)  # refuses an empty, foreign, newer or damaged file, unchanged
     lock = InstanceLock(db_path)
     try:
-        with contextlib.suppress(AlreadyRunningError):
+        # Keel has it open, or the folder is read-only: back up without the lock (read only).
+        with contextlib.suppress(AlreadyRunningError, StorageError):
             lock.acquire()
         db = connect(db_path)
         try:
@@ -291,7 +292,11 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"warning: {warning}\n")
             marker = change_marker(db) if lock.held else None
             ensure_folder(folder)
-            result = backup_database(db, folder, passphrase=passphrase)
+            try:
+                result = backup_database(db, folder, passphrase=passphrase)
+            except KeyboardInterrupt:
+                sys.stderr.write("The backup was cancelled: nothing was written.\n")
+                return EXIT_PROBLEM
             if marker is not None:
                 record_backup(db, result, marker)
         finally:
@@ -348,7 +353,14 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write("Nothing was restored.\n")
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
-            result = restore_into_file(db_path, ready, default_backup_dir())
+            try:
+                result = restore_into_file(db_path, ready, default_backup_dir())
+            except KeyboardInterrupt:
+                sys.stderr.write(
+                    f"The restore was interrupted. Run `check` on {db_path}; a safety copy of "
+                    f"the data before the restore, if one was made, is in {default_backup_dir()}.\n"
+                )
+                return EXIT_PROBLEM
     out.write(result.summary() + "\n")
     return EXIT_OK
 

@@ -83,7 +83,7 @@ def backup_folder(db: sqlite_utils.Database) -> Path:
 
 def backup_folder_for_file(db_path: Path) -> Path:
     """The backup folder setting of a database file that is not open (read-only look; the
-    default when the file cannot be read)."""
+    default when the file cannot be read, e.g. because it is damaged)."""
     with contextlib.suppress(sqlite3.Error, OSError):
         if db_path.is_file():
             conn = read_only_connection(db_path)
@@ -102,7 +102,7 @@ def ensure_folder(folder: Path) -> None:
     folder is only created if its parent exists (see ``backup_database``)."""
     if folder == default_backup_dir():
         with contextlib.suppress(OSError):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def set_backup_folder(db: sqlite_utils.Database, folder: Path | None) -> str | None:
