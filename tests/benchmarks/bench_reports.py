@@ -235,12 +235,12 @@ def measure_record(folder: Path, runs: int) -> dict[str, Any]:
 
 
 def measure_pack(
-    path: Path, date_from: date, date_to: date, runs: int, profile: bool
+    path: Path, folder: Path, date_from: date, date_to: date, runs: int, profile: bool
 ) -> dict[str, Any]:
     db = open_database(path)
     try:
-        out_keel = path.parent / "compliance.pdf"
-        out_bare = path.parent / "bare.pdf"
+        out_keel = folder / "compliance.pdf"
+        out_bare = folder / "bare.pdf"
         # Warm-up, and the bare document's input (untimed).
         build_compliance_pdf(db, date_from, date_to, out_keel)
         data = gather_compliance(db, date_from, date_to)
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         date_to = date.fromisoformat(last)
         date_from = date_to - timedelta(days=365)
         record = measure_record(folder, args.runs)
-        pack = measure_pack(db_path, date_from, date_to, args.pack_runs, args.profile)
+        pack = measure_pack(db_path, folder, date_from, date_to, args.pack_runs, args.profile)
     ratio = pack["keel"] / pack["bare"]
     rec_ok = record["median"] <= GOAL_RECORD_S
     pack_ok = pack["keel"] <= GOAL_PACK_S and ratio <= GOAL_RATIO
