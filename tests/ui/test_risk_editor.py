@@ -296,3 +296,16 @@ def test_the_preview_follows_changes_made_elsewhere_and_keeps_the_choices(
     editor.reload_facts()
     assert editor.factors().cohort_risk == 3
     assert editor.type_labels[CLINICAL].text() == "every 28 days, due 24 Dec 2026"
+
+
+def test_unsaved_changes_are_noticed(qtbot: Any, ctx: AppContext, experienced: str) -> None:
+    editor = editor_for(qtbot, ctx, experienced)
+    assert not editor.has_unsaved_changes()  # pre-filled from the latest assessment
+    click(qtbot, editor, "volatility", 2)
+    assert editor.has_unsaved_changes()
+    click(qtbot, editor, "volatility", 1)
+    assert not editor.has_unsaved_changes()
+    qtbot.keyClicks(editor.rationale, "Because")
+    assert editor.has_unsaved_changes()
+    editor.set_worker(experienced)
+    assert not editor.has_unsaved_changes()

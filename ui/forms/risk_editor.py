@@ -350,7 +350,6 @@ class RiskEditor(QWidget):
             self.assessed_on.set_date(self._ctx.today())
         finally:
             self._filling = False
-        self._prefilled = DEFAULT_FACTORS
         self.assessed_by.setText(latest.assessed_by if latest else "")
         self.rationale.clear()
         self._show_current(latest)
