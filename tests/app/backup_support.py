@@ -338,3 +338,21 @@ def save_then_crash(db_path: Path, lead: str, worker: str, count: int) -> list[s
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return done.stdout.split()
+
+
+@contextlib.contextmanager
+def read_only_bind(source: Path, target: Path) -> Any:
+    """``target``: a read-only view of ``source`` (a bind mount, remounted read-only) — root
+    ignores file permissions, not a read-only mount. ``None`` if mounting is refused."""
+    target.mkdir(parents=True, exist_ok=True)
+    bound = subprocess.run(["mount", "--bind", str(source), str(target)], capture_output=True)
+    if bound.returncode != 0:
+        yield None
+        return
+    try:
+        ro = subprocess.run(
+            ["mount", "-o", "remount,ro,bind", str(target)], capture_output=True, text=True
+        )
+        yield target if ro.returncode == 0 else None
+    finally:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)

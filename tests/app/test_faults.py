@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import SaveError
+from app.errors import SaveError, StorageError
 from app.services import instance
 from app.services.backup import BackupError, backup_database, list_backups
 from app.services.instance import AlreadyRunningError, InstanceLock
@@ -42,6 +42,7 @@ from tests.app.backup_support import (
     listing,
     make_db,
     read_all,
+    read_only_bind,
     run_child,
     session_ids,
     sha256,
@@ -295,3 +296,44 @@ def test_a_folder_that_cannot_hold_the_lock_file_gives_a_sentence(tmp_path: Path
         InstanceLock(blocker / "keel.db").acquire()
     assert "cannot create its lock file" in str(refused.value)
     assert not isinstance(refused.value, sqlite3.Error)
+
+
+# --------------------------------------------------------------------------- read-only places
+
+
+def test_a_read_only_backup_folder_gives_a_clear_error_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """A write-protected USB stick (a read-only bind mount: chmod means nothing to root)."""
+    db_path = tmp_path / "keel.db"
+    make_db(db_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with read_only_bind(stick, tmp_path / "ro-stick") as ro:
+        if ro is None:
+            pytest.skip("mounting is not permitted here")
+        db = open_database(db_path)
+        try:
+            with pytest.raises(BackupError) as refused:
+                backup_database(db, ro)
+        finally:
+            close_database(db)
+        assert "cannot be written to" in str(refused.value)
+        assert listing(stick) == []
+    assert integrity_check(db_path) == [("ok",)]
+
+
+def test_a_database_on_a_read_only_disk_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    make_db(folder / "keel.db")
+    before = sha256(folder / "keel.db")
+    with read_only_bind(folder, tmp_path / "ro-data") as ro:
+        if ro is None:
+            pytest.skip("mounting is not permitted here")
+        with pytest.raises(StorageError) as refused:
+            close_database(open_database(ro / "keel.db"))
+        assert "read-only" in str(refused.value) or "could not be opened" in str(refused.value)
+        with pytest.raises(StorageError, match="lock file"):
+            InstanceLock(ro / "keel.db").acquire()
+    assert sha256(folder / "keel.db") == before
