@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from app.services.exports import ExportService
+from app.services.records import RecordService
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 
@@ -22,10 +24,21 @@ class AppContext:
     db_path: Path
     workers: WorkerService
     sessions: SessionService
+    records: RecordService
+    exports: ExportService
     today: Callable[[], date] = field(default=date.today)
 
     @classmethod
     def for_database(
         cls, db: sqlite_utils.Database, db_path: Path, today: Callable[[], date] = date.today
     ) -> AppContext:
-        return cls(db, db_path, WorkerService(db), SessionService(db), today)
+        sessions = SessionService(db)
+        return cls(
+            db,
+            db_path,
+            WorkerService(db),
+            sessions,
+            RecordService(db, sessions),
+            ExportService(db, today=today),
+            today,
+        )

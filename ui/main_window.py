@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.domain.model import SupervisionType
+from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
+from ui.exporting import Exporter
 from ui.forms.import_dialog import ImportDialog
 from ui.forms.new_session_dialog import NewSessionDialog
 from ui.forms.session_form import SessionForm
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
 
+        self.exporter = Exporter(ctx, self)
         self._db_label = QLabel(str(ctx.db_path))
         self._db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self._db_label)
@@ -77,6 +79,19 @@ class MainWindow(QMainWindow):
             file_menu, "&Import staff CSV…", self.import_staff, "Ctrl+I"
         )
         self.demo_action = self._action(file_menu, "Load &demo data", self.load_demo)
+        file_menu.addSeparator()
+        self.compliance_action = self._action(
+            file_menu, "&Export compliance pack…", self.exporter.export_compliance
+        )
+        blank_menu = file_menu.addMenu("&Blank paper form")
+        self.blank_form_actions = {
+            type_: self._action(
+                blank_menu,
+                f"{type_.label} supervision…",
+                lambda _checked=False, t=type_: self.exporter.export_blank(t),
+            )
+            for type_ in ALL_TYPES
+        }
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -124,12 +139,18 @@ class MainWindow(QMainWindow):
         self.welcome.demo_requested.connect(self.load_demo)
         self.welcome.import_requested.connect(self.import_staff)
         self.welcome.add_worker_requested.connect(self.add_worker)
+        self.exporter.status_message.connect(self._report)
+        self.workers.export_reported.connect(self._report)
 
     def _show_right_page(self) -> None:
         empty = self._ctx.workers.count() == 0
         self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
-        for action in (self.new_session_action,):
+        for action in (self.new_session_action, self.compliance_action):
             action.setEnabled(not empty)
+
+    @Slot(str)
+    def _report(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
 
     # Routing --------------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ import contextlib
 import errno
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,10 @@ class ExportService:
         date_to: date,
         out: Path,
         include_confidential: bool = False,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> Path:
-        """A worker's history pack for a period."""
+        """A worker's history pack for a period; cancellable (``ExportCancelled``)."""
         from app.services.reports.history import build_worker_history_pdf
 
         _check_range(date_from, date_to)
@@ -113,6 +116,8 @@ class ExportService:
                 tmp,
                 include_confidential=include_confidential,
                 today=self._today(),
+                progress=progress,
+                cancelled=cancelled,
             ),
             "worker",
             worker_id,
@@ -180,6 +185,7 @@ class ExportService:
         entity: str,
         entity_id: str | None,
         detail: dict[str, Any],
+        action: str = "export",
     ) -> Path:
         out = Path(out)
         folder = out.parent if str(out.parent) else Path(".")
@@ -202,7 +208,7 @@ class ExportService:
             self._discard(tmp)
             raise
         try:
-            RecordService(self._db).log("export", entity, entity_id, {**detail, "file": out.name})
+            RecordService(self._db).log(action, entity, entity_id, {**detail, "file": out.name})
         except BaseException:
             # No export without its audit entry: take the file back.
             self._discard(out)
@@ -214,3 +220,43 @@ class ExportService:
     def _discard(path: Path) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
+
+    # Printing -----------------------------------------------------------------------------
+
+    PRINT_PREFIX = "Keel print copy "
+    PRINT_KEEP_SECONDS = 24 * 3600
+
+    def print_copy(self, session_id: str, folder: Path, include_confidential: bool = False) -> Path:
+        """One session record written to ``folder`` for printing from a PDF viewer.
+
+        Audited as a print, not an export. ``folder`` holds only print copies: copies older
+        than a day are deleted first, so printed records do not pile up on the laptop.
+        """
+        from app.services.reports.record import build_record_pdf
+
+        if get_session(self._db, session_id) is None:
+            raise UsageError(f"There is no session record with id {session_id}.")
+        folder = Path(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportFailed(
+                f"The print copy was not made: {_why(exc, folder)}. No file was written."
+            ) from exc
+        cutoff = time.time() - self.PRINT_KEEP_SECONDS
+        for old in folder.glob(f"{self.PRINT_PREFIX}*.pdf"):
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+        stamp = datetime.now().strftime("%Y-%m-%d %H%M%S")
+        out = folder / f"{self.PRINT_PREFIX}{stamp} {session_id[:8]}.pdf"
+        return self._write(
+            out,
+            lambda tmp: build_record_pdf(
+                self._db, session_id, tmp, include_confidential=include_confidential
+            ),
+            "session",
+            session_id,
+            {"report": "record", "include_confidential": include_confidential},
+            action="print",
+        )

@@ -152,3 +152,14 @@ class RecordService:
 
     def verify(self) -> Verification:
         return Verification(audit.verify_chain(self._db), evidence.verify_fingerprints(self._db))
+
+    def gaps_before_signing(self, session_id: str) -> tuple[list[QualityGap], bool]:
+        """The saved record's quality gaps, and whether the policy blocks signing with them.
+
+        What a sign-off screen shows before asking for a signature; ``sign_off`` checks again.
+        """
+        record = self._sessions.get(session_id)
+        if record is None:
+            raise UsageError("That record no longer exists.")
+        gaps = self._sessions.quality(record)
+        return gaps, bool(gaps) and current_policy(self._db).quality_blocks_sign_off

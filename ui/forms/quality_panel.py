@@ -12,6 +12,11 @@ from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
 
 _READY = "✔ Ready for sign-off"
+_INTRO = "What is missing before this record can be signed off. Click a line to go there."
+_SIGNED_INTRO = (
+    "This record is signed. Anything listed below was missing when it was signed; add an "
+    "addendum to correct or complete it."
+)
 _NOT_HELD = {
     SessionStatus.PLANNED: "Planned: the record is filled in once the session is held.",
     SessionStatus.CANCELLED: "Cancelled: only the reason is needed.",
@@ -70,10 +75,7 @@ class QualityPanel(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         heading.setFont(font)
-        intro = QLabel(
-            "What is missing before this record can be signed off. Click a line to go there.",
-            self,
-        )
+        self.intro = intro = QLabel(_INTRO, self)
         intro.setWordWrap(True)
         self.summary = QLabel(self)
         self.summary.setObjectName("qualitySummary")
@@ -126,6 +128,11 @@ class QualityPanel(QFrame):
         self.setAccessibleDescription(
             "; ".join(g.message for g in self._gaps) if self._gaps else _READY
         )
+
+    def set_signed(self, signed: bool) -> None:
+        """A signed record: the panel reports what it was signed with, not what to fix."""
+        self.intro.setText(_SIGNED_INTRO if signed else _INTRO)
+        self.ready.setText("✔ Signed — nothing was missing" if signed else _READY)
 
     def gaps(self) -> list[QualityGap]:
         """The gaps shown now."""

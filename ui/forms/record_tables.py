@@ -79,6 +79,7 @@ class _RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Any] = []
         self._columns: tuple[Column, ...] = self.columns
+        self.read_only = False  # a signed record: nothing is editable
 
     # Qt API -------------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class _RowsModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._columns[index.column()].editable:
+        if self._columns[index.column()].editable and not self.read_only:
             base |= Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -131,7 +132,7 @@ class _RowsModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         col = self._columns[index.column()]
-        if not col.editable:
+        if not col.editable or self.read_only:
             return False
         if col.kind == "date" and value is not None and not isinstance(value, date):
             return False
@@ -506,12 +507,13 @@ class RecordTable(QWidget):
         self.view.setWordWrap(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(
+        self._edit_triggers = (
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.SelectedClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        self.view.setEditTriggers(self._edit_triggers)
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setMinimumSectionSize(QComboBox().sizeHint().height() + 6)
@@ -605,6 +607,25 @@ class RecordTable(QWidget):
         delegate.commitData.emit(editor)
         delegate.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show the rows as plain text that cannot be changed (a signed record)."""
+        if self.model.read_only == read_only:
+            return
+        self.model.read_only = read_only
+        if read_only:
+            self.commit_pending()
+            for row in range(self.model.rowCount()):
+                for col in range(self.model.columnCount()):
+                    self.view.closePersistentEditor(self.model.index(row, col))
+            self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        else:
+            self.view.setEditTriggers(self._edit_triggers)
+            self._open_editors(0, self.model.rowCount() - 1)
+        for button in (self.add_button, self.remove_button):
+            if button is not None:
+                button.setVisible(not read_only)
+        self._fit()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()  # wrapped rows change height with the width
@@ -615,7 +636,9 @@ class RecordTable(QWidget):
         return [
             n
             for n in range(self.model.columnCount())
-            if self.model.column(n).kind == "choice" and self.model.column(n).editable
+            if self.model.column(n).kind == "choice"
+            and self.model.column(n).editable
+            and not self.model.read_only
         ]
 
     def _open_editors(self, first: int, last: int) -> None:

@@ -42,6 +42,7 @@ from ui.forms.common_sections import (
 )
 from ui.forms.form_state import record_from_state, record_to_state
 from ui.forms.quality_panel import QualityPanel
+from ui.forms.record_evidence import RecordEvidence, lock_fields
 from ui.forms.record_tables import (
     OWNER_LABELS,
     ActionsSection,
@@ -121,6 +122,10 @@ class SessionForm(QWidget):
         self._ctx = ctx
         self._type = record.type
         self._base = replace(record)
+        self.evidence = RecordEvidence(ctx, self, self)
+        dropped = draft if draft is not None and self.locked else None
+        if dropped is not None:
+            draft = None  # a signed record takes no edits: see _drop_draft
         self._draft_worker = draft_worker
         self._draft_id = draft.id if draft else ctx.sessions.new_draft_id()
         self._draft_written = draft is not None
@@ -144,6 +149,9 @@ class SessionForm(QWidget):
                 f"Restored your unsaved draft from {_local_time(draft.updated_at)}. "
                 "Save to keep it as the record, or close and discard it."
             )
+        if dropped is not None:
+            self._drop_draft(dropped)
+        self.evidence.show()
         self._update_status_line()
         self.resize(1300, 740)
         app = QApplication.instance()
@@ -191,7 +199,7 @@ class SessionForm(QWidget):
             self.confidential,
         ]
         self.sections: list[Section] = [s for s in candidates if s is not None]
-        content = QWidget()
+        self.content = content = QWidget()
         content.setObjectName("formContent")
         content.setStyleSheet(
             "QGroupBox { font-weight: bold; }"
@@ -200,6 +208,7 @@ class SessionForm(QWidget):
         column = QVBoxLayout(content)
         column.setSpacing(10)
         column.addWidget(self.heading)
+        column.addWidget(self.evidence.addenda)
         for section in self.sections:
             column.addWidget(section)
             section.changed.connect(self._on_changed)
@@ -227,18 +236,20 @@ class SessionForm(QWidget):
         self.close_button.setToolTip("Close (Esc)")
         footer = QHBoxLayout()
         footer.addWidget(self.status_line, 1)
-        footer.addWidget(self.save_button)
-        footer.addWidget(self.close_button)
+        for button in (*self.evidence.buttons(), self.save_button, self.close_button):
+            footer.addWidget(button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.info_banner)
         layout.addWidget(self.error_banner)
+        layout.addWidget(self.evidence.banner)
         layout.addLayout(body, 1)
         layout.addLayout(footer)
 
         self.quality.gap_activated.connect(self.go_to_gap)
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.close)
+        self.evidence.evidence_changed.connect(self._update_status_line)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         for widget in content.findChildren(QWidget):
             if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
@@ -287,6 +298,14 @@ class SessionForm(QWidget):
 
     def save(self) -> bool:
         """Save the record; on failure say why and keep everything typed."""
+        if self.locked:
+            QMessageBox.warning(
+                self,
+                "This record is signed",
+                "This record is signed and locked: it cannot be changed. Corrections and "
+                "additions are addenda — use “Add addendum…”.",
+            )
+            return False
         self._commit_tables()
         self._draft_timer.stop()
         record = self.record()
@@ -315,6 +334,7 @@ class SessionForm(QWidget):
         self._last_draft = None
         self.error_banner.hide()
         self.info_banner.hide()
+        self.evidence.reload()
         self._update_status_line(f"Saved at {datetime.now():%H:%M}.")
         self.session_saved.emit(affected)
         return True
@@ -396,6 +416,48 @@ class SessionForm(QWidget):
         """What the quality panel lists now."""
         return self.quality.messages()
 
+    # Evidence: sign-off, supervisee response, addenda, export and print -------------------
+
+    @property
+    def locked(self) -> bool:
+        """True once the record is signed: it takes no edits, only addenda."""
+        return self.evidence.locked
+
+    def saved_record(self) -> SessionRecord:
+        """The record as last saved (what is signed and exported)."""
+        return self._base
+
+    def form_status(self) -> SessionStatus:
+        status = self.details.status.value()
+        return status if isinstance(status, SessionStatus) else SessionStatus.HELD
+
+    def ensure_saved(self) -> bool:
+        """What is signed or exported is the saved record: save the form first if need be."""
+        self._commit_tables()
+        if self._base.id and (self.locked or not self.has_unsaved_changes()):
+            return True
+        return self.save()
+
+    def lock(self) -> None:
+        """The record is signed: every field read-only, no saving, no drafts."""
+        self._draft_timer.stop()
+        lock_fields(self.content)
+        self.quality.set_signed(True)
+        self.save_button.hide()
+
+    def _drop_draft(self, draft: Draft) -> None:
+        """Typing kept as a draft after the record was signed (in another window) cannot
+        change it: say so, keep nothing the record cannot take, and point to addenda."""
+        try:
+            self._ctx.sessions.discard_draft(draft.id)
+        except KeelError as exc:
+            self.show_error(f"An old draft of this record could not be deleted: {exc}")
+            return
+        self.show_info(
+            f"Changes kept as a draft on {_local_time(draft.updated_at)} were not applied: "
+            "this record was signed and is locked. Add any correction as an addendum."
+        )
+
     # Loading and refreshing ---------------------------------------------------------------
 
     def _load(self, record: SessionRecord) -> None:
@@ -466,7 +528,7 @@ class SessionForm(QWidget):
         return out
 
     def _on_changed(self) -> None:
-        if self._loading or self._refreshing:
+        if self._loading or self._refreshing or self.locked:
             return
         self._refresh()
         self._draft_timer.start()
@@ -483,6 +545,7 @@ class SessionForm(QWidget):
             title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
             self.heading.setText(f"{TITLES[self._type]} — {self._who(record)}")
+            self.evidence.update_buttons()
         finally:
             self._refreshing = False
 

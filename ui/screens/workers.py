@@ -51,6 +51,7 @@ from app.errors import KeelError
 from app.services.scheduling import compute_schedule
 from app.storage.sessions import SessionSummary
 from ui.context import AppContext
+from ui.exporting import Exporter
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
 from ui.forms.risk_editor import RiskEditor
 from ui.forms.worker_dialog import EMPLOYMENT_LABELS, WorkerDialog, ask_left_date
@@ -176,6 +177,7 @@ class WorkersScreen(QWidget):
     workers_changed = Signal(list)
     session_open_requested = Signal(str)
     new_session_requested = Signal(str, str)
+    export_reported = Signal(str)  # a sentence for the status bar: where an export went
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,6 +186,7 @@ class WorkersScreen(QWidget):
         self._statuses: dict[str, WorkerStatus] = {}
         self._stale = True  # loaded when first shown (or asked for a worker)
         self._history: list[SessionSummary] = []
+        self.exporter = Exporter(ctx, self)
         self._build_list()
         self._build_page()
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -340,11 +343,17 @@ class WorkersScreen(QWidget):
         self.left_button.setAccessibleName("Mark as left")
         self.reinstate_button = QPushButton("Rei&nstate")
         self.reinstate_button.setAccessibleName("Reinstate")
+        self.export_history_button = QPushButton("E&xport history…")
+        self.export_history_button.setAccessibleName("Export history")
+        self.export_history_button.setToolTip(
+            "A PDF history pack for this worker over a period you choose (for appraisals and HR)"
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.left_button)
         buttons.addWidget(self.reinstate_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_history_button)
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -419,6 +428,8 @@ class WorkersScreen(QWidget):
         self.edit_button.clicked.connect(self.edit_worker)
         self.left_button.clicked.connect(self.mark_left)
         self.reinstate_button.clicked.connect(self.reinstate)
+        self.export_history_button.clicked.connect(self.export_history)
+        self.exporter.status_message.connect(self.export_reported)
         self.risk_editor.assessment_saved.connect(self._assessment_saved)
         self.leave_tab.add_button.clicked.connect(lambda: self._add_with(LeaveDialog))
         self.override_tab.add_button.clicked.connect(lambda: self._add_with(OverrideDialog))
@@ -512,6 +523,11 @@ class WorkersScreen(QWidget):
             return
         if self._try(lambda: self._ctx.workers.reinstate(worker.id)):
             self._changed(worker.id)
+
+    def export_history(self) -> None:
+        """Export the selected worker's history pack for a period (on the background runner)."""
+        if self._worker is not None:
+            self.exporter.export_worker_history(self._worker.id)
 
     # Internals: list ------------------------------------------------------------------------
 

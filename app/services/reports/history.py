@@ -20,7 +20,9 @@ from app.domain.schedule import worker_status
 from app.errors import UsageError
 from app.services.reports.base import (
     BODY_WIDTH,
+    Cancelled,
     KeelDocument,
+    Progress,
     key_values,
     markup,
     para,
@@ -469,10 +471,13 @@ def build_worker_history_pdf(
     *,
     include_confidential: bool = False,
     today: date | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
 ) -> Path:
     """Write a worker's history pack for [date_from, date_to] to ``out`` (A4 PDF).
 
-    The due status is shown on ``date_to`` or today, whichever is earlier.
+    The due status is shown on ``date_to`` or today, whichever is earlier. ``progress`` and
+    ``cancelled`` are passed to ``KeelDocument.build`` (cancelling raises ``ExportCancelled``).
     """
     if date_from > date_to:
         raise UsageError(
@@ -492,6 +497,7 @@ def build_worker_history_pdf(
         worker_history_story(
             db, worker, date_from, date_to, include_confidential=include_confidential,
             today=today or date.today(),
-        )
+        ),
+        progress=progress, cancelled=cancelled,
     )  # fmt: skip
     return out
