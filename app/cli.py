@@ -30,7 +30,16 @@ EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("import-staff", "status", "demo", "check", "export-pdf", "backup", "restore")
+COMMANDS = (
+    "import-staff",
+    "status",
+    "demo",
+    "check",
+    "export-pdf",
+    "export-ics",
+    "backup",
+    "restore",
+)
 PASSPHRASE_ENV = "KEEL_BACKUP_PASSPHRASE"
 MIN_PASSPHRASE = 8
 
@@ -73,8 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="fill an empty database with a realistic demo service")
     sub.add_parser("check", help="verify the database's integrity and schema version")
     _add_export_parser(sub)
+    _add_calendar_parser(sub)
     _add_backup_parsers(sub)
     return parser
+
+
+def _add_calendar_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("export-ics", help="write booked sessions as a calendar file (.ics) for "
+                       "Outlook and other calendars (no record content; audited)")  # fmt: skip
+    p.add_argument("--from", dest="date_from", required=True, type=_date_arg, metavar="D",
+                   help="first day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    p.add_argument("--to", dest="date_to", required=True, type=_date_arg, metavar="D",
+                   help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="the .ics file to write (replaced if it exists)")  # fmt: skip
 
 
 def _add_backup_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -230,6 +251,20 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_export_ics(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.calendar import export_calendar
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    db = open_database(db_path, create=False)
+    try:
+        result = export_calendar(db, args.date_from, args.date_to, Path(args.out))
+    finally:
+        close_database(db)
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
 def _ask_passphrase(prompt: str) -> str:
     import getpass
     import warnings
@@ -371,6 +406,7 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "demo": cmd_demo,
     "check": cmd_check,
     "export-pdf": cmd_export,
+    "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }

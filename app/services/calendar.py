@@ -1,0 +1,249 @@
+"""Booked sessions as an iCalendar (.ics) file that Outlook and other calendars import.
+
+One VEVENT per planned session, with a UID that stays the same across exports
+(``<session id>@keel``) and a SEQUENCE that grows when the booking changes, so importing a newer
+export updates an event rather than duplicating it.
+
+Times are written in UTC (``DTSTART:20261201T100000Z``), converted from the session's local
+date and start time with this computer's time zone rules (summer time included). A UTC time
+means the same instant to every calendar: Outlook (desktop, web and new), Google and Apple show
+it in the reader's local time. Floating times (no zone) are read as local by some clients and
+as UTC by others, and Outlook desktop approximates or ignores a TZID's VTIMEZONE on import, so
+both can move a session by an hour. A session without a start time is an all-day event.
+
+What goes in: the supervisee's name and the type (SUMMARY), the place or mode (LOCATION), the
+supervisor and the type (DESCRIPTION). Nothing from the record itself — no issues, case
+references, decisions or notes (the query in ``app.storage.bookings`` never reads them). Events
+are marked CLASS:PRIVATE, so a calendar shared with colleagues shows them as busy time only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+import icalendar
+import sqlite_utils
+
+from app import APP_NAME, __version__
+from app.dates import uk
+from app.domain.model import SupervisionType
+from app.domain.records import Mode
+from app.errors import KeelError, UsageError
+from app.services.records import RecordService
+from app.storage.bookings import Booking, planned_sessions
+
+log = logging.getLogger(__name__)
+
+PRODID = f"-//{APP_NAME}//{APP_NAME} {__version__}//EN"
+UID_DOMAIN = "keel"
+CALENDAR_NAME = "Keel supervision"
+DEFAULT_WEEKS = 8
+
+_TYPE_TITLES = {
+    SupervisionType.LINE: "Line management supervision",
+    SupervisionType.CLINICAL: "Clinical supervision",
+    SupervisionType.GROUP: "Reflective / group supervision",
+}
+_MODE_PLACES = {Mode.IN_PERSON: "In person", Mode.VIDEO: "Video call", Mode.PHONE: "Phone call"}
+# Booked sessions with a start time but no length get the length a new booking gets.
+_DEFAULT_MINUTES = {SupervisionType.GROUP: 90}
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+class CalendarExportFailed(KeelError):
+    """The .ics file could not be written (disk full, folder read-only…); no file was left."""
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarExport:
+    path: Path
+    events: int
+
+    def summary(self) -> str:
+        what = "1 booked session" if self.events == 1 else f"{self.events} booked sessions"
+        return f"Wrote {what} to {self.path}"
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """Today and the following eight weeks: what a team lead books ahead."""
+    return today, today + timedelta(weeks=DEFAULT_WEEKS) - timedelta(days=1)
+
+
+def summary_for(booking: Booking) -> str:
+    """ "Clinical supervision — Zoë Hartley"; a group: "… — 6 attendees"."""
+    title = _TYPE_TITLES[booking.type]
+    if booking.type is SupervisionType.GROUP:
+        n = booking.attendees
+        return f"{title} — {n} attendee{'' if n == 1 else 's'}" if n else title
+    return f"{title} — {booking.worker_name}" if booking.worker_name else title
+
+
+def location_for(booking: Booking) -> str:
+    """The place typed on the booking, else how it happens (video, phone); '' if neither."""
+    if booking.location.strip():
+        return booking.location.strip()
+    return _MODE_PLACES[booking.mode] if booking.mode else ""
+
+
+def description_for(booking: Booking) -> str:
+    """The supervisor and the type, and nothing else."""
+    lines = []
+    if booking.supervisor_name:
+        lines.append(f"Supervisor: {booking.supervisor_name}")
+    lines.append(f"Type: {_TYPE_TITLES[booking.type]}")
+    return "\n".join(lines)
+
+
+def _start_time(text: str | None) -> time | None:
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return None  # shown as an all-day event rather than at a guessed time
+
+
+def _when(booking: Booking, tz: tzinfo | None) -> tuple[date | datetime, date | datetime]:
+    start = _start_time(booking.start_time)
+    if start is None:
+        return booking.session_date, booking.session_date + timedelta(days=1)
+    local = datetime.combine(booking.session_date, start, tzinfo=tz)
+    begins = local.astimezone(UTC)  # a naive time is taken as this computer's local time
+    minutes = booking.duration_minutes or _DEFAULT_MINUTES.get(booking.type, 60)
+    return begins, begins + timedelta(minutes=minutes)
+
+
+def _changed_at(booking: Booking) -> datetime | None:
+    try:
+        return datetime.fromisoformat(booking.updated_at.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _event(booking: Booking, stamp: datetime, tz: tzinfo | None) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{booking.id}@{UID_DOMAIN}")
+    event.add("dtstamp", stamp)
+    begins, ends = _when(booking, tz)
+    event.add("dtstart", begins)
+    event.add("dtend", ends)
+    event.add("summary", summary_for(booking))
+    place = location_for(booking)
+    if place:
+        event.add("location", place)
+    event.add("description", description_for(booking))
+    event.add("class", "PRIVATE")
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    changed = _changed_at(booking)
+    if changed is not None:
+        event.add("last-modified", changed)
+        # Grows with each change (one a minute at most), so a re-import updates the event.
+        event.add("sequence", max(0, int((changed - _SEQUENCE_EPOCH).total_seconds() // 60)))
+    return event
+
+
+def build_calendar(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    *,
+    tz: tzinfo | None = None,
+    now: datetime | None = None,
+) -> tuple[icalendar.Calendar, int]:
+    """The calendar of sessions booked from ``date_from`` to ``date_to`` (both included) and
+    how many events it holds. ``tz``: the sessions' time zone (None: this computer's)."""
+    _check_range(date_from, date_to)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", CALENDAR_NAME)
+    bookings = planned_sessions(db, date_from, date_to)
+    for booking in bookings:
+        cal.add_component(_event(booking, stamp, tz))
+    return cal, len(bookings)
+
+
+def _check_range(date_from: date, date_to: date) -> None:
+    if date_from > date_to:
+        raise UsageError(
+            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
+        )
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return f"there is not enough space in {folder}. Free some space or choose another folder"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{folder} cannot be written to. Choose another folder"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long. Choose a shorter name"
+    return f"{exc.strerror or exc}"
+
+
+def _write_atomically(data: bytes, out: Path) -> None:
+    """Write beside ``out`` and rename into place: never a half-written file."""
+    folder = out.parent
+    tmp = folder / f".{out.name}.{uuid.uuid4().hex[:12]}.keel-tmp"
+    try:
+        with tmp.open("xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        log.warning("calendar export to %s failed: %s", out, exc)
+        raise CalendarExportFailed(
+            f"The calendar was not saved: {_why(exc, folder)}. No file was written."
+        ) from exc
+
+
+def export_calendar(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    out: Path,
+    *,
+    tz: tzinfo | None = None,
+    now: datetime | None = None,
+) -> CalendarExport:
+    """Write the booked sessions of a period to ``out`` (replaced if it exists) and record the
+    export in the audit trail. Raises ``UsageError`` for a bad period or path and
+    ``CalendarExportFailed`` when the file cannot be written."""
+    out = Path(out)
+    _check_range(date_from, date_to)
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder: give a file name, for example sessions.ics.")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
+    cal, events = build_calendar(db, date_from, date_to, tz=tz, now=now)
+    _write_atomically(cal.to_ical(), out)
+    detail = {
+        "report": "calendar",
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "events": events,
+        "file": out.name,
+    }
+    try:
+        RecordService(db).log("export", "calendar", None, detail)
+    except BaseException:
+        # No export without its audit entry: take the file back.
+        with contextlib.suppress(OSError):
+            out.unlink()
+        raise
+    log.info("exported %d booked sessions to %s", events, out)
+    return CalendarExport(out, events)
