@@ -39,10 +39,16 @@ class ExportFailed(KeelError):
     """The PDF could not be written (disk full, folder read-only…); no file was left."""
 
 
-def _why(exc: OSError, folder: Path) -> str:
+def _why(exc: OSError, folder: Path, target: Path | None = None) -> str:
     code = exc.errno
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         return f"there is not enough space in {folder}. Free some space or choose another folder"
+    if code in (errno.EACCES, errno.EPERM) and target is not None and target.exists():
+        # Windows refuses to replace a file another program has open.
+        return (
+            f"{target.name} could not be replaced: close it if it is open in another program "
+            "(a PDF viewer), or choose another name"
+        )
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{folder} cannot be written to. Choose another folder"
     if code == errno.ENAMETOOLONG:
@@ -51,7 +57,7 @@ def _why(exc: OSError, folder: Path) -> str:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDWR)  # Windows cannot flush a handle opened read-only
     try:
         os.fsync(fd)
     finally:
@@ -202,7 +208,7 @@ class ExportService:
             self._discard(tmp)
             log.warning("export to %s failed: %s", out, exc)
             raise ExportFailed(
-                f"The PDF was not saved: {_why(exc, folder)}. No file was written."
+                f"The PDF was not saved: {_why(exc, folder, out)}. No file was written."
             ) from exc
         except BaseException:
             self._discard(tmp)

@@ -410,6 +410,21 @@ def test_a_failed_export_leaves_no_file_and_keeps_the_old_one(
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 0
 
 
+def test_a_file_that_cannot_be_replaced_is_named(db, service, tmp_path, today, monkeypatch) -> None:
+    """Windows will not replace a PDF that a viewer holds open: say so, keep the old file."""
+    target = tmp_path / "record.pdf"
+    target.write_bytes(b"%PDF- open in a viewer")
+
+    def locked(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Access is denied", str(dst))
+
+    monkeypatch.setattr("app.services.exports.os.replace", locked)
+    with pytest.raises(ExportFailed, match="close it if it is open in another program"):
+        exports(db, today).record(service.second, target)
+    assert target.read_bytes() == b"%PDF- open in a viewer"
+    assert leftovers(tmp_path) == []
+
+
 def test_a_cancelled_compliance_export_leaves_nothing(db, service, tmp_path, today) -> None:
     with pytest.raises(ExportCancelled):
         exports(db, today).compliance(*PERIOD, tmp_path / "c.pdf", cancelled=lambda: True)
