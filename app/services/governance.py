@@ -59,6 +59,7 @@ __all__ = [
     "raise_item",
     "record_change",
     "record_meeting",
+    "sources",
     "table_item",
     "unlink_session",
 ]
@@ -478,3 +479,9 @@ def _worker_count(db: sqlite_utils.Database, session_ids: Sequence[str]) -> int:
         list(session_ids),
     ).fetchone()
     return int(row[0])
+
+
+def sources(db: sqlite_utils.Database, session_ids: Sequence[str]) -> list[SourceSession]:
+    """The sessions behind an alert or an item, oldest first, as an agenda lists them: date,
+    type, status, supervisee (blank for a group) and case references — no narrative."""
+    return store.source_sessions(db, session_ids)
