@@ -412,6 +412,7 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
         "Record a session now…",
         "Book a session…",
         "Open worker",
+        "Export calendar (.ics)…",
     ]
     with qtbot.waitSignal(screen.booking_made) as blocker:
         _menu_action(menu, "Book a session…").trigger()

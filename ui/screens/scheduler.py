@@ -45,7 +45,10 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.errors import KeelError
+from app.services.agreements import agreements_due
 from app.services.scheduling import ScheduleRow, compute_schedule
+from ui.calendar_export import ACTION_TEXT as CALENDAR_ACTION_TEXT
+from ui.calendar_export import export_calendar_file
 from ui.context import AppContext
 from ui.models.schedule_model import (
     COLUMN_FOR_TYPE,
@@ -122,6 +125,9 @@ def counts_text(model: ScheduleModel, today: date) -> str:
     compliance = "compliance —" if percent is None else f"compliance {percent:.0f}%"
     noun = "worker" if len(rows) == 1 else "workers"
     text = f"{len(rows)} {noun} · {overdue} overdue · {this_week} due this week · {compliance}"
+    reviews = len(model.agreements())
+    if reviews:
+        text += f" · {reviews} agreement review{'s' if reviews != 1 else ''} due"
     if as_of != today:
         text = f"On {as_of.strftime('%a')} {uk(as_of)}: {text}"
     return text
@@ -324,6 +330,7 @@ class SchedulerScreen(QWidget):
             Column.TIER: metrics.horizontalAdvance("Standard (not assessed)") + pad,
             Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
             Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
+            Column.AGREEMENT: metrics.horizontalAdvance("✖ Overdue · 30 Nov") + pad,
         }
         # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
         type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
@@ -391,6 +398,7 @@ class SchedulerScreen(QWidget):
         """Recompute the schedule: every row, or only these workers' rows."""
         selected = self.selected_worker_id()
         try:
+            self.model.set_agreements(agreements_due(self._ctx.db, self._as_of))
             if worker_ids is None:
                 schedule = compute_schedule(self._ctx.db, self._as_of)
                 workers = {w.id: w for w in self._ctx.workers.all(include_left=True)}
@@ -444,7 +452,8 @@ class SchedulerScreen(QWidget):
     def _show_details(self) -> None:
         row = self._row_for(self.table.currentIndex())
         worker = None if row is None else self.model.worker(row.worker_id)
-        self.details.show_row(row, worker, self._as_of, self._names)
+        agreement = None if row is None else self.model.agreement_for(row.worker_id)
+        self.details.show_row(row, worker, self._as_of, self._names, agreement)
 
     # Filters -------------------------------------------------------------------------------
 
@@ -540,7 +549,8 @@ class SchedulerScreen(QWidget):
             self.session_requested.emit(row.worker_id, type_.value)
 
     def context_menu(self, index: QModelIndex) -> QMenu | None:
-        """The menu for a cell (built, not shown): record, book, open the worker."""
+        """The menu for a cell (built, not shown): record, book, open the worker; export the
+        booked sessions as a calendar file."""
         row = self._row_for(index)
         if row is None:
             return None
@@ -557,7 +567,14 @@ class SchedulerScreen(QWidget):
         menu.addSeparator()
         open_worker = menu.addAction("&Open worker")
         open_worker.triggered.connect(lambda: self.worker_requested.emit(wid))
+        menu.addSeparator()
+        calendar = menu.addAction(CALENDAR_ACTION_TEXT)
+        calendar.triggered.connect(lambda _=False: self.export_calendar())
         return menu
+
+    def export_calendar(self) -> None:
+        """Every booked session of a period (not only this worker's) as an .ics file."""
+        export_calendar_file(self._ctx, self)
 
     def _show_context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
