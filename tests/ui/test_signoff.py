@@ -481,3 +481,19 @@ def test_dialogs_have_accessible_names(qtbot: QtBot, ctx: AppContext, team: Team
             assert widget.accessibleName(), widget
         for widget in dialog.findChildren(QAbstractButton):
             assert widget.accessibleName() or widget.text(), widget
+
+
+def test_the_footer_buttons_come_after_the_fields_in_tab_order(
+    qtbot: QtBot, ctx: AppContext, team: Team
+) -> None:
+    form = open_form(qtbot, ctx, saved(ctx, held(team)))
+    chain = []
+    widget = form.nextInFocusChain()
+    while widget is not form and len(chain) < 2000:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    footer = [*form.evidence.buttons(), form.save_button, form.close_button]
+    positions = [chain.index(button) for button in footer]
+    assert positions == sorted(positions)
+    assert chain.index(form.details.date) < positions[0]
+    assert chain.index(form.confidential.notes) < positions[0]

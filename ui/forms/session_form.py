@@ -238,6 +238,16 @@ class SessionForm(QWidget):
         footer.addWidget(self.status_line, 1)
         for button in (*self.evidence.buttons(), self.save_button, self.close_button):
             footer.addWidget(button)
+        # The evidence buttons exist before the form's fields: Tab reaches them after the
+        # fields, just before Save.
+        previous: QWidget = self.save_button
+        while (earlier := previous.previousInFocusChain()) is not None and earlier is not self:
+            previous = earlier
+            if previous.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                break
+        for button in (*self.evidence.buttons(), self.save_button):
+            QWidget.setTabOrder(previous, button)
+            previous = button
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.info_banner)
