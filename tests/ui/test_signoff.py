@@ -497,3 +497,40 @@ def test_the_footer_buttons_come_after_the_fields_in_tab_order(
     assert positions == sorted(positions)
     assert chain.index(form.details.date) < positions[0]
     assert chain.index(form.confidential.notes) < positions[0]
+
+
+def test_a_group_record_is_signed_by_its_facilitator_and_answered_by_an_attendee(
+    qtbot: QtBot,
+    ctx: AppContext,
+    team: Team,
+    messages: Dialogs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = held(
+        team,
+        type=SupervisionType.GROUP,
+        worker_id=None,
+        supervisor_id=team.psych.id,
+        attendees=[team.zoe.id, team.aisha.id, team.ben.id],
+        actions=[],
+        case_discussion="C-2210: repeated crisis presentations at weekends",
+    )
+    sid = saved(ctx, group)
+    form = open_form(qtbot, ctx, sid)
+
+    def answer_as_attendee(dialog: SuperviseeResponseDialog) -> None:
+        click(qtbot, dialog.acknowledge)
+        type_text(qtbot, dialog.name_edit, "Dan Smith")  # not an attendee
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+        assert "(Aisha Rahman, Ben Carter or Zoë Adams)" in messages.texts("warning")[-1]
+        dialog.name_edit.clear()
+        type_text(qtbot, dialog.name_edit, "Aisha Rahman")
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, SignOffDialog, sign_as(qtbot, "Tom Okafor"))
+    drive(monkeypatch, SuperviseeResponseDialog, answer_as_attendee)
+    qtbot.mouseClick(form.evidence.sign_button, Qt.MouseButton.LeftButton)
+    state = ctx.records.state(sid)
+    assert state.signed_by_name == "Tom Okafor"
+    assert (state.supervisee_response, state.supervisee_name) == ("acknowledged", "Aisha Rahman")
+    assert form.locked and not form.attendees.list.view.isEnabled()  # type: ignore[union-attr]

@@ -38,6 +38,11 @@ from ui.context import AppContext
 CONFIRMATION = "I confirm this record is an accurate account of the supervision"
 
 
+def _either(names: list[str]) -> str:
+    """'Zoë', 'Zoë or Ben', 'Aisha, Ben or Zoë'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -278,7 +283,7 @@ class SuperviseeResponseDialog(QDialog):
         self.setWindowTitle("Supervisee's response")
         self.setAccessibleName("Supervisee's response")
         self.setMinimumWidth(560)
-        who = " or ".join(self._names) if self._names else "the supervisee"
+        who = _either(self._names) if self._names else "the supervisee"
         intro = _plain_label(
             f"For {who} to complete in their own words. Read the record (export or print it "
             "if you need to), then say whether you agree with it. If you disagree, or do not "
@@ -361,7 +366,7 @@ class SuperviseeResponseDialog(QDialog):
             self.name_edit.setFocus()
             return (
                 f"The typed name does not match the supervisee on this record "
-                f"({' or '.join(self._names)}). The supervisee types their own name: nobody "
+                f"({_either(self._names)}). The supervisee types their own name: nobody "
                 "responds for them."
             )
         return None
