@@ -1,10 +1,11 @@
-"""Keel's composition root: parse arguments, set up paths and logging, then run a command
-or open the desktop app."""
+"""Keel's composition root: parse arguments, set up paths and logging, then run a command,
+the self-test (``--self-test``) or the desktop app."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -14,6 +15,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse(sys.argv[1:] if argv is None else argv)
     configure_logging(log_dir())
+    if args.self_test:
+        from ui.self_test import run_self_test
+
+        return run_self_test(Path(args.self_test_report) if args.self_test_report else None)
     if args.command:
         return run(args)
     from ui.app import run_gui

@@ -70,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="database file (default: KEEL_DB, else keel.db in your user data folder)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that Keel works on this computer: opens the main window offscreen on a "
+        "temporary database with the demo data, computes statuses, writes a PDF, a calendar "
+        "and backups; your own data is not touched. Exit 0 if all worked, else 1",
+    )
+    parser.add_argument(
+        "--self-test-report",
+        metavar="PATH",
+        help="where --self-test writes its report (also printed; default: a new file in the "
+        "temporary folder)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import-staff", help="import staff from a spreadsheet tracker (CSV)")
