@@ -27,8 +27,10 @@ from ui.exporting import Exporter
 from ui.forms.import_dialog import ImportDialog
 from ui.forms.new_session_dialog import NewSessionDialog
 from ui.forms.session_form import SessionForm
+from ui.forms.themes_dialog import ThemesDialog
 from ui.screens.actions import ActionsScreen
 from ui.screens.scheduler import SchedulerScreen
+from ui.screens.search import SearchDialog
 from ui.screens.welcome import WelcomeScreen
 from ui.screens.workers import WorkersScreen
 from ui.tasks import run_task, running_tasks
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._ctx = ctx
         self._forms: list[SessionForm] = []
+        self.search_dialog: SearchDialog | None = None  # made when first asked for
         self.setWindowTitle(f"Keel — {ctx.db_path.name}")
         self.setMinimumSize(1024, 640)
 
@@ -100,9 +103,14 @@ class MainWindow(QMainWindow):
             session_menu, "&New session…", self.new_session, QKeySequence.StandardKey.New
         )
         self._action(session_menu, "Add &worker…", self.add_worker, "Ctrl+Shift+W")
+        session_menu.addSeparator()
+        self.themes_action = self._action(session_menu, "Manage &themes…", self.manage_themes)
 
         view = self.menuBar().addMenu("&View")
         self._action(view, "&Find worker", self.find_worker, QKeySequence.StandardKey.Find)
+        self.search_action = self._action(
+            view, "&Search records…", self.search_records, "Ctrl+Shift+F"
+        )
         for index, name in enumerate(("Scheduler", "Workers", "Actions")):
             self._action(
                 view, name, lambda _checked=False, i=index: self._show_tab(i), f"Ctrl+{index + 1}"
@@ -225,6 +233,26 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.tabs:
             self.tabs.setCurrentWidget(self.scheduler)
             self.scheduler.focus_search()
+
+    def search_records(self) -> SearchDialog:
+        """Show the search dialog (one, kept between uses so the last search stays)."""
+        if self.search_dialog is None:
+            self.search_dialog = SearchDialog(self._ctx, self)
+            self.search_dialog.session_open_requested.connect(self.open_session)
+        else:
+            self.search_dialog.reload_choices()
+        self.search_dialog.show()
+        self.search_dialog.raise_()
+        self.search_dialog.activateWindow()
+        self.search_dialog.focus_query()
+        return self.search_dialog
+
+    def manage_themes(self) -> None:
+        dialog = ThemesDialog(self._ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
+        if self.search_dialog is not None:
+            self.search_dialog.reload_choices()
 
     def import_staff(self) -> None:
         dialog = ImportDialog(self._ctx, parent=self)
