@@ -276,8 +276,10 @@ class RecordEvidence(QObject):
             "Supervisee's response…", "Record the supervisee's response", self.respond
         )
         self.addendum_button = self._button("Add addendum…", "Add an addendum", self.add_addendum)
-        self.export_button = self._button("Export PDF…", "Export the record as PDF", self.export)
-        self.print_button = self._button("Print…", "Print the record", self.print)
+        self.export_button = self._button(
+            "Export PDF…", "Export the record as PDF", self.export_pdf
+        )
+        self.print_button = self._button("Print…", "Print the record", self.print_record)
         self.exporter.status_message.connect(self.evidence_changed)
 
     def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
@@ -362,13 +364,13 @@ class RecordEvidence(QObject):
         self.reload("Addendum added.")
         return True
 
-    def export(self) -> Path | None:
+    def export_pdf(self) -> Path | None:
         """Save if need be, then export the record as it is saved."""
         if not self._host.ensure_saved():
             return None
         return self.exporter.export_record(self._host.saved_record().id)
 
-    def print(self) -> Path | None:
+    def print_record(self) -> Path | None:
         """Save if need be, then open a print copy in the PDF viewer."""
         if not self._host.ensure_saved():
             return None
