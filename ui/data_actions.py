@@ -8,6 +8,7 @@ only asks the questions and shows the answers.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -142,7 +143,7 @@ class DataActions(QObject):
         """The daily backup (on start and on exit): quiet unless it fails."""
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
-        except KeelError as exc:
+        except (KeelError, sqlite3.Error) as exc:
             log.warning("automatic backup failed: %s", exc)
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
@@ -151,7 +152,11 @@ class DataActions(QObject):
         self.update_status()
 
     def update_status(self) -> None:
-        info = autobackup.last_backup_info(self._ctx.db, self.folder())
+        try:
+            info = autobackup.last_backup_info(self._ctx.db, self.folder())
+        except sqlite3.Error as exc:  # the database went away (closing): nothing to show
+            log.debug("no backup status: %s", exc)
+            return
         self.status_label.setText(("⚠ " if info.warn else "") + info.message)
         tip = f"Backups go to {self.folder()}."
         if info.folder_warning:

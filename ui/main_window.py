@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -23,6 +23,7 @@ from app import __version__
 from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
+from ui.data_actions import DataActions
 from ui.exporting import Exporter
 from ui.forms.import_dialog import ImportDialog
 from ui.forms.new_session_dialog import NewSessionDialog
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
 
         self.exporter = Exporter(ctx, self)
+        self.data = DataActions(ctx, self)
+        self.statusBar().addPermanentWidget(self.data.status_label)
         self._db_label = QLabel(str(ctx.db_path))
         self._db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self._db_label)
@@ -73,6 +76,13 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self._show_right_page()
+        self.data.update_status()
+        # The daily backup runs once the window is up, so start-up is not held back by it.
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setSingleShot(True)
+        self._backup_timer.timeout.connect(self.data.auto_backup)
+        self._backup_timer.start(1500)
+        QTimer.singleShot(0, self._warn_about_location)
 
     # Composition ----------------------------------------------------------------------------
 
@@ -117,6 +127,8 @@ class MainWindow(QMainWindow):
             )
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
+        self.data.build_menu(self.menuBar().addMenu("&Data"))
+
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open the &log folder", self.open_log_folder)
         self._action(help_menu, "&About Keel", self.about)
@@ -147,6 +159,7 @@ class MainWindow(QMainWindow):
         self.welcome.demo_requested.connect(self.load_demo)
         self.welcome.import_requested.connect(self.import_staff)
         self.welcome.add_worker_requested.connect(self.add_worker)
+        self.data.data_replaced.connect(self.refresh_all)
         self.exporter.status_message.connect(self._report)
         self.workers.export_reported.connect(self._report)
 
@@ -334,10 +347,30 @@ class MainWindow(QMainWindow):
         if isinstance(tab, int) and 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
 
+    def _warn_about_location(self) -> None:
+        from app.services.location import location_warning
+
+        warning = location_warning(self._ctx.db_path)
+        if warning:
+            QMessageBox.warning(self, "A risky place for your database", warning)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.workers.has_unsaved_changes():
+            answer = QMessageBox.question(
+                self,
+                "Unsaved risk assessment",
+                "A risk assessment was typed but not saved. Quit and discard it?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
         # Quitting never loses typing: open forms keep their drafts, restored on next opening.
         for form in list(self._forms):
             form.close_keeping_draft()
+        self._backup_timer.stop()
+        self.data.auto_backup()
         settings = self._settings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())

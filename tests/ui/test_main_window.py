@@ -165,3 +165,20 @@ def test_quitting_with_a_form_open_keeps_what_was_typed_as_a_draft(
     again = SessionForm.for_new(ctx, SupervisionType.CLINICAL, worker.id, today)
     qtbot.addWidget(again)
     assert again.discussion.issues.toPlainText() == "Half-typed note about C-1043 & <b>risk</b>"
+
+
+def test_quitting_makes_the_daily_backup_and_the_data_menu_is_there(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from app.services import autobackup
+    from app.services.backup import list_backups
+
+    _team(ctx)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    menus = [a.text() for a in w.menuBar().actions()]
+    assert "&Data" in menus
+    assert w.data.status_label.text().startswith("⚠ No backup yet.")
+    assert w.close()
+    (backup,) = list_backups(autobackup.backup_folder(ctx.db))
+    assert backup.name.startswith("keel-backup-")
