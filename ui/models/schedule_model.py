@@ -33,6 +33,7 @@ from app.domain.model import (
 )
 from app.domain.policy import Policy
 from app.domain.schedule import TypeStatus
+from app.services.agreements import AgreementDue
 from app.services.scheduling import Schedule, ScheduleRow
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
@@ -169,6 +170,7 @@ class ScheduleModel(QAbstractTableModel):
         self._position: dict[str, int] = {}
         self._as_of = date.today()
         self._policy = Policy()
+        self._agreements: dict[str, AgreementDue] = {}
 
     # Feeding the model ---------------------------------------------------------------------
 
@@ -185,6 +187,23 @@ class ScheduleModel(QAbstractTableModel):
         self._search = [self._search_text(r) for r in self._rows]
         self._reorder()
         self.endResetModel()
+
+    def set_agreements(self, dues: Iterable[AgreementDue]) -> None:
+        """The agreement reviews overdue or due soon (``agreements_due``): named in their
+        workers' tooltips, counted, and selectable with ``ScheduleFilter.set_agreement_due``."""
+        self._agreements = {d.worker_id: d for d in dues}
+        if not self._rows:
+            return
+        self._cells = [None] * len(self._rows)  # the worker cell's tooltip names the review
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def agreement_for(self, worker_id: str) -> AgreementDue | None:
+        """The worker's agreement review, when it is overdue or due soon."""
+        return self._agreements.get(worker_id)
+
+    def agreements(self) -> list[AgreementDue]:
+        """Reviews in sight for the workers listed."""
+        return [d for wid, d in self._agreements.items() if wid in self._position]
 
     def update_rows(
         self, rows: Iterable[ScheduleRow], workers: Mapping[str, Worker] | None = None
@@ -334,6 +353,9 @@ class ScheduleModel(QAbstractTableModel):
         overall = row.status.overall
         next_due = row.status.next_due
         worker_tip = " · ".join(p for p in (worker.role if worker else "", row.facts.team) if p)
+        agreement = self._agreements.get(row.worker_id)
+        if agreement is not None:
+            worker_tip = "\n".join(p for p in (worker_tip, agreement.reason) if p)
         cells: list[dict[int, Any]] = [
             {
                 _DISPLAY: name,
@@ -428,6 +450,7 @@ class ScheduleFilter(QSortFilterProxyModel):
         self._team: str | None = None
         self._supervisor: str | None = None
         self._status: DueStatus | None = None
+        self._agreement_due = False
         self._words: list[str] = []
 
     def set_team(self, team: str | None) -> None:
@@ -445,6 +468,12 @@ class ScheduleFilter(QSortFilterProxyModel):
         self._status = status
         self._end_change()
 
+    def set_agreement_due(self, only: bool) -> None:
+        """Only workers whose supervision agreement review is overdue or due soon."""
+        self.beginFilterChange()
+        self._agreement_due = only
+        self._end_change()
+
     def set_search(self, text: str) -> None:
         """Every word must appear in the name, role or team (case-insensitive)."""
         self.beginFilterChange()
@@ -453,7 +482,13 @@ class ScheduleFilter(QSortFilterProxyModel):
 
     @property
     def filtering(self) -> bool:
-        return bool(self._team is not None or self._supervisor or self._status or self._words)
+        return bool(
+            self._team is not None
+            or self._supervisor
+            or self._status
+            or self._agreement_due
+            or self._words
+        )
 
     def _end_change(self) -> None:
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
@@ -464,6 +499,8 @@ class ScheduleFilter(QSortFilterProxyModel):
         if self._team is not None and row.facts.team != self._team:
             return False
         if self._status is not None and row.status.overall is not self._status:
+            return False
+        if self._agreement_due and source.agreement_for(row.worker_id) is None:
             return False
         if self._supervisor and self._supervisor not in source.supervisor_ids(source_row):
             return False

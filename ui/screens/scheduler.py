@@ -72,6 +72,8 @@ FILTER_STATUSES = (
     DueStatus.ON_TRACK,
     DueStatus.PAUSED,
 )
+AGREEMENT_DUE = "agreement_review"
+"""Item data of the status filter's "Agreement review due" entry."""
 ALL = ""
 """Item data of the "All …" filter entries. Not None: PySide6 6.12 on Python 3.11 loses a
 reference to None each time Qt hands an empty QVariant back (see ``schedule_model``)."""
@@ -201,6 +203,7 @@ class SchedulerScreen(QWidget):
         self.status_combo.addItem("All statuses", ALL)
         for status in FILTER_STATUSES:
             self.status_combo.addItem(status_text(status), status)
+        self.status_combo.addItem("Agreement review due", AGREEMENT_DUE)
         for combo in (self.team_combo, self.supervisor_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(12)
@@ -330,7 +333,6 @@ class SchedulerScreen(QWidget):
             Column.TIER: metrics.horizontalAdvance("Standard (not assessed)") + pad,
             Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
             Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
-            Column.AGREEMENT: metrics.horizontalAdvance("✖ Overdue · 30 Nov") + pad,
         }
         # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
         type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
@@ -477,7 +479,8 @@ class SchedulerScreen(QWidget):
 
     def _status_changed(self, _index: int) -> None:
         value = self.status_combo.currentData()
-        self.proxy.set_status(DueStatus(value) if value else None)
+        self.proxy.set_agreement_due(value == AGREEMENT_DUE)
+        self.proxy.set_status(DueStatus(value) if value and value != AGREEMENT_DUE else None)
         self._update_shown()
 
     def _fill_filter_combos(self) -> None:

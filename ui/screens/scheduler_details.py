@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType, Worker
+from app.services.agreements import AgreementDue
 from app.services.scheduling import ScheduleRow
 from ui.models.schedule_model import next_booking, tier_reason
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
@@ -115,6 +116,11 @@ class DetailsPane(QWidget):
         self.subtitle = plain_label()
         self.subtitle.setWordWrap(True)
         self.title.setAccessibleName("Selected worker")
+        self.agreement = plain_label()
+        self.agreement.setAccessibleName("Supervision agreement review")
+        self.agreement.setAutoFillBackground(True)
+        self.agreement.setContentsMargins(4, 1, 4, 1)
+        self.agreement.hide()
         self.subtitle.setAccessibleName("Selected worker's role, team, tier and supervisors")
         self.types = {t: _TypeDetails(t, self) for t in ALL_TYPES}
         self.placeholder = plain_label(
@@ -128,10 +134,11 @@ class DetailsPane(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.title, 0, 0, 1, len(ALL_TYPES))
         grid.addWidget(self.subtitle, 1, 0, 1, len(ALL_TYPES))
+        grid.addWidget(self.agreement, 2, 0, 1, len(ALL_TYPES))
         for column, box in enumerate(self.types.values()):
-            grid.addWidget(box, 2, column)
+            grid.addWidget(box, 3, column)
             grid.setColumnStretch(column, 1)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(3, 1)
         scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
@@ -144,7 +151,7 @@ class DetailsPane(QWidget):
         layout.addWidget(self._stack)
 
     def show_row(self, row: ScheduleRow | None, worker: Worker | None, as_of: date,
-                 names: dict[str, str]) -> None:  # fmt: skip
+                 names: dict[str, str], agreement: AgreementDue | None = None) -> None:  # fmt: skip
         if row is None:
             self._stack.setCurrentIndex(0)
             return
@@ -159,5 +166,18 @@ class DetailsPane(QWidget):
                 f"{names.get(worker.clinical_supervisor_id or '', 'none')}"
             )
         self.subtitle.setText(line)
+        self._show_agreement(agreement)
         for box in self.types.values():
             box.show_row(row, as_of)
+
+    def _show_agreement(self, due: AgreementDue | None) -> None:
+        """An agreement review overdue or due soon, in words and colour."""
+        if due is None:
+            self.agreement.hide()
+            return
+        self.agreement.setText(f"{status_text(due.status)} — {due.reason}")
+        palette = self.agreement.palette()
+        palette.setColor(self.agreement.backgroundRole(), BACKGROUND[due.status])
+        palette.setColor(self.agreement.foregroundRole(), FOREGROUND[due.status])
+        self.agreement.setPalette(palette)
+        self.agreement.show()

@@ -53,6 +53,7 @@ from app.storage.sessions import SessionSummary
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
+from ui.forms.agreement_dialog import AgreementPanel
 from ui.forms.risk_editor import RiskEditor
 from ui.forms.worker_dialog import EMPLOYMENT_LABELS, WorkerDialog, ask_left_date
 from ui.models.worker_models import (
@@ -72,6 +73,7 @@ from ui.models.worker_models import (
     WorkerRow,
     tier_label,
 )
+from ui.widgets.sparkline import WellbeingPanel
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
 
@@ -276,6 +278,10 @@ class WorkersScreen(QWidget):
         self.tabs.addTab(self.override_tab, "&Overrides")
         self.tabs.addTab(self.trigger_tab, "&Triggers")
         self.tabs.addTab(self._build_sessions_tab(), "Sess&ions")
+        self.wellbeing_tab = WellbeingPanel(self._ctx)
+        self.agreement_tab = AgreementPanel(self._ctx)
+        self.tabs.addTab(self.wellbeing_tab, "Well&being")
+        self.tabs.addTab(self.agreement_tab, "A&greement")
         layout = QVBoxLayout(self.page)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.header)
@@ -438,6 +444,7 @@ class WorkersScreen(QWidget):
         self.override_tab.remove_button.clicked.connect(self._remove_override)
         self.trigger_tab.remove_button.clicked.connect(self._remove_trigger)
         self.session_view.activated.connect(self._session_activated)
+        self.agreement_tab.agreement_saved.connect(lambda wid: self.workers_changed.emit([wid]))
         self.session_view.selectionModel().selectionChanged.connect(
             lambda *_: self.open_session_button.setEnabled(
                 self.session_view.selectionModel().hasSelection()
@@ -656,6 +663,8 @@ class WorkersScreen(QWidget):
             "ever overwritten)"
         )
         self._fill_adjustments(worker_id)
+        self.wellbeing_tab.set_worker(worker_id)
+        self.agreement_tab.set_worker(worker)
         self._right.setCurrentWidget(self.page)
 
     def _name_of(self, worker_id: str | None) -> str:
