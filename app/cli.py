@@ -319,7 +319,7 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         folder_warning,
         record_backup,
     )
-    from app.services.backup import backup_database
+    from app.services.backup import backup_database, prune_backups
     from app.services.instance import AlreadyRunningError, InstanceLock
     from app.storage.db import connect, inspect_file
 
@@ -347,6 +347,12 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_PROBLEM
             if marker is not None:
                 record_backup(db, result, marker)
+            if not args.to:
+                # The backup folder rotates like the daily backups (a nightly cron job must not
+                # fill the disk); a folder named with --to is the administrator's to manage.
+                pruned = prune_backups(folder, _today())
+                if pruned:
+                    out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
         finally:
             if lock.held:
                 close_database(db)

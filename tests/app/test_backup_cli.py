@@ -318,3 +318,30 @@ def test_no_command_prints_a_traceback_when_the_database_folder_is_unusable(
     assert done.returncode in (1, 2)
     assert "lock file" in one_sentence(done.stderr)
     assert os.path.isfile(blocker)
+
+
+def test_scheduled_backups_into_the_backup_folder_rotate(tmp_path: Path) -> None:
+    db_path = tmp_path / "keel.db"
+    make_db(db_path)
+    db = open_database(db_path)
+    try:
+        from app.services.autobackup import set_backup_folder
+
+        set_backup_folder(db, tmp_path / "nightly")
+    finally:
+        close_database(db)
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    stale = [folder / f"keel-backup-2024{m:02d}15-020000.db" for m in range(1, 13)]
+    for path in stale:
+        path.write_bytes(b"old")
+    done = keel("--db", str(db_path), "backup")
+    assert done.returncode == 0, done.stderr
+    assert "Rotation removed 12 older backup(s)." in done.stdout
+    assert not any(p.exists() for p in stale)
+    assert len(list_backups(folder)) == 1
+    other = tmp_path / "usb"
+    (other).mkdir()
+    (other / "keel-backup-20240115-020000.db").write_bytes(b"old")
+    assert keel("--db", str(db_path), "backup", "--to", str(other)).returncode == 0
+    assert (other / "keel-backup-20240115-020000.db").exists(), "--to folders are left alone"
