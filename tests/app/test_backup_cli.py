@@ -9,6 +9,7 @@ import re
 import sqlite3
 import stat
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -332,14 +333,19 @@ def test_scheduled_backups_into_the_backup_folder_rotate(tmp_path: Path) -> None
         close_database(db)
     folder = tmp_path / "nightly"
     folder.mkdir()
-    stale = [folder / f"keel-backup-2024{m:02d}15-020000.db" for m in range(1, 13)]
+    start = date(2024, 1, 1)
+    stale = [
+        folder / f"keel-backup-{start + timedelta(days=n):%Y%m%d}-020000.db" for n in range(90)
+    ]
     for path in stale:
         path.write_bytes(b"old")
     done = keel("--db", str(db_path), "backup")
     assert done.returncode == 0, done.stderr
-    assert "Rotation removed 12 older backup(s)." in done.stdout
-    assert not any(p.exists() for p in stale)
-    assert len(list_backups(folder)) == 1
+    removed = int(re.search(r"Rotation removed (\d+) older backup", done.stdout).group(1))  # type: ignore[union-attr]
+    kept = list_backups(folder)
+    assert removed == 90 + 1 - len(kept) and removed > 0
+    assert len(kept) <= 1 + 7 + 4 + 12, "today's, then at most 7 daily, 4 weekly, 12 monthly"
+    assert stale[-1].exists(), "the newest older backup is kept"
     other = tmp_path / "usb"
     (other).mkdir()
     (other / "keel-backup-20240115-020000.db").write_bytes(b"old")
