@@ -223,7 +223,7 @@ class SearchDialog(QDialog):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(True)
+        self.view.setWordWrap(False)  # the snippet is short; its tooltip holds it whole
         self.view.verticalHeader().hide()
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.view.horizontalHeader()
@@ -235,7 +235,7 @@ class SearchDialog(QDialog):
             ("26 Nov 2026", "Line management", "Cancelled", "Zoë Hartley-Ward")
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
-        self.view.verticalHeader().setDefaultSectionSize(metrics.lineSpacing() * 2 + 10)
+        self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 12)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
 
         self.open_button = QPushButton("&Open record")

@@ -126,12 +126,17 @@ class WellbeingChart(QWidget):
     def _metrics(self) -> QFontMetrics:
         return QFontMetrics(self.font())
 
+    def _rows(self) -> tuple[float, float, float]:
+        """Heights of the workload, distress and date rows under the line."""
+        height = self._metrics().height()
+        return height * 2.0, height + 4.0, height + 4.0
+
     def plot_rect(self) -> QRectF:
         """Where the line is drawn (leaves room for the axis, the marks and the dates)."""
         m = self._metrics()
-        left = m.horizontalAdvance("Distress") + 14
+        left = m.horizontalAdvance("Workload") + 14
         top = m.height() + 6  # room for the number above a point at 10
-        bottom = self.height() - (m.height() * 3 + 22)  # workload, distress and date rows
+        bottom = self.height() - (sum(self._rows()) + 12)
         return QRectF(left, top, max(self.width() - left - 16, 10), max(bottom - top, 10))
 
     def points(self) -> list[ChartPoint]:
@@ -214,26 +219,31 @@ class WellbeingChart(QWidget):
         painter.setFont(self.font())
 
     def _draw_marks(self, painter: QPainter, rect: QRectF, points: list[ChartPoint]) -> None:
-        m = self._metrics()
-        row = m.height() + 4
+        workload_row, distress_row, _dates = self._rows()
         workload_top = rect.bottom() + 8
-        distress_top = workload_top + row
+        distress_top = workload_top + workload_row
         painter.setPen(INK)
-        for text, top in (("Workload", workload_top), ("Distress", distress_top)):
+        for text, top, row in (
+            ("Workload", workload_top, workload_row),
+            ("Distress", distress_top, distress_row),
+        ):
             painter.drawText(QRectF(0, top, rect.left() - 6, row),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)  # fmt: skip
-        unit = (row - 4) / 3
+        base = workload_top + workload_row - 2
+        unit = (workload_row - 4) / 3
+        painter.setPen(QPen(GRID, 1))
+        painter.drawLine(QPointF(rect.left(), base), QPointF(rect.right(), base))
         for p in points:
             if p.reading.workload is not None:
                 level = WORKLOAD_LEVEL[p.reading.workload]
-                bar = QRectF(p.x - 4, workload_top + row - 2 - unit * level, 8, unit * level)
+                bar = QRectF(p.x - 5, base - unit * level, 10, unit * level)
                 painter.setPen(QPen(INK, 1))
                 painter.setBrush(QColor("#8a8a8a"))
                 painter.drawRect(bar)
             if p.reading.moral_distress is not None:
-                centre = QPointF(p.x, distress_top + row / 2)
+                centre = QPointF(p.x, distress_top + distress_row / 2)
                 diamond = QPainterPath()
-                r = row / 2 - 2
+                r = distress_row / 2 - 2
                 diamond.moveTo(centre.x(), centre.y() - r)
                 diamond.lineTo(centre.x() + r, centre.y())
                 diamond.lineTo(centre.x(), centre.y() + r)
@@ -245,7 +255,8 @@ class WellbeingChart(QWidget):
 
     def _draw_dates(self, painter: QPainter, rect: QRectF, points: list[ChartPoint]) -> None:
         m = self._metrics()
-        top = rect.bottom() + 8 + 2 * (m.height() + 4) + 2
+        workload_row, distress_row, _dates = self._rows()
+        top = rect.bottom() + 8 + workload_row + distress_row + 2
         painter.setPen(INK)
         last_right = -1e9
         for i, p in enumerate(points):
@@ -294,8 +305,12 @@ class WellbeingPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMinimumWidth(330)
-        self.table.setMaximumWidth(400)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        metrics = self.table.fontMetrics()
+        self.table.setFixedWidth(
+            sum(metrics.horizontalAdvance(t) for t in ("26 Nov 2026", "Wellbeing", "Manageable",
+                                                       "Moral distress")) + 4 * 18 + 24
+        )  # fmt: skip
         legend = QLabel(
             "Numbers are the wellbeing score (1 = struggling, 10 = thriving). Workload bars: "
             "short = manageable, middle = stretched, tall = excessive. Moral distress: "
