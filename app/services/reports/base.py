@@ -39,6 +39,7 @@ from reportlab.platypus import (
 
 from app.errors import KeelError
 from app.paths import resource_path
+from app.services.reports.bidi import visual
 
 FONT = "KeelSans"
 FONT_BOLD = "KeelSans-Bold"
@@ -167,9 +168,19 @@ def truncate(value: object, limit: int) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
+def _drawable(ch: str) -> bool:
+    return ord(ch) in register_fonts()
+
+
+def display(value: object) -> str:
+    """Cleaned user text in drawing order: right-to-left runs reversed and Arabic joined (see
+    ``bidi``), since ReportLab draws every string left to right."""
+    return visual(clean(value), _drawable)
+
+
 def text(value: object) -> str:
     """Escape user text for a Paragraph: never markup, newlines kept as line breaks."""
-    return escape(clean(value)).replace("\n", "<br/>")
+    return escape(display(value)).replace("\n", "<br/>")
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -255,6 +266,8 @@ class KeelDocument:
         self.path = path
         self.title = clean(title)
         self.service_name = clean(service_name)
+        self._title_shown = display(title)
+        self._service_shown = display(service_name)
         now = datetime.now(UTC).astimezone()
         self.generated = f"{now.day} {now.strftime('%b %Y %H:%M')}"  # no %-d: Windows lacks it
         self.pages = 0
@@ -284,11 +297,13 @@ class KeelDocument:
         canvas.saveState()
         canvas.setFont(FONT_BOLD, 8.5)
         canvas.setFillColor(INK)
-        service = fit(self.service_name, FONT_BOLD, 8.5, BODY_WIDTH * 0.5)
+        service = fit(self._service_shown, FONT_BOLD, 8.5, BODY_WIDTH * 0.5)
         canvas.drawString(MARGIN, PAGE_H - MARGIN, service)
         canvas.setFont(FONT, 8.5)
         room = BODY_WIDTH - pdfmetrics.stringWidth(service, FONT_BOLD, 8.5) - 8 * mm
-        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - MARGIN, fit(self.title, FONT, 8.5, room))
+        canvas.drawRightString(
+            PAGE_W - MARGIN, PAGE_H - MARGIN, fit(self._title_shown, FONT, 8.5, room)
+        )
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, PAGE_H - MARGIN - 2.5 * mm, PAGE_W - MARGIN, PAGE_H - MARGIN - 2.5 * mm)
@@ -390,7 +405,7 @@ def paras(value: object, style: ParagraphStyle) -> list[Flowable]:
     cleaned = clean(value)
     if len(cleaned) <= CHUNK:
         return [para(cleaned, style)]
-    return [Paragraph(escape(piece).replace("\n", "<br/>") or "&nbsp;", style)
+    return [Paragraph(escape(visual(piece, _drawable)).replace("\n", "<br/>") or "&nbsp;", style)
             for piece in chunks(cleaned)]  # fmt: skip
 
 

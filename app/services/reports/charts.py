@@ -24,7 +24,7 @@ from reportlab.graphics.shapes import (
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from app.services.reports.base import FONT, INK, MUTED, RULE, clean, register_fonts
+from app.services.reports.base import FONT, INK, MUTED, RULE, display, register_fonts
 
 # Okabe–Ito colours (distinguishable with colour-blindness), darkened enough to print grey.
 _COLOURS = (
@@ -71,7 +71,7 @@ def marker(kind: str, x: float, y: float, colour: colors.Color, size: float = 3.
 
 def _fit(label: str, size: float, width: float) -> str:
     """A label shortened with "…" so it fits ``width`` points."""
-    label = clean(label).replace("\n", " ")
+    label = display(label).replace("\n", " ")
     if stringWidth(label, FONT, size) <= width:
         return label
     while label and stringWidth(label + "…", FONT, size) > width:
@@ -84,7 +84,7 @@ def _legend(
 ) -> float:
     """Legend rows under the plot; returns the height used. Each entry shows the line pattern
     and marker exactly as drawn in the plot."""
-    entry_w = 30.0 + max((stringWidth(clean(n), FONT, size) for n in names), default=0.0)
+    entry_w = 30.0 + max((stringWidth(display(n), FONT, size) for n in names), default=0.0)
     entry_w = min(entry_w, width)
     per_row = max(1, int(width // entry_w))
     row_h = size + 5
@@ -150,7 +150,7 @@ def _y_axis(drawing: Drawing, plot: _Plot, ticks: Sequence[float], fmt: str, tit
 
 def _x_axis(drawing: Drawing, plot: _Plot, labels: Sequence[tuple[float, str]]) -> None:
     """Tick marks for every label; the labels thinned out so they never overlap."""
-    widest = max((stringWidth(clean(lbl), FONT, _SIZE) for _x, lbl in labels), default=0)
+    widest = max((stringWidth(display(lbl), FONT, _SIZE) for _x, lbl in labels), default=0)
     step = 1
     if len(labels) > 1:
         room = abs(plot.px(labels[1][0]) - plot.px(labels[0][0]))
@@ -160,7 +160,7 @@ def _x_axis(drawing: Drawing, plot: _Plot, labels: Sequence[tuple[float, str]]) 
         drawing.add(Line(plot.px(x), plot.bottom, plot.px(x), plot.bottom - 2.5,
                          strokeColor=RULE, strokeWidth=0.5))  # fmt: skip
         if n % step == 0:
-            drawing.add(String(plot.px(x), plot.bottom - 10, clean(lbl), fontName=FONT,
+            drawing.add(String(plot.px(x), plot.bottom - 10, display(lbl), fontName=FONT,
                                fontSize=_SIZE, fillColor=INK, textAnchor="middle"))  # fmt: skip
 
 
@@ -233,7 +233,7 @@ def bar_chart(
     size = 7.5
     gap = 3.0
     label_w = min(
-        max((stringWidth(clean(lbl), FONT, size) for lbl, _v in bars), default=0) + 6,
+        max((stringWidth(display(lbl), FONT, size) for lbl, _v in bars), default=0) + 6,
         width * 0.38,
     )
     value_w = 34.0
