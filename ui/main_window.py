@@ -30,6 +30,7 @@ from ui.forms.new_session_dialog import NewSessionDialog
 from ui.forms.session_form import SessionForm
 from ui.forms.themes_dialog import ThemesDialog
 from ui.screens.actions import ActionsScreen
+from ui.screens.governance import GovernanceScreen
 from ui.screens.scheduler import SchedulerScreen
 from ui.screens.search import SearchDialog
 from ui.screens.welcome import WelcomeScreen
@@ -54,11 +55,13 @@ class MainWindow(QMainWindow):
         self.scheduler = SchedulerScreen(ctx)
         self.workers = WorkersScreen(ctx)
         self.actions_screen = ActionsScreen(ctx)
+        self.governance = GovernanceScreen(ctx)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.scheduler, "&Scheduler")
         self.tabs.addTab(self.workers, "&Workers")
         self.tabs.addTab(self.actions_screen, "&Actions")
+        self.tabs.addTab(self.governance, "&Governance")
         self.tabs.setAccessibleName("Screens")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -121,7 +124,7 @@ class MainWindow(QMainWindow):
         self.search_action = self._action(
             view, "&Search records…", self.search_records, "Ctrl+Shift+F"
         )
-        for index, name in enumerate(("Scheduler", "Workers", "Actions")):
+        for index, name in enumerate(("Scheduler", "Workers", "Actions", "Governance")):
             self._action(
                 view, name, lambda _checked=False, i=index: self._show_tab(i), f"Ctrl+{index + 1}"
             )
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         self.workers.new_session_requested.connect(self.open_new_session)
         self.actions_screen.session_open_requested.connect(self.open_session)
         self.actions_screen.actions_changed.connect(lambda _ids: self.workers.refresh())
+        self.governance.session_open_requested.connect(self.open_session)
         self.welcome.demo_requested.connect(self.load_demo)
         self.welcome.import_requested.connect(self.import_staff)
         self.welcome.add_worker_requested.connect(self.add_worker)
@@ -205,6 +209,7 @@ class MainWindow(QMainWindow):
         self.scheduler.refresh(worker_ids)
         self.actions_screen.refresh()
         self.workers.refresh()
+        self.governance.refresh()
         self.statusBar().showMessage("Session saved.", 5000)
 
     @Slot(list)
@@ -227,6 +232,7 @@ class MainWindow(QMainWindow):
         self.scheduler.refresh()
         self.workers.refresh()
         self.actions_screen.refresh()
+        self.governance.refresh()
 
     # Menu actions ---------------------------------------------------------------------------
 
