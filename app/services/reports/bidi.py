@@ -20,6 +20,7 @@ from the PDF gives the letters in reading order.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -213,8 +214,15 @@ def visual_line(line: str) -> str:
     return "".join(out)
 
 
+# Every right-to-left (R or AL) character lies in these ranges: a quick test first.
+_MAYBE_RTL = re.compile(
+    "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff"
+    "\U0001e800-\U0001efff]"
+)
+
+
 def visual(text: str, drawable: Callable[[str], bool]) -> str:
     """Text in the order and forms ReportLab must draw it, line by line."""
-    if text.isascii():
+    if text.isascii() or not _MAYBE_RTL.search(text):
         return text
     return "\n".join(visual_line(shape_arabic(line, drawable)) for line in text.split("\n"))
