@@ -30,6 +30,7 @@ from app.dates import uk
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import ActionOwner, ActionStatus, SessionRecord
 from app.errors import KeelError, UsageError
+from app.services.themes import themes_for_tagging
 from app.storage.drafts import Draft
 from ui.context import AppContext
 from ui.forms.common_sections import (
@@ -40,6 +41,7 @@ from ui.forms.common_sections import (
     Section,
     ThemesSection,
 )
+from ui.forms.flag_dialog import GovernanceLinks, record_theme_ids, tagging_names
 from ui.forms.form_state import record_from_state, record_to_state
 from ui.forms.quality_panel import QualityPanel
 from ui.forms.record_evidence import RecordEvidence, lock_fields
@@ -152,6 +154,7 @@ class SessionForm(QWidget):
         if dropped is not None:
             self._drop_draft(dropped)
         self.evidence.show()
+        self.governance.reload()
         self._update_status_line()
         self.resize(1300, 740)
         app = QApplication.instance()
@@ -162,7 +165,8 @@ class SessionForm(QWidget):
         ctx, type_ = self._ctx, self._type
         group = type_ is SupervisionType.GROUP
         workers = ctx.workers.all()
-        themes = ctx.workers.themes()
+        # Active themes, plus retired ones this record carries (so re-saving keeps them).
+        themes = tagging_names(themes_for_tagging(ctx.db, already=record_theme_ids(self._base)))
         self.info_banner = self._banner("infoBanner", "#e3effb", "#0b3d66", "#9cc3e6")
         self.error_banner = self._banner("errorBanner", "#f4c7c3", "#7a1010", "#d98b84")
         self.heading = QLabel(self)
@@ -225,6 +229,8 @@ class SessionForm(QWidget):
         body.addWidget(self.scroll_area, 1)
         body.addWidget(self.quality)
 
+        self.governance = GovernanceLinks(ctx, self, self)  # items this session fed
+        column.insertWidget(1, self.governance.label)
         self.status_line = QLabel(self)
         self.status_line.setAccessibleName("Save status")
         self.save_button = QPushButton("Save", self)
@@ -236,7 +242,12 @@ class SessionForm(QWidget):
         self.close_button.setToolTip("Close (Esc)")
         footer = QHBoxLayout()
         footer.addWidget(self.status_line, 1)
-        for button in (*self.evidence.buttons(), self.save_button, self.close_button):
+        for button in (
+            self.governance.flag_button,
+            *self.evidence.buttons(),
+            self.save_button,
+            self.close_button,
+        ):
             footer.addWidget(button)
         # The evidence buttons exist before the form's fields: Tab reaches them after the
         # fields, just before Save.
@@ -345,6 +356,7 @@ class SessionForm(QWidget):
         self.error_banner.hide()
         self.info_banner.hide()
         self.evidence.reload()
+        self.governance.reload()
         self._update_status_line(f"Saved at {datetime.now():%H:%M}.")
         self.session_saved.emit(affected)
         return True
