@@ -157,10 +157,10 @@ def _x_axis(drawing: Drawing, plot: _Plot, labels: Sequence[tuple[float, str]]) 
         while room * step < widest + 2:
             step += 1
     for n, (x, lbl) in enumerate(labels):
-        drawing.add(Line(plot.px(x), plot.bottom, plot.px(x), plot.bottom - 2.5,
+        drawing.add(Line(plot.px(x), plot.bottom, plot.px(x), plot.bottom - 2,
                          strokeColor=RULE, strokeWidth=0.5))  # fmt: skip
         if n % step == 0:
-            drawing.add(String(plot.px(x), plot.bottom - 10, display(lbl), fontName=FONT,
+            drawing.add(String(plot.px(x), plot.bottom - 11, display(lbl), fontName=FONT,
                                fontSize=_SIZE, fillColor=INK, textAnchor="middle"))  # fmt: skip
 
 
