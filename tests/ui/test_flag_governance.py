@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.domain.governance import Forum, ItemSource, ItemStatus
@@ -23,6 +23,7 @@ from ui.context import AppContext
 from ui.forms import flag_dialog
 from ui.forms.flag_dialog import FlagDialog, link_text
 from ui.forms.session_form import SessionForm
+from ui.forms.themes_dialog import DecisionThemesDialog
 
 from .records_helpers import Staff, held, make_staff
 
@@ -235,3 +236,56 @@ def test_a_retired_theme_on_a_record_survives_a_re_save(
     new = SessionForm.for_new(ctx, SupervisionType.LINE, staff.ben.id, date(2026, 11, 26))
     qtbot.addWidget(new, before_close_func=lambda w: setattr(w, "_quitting", True))
     assert boundary not in dict(new.themes.themes.model._items)
+
+
+def test_the_decisions_table_shows_and_edits_a_decisions_themes(
+    qtbot: QtBot, ctx: AppContext, staff: Staff, monkeypatch: pytest.MonkeyPatch, qtmodeltester: Any
+) -> None:
+    crisis = theme_id(ctx, "Delayed crisis response")
+    lone = theme_id(ctx, "Lone working safety")
+    session = held(
+        ctx, staff.zoe, date(2026, 11, 20), supervisor=staff.lead,
+        decisions=[Decision("Escalate", "Two delays", theme_ids=[crisis]),
+                   Decision("Pair visits after 6pm", "Lone working")],
+    )  # fmt: skip
+    form = open_form(qtbot, ctx, session)
+    model = form.decisions.model
+    column = model.column_of("theme_ids")
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "Themes"
+    assert [model.index(r, column).data() for r in range(2)] == ["Delayed crisis response", "—"]
+    qtmodeltester.check(model)
+
+    button = form.decisions.themes_button
+    form.decisions.table.view.setCurrentIndex(model.index(1, 0))
+    assert button.isEnabled()
+
+    def tick(dialog: DecisionThemesDialog) -> int:
+        assert "Pair visits after 6pm" in dialog.findChildren(QLabel)[0].text()
+        assert dialog.chosen() == []
+        dialog.list.toggle(lone)
+        dialog.list.toggle(crisis)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        return int(dialog.result())
+
+    monkeypatch.setattr(DecisionThemesDialog, "exec", tick)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert model.index(1, column).data() == "Delayed crisis response, Lone working safety"
+    assert form.has_unsaved_changes()
+    assert form.save()
+    record = ctx.sessions.get(session)
+    assert record is not None
+    assert [sorted(d.theme_ids) for d in record.decisions] == [[crisis], sorted([crisis, lone])]
+
+    # Cancel changes nothing; a signed record's decisions cannot be re-tagged.
+    def cancel(dialog: DecisionThemesDialog) -> int:
+        dialog.list.toggle(lone)
+        dialog.reject()
+        return int(dialog.result())
+
+    monkeypatch.setattr(DecisionThemesDialog, "exec", cancel)
+    form.decisions.table.view.setCurrentIndex(model.index(0, 0))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert model.index(0, column).data() == "Delayed crisis response"
+    assert not form.has_unsaved_changes()
+    form.lock()
+    assert not button.isEnabled()

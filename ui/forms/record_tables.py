@@ -48,7 +48,9 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
+from app.services.themes import Theme
 from ui.forms.common_sections import Section
+from ui.forms.themes_dialog import ask_decision_themes
 from ui.widgets.dates import DateEdit
 
 ObjectRole = Qt.ItemDataRole.UserRole
@@ -202,15 +204,37 @@ class _RowsModel(QAbstractTableModel):
 
 
 class DecisionsModel(_RowsModel):
-    """Decisions and guidance, each with its rationale."""
+    """Decisions and guidance, each with its rationale and the themes it raises."""
 
     columns = (
         Column("text", "Decision or guidance", stretch=True),
         Column("rationale", "Rationale (why)", stretch=True),
+        Column(
+            "theme_ids",
+            "Themes",
+            editable=False,
+            tooltip="Themes this decision raises: select it, then “Themes of this decision…”",
+        ),
     )
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme_names: dict[str, str] = {}  # id → name, for the Themes column
+
     def decisions(self) -> list[Decision]:
-        return [replace(d) for d in self._rows]
+        return [replace(d, theme_ids=list(d.theme_ids)) for d in self._rows]
+
+    def set_theme_ids(self, row: int, theme_ids: Sequence[str]) -> None:
+        """Tag one decision with these themes."""
+        if 0 <= row < len(self._rows) and list(theme_ids) != self._rows[row].theme_ids:
+            self._rows[row] = replace(self._rows[row], theme_ids=list(theme_ids))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def _display(self, row: Any, col: Column, value: Any) -> str:
+        if col.key == "theme_ids":
+            names = [self.theme_names.get(t, "Unknown theme") for t in value or ()]
+            return ", ".join(names) or "—"
+        return super()._display(row, col, value)
 
     def blank(self) -> Decision:
         return Decision(text="")
@@ -719,13 +743,49 @@ class DecisionsSection(Section):
             empty_text="No decision recorded yet. “Case discussed, plan agreed” is not a record.",
             parent=self,
         )
+        header = self.table.view.horizontalHeader()
+        themes_column = self.model.column_of("theme_ids")
+        header.setSectionResizeMode(themes_column, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(themes_column, self.fontMetrics().horizontalAdvance("x" * 28))
+        self.themes_button = QPushButton("T&hemes of this decision…", self)
+        self.themes_button.setAccessibleName("Themes of the selected decision")
+        self.themes_button.setToolTip(
+            "Tag the selected decision with the themes it raises (for trends and the MDT agenda)"
+        )
+        self._themes: list[tuple[str, str]] = []
         layout.addWidget(intro)
         layout.addWidget(self.table)
+        layout.addWidget(self.themes_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.table.changed.connect(self.changed)
+        self.table.changed.connect(self._update_themes_button)
+        self.table.view.selectionModel().currentChanged.connect(self._update_themes_button)
+        self.themes_button.clicked.connect(self.edit_themes)
+        self._update_themes_button()
+
+    def set_themes(self, themes: Sequence[Theme]) -> None:
+        """The themes a decision may be tagged with (the form's list)."""
+        self._themes = [(t.id, t.name) for t in themes]
+        self.model.theme_names = dict(self._themes)
+
+    def edit_themes(self) -> None:
+        """Ask which themes the selected decision raises."""
+        index = self.table.view.currentIndex()
+        if not index.isValid() or self.model.read_only:
+            return
+        self.table.commit_pending()
+        decision: Decision = self.model.rows()[index.row()]
+        chosen = ask_decision_themes(self, decision.text, self._themes, decision.theme_ids)
+        if chosen is not None:
+            self.model.set_theme_ids(index.row(), chosen)
+
+    def _update_themes_button(self, *_args: object) -> None:
+        self.themes_button.setEnabled(
+            self.table.view.currentIndex().isValid() and not self.model.read_only
+        )
 
     def load(self, record: SessionRecord) -> None:
         if self.model.decisions() != record.decisions:
-            self.model.set_rows([replace(d) for d in record.decisions])
+            self.model.set_rows([replace(d, theme_ids=list(d.theme_ids)) for d in record.decisions])
 
     def fill(self, record: SessionRecord) -> None:
         record.decisions = self.model.decisions()

@@ -183,6 +183,7 @@ class SessionForm(QWidget):
         self.case_discussion = CaseDiscussionSection() if group else None
         self.discussion = DiscussionSection()
         self.decisions = DecisionsSection()
+        self.decisions.set_themes(themes)
         self.actions_section = ActionsSection(group=group, default_date=self._default_due)
         self.risk = RiskSection()
         self.themes: Section = GroupThemesSection(themes) if group else ThemesSection(themes)

@@ -8,13 +8,14 @@ in ``app.services.themes``; this dialog asks and shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -32,6 +33,7 @@ from app.errors import KeelError
 from app.services import themes as theme_service
 from app.services.themes import Theme, ThemeUsage
 from ui.context import AppContext
+from ui.forms.common_sections import CheckList
 from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel
 
 
@@ -268,3 +270,54 @@ class ThemesDialog(QDialog):
         self.rename_button.setEnabled(theme is not None)
         self.retire_button.setEnabled(theme is not None and theme.active)
         self.restore_button.setEnabled(theme is not None and not theme.active)
+
+
+class DecisionThemesDialog(QDialog):
+    """Tick the themes one decision or piece of guidance raises (the session form's
+    decisions table). ``themes`` are (id, name) pairs: the active themes plus retired ones the
+    record already carries."""
+
+    def __init__(
+        self,
+        decision_text: str,
+        themes: Sequence[tuple[str, str]],
+        checked: Sequence[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Themes of this decision")
+        self.setAccessibleName("Themes of this decision")
+        what = QLabel(
+            f"Which themes does this decision raise?\n“{decision_text.strip() or 'No text yet'}”"
+        )
+        what.setTextFormat(Qt.TextFormat.PlainText)
+        what.setWordWrap(True)
+        self.list = CheckList("Themes of this decision", parent=self)
+        self.list.model.set_items(list(themes))
+        self.list.model.set_checked(list(checked))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self.resize(460, 420)
+
+    def chosen(self) -> list[str]:
+        """The ticked theme ids, in list order."""
+        return self.list.model.checked()
+
+
+def ask_decision_themes(
+    parent: QWidget, decision_text: str, themes: Sequence[tuple[str, str]], checked: Sequence[str]
+) -> list[str] | None:
+    """The themes chosen for one decision, or None when the user cancels."""
+    dialog = DecisionThemesDialog(decision_text, themes, checked, parent)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    chosen = dialog.chosen()
+    dialog.deleteLater()
+    return chosen if accepted else None
