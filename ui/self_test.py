@@ -1,6 +1,6 @@
 """``keel --self-test``: open the main window offscreen on a scratch database with the demo
-service, and check the statuses, a record PDF, a calendar file and backups (plain and
-encrypted). Exit 0 only if every step worked.
+service, and check the statuses, a record PDF, the compliance pack, a calendar file and backups
+(plain and encrypted). Exit 0 only if every step worked.
 
 Used by CI on the frozen build (``scripts/build_and_smoke.sh``) and by IT departments after an
 install. Nothing outside a temporary folder is written except the report and Keel's log: the
@@ -149,6 +149,10 @@ def run_self_test(report_path: Path | None = None) -> int:
         test.run("Qt plugins", check_qt_plugins)
         test.run("main window", lambda: open_main_window(database(), work / "keel.db", today))
         test.run("record PDF", lambda: selftest.write_record_pdf(database(), today, work))
+        test.run(
+            "compliance pack PDF",
+            lambda: selftest.write_compliance_pack(database(), today, work),
+        )
         test.run("calendar", lambda: selftest.export_calendar_file(database(), today, work))
         test.run("backup", lambda: selftest.backup_and_verify(database(), work / "backups"))
         test.run(

@@ -169,6 +169,20 @@ def write_record_pdf(db: sqlite_utils.Database, today: date, folder: Path) -> st
     return f"{out.name}, {len(data) / 1024:.0f} KB (session {session_id[:8]})"
 
 
+def write_compliance_pack(db: sqlite_utils.Database, today: date, folder: Path) -> str:
+    """The team compliance pack for the last year: tables, charts and every font."""
+    from datetime import timedelta
+
+    from app.services.exports import ExportService
+
+    out = folder / "compliance.pdf"
+    ExportService(db, today=lambda: today).compliance(today - timedelta(days=364), today, out)
+    data = out.read_bytes()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        raise AssertionError(f"{out.name} is not a complete PDF")
+    return f"{out.name}, {len(data) / 1024:.0f} KB"
+
+
 def backup_and_verify(db: sqlite_utils.Database, folder: Path, *, encrypted: bool = False) -> str:
     """Make a backup the way Data → Back up now does, then read it back as a restore would and
     compare what it holds with what was copied."""
