@@ -216,8 +216,7 @@ def visual_line(line: str) -> str:
 
 # Every right-to-left (R or AL) character lies in these ranges: a quick test first.
 _MAYBE_RTL = re.compile(
-    "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff"
-    "\U0001e800-\U0001efff]"
+    "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
 
 
