@@ -63,11 +63,14 @@ def check_qt_plugins() -> str:
     from ui.app import _application
 
     app = _application()
-    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    # Where Qt looks: QT_PLUGIN_PATH (set by PyInstaller's runtime hook), then Qt's own path.
+    roots = [*app.libraryPaths(), QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)]
+    folders = [Path(root) / "platforms" for root in dict.fromkeys(roots)]
+    present = sorted({f.name for folder in folders if folder.is_dir() for f in folder.iterdir()})
     wanted = _NATIVE_PLATFORMS.get(sys.platform, ())
     if wanted and not any(name in present for name in wanted):
-        raise AssertionError(f"no {' or '.join(wanted)} in {folder} (found: {present})")
+        where = ", ".join(str(f) for f in folders)
+        raise AssertionError(f"no {' or '.join(wanted)} in {where} (found: {present})")
     formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
     missing = {"png", "svg"} - formats
     if missing:
