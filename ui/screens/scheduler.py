@@ -169,7 +169,9 @@ class SchedulerScreen(QWidget):
         self.counts.setToolTip(
             "Overdue: workers with at least one overdue type. Due this week: workers not "
             f"overdue whose next due date falls within {WEEK_DAYS} days from the as-of date. "
-            "Compliance: share of required, not paused (worker, type) pairs that are not overdue."
+            "Compliance: share of required, not paused (worker, type) pairs that are not overdue. "
+            "Agreement reviews due: supervision agreements whose review date has passed or is "
+            "near (Status → Agreement review due lists them)."
         )
         font = QFont(self.counts.font())
         font.setBold(True)
