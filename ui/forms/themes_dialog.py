@@ -9,8 +9,10 @@ in ``app.services.themes``; this dialog asks and shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -66,6 +68,12 @@ class ThemeUsageModel(RowTableModel[ThemeUsage]):
 
     def row_of(self, theme_id: str) -> int:
         return next((n for n, u in enumerate(self.rows()) if u.theme.id == theme_id), -1)
+
+    def extra_data(self, row: ThemeUsage, column: int, role: int) -> Any:
+        """Retired themes in grey (the Status column says so in words)."""
+        if role == Qt.ItemDataRole.ForegroundRole and not row.theme.active:
+            return QColor("#666666")
+        return None
 
 
 class ThemesDialog(QDialog):
