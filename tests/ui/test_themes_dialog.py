@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -153,6 +154,10 @@ def test_retiring_keeps_history(
     qtbot.mouseClick(dialog.retire_button, Qt.MouseButton.LeftButton)
     assert "It stays on the 1 session that used it" in answers.questions[-1]
     assert shown(dialog)["Boundary issue"] == ["Retired 26 Nov 2026", "1", "0", "2 Nov 2026"]
+    row = dialog.model.row_of(boundary)
+    assert dialog.model.index(row, 0).data(Qt.ItemDataRole.ForegroundRole) == QColor("#666666")
+    active = dialog.model.row_of(theme_id(ctx, "Moral distress"))
+    assert dialog.model.index(active, 0).data(Qt.ItemDataRole.ForegroundRole) is None
     record = ctx.sessions.get(session)
     assert record is not None and record.theme_ids == [boundary]
 
