@@ -81,6 +81,18 @@ def trend(db: sqlite_utils.Database) -> dict[str, Any]:
             "other": other}  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box nobody expected fails the test instead of waiting for a click."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(_parent: object, title: str, text: str, *_a: object) -> None:
+        raise AssertionError(f"unexpected message box: {title}: {text}")
+
+    for name in ("warning", "information", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, name, unexpected)
+
+
 @pytest.fixture
 def screen(qtbot: QtBot, ctx: AppContext) -> GovernanceScreen:
     s = GovernanceScreen(ctx)
@@ -691,3 +703,56 @@ def test_the_tabs_are_read_when_shown(
     screen.tabs.setCurrentWidget(screen.alerts)
     screen.tabs.setCurrentWidget(screen.workload)
     assert calls == ["workload"]  # once per refresh, when first shown
+
+
+def test_a_hidden_screen_reads_nothing_until_shown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, ctx: AppContext, trend: dict[str, Any]
+) -> None:
+    calls: list[date] = []
+    real = gov.detect_trends
+
+    def counting(db: sqlite_utils.Database, as_of: date, *args: Any, **kw: Any) -> Any:
+        calls.append(as_of)
+        return real(db, as_of, *args, **kw)
+
+    monkeypatch.setattr(screen_module.governance, "detect_trends", counting)
+    screen = GovernanceScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.refresh()
+    assert calls == []
+    screen.show()
+    assert len(calls) == 1
+    assert len(screen.alerts.alerts()) == 1
+    screen.hide()
+    screen.refresh()  # after a session is saved elsewhere, say
+    assert len(calls) == 1
+    screen.show()
+    assert len(calls) == 2
+
+
+def test_the_main_window_has_a_governance_tab_that_opens_sessions(
+    qtbot: QtBot, ctx: AppContext, trend: dict[str, Any]
+) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QApplication
+
+    from ui.forms.session_form import SessionForm
+    from ui.main_window import MainWindow
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.tabs.widget(3) is w.governance
+    assert w.tabs.tabText(3) == "&Governance"
+    actions = {a.text(): a for a in w.findChildren(QAction)}
+    assert actions["Governance"].shortcut() == QKeySequence("Ctrl+4")
+    actions["Governance"].trigger()
+    assert w.tabs.currentWidget() is w.governance
+    assert len(w.governance.alerts.alerts()) == 1
+
+    w.governance.alerts.sources_table.selectRow(0)
+    w.governance.alerts.open_button.click()
+    forms = [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
+    assert [f.session_id for f in forms] == [trend["ids"][0]]
+    for form in forms:
+        form.close_keeping_draft()  # deletes itself (the window opened it that way)

@@ -6,8 +6,8 @@ learning log ("what supervision changed"), the theme heat map, the MDT agenda, s
 workload and team wellbeing (the last four are in ``governance_panels``).
 
 Everything goes through ``app.services``; the screen never runs SQL. Tabs are refreshed when
-shown, so a refresh costs only the tab on screen (the alerts are always counted, for the tab's
-title).
+shown, so a refresh costs only the tab on screen (and the alerts, counted for the tab's title),
+and nothing at all while the screen itself is hidden behind another of the main window's tabs.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -756,6 +757,7 @@ class GovernanceScreen(QWidget):
         ):
             self.tabs.addTab(panel, label)
         self._stale: set[QWidget] = set()
+        self._summary_stale = True
 
         head = QHBoxLayout()
         head.addWidget(title)
@@ -779,10 +781,12 @@ class GovernanceScreen(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Read everything again: the tab on screen now, the others when they are shown."""
+        """Read everything again: the tab on screen now (nothing while the screen is hidden),
+        the others when they are shown."""
         self._stale = set(self._panels())
-        self._refresh_alerts()
-        self._tab_shown(self.tabs.currentIndex())
+        self._summary_stale = True
+        if self.isVisible():
+            self._refresh_shown()
 
     def show_item(self, item_id: str) -> bool:
         """Bring the Governance items tab forward with ``item_id`` selected."""
@@ -794,10 +798,20 @@ class GovernanceScreen(QWidget):
 
     # Internals ------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._refresh_shown()
+
+    def _refresh_shown(self) -> None:
+        if self._summary_stale:
+            self._refresh_alerts()
+        self._tab_shown(self.tabs.currentIndex())
+
     def _panels(self) -> list[QWidget]:
         return [w for i in range(self.tabs.count()) if (w := self.tabs.widget(i)) is not None]
 
     def _refresh_alerts(self) -> None:
+        self._summary_stale = False
         self.alerts.refresh()
         self._stale.discard(self.alerts)
         n = len(self.alerts.alerts())
