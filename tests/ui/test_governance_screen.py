@@ -733,6 +733,7 @@ def test_a_hidden_screen_reads_nothing_until_shown(
 def test_the_main_window_has_a_governance_tab_that_opens_sessions(
     qtbot: QtBot, ctx: AppContext, trend: dict[str, Any]
 ) -> None:
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QAction, QKeySequence
     from PySide6.QtWidgets import QApplication
 
@@ -750,9 +751,17 @@ def test_the_main_window_has_a_governance_tab_that_opens_sessions(
     assert w.tabs.currentWidget() is w.governance
     assert len(w.governance.alerts.alerts()) == 1
 
+    def open_forms() -> list[SessionForm]:
+        return [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
+
+    earlier = {id(f) for f in open_forms()}  # other tests' forms may await deletion
     w.governance.alerts.sources_table.selectRow(0)
     w.governance.alerts.open_button.click()
-    forms = [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
+    forms = [f for f in open_forms() if id(f) not in earlier]
     assert [f.session_id for f in forms] == [trend["ids"][0]]
     for form in forms:
         form.close_keeping_draft()  # deletes itself (the window opened it that way)
+    # Qt keeps settings for the whole test process: leave the next window on its first tab.
+    w.tabs.setCurrentIndex(0)
+    w.close()
+    QSettings().remove("main")

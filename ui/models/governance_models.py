@@ -165,7 +165,7 @@ def _change_text(item: GovernanceItem) -> str:
 
 def _sources_text(item: GovernanceItem) -> str:
     if not item.session_ids:
-        return "None (by hand)"
+        return "By hand"
     return plural(len(item.session_ids), "session")
 
 

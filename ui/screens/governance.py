@@ -147,7 +147,7 @@ class AlertsPanel(QWidget):
         history_layout.addWidget(self.history_table, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
-        for part, stretch in ((top, 2), (detail, 3), (history, 2)):
+        for part, stretch in ((top, 2), (detail, 4), (history, 2)):
             self.splitter.addWidget(part)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         layout = QVBoxLayout(self)
@@ -288,6 +288,7 @@ class AlertsPanel(QWidget):
             self.alert_label.setText(alert.text)
             self.sources_model.set_rows(governance.sources(self._ctx.db, alert.session_ids))
             fit_columns(self.sources_table, skip=4)
+            self.sources_table.selectRow(0)  # Open session works at once
         self._update_buttons()
 
     def _update_buttons(self, *_args: object) -> None:
@@ -579,6 +580,8 @@ class ItemsPanel(QWidget):
             self.detail_view.setHtml(item_html(item))
             self.sources_model.set_rows(governance.sources(self._ctx.db, item.session_ids))
             fit_columns(self.sources_table, skip=4)
+            if item.session_ids:
+                self.sources_table.selectRow(0)
         n = self.sources_model.rowCount()
         self.sources_heading.setText(
             f"Source sessions ({n})" if n else "Source sessions: none (raised by hand)"

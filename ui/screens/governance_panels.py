@@ -307,7 +307,7 @@ def _table(
         for row in rows
     )
     return (
-        "<table class='t' width='100%' cellspacing='0' cellpadding='3'>"
+        "<table class='t' width='99%' cellspacing='0' cellpadding='3'>"
         f"<tr>{head}</tr>{body}</table>"
     )
 
