@@ -13,10 +13,17 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from hypothesis import settings as hypothesis_settings
 
 from app.storage.db import close_database, open_database
 
 TODAY = date(2026, 11, 26)
+
+# CI explores the same examples on every run (a failure there is reproducible, not luck);
+# locally hypothesis keeps searching for new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

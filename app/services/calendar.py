@@ -27,8 +27,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import icalendar
 import sqlite_utils
 
 from app import APP_NAME, __version__
@@ -38,6 +38,9 @@ from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
 from app.storage.bookings import Booking, planned_sessions
+
+if TYPE_CHECKING:  # imported when an export is made: icalendar costs start-up time
+    import icalendar
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,8 @@ def _changed_at(booking: Booking) -> datetime | None:
 
 
 def _event(booking: Booking, stamp: datetime, tz: tzinfo | None) -> icalendar.Event:
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", f"{booking.id}@{UID_DOMAIN}")
     event.add("dtstamp", stamp)
@@ -162,6 +167,8 @@ def build_calendar(
     how many events it holds. ``tz``: the sessions' time zone (None: this computer's)."""
     _check_range(date_from, date_to)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

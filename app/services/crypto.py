@@ -21,10 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from app.errors import KeelError
 
 MAGIC = b"KEELENC1"
@@ -66,6 +62,9 @@ def _normalise(passphrase: str) -> bytes:
 
 
 def derive_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # cryptography is imported when first needed: it costs start-up time the GUI does not need.
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(_normalise(passphrase))
 
 
@@ -111,6 +110,8 @@ def seal(plaintext: bytes, file_key: FileKey, *, meta: dict[str, Any] | None = N
     }
     raw = json.dumps(header, sort_keys=True).encode()
     prefix = MAGIC + len(raw).to_bytes(4, "big") + raw
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return prefix + AESGCM(file_key.key).encrypt(nonce, plaintext, prefix)
 
 
@@ -182,6 +183,9 @@ def _open(blob: bytes, key_for: Callable[[bytes, int, int, int], bytes]) -> byte
     if len(blob) - len(prefix) < 16:
         raise DecryptionError(WRONG_OR_CHANGED)
     key = key_for(salt, n, r, par)
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
     except InvalidTag:

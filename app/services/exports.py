@@ -24,7 +24,7 @@ from app.dates import uk
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
-from app.services.reports.base import Cancelled, ExportCancelled, Progress
+from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.policies import current_policy
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes

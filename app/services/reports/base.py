@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.errors import KeelError
 from app.paths import resource_path
 from app.services.reports.bidi import visual
+from app.services.reports.common import Cancelled, ExportCancelled, Progress
 
 FONT = "KeelSans"
 FONT_BOLD = "KeelSans-Bold"
@@ -53,16 +53,6 @@ SHADE = colors.HexColor("#eeeeee")
 ZEBRA = colors.HexColor("#f7f7f7")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-Progress = Callable[[int, int], None]
-Cancelled = Callable[[], bool]
-
-
-class ExportCancelled(KeelError):
-    """The user stopped an export; no file was written."""
-
-    def __init__(self) -> None:
-        super().__init__("The export was cancelled: no file was written.")
 
 
 def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:

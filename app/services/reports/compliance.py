@@ -32,10 +32,7 @@ from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.services.reports.base import (
     BODY_WIDTH,
-    Cancelled,
-    ExportCancelled,
     KeelDocument,
-    Progress,
     clean,
     markup,
     para,
@@ -45,6 +42,7 @@ from app.services.reports.base import (
     truncate,
 )
 from app.services.reports.charts import Series, bar_chart, line_chart
+from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.scheduling import compute_schedule
 from app.storage.policies import current_policy
 from app.storage.reporting import (

@@ -20,9 +20,7 @@ from app.domain.schedule import worker_status
 from app.errors import UsageError
 from app.services.reports.base import (
     BODY_WIDTH,
-    Cancelled,
     KeelDocument,
-    Progress,
     key_values,
     markup,
     para,
@@ -33,6 +31,7 @@ from app.services.reports.base import (
     truncate,
 )
 from app.services.reports.charts import Series, line_chart
+from app.services.reports.common import Cancelled, Progress
 from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
 from app.storage.evidence import SignOff, addenda_for, sign_off_state
 from app.storage.policies import current_policy

@@ -22,9 +22,7 @@ from app.services.agenda import AgendaItem, MdtAgenda, mdt_agenda
 from app.services.reports.base import (
     BODY_WIDTH,
     RULE,
-    Cancelled,
     KeelDocument,
-    Progress,
     markup,
     para,
     section,
@@ -33,6 +31,7 @@ from app.services.reports.base import (
     text,
     truncate,
 )
+from app.services.reports.common import Cancelled, Progress
 from app.storage.policies import current_policy
 
 _ASK = {
