@@ -101,18 +101,26 @@ def theme_mentions(
     With ``team``, only sessions involving a worker of that team, and only that team's workers
     among a group's attendees.
     """
-    in_team = "1" if team is None else "sw.worker_id IN (SELECT id FROM workers WHERE team = ?)"
-    params: list[object] = [] if team is None else [team]
-    params += [date_from.isoformat(), date_to.isoformat()]
+    # Filter the period's held sessions first: the session_raised_themes / session_workers views
+    # are unions over the whole history, which SQLite would build before filtering by date
+    # (8-week window on the reference database: 1.06 s → 0.06 s).
+    in_team = "" if team is None else "WHERE w IN (SELECT id FROM workers WHERE team = :team)"
     rows = db.execute(
+        "WITH s AS (SELECT id, session_date, worker_id FROM sessions "
+        "           WHERE status = 'held' AND session_date BETWEEN :start AND :end), "
+        "r AS (SELECT st.session_id, st.theme_id FROM session_themes st "
+        "      JOIN s ON s.id = st.session_id "
+        "      UNION "
+        "      SELECT d.session_id, dt.theme_id FROM s JOIN decisions d ON d.session_id = s.id "
+        "      JOIN decision_themes dt ON dt.decision_id = d.id) "
         "SELECT r.session_id, r.theme_id, s.session_date, "
-        "(SELECT group_concat(sw.worker_id) FROM session_workers sw "
-        f" WHERE sw.session_id = s.id AND {in_team}) AS who "
-        "FROM session_raised_themes r JOIN sessions s ON s.id = r.session_id "
-        "WHERE s.status = 'held' AND s.session_date BETWEEN ? AND ? "
-        + ("" if team is None else "AND who IS NOT NULL ")
+        "  (SELECT group_concat(w) FROM (SELECT s.worker_id AS w WHERE s.worker_id IS NOT NULL "
+        "     UNION SELECT a.worker_id FROM session_attendees a WHERE a.session_id = s.id) "
+        f"   {in_team}) AS who "
+        "FROM r JOIN s ON s.id = r.session_id "
+        + ("" if team is None else "WHERE who IS NOT NULL ")
         + "ORDER BY s.session_date, r.session_id",
-        params,
+        {"start": date_from.isoformat(), "end": date_to.isoformat(), "team": team},
     ).fetchall()
     return [
         ThemeMention(
