@@ -197,7 +197,7 @@ class WorkersScreen(QWidget):
         splitter.addWidget(self._right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([410, 956])
+        splitter.setSizes([440, 926])
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -222,10 +222,13 @@ class WorkersScreen(QWidget):
         self.list_view.setSortingEnabled(True)
         self.list_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         header = self.list_view.horizontalHeader()
-        for column, width in enumerate((120, 95, 85, 72, 38)):
+        for column, width in enumerate((150, 95, 96, 72, 34)):
             header.resizeSection(column, width)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Names come first and must be readable: the role is on the worker's page (and in the
+        # search), so the narrow list leaves it out.
+        self.list_view.setColumnHidden(1, True)
         self.show_left_check = QCheckBox("Show people who have left")
         self.show_left_check.setAccessibleName("Show people who have left")
         self.add_button = QPushButton("Add wor&ker…")
@@ -236,7 +239,7 @@ class WorkersScreen(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self.add_button)
         self._list_panel = QWidget()
-        self._list_panel.setMinimumWidth(300)
+        self._list_panel.setMinimumWidth(380)
         layout = QVBoxLayout(self._list_panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search_edit)
