@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python scripts/screenshots.py [OUT_DIR]
 
-Writes welcome.png, scheduler.png, workers.png, actions.png and one PNG per session form into
+Writes welcome.png, scheduler.png, workers.png, actions.png, governance.png and one PNG per session form into
 OUT_DIR (default docs/screenshots). The README shows scheduler.png.
 """
 
@@ -65,6 +65,8 @@ def main(out: Path) -> int:
         grab(window, out / "workers.png")
         window.tabs.setCurrentWidget(window.actions_screen)
         grab(window, out / "actions.png")
+        window.tabs.setCurrentWidget(window.governance)
+        grab(window, out / "governance.png")
         workers = ctx.workers.all()
         for type_ in SupervisionType:
             worker = next(w for w in workers if type_ in w.requires)
