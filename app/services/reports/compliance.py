@@ -43,7 +43,7 @@ from app.services.reports.base import (
 )
 from app.services.reports.charts import Series, bar_chart, line_chart
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
-from app.services.scheduling import compute_schedule
+from app.services.schedule_history import compute_schedules
 from app.storage.policies import current_policy
 from app.storage.reporting import (
     QualityInput,
@@ -179,10 +179,14 @@ def gather_compliance(
         progress(0, total)
     teams: set[str] = set()
     last_schedule = None
+    if cancelled is not None and cancelled():
+        raise ExportCancelled()
+    # Every month end at once: the history is read once (same figures as one date at a time).
+    schedules = compute_schedules(db, [day for day, _ in ends], policy=policy)
     for day, is_end in ends:
         if cancelled is not None and cancelled():
             raise ExportCancelled()
-        schedule = compute_schedule(db, day, policy=policy)
+        schedule = schedules[day]
         table_ = schedule.compliance_table()
         teams.update(team for team, _type in table_ if team is not None)
         data.points.append(MonthPoint(day, _label(day, is_end), is_end, table_))
