@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -280,13 +281,25 @@ class ActionsScreen(QWidget):
         self.drop_button.clicked.connect(self.drop_selected)
         self.open_button.clicked.connect(self.open_selected)
 
-        self.refresh()
+        # Read when first shown: a big service has thousands of actions, and start-up should
+        # not wait for a screen nobody is looking at yet.
+        self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _ensure_loaded(self) -> None:
+        if self._stale:
+            self.refresh()
 
     # Public API -----------------------------------------------------------------------------
 
     @Slot()
     def refresh(self) -> None:
         """Read the actions again (after a session is saved, or an action closed)."""
+        self._stale = False
         status = None if self.show_closed.isChecked() else ActionStatus.OPEN
         self._all_rows = self._ctx.sessions.actions(status=status)
         self._fill_worker_combo()
@@ -301,6 +314,7 @@ class ActionsScreen(QWidget):
 
     def select_action(self, action_id: str) -> bool:
         """Select the row of ``action_id`` if it is shown."""
+        self._ensure_loaded()
         row = self.model.find(action_id)
         if row is None:
             return False
@@ -311,6 +325,7 @@ class ActionsScreen(QWidget):
 
     def visible_actions(self) -> list[ActionRow]:
         """The actions as shown, top to bottom (after sorting)."""
+        self._ensure_loaded()
         return [
             self.model.action_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
             for r in range(self.proxy.rowCount())
