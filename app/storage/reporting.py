@@ -19,6 +19,20 @@ from app.domain.records import (
 )
 from app.storage.rows import to_date
 
+# Enum members and dates by their stored text: a period holds thousands of rows repeating a
+# handful of values, and a dict lookup is several times cheaper than calling the enum.
+_TYPES = {t.value: t for t in SupervisionType}
+_STATUSES = {s.value: s for s in SessionStatus}
+
+
+class _Days(dict[str, date]):
+    """ISO date text → date, each distinct text converted once."""
+
+    def __missing__(self, text: str) -> date:
+        day = self[text] = date.fromisoformat(text)
+        return day
+
+
 # The team a session counts for: the supervisee's, or for a group the facilitator's.
 _TEAM = "coalesce(nullif(w.team, ''), sup.team, '')"
 _WHO = "CASE WHEN s.type = 'group' THEN '' ELSE coalesce(w.name, '') END"
@@ -51,8 +65,9 @@ def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Ses
         f"WHERE {where} ORDER BY s.session_date, coalesce(w.name, '') COLLATE NOCASE, s.id",
         params,
     ).fetchall()
+    days = _Days()
     return [
-        SessionLine(r[0], SupervisionType(r[1]), SessionStatus(r[2]), date.fromisoformat(r[3]),
+        SessionLine(r[0], _TYPES[r[1]], _STATUSES[r[2]], days[r[3]],
                     r[4], r[5], r[6], r[7], r[8], r[9], r[10])
         for r in rows
     ]  # fmt: skip
@@ -153,12 +168,13 @@ def held_records_between(
     ):
         attendees[sid].append(wid)
     out: list[QualityInput] = []
+    days = _Days()
     for (sid, type_, on, wid, sup_id, issues, case, risk, case_refs, referral_refs, team,
          sup_name, qualified) in rows:  # fmt: skip
         rec = SessionRecord(
-            type=SupervisionType(type_),
+            type=_TYPES[type_],
             status=SessionStatus.HELD,
-            session_date=date.fromisoformat(on),
+            session_date=days[on],
             worker_id=wid,
             supervisor_id=sup_id,
             issues=issues,

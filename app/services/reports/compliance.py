@@ -43,7 +43,7 @@ from app.services.reports.base import (
 )
 from app.services.reports.charts import Series, bar_chart, line_chart
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
-from app.services.schedule_history import compute_schedules
+from app.services.schedule_history import compliance_table, compute_schedules
 from app.storage.policies import current_policy
 from app.storage.reporting import (
     QualityInput,
@@ -187,7 +187,7 @@ def gather_compliance(
         if cancelled is not None and cancelled():
             raise ExportCancelled()
         schedule = schedules[day]
-        table_ = schedule.compliance_table()
+        table_ = compliance_table(schedule)
         teams.update(team for team, _type in table_ if team is not None)
         data.points.append(MonthPoint(day, _label(day, is_end), is_end, table_))
         last_schedule = schedule
