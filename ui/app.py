@@ -112,7 +112,10 @@ def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | 
 def _report_ready_and_quit(app: QApplication) -> None:
     started = os.environ.get("KEEL_START_TIME")
     if started:
-        sys.stdout.write(f"keel-ready {time.time() - float(started):.4f}\n")
+        import resource
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sys.stdout.write(f"keel-ready {time.time() - float(started):.4f} {peak_mb:.0f}\n")
         sys.stdout.flush()
     app.quit()
 
