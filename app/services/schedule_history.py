@@ -1,8 +1,8 @@
 """Due statuses for the whole service at many as-of dates (a report's month ends) at once.
 
 Same answers as calling ``app.services.scheduling.compute_schedule`` per date, but the history
-is read once for all the dates (see ``app.storage.schedule_history``), and the engine's rules
-are built once.
+is read once for all the dates (see ``app.storage.schedule_history``); the engine runs per
+date as before.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlite_utils
 
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.domain.policy import Policy
-from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
+from app.domain.schedule import Compliance, is_active_on, statuses_for
 from app.services.scheduling import Schedule, ScheduleRow
 from app.storage.policies import current_policy
 from app.storage.schedule_history import load_worker_facts_at
@@ -27,7 +27,6 @@ def compute_schedules(
     """Every active worker's status on each of ``dates`` under the policy in force (or the
     one given): ``{d: compute_schedule(db, d, policy=policy) for d in dates}``, cheaper."""
     policy = policy or current_policy(db)
-    rules = ScheduleRules(policy)
     # No cyclic collection while the many small immutable objects are made (none form
     # cycles); whatever the caller had is restored.
     was_enabled = gc.isenabled()
@@ -36,7 +35,7 @@ def compute_schedules(
         facts_at = load_worker_facts_at(db, dates)
         out: dict[date, Schedule] = {}
         for as_of, facts in facts_at.items():
-            statuses = statuses_for(facts, policy, as_of, rules=rules)
+            statuses = statuses_for(facts, policy, as_of)
             rows = [ScheduleRow(f, s) for f, s in zip(facts, statuses, strict=True)]
             out[as_of] = Schedule(as_of, policy, rows)
     finally:
