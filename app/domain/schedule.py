@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import locale
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import MISSING, dataclass, fields
 from datetime import date, timedelta
 
 from app.dates import uk
@@ -56,6 +56,64 @@ class TypeStatus:
             "booked": _iso(self.booked),
             "reason": self.reason,
         }
+
+
+# ``TypeStatus(...)`` for the engine, which makes thousands: the same object, built about twice
+# as fast. A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__``
+# (to get past its own frozen ``__setattr__``); here each value goes straight into its slot.
+# That is all the generated ``__init__`` does for these fields (no defaults, no
+# ``__post_init__``); should TypeStatus ever change, the plain constructor is used instead.
+# Tests compare the two.
+_TYPE_STATUS_FIELDS = (
+    "worker_id", "type", "tier", "assessed", "interval_days", "last_held", "due", "status",
+    "booked", "reason",
+)  # fmt: skip
+
+
+def _type_status_maker() -> Callable[..., TypeStatus]:
+    if (
+        tuple(f.name for f in fields(TypeStatus)) != _TYPE_STATUS_FIELDS
+        or any(
+            f.default is not MISSING or f.default_factory is not MISSING for f in fields(TypeStatus)
+        )
+        or hasattr(TypeStatus, "__post_init__")
+    ):
+        return TypeStatus
+    new = object.__new__
+    (
+        set_worker_id, set_type, set_tier, set_assessed, set_interval_days, set_last_held,
+        set_due, set_status, set_booked, set_reason,
+    ) = (TypeStatus.__dict__[name].__set__ for name in _TYPE_STATUS_FIELDS)  # fmt: skip
+
+    def make(
+        worker_id: str,
+        type_: SupervisionType,
+        tier: Tier,
+        assessed: bool,
+        interval_days: int | None,
+        last_held: date | None,
+        due: date | None,
+        status: DueStatus,
+        booked: date | None,
+        reason: str,
+    ) -> TypeStatus:
+        made: TypeStatus = new(TypeStatus)
+        set_worker_id(made, worker_id)
+        set_type(made, type_)
+        set_tier(made, tier)
+        set_assessed(made, assessed)
+        set_interval_days(made, interval_days)
+        set_last_held(made, last_held)
+        set_due(made, due)
+        set_status(made, status)
+        set_booked(made, booked)
+        set_reason(made, reason)
+        return made
+
+    return make
+
+
+_new_type_status = _type_status_maker()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +189,9 @@ def latest_assessment(assessments: Iterable[Assessment], as_of: date) -> Assessm
     return best
 
 
+_ONE_DAY = timedelta(days=1)
+
+
 def _leave_days_between(
     leave: Sequence[tuple[date, date | None]], after: date, before: date
 ) -> int:
@@ -138,8 +199,8 @@ def _leave_days_between(
 
     Overlapping leave periods are counted once per day.
     """
-    first = after + timedelta(days=1)
-    last = before - timedelta(days=1)
+    first = after + _ONE_DAY
+    last = before - _ONE_DAY
     if last < first:
         return 0
     spans: list[tuple[int, int]] = []
@@ -163,150 +224,282 @@ def _leave_days_between(
     return total
 
 
-def _type_status(  # noqa: C901 - one rule per branch, in the order §5 states them
-    facts: WorkerFacts,
-    type_: SupervisionType,
-    tier: Tier,
-    assessed: bool,
-    tier_reason: str,
-    policy: Policy,
-    as_of: date,
-) -> TypeStatus:
-    label = type_.value
-    if type_ not in facts.requires:
-        return TypeStatus(
-            facts.worker_id, type_, tier, assessed, None, None, None,
-            DueStatus.NOT_REQUIRED, None, f"{type_.label} is not required for this role",
-        )  # fmt: skip
+class ScheduleRules:
+    """The policy's numbers as the engine reads them, looked up once for many workers.
 
-    last: date | None = None
-    booked: date | None = None
-    for s in facts.sessions:
-        if s.type is not type_:
-            continue
-        if s.status is SessionStatus.HELD and s.on <= as_of and (last is None or s.on > last):
-            last = s.on
+    Each number is remembered on first use (so a policy missing one fails where it always did,
+    only when that number is needed). Build one per computation, since a policy's tables are
+    plain dicts; ``worker_status`` makes its own when none is passed.
+    """
 
-    # Interval: the tier's, or an override in force; then the new-starter cap.
-    interval = policy.interval(type_, tier)
-    parts = [f"{tier_reason} → {label} every {interval} days"]
-    # Of the overrides in force, the one expiring last wins (then the longer interval); the
-    # reason and start date only break exact ties, so the answer never depends on row order.
-    override = max(
-        (o for o in facts.overrides if o.type is type_ and o.in_force(as_of)),
-        key=lambda o: (o.expires_on, o.interval_days, o.reason, o.starts_on or date.min),
-        default=None,
-    )
-    if override is not None:
-        interval = override.interval_days
-        parts.append(
-            f"override → every {interval} days until {uk_date(override.expires_on)}"
-            f" ({override.reason})"
-        )
-    if facts.start_date is not None:
-        reference = last if last is not None else as_of
-        days_in_post = (reference - facts.start_date).days
-        cap = policy.cap_for(type_, days_in_post) if days_in_post >= 0 else None
-        if days_in_post < 0:
-            cap = policy.cap_for(type_, 0)
-        if cap is not None and cap[1] < interval:
-            interval = cap[1]
-            parts.append(f"new in post ({_days(max(days_in_post, 0))}) → capped at {interval}")
+    __slots__ = ("_caps", "_due_soon", "_first_windows", "_intervals", "_tiers", "_uk", "policy")
 
-    # Due date.
-    due: date | None
-    if last is not None:
-        due = last + timedelta(days=interval)
-        parts.append(f"last held {uk_date(last)}")
-        clock_from = last
-    elif facts.start_date is not None:
-        window = policy.first_window(type_)
-        due = facts.start_date + timedelta(days=window)
-        parts.append(f"none held yet → first {label} within {window} days of starting")
-        clock_from = facts.start_date
-    else:
-        due = None
-        clock_from = None
-        parts.append("no start date and none held: no evidence of supervision")
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._intervals: dict[tuple[SupervisionType, Tier], int] = {}
+        self._caps: dict[SupervisionType, tuple[tuple[int, int], ...]] = {}
+        self._first_windows: dict[SupervisionType, int] = {}
+        self._due_soon: dict[int, int] = {}
+        self._tiers: dict[RiskFactors, tuple[Tier, str]] = {}
+        # ``uk`` depends on the time locale: read it once here, not once per date shown.
+        self._uk = _uk_cache(locale.setlocale(locale.LC_TIME))
 
-    if due is not None and clock_from is not None and facts.leave:
-        paused_days = _leave_days_between(
-            [(lv.start, lv.end) for lv in facts.leave], clock_from, as_of
-        )
-        if paused_days:
-            due = due + timedelta(days=paused_days)
-            parts.append(f"clock stopped {_days(paused_days)} for leave")
+    def interval(self, type_: SupervisionType, tier: Tier) -> int:
+        key = (type_, tier)
+        value = self._intervals.get(key)
+        if value is None:
+            value = self._intervals[key] = self.policy.interval(type_, tier)
+        return value
 
-    trigger_due: date | None = None
-    trigger_kind = ""
-    for t in facts.triggers:
-        if t.type is not type_ or t.event_date > as_of:
-            continue
-        if last is not None and last >= t.event_date:
-            continue  # closed: a held session on or after the event exists
-        candidate = t.event_date + timedelta(days=t.response_days)
-        # Ties on the date go to the first kind alphabetically, never to the first row.
-        if trigger_due is None or (candidate, t.kind) < (trigger_due, trigger_kind):
-            trigger_due, trigger_kind = candidate, t.kind
-    # A trigger only pulls a due date in: with no due date at all (no start date, nothing held:
-    # no evidence, so overdue) it is named in the reason but cannot make the worker less overdue.
-    if trigger_due is not None and (due is None or trigger_due < due):
-        if due is not None:
-            due = trigger_due
-        parts.append(
-            f"open {trigger_kind.replace('_', ' ')} trigger → due by {uk_date(trigger_due)}"
-        )
+    def caps(self, type_: SupervisionType) -> tuple[tuple[int, int], ...]:
+        """The new-starter caps of a type as (max days in post, cap), checked in this order."""
+        caps = self._caps.get(type_)
+        if caps is None:
+            caps = self._caps[type_] = tuple(
+                (threshold, int(cap))
+                for threshold, cap in sorted(self.policy.new_starter_caps.get(type_.value, []))
+            )
+        return caps
 
-    if due is not None:
-        for s in facts.sessions:
-            if (
-                s.type is type_
-                and s.status is SessionStatus.PLANNED
-                and as_of <= s.on <= due
-                and (booked is None or s.on < booked)
-            ):
-                booked = s.on
+    def cap(self, type_: SupervisionType, days_in_post: int) -> int | None:
+        """``Policy.cap_for(type_, days_in_post)``'s cap."""
+        for threshold, cap in self.caps(type_):
+            if days_in_post <= threshold:
+                return cap
+        return None
 
-    # Status.
-    if facts.leave and any(lv.covers(as_of) for lv in facts.leave):
-        status = DueStatus.PAUSED
-        parts.append("on leave: paused")
-    elif due is None or as_of > due:
-        status = DueStatus.OVERDUE
-    elif (due - as_of).days <= policy.due_soon_window(interval):
-        status = DueStatus.DUE_SOON
-    else:
-        status = DueStatus.ON_TRACK
-    if due is not None and status is not DueStatus.PAUSED:
-        parts.append(f"due {uk_date(due)}")
-    if booked is not None:
-        parts.append(f"booked {uk_date(booked)}")
-    return TypeStatus(
-        facts.worker_id,
-        type_,
-        tier,
-        assessed,
-        interval,
-        last,
-        due,
-        status,
-        booked,
-        "; ".join(parts),
-    )
+    def first_window(self, type_: SupervisionType) -> int:
+        value = self._first_windows.get(type_)
+        if value is None:
+            value = self._first_windows[type_] = self.policy.first_window(type_)
+        return value
+
+    def due_soon_window(self, interval: int) -> int:
+        value = self._due_soon.get(interval)
+        if value is None:
+            value = self._due_soon[interval] = self.policy.due_soon_window(interval)
+        return value
+
+    def tier(self, factors: RiskFactors) -> tuple[Tier, str]:
+        found = self._tiers.get(factors)
+        if found is None:
+            found = self._tiers[factors] = tier_for(factors, self.policy)
+        return found
+
+    def uk(self, day: date) -> str:
+        text = self._uk.get(day)
+        if text is None:
+            if len(self._uk) >= _UK_CACHE_SIZE:
+                self._uk.clear()
+            text = self._uk[day] = uk(day)
+        return text
 
 
-def worker_status(facts: WorkerFacts, policy: Policy, as_of: date) -> WorkerStatus:
-    """Every type's status for one worker on ``as_of``, and the overall (worst required) one."""
+_UK_CACHE_SIZE = 4096
+_UK_BY_LOCALE: dict[str, dict[date, str]] = {}
+
+
+def _uk_cache(time_locale: str) -> dict[date, str]:
+    cache = _UK_BY_LOCALE.get(time_locale)
+    if cache is None:
+        if len(_UK_BY_LOCALE) >= 8:
+            _UK_BY_LOCALE.clear()
+        cache = _UK_BY_LOCALE[time_locale] = {}
+    return cache
+
+
+_HELD = SessionStatus.HELD
+_PLANNED = SessionStatus.PLANNED
+_OVERDUE = DueStatus.OVERDUE
+_DUE_SOON = DueStatus.DUE_SOON
+_ON_TRACK = DueStatus.ON_TRACK
+_PAUSED = DueStatus.PAUSED
+_NOT_REQUIRED = DueStatus.NOT_REQUIRED
+_STANDARD = Tier.STANDARD
+_NOT_ASSESSED = "Not assessed (standard until assessed)"
+_VALUE = {t: t.value for t in ALL_TYPES}
+_NOT_REQUIRED_REASON = {t: f"{t.label} is not required for this role" for t in ALL_TYPES}
+# timedelta(days=n) for the small n the rules add up (intervals, windows, leave days).
+_DAYS = tuple(timedelta(days=n) for n in range(1000))
+
+
+def _plus(day: date, n: int) -> date:
+    return day + (_DAYS[n] if 0 <= n < 1000 else timedelta(days=n))
+
+
+def worker_status(
+    facts: WorkerFacts, policy: Policy, as_of: date, *, rules: ScheduleRules | None = None
+) -> WorkerStatus:
+    """Every type's status for one worker on ``as_of``, and the overall (worst required) one.
+
+    ``rules`` (built from ``policy``) saves looking the policy up again for every worker.
+    """
+    if rules is None or rules.policy is not policy:
+        rules = ScheduleRules(policy)
+    return _worker_status(facts, rules, as_of)
+
+
+def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states them
+    facts: WorkerFacts, rules: ScheduleRules, as_of: date
+) -> WorkerStatus:
+    worker_id = facts.worker_id
     latest = latest_assessment(facts.assessments, as_of)
     if latest is None:
-        tier, tier_reason, assessed = Tier.STANDARD, "Not assessed (standard until assessed)", False
+        tier, tier_reason, assessed = _STANDARD, _NOT_ASSESSED, False
     else:
-        tier, tier_reason = tier_for(latest.factors, policy)
+        tier, tier_reason = rules.tier(latest.factors)
         assessed = True
-    by_type = {
-        t: _type_status(facts, t, tier, assessed, tier_reason, policy, as_of) for t in ALL_TYPES
-    }
-    return WorkerStatus(facts.worker_id, tier, assessed, overall_status(by_type.values()), by_type)
+
+    # One pass over the sessions for all three types: the latest held one on or before the
+    # as-of date, and the earliest planned one on or after it (planned, cancelled and did not
+    # attend never count as held).
+    lasts: dict[SupervisionType, date] = {}
+    planned: dict[SupervisionType, date] = {}
+    for s in facts.sessions:
+        on = s.on
+        if s.status is _HELD:
+            if on <= as_of:
+                seen = lasts.get(s.type)
+                if seen is None or on > seen:
+                    lasts[s.type] = on
+        elif s.status is _PLANNED and on >= as_of:
+            seen = planned.get(s.type)
+            if seen is None or on < seen:
+                planned[s.type] = on
+
+    leave: list[tuple[date, date | None]] | None = None
+    paused = False
+    if facts.leave:
+        leave = [(lv.start, lv.end) for lv in facts.leave]
+        paused = any(lv.covers(as_of) for lv in facts.leave)
+
+    start = facts.start_date
+    requires = facts.requires
+    overrides = facts.overrides
+    triggers = facts.triggers
+    # The rules' memos, read directly (a miss asks the rules, which remember the answer).
+    intervals = rules._intervals
+    caps_of = rules._caps
+    due_soon = rules._due_soon
+    uk_cache = rules._uk
+    uk_ = rules.uk
+    by_type: dict[SupervisionType, TypeStatus] = {}
+    overall = _NOT_REQUIRED
+    for type_ in ALL_TYPES:
+        if type_ not in requires:
+            by_type[type_] = _new_type_status(
+                worker_id, type_, tier, assessed, None, None, None,
+                _NOT_REQUIRED, None, _NOT_REQUIRED_REASON[type_],
+            )  # fmt: skip
+            continue
+        label = _VALUE[type_]
+        last = lasts.get(type_)
+
+        # Interval: the tier's, or an override in force; then the new-starter cap.
+        interval = intervals.get((type_, tier)) or rules.interval(type_, tier)
+        parts = [f"{tier_reason} → {label} every {interval} days"]
+        if overrides:
+            # Of the overrides in force, the one expiring last wins (then the longer interval);
+            # the reason and start date only break exact ties, so the answer never depends on
+            # row order.
+            override = max(
+                (o for o in overrides if o.type is type_ and o.in_force(as_of)),
+                key=lambda o: (o.expires_on, o.interval_days, o.reason, o.starts_on or date.min),
+                default=None,
+            )
+            if override is not None:
+                interval = override.interval_days
+                parts.append(
+                    f"override → every {interval} days until {uk_(override.expires_on)}"
+                    f" ({override.reason})"
+                )
+        if start is not None:
+            days_in_post = ((last if last is not None else as_of) - start).days
+            counted = days_in_post if days_in_post >= 0 else 0
+            cap = None
+            for threshold, capped in caps_of.get(type_) or rules.caps(type_):
+                if counted <= threshold:
+                    cap = capped
+                    break
+            if cap is not None and cap < interval:
+                interval = cap
+                parts.append(f"new in post ({_days(max(days_in_post, 0))}) → capped at {interval}")
+
+        # Due date.
+        due: date | None
+        clock_from: date | None
+        if last is not None:
+            due = _plus(last, interval)
+            parts.append(f"last held {uk_cache.get(last) or uk_(last)}")
+            clock_from = last
+        elif start is not None:
+            window = rules.first_window(type_)
+            due = _plus(start, window)
+            parts.append(f"none held yet → first {label} within {window} days of starting")
+            clock_from = start
+        else:
+            due = None
+            clock_from = None
+            parts.append("no start date and none held: no evidence of supervision")
+
+        # The clock stops during leave.
+        if leave is not None and due is not None and clock_from is not None:
+            paused_days = _leave_days_between(leave, clock_from, as_of)
+            if paused_days:
+                due = _plus(due, paused_days)
+                parts.append(f"clock stopped {_days(paused_days)} for leave")
+
+        if triggers:
+            trigger_due: date | None = None
+            trigger_kind = ""
+            for t in triggers:
+                if t.type is not type_ or t.event_date > as_of:
+                    continue
+                if last is not None and last >= t.event_date:
+                    continue  # closed: a held session on or after the event exists
+                candidate = _plus(t.event_date, t.response_days)
+                # Ties on the date go to the first kind alphabetically, never to the first row.
+                if trigger_due is None or (candidate, t.kind) < (trigger_due, trigger_kind):
+                    trigger_due, trigger_kind = candidate, t.kind
+            # A trigger only pulls a due date in: with no due date at all (no start date,
+            # nothing held: no evidence, so overdue) it is named in the reason but cannot make
+            # the worker less overdue.
+            if trigger_due is not None and (due is None or trigger_due < due):
+                if due is not None:
+                    due = trigger_due
+                parts.append(
+                    f"open {trigger_kind.replace('_', ' ')} trigger → due by {uk_(trigger_due)}"
+                )
+
+        # Booked: the earliest planned session from the as-of date up to the due date.
+        booked = planned.get(type_)
+        if booked is not None and (due is None or booked > due):
+            booked = None
+
+        # Status.
+        if paused:
+            status = _PAUSED
+            parts.append("on leave: paused")
+        elif due is None or as_of > due:
+            status = _OVERDUE
+        elif (due - as_of).days <= (due_soon.get(interval) or rules.due_soon_window(interval)):
+            status = _DUE_SOON
+        else:
+            status = _ON_TRACK
+        if due is not None and status is not _PAUSED:
+            parts.append(f"due {uk_cache.get(due) or uk_(due)}")
+        if booked is not None:
+            parts.append(f"booked {uk_cache.get(booked) or uk_(booked)}")
+        by_type[type_] = _new_type_status(
+            worker_id, type_, tier, assessed, interval, last, due, status, booked, "; ".join(parts)
+        )
+        # Overall: the worst of the required types (see overall_status).
+        if _SEVERITY[status] < _SEVERITY[overall]:
+            overall = status
+    return WorkerStatus(worker_id, tier, assessed, overall, by_type)
+
+
+_SEVERITY = STATUS_SEVERITY
 
 
 def overall_status(statuses: Iterable[TypeStatus]) -> DueStatus:
@@ -318,9 +511,17 @@ def overall_status(statuses: Iterable[TypeStatus]) -> DueStatus:
     return worst
 
 
-def statuses_for(workers: Iterable[WorkerFacts], policy: Policy, as_of: date) -> list[WorkerStatus]:
+def statuses_for(
+    workers: Iterable[WorkerFacts],
+    policy: Policy,
+    as_of: date,
+    *,
+    rules: ScheduleRules | None = None,
+) -> list[WorkerStatus]:
     """Statuses for many workers (a plain loop: each worker is independent)."""
-    return [worker_status(w, policy, as_of) for w in workers]
+    if rules is None or rules.policy is not policy:
+        rules = ScheduleRules(policy)
+    return [_worker_status(w, rules, as_of) for w in workers]
 
 
 def is_active_on(facts: WorkerFacts, day: date) -> bool:

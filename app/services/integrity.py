@@ -12,6 +12,7 @@ import sqlite_utils
 from app.errors import StorageError
 from app.services.records import RecordService
 from app.storage.db import connect, inspect_file, integrity_message
+from app.storage.schedule_facts import schedule_cache_drift
 from app.storage.schema import SCHEMA_VERSION
 
 
@@ -79,8 +80,23 @@ def _read_checks(path: Path, report: CheckReport) -> None:
         }
         report.facts.append(", ".join(f"{n} {t}" for t, n in counts.items()))
         _evidence_checks(db, report)
+        _schedule_cache_check(db, report)
     finally:
         db.close()
+
+
+def _schedule_cache_check(db: sqlite_utils.Database, report: CheckReport) -> None:
+    """The scheduler's derived tables (kept by triggers) against the records they come from."""
+    if not {"latest_held", "latest_assessment"} <= set(db.table_names()):
+        return  # an older schema: made and filled when this Keel upgrades the file
+    drift = schedule_cache_drift(db)
+    if any(drift.values()):
+        report.problems.append(
+            "the scheduler's summary of the latest held sessions and risk assessments does "
+            f"not match the records ({', '.join(f'{t}: {n} wrong' for t, n in drift.items())})"
+        )
+    else:
+        report.facts.append("scheduler summary of latest sessions and assessments: ok")
 
 
 def _evidence_checks(db: sqlite_utils.Database, report: CheckReport) -> None:

@@ -1,13 +1,22 @@
 """Set-based loading of everything the due-status engine needs, for all workers at once.
 
-A fixed handful of queries whatever the number of workers: workers, latest assessment per
-worker, latest held session per worker and type, the first booking after the as-of date, leave,
+A fixed handful of queries whatever the number of workers: workers with their latest held
+session per type and latest assessment, the first booking after the as-of date, leave,
 overrides and triggers. The engine then runs in memory.
+
+The latest held sessions and assessments come from ``latest_held`` and ``latest_assessment``
+(kept by triggers, see app.storage.schema): one row per worker instead of grouping the whole
+history. A cached date after the as-of date (a past as-of date, or a record dated ahead) says
+nothing about that date, so those workers are computed from the history as before: by worker
+when they are few, with the set-based queries below when they are many.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -21,12 +30,15 @@ from app.domain.model import (
     RiskFactors,
     SessionFact,
     SessionStatus,
+    SupervisionType,
     TriggerEvent,
     WorkerFacts,
 )
 from app.storage.rows import to_date
+from app.storage.schema import LATEST_ASSESSMENT_FILL_SQL, LATEST_HELD_FILL_SQL
 
 _TYPES = {t.value: t for t in ALL_TYPES}
+_TYPE_INDEX = {t.value: i for i, t in enumerate(ALL_TYPES)}
 _HELD = SessionStatus.HELD
 _PLANNED = SessionStatus.PLANNED
 
@@ -75,65 +87,211 @@ SELECT r.worker_id, r.id, r.assessed_on, r.created_at, r.cohort_risk, r.decision
 """
 LATEST_ASSESSMENT_SQL = _LATEST_ASSESSMENT.format(one="")
 
+# ``WorkerFacts(...)`` (the first twelve fields, positionally; ``extra`` a new empty dict) built
+# about twice as fast, as app.domain.schedule builds its TypeStatus: each value goes straight
+# into its slot instead of through ``object.__setattr__``. Should WorkerFacts ever change, the
+# plain constructor is used instead; tests compare the two.
+_WORKER_FACTS_FIELDS = (
+    "worker_id", "name", "start_date", "requires", "team", "staff_id", "assessments",
+    "sessions", "leave", "overrides", "triggers", "left_on", "extra",
+)  # fmt: skip
+
+
+def _worker_facts_maker() -> Callable[..., WorkerFacts]:
+    extra = fields(WorkerFacts)[-1]
+    if (
+        tuple(f.name for f in fields(WorkerFacts)) != _WORKER_FACTS_FIELDS
+        or extra.default_factory is not dict
+        or hasattr(WorkerFacts, "__post_init__")
+    ):
+        return WorkerFacts
+    new = object.__new__
+    setters = [WorkerFacts.__dict__[name].__set__ for name in _WORKER_FACTS_FIELDS]
+    (
+        set_worker_id, set_name, set_start_date, set_requires, set_team, set_staff_id,
+        set_assessments, set_sessions, set_leave, set_overrides, set_triggers, set_left_on,
+        set_extra,
+    ) = setters  # fmt: skip
+
+    def make(
+        worker_id: str,
+        name: str,
+        start_date: date | None,
+        requires: frozenset[SupervisionType],
+        team: str,
+        staff_id: str | None,
+        assessments: tuple[Assessment, ...],
+        sessions: tuple[SessionFact, ...],
+        leave: tuple[LeavePeriod, ...],
+        overrides: tuple[Override, ...],
+        triggers: tuple[TriggerEvent, ...],
+        left_on: date | None,
+    ) -> WorkerFacts:
+        made: WorkerFacts = new(WorkerFacts)
+        set_worker_id(made, worker_id)
+        set_name(made, name)
+        set_start_date(made, start_date)
+        set_requires(made, requires)
+        set_team(made, team)
+        set_staff_id(made, staff_id)
+        set_assessments(made, assessments)
+        set_sessions(made, sessions)
+        set_leave(made, leave)
+        set_overrides(made, overrides)
+        set_triggers(made, triggers)
+        set_left_on(made, left_on)
+        set_extra(made, {})
+        return made
+
+    return make
+
+
+_new_worker_facts = _worker_facts_maker()
+
 # Refreshing a few workers after a save reads only their rows (the indexes lead with worker_id).
 _FEW_WORKERS = 50
 
+# Every worker with the cached latest held date per type and the cached latest assessment.
+_WORKERS = """
+SELECT w.id, w.name, w.team, w.staff_id, w.start_date, w.requires_line, w.requires_clinical,
+       w.requires_group, w.left_on, l.session_date, c.session_date, g.session_date,
+       r.assessment_id, r.assessed_on, r.created_at, r.cohort_risk, r.decision_complexity,
+       r.support_need, r.volatility
+  FROM workers w
+  LEFT JOIN latest_held l ON l.worker_id = w.id AND l.type = 'line'
+  LEFT JOIN latest_held c ON c.worker_id = w.id AND c.type = 'clinical'
+  LEFT JOIN latest_held g ON g.worker_id = w.id AND g.type = 'group'
+  LEFT JOIN latest_assessment r ON r.worker_id = w.id
+ {where}
+ ORDER BY w.name COLLATE NOCASE, w.id
+"""
 
-def load_worker_facts(
+
+def _only(ids: list[str], params: dict[str, str], prefix: str) -> str:
+    """``ids`` as named parameters for an ``IN (...)`` list (added to ``params``)."""
+    names = [f"{prefix}{n}" for n in range(len(ids))]
+    params.update(zip(names, ids, strict=True))
+    return ", ".join(f":{n}" for n in names) or "NULL"
+
+
+def _held_rows(
+    conn: sqlite3.Connection, as_of: str, ids: list[str] | None
+) -> Iterable[tuple[str, str, str]]:
+    """The latest held session per worker and type on or before ``as_of``, from the history."""
+    params = {"as_of": as_of}
+    if ids is None or len(ids) > _FEW_WORKERS:
+        return conn.execute(LATEST_HELD_SQL, params)
+    only = _only(sorted(ids), params, "w")
+    # For a few workers, start from their attendances (CROSS JOIN fixes the order) rather than
+    # from every group session.
+    sql = _LATEST_HELD.format(
+        one=f" AND worker_id IN ({only})", group=f" AND a.worker_id IN ({only})", join="CROSS JOIN"
+    )
+    return conn.execute(sql, params)
+
+
+def _assessment_rows(
+    conn: sqlite3.Connection, as_of: str, ids: list[str] | None
+) -> Iterable[tuple[Any, ...]]:
+    """Every assessment on each worker's latest assessment date on or before ``as_of``."""
+    params = {"as_of": as_of}
+    if ids is None or len(ids) > _FEW_WORKERS:
+        return conn.execute(LATEST_ASSESSMENT_SQL, params)
+    only = _only(sorted(ids), params, "w")
+    return conn.execute(_LATEST_ASSESSMENT.format(one=f" AND w.id IN ({only})"), params)
+
+
+def load_worker_facts(  # noqa: C901 - one set-based query after another, then the assembly
     db: sqlite_utils.Database,
     as_of: date,
     *,
     include_left: bool = False,
     worker_ids: list[str] | None = None,
+    cached: bool = True,
 ) -> list[WorkerFacts]:
-    """Facts for every worker in post on ``as_of`` (or the listed ones), in a fixed few queries."""
-    params = {"as_of": as_of.isoformat()}
+    """Facts for every worker in post on ``as_of`` (or the listed ones), in a fixed few queries.
+
+    ``cached=False`` ignores ``latest_held`` and ``latest_assessment`` (tests compare the two).
+    """
+    day = as_of.isoformat()
+    params = {"as_of": day}
     conn = db.conn
-    where = "" if include_left else "WHERE left_on IS NULL OR left_on > :as_of"
-    workers = conn.execute(
-        "SELECT id, name, team, staff_id, start_date, requires_line, requires_clinical, "
-        f"requires_group, left_on FROM workers {where} ORDER BY name COLLATE NOCASE, id",
-        params,
-    ).fetchall()
     only = ""
+    wanted: set[str] | None = None
     if worker_ids is not None:
         wanted = set(worker_ids)
-        workers = [w for w in workers if w[0] in wanted]
         if len(wanted) <= _FEW_WORKERS:
-            names = [f"w{n}" for n in range(len(wanted))]
-            params.update(zip(names, sorted(wanted), strict=True))
-            only = ", ".join(f":{n}" for n in names) or "NULL"
+            only = _only(sorted(wanted), params, "w")
+    conditions = [] if include_left else ["(w.left_on IS NULL OR w.left_on > :as_of)"]
+    if only:
+        conditions.append(f"w.id IN ({only})")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    workers = conn.execute(_WORKERS.format(where=where), params).fetchall()
+    if wanted is not None:
+        workers = [w for w in workers if w[0] in wanted]
 
     def narrowed(column: str) -> str:
         return f" AND {column} IN ({only})" if only else ""
 
+    # Dates repeat across workers and rows: convert each distinct one once.
+    dates: dict[str, date] = {}
+
+    def to_day(text: str) -> date:
+        found = dates.get(text)
+        if found is None:
+            found = dates[text] = date.fromisoformat(text)
+        return found
+
+    # A cached date after the as-of date says nothing about that date: those workers' latest
+    # held sessions (or assessment) come from the history instead.
+    if cached:
+        held_stale = [
+            w[0]
+            for w in workers
+            if (w[9] or "") > day or (w[10] or "") > day or (w[11] or "") > day
+        ]
+        assessed_stale = [w[0] for w in workers if w[13] is not None and w[13] > day]
+    else:
+        held_stale = assessed_stale = [w[0] for w in workers]
+    held_history: dict[str, list[str | None]] = {}
+    if held_stale:
+        held_history = {wid: [None, None, None] for wid in held_stale}
+        for wid, type_, on in _held_rows(conn, day, held_stale):
+            cells = held_history.get(wid)
+            if cells is not None:
+                i = _TYPE_INDEX[type_]
+                # A group session can count twice (as its worker's and as an attendee's): the
+                # later date wins, as it does in the engine.
+                if cells[i] is None or cells[i] < on:  # type: ignore[operator]
+                    cells[i] = on
+    assessed_history: dict[str, tuple[Any, ...] | None] = {}
+    if assessed_stale:
+        assessed_history = dict.fromkeys(assessed_stale)
+        for row in _assessment_rows(conn, day, assessed_stale):
+            if row[0] not in assessed_history:
+                continue
+            seen = assessed_history[row[0]]
+            # Same day: the later record wins, then the greater id (ORDER BY created_at DESC,
+            # id DESC).
+            if seen is None or (row[3], row[1]) > (seen[3], seen[1]):
+                assessed_history[row[0]] = row
+
     # For a few workers, start from their attendances (CROSS JOIN fixes the order) rather than
     # from every group session.
     join = "CROSS JOIN" if only else "JOIN"
-
-    latest: dict[str, tuple[Any, ...]] = {}
-    for row in conn.execute(_LATEST_ASSESSMENT.format(one=narrowed("w.id")), params):
-        best = latest.get(row[0])
-        # Same day: the later record wins, then the greater id (ORDER BY created_at DESC, id DESC).
-        if best is None or (row[3], row[1]) > (best[3], best[1]):
-            latest[row[0]] = row
-    assessments: dict[str, list[Assessment]] = defaultdict(list)
-    for wid, aid, on, created, c, d, s, v in latest.values():
-        assessments[wid].append(
-            Assessment(date.fromisoformat(on), RiskFactors(c, d, s, v), created, aid)
-        )
-
-    sessions: dict[str, list[SessionFact]] = defaultdict(list)
-    for wid, type_, on in conn.execute(
-        _LATEST_HELD.format(one=narrowed("worker_id"), group=narrowed("a.worker_id"), join=join),
-        params,
-    ):
-        sessions[wid].append(SessionFact(_TYPES[type_], _HELD, date.fromisoformat(on)))
+    planned: dict[str, list[SessionFact]] = {}
+    planned_facts: dict[tuple[str, str], SessionFact] = {}
     for wid, type_, on in conn.execute(
         _NEXT_PLANNED.format(one=narrowed("worker_id"), group=narrowed("a.worker_id"), join=join),
         params,
     ):
-        sessions[wid].append(SessionFact(_TYPES[type_], _PLANNED, date.fromisoformat(on)))
+        fact = planned_facts.get((type_, on))
+        if fact is None:
+            fact = planned_facts[type_, on] = SessionFact(_TYPES[type_], _PLANNED, to_day(on))
+        if wid in planned:
+            planned[wid].append(fact)
+        else:
+            planned[wid] = [fact]
 
     leave: dict[str, list[LeavePeriod]] = defaultdict(list)
     for wid, start, end in conn.execute(
@@ -141,7 +299,7 @@ def load_worker_facts(
         + narrowed("worker_id"),
         params,
     ):
-        leave[wid].append(LeavePeriod(date.fromisoformat(start), to_date(end)))
+        leave[wid].append(LeavePeriod(to_day(start), to_day(end) if end else None))
 
     overrides: dict[str, list[Override]] = defaultdict(list)
     for wid, type_, days, reason, starts, expires in conn.execute(
@@ -161,25 +319,92 @@ def load_worker_facts(
     ):
         triggers[wid].append(TriggerEvent(_TYPES[type_], date.fromisoformat(on), days, kind))
 
-    facts = []
-    for wid, name, team, staff_id, start, req_l, req_c, req_g, left_on in workers:
-        requires = frozenset(
-            t for t, flag in zip(ALL_TYPES, (req_l, req_c, req_g), strict=True) if flag
-        )
-        facts.append(
-            WorkerFacts(
-                worker_id=wid,
-                name=name,
-                start_date=to_date(start),
-                requires=requires,
-                team=team,
-                staff_id=staff_id,
-                assessments=tuple(assessments.get(wid, ())),
-                sessions=tuple(sessions.get(wid, ())),
-                leave=tuple(leave.get(wid, ())),
-                overrides=tuple(overrides.get(wid, ())),
-                triggers=tuple(triggers.get(wid, ())),
-                left_on=to_date(left_on),
+    # Session facts and risk factors repeat across workers and are immutable: share them.
+    held_facts: tuple[dict[str, SessionFact], ...] = ({}, {}, {})
+    factors: dict[tuple[int, ...], RiskFactors] = {}
+    requirements: dict[tuple[int, int, int], frozenset[SupervisionType]] = {}
+    empty: tuple[Any, ...] = ()
+    out = []
+    for row in workers:
+        wid = row[0]
+        cells = held_history.get(wid) if held_history else None
+        sessions: list[SessionFact] = []
+        for i, on in enumerate(row[9:12] if cells is None else cells):
+            if on is not None:
+                fact = held_facts[i].get(on)
+                if fact is None:
+                    fact = held_facts[i][on] = SessionFact(ALL_TYPES[i], _HELD, to_day(on))
+                sessions.append(fact)
+        upcoming = planned.get(wid)
+        if upcoming:
+            sessions += upcoming
+
+        if assessed_history and wid in assessed_history:
+            picked = assessed_history[wid]
+            aid, on, created, *key = (None,) * 7 if picked is None else picked[1:]
+        else:
+            aid, on, created, *key = row[12:19]
+        assessments = empty
+        if aid is not None:
+            scores = tuple(key)
+            risk = factors.get(scores)
+            if risk is None:
+                risk = factors[scores] = RiskFactors(*scores)
+            assessments = (Assessment(to_day(on), risk, created, aid),)
+
+        flags = row[5:8]
+        requires = requirements.get(flags)
+        if requires is None:
+            requires = requirements[flags] = frozenset(
+                t for t, flag in zip(ALL_TYPES, flags, strict=True) if flag
+            )
+        start, left_on = row[4], row[8]
+        out.append(
+            _new_worker_facts(
+                wid,
+                row[1],
+                to_day(start) if start else None,
+                requires,
+                row[2],
+                row[3],
+                assessments,
+                tuple(sessions),
+                tuple(leave[wid]) if wid in leave else empty,
+                tuple(overrides[wid]) if wid in overrides else empty,
+                tuple(triggers[wid]) if wid in triggers else empty,
+                to_day(left_on) if left_on else None,
             )
         )
-    return facts
+    return out
+
+
+# Each derived table: its columns, how many of them make the key, and how to compute it afresh.
+_CACHES = (
+    ("latest_held", "worker_id, type, session_date", 2, LATEST_HELD_FILL_SQL),
+    (
+        "latest_assessment",
+        "worker_id, assessment_id, assessed_on, created_at, cohort_risk, decision_complexity, "
+        "support_need, volatility",
+        1,
+        LATEST_ASSESSMENT_FILL_SQL,
+    ),
+)
+
+
+def schedule_cache_drift(db: sqlite_utils.Database) -> dict[str, int]:
+    """Per table, how many entries of ``latest_held`` (worker and type) and
+    ``latest_assessment`` (worker) are missing, extra or wrong against a fresh computation from
+    the records: all zero when the triggers did their work. Read-only."""
+    drift = {}
+    for table, columns, key, fresh in _CACHES:
+        stored = set(db.execute(f"SELECT {columns} FROM {table}").fetchall())
+        computed = set(db.execute(fresh).fetchall())
+        drift[table] = len({row[:key] for row in stored ^ computed})
+    return drift
+
+
+def rebuild_schedule_cache(db: sqlite_utils.Database) -> None:
+    """Recompute both tables from the records (call inside a transaction)."""
+    for table, columns, _key, fresh in _CACHES:
+        db.execute(f"DELETE FROM {table}")
+        db.execute(f"INSERT INTO {table} ({columns}) {fresh}")

@@ -610,5 +610,193 @@ INSERT INTO session_text (rowid, session_id, body, confidential)
     + _search_triggers()
 )
 
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_RECORDS, V3_EVIDENCE, V4_GOVERNANCE)
+
+# --- What the scheduler reads for every worker, kept by triggers ------------------------------
+#
+# Two small derived tables let the due-status loader (app.storage.schedule_facts) read one row
+# per worker instead of grouping ten years of history on every refresh.
+#
+# ``latest_held`` holds, for every worker and type, the date of the latest held session of
+# that type (for group: the latest held group session the worker attended, or led as its
+# worker), whatever its date: exactly what ``LATEST_HELD_SQL`` computes when the as-of date is
+# on or after every held session. Triggers keep it true after every write: a held session or
+# an attendance added raises a cell to its date; anything else that touches a held session
+# (its status, date, type, worker or id changed; the session or an attendance deleted,
+# cascades included) recomputes the cells it touched, old and new, from the sessions
+# themselves.
+#
+# ``latest_assessment`` holds each worker's latest risk assessment (the latest date, then the
+# latest recorded, then the greatest id, as the engine orders them). Assessments are history,
+# never updated or deleted, so only an insert can change it.
+#
+# The loader uses a cached row only when its date is on or before the as-of date (then it is
+# the answer for that date too) and computes the other workers as before. The triggers write
+# only these two tables, never a session, so the locks on signed records are not involved.
+
+
+def _held_on(worker: str, type_: str) -> str:
+    """An SQL expression: the latest held session date of that worker and type, or NULL.
+
+    CROSS JOIN keeps SQLite starting from the worker's attendances: left to itself it may
+    start from every held group session instead (tens of milliseconds per cell).
+    """
+    return f"""nullif(max(
+        coalesce((SELECT max(h.session_date) FROM sessions h
+                   WHERE h.worker_id = {worker} AND h.type = {type_} AND h.status = 'held'), ''),
+        coalesce((SELECT max(h.session_date) FROM session_attendees x
+                    CROSS JOIN sessions h ON h.id = x.session_id
+                   WHERE {type_} = 'group' AND x.worker_id = {worker}
+                     AND h.type = 'group' AND h.status = 'held'), '')), '')"""
+
+
+def _recompute_cell(worker: str, type_: str) -> str:
+    return f"""
+    DELETE FROM latest_held WHERE worker_id = {worker} AND type = {type_};
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT {worker}, {type_}, d FROM (SELECT {_held_on(worker, type_)} AS d)
+         WHERE d IS NOT NULL;"""
+
+
+def _recompute_attendees(session: str, when: str) -> str:
+    """Recompute the group cell of every attendee of ``session``, when ``when`` holds."""
+    return f"""
+    DELETE FROM latest_held WHERE {when} AND type = 'group' AND worker_id IN
+        (SELECT worker_id FROM session_attendees WHERE session_id = {session});
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT w, 'group', d FROM (
+            SELECT a.worker_id AS w, {_held_on("a.worker_id", "'group'")} AS d
+              FROM session_attendees a WHERE {when} AND a.session_id = {session})
+         WHERE d IS NOT NULL;"""
+
+
+_RAISE_CELL = """
+        ON CONFLICT (worker_id, type)
+        DO UPDATE SET session_date = max(session_date, excluded.session_date);"""
+
+# Every cell from scratch: the migration fills the table with it, tests and ``check`` compare.
+LATEST_HELD_FILL_SQL = """
+SELECT worker_id, type, max(d) FROM (
+    SELECT worker_id, type, max(session_date) AS d FROM sessions
+     WHERE status = 'held' AND worker_id IS NOT NULL
+     GROUP BY worker_id, type
+    UNION ALL
+    SELECT a.worker_id, 'group', max(s.session_date)
+      FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+     WHERE s.type = 'group' AND s.status = 'held'
+     GROUP BY a.worker_id)
+ GROUP BY worker_id, type"""
+
+LATEST_ASSESSMENT_FILL_SQL = """
+SELECT worker_id, id, assessed_on, created_at, cohort_risk, decision_complexity, support_need,
+       volatility
+  FROM (SELECT r.*, row_number() OVER (PARTITION BY worker_id
+                                       ORDER BY assessed_on DESC, created_at DESC, id DESC) AS n
+          FROM risk_assessments r)
+ WHERE n = 1"""
+
+SCHEDULE_CACHE = (
+    """
+CREATE TABLE latest_held (
+    worker_id TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('line', 'clinical', 'group')),
+    session_date TEXT NOT NULL,
+    PRIMARY KEY (worker_id, type)
+) STRICT, WITHOUT ROWID;
+INSERT INTO latest_held (worker_id, type, session_date)"""
+    + LATEST_HELD_FILL_SQL
+    + """;
+
+CREATE TRIGGER latest_held_session_insert AFTER INSERT ON sessions
+WHEN NEW.status = 'held'
+BEGIN
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT NEW.worker_id, NEW.type, NEW.session_date WHERE NEW.worker_id IS NOT NULL"""
+    + _RAISE_CELL
+    + """
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT a.worker_id, 'group', NEW.session_date FROM session_attendees a
+         WHERE a.session_id = NEW.id AND NEW.type = 'group'"""
+    + _RAISE_CELL
+    + """
+END;
+CREATE TRIGGER latest_held_session_update
+    AFTER UPDATE OF id, type, status, session_date, worker_id ON sessions
+WHEN (OLD.status = 'held' OR NEW.status = 'held')
+ AND (OLD.id IS NOT NEW.id OR OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status
+      OR OLD.session_date IS NOT NEW.session_date OR OLD.worker_id IS NOT NEW.worker_id)
+BEGIN"""
+    + _recompute_cell("OLD.worker_id", "OLD.type")
+    + _recompute_cell("NEW.worker_id", "NEW.type")
+    + _recompute_attendees("OLD.id", "(OLD.type = 'group' OR NEW.type = 'group')")
+    + _recompute_attendees(
+        "NEW.id", "OLD.id IS NOT NEW.id AND (OLD.type = 'group' OR NEW.type = 'group')"
+    )
+    + """
+END;
+CREATE TRIGGER latest_held_session_delete AFTER DELETE ON sessions
+WHEN OLD.status = 'held'
+BEGIN"""
+    + _recompute_cell("OLD.worker_id", "OLD.type")
+    + _recompute_attendees("OLD.id", "OLD.type = 'group'")
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_insert AFTER INSERT ON session_attendees
+BEGIN
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT NEW.worker_id, 'group', s.session_date FROM sessions s
+         WHERE s.id = NEW.session_id AND s.type = 'group' AND s.status = 'held'"""
+    + _RAISE_CELL
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_update AFTER UPDATE ON session_attendees
+BEGIN"""
+    + _recompute_cell("OLD.worker_id", "'group'")
+    + _recompute_cell("NEW.worker_id", "'group'")
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_delete AFTER DELETE ON session_attendees
+BEGIN"""
+    + _recompute_cell("OLD.worker_id", "'group'")
+    + """
+END;
+
+CREATE TABLE latest_assessment (
+    worker_id TEXT PRIMARY KEY,
+    assessment_id TEXT NOT NULL,
+    assessed_on TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    cohort_risk INTEGER NOT NULL,
+    decision_complexity INTEGER NOT NULL,
+    support_need INTEGER NOT NULL,
+    volatility INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO latest_assessment (worker_id, assessment_id, assessed_on, created_at, cohort_risk,
+                               decision_complexity, support_need, volatility)"""
+    + LATEST_ASSESSMENT_FILL_SQL
+    + """;
+CREATE TRIGGER latest_assessment_insert AFTER INSERT ON risk_assessments
+BEGIN
+    INSERT INTO latest_assessment (worker_id, assessment_id, assessed_on, created_at,
+                                   cohort_risk, decision_complexity, support_need, volatility)
+        VALUES (NEW.worker_id, NEW.id, NEW.assessed_on, NEW.created_at, NEW.cohort_risk,
+                NEW.decision_complexity, NEW.support_need, NEW.volatility)
+        ON CONFLICT (worker_id) DO UPDATE SET
+            assessment_id = excluded.assessment_id, assessed_on = excluded.assessed_on,
+            created_at = excluded.created_at, cohort_risk = excluded.cohort_risk,
+            decision_complexity = excluded.decision_complexity,
+            support_need = excluded.support_need, volatility = excluded.volatility
+        WHERE (excluded.assessed_on, excluded.created_at, excluded.assessment_id)
+            > (assessed_on, created_at, assessment_id);
+END;
+"""
+)
+
+
+MIGRATIONS: tuple[str, ...] = (
+    V1_CORE,
+    V2_RECORDS,
+    V3_EVIDENCE,
+    V4_GOVERNANCE,
+    SCHEDULE_CACHE,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
