@@ -346,6 +346,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 720)
+            screen = self.screen().availableGeometry() if self.screen() else None
+            if screen is not None and screen.width() <= 1440:
+                # A laptop screen: the scheduler needs every pixel of width on first start.
+                self.setWindowState(Qt.WindowState.WindowMaximized)
         state = settings.value("main/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -502,7 +502,7 @@ def test_splitter_and_column_widths_are_remembered_but_not_the_sort(
     first.show()
     first.splitter.setSizes([500, 160])
     sizes = first.splitter.sizes()
-    first.table.setColumnWidth(Column.TEAM, 222)
+    first.table.setColumnWidth(Column.WORKER, 222)
     first.table.sortByColumn(Column.WORKER, Qt.SortOrder.AscendingOrder)
     first.hide()
 
@@ -511,7 +511,7 @@ def test_splitter_and_column_widths_are_remembered_but_not_the_sort(
         qtbot.addWidget(second)
         second.resize(1366, 768)
         second.show()
-        assert second.table.columnWidth(Column.TEAM) == 222
+        assert second.table.columnWidth(Column.WORKER) == 222
         assert second.splitter.sizes() == sizes
         assert shown_names(second)[0] == "Owen Davies"  # still worst first
     finally:

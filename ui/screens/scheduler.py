@@ -327,12 +327,14 @@ class SchedulerScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.WORKER, QHeaderView.ResizeMode.Stretch)
+        # Names never elide on a 1280-pixel window: the team column gives way instead (its
+        # full text is in the tooltip and the details pane), as does a long tier note.
+        header.setSectionResizeMode(Column.TEAM, QHeaderView.ResizeMode.Stretch)
         metrics = QFontMetrics(self.table.font())
         pad = 16
         widths = {
-            Column.TEAM: metrics.horizontalAdvance("Community West") + pad,
-            Column.TIER: metrics.horizontalAdvance("Standard (not assessed)") + pad,
+            Column.WORKER: metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
+            Column.TIER: metrics.horizontalAdvance("Standard (not as…") + pad,
             Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
             Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
