@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
@@ -129,8 +130,7 @@ class CrashDialog(QDialog):
         layout.addWidget(self.log_label)
         layout.addWidget(self.copied_label)
         layout.addWidget(buttons)
-        self.setTabOrder(self.report_box, self.copy_button)
-        self.setTabOrder(self.copy_button, close)
+        set_tab_order(self.report_box, self.copy_button, close)
         self.copy_button.setFocus()
 
     def report(self) -> str:

@@ -32,6 +32,7 @@ from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from ui.context import AppContext
 from ui.models.worker_models import LEAVE_LABELS, TRIGGER_LABELS
 from ui.widgets.dates import DateEdit
+from ui.widgets.focus import set_tab_order
 
 # A sensible response time (days) per trigger kind, from the field reference (DOMAIN.md §7):
 # a boundary concern within 2–3 days, clinical uncertainty within a week.
@@ -165,14 +166,14 @@ class LeaveDialog(_AdjustmentDialog):
         _labelled(self.form, "&From", self.start_edit, self.start_edit)
         _labelled(self.form, "&To (last day)", end_row, self.end_edit)
         _labelled(self.form, "&Note", self.note_edit, self.note_edit)
-        for a, b in (
-            (self.kind_combo, self.start_edit),
-            (self.start_edit, self.end_edit),
-            (self.end_edit, self.ongoing_check),
-            (self.ongoing_check, self.note_edit),
-            (self.note_edit, self.buttons),
-        ):
-            QWidget.setTabOrder(a, b)
+        set_tab_order(
+            self.kind_combo,
+            self.start_edit,
+            self.end_edit,
+            self.ongoing_check,
+            self.note_edit,
+            self.buttons,
+        )
 
     def _save(self) -> bool:
         start = self.start_edit.value()
@@ -241,15 +242,15 @@ class OverrideDialog(_AdjustmentDialog):
         _labelled(self.form, "&Reason", self.reason_edit, self.reason_edit)
         _labelled(self.form, "E&xpires on", expires_row, self.expires_edit)
         _labelled(self.form, "St&arts", start_row, self.start_check)
-        for a, b in (
-            (self.type_combo, self.interval_spin),
-            (self.interval_spin, self.reason_edit),
-            (self.reason_edit, self.expires_edit),
-            (self.expires_edit, self.start_check),
-            (self.start_check, self.start_edit),
-            (self.start_edit, self.buttons),
-        ):
-            QWidget.setTabOrder(a, b)
+        set_tab_order(
+            self.type_combo,
+            self.interval_spin,
+            self.reason_edit,
+            self.expires_edit,
+            self.start_check,
+            self.start_edit,
+            self.buttons,
+        )
 
     def _save(self) -> bool:
         reason = self.reason_edit.text().strip()
@@ -313,14 +314,14 @@ class TriggerDialog(_AdjustmentDialog):
         _labelled(self.form, "Supervision &type", self.type_combo, self.type_combo)
         _labelled(self.form, "&Respond within", days_row, self.days_spin)
         _labelled(self.form, "&Note", self.note_edit, self.note_edit)
-        for a, b in (
-            (self.kind_combo, self.date_edit),
-            (self.date_edit, self.type_combo),
-            (self.type_combo, self.days_spin),
-            (self.days_spin, self.note_edit),
-            (self.note_edit, self.buttons),
-        ):
-            QWidget.setTabOrder(a, b)
+        set_tab_order(
+            self.kind_combo,
+            self.date_edit,
+            self.type_combo,
+            self.days_spin,
+            self.note_edit,
+            self.buttons,
+        )
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.days_spin.valueChanged.connect(self._show_due)
         self.date_edit.dateChanged.connect(self._show_due)

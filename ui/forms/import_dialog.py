@@ -59,6 +59,7 @@ from app.services.importing import (
 )
 from ui.context import AppContext
 from ui.tasks import CancelledFn, ProgressFn, TaskHandle, run_task
+from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)
 
@@ -335,15 +336,15 @@ class ImportDialog(QDialog):
         layout.addWidget(self.warnings_view)
         layout.addLayout(buttons)
 
-        for first, second in (
-            (self.choose_button, self.reload_button),
-            (self.reload_button, self.table),
-            (self.table, self.errors_view),
-            (self.errors_view, self.warnings_view),
-            (self.warnings_view, self.import_button),
-            (self.import_button, self.close_button),
-        ):
-            self.setTabOrder(first, second)
+        set_tab_order(
+            self.choose_button,
+            self.reload_button,
+            self.table,
+            self.errors_view,
+            self.warnings_view,
+            self.import_button,
+            self.close_button,
+        )
 
         self.choose_button.clicked.connect(self.choose_file)
         self.reload_button.clicked.connect(self.reload)

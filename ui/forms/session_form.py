@@ -60,6 +60,7 @@ from ui.forms.session_sections import (
     GroupThemesSection,
     WellbeingSection,
 )
+from ui.widgets.focus import set_tab_order
 
 TITLES = {
     SupervisionType.LINE: "Line management supervision",
@@ -257,9 +258,7 @@ class SessionForm(QWidget):
             previous = earlier
             if previous.focusPolicy() & Qt.FocusPolicy.TabFocus:
                 break
-        for button in (*self.evidence.buttons(), self.save_button):
-            QWidget.setTabOrder(previous, button)
-            previous = button
+        set_tab_order(previous, *self.evidence.buttons(), self.save_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.info_banner)

@@ -34,6 +34,7 @@ from app.errors import KeelError, UsageError
 from app.services.records import QualityGapsFound
 from app.storage.evidence import Addendum
 from ui.context import AppContext
+from ui.widgets.focus import set_tab_order
 
 CONFIRMATION = "I confirm this record is an accurate account of the supervision"
 
@@ -171,8 +172,7 @@ class SignOffDialog(QDialog):
             for widget in (self.name_edit, self.confirm, self.sign_button):
                 widget.setEnabled(False)
             self.sign_button.setToolTip("Your service's policy does not allow signing with gaps")
-        self.setTabOrder(self.accept_gaps, self.name_edit)
-        self.setTabOrder(self.name_edit, self.confirm)
+        set_tab_order(self.accept_gaps, self.name_edit, self.confirm)
         self.name_edit.setFocus()
 
     def _gap_box(self) -> QLabel:

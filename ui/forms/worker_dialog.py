@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from datetime import date
 
@@ -25,6 +24,7 @@ from app.domain.model import ALL_TYPES, Employment, SupervisionType, Worker
 from app.errors import KeelError
 from ui.context import AppContext
 from ui.widgets.dates import DateEdit
+from ui.widgets.focus import set_tab_order
 
 NONE_LABEL = "— none —"
 EMPLOYMENT_LABELS = {
@@ -134,8 +134,7 @@ class WorkerDialog(QDialog):
             self.line_combo, self.clinical_combo, self.qualified_check,
             *self.requires_checks.values(), self.buttons,
         ]  # fmt: skip
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(*order)
 
     def _fill(self, worker: Worker | None) -> None:
         own_id = worker.id if worker else None

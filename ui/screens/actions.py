@@ -49,6 +49,7 @@ from ui.models.actions_model import (
     default_order,
     urgency,
 )
+from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)
 
@@ -262,15 +263,15 @@ class ActionsScreen(QWidget):
         layout.addWidget(self.empty_label)
         layout.addLayout(buttons)
 
-        for first, second in (
-            (self.worker_combo, self.owner_combo),
-            (self.owner_combo, self.show_closed),
-            (self.show_closed, self.table),
-            (self.table, self.complete_button),
-            (self.complete_button, self.drop_button),
-            (self.drop_button, self.open_button),
-        ):
-            self.setTabOrder(first, second)
+        set_tab_order(
+            self.worker_combo,
+            self.owner_combo,
+            self.show_closed,
+            self.table,
+            self.complete_button,
+            self.drop_button,
+            self.open_button,
+        )
 
         self.worker_combo.currentIndexChanged.connect(self._apply_filters)
         self.owner_combo.currentIndexChanged.connect(self._apply_filters)

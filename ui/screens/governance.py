@@ -67,6 +67,7 @@ from ui.screens.governance_panels import (
     plain_label,
     table_view,
 )
+from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +154,14 @@ class AlertsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
-        for first, second in (
-            (self.table, self.sources_table),
-            (self.sources_table, self.raise_button),
-            (self.raise_button, self.dismiss_button),
-            (self.dismiss_button, self.open_button),
-            (self.open_button, self.history_table),
-        ):
-            self.setTabOrder(first, second)
+        set_tab_order(
+            self.table,
+            self.sources_table,
+            self.raise_button,
+            self.dismiss_button,
+            self.open_button,
+            self.history_table,
+        )
 
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
         self.sources_table.activated.connect(self._open_source)
@@ -397,16 +398,16 @@ class ItemsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
-        for first, second in (
-            (self.forum_combo, self.show_closed),
-            (self.show_closed, self.table),
-            (self.table, self.new_button),
-            (self.new_button, self.step_button),
-            (self.step_button, self.change_button),
-            (self.change_button, self.sources_table),
-            (self.sources_table, self.open_button),
-        ):
-            self.setTabOrder(first, second)
+        set_tab_order(
+            self.forum_combo,
+            self.show_closed,
+            self.table,
+            self.new_button,
+            self.step_button,
+            self.change_button,
+            self.sources_table,
+            self.open_button,
+        )
 
         self.forum_combo.currentIndexChanged.connect(self.refresh)
         self.show_closed.toggled.connect(self.refresh)

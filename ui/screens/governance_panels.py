@@ -51,6 +51,7 @@ from ui.models.governance_models import (
     plural,
 )
 from ui.widgets.dates import DateEdit
+from ui.widgets.focus import set_tab_order
 from ui.widgets.heatmap import HeatMapWidget
 
 log = logging.getLogger(__name__)
@@ -492,13 +493,13 @@ class AgendaPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status_label)
         self.status_label.hide()
-        for first, second in (
-            (self.date_edit, self.forum_combo),
-            (self.forum_combo, self.team_combo),
-            (self.team_combo, self.export_button),
-            (self.export_button, self.view),
-        ):
-            self.setTabOrder(first, second)
+        set_tab_order(
+            self.date_edit,
+            self.forum_combo,
+            self.team_combo,
+            self.export_button,
+            self.view,
+        )
 
         self.date_edit.dateChanged.connect(self._show_agenda)
         self.forum_combo.currentIndexChanged.connect(self._show_agenda)

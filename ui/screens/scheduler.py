@@ -59,6 +59,7 @@ from ui.models.schedule_model import (
 )
 from ui.screens.scheduler_details import DetailsPane, plain_label
 from ui.widgets.dates import DateEdit
+from ui.widgets.focus import set_tab_order
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
 log = logging.getLogger(__name__)
@@ -276,13 +277,16 @@ class SchedulerScreen(QWidget):
         layout.addWidget(self._legend())
         layout.addWidget(self.splitter, 1)
 
-        QWidget.setTabOrder(self.search, self.team_combo)
-        QWidget.setTabOrder(self.team_combo, self.supervisor_combo)
-        QWidget.setTabOrder(self.supervisor_combo, self.status_combo)
-        QWidget.setTabOrder(self.status_combo, self.as_of_edit)
-        QWidget.setTabOrder(self.as_of_edit, self.today_button)
-        QWidget.setTabOrder(self.today_button, self.table)
-        QWidget.setTabOrder(self.table, self.clear_button)
+        set_tab_order(
+            self.search,
+            self.team_combo,
+            self.supervisor_combo,
+            self.status_combo,
+            self.as_of_edit,
+            self.today_button,
+            self.table,
+            self.clear_button,
+        )
 
     def _legend(self) -> QWidget:
         legend = QWidget()

@@ -9,7 +9,6 @@ the service reads quotes and operators as plain words, so a query never fails on
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +38,7 @@ from app.services.themes import theme_usage
 from ui.context import AppContext
 from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel
 from ui.widgets.dates import DateEdit
+from ui.widgets.focus import set_tab_order
 
 SEARCH_DELAY_MS = 300  # typing searches once the keys stop, not at every keystroke
 ANY = ""  # item data of the "All …" entries (never None: see ui/models/schedule_model.py)
@@ -265,8 +265,7 @@ class SearchDialog(QDialog):
             self.theme_combo, self.from_check, self.from_edit, self.to_check, self.to_edit,
             self.confidential_check, self.view, self.open_button, self.close_button,
         )  # fmt: skip
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(*order)
 
     def _connect(self) -> None:
         self._timer.timeout.connect(self.run_search)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import AppContext
+from ui.widgets.focus import set_tab_order
 
 WHAT_KEEL_DOES = (
     "Keel helps you plan, record and evidence staff supervision. It works out when each "
@@ -108,8 +109,7 @@ class WelcomeScreen(QWidget):
         outer.addLayout(centred)
         outer.addStretch(2)
 
-        self.setTabOrder(self.demo_button, self.import_button)
-        self.setTabOrder(self.import_button, self.add_button)
+        set_tab_order(self.demo_button, self.import_button, self.add_button)
 
     @staticmethod
     def _text(text: str, scale: float) -> QLabel:
