@@ -1,4 +1,8 @@
-"""Leave periods, per-worker overrides and trigger events: what moves a worker's due dates."""
+"""Leave periods, per-worker overrides and trigger events: what moves a worker's due dates.
+
+The friendly checks live in ``app.services.workers``; the table CHECK constraints are the
+backstop, so nothing here checks twice.
+"""
 
 from __future__ import annotations
 
@@ -52,8 +56,6 @@ def add_leave(
     kind: LeaveKind = LeaveKind.OTHER,
     note: str = "",
 ) -> StoredLeave:
-    if end is not None and end < start:
-        raise ValueError("leave cannot end before it starts")
     leave = StoredLeave(new_id(), worker_id, kind, start, end, note.strip())
     db.execute(
         "INSERT INTO leave_periods (id, worker_id, kind, start_date, end_date, note, created_at) "
@@ -88,10 +90,6 @@ def add_override(
     expires_on: date,
     starts_on: date | None = None,
 ) -> StoredOverride:
-    if not reason.strip():
-        raise ValueError("an override needs a reason")
-    if interval_days < 1:
-        raise ValueError("an override interval must be at least 1 day")
     ov = StoredOverride(
         new_id(), worker_id, type_, interval_days, reason.strip(), starts_on, expires_on
     )
@@ -130,8 +128,6 @@ def add_trigger(
     response_days: int,
     note: str = "",
 ) -> StoredTrigger:
-    if response_days < 0:
-        raise ValueError("response days cannot be negative")
     trig = StoredTrigger(new_id(), worker_id, kind, event_date, type_, response_days, note.strip())
     db.execute(
         "INSERT INTO trigger_events (id, worker_id, kind, event_date, type, response_days, note, "
