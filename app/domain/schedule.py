@@ -6,7 +6,6 @@ callers pass everything in, so the same answer comes back for the same data.
 
 from __future__ import annotations
 
-import functools
 import locale
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, fields
@@ -134,17 +133,6 @@ class WorkerStatus:
             if s.due is not None and s.status not in (DueStatus.NOT_REQUIRED, DueStatus.PAUSED)
         ]
         return min(dues) if dues else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _uk_in(day: date, _time_locale: str) -> str:
-    return uk(day)
-
-
-def uk_date(day: date) -> str:
-    """``app.dates.uk``, remembered: a reason names a handful of dates thousands of times, and
-    formatting one is most of the engine's time. Keyed by the time locale, as ``uk`` uses it."""
-    return _uk_in(day, locale.setlocale(locale.LC_TIME))
 
 
 def _iso(day: date | None) -> str | None:
