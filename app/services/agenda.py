@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlite_utils
 
@@ -48,7 +47,6 @@ __all__ = [
     "AgendaWorker",
     "MdtAgenda",
     "ThemeTrend",
-    "export_agenda_pdf",
     "mdt_agenda",
 ]
 
@@ -273,27 +271,3 @@ def _overdue_high_risk(
         )  # fmt: skip
     out.sort(key=lambda w: (-w.days_overdue, w.name.casefold()))
     return out
-
-
-def export_agenda_pdf(
-    db: sqlite_utils.Database,
-    meeting_date: date,
-    forum: Forum,
-    out: Path,
-    *,
-    team: str | None = None,
-) -> Path:
-    """Write the agenda PDF (``reports.mdt``) to ``out`` the way every export is written: a
-    temporary file renamed into place only when complete, and an entry in the audit trail.
-    Raises ``ExportFailed`` (disk full, folder read-only…) with no file left behind."""
-    from app.services.exports import ExportService
-    from app.services.reports.mdt import build_mdt_agenda_pdf
-
-    return ExportService(db)._write(
-        out,
-        lambda tmp: build_mdt_agenda_pdf(db, meeting_date, forum, tmp, team=team),
-        "governance_meeting",
-        None,
-        {"report": "mdt_agenda", "forum": forum.value, "meeting": meeting_date.isoformat(),
-         "team": team},
-    )  # fmt: skip

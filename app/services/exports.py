@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from app.dates import uk
+from app.domain.governance import Forum
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
@@ -181,6 +182,21 @@ class ExportService:
             type_.value,
             {"report": "blank_form", "type": type_.value, "include_confidential": False},
         )
+
+    def mdt_agenda(
+        self, meeting_date: date, forum: Forum, out: Path, *, team: str | None = None
+    ) -> Path:
+        """The agenda of one governance meeting (no confidential notes, case codes only)."""
+        from app.services.reports.mdt import build_mdt_agenda_pdf
+
+        return self._write(
+            out,
+            lambda tmp: build_mdt_agenda_pdf(self._db, meeting_date, forum, tmp, team=team),
+            "governance_meeting",
+            None,
+            {"report": "mdt_agenda", "forum": forum.value, "meeting": meeting_date.isoformat(),
+             "team": team},
+        )  # fmt: skip
 
     # The safe write -----------------------------------------------------------------------
 

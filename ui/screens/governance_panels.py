@@ -557,7 +557,7 @@ class AgendaPanel(QWidget):
             out = out.with_name(out.name + ".pdf")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            written = agenda_service.export_agenda_pdf(self._ctx.db, meeting, forum, out, team=team)
+            written = self._ctx.exports.mdt_agenda(meeting, forum, out, team=team)
         except KeelError as exc:
             QApplication.restoreOverrideCursor()
             QMessageBox.warning(self, "Agenda not exported", str(exc))
