@@ -1,9 +1,14 @@
 """Verified backups, rotation and safe restore of Keel's one database file.
 
-A backup is made with SQLite's backup API (never a file copy of a live database) from one
-consistent snapshot, written to a temporary file in the target folder (created readable by the
-owner only), flushed to disk, verified (``quick_check``, ``application_id``, schema version and
-row counts equal to the snapshot's), then renamed into place. An encrypted backup is verified
+A backup is one consistent snapshot written to a temporary file in the target folder (created
+readable by the owner only), flushed to disk, verified, then renamed into place. The snapshot is
+taken the fast way when it can be: the WAL is checkpointed into the main file, the write lock is
+taken so nothing can be appended to the WAL, and with the WAL empty the main file's bytes *are*
+the snapshot, so the kernel copies them (``copy_file_range``). That byte copy is verified by its
+length, its header (equal to the source's but for the journal mode) and the ``application_id``,
+schema version and row counts of the snapshot; the source itself passed ``quick_check`` when it
+was opened. Otherwise (the checkpoint was blocked by a reader or a writer, another platform)
+SQLite's backup API copies the pages and the copy gets a full ``quick_check`` as well. An encrypted backup is verified
 by decrypting what was written. Whatever goes wrong, no temporary file is left behind and the
 earlier backups are untouched.
 
@@ -73,6 +78,11 @@ COUNTED_TABLES = ("workers", "risk_assessments", "sessions", "actions", "addenda
 BUSY_TIMEOUT_S = 30.0
 _MMAP_SIZE = 2**31 - 2**16  # SQLite's default ceiling on 64-bit builds
 _SIDE_FILES = ("-journal", "-wal", "-shm")
+_COPY_CHUNK = 8 * 2**20  # the read/write fallback of the byte copy
+# copy_file_range / sendfile not usable for this pair of files: try the next way of copying.
+_UNSUPPORTED = frozenset(
+    {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ESPIPE}
+)
 
 
 class BackupError(KeelError):
@@ -267,10 +277,14 @@ def _verify_plain(path: Path, expected: dict[str, int], version: int) -> dict[st
         ) from exc
 
 
-def _verify_copy(path: Path, expected: dict[str, int], version: int) -> dict[str, int]:
+def _verify_copy(
+    path: Path, expected: dict[str, int], version: int, *, full: bool = True
+) -> dict[str, int]:
+    """``application_id``, schema version and row counts equal to the snapshot's, after a
+    ``quick_check`` of every page unless ``full`` is False (a byte copy, checked apart)."""
     conn = read_only_connection(path)
     try:
-        if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+        if full and conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
             raise BackupError("The backup failed its integrity check, so it was not kept.")
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise BackupError("The backup is not marked as a Keel database, so it was not kept.")
@@ -313,8 +327,194 @@ def _why(exc: BaseException, folder: Path) -> str:
     return str(exc)
 
 
-def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
-    """Copy one consistent snapshot of ``db`` into ``tmp``; the counts and schema it holds.
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a copy must hold: the snapshot's row counts and schema version and, when the copy
+    is the main file's bytes, the source's 100-byte header and length (``header`` is None for a
+    copy made through the backup API, which gets a full ``quick_check`` instead)."""
+
+    counts: dict[str, int]
+    version: int
+    header: bytes | None = None
+    size: int = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as ``counts, version``."""
+        return iter((self.counts, self.version))
+
+
+def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> _Snapshot:
+    """Copy one consistent snapshot of ``db`` into ``tmp``: the file's bytes when the WAL can
+    be emptied first (:func:`_file_copy`), else through the backup API."""
+    copied = _file_copy(db, tmp)
+    if copied is not None:
+        return copied
+    expected, version = _backup_api_copy(db, tmp)
+    return _Snapshot(expected, version)
+
+
+def _file_copy(db: sqlite_utils.Database, tmp: Path) -> _Snapshot | None:
+    """Copy the database file itself into ``tmp`` when its bytes are a complete snapshot, or
+    return None (nothing written) so that the backup API is used.
+
+    In WAL mode the WAL is checkpointed into the main file (TRUNCATE: it is left empty), then
+    the write lock is taken (``BEGIN IMMEDIATE``): nobody can append to the WAL until the copy
+    is done, so if it is still empty the main file holds every committed change and nothing
+    else. The counts, schema version, size and header are read inside that transaction. A
+    reader or writer that blocks the checkpoint, or a WAL written to in between, means None —
+    at once, without waiting on the busy timeout.
+
+    The bytes are read through a descriptor SQLite already holds on the file: opening and
+    closing one of our own would release this process's POSIX locks on it (SQLite's SHARED
+    lock, which tells another program closing the database that it is not the last user and
+    must not delete the WAL). Where that descriptor cannot be found, the backup API is used.
+    """
+    path = _database_file(db)
+    if path is None or os.name != "posix":
+        return None
+    mode = str(db.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    if mode != "wal":
+        return None
+    previous_timeout = int(db.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    db.conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        busy = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            return None
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # another connection is writing
+        return None
+    finally:
+        db.conn.execute(f"PRAGMA busy_timeout = {previous_timeout}")
+    try:
+        if _size(Path(f"{path}-wal")) != 0:
+            return None
+        source = _descriptor_of(path)
+        if source is None:
+            return None
+        page_size = int(db.conn.execute("PRAGMA page_size").fetchone()[0])
+        size = page_size * int(db.conn.execute("PRAGMA page_count").fetchone()[0])
+        identity = os.fstat(source)
+        if identity.st_size != size:
+            return None
+        counts = row_counts(db.conn)
+        version = schema_version(db)
+        header = os.pread(source, 100, 0)
+        out = os.open(tmp, os.O_WRONLY)
+        try:
+            _copy_bytes(source, out, size)
+            # The copied header says WAL (bytes 18 and 19 = 2); a backup is one self-contained
+            # file: 1 is the rollback journal, what journal_mode=DELETE writes with no WAL.
+            os.pwrite(out, b"\x01\x01", 18)
+        finally:
+            os.close(out)
+        if _identity(os.fstat(source)) != _identity(identity):  # the descriptor was reused
+            raise BackupError("The database file changed while it was copied; not kept.")
+    finally:
+        db.conn.rollback()
+    return _Snapshot(counts, version, header, size)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _descriptor_of(path: Path) -> int | None:
+    """A readable descriptor this process already has open on ``path`` (SQLite's), or None.
+    SQLite does not close one while this process holds a lock on the file (and a connection in
+    WAL mode always holds one), so it stays valid for the copy."""
+    import fcntl  # POSIX only: the caller checked
+
+    try:
+        wanted = _identity(os.stat(path))
+    except OSError:
+        return None
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            names = os.listdir(listing)
+        except OSError:
+            continue
+        for name in names:
+            if not name.isdigit():
+                continue
+            fd = int(name)
+            try:
+                if _identity(os.fstat(fd)) != wanted:
+                    continue
+                if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE in (os.O_RDONLY, os.O_RDWR):
+                    return fd
+            except OSError:
+                continue
+        return None
+    return None
+
+
+def _copy_bytes(source: int, out: int, size: int) -> None:
+    """Copy the first ``size`` bytes of ``source`` to the start of ``out`` in the kernel:
+    ``copy_file_range``, else ``sendfile``, else ``pread``/``pwrite`` in 8 MB pieces. Every read
+    names its offset, so the position SQLite's descriptor shares is never moved."""
+    ways = ["copy_file_range", "sendfile", "pread"]
+    ways = [w for w in ways if w == "pread" or hasattr(os, w)]
+    offset = 0
+    while offset < size:
+        way = ways[0]
+        left = size - offset
+        try:
+            if way == "copy_file_range":
+                done = os.copy_file_range(source, out, left, offset, offset)
+            elif way == "sendfile":
+                os.lseek(out, offset, os.SEEK_SET)
+                done = os.sendfile(out, source, offset, left)
+            else:
+                done = os.pwrite(out, os.pread(source, min(left, _COPY_CHUNK), offset), offset)
+        except OSError as exc:
+            if exc.errno in _UNSUPPORTED and len(ways) > 1:
+                ways.pop(0)
+                continue
+            raise
+        if done == 0:
+            raise BackupError("The database file ended before it was copied; not kept.")
+        offset += done
+
+
+def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
+    """Check a byte copy of the (already integrity-checked) database: its length, its header
+    against the source's, then ``application_id``, schema and row counts against the snapshot."""
+    source_header = snapshot.header or b""
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    size = path.stat().st_size
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if size != snapshot.size or header[24:28] != header[92:96] or page_size * pages != size:
+        raise BackupError(
+            f"The backup is {size:,} bytes, not the database's {snapshot.size:,}, so it was "
+            "not kept. Try the backup again."
+        )
+    unchanged = slice(0, 18), slice(20, 100)
+    if header[18:20] != b"\x01\x01" or any(header[s] != source_header[s] for s in unchanged):
+        raise BackupError("The backup's header does not match the database's; it was not kept.")
+    try:
+        return _verify_copy(path, snapshot.counts, snapshot.version, full=False)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):
+            raise
+        raise BackupError(
+            f"The backup failed its integrity check ({exc}), so it was not kept."
+        ) from exc
+
+
+def _backup_api_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
+    """Copy one consistent snapshot of ``db`` into ``tmp`` with SQLite's backup API; the counts
+    and schema it holds.
 
     For speed the source is read through a memory map for the duration of the copy (about
     twice as fast as read() calls for a 200 MB file; the setting is put back afterwards) and the
@@ -345,14 +545,17 @@ def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int]
     return expected, version
 
 
-def _flush_and_verify(plain: Path, expected: dict[str, int], version: int) -> dict[str, int]:
+def _flush_and_verify(plain: Path, snapshot: _Snapshot) -> dict[str, int]:
     """fsync the copy while it is verified: the two do not depend on each other (verification
     reads what was written, from the page cache either way), so they overlap on two cores.
     Both must succeed before the copy is renamed into place."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keel-fsync") as pool:
         flushed = pool.submit(_fsync_file, plain)
         try:
-            counts = _verify_plain(plain, expected, version)
+            if snapshot.header is not None:
+                counts = _verify_file_copy(plain, snapshot)
+            else:
+                counts = _verify_plain(plain, snapshot.counts, snapshot.version)
         finally:
             flush_error = flushed.exception()
     if flush_error is not None:
@@ -424,11 +627,15 @@ def backup_database(
             private = Path(tempfile.mkdtemp(prefix="keel-backup-", dir=_private_parent(db)))
             plain = private / "plain.db"
         _create_private(plain)
-        expected, version = _snapshot_copy(db, plain)
+        taken = _snapshot_copy(db, plain)
+        # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
+        # header to check against, so that copy gets the full quick_check.
+        snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
+        expected, version = snapshot.counts, snapshot.version
         if encrypted:  # the plain copy is a private temporary: only the encrypted file is kept
             counts = _verify_plain(plain, expected, version)
         else:
-            counts = _flush_and_verify(plain, expected, version)
+            counts = _flush_and_verify(plain, snapshot)
         if passphrase:
             meta = {"created": now.isoformat(), "schema": version, "counts": counts}
             _encrypt_into(plain, tmp_enc, passphrase, meta)
