@@ -79,9 +79,18 @@ BUSY_TIMEOUT_S = 30.0
 _MMAP_SIZE = 2**31 - 2**16  # SQLite's default ceiling on 64-bit builds
 _SIDE_FILES = ("-journal", "-wal", "-shm")
 _COPY_CHUNK = 8 * 2**20  # the read/write fallback of the byte copy
-# copy_file_range / sendfile not usable for this pair of files: try the next way of copying.
+# copy_file_range / sendfile not usable for this pair of files: try the next way of copying
+# (ENOTSOCK: macOS's sendfile writes to sockets only).
 _UNSUPPORTED = frozenset(
-    {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ESPIPE}
+    {
+        errno.ENOSYS,
+        errno.EXDEV,
+        errno.EINVAL,
+        errno.EOPNOTSUPP,
+        errno.ENOTSUP,
+        errno.ESPIPE,
+        errno.ENOTSOCK,
+    }
 )
 
 
