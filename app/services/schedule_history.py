@@ -15,7 +15,7 @@ import sqlite_utils
 
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.domain.policy import Policy
-from app.domain.schedule import Compliance, is_active_on, statuses_for
+from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
 from app.services.scheduling import Schedule, ScheduleRow
 from app.storage.policies import current_policy
 from app.storage.schedule_history import load_worker_facts_at
@@ -33,9 +33,10 @@ def compute_schedules(
     gc.disable()
     try:
         facts_at = load_worker_facts_at(db, dates)
+        rules = ScheduleRules(policy)  # one computation: the policy's numbers looked up once
         out: dict[date, Schedule] = {}
         for as_of, facts in facts_at.items():
-            statuses = statuses_for(facts, policy, as_of)
+            statuses = statuses_for(facts, policy, as_of, rules=rules)
             rows = [ScheduleRow(f, s) for f, s in zip(facts, statuses, strict=True)]
             out[as_of] = Schedule(as_of, policy, rows)
     finally:

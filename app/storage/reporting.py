@@ -17,12 +17,13 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
-from app.storage.rows import to_date
+from app.storage.rows import slots_maker, to_date
 
 # Enum members and dates by their stored text: a period holds thousands of rows repeating a
 # handful of values, and a dict lookup is several times cheaper than calling the enum.
 _TYPES = {t.value: t for t in SupervisionType}
 _STATUSES = {s.value: s for s in SessionStatus}
+_GROUP = SupervisionType.GROUP
 
 
 class _Days(dict[str, date]):
@@ -53,6 +54,9 @@ class SessionLine:
     cancel_reason: str
     signed_at: str | None
     supervisee_response: str | None
+
+
+_new_line = slots_maker(SessionLine)
 
 
 def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[SessionLine]:
@@ -130,6 +134,9 @@ class QualityInput:
     supervisor_qualified: bool | None
 
 
+_new_quality_input = slots_maker(QualityInput)
+
+
 def held_records_between(
     db: sqlite_utils.Database, date_from: date, date_to: date
 ) -> list[QualityInput]:
@@ -191,6 +198,120 @@ def held_records_between(
             QualityInput(rec, team, sup_name, None if qualified is None else bool(qualified))
         )
     return out
+
+
+# The period's sessions without the joins and the sort: the workers are joined and the rows
+# sorted in Python (one small read of the workers table; see ``period_sessions``).
+_PERIOD_SESSIONS = (
+    "SELECT s.id, s.type, s.status, s.session_date, s.worker_id, s.supervisor_id, "
+    "s.cancel_reason, s.signed_at, s.supervisee_response, s.issues, s.case_discussion, "
+    "s.risk_link, s.case_refs, s.referral_refs FROM sessions s "
+    f"WHERE s.status IN ('held', 'cancelled', 'dna', 'planned') AND {_IN_PERIOD}"
+)
+# SQLite's NOCASE collation folds ASCII letters only.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def period_sessions(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> tuple[list[SessionLine], list[QualityInput]]:
+    """``sessions_in_period`` and ``held_records_between`` for the same period, from one read
+    of the period's sessions (plus one of their attendees, decisions and actions) instead of
+    two: the same lines in the same order, the same held records in the same order."""
+    params = [date_from.isoformat(), date_to.isoformat()]
+    conn = db.conn
+    # id → (name, team, qualified_clinical): the LEFT JOINs of ``_lines``, done here.
+    people: dict[str, tuple[str, str, int]] = {
+        wid: (name, team, qualified)
+        for wid, name, team, qualified in conn.execute(
+            "SELECT id, name, team, qualified_clinical FROM workers"
+        )
+    }
+    # ``_lines``' order: date, then the supervisee's name (NOCASE), then id (unique).
+    fold = _ASCII_LOWER
+    nobody = ("", None, None)
+    rows = sorted(
+        conn.execute(_PERIOD_SESSIONS, params),
+        key=lambda r: (r[3], (people.get(r[4]) or nobody)[0].translate(fold), r[0]),
+    )
+    attendees: dict[str, list[str]] = {}
+    for sid, wid in conn.execute(
+        "SELECT a.session_id, a.worker_id FROM sessions s "
+        "JOIN session_attendees a ON a.session_id = s.id "
+        f"WHERE s.status IN ('held', 'cancelled', 'dna', 'planned') AND {_IN_PERIOD}",
+        params,
+    ):
+        found = attendees.get(sid)
+        if found is None:
+            attendees[sid] = [wid]
+        else:
+            found.append(wid)
+    in_period = f"SELECT s.id FROM sessions s WHERE s.status = 'held' AND {_IN_PERIOD}"
+    decisions: dict[str, list[Decision]] = defaultdict(list)
+    for sid, text, rationale in conn.execute(
+        f"SELECT session_id, text, rationale FROM decisions WHERE session_id IN ({in_period}) "
+        "ORDER BY session_id, position",
+        params,
+    ):
+        decisions[sid].append(Decision(text, rationale))
+    owners = {o.value: o for o in ActionOwner}
+    actions: dict[str, list[Action]] = defaultdict(list)
+    for sid, description, owner, due in conn.execute(
+        f"SELECT session_id, description, owner, due_date FROM actions "
+        f"WHERE session_id IN ({in_period}) ORDER BY session_id, position",
+        params,
+    ):
+        owned = None if not owner else owners.get(owner) or ActionOwner(owner)
+        actions[sid].append(Action(description, owned, to_date(due)))
+    days = _Days()
+    new_line, new_input = _new_line, _new_quality_input
+    lines: list[SessionLine] = []
+    held: list[QualityInput] = []
+    held_status = SessionStatus.HELD
+    no_one: list[str] = []
+    for (sid, type_text, status_text, on, wid, sup_id, cancel_reason, signed_at, response,
+         issues, case, risk, case_refs, referral_refs) in rows:  # fmt: skip
+        type_ = _TYPES[type_text]
+        status = _STATUSES[status_text]
+        day = days[on]
+        present = attendees.get(sid, no_one)
+        worker = people.get(wid) if wid is not None else None
+        sup = people.get(sup_id) if sup_id is not None else None
+        # coalesce(nullif(w.team, ''), sup.team, '') and coalesce(sup.name, '')
+        if worker is not None and worker[1]:
+            team = worker[1]
+        else:
+            team = "" if sup is None or sup[1] is None else sup[1]
+        sup_name = "" if sup is None or sup[0] is None else sup[0]
+        qualified = None if sup is None else sup[2]
+        who = "" if type_ is _GROUP or worker is None else worker[0]
+        lines.append(
+            new_line(sid, type_, status, day, who, len(present), sup_name, team,
+                     cancel_reason, signed_at, response)
+        )  # fmt: skip
+        if status is held_status:
+            rec = SessionRecord(
+                type=type_,
+                status=held_status,
+                session_date=day,
+                worker_id=wid,
+                supervisor_id=sup_id,
+                issues=issues,
+                case_discussion=case,
+                risk_link=None if risk is None else bool(risk),
+                case_refs=case_refs,
+                referral_refs=referral_refs,
+                decisions=decisions.get(sid, []),
+                actions=actions.get(sid, []),
+                attendees=list(present),
+                id=sid,
+            )
+            held.append(
+                new_input(rec, team, sup_name, None if qualified is None else bool(qualified))
+            )
+    # held_records_between's order: by date, then id (the lines are by date, then name).
+    held.sort(key=lambda q: (q.record.session_date, q.record.id))
+    return lines, held
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,14 +57,25 @@ SELECT id, name, team, staff_id, start_date, requires_line, requires_clinical, r
  ORDER BY name COLLATE NOCASE, id
 """
 
-# Distinct dates only: a worker's many sessions on one day count once.
+# Distinct dates only: a worker's many sessions on one day count once. Every date asked is on
+# or after :first, so before it only each worker's latest date (per type) can ever be the one
+# picked: one row each instead of the whole history (10 years: 130k rows → 20k).
 _HELD_DATES = """
+SELECT worker_id, type, max(session_date) FROM sessions
+ WHERE status = 'held' AND session_date < :first AND worker_id IS NOT NULL
+ GROUP BY worker_id, type
+UNION
 SELECT DISTINCT worker_id, type, session_date FROM sessions
- WHERE status = 'held' AND session_date <= :last AND worker_id IS NOT NULL
+ WHERE status = 'held' AND session_date BETWEEN :first AND :last AND worker_id IS NOT NULL
+UNION
+SELECT a.worker_id, 'group', max(s.session_date)
+  FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+ WHERE s.type = 'group' AND s.status = 'held' AND s.session_date < :first
+ GROUP BY a.worker_id
 UNION
 SELECT DISTINCT a.worker_id, 'group', s.session_date
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= :last
+ WHERE s.type = 'group' AND s.status = 'held' AND s.session_date BETWEEN :first AND :last
 """
 
 # Source 0: booked for the worker; source 1: a group session they attend.

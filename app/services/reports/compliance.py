@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +49,7 @@ from app.storage.policies import current_policy
 from app.storage.reporting import (
     QualityInput,
     SessionLine,
-    held_records_between,
-    sessions_in_period,
+    period_sessions,
 )
 
 # Lists longer than this print their first (oldest or worst) entries and say how many more.
@@ -157,6 +157,26 @@ def gather_compliance(
 ) -> ComplianceData:
     """Compute and read everything the pack shows (no layout). ``steps_after`` is added to
     the total reported to ``progress`` for work the caller does next."""
+    # No cyclic collection while the year's many small objects are made (none form cycles; a
+    # full collection would scan them all again and again); whatever the caller had is restored.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _gather(db, date_from, date_to, today, progress, cancelled, steps_after)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _gather(
+    db: sqlite_utils.Database,
+    date_from: date,
+    date_to: date,
+    today: date | None,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+    steps_after: int,
+) -> ComplianceData:
     if date_from > date_to:
         raise UsageError(
             f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
@@ -213,7 +233,7 @@ def gather_compliance(
     data.overdue_workers = len(overdue_workers)
     step()
 
-    lines = sessions_in_period(db, date_from, date_to)
+    lines, held = period_sessions(db, date_from, date_to)
     data.cancelled = [x for x in lines if x.status is SessionStatus.CANCELLED]
     data.dna = sum(1 for x in lines if x.status is SessionStatus.DID_NOT_ATTEND)
     step()
@@ -227,7 +247,6 @@ def gather_compliance(
         and x.type is not SupervisionType.GROUP
     ]
     step()
-    held = held_records_between(db, date_from, date_to)
     data.held = len(held)
     data.quality = [
         (q, quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)) for q in held

@@ -1,0 +1,120 @@
+"""The compliance pack's faster reads give what the plain ones give, on the demo service.
+
+``period_sessions`` (one read of the period's sessions) must equal ``sessions_in_period`` and
+``held_records_between``; ``gather_compliance`` must hold what those plain reads and
+``compute_schedule`` on each month end say; ``slots_maker`` must make the same objects as the
+dataclass itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+import sqlite_utils
+
+from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.quality import quality_gaps
+from app.services.demo import load_demo
+from app.services.reports.compliance import gather_compliance, month_ends
+from app.services.scheduling import compute_schedule
+from app.storage.reporting import (
+    SessionLine,
+    held_records_between,
+    period_sessions,
+    sessions_in_period,
+)
+from app.storage.rows import slots_maker
+from tests.app.test_schedule_history import assert_matches
+
+TODAY = date(2026, 11, 26)
+YEAR = (TODAY - timedelta(days=365), TODAY)
+
+
+@pytest.fixture
+def demo(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    load_demo(db, today=TODAY)
+    return db
+
+
+@pytest.mark.parametrize(
+    "period",
+    [YEAR, (date(2026, 1, 1), TODAY), (TODAY - timedelta(days=40), TODAY), (TODAY, TODAY)],
+)
+def test_period_sessions_equal_the_plain_reads(demo: sqlite_utils.Database, period) -> None:
+    lines, held = period_sessions(demo, *period)
+    assert lines == sessions_in_period(demo, *period)  # same lines, same order
+    assert held == held_records_between(demo, *period)  # same records, same order
+
+
+def test_the_year_has_every_kind_of_session(demo: sqlite_utils.Database) -> None:
+    """The comparison above means something: the demo year holds what the pack reports."""
+    lines, held = period_sessions(demo, *YEAR)
+    statuses = {x.status for x in lines}
+    assert {SessionStatus.HELD, SessionStatus.CANCELLED} <= statuses
+    assert any(x.type is SupervisionType.GROUP and x.attendees >= 2 for x in lines)
+    assert any(x.signed_at is None for x in lines if x.status is SessionStatus.HELD)
+    assert any(q.record.decisions for q in held) and any(q.record.actions for q in held)
+    assert any(quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified) for q in held)
+    names = [x.worker_name for x in lines if x.worker_name]
+    assert len(set(names)) > 3  # the order by name inside a day is exercised
+
+
+def test_month_end_schedules_with_history_before_the_period(demo: sqlite_utils.Database) -> None:
+    ends = [d for d, _ in month_ends(*YEAR)]
+    first = ends[0].isoformat()
+    before = demo.execute(
+        "SELECT count(*) FROM sessions WHERE status = 'held' AND session_date < ?", [first]
+    ).fetchone()[0]
+    assert before > 0  # the latest held before the first month end must still be found
+    assert_matches(demo, ends)
+
+
+def test_gather_holds_what_the_plain_reads_say(demo: sqlite_utils.Database) -> None:
+    data = gather_compliance(demo, *YEAR, today=TODAY)
+    for point in data.points:
+        assert point.table == compute_schedule(demo, point.on).compliance_table()
+
+    lines = sessions_in_period(demo, *YEAR)
+    assert data.cancelled == [x for x in lines if x.status is SessionStatus.CANCELLED]
+    assert data.dna == sum(1 for x in lines if x.status is SessionStatus.DID_NOT_ATTEND)
+    held_lines = [x for x in lines if x.status is SessionStatus.HELD]
+    assert data.unsigned == [x for x in held_lines if x.signed_at is None]
+    assert data.awaiting == [
+        x for x in held_lines
+        if x.signed_at is not None and x.supervisee_response is None
+        and x.type is not SupervisionType.GROUP
+    ]  # fmt: skip
+    held = held_records_between(demo, *YEAR)
+    assert data.held == len(held) > 0
+    assert data.quality == [
+        (q, quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)) for q in held
+    ]
+
+    end = compute_schedule(demo, TODAY)
+    overdue = {
+        (row.facts.name, t)
+        for row in end.rows
+        for t in ALL_TYPES
+        if row.status.by_type[t].status is DueStatus.OVERDUE
+    }
+    assert overdue and {(o.worker, o.type) for o in data.overdue} == overdue
+
+
+def test_slots_maker_makes_the_same_object() -> None:
+    make = slots_maker(SessionLine)
+    values = ("s1", SupervisionType.LINE, SessionStatus.HELD, TODAY, "Ann", 0, "Bo", "T", "",
+              None, None)  # fmt: skip
+    made = make(*values)
+    assert type(made) is SessionLine and made == SessionLine(*values)
+    assert hash(made) == hash(SessionLine(*values))
+    with pytest.raises(TypeError):
+        make(*values[:-1])
+
+    @dataclass(frozen=True, slots=True)
+    class WithDefault:
+        a: int
+        b: list[int] = field(default_factory=list)
+
+    assert slots_maker(WithDefault) is WithDefault  # defaults: the plain constructor
