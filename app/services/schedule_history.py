@@ -18,7 +18,10 @@ from app.domain.policy import Policy
 from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
 from app.services.scheduling import Schedule, ScheduleRow
 from app.storage.policies import current_policy
+from app.storage.rows import slots_maker
 from app.storage.schedule_history import load_worker_facts_at
+
+_new_row = slots_maker(ScheduleRow)
 
 
 def compute_schedules(
@@ -33,11 +36,12 @@ def compute_schedules(
     gc.disable()
     try:
         facts_at = load_worker_facts_at(db, dates)
-        rules = ScheduleRules(policy)  # one computation: the policy's numbers looked up once
+        rules = ScheduleRules(policy)
+        new_row = _new_row  # one computation: the policy's numbers looked up once
         out: dict[date, Schedule] = {}
         for as_of, facts in facts_at.items():
             statuses = statuses_for(facts, policy, as_of, rules=rules)
-            rows = [ScheduleRow(f, s) for f, s in zip(facts, statuses, strict=True)]
+            rows = [new_row(f, s) for f, s in zip(facts, statuses, strict=True)]
             out[as_of] = Schedule(as_of, policy, rows)
     finally:
         if was_enabled:
@@ -56,25 +60,38 @@ def compliance_table(
     type (same keys in the same order, same counts; the tests compare the two): per worker in
     post and required type, not paused, counted; compliant unless overdue."""
     as_of = schedule.as_of
-    counts: dict[tuple[str | None, SupervisionType | None], list[int]] = {}
+    # Per team and type first (one cell per worker and type); the totals by team, by type and
+    # overall are sums of those few cells.
+    cells: dict[tuple[str, SupervisionType], list[int]] = {}
+    seen_teams: set[str] = set()
     for row in schedule.rows:
-        if not is_active_on(row.facts, as_of):
+        facts = row.facts
+        if not is_active_on(facts, as_of):
             continue
-        team = row.facts.team
-        if (team, None) not in counts:
-            counts[team, None] = [0, 0]
-            for t in ALL_TYPES:
-                counts[team, t] = [0, 0]
+        team = facts.team
+        seen_teams.add(team)
         for t, s in row.status.by_type.items():
-            if s.status in _NOT_COUNTED:
+            status = s.status
+            if status in _NOT_COUNTED:
                 continue
-            ok = s.status is not _OVERDUE
-            for key in ((team, t), (team, None), (None, t), (None, None)):
-                cell = counts.get(key)
-                if cell is None:
-                    cell = counts[key] = [0, 0]
-                cell[0] += ok
-                cell[1] += 1
+            cell = cells.get((team, t))
+            if cell is None:
+                cell = cells[team, t] = [0, 0]
+            if status is not _OVERDUE:
+                cell[0] += 1
+            cell[1] += 1
+    counts: dict[tuple[str | None, SupervisionType | None], list[int]] = {}
+    for team in seen_teams:
+        counts[team, None] = [0, 0]
+        for t in ALL_TYPES:
+            counts[team, t] = [0, 0]
+    for (team, t), (ok, counted) in cells.items():
+        for key in ((team, t), (team, None), (None, t), (None, None)):
+            cell = counts.get(key)
+            if cell is None:
+                cell = counts[key] = [0, 0]
+            cell[0] += ok
+            cell[1] += counted
     table: dict[tuple[str | None, SupervisionType | None], Compliance] = {}
     teams = sorted({team for team, _type in counts if team is not None})
     for who in [None, *teams]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -26,17 +26,16 @@ def slots_maker(cls: Callable[..., T]) -> Callable[..., T]:
     A frozen dataclass's ``__init__`` stores every field through ``object.__setattr__`` (to get
     past its own frozen ``__setattr__``), several times slower than a slot's own setter; for the
     thousands of rows a report reads, that is most of the cost of making them. The object made
-    is the same (``==`` to the plain constructor's). Only for classes whose ``__init__`` does
-    nothing else: no defaults, no ``__post_init__``; anything else gets ``cls`` itself.
+    is the same (``==`` to the plain constructor's). Every field must be given, in order (no
+    defaults are filled in: pass a fresh value for a ``default_factory`` field). Only for
+    classes whose ``__init__`` does nothing else (no ``__post_init__``, every field in
+    ``__init__``); anything else gets ``cls`` itself.
     """
     if (
         not is_dataclass(cls)
         or not isinstance(cls, type)
         or hasattr(cls, "__post_init__")
-        or any(
-            f.default is not MISSING or f.default_factory is not MISSING or not f.init
-            for f in fields(cls)
-        )
+        or any(not f.init for f in fields(cls))
         or any(not hasattr(cls.__dict__.get(f.name), "__set__") for f in fields(cls))
     ):
         return cls

@@ -42,13 +42,15 @@ from app.domain.model import (
     TriggerEvent,
     WorkerFacts,
 )
-from app.storage.rows import to_date
+from app.storage.rows import slots_maker, to_date
 
 _TYPES = {t.value: t for t in ALL_TYPES}
 _TYPE_INDEX = {t.value: i for i, t in enumerate(ALL_TYPES)}
 _GROUP = _TYPE_INDEX["group"]
 _HELD = SessionStatus.HELD
 _PLANNED = SessionStatus.PLANNED
+# WorkerFacts(...) made thousands of times (a worker per date): every field given, in order.
+_new_facts = slots_maker(WorkerFacts)
 
 _WORKERS = """
 SELECT id, name, team, staff_id, start_date, requires_line, requires_clinical, requires_group,
@@ -221,69 +223,78 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
              left_on, to_day(left_on) if left_on else None)
         )  # fmt: skip
 
+    # Per worker, everything the per-date loop looks up, found once (not once per date).
+    per_worker: list[tuple[Any, ...]] = []
+    for row in fixed:
+        wid = row[0]
+        booked_of = planned.get(wid) or {}
+        per_worker.append(
+            (
+                row,
+                [(i, days) for i, days in enumerate(held.get(wid) or ()) if days],
+                [(key[1], booked_of[key]) for key in planned_keys if booked_of.get(key)],
+                assessed.get(wid),
+                (leave_starts[wid], leave[wid]) if wid in leave else None,
+                (override_ends[wid], overrides[wid]) if wid in overrides else None,
+                (trigger_days[wid], triggers[wid]) if wid in triggers else None,
+            )
+        )
+
     held_facts: dict[tuple[int, date], SessionFact] = {}
     planned_facts: dict[tuple[int, date], SessionFact] = {}
     empty: tuple[Any, ...] = ()
+    new_facts = _new_facts
     out: dict[date, list[WorkerFacts]] = {}
     for as_of in wanted:
         day_text = as_of.isoformat()
         facts_now: list[WorkerFacts] = []
-        for wid, name, start, requires, team, staff_id, left_text, left_day in fixed:
+        for row, held_lists, planned_lists, entry, leaves, overs, trigs in per_worker:
+            wid, name, start, requires, team, staff_id, left_text, left_day = row
             if left_text is not None and not left_text > day_text:
                 continue
             sessions: list[SessionFact] = []
-            lists = held.get(wid)
-            if lists is not None:
-                for i, days in enumerate(lists):
-                    if days:
-                        n = bisect_right(days, as_of)
-                        if n:
-                            on = days[n - 1]
-                            fact = held_facts.get((i, on))
-                            if fact is None:
-                                fact = held_facts[i, on] = SessionFact(ALL_TYPES[i], _HELD, on)
-                            sessions.append(fact)
-            per = planned.get(wid)
-            if per is not None:
-                for key in planned_keys:
-                    booked = per.get(key)
-                    if booked:
-                        n = bisect_left(booked, as_of)
-                        if n < len(booked):
-                            i, on = key[1], booked[n]
-                            fact = planned_facts.get((i, on))
-                            if fact is None:
-                                fact = planned_facts[i, on] = SessionFact(
-                                    ALL_TYPES[i], _PLANNED, on
-                                )
-                            sessions.append(fact)
+            for i, days in held_lists:
+                n = bisect_right(days, as_of)
+                if n:
+                    on = days[n - 1]
+                    fact = held_facts.get((i, on))
+                    if fact is None:
+                        fact = held_facts[i, on] = SessionFact(ALL_TYPES[i], _HELD, on)
+                    sessions.append(fact)
+            for i, booked in planned_lists:
+                n = bisect_left(booked, as_of)
+                if n < len(booked):
+                    on = booked[n]
+                    fact = planned_facts.get((i, on))
+                    if fact is None:
+                        fact = planned_facts[i, on] = SessionFact(ALL_TYPES[i], _PLANNED, on)
+                    sessions.append(fact)
 
             assessments: tuple[Assessment, ...] = empty
-            entry = assessed.get(wid)
             if entry is not None:
                 n = _latest_at_or_before(entry[0], as_of)
                 if n >= 0:
                     assessments = (entry[1][n],)
 
             leave_now: tuple[LeavePeriod, ...] = empty
-            if wid in leave:
-                n = bisect_right(leave_starts[wid], as_of)
+            if leaves is not None:
+                n = bisect_right(leaves[0], as_of)
                 if n:
-                    leave_now = tuple(leave[wid][:n])
+                    leave_now = tuple(leaves[1][:n])
             overrides_now: tuple[Override, ...] = empty
-            if wid in overrides:
-                n = bisect_left(override_ends[wid], as_of)
-                if n < len(overrides[wid]):
-                    overrides_now = tuple(overrides[wid][n:])
+            if overs is not None:
+                n = bisect_left(overs[0], as_of)
+                if n < len(overs[1]):
+                    overrides_now = tuple(overs[1][n:])
             triggers_now: tuple[TriggerEvent, ...] = empty
-            if wid in triggers:
-                n = bisect_right(trigger_days[wid], as_of)
+            if trigs is not None:
+                n = bisect_right(trigs[0], as_of)
                 if n:
-                    triggers_now = tuple(triggers[wid][:n])
+                    triggers_now = tuple(trigs[1][:n])
 
             facts_now.append(
-                WorkerFacts(wid, name, start, requires, team, staff_id, assessments,
-                            tuple(sessions), leave_now, overrides_now, triggers_now, left_day)
+                new_facts(wid, name, start, requires, team, staff_id, assessments,
+                          tuple(sessions), leave_now, overrides_now, triggers_now, left_day, {})
             )  # fmt: skip
         out[as_of] = facts_now
     return out

@@ -8,13 +8,13 @@ dataclass itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import pytest
 import sqlite_utils
 
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, WorkerFacts
 from app.domain.quality import quality_gaps
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
@@ -112,9 +112,20 @@ def test_slots_maker_makes_the_same_object() -> None:
     with pytest.raises(TypeError):
         make(*values[:-1])
 
-    @dataclass(frozen=True, slots=True)
-    class WithDefault:
-        a: int
-        b: list[int] = field(default_factory=list)
+    # Defaults are never filled in: every field is given, a fresh value for a factory field.
+    facts = WorkerFacts("w1", "Ann", TODAY, frozenset(ALL_TYPES))
+    values = [getattr(facts, f.name) for f in fields(WorkerFacts)]
+    made_facts = slots_maker(WorkerFacts)(*values[:-1], {})
+    assert made_facts == facts and made_facts.extra == {} and made_facts.extra is not facts.extra
+    with pytest.raises(TypeError):
+        slots_maker(WorkerFacts)("w1", "Ann", TODAY, frozenset(ALL_TYPES))
 
-    assert slots_maker(WithDefault) is WithDefault  # defaults: the plain constructor
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+
+    assert slots_maker(Checked) is Checked  # its __init__ does more: the plain constructor
