@@ -39,17 +39,15 @@ def slots_maker(cls: Callable[..., T]) -> Callable[..., T]:
         or any(not hasattr(cls.__dict__.get(f.name), "__set__") for f in fields(cls))
     ):
         return cls
-    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
-    count = len(setters)
-    new = object.__new__
-    kind: type[Any] = cls
-
-    def make(*values: Any) -> T:
-        if len(values) != count:
-            raise TypeError(f"{cls.__name__} takes {count} values, got {len(values)}")
-        made: T = new(kind)
-        for setter, value in zip(setters, values, strict=True):
-            setter(made, value)
-        return made
-
+    names = [f.name for f in fields(cls)]
+    # The constructor is written out, one slot setter call per field (as ``dataclasses`` writes
+    # ``__init__``): a loop over the setters costs as much as the frozen ``__init__`` itself.
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    for n, name in enumerate(names):
+        scope[f"_set{n}"] = cls.__dict__[name].__set__
+    params = ", ".join(f"v{n}" for n in range(len(names)))
+    body = "".join(f"    _set{n}(made, v{n})\n" for n in range(len(names)))
+    exec(f"def make({params}):\n    made = _new(_cls)\n{body}    return made\n", scope)
+    make: Callable[..., T] = scope["make"]
+    make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
     return make
