@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+import sqlite_utils
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
-from app.errors import ForeignDatabaseError, KeelError, NewerSchemaError, StorageError
+from app.errors import (
+    DamagedDatabaseError,
+    ForeignDatabaseError,
+    KeelError,
+    NewerSchemaError,
+    StorageError,
+)
 from app.paths import log_dir, resource_path
 from app.services.instance import AlreadyRunningError, InstanceLock
-from app.storage.db import close_database, open_database
+from app.storage.db import (
+    IntegrityCheck,
+    close_database,
+    confirm_checked,
+    open_database,
+    pending_check,
+)
 from ui.context import AppContext
 from ui.single_instance import InstanceServer, ask_running_instance_to_show
 
@@ -120,46 +134,121 @@ def _report_ready_and_quit(app: QApplication) -> None:
     app.quit()
 
 
+# app.exit() code that means "the file failed its background integrity check".
+_FAILED_CHECK = 70
+
+
+class IntegrityWatcher(QObject):
+    """Waits, without blocking the window, for the background integrity check of the open file
+    (see ``app.storage.db.open_database``). When it passes, writes are allowed; when it fails,
+    the window goes and the user is asked what to do, exactly as when a damaged file is
+    refused before opening."""
+
+    def __init__(self, check: IntegrityCheck, ctx: AppContext, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.check = check
+        self.error: StorageError | None = None
+        self._ctx = ctx
+        self._window = window
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+        window.statusBar().showMessage("Checking the database file…")
+
+    def _poll(self) -> None:
+        if not self.check.done:
+            return
+        self._timer.stop()
+        self._window.statusBar().clearMessage()
+        try:
+            confirm_checked(self._ctx.db)
+        except StorageError as exc:
+            log.error("%s failed its integrity check: %s", self._ctx.db_path, exc)
+            self.error = exc
+            for widget in QApplication.topLevelWidgets():
+                widget.hide()
+            QCoreApplication.exit(_FAILED_CHECK)
+        else:
+            log.info("%s passed its integrity check", self._ctx.db_path)
+
+
+def _open(path: Path) -> tuple[InstanceLock, sqlite_utils.Database] | Path | None:
+    """Lock and open ``path``: the lock and database, or the next file to try (None: quit)."""
+    lock = InstanceLock(path)
+    try:
+        lock.acquire()
+    except AlreadyRunningError as exc:
+        if not ask_running_instance_to_show(path):
+            QMessageBox.information(None, "Keel is already open", str(exc))
+        return None
+    try:
+        return lock, open_database(path, check_in_background=True)
+    except StorageError as exc:
+        lock.release()
+        log.warning("could not open %s: %s", path, exc)
+        return ask_for_database(path, exc)
+
+
 def run_gui(db_path: Path) -> int:
     """Open the main window on ``db_path`` and run until the user quits."""
     from ui.crash import install_excepthook
-    from ui.main_window import MainWindow
 
     app = _application()
     install_excepthook(log_dir() / "keel.log")
     path: Path | None = db_path
-    lock: InstanceLock | None = None
     while path is not None:
-        lock = InstanceLock(path)
-        try:
-            lock.acquire()
-        except AlreadyRunningError as exc:
-            if not ask_running_instance_to_show(path):
-                QMessageBox.information(None, "Keel is already open", str(exc))
+        opened = _open(path)
+        if opened is None:
             return 1
-        try:
-            db = open_database(path)
-            break
-        except StorageError as exc:
-            lock.release()
-            log.warning("could not open %s: %s", path, exc)
-            path = ask_for_database(path, exc)
-    else:
-        return 1
-    assert lock is not None
+        if isinstance(opened, Path):
+            path = opened
+            continue
+        lock, db = opened
+        code, failure = _run_window(app, path, db, lock)
+        if failure is None:
+            return code
+        path = ask_for_database(path, failure)
+    return 1
+
+
+def _run_window(
+    app: QApplication, path: Path, db: sqlite_utils.Database, lock: InstanceLock
+) -> tuple[int, StorageError | None]:
+    """Show the main window on the open ``db`` until the user quits (exit code, None) or the
+    file fails its background integrity check (code, why)."""
+    from ui.main_window import MainWindow
+
     ctx = AppContext.for_database(db, path, today=date.today)
-    window = MainWindow(ctx)
+    try:
+        window = MainWindow(ctx)
+    except sqlite3.DatabaseError as exc:
+        # A damaged page was read before the background check reached it: its verdict (or
+        # this error) is the answer, given the way a file refused before opening is.
+        check = pending_check(path)
+        if check is not None:
+            check.wait()
+        close_database(db)
+        lock.release()
+        failure = check.error if check is not None else None
+        return 1, failure or DamagedDatabaseError(
+            f"{path} is damaged and cannot be read ({exc}). Restore the latest backup."
+        )
     server = InstanceServer(path)
     server.show_requested.connect(window.bring_to_front)
+    check = pending_check(path)
+    watcher = IntegrityWatcher(check, ctx, window) if check is not None else None
     window.show()
     if os.environ.get("KEEL_QUIT_WHEN_READY"):
         # For the start-up benchmark: once the first event-loop pass has shown the window, say
         # how long it took since the launcher's clock (KEEL_START_TIME), then quit.
         QTimer.singleShot(0, lambda: _report_ready_and_quit(app))
     try:
-        return int(app.exec())
+        code = int(app.exec())
     finally:
         server.close()
         window.deleteLater()
         close_database(db)
         lock.release()
+    failure = watcher.error if watcher is not None and code == _FAILED_CHECK else None
+    return code, failure

@@ -33,6 +33,7 @@ from app.services import autobackup
 from app.services.backup import BackupResult, inspect_backup, restore_database
 from app.services.crypto import is_encrypted
 from app.services.integrity import check_database
+from app.storage.db import confirm_checked, pending_check
 from ui.context import AppContext
 from ui.tasks import run_task
 
@@ -115,6 +116,26 @@ class DataActions(QObject):
     def folder(self) -> Path:
         return autobackup.backup_folder(self._ctx.db)
 
+    def file_checked(self) -> bool:
+        """Wait for the open file's background integrity check, if it is still running (it
+        takes about a second on a 200 MB file, so only a backup asked for in the first
+        moments waits). False when the file failed it: the window is about to go, and nothing
+        is copied or written."""
+        check = pending_check(self._ctx.db_path)
+        if check is None:
+            return True
+        if not check.done:
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                check.wait()
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+        try:
+            confirm_checked(self._ctx.db)
+        except KeelError:
+            return False
+        return True
+
     def back_up_now(self) -> None:
         self._back_up(None)
 
@@ -124,6 +145,8 @@ class DataActions(QObject):
             self._back_up(passphrase)
 
     def _back_up(self, passphrase: str | None) -> None:
+        if not self.file_checked():
+            return
         folder = self.folder()
         run_task(
             self._window,
@@ -141,6 +164,8 @@ class DataActions(QObject):
 
     def auto_backup(self) -> None:
         """The daily backup (on start and on exit): quiet unless it fails."""
+        if not self.file_checked():
+            return
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
         except (KeelError, sqlite3.Error) as exc:
@@ -226,6 +251,7 @@ class DataActions(QObject):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
+        self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
         try:
             result = restore_database(self._ctx.db, candidate, self.folder(), passphrase=passphrase)
         except KeelError as exc:

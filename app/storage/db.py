@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
@@ -57,10 +58,12 @@ class FileInfo:
     application_id: int = 0
 
 
-def inspect_file(path: Path) -> FileInfo:
+def inspect_file(path: Path, *, integrity: bool = True) -> FileInfo:
     """Check that ``path`` is a sound Keel database (or absent) without writing to it.
 
-    Raises a ``StorageError`` subclass with a message that says what to do.
+    Raises a ``StorageError`` subclass with a message that says what to do. ``integrity=False``
+    leaves out the slow part, SQLite's ``quick_check`` of every page, for a caller that runs
+    it separately (:class:`IntegrityCheck`).
     """
     if not path.exists():
         return FileInfo(path, exists=False)
@@ -97,7 +100,8 @@ def inspect_file(path: Path) -> FileInfo:
             "the file has not been changed."
         )
     _check_length(path, header, size)
-    _quick_check(path)
+    if integrity:
+        _quick_check(path)
     return FileInfo(path, True, user_version, application_id)
 
 
@@ -159,16 +163,137 @@ def _quick_check(path: Path) -> None:
         )
 
 
+class IntegrityCheck:
+    """``PRAGMA quick_check`` of a database file on a background thread.
+
+    Opening the desktop app does not wait for it (on a 200 MB file it takes longer than
+    everything else at start-up together); instead the connection it was opened with stays
+    read-only and every write waits for the verdict (see :func:`open_database`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._error: StorageError | None = None
+        self._done = threading.Event()
+        self._read_only: list[sqlite3.Connection] = []
+        self._thread = threading.Thread(target=self._run, name="keel-integrity", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            _quick_check(self.path)
+        except StorageError as exc:
+            self._error = exc
+        except Exception as exc:  # never leave writers waiting on a thread that died
+            self._error = DamagedDatabaseError(
+                f"{self.path} could not be checked ({exc}). Restore the latest backup."
+            )
+        finally:
+            self._done.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def error(self) -> StorageError | None:
+        """Why the file failed its check (None while running, or when it passed)."""
+        return self._error if self.done else None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the check has finished (or ``timeout`` passed); True when finished."""
+        return self._done.wait(timeout)
+
+
+# Checks still guarding a file, by the file's real path (one per open database).
+_checks: dict[str, IntegrityCheck] = {}
+_checks_lock = threading.Lock()
+
+
+def _key(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def pending_check(path: Path | str) -> IntegrityCheck | None:
+    """The background integrity check guarding ``path``, if one was started."""
+    with _checks_lock:
+        return _checks.get(_key(path))
+
+
+def wait_until_checked(path: Path | str) -> None:
+    """Return once ``path`` has passed its background integrity check (at once when none
+    is running); raise the check's ``DamagedDatabaseError`` when it failed."""
+    check = pending_check(path)
+    if check is None:
+        return
+    check.wait()
+    if check.error is not None:
+        raise check.error
+
+
+def wait_for_check(db: sqlite_utils.Database) -> None:
+    """Before a write on ``db`` (or a backup of it): wait for the file's background integrity
+    check, if one is running, then lift the read-only guard it was opened with (on the
+    connection's own thread). Raises the check's ``DamagedDatabaseError`` if it failed."""
+    if not _checks:
+        return
+    path = _database_file(db)
+    check = pending_check(path) if path else None
+    if check is None:
+        return
+    check.wait()
+    if check.error is not None:
+        raise check.error
+    if db.conn in check._read_only:
+        db.conn.execute("PRAGMA query_only = OFF")
+        check._read_only.remove(db.conn)
+
+
+def confirm_checked(db: sqlite_utils.Database) -> bool:
+    """Lift ``db``'s read-only guard if its file has passed its check; True when it has
+    (or never needed one). Raises the check's error when the file failed."""
+    path = _database_file(db)
+    check = pending_check(path) if path else None
+    if check is not None and not check.done:
+        return False
+    wait_for_check(db)
+    return True
+
+
+def _database_file(db: sqlite_utils.Database) -> str | None:
+    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return str(file)
+    return None
+
+
 def integrity_message(problem: str) -> str:
     """One line of SQLite's integrity report, without its "*** in database main ***" banner."""
     return " ".join(problem.replace("*** in database main ***", "").split())
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> sqlite_utils.Database:
-    """Open a connection with Keel's pragmas (foreign keys, WAL, synchronous=FULL)."""
-    conn = read_only_connection(Path(path)) if read_only else sqlite3.connect(str(path), timeout=5)
+    """Open a connection with Keel's pragmas (foreign keys, WAL, synchronous=FULL).
+
+    A connection that may write waits for a background integrity check of the file, if one is
+    running, and refuses a file that failed it.
+    """
+    if read_only:
+        conn = read_only_connection(Path(path))
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        return sqlite_utils.Database(conn, execute_plugins=False)
+    if str(path) != ":memory:":
+        wait_until_checked(path)
+    return _connect_writable(path)
+
+
+def _connect_writable(path: Path | str) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), timeout=5)
     conn.execute("PRAGMA foreign_keys = ON")
-    if not read_only and str(path) != ":memory:":
+    if str(path) != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn, execute_plugins=False)
@@ -240,13 +365,23 @@ def _backup_before_migrating(path: Path, version: int) -> Path:
     return target
 
 
-def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_database(
+    path: Path, *, create: bool = True, check_in_background: bool = False
+) -> sqlite_utils.Database:
     """Open (or create) Keel's database at ``path``, migrating it if it is older.
 
     A missing file is created atomically (built beside it, then renamed), so a crash while
     creating never leaves a half-made database that looks like Keel's. An existing file is
     checked before anything is written to it; an older schema is backed up, then migrated.
+
+    ``check_in_background`` (the desktop app) opens a current-schema file at once and runs the
+    integrity check of its pages on a thread (:func:`pending_check`): until it passes, the
+    connection is read-only (``PRAGMA query_only``) and every write waits for the verdict, so
+    nothing is ever written to a damaged file. A file that needs migrating, or that holds a
+    write-ahead log left by a crash, is checked first as usual.
     """
+    if check_in_background and _can_check_later(path):
+        return _open_checking_in_background(path)
     info = inspect_file(path)
     try:
         if not info.exists:
@@ -277,16 +412,52 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
         raise storage_error_from(exc, f"open {path}") from exc
 
 
+def _can_check_later(path: Path) -> bool:
+    """Deferring the integrity check is safe only for a file opened as it is: current schema
+    (nothing to migrate) and no write-ahead log left by a crash (closing the connection would
+    copy that log into the file)."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return False
+    try:
+        info = inspect_file(path, integrity=False)
+    except StorageError:
+        return False  # refused the usual way, with its message
+    return info.exists and info.schema_version == SCHEMA_VERSION
+
+
+def _open_checking_in_background(path: Path) -> sqlite_utils.Database:
+    check = IntegrityCheck(path)
+    try:
+        db = _connect_writable(path)
+    except sqlite3.Error as exc:
+        raise storage_error_from(exc, f"open {path}") from exc
+    db.execute("PRAGMA query_only = ON")
+    check._read_only.append(db.conn)
+    with _checks_lock:
+        _checks[_key(path)] = check
+    check.start()
+    return db
+
+
 def close_database(db: sqlite_utils.Database) -> None:
     """Checkpoint the WAL and close, so the database is one self-contained file again."""
-    with contextlib.suppress(sqlite3.Error):
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = _database_file(db) if _checks else None
+    check = pending_check(path) if path else None
+    if check is not None:
+        with _checks_lock:
+            if _checks.get(_key(path or "")) is check:
+                del _checks[_key(path or "")]
+    if check is None or db.conn not in check._read_only:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 
 
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database, doing: str = "save your change") -> Iterator[None]:
     """One atomic write; SQLite environment errors become a ``SaveError`` that says why."""
+    wait_for_check(db)
     try:
         with db.atomic():
             yield

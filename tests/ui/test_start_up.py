@@ -1,0 +1,148 @@
+"""Start-up with the integrity check in the background (ui.app.run_gui).
+
+The window opens while SQLite checks every page of the file; a file that fails takes the
+window away and asks, as a file refused before opening does; a sound one becomes writable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+from pytestqt.qtbot import QtBot
+
+from app.errors import DamagedDatabaseError, StorageError
+from app.storage import db as store
+from tests.app.test_background_check import _damage_a_page
+from tests.app.test_store import make_keel_db_with_data
+from ui import app as ui_app
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[StorageError]:
+    """Record the "Keel cannot open this database" question and answer Quit."""
+    seen: list[StorageError] = []
+
+    def ask(_path: Path, error: StorageError, _parent: object = None) -> Path | None:
+        seen.append(error)
+        return None
+
+    monkeypatch.setattr(ui_app, "ask_for_database", ask)
+    return seen
+
+
+def _with_themes_damaged(path: Path) -> Path:
+    """A sound file except for a page of the themes table, which the scheduler never reads:
+    only the background check can find it."""
+    make_keel_db_with_data(path, workers=5)
+    db = store.open_database(path)
+    try:
+        with db.atomic():
+            for i in range(200):
+                db.execute(
+                    "INSERT INTO themes (id, name, seeded, created_at) VALUES (?, ?, 0, ?)",
+                    [store.new_id(), f"Theme {i:03d} " + "y" * 150, store.utc_now()],
+                )
+    finally:
+        store.close_database(db)
+    data = bytearray(path.read_bytes())
+    page = data.index(b"Theme 100 ") // 4096
+    for offset in range(page * 4096, page * 4096 + 12):
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_file_found_damaged_after_the_window_opened_is_closed_and_the_user_asked(
+    qtbot: QtBot, tmp_path: Path, asked: list[StorageError]
+) -> None:
+    path = _with_themes_damaged(tmp_path / "team.db")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    shown: list[bool] = []
+    # Note whether the main window made it to the screen before the verdict came.
+    QTimer.singleShot(0, lambda: shown.append(_main_window_visible()))
+
+    assert ui_app.run_gui(path) == 1
+
+    assert shown == [True]
+    assert len(asked) == 1 and isinstance(asked[0], DamagedDatabaseError)
+    assert "Restore the latest backup" in str(asked[0])
+    assert not _main_window_visible()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_damaged_page_read_while_the_window_is_built_is_answered_the_same_way(
+    qtbot: QtBot, tmp_path: Path, asked: list[StorageError]
+) -> None:
+    path = make_keel_db_with_data(tmp_path / "team.db")
+    _damage_a_page(path)  # a page of the workers table, which the scheduler reads at once
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert ui_app.run_gui(path) == 1
+
+    assert len(asked) == 1 and isinstance(asked[0], DamagedDatabaseError)
+    assert "Restore the latest backup" in str(asked[0])
+    assert not _main_window_visible()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_sound_file_opens_checking_then_becomes_writable(
+    qtbot: QtBot, tmp_path: Path, asked: list[StorageError], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_keel_db_with_data(tmp_path / "team.db", workers=5)
+    release = _hold_the_check(monkeypatch)
+    seen: dict[str, str] = {}
+
+    def while_checking() -> None:
+        window = _main_window()
+        seen["checking"] = window.statusBar().currentMessage()
+        release()
+        QTimer.singleShot(300, after_check)
+
+    def after_check() -> None:
+        window = _main_window()
+        seen["after"] = window.statusBar().currentMessage()
+        check = store.pending_check(path)
+        seen["passed"] = str(check is not None and check.done and check.error is None)
+        QApplication.instance().quit()  # type: ignore[union-attr]
+
+    QTimer.singleShot(0, while_checking)
+    assert ui_app.run_gui(path) == 0
+    qtbot.wait(50)  # let the quit that ended run_gui drain, or the next event loop sees it
+    assert seen == {"checking": "Checking the database file…", "after": "", "passed": "True"}
+    assert asked == []
+
+
+def _hold_the_check(monkeypatch: pytest.MonkeyPatch) -> object:
+    import threading
+
+    gate = threading.Event()
+    real = store._quick_check
+
+    def slow(p: Path) -> None:
+        gate.wait(10)
+        real(p)
+
+    monkeypatch.setattr(store, "_quick_check", slow)
+    return gate.set
+
+
+def _main_window() -> QMainWindow:
+    windows = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMainWindow) and w.windowTitle().startswith("Keel —") and w.isVisible()
+    ]
+    assert len(windows) == 1
+    return windows[0]
+
+
+def _main_window_visible() -> bool:
+    return any(
+        isinstance(w, QMainWindow) and w.windowTitle().startswith("Keel —") and w.isVisible()
+        for w in QApplication.topLevelWidgets()
+    )
