@@ -59,6 +59,7 @@ from app.storage.db import (
     migrate,
     read_only_connection,
     schema_version,
+    wait_for_check,
 )
 from app.storage.schema import SCHEMA_VERSION
 
@@ -614,6 +615,10 @@ def backup_database(
         raise BackupError(
             "The backup was not made: a change is still being saved. Try again in a moment."
         )
+    try:
+        wait_for_check(db)  # a file still being checked at start-up: only a sound one is copied
+    except StorageError as exc:
+        raise BackupError(f"The backup was not made: {exc}") from exc
     try:
         folder.mkdir(exist_ok=True)
     except FileNotFoundError:
