@@ -59,13 +59,13 @@ def main(out: Path) -> int:
         window = MainWindow(ctx)
         window.tabs.setCurrentWidget(window.scheduler)
         grab(window, out / "scheduler.png")
-        window.tabs.setCurrentWidget(window.workers)
+        window.tabs.setCurrentWidget(window.workers_page)
         first = ctx.workers.all()[0]
         window.workers.show_worker(first.id)
         grab(window, out / "workers.png")
-        window.tabs.setCurrentWidget(window.actions_screen)
+        window.tabs.setCurrentWidget(window.actions_page)
         grab(window, out / "actions.png")
-        window.tabs.setCurrentWidget(window.governance)
+        window.tabs.setCurrentWidget(window.governance_page)
         grab(window, out / "governance.png")
         workers = ctx.workers.all()
         for type_ in SupervisionType:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -25,17 +26,17 @@ from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
 from ui.exporting import Exporter
-from ui.forms.import_dialog import ImportDialog
-from ui.forms.new_session_dialog import NewSessionDialog
-from ui.forms.session_form import SessionForm
-from ui.forms.themes_dialog import ThemesDialog
-from ui.screens.actions import ActionsScreen
-from ui.screens.governance import GovernanceScreen
 from ui.screens.scheduler import SchedulerScreen
-from ui.screens.search import SearchDialog
 from ui.screens.welcome import WelcomeScreen
-from ui.screens.workers import WorkersScreen
 from ui.tasks import run_task, running_tasks
+from ui.widgets.lazy import LazyPage
+
+if TYPE_CHECKING:  # the other screens and the forms are imported when first used
+    from ui.forms.session_form import SessionForm
+    from ui.screens.actions import ActionsScreen
+    from ui.screens.governance import GovernanceScreen
+    from ui.screens.search import SearchDialog
+    from ui.screens.workers import WorkersScreen
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,16 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomeScreen(ctx)
         self.scheduler = SchedulerScreen(ctx)
-        self.workers = WorkersScreen(ctx)
-        self.actions_screen = ActionsScreen(ctx)
-        self.governance = GovernanceScreen(ctx)
+        # Built when first shown (or needed), so start-up pays only for the scheduler.
+        self.workers_page = LazyPage(self._make_workers)
+        self.actions_page = LazyPage(self._make_actions)
+        self.governance_page = LazyPage(self._make_governance)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.scheduler, "&Scheduler")
-        self.tabs.addTab(self.workers, "&Workers")
-        self.tabs.addTab(self.actions_screen, "&Actions")
-        self.tabs.addTab(self.governance, "&Governance")
+        self.tabs.addTab(self.workers_page, "&Workers")
+        self.tabs.addTab(self.actions_page, "&Actions")
+        self.tabs.addTab(self.governance_page, "&Governance")
         self.tabs.setAccessibleName("Screens")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -153,19 +155,68 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.scheduler.session_requested.connect(self.open_new_session)
         self.scheduler.worker_requested.connect(self.show_worker)
-        self.scheduler.booking_made.connect(lambda _wid: self.workers.refresh())
-        self.workers.workers_changed.connect(self._workers_changed)
-        self.workers.session_open_requested.connect(self.open_session)
-        self.workers.new_session_requested.connect(self.open_new_session)
-        self.actions_screen.session_open_requested.connect(self.open_session)
-        self.actions_screen.actions_changed.connect(lambda _ids: self.workers.refresh())
-        self.governance.session_open_requested.connect(self.open_session)
+        self.scheduler.booking_made.connect(lambda _wid: self._refresh_workers())
         self.welcome.demo_requested.connect(self.load_demo)
         self.welcome.import_requested.connect(self.import_staff)
         self.welcome.add_worker_requested.connect(self.add_worker)
         self.data.data_replaced.connect(self.refresh_all)
         self.exporter.status_message.connect(self._report)
-        self.workers.export_reported.connect(self._report)
+
+    def _make_workers(self) -> WorkersScreen:
+        from ui.screens.workers import WorkersScreen
+
+        screen = WorkersScreen(self._ctx)
+        screen.workers_changed.connect(self._workers_changed)
+        screen.session_open_requested.connect(self.open_session)
+        screen.new_session_requested.connect(self.open_new_session)
+        screen.export_reported.connect(self._report)
+        return screen
+
+    def _make_actions(self) -> ActionsScreen:
+        from ui.screens.actions import ActionsScreen
+
+        screen = ActionsScreen(self._ctx)
+        screen.session_open_requested.connect(self.open_session)
+        screen.actions_changed.connect(lambda _ids: self._refresh_workers())
+        return screen
+
+    def _make_governance(self) -> GovernanceScreen:
+        from ui.screens.governance import GovernanceScreen
+
+        screen = GovernanceScreen(self._ctx)
+        screen.session_open_requested.connect(self.open_session)
+        return screen
+
+    @property
+    def workers(self) -> WorkersScreen:
+        """The Workers screen (built now if it has not been shown yet)."""
+        return self.workers_page.content()
+
+    @property
+    def actions_screen(self) -> ActionsScreen:
+        return self.actions_page.content()
+
+    @property
+    def governance(self) -> GovernanceScreen:
+        return self.governance_page.content()
+
+    def current_screen(self) -> QWidget | None:
+        """The screen on the tab being shown (the real screen, not its lazy frame)."""
+        page = self.tabs.currentWidget()
+        return page.content() if isinstance(page, LazyPage) else page
+
+    def _refresh_workers(self) -> None:
+        screen = self.workers_page.built_screen()
+        if screen is not None:
+            screen.refresh()
+
+    def _refresh_built_screens(self) -> None:
+        """Refresh the screens that exist; one not built yet reads fresh data when shown."""
+        self._refresh_workers()
+        for page in (self.actions_page, self.governance_page):
+            screen = page.built_screen()
+            if screen is not None:
+                screen.refresh()
 
     def _show_right_page(self) -> None:
         empty = self._ctx.workers.count() == 0
@@ -181,6 +232,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def open_new_session(self, worker_id: str, type_value: str) -> None:
+        from ui.forms.session_form import SessionForm
+
         form = SessionForm.for_new(
             self._ctx, SupervisionType(type_value), worker_id, self._ctx.today()
         )
@@ -188,6 +241,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def open_session(self, session_id: str) -> None:
+        from ui.forms.session_form import SessionForm
+
         form = SessionForm.for_existing(self._ctx, session_id)
         self._show_form(form)
 
@@ -207,20 +262,20 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _session_saved(self, worker_ids: list[str]) -> None:
         self.scheduler.refresh(worker_ids)
-        self.actions_screen.refresh()
-        self.workers.refresh()
-        self.governance.refresh()
+        self._refresh_built_screens()
         self.statusBar().showMessage("Session saved.", 5000)
 
     @Slot(list)
     def _workers_changed(self, worker_ids: list[str]) -> None:
         self._show_right_page()
         self.scheduler.refresh(worker_ids or None)
-        self.actions_screen.refresh()
+        screen = self.actions_page.built_screen()
+        if screen is not None:
+            screen.refresh()
 
     @Slot(str)
     def show_worker(self, worker_id: str) -> None:
-        self.tabs.setCurrentWidget(self.workers)
+        self.tabs.setCurrentWidget(self.workers_page)
         self.workers.show_worker(worker_id)
 
     def _show_tab(self, index: int) -> None:
@@ -230,13 +285,13 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         self._show_right_page()
         self.scheduler.refresh()
-        self.workers.refresh()
-        self.actions_screen.refresh()
-        self.governance.refresh()
+        self._refresh_built_screens()
 
     # Menu actions ---------------------------------------------------------------------------
 
     def new_session(self) -> None:
+        from ui.forms.new_session_dialog import NewSessionDialog
+
         dialog = NewSessionDialog(self._ctx, self)
         if dialog.exec():
             worker_id, type_ = dialog.choice()
@@ -244,7 +299,7 @@ class MainWindow(QMainWindow):
 
     def add_worker(self) -> None:
         self.stack.setCurrentWidget(self.tabs)
-        self.tabs.setCurrentWidget(self.workers)
+        self.tabs.setCurrentWidget(self.workers_page)
         self.workers.add_worker()
         self._show_right_page()
 
@@ -256,6 +311,8 @@ class MainWindow(QMainWindow):
     def search_records(self) -> SearchDialog:
         """Show the search dialog (one, kept between uses so the last search stays)."""
         if self.search_dialog is None:
+            from ui.screens.search import SearchDialog
+
             self.search_dialog = SearchDialog(self._ctx, self)
             self.search_dialog.session_open_requested.connect(self.open_session)
         else:
@@ -267,6 +324,8 @@ class MainWindow(QMainWindow):
         return self.search_dialog
 
     def manage_themes(self) -> None:
+        from ui.forms.themes_dialog import ThemesDialog
+
         dialog = ThemesDialog(self._ctx, self)
         dialog.exec()
         dialog.deleteLater()
@@ -274,9 +333,11 @@ class MainWindow(QMainWindow):
             self.search_dialog.reload_choices()
 
     def import_staff(self) -> None:
+        from ui.forms.import_dialog import ImportDialog
+
         dialog = ImportDialog(self._ctx, parent=self)
         dialog.imported.connect(lambda ids: self._workers_changed(list(ids)))
-        dialog.imported.connect(lambda _ids: self.workers.refresh())
+        dialog.imported.connect(lambda _ids: self._refresh_workers())
         dialog.exec()
 
     def load_demo(self) -> None:
@@ -365,7 +426,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "A risky place for your database", warning)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.workers.has_unsaved_changes():
+        workers = self.workers_page.built_screen()
+        if workers is not None and workers.has_unsaved_changes():
             answer = QMessageBox.question(
                 self,
                 "Unsaved risk assessment",

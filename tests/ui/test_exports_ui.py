@@ -343,7 +343,7 @@ def test_a_workers_history_from_the_workers_screen(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     saved(ctx, held(team))
-    window.tabs.setCurrentWidget(window.workers)
+    window.tabs.setCurrentWidget(window.workers_page)
     window.workers.show_worker(team.zoe.id)
     button = window.workers.export_history_button
     assert button.isVisible() and button.text() == "E&xport history…"

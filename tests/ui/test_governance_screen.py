@@ -743,12 +743,12 @@ def test_the_main_window_has_a_governance_tab_that_opens_sessions(
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
-    assert w.tabs.widget(3) is w.governance
+    assert w.tabs.widget(3) is w.governance_page
     assert w.tabs.tabText(3) == "&Governance"
     actions = {a.text(): a for a in w.findChildren(QAction)}
     assert actions["Governance"].shortcut() == QKeySequence("Ctrl+4")
     actions["Governance"].trigger()
-    assert w.tabs.currentWidget() is w.governance
+    assert w.current_screen() is w.governance
     assert len(w.governance.alerts.alerts()) == 1
 
     def open_forms() -> list[SessionForm]:

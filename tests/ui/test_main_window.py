@@ -71,7 +71,7 @@ def test_a_database_with_workers_opens_on_the_scheduler(qtbot: QtBot, ctx: AppCo
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     assert w.stack.currentWidget() is w.tabs
-    assert w.tabs.currentWidget() is w.scheduler
+    assert w.current_screen() is w.scheduler
 
 
 def test_recording_a_session_from_the_scheduler_updates_its_cell(
@@ -115,7 +115,7 @@ def test_opening_a_worker_from_the_scheduler_switches_to_their_page(
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.scheduler.worker_requested.emit(worker.id)
-    assert w.tabs.currentWidget() is w.workers
+    assert w.current_screen() is w.workers
 
 
 def test_view_menu_switches_screens_with_ctrl_number(qtbot: QtBot, ctx: AppContext) -> None:
@@ -125,10 +125,10 @@ def test_view_menu_switches_screens_with_ctrl_number(qtbot: QtBot, ctx: AppConte
     actions = {a.text(): a for a in w.findChildren(QAction)}
     assert actions["Actions"].shortcut() == QKeySequence("Ctrl+3")
     actions["Actions"].trigger()
-    assert w.tabs.currentWidget() is w.actions_screen
+    assert w.current_screen() is w.actions_screen
     assert actions["Scheduler"].shortcut() == QKeySequence("Ctrl+1")
     actions["Scheduler"].trigger()
-    assert w.tabs.currentWidget() is w.scheduler
+    assert w.current_screen() is w.scheduler
     assert actions["&New session…"].shortcut() == QKeySequence(QKeySequence.StandardKey.New)
 
 
@@ -182,3 +182,22 @@ def test_quitting_makes_the_daily_backup_and_the_data_menu_is_there(
     assert w.close()
     (backup,) = list_backups(autobackup.backup_folder(ctx.db))
     assert backup.name.startswith("keel-backup-")
+
+
+def test_only_the_scheduler_is_built_at_start_the_other_screens_when_first_shown(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    _lead, worker = _team(ctx)
+    QSettings().remove("main/tab")  # a first start: the scheduler is the tab shown
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    pages = (w.workers_page, w.actions_page, w.governance_page)
+    assert [p.is_built for p in pages] == [False, False, False]
+    assert w.scheduler.model.row_of(worker.id) is not None  # the scheduler has its data
+    w.tabs.setCurrentWidget(w.actions_page)
+    assert w.actions_page.is_built and not w.workers_page.is_built
+    assert w.actions_screen.isVisible()  # built on show, and shown, not an empty frame
+    w.scheduler.worker_requested.emit(worker.id)  # "open this worker" builds Workers
+    assert w.current_screen() is w.workers and w.workers.isVisible()
+    assert not w.governance_page.is_built
