@@ -1,44 +1,63 @@
 """What the widgets are given: the services over one open database, and today's date.
 
 Built once in ``ui.app`` (the GUI's composition root) and passed down; widgets never run SQL.
+Each service is made (and its module imported) the first time a widget asks for it, so
+opening the window pays only for the ones the scheduler uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from app.services.exports import ExportService
-from app.services.records import RecordService
-from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 
+if TYPE_CHECKING:
+    from app.services.exports import ExportService
+    from app.services.records import RecordService
+    from app.services.sessions import SessionService
 
-@dataclass
+
 class AppContext:
-    db: sqlite_utils.Database
-    db_path: Path
-    workers: WorkerService
-    sessions: SessionService
-    records: RecordService
-    exports: ExportService
-    today: Callable[[], date] = field(default=date.today)
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        db_path: Path,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.db = db
+        self.db_path = db_path
+        self.today = today
+        self.workers = WorkerService(db)
 
     @classmethod
     def for_database(
         cls, db: sqlite_utils.Database, db_path: Path, today: Callable[[], date] = date.today
     ) -> AppContext:
-        sessions = SessionService(db)
-        return cls(
-            db,
-            db_path,
-            WorkerService(db),
-            sessions,
-            RecordService(db, sessions),
-            ExportService(db, today=today),
-            today,
-        )
+        return cls(db, db_path, today)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from app.services.sessions import SessionService
+
+        return SessionService(self.db)
+
+    @cached_property
+    def records(self) -> RecordService:
+        from app.services.records import RecordService
+
+        return RecordService(self.db, self.sessions)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        from app.services.exports import ExportService
+
+        return ExportService(self.db, today=self.today)
+
+    def __repr__(self) -> str:
+        return f"AppContext({self.db_path})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -30,12 +31,12 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeelError
 from app.services import autobackup
-from app.services.backup import BackupResult, inspect_backup, restore_database
-from app.services.crypto import is_encrypted
-from app.services.integrity import check_database
 from app.storage.db import confirm_checked, pending_check
 from ui.context import AppContext
 from ui.tasks import run_task
+
+if TYPE_CHECKING:
+    from app.services.backup import BackupResult
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,9 @@ class DataActions(QObject):
             self.restore_file(Path(chosen))
 
     def restore_file(self, candidate: Path) -> bool:
+        from app.services.backup import inspect_backup, restore_database
+        from app.services.crypto import is_encrypted
+
         passphrase = None
         try:
             with candidate.open("rb") as fh:
@@ -263,6 +267,8 @@ class DataActions(QObject):
         return True
 
     def check(self) -> None:
+        from app.services.integrity import check_database
+
         report = check_database(self._ctx.db_path)
         title = "Database check: no problems" if report.ok else "Database check: problems found"
         dialog = ReportDialog(title, "\n".join(report.lines()), self._window)

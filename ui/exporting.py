@@ -39,7 +39,6 @@ from app.dates import uk
 from app.domain.model import SupervisionType
 from app.domain.records import SessionRecord
 from app.errors import KeelError
-from app.services.exports import ExportService
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit
@@ -372,6 +371,8 @@ class Exporter(QObject):
         today = self._ctx.today
 
         def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> Path:
+            from app.services.exports import ExportService
+
             return ExportService(db, today=today).worker_history(
                 worker_id, start, end, out, include, progress=progress, cancelled=cancelled
             )
@@ -399,6 +400,8 @@ class Exporter(QObject):
         today = self._ctx.today
 
         def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> Path:
+            from app.services.exports import ExportService
+
             return ExportService(db, today=today).compliance(
                 start, end, out, progress=progress, cancelled=cancelled
             )
