@@ -89,8 +89,15 @@ def test_gather_holds_what_the_plain_reads_say(demo: sqlite_utils.Database) -> N
     held = held_records_between(demo, *YEAR)
     assert data.held == len(held) > 0
     assert data.quality == [
-        (q, quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)) for q in held
+        (
+            q.team,
+            tuple(
+                g.code for g in quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)
+            ),
+        )
+        for q in held
     ]
+    assert any(gaps for _team, gaps in data.quality)
 
     end = compute_schedule(demo, TODAY)
     overdue = {

@@ -28,7 +28,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import uk
 from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
-from app.domain.quality import QualityGap, quality_gaps
+from app.domain.quality import quality_gaps
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.services.reports.base import (
@@ -47,7 +47,6 @@ from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.storage.policies import current_policy
 from app.storage.reporting import (
-    QualityInput,
     SessionLine,
     period_sessions,
 )
@@ -111,7 +110,9 @@ class ComplianceData:
     held: int = 0
     unsigned: list[SessionLine] = field(default_factory=list)
     awaiting: list[SessionLine] = field(default_factory=list)
-    quality: list[tuple[QualityInput, list[QualityGap]]] = field(default_factory=list)
+    # Per held record: its team and the codes of its quality gaps (the pack prints counts;
+    # the records themselves are not kept: fewer objects alive while the pack is laid out).
+    quality: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +250,13 @@ def _gather(
     step()
     data.held = len(held)
     data.quality = [
-        (q, quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)) for q in held
+        (
+            q.team,
+            tuple(
+                g.code for g in quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)
+            ),
+        )
+        for q in held
     ]
     step()
     return data
@@ -285,7 +292,7 @@ def _summary(ctx: PackContext) -> list[Flowable]:
     overall = end.table.get((None, None), Compliance(0, 0))
     start_overall = first.table.get((None, None), Compliance(0, 0))
     scheduled = d.held + len(d.cancelled) + d.dna
-    with_gaps = sum(1 for _q, gaps in d.quality if gaps)
+    with_gaps = sum(1 for _team, gaps in d.quality if gaps)
     rows: list[list[Flowable | str]] = [
         _head("Measure", "Figure"),
         [para(f"Compliance on {uk(end.on)} (all types)", st["cell"]),
@@ -622,7 +629,7 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     if not d.held:
         story.append(para("No session was held in the period.", st["body"]))
         return story
-    with_gaps = [(q, gaps) for q, gaps in d.quality if gaps]
+    with_gaps = [(team, gaps) for team, gaps in d.quality if gaps]
     story.append(
         para(
             f"{_plural(len(with_gaps), 'held record')} of {d.held:,} "
@@ -633,8 +640,8 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     )
     story.append(Spacer(1, 1.5 * mm))
     by_kind: Counter[str] = Counter()
-    for _q, gaps in with_gaps:
-        by_kind.update({g.code for g in gaps})
+    for _team, gaps in with_gaps:
+        by_kind.update(set(gaps))
     rows: list[list[Flowable | str]] = [
         _head("Gap", "Records", "Share of held records", nums=(1, 2))
     ]
@@ -649,8 +656,8 @@ def _quality(ctx: PackContext) -> list[Flowable]:
                      para(f"{100 * by_kind[code] / d.held:.0f}%", st["num"])])  # fmt: skip
     if len(rows) > 1:
         story.append(table(rows, [w * 0.6, w * 0.2, w * 0.2], zebra=True))
-    held_by_team: Counter[str] = Counter(q.team for q, _g in d.quality)
-    gaps_by_team: Counter[str] = Counter(q.team for q, _g in with_gaps)
+    held_by_team: Counter[str] = Counter(team for team, _g in d.quality)
+    gaps_by_team: Counter[str] = Counter(team for team, _g in with_gaps)
     story += section("Record quality by team")
     rows = [_head("Team", "Held records", "With a gap", "Share", nums=(1, 2, 3))]
     for team in sorted(held_by_team, key=lambda t: (-gaps_by_team[t] / held_by_team[t], t)):
