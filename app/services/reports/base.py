@@ -231,7 +231,13 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         self._saved: list[dict[str, Any]] = []
 
     def showPage(self) -> None:
-        self._saved.append(dict(self.__dict__))
+        state = dict(self.__dict__)
+        # The page's drawing operators as one string (the text the page's stream is made of:
+        # ReportLab joins them with newlines): tens of thousands of small strings in 41 lists
+        # would otherwise be walked by every garbage collection until the file is written.
+        if self._code:
+            state["_code"] = ["\n".join(self._code)]
+        self._saved.append(state)
         self._startPage()
 
     def save(self) -> None:
