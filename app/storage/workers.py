@@ -18,7 +18,7 @@ from app.domain.model import (
     Worker,
 )
 from app.storage.db import new_id, utc_now
-from app.storage.rows import iso, to_date
+from app.storage.rows import iso, slots_maker, to_date
 
 _COLUMNS = (
     "id, staff_id, name, role, team, start_date, employment, profession, line_supervisor_id, "
@@ -27,26 +27,38 @@ _COLUMNS = (
 )
 
 
+_make_worker = slots_maker(Worker)
+# The eight possible sets of required types and the employment kinds, made once: a list of a
+# thousand workers shares them instead of building one per row.
+_REQUIRES = {
+    (line, clinical, group): frozenset(
+        t for t, flag in zip(ALL_TYPES, (line, clinical, group), strict=True) if flag
+    )
+    for line in (0, 1)
+    for clinical in (0, 1)
+    for group in (0, 1)
+}
+_EMPLOYMENT = {e.value: e for e in Employment}
+
+
 def _worker_from_row(row: tuple[Any, ...]) -> Worker:
     (wid, staff_id, name, role, team, start, employment, profession, line_sup, clin_sup,
      qualified, req_line, req_clin, req_group, left_on) = row  # fmt: skip
-    requires = frozenset(
-        t for t, flag in zip(ALL_TYPES, (req_line, req_clin, req_group), strict=True) if flag
-    )
-    return Worker(
-        id=wid,
-        name=name,
-        role=role,
-        team=team,
-        start_date=to_date(start),
-        employment=Employment(employment),
-        profession=profession,
-        staff_id=staff_id,
-        line_supervisor_id=line_sup,
-        clinical_supervisor_id=clin_sup,
-        qualified_clinical=bool(qualified),
-        requires=requires,
-        left_on=to_date(left_on),
+    flags = (int(bool(req_line)), int(bool(req_clin)), int(bool(req_group)))
+    return _make_worker(
+        wid,
+        name,
+        role,
+        team,
+        to_date(start),
+        _EMPLOYMENT.get(employment) or Employment(employment),
+        profession,
+        staff_id,
+        line_sup,
+        clin_sup,
+        bool(qualified),
+        _REQUIRES[flags],
+        to_date(left_on),
     )
 
 
