@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reportlab.graphics.shapes import (
     Circle,
@@ -25,6 +26,8 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.services.reports.base import FONT, INK, MUTED, RULE, display, register_fonts
+
+T = TypeVar("T")
 
 # Okabe–Ito colours (distinguishable with colour-blindness), darkened enough to print grey.
 _COLOURS = (
@@ -217,6 +220,21 @@ def line_chart(
     return drawing
 
 
+_BAR_SIZE = 7.5
+_BAR_GAP = 3.0
+_BAR_PADS = (4.0, 14.0)  # above the first bar; below the last (the value axis)
+
+
+def bar_label_width(bars: Sequence[tuple[str, float | None]], width: float) -> float:
+    """Room for the bars' labels: the widest label, at most 38% of ``width``."""
+    return float(
+        min(
+            max((stringWidth(display(lbl), FONT, _BAR_SIZE) for lbl, _v in bars), default=0) + 6,
+            width * 0.38,
+        )
+    )
+
+
 def bar_chart(
     bars: Sequence[tuple[str, float | None]],
     *,
@@ -224,21 +242,20 @@ def bar_chart(
     value_max: float = 100.0,
     value_format: str = "{:.0f}%",
     bar_height: float = 9.0,
+    label_width: float | None = None,
 ) -> Drawing:
     """Horizontal bars, one per (label, value), each with its value written beside it.
 
-    A value of None (nothing to count) is written as "no data" with no bar.
+    A value of None (nothing to count) is written as "no data" with no bar. ``label_width``
+    (default: room for these labels) lets several charts share one value axis.
     """
     register_fonts()
-    size = 7.5
-    gap = 3.0
-    label_w = min(
-        max((stringWidth(display(lbl), FONT, size) for lbl, _v in bars), default=0) + 6,
-        width * 0.38,
-    )
+    size = _BAR_SIZE
+    gap = _BAR_GAP
+    label_w = bar_label_width(bars, width) if label_width is None else label_width
     value_w = 34.0
     plot_w = width - label_w - value_w
-    top_pad, bottom_pad = 4.0, 14.0
+    top_pad, bottom_pad = _BAR_PADS
     height = top_pad + bottom_pad + len(bars) * (bar_height + gap)
     drawing = Drawing(width, height)
     x0 = label_w
@@ -265,3 +282,13 @@ def bar_chart(
         drawing.add(String(x0 + w + 3, y + bar_height / 2 - 2.6, value_format.format(value),
                            fontName=FONT, fontSize=size, fillColor=INK))  # fmt: skip
     return drawing
+
+
+def balanced_blocks(items: Sequence[T], most: int) -> list[Sequence[T]]:
+    """``items`` cut, in order, into as few blocks of at most ``most`` as possible, balanced
+    (84 at 50 a block: 42 + 42, not 50 + 34): for charts that must each fit a page."""
+    if len(items) <= most:
+        return [items]
+    blocks = -(-len(items) // max(most, 1))
+    size = -(-len(items) // blocks)
+    return [items[start : start + size] for start in range(0, len(items), size)]

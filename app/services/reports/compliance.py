@@ -42,7 +42,13 @@ from app.services.reports.base import (
     table,
     truncate,
 )
-from app.services.reports.charts import Series, bar_chart, line_chart
+from app.services.reports.charts import (
+    Series,
+    balanced_blocks,
+    bar_chart,
+    bar_label_width,
+    line_chart,
+)
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.storage.policies import current_policy
@@ -56,6 +62,10 @@ LIST_LIMIT = 150
 # Up to this many teams the team chart shows each team's line over the months; beyond it, a
 # bar per team at the end of the period (forty lines on one chart read as nothing).
 TEAM_LINES_MAX = 6
+# A large service's team bars are cut into charts of at most this many teams, each on the same
+# axis and balanced: 84 teams print as two charts of 42, each filling most of a page. 50 bars
+# and the heading take 637 pt of the frame's 694 (a chart taller than the frame cannot print).
+TEAM_BARS_PER_CHART = 50
 # A heading, an introduction and a table's first rows start on the same page.
 TABLE_NEED = 60 * mm
 MONTHS_PER_TABLE = 13  # a year of month ends and the period's end fit one table
@@ -373,18 +383,37 @@ def _compliance(ctx: PackContext) -> list[Flowable]:
     if len(d.teams) <= TEAM_LINES_MAX:
         team_series = [Series(t or "(no team)", _series(points, (t, None))) for t in d.teams]
         chart = line_chart(team_series, x_labels, **chart_args)
-        title = "By team (all types)"
+        story.append(KeepTogether([markup("<b>By team (all types)</b>", st["h3"]), chart]))
     else:
-        end = points[-1]
-        bars = sorted(
-            ((t or "(no team)", end.table[(t, None)].percent) for t in d.teams
-             if (t, None) in end.table),
-            key=lambda b: (b[1] is None, b[1] if b[1] is not None else 0.0, b[0].casefold()),
-        )  # fmt: skip
-        chart = bar_chart(bars, width=w)
-        title = f"By team on {uk(end.on)} (all types), lowest first"
-    story.append(KeepTogether([markup(f"<b>{escape(title)}</b>", st["h3"]), chart]))
+        story += _team_bars(ctx)
     story += _compliance_tables(ctx)
+    return story
+
+
+def _team_bars(ctx: PackContext) -> list[Flowable]:
+    """A bar per team on the last point, lowest first: one chart, or for a large service
+    several charts of at most ``TEAM_BARS_PER_CHART`` bars (each fits a page, all on the same
+    axis), headed "(1 of 2, teams 1–42 of 84)" and so on."""
+    st = styles()
+    end = ctx.data.points[-1]
+    bars = sorted(
+        ((t or "(no team)", end.table[(t, None)].percent) for t in ctx.data.teams
+         if (t, None) in end.table),
+        key=lambda b: (b[1] is None, b[1] if b[1] is not None else 0.0, b[0].casefold()),
+    )  # fmt: skip
+    title = f"By team on {uk(end.on)} (all types), lowest first"
+    blocks = balanced_blocks(bars, TEAM_BARS_PER_CHART)
+    label_w = bar_label_width(bars, ctx.width)  # one label column and axis for every block
+    story: list[Flowable] = []
+    first = 1
+    for n, block in enumerate(blocks, start=1):
+        heading = title
+        if len(blocks) > 1:
+            last = first + len(block) - 1
+            heading += f" ({n} of {len(blocks)}, teams {first}–{last} of {len(bars)})"
+            first = last + 1
+        chart = bar_chart(block, width=ctx.width, label_width=label_w)
+        story.append(KeepTogether([markup(f"<b>{escape(heading)}</b>", st["h3"]), chart]))
     return story
 
 
