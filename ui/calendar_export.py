@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import (
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.errors import KeelError
-from app.services.calendar import CalendarExport, default_range, export_calendar
 from ui.context import AppContext
 from ui.widgets.dates import DateEdit
+
+if TYPE_CHECKING:  # the calendar service is imported when a calendar is exported
+    from app.services.calendar import CalendarExport
 
 ACTION_TEXT = "Export &calendar (.ics)…"
 _FOLDER_KEY = "calendar/folder"
@@ -49,6 +52,8 @@ class CalendarRangeDialog(QDialog):
         self.setWindowTitle("Export calendar")
         self.setAccessibleName("Export calendar")
         self.setMinimumWidth(460)
+        from app.services.calendar import default_range
+
         first, last = default_range(today)
         intro = QLabel(_INTRO)
         intro.setTextFormat(Qt.TextFormat.PlainText)
@@ -135,6 +140,8 @@ def export_calendar_file(ctx: AppContext, parent: QWidget) -> CalendarExport | N
     if out is None:
         return None
     try:
+        from app.services.calendar import export_calendar
+
         result = export_calendar(ctx.db, first, last, out)
     except KeelError as exc:
         QMessageBox.warning(parent, "The calendar was not exported", str(exc))

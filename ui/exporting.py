@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QUrl, Signal
@@ -37,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import SupervisionType
-from app.domain.records import SessionRecord
 from app.errors import KeelError
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit
+
+if TYPE_CHECKING:
+    from app.domain.records import SessionRecord
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -559,6 +558,8 @@ def _flush_and_verify(plain: Path, snapshot: _Snapshot) -> dict[str, int]:
     """fsync the copy while it is verified: the two do not depend on each other (verification
     reads what was written, from the page cache either way), so they overlap on two cores.
     Both must succeed before the copy is renamed into place."""
+    from concurrent.futures import ThreadPoolExecutor  # only when a backup is made
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keel-fsync") as pool:
         flushed = pool.submit(_fsync_file, plain)
         try:
