@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -162,6 +162,16 @@ class DataActions(QObject):
         self.update_status()
         self._window.statusBar().showMessage(result.summary(), 10000)
         QMessageBox.information(self._window, "Backup made", result.summary())
+
+    def auto_backup_when_checked(self) -> None:
+        """The daily backup at start-up, once the file has passed its background integrity
+        check: on a large database the check can take several seconds, and the window must
+        not freeze waiting for it, so the backup is tried again a little later instead."""
+        check = pending_check(self._ctx.db_path)
+        if check is not None and not check.done:
+            QTimer.singleShot(500, self, self.auto_backup_when_checked)
+            return
+        self.auto_backup()
 
     def auto_backup(self) -> None:
         """The daily backup (on start and on exit): quiet unless it fails."""

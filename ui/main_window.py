@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         # The daily backup runs once the window is up, so start-up is not held back by it.
         self._backup_timer = QTimer(self)
         self._backup_timer.setSingleShot(True)
-        self._backup_timer.timeout.connect(self.data.auto_backup)
+        self._backup_timer.timeout.connect(self.data.auto_backup_when_checked)
         self._backup_timer.start(1500)
         QTimer.singleShot(0, self._warn_about_location)
 

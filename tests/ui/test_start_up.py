@@ -7,6 +7,7 @@ window away and asks, as a file refused before opening does; a sound one becomes
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,7 @@ def test_a_sound_file_opens_checking_then_becomes_writable(
     assert asked == []
 
 
-def _hold_the_check(monkeypatch: pytest.MonkeyPatch) -> object:
+def _hold_the_check(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     import threading
 
     gate = threading.Event()
@@ -146,3 +147,34 @@ def _main_window_visible() -> bool:
         isinstance(w, QMainWindow) and w.windowTitle().startswith("Keel —") and w.isVisible()
         for w in QApplication.topLevelWidgets()
     )
+
+
+def test_the_start_up_backup_waits_for_the_check_without_freezing_the_window(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    from datetime import date
+
+    from app.services import autobackup
+    from app.services.backup import list_backups
+    from ui.context import AppContext
+    from ui.data_actions import DataActions
+
+    path = make_keel_db_with_data(tmp_path / "team.db", workers=5)
+    release = _hold_the_check(monkeypatch)
+    db = store.open_database(path, check_in_background=True)
+    try:
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        data = DataActions(AppContext.for_database(db, path, today=date.today), window)
+        folder = tmp_path / "backups"
+        monkeypatch.setattr(data, "folder", lambda: folder)
+        started = time.monotonic()
+        data.auto_backup_when_checked()
+        assert time.monotonic() - started < 1  # returned at once: the window stays responsive
+        assert not folder.exists() or not list_backups(folder)
+        release()
+        qtbot.waitUntil(lambda: folder.exists() and len(list_backups(folder)) == 1, timeout=10000)
+        assert autobackup.last_backup_info(db, folder).when is not None
+    finally:
+        store.close_database(db)
