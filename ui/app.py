@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import sqlite_utils
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
-from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
@@ -31,6 +33,7 @@ from app.storage.db import (
     confirm_checked,
     open_database,
     pending_check,
+    set_waiting_feedback,
 )
 from ui.context import AppContext
 from ui.single_instance import InstanceServer, ask_running_instance_to_show
@@ -190,12 +193,24 @@ def _open(path: Path) -> tuple[InstanceLock, sqlite_utils.Database] | Path | Non
         return ask_for_database(path, exc)
 
 
+@contextlib.contextmanager
+def _busy_cursor() -> Iterator[None]:
+    """Shown while a save waits for the background integrity check (seconds, at most, on a
+    very large database, and only in the first moments after opening it)."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+
+
 def run_gui(db_path: Path) -> int:
     """Open the main window on ``db_path`` and run until the user quits."""
     from ui.crash import install_excepthook
 
     app = _application()
     install_excepthook(log_dir() / "keel.log")
+    set_waiting_feedback(_busy_cursor)
     path: Path | None = db_path
     while path is not None:
         opened = _open(path)

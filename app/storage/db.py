@@ -233,6 +233,22 @@ def wait_until_checked(path: Path | str) -> None:
         raise check.error
 
 
+# What the user is shown while a write waits for the check (the GUI sets a busy cursor).
+_feedback: Callable[[], contextlib.AbstractContextManager[None]] | None = None
+
+
+def set_waiting_feedback(
+    feedback: Callable[[], contextlib.AbstractContextManager[None]] | None,
+) -> None:
+    """Register a context manager entered while a write waits for a background check."""
+    global _feedback
+    _feedback = feedback
+
+
+def _waiting_feedback() -> contextlib.AbstractContextManager[None]:
+    return _feedback() if _feedback is not None else contextlib.nullcontext()
+
+
 def wait_for_check(db: sqlite_utils.Database) -> None:
     """Before a write on ``db`` (or a backup of it): wait for the file's background integrity
     check, if one is running, then lift the read-only guard it was opened with (on the
@@ -243,7 +259,9 @@ def wait_for_check(db: sqlite_utils.Database) -> None:
     check = pending_check(path) if path else None
     if check is None:
         return
-    check.wait()
+    if not check.done:
+        with _waiting_feedback():
+            check.wait()
     if check.error is not None:
         raise check.error
     if db.conn in check._read_only:

@@ -157,3 +157,31 @@ def test_a_new_database_needs_no_check(tmp_path: Path) -> None:
         WorkerService(db).save(Worker(id="", name="Ada", team="North", start_date=date(2025, 1, 6)))
     finally:
         close_database(db)
+
+
+def test_a_write_that_has_to_wait_shows_the_waiting_feedback_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    from collections.abc import Iterator
+
+    path = make_keel_db_with_data(tmp_path / "keel.db", workers=3)
+    slow = SlowCheck(monkeypatch)
+    shown: list[str] = []
+
+    @contextlib.contextmanager
+    def feedback() -> Iterator[None]:
+        shown.append("busy")
+        yield
+        shown.append("done")
+
+    store.set_waiting_feedback(feedback)
+    db = open_database(path, check_in_background=True)
+    try:
+        threading.Timer(0.2, slow.release.set).start()
+        WorkerService(db).save(Worker(id="", name="Ada", team="North"))
+        WorkerService(db).save(Worker(id="", name="Bea", team="North"))  # no wait: no feedback
+        assert shown == ["busy", "done"]
+    finally:
+        store.set_waiting_feedback(None)
+        close_database(db)
