@@ -9,7 +9,6 @@ shown where they happen as a sentence that says what to do.
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import traceback
 from pathlib import Path
@@ -60,6 +59,8 @@ def crash_report(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> str:
     """The text a user copies: versions and the traceback (no database content)."""
+    import platform  # only when something has gone wrong (its import is not free at start-up)
+
     lines = [
         f"Keel {__version__}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
