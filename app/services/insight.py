@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlite_utils
 
@@ -62,27 +63,117 @@ class WorkerWellbeing:
         return [(p.on, p.wellbeing, p.workload, p.moral_distress) for p in self.points]
 
 
+# One-to-one held sessions that recorded any of the pulse questions.
+_PULSE_WHERE = (
+    "s.status = 'held' AND s.type <> 'group' AND s.worker_id IS NOT NULL "
+    "AND (s.wellbeing IS NOT NULL OR s.workload IS NOT NULL OR s.moral_distress IS NOT NULL)"
+)
+
+
 def _pulse_rows(
     db: sqlite_utils.Database, where: str, params: Sequence[object]
 ) -> dict[str, list[PulsePoint]]:
     rows = db.execute(
         "SELECT s.worker_id, s.id, s.session_date, s.type, s.wellbeing, s.workload, "
-        "s.moral_distress FROM sessions s "
-        "WHERE s.status = 'held' AND s.type <> 'group' AND s.worker_id IS NOT NULL "
-        "AND (s.wellbeing IS NOT NULL OR s.workload IS NOT NULL "
-        "     OR s.moral_distress IS NOT NULL) "
+        f"s.moral_distress FROM sessions s WHERE {_PULSE_WHERE} "
         f"AND {where} ORDER BY s.session_date, s.start_time, s.created_at, s.id",
         list(params),
     ).fetchall()
+    return _pulse_points(rows)
+
+
+_TYPES = {t.value: t for t in SupervisionType}
+_WORKLOADS = {w.value: w for w in Workload}
+
+
+def _pulse_points(rows: Sequence[Sequence[Any]]) -> dict[str, list[PulsePoint]]:
     out: dict[str, list[PulsePoint]] = defaultdict(list)
     for r in rows:
         out[r[0]].append(
             PulsePoint(
-                r[1], date.fromisoformat(r[2]), SupervisionType(r[3]), r[4],
-                Workload(r[5]) if r[5] else None, None if r[6] is None else bool(r[6]),
+                r[1], date.fromisoformat(r[2]), _TYPES.get(r[3]) or SupervisionType(r[3]), r[4],
+                (_WORKLOADS.get(r[5]) or Workload(r[5])) if r[5] else None,
+                None if r[6] is None else bool(r[6]),
             )
         )  # fmt: skip
     return out
+
+
+def _period_pulse_rows(
+    db: sqlite_utils.Database, date_from: date, date_to: date, team: str | None = None
+) -> dict[str, list[PulsePoint]]:
+    """Each worker's pulse readings in the period, preceded by the few earlier ones a flag in
+    the period can depend on: the last two scored readings (a fall is three scores in a row)
+    and the last answered moral-distress question (distress is two answers in a row). The
+    flags come out exactly as from the whole history, without reading ten years of it.
+
+    The earlier readings are looked for in the months just before the period first; only a
+    worker without enough of them there is looked up further back (one indexed query each).
+    """
+    team_filter, team_params = "", []
+    if team is not None:
+        team_filter = " AND s.worker_id IN (SELECT id FROM workers WHERE team = ?)"
+        team_params = [team]
+
+    def read(where: str, params: list[object]) -> list[Any]:
+        return db.execute(
+            f"SELECT {_PULSE_COLUMNS} FROM sessions s WHERE {_PULSE_WHERE} AND {where}"
+            f"{team_filter}",
+            [*params, *team_params],
+        ).fetchall()
+
+    period = read("s.session_date BETWEEN ? AND ?", [date_from.isoformat(), date_to.isoformat()])
+    workers = {r[0] for r in period}  # no reading in the period: no count and no flag in it
+    lookback = date_from - timedelta(days=_PULSE_LOOKBACK_DAYS)
+    earlier: dict[str, list[Any]] = defaultdict(list)
+    for r in read(
+        "s.session_date >= ? AND s.session_date < ?", [lookback.isoformat(), date_from.isoformat()]
+    ):
+        if r[0] in workers:
+            earlier[r[0]].append(r)
+    kept: dict[str, Any] = {r[1]: r for r in period}
+    for worker_id in workers:
+        rows = sorted(earlier.get(worker_id, ()), key=_pulse_order)
+        scored = [r for r in rows if r[4] is not None][-2:]
+        answered = [r for r in rows if r[6] is not None][-1:]
+        if len(scored) < 2:
+            deeper = _last_before(db, worker_id, lookback, "s.wellbeing", 2 - len(scored))
+            scored = sorted(scored + deeper, key=_pulse_order)[-2:]
+        if not answered:
+            answered = _last_before(db, worker_id, lookback, "s.moral_distress", 1)
+        kept.update((r[1], r) for r in (*scored, *answered))
+    return _pulse_points(sorted(kept.values(), key=_pulse_order))
+
+
+# How far before a period its earlier readings are first looked for (one-to-one supervision is
+# a few weeks apart; a longer gap costs one more query for that worker).
+_PULSE_LOOKBACK_DAYS = 183
+_PULSE_COLUMNS = (
+    "s.worker_id, s.id, s.session_date, s.type, s.wellbeing, s.workload, s.moral_distress, "
+    "s.start_time, s.created_at"
+)
+
+
+def _pulse_order(row: Sequence[Any]) -> tuple[str, str, str, str]:
+    """``ORDER BY session_date, start_time, created_at, id`` (SQLite puts NULL first)."""
+    return (row[2], row[7] or "", row[8] or "", row[1])
+
+
+def _last_before(
+    db: sqlite_utils.Database, worker_id: str, before: date, answered: str, limit: int
+) -> list[Any]:
+    """A worker's latest ``limit`` pulse readings before ``before`` that answered the
+    ``answered`` question (by the worker's index)."""
+    return list(
+        db.execute(
+            f"SELECT {_PULSE_COLUMNS} FROM sessions s "
+            f"WHERE s.worker_id = ? AND {_PULSE_WHERE} AND {answered} IS NOT NULL "
+            "AND s.session_date < ? "
+            "ORDER BY s.session_date DESC, s.start_time DESC, s.created_at DESC, s.id DESC "
+            "LIMIT ?",
+            [worker_id, before.isoformat(), limit],
+        ).fetchall()
+    )
 
 
 def worker_wellbeing(
@@ -143,11 +234,7 @@ def team_wellbeing(
     min_readings: int = 3,
 ) -> list[TeamWellbeingMonth]:
     """Month by month aggregates for the whole service or one team (the worker's team)."""
-    where, params = "s.session_date <= ?", [date_to.isoformat()]
-    if team is not None:
-        where += " AND s.worker_id IN (SELECT id FROM workers WHERE team = ?)"
-        params.append(team)
-    by_worker = _pulse_rows(db, where, params)
+    by_worker = _period_pulse_rows(db, date_from, date_to, team)
     month_of = {m: i for i, m in enumerate(months_between(date_from, date_to))}
     scores: dict[date, list[int]] = defaultdict(list)
     people: dict[date, set[str]] = defaultdict(set)
@@ -248,7 +335,7 @@ def supervisor_workload(
     tallies = _tally_sessions(db, months[0], _month_end(months[-1]))
     names = dict(db.execute("SELECT id, name FROM workers").fetchall())
     duties = _duties(db)
-    held = _held_dates(db, as_of)
+    held = _held_dates(db, as_of, since=months[0])
     out = []
     supervisors = sorted(set(duties) | {s for s, _ in tallies}, key=lambda s: names[s].casefold())
     for month in months:
@@ -364,13 +451,26 @@ def _duties(db: sqlite_utils.Database) -> dict[str, list[_Duty]]:
 
 
 def _held_dates(
-    db: sqlite_utils.Database, as_of: date
+    db: sqlite_utils.Database, as_of: date, since: date | None = None
 ) -> dict[tuple[str, SupervisionType], list[date]]:
+    """Held dates per worker and type up to ``as_of``, oldest first. With ``since``, only
+    those from that day on and the latest one before it: all a gap ending on or after
+    ``since`` can span (the rest of the history changes no gap in the period)."""
     out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
-    for wid, type_, on in db.execute(
-        "SELECT worker_id, type, session_date FROM sessions WHERE status = 'held' "
-        "AND worker_id IS NOT NULL AND session_date <= ? ORDER BY session_date",
-        [as_of.isoformat()],
-    ).fetchall():
+    held = "status = 'held' AND worker_id IS NOT NULL AND session_date <= ?"
+    if since is None:
+        query, params = (
+            f"SELECT worker_id, type, session_date FROM sessions WHERE {held}",
+            [as_of.isoformat()],
+        )
+    else:
+        query = (
+            "SELECT worker_id, type, max(session_date) FROM sessions "
+            f"WHERE {held} AND session_date < ? GROUP BY worker_id, type "
+            f"UNION ALL SELECT worker_id, type, session_date FROM sessions "
+            f"WHERE {held} AND session_date >= ?"
+        )
+        params = [as_of.isoformat(), since.isoformat(), as_of.isoformat(), since.isoformat()]
+    for wid, type_, on in db.execute(f"{query} ORDER BY 3", params).fetchall():
         out[(wid, SupervisionType(type_))].append(date.fromisoformat(on))
     return dict(out)
