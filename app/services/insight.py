@@ -34,6 +34,7 @@ from app.domain.model import SupervisionType
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
 from app.storage.policies import current_policy
+from app.storage.rows import EVERY_TYPE
 
 __all__ = [
     "SupervisorMonth",
@@ -65,7 +66,7 @@ class WorkerWellbeing:
 
 # One-to-one held sessions that recorded any of the pulse questions.
 _PULSE_WHERE = (
-    "s.status = 'held' AND s.type <> 'group' AND s.worker_id IS NOT NULL "
+    "s.type IN ('line', 'clinical') AND s.status = 'held' AND s.worker_id IS NOT NULL "
     "AND (s.wellbeing IS NOT NULL OR s.workload IS NOT NULL OR s.moral_distress IS NOT NULL)"
 )
 
@@ -339,9 +340,10 @@ def supervisor_workload(
     out = []
     supervisors = sorted(set(duties) | {s for s, _ in tallies}, key=lambda s: names[s].casefold())
     for month in months:
-        end = min(_month_end(month), as_of)
+        last = _month_end(month)
+        end = min(last, as_of)
         for sup in supervisors:
-            mine = [d for d in duties.get(sup, ()) if d.in_post(month, _month_end(month))]
+            mine = [d for d in duties.get(sup, ()) if d.in_post(month, last)]
             tally = tallies.get((sup, month), _Tally())
             if not mine and (sup, month) not in tallies:
                 continue
@@ -370,8 +372,8 @@ def _tally_sessions(
     tallies: dict[tuple[str, date], _Tally] = defaultdict(_Tally)
     for sup, on, status, reason, category in db.execute(
         "SELECT supervisor_id, session_date, status, cancel_reason, cancel_category "
-        "FROM sessions WHERE supervisor_id IS NOT NULL AND status <> 'planned' "
-        "AND session_date BETWEEN ? AND ?",
+        f"FROM sessions WHERE {EVERY_TYPE} AND status IN ('held', 'cancelled', 'dna') "
+        "AND supervisor_id IS NOT NULL AND session_date BETWEEN ? AND ?",
         [start.isoformat(), end.isoformat()],
     ).fetchall():
         tally = tallies[(sup, date.fromisoformat(on).replace(day=1))]

@@ -51,3 +51,9 @@ def slots_maker(cls: Callable[..., T]) -> Callable[..., T]:
     make: Callable[..., T] = scope["make"]
     make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
     return make
+
+
+# Every supervision type, as the sessions table's CHECK allows them. Naming them changes no
+# result, but lets SQLite use the (type, status, session_date) index for a status and a date
+# range, instead of scanning every session (1.1 M on the stress database).
+EVERY_TYPE = "type IN ('line', 'clinical', 'group')"

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from app.domain.governance import ThemeMention
 from app.storage.db import new_id, utc_now
-from app.storage.rows import iso, to_date
+from app.storage.rows import EVERY_TYPE, iso, to_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +103,13 @@ def theme_mentions(
     """
     # Filter the period's held sessions first: the session_raised_themes / session_workers views
     # are unions over the whole history, which SQLite would build before filtering by date
-    # (8-week window on the reference database: 1.06 s → 0.06 s).
+    # (8-week window on the reference database: 1.06 s → 0.06 s). Naming every type lets the
+    # (type, status, session_date) index find the period (stress database: 0.12 s → 0.002 s).
     in_team = "" if team is None else "WHERE w IN (SELECT id FROM workers WHERE team = :team)"
     rows = db.execute(
         "WITH s AS (SELECT id, session_date, worker_id FROM sessions "
-        "           WHERE status = 'held' AND session_date BETWEEN :start AND :end), "
+        f"           WHERE {EVERY_TYPE} AND status = 'held' "
+        "           AND session_date BETWEEN :start AND :end), "
         "r AS (SELECT st.session_id, st.theme_id FROM session_themes st "
         "      JOIN s ON s.id = st.session_id "
         "      UNION "
