@@ -765,3 +765,21 @@ def test_the_main_window_has_a_governance_tab_that_opens_sessions(
     w.tabs.setCurrentIndex(0)
     w.close()
     QSettings().remove("main")
+
+
+def test_a_tab_reading_its_figures_shows_the_busy_cursor_then_puts_it_back(
+    screen: GovernanceScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    seen: list[object] = []
+
+    def refresh() -> None:
+        cursor = QGuiApplication.overrideCursor()
+        seen.append(None if cursor is None else cursor.shape())
+
+    monkeypatch.setattr(screen.workload, "refresh", refresh)
+    screen.refresh()  # every tab is stale again
+    screen.tabs.setCurrentWidget(screen.workload)
+    assert seen == [Qt.CursorShape.WaitCursor]
+    assert QGuiApplication.overrideCursor() is None

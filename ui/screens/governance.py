@@ -17,7 +17,7 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -832,7 +832,13 @@ class GovernanceScreen(QWidget):
         panel = self.tabs.widget(index)
         if panel in self._stale:
             self._stale.discard(panel)
-            panel.refresh()  # type: ignore[attr-defined]
+            # A tab reads its figures when shown: on a very large service (10,000 workers)
+            # that takes a few seconds, so say so with the busy cursor.
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                panel.refresh()  # type: ignore[attr-defined]
+            finally:
+                QGuiApplication.restoreOverrideCursor()
 
     @Slot()
     def _governance_changed(self) -> None:
