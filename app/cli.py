@@ -35,6 +35,7 @@ COMMANDS = (
     "status",
     "demo",
     "check",
+    "rebuild-summary",
     "export-pdf",
     "export-ics",
     "backup",
@@ -94,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="fill an empty database with a realistic demo service")
     sub.add_parser("check", help="verify the database's integrity and schema version")
+    sub.add_parser(
+        "rebuild-summary",
+        help="recompute the scheduler's summary of the latest sessions and risk assessments "
+        "from the records (when `check` reports it wrong); no record changes",
+    )
     _add_export_parser(sub)
     _add_calendar_parser(sub)
     _add_backup_parsers(sub)
@@ -232,6 +238,34 @@ def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     for line in report.lines():
         out.write(line + "\n")
     return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """The scheduler reads each worker's latest held session and risk assessment from summary
+    tables kept by triggers; `check` compares them with the records. This recomputes them from
+    the records in one transaction (records themselves are not touched)."""
+    from app.storage.db import transaction
+    from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    db = open_database(db_path, create=False)
+    try:
+        before = schedule_cache_drift(db)
+        with transaction(db, "rebuild the scheduler's summary"):
+            rebuild_schedule_cache(db)
+        after = schedule_cache_drift(db)
+    finally:
+        close_database(db)
+    wrong = sum(before.values())
+    if any(after.values()):  # cannot happen unless the records change while it runs
+        out.write("The summary still does not match the records: run it again.\n")
+        return EXIT_PROBLEM
+    out.write(
+        f"Rebuilt the scheduler's summary from the records ({wrong} wrong entr"
+        f"{'y' if wrong == 1 else 'ies'} corrected). `check` will now report it ok.\n"
+    )
+    return EXIT_OK
 
 
 def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -424,6 +458,7 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "import-staff": cmd_import,
     "demo": cmd_demo,
     "check": cmd_check,
+    "rebuild-summary": cmd_rebuild_summary,
     "export-pdf": cmd_export,
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,

@@ -93,7 +93,8 @@ def _schedule_cache_check(db: sqlite_utils.Database, report: CheckReport) -> Non
     if any(drift.values()):
         report.problems.append(
             "the scheduler's summary of the latest held sessions and risk assessments does "
-            f"not match the records ({', '.join(f'{t}: {n} wrong' for t, n in drift.items())})"
+            f"not match the records ({', '.join(f'{t}: {n} wrong' for t, n in drift.items())}); "
+            "`keel rebuild-summary` recomputes it from the records"
         )
     else:
         report.facts.append("scheduler summary of latest sessions and assessments: ok")

@@ -317,6 +317,47 @@ def test_check_passes_a_sound_database_and_changes_nothing(work: Path) -> None:
     assert listing(work) == ["service.db"]
 
 
+def test_a_wrong_scheduler_summary_is_reported_then_rebuilt_from_the_records(
+    work: Path,
+) -> None:
+    path = work / "service.db"
+    make_service(path)
+    status_before = keel("--db", str(path), "status", "--as-of", "2026-11-26", "--json", cwd=work)
+    db = open_database(path)
+    try:
+        with db.atomic():  # as if a trigger had been missed: Ada's clinical summary is wrong
+            db.execute("UPDATE latest_held SET session_date = '2026-11-25' WHERE type = 'clinical'")
+        records = db.execute("SELECT id, session_date FROM sessions ORDER BY id").fetchall()
+    finally:
+        close_database(db)
+    wrong = keel("--db", str(path), "status", "--as-of", "2026-11-26", "--json", cwd=work)
+    assert json.loads(wrong.stdout) != json.loads(status_before.stdout)  # the summary matters
+
+    checked = keel("--db", str(path), "check", cwd=work)
+    assert checked.returncode == 1
+    assert "latest_held: 1 wrong" in checked.stdout
+    assert "keel rebuild-summary" in checked.stdout  # the report says what to do
+
+    rebuilt = keel("--db", str(path), "rebuild-summary", cwd=work)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "1 wrong entry corrected" in rebuilt.stdout
+    assert keel("--db", str(path), "check", cwd=work).returncode == 0
+    again = keel("--db", str(path), "status", "--as-of", "2026-11-26", "--json", cwd=work)
+    assert json.loads(again.stdout) == json.loads(status_before.stdout)
+    db = open_database(path)
+    try:  # no record was touched
+        assert db.execute("SELECT id, session_date FROM sessions ORDER BY id").fetchall() == records
+    finally:
+        close_database(db)
+
+
+def test_rebuild_summary_on_a_missing_path_is_a_usage_error(work: Path) -> None:
+    done = keel("--db", str(work / "nowhere.db"), "rebuild-summary", cwd=work)
+    assert done.returncode == 2
+    assert "There is no database" in done.stderr
+    assert listing(work) == []
+
+
 def _many_workers(path: Path) -> bytes:
     db = open_database(path)
     try:
