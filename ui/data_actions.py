@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeelError
 from app.services import autobackup
-from app.storage.db import confirm_checked, pending_check
+from app.storage.db import pending_check, wait_for_check
 from ui.context import AppContext
 from ui.tasks import run_task
 
@@ -120,19 +120,10 @@ class DataActions(QObject):
     def file_checked(self) -> bool:
         """Wait for the open file's background integrity check, if it is still running (it
         takes about a second on a 200 MB file, so only a backup asked for in the first
-        moments waits). False when the file failed it: the window is about to go, and nothing
-        is copied or written."""
-        check = pending_check(self._ctx.db_path)
-        if check is None:
-            return True
-        if not check.done:
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                check.wait()
-            finally:
-                QGuiApplication.restoreOverrideCursor()
+        moments waits; the busy cursor is the storage layer's waiting feedback). False when
+        the file failed it: the window is about to go, and nothing is copied or written."""
         try:
-            confirm_checked(self._ctx.db)
+            wait_for_check(self._ctx.db)
         except KeelError:
             return False
         return True
