@@ -453,26 +453,19 @@ def _duties(db: sqlite_utils.Database) -> dict[str, list[_Duty]]:
 
 
 def _held_dates(
-    db: sqlite_utils.Database, as_of: date, since: date | None = None
+    db: sqlite_utils.Database, as_of: date, since: date
 ) -> dict[tuple[str, SupervisionType], list[date]]:
-    """Held dates per worker and type up to ``as_of``, oldest first. With ``since``, only
-    those from that day on and the latest one before it: all a gap ending on or after
-    ``since`` can span (the rest of the history changes no gap in the period)."""
-    out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
+    """Held dates per worker and type up to ``as_of``, oldest first: those from ``since`` on
+    and the latest one before it, all that a gap ending on or after ``since`` can span (the
+    rest of the history changes no gap in the period)."""
     held = "status = 'held' AND worker_id IS NOT NULL AND session_date <= ?"
-    if since is None:
-        query, params = (
-            f"SELECT worker_id, type, session_date FROM sessions WHERE {held}",
-            [as_of.isoformat()],
-        )
-    else:
-        query = (
-            "SELECT worker_id, type, max(session_date) FROM sessions "
-            f"WHERE {held} AND session_date < ? GROUP BY worker_id, type "
-            f"UNION ALL SELECT worker_id, type, session_date FROM sessions "
-            f"WHERE {held} AND session_date >= ?"
-        )
-        params = [as_of.isoformat(), since.isoformat(), as_of.isoformat(), since.isoformat()]
-    for wid, type_, on in db.execute(f"{query} ORDER BY 3", params).fetchall():
+    out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
+    for wid, type_, on in db.execute(
+        "SELECT worker_id, type, max(session_date) FROM sessions "
+        f"WHERE {held} AND session_date < ? GROUP BY worker_id, type "
+        f"UNION ALL SELECT worker_id, type, session_date FROM sessions "
+        f"WHERE {held} AND session_date >= ? ORDER BY 3",
+        [as_of.isoformat(), since.isoformat(), as_of.isoformat(), since.isoformat()],
+    ).fetchall():
         out[(wid, SupervisionType(type_))].append(date.fromisoformat(on))
     return dict(out)

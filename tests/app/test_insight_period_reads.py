@@ -68,7 +68,7 @@ def test_supervisor_workload_matches_reading_the_whole_history(
         fast = insight.supervisor_workload(demo, first, last, policy, as_of=as_of)
         with monkeypatch.context() as m:
             m.setattr(
-                insight, "_held_dates", lambda db, upto, since=None: _all_held_dates(db, upto)
+                insight, "_held_dates", lambda db, upto, since: _all_held_dates(db, upto)
             )
             slow = insight.supervisor_workload(demo, first, last, policy, as_of=as_of)
         assert fast == slow
