@@ -14,6 +14,7 @@ import sqlite_utils
 
 from app.domain.model import SupervisionType
 from app.domain.records import Mode
+from app.storage.rows import EVERY_TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,7 @@ def planned_sessions(db: sqlite_utils.Database, date_from: date, date_to: date) 
         "FROM sessions s "
         "LEFT JOIN workers w ON w.id = s.worker_id "
         "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
-        # The IN on type lets SQLite use the (type, status, session_date) index.
-        "WHERE s.type IN ('line', 'clinical', 'group') AND s.status = 'planned' "
+        f"WHERE s.{EVERY_TYPE} AND s.status = 'planned' "
         "AND s.session_date BETWEEN ? AND ? "
         "ORDER BY s.session_date, coalesce(s.start_time, ''), s.id",
         [date_from.isoformat(), date_to.isoformat()],

@@ -17,7 +17,7 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
-from app.storage.rows import slots_maker, to_date
+from app.storage.rows import EVERY_TYPE, slots_maker, to_date
 
 # Enum members and dates by their stored text: a period holds thousands of rows repeating a
 # handful of values, and a dict lookup is several times cheaper than calling the enum.
@@ -77,19 +77,8 @@ def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Ses
     ]  # fmt: skip
 
 
-# "type IN (...)" lets SQLite use the sessions(type, status, session_date) index for a period.
-_IN_PERIOD = "s.type IN ('line', 'clinical', 'group') AND s.session_date BETWEEN ? AND ?"
-
-
-def sessions_in_period(
-    db: sqlite_utils.Database, date_from: date, date_to: date
-) -> list[SessionLine]:
-    """Every session dated in [date_from, date_to] whatever its status, oldest first."""
-    return _lines(
-        db,
-        f"s.status IN ('held', 'cancelled', 'dna', 'planned') AND {_IN_PERIOD}",
-        [date_from.isoformat(), date_to.isoformat()],
-    )
+# Naming every type lets SQLite use the sessions(type, status, session_date) index.
+_IN_PERIOD = f"s.{EVERY_TYPE} AND s.session_date BETWEEN ? AND ?"
 
 
 def sessions_between(
@@ -137,69 +126,6 @@ class QualityInput:
 _new_quality_input = slots_maker(QualityInput)
 
 
-def held_records_between(
-    db: sqlite_utils.Database, date_from: date, date_to: date
-) -> list[QualityInput]:
-    """Held sessions in the period, loaded for the record-quality check in four queries."""
-    params = [date_from.isoformat(), date_to.isoformat()]
-    rows = db.execute(
-        "SELECT s.id, s.type, s.session_date, s.worker_id, s.supervisor_id, s.issues, "
-        "s.case_discussion, s.risk_link, s.case_refs, s.referral_refs, "
-        f"{_TEAM}, coalesce(sup.name, ''), sup.qualified_clinical "
-        "FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
-        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
-        f"WHERE s.status = 'held' AND {_IN_PERIOD} ORDER BY s.session_date, s.id",
-        params,
-    ).fetchall()
-    in_period = f"SELECT s.id FROM sessions s WHERE s.status = 'held' AND {_IN_PERIOD}"
-    decisions: dict[str, list[Decision]] = defaultdict(list)
-    for sid, text, rationale in db.execute(
-        f"SELECT session_id, text, rationale FROM decisions WHERE session_id IN ({in_period}) "
-        "ORDER BY session_id, position",
-        params,
-    ):
-        decisions[sid].append(Decision(text, rationale))
-    actions: dict[str, list[Action]] = defaultdict(list)
-    for sid, description, owner, due in db.execute(
-        f"SELECT session_id, description, owner, due_date FROM actions "
-        f"WHERE session_id IN ({in_period}) ORDER BY session_id, position",
-        params,
-    ):
-        actions[sid].append(
-            Action(description, ActionOwner(owner) if owner else None, to_date(due))
-        )
-    attendees: dict[str, list[str]] = defaultdict(list)
-    for sid, wid in db.execute(
-        f"SELECT session_id, worker_id FROM session_attendees WHERE session_id IN ({in_period})",
-        params,
-    ):
-        attendees[sid].append(wid)
-    out: list[QualityInput] = []
-    days = _Days()
-    for (sid, type_, on, wid, sup_id, issues, case, risk, case_refs, referral_refs, team,
-         sup_name, qualified) in rows:  # fmt: skip
-        rec = SessionRecord(
-            type=_TYPES[type_],
-            status=SessionStatus.HELD,
-            session_date=days[on],
-            worker_id=wid,
-            supervisor_id=sup_id,
-            issues=issues,
-            case_discussion=case,
-            risk_link=None if risk is None else bool(risk),
-            case_refs=case_refs,
-            referral_refs=referral_refs,
-            decisions=decisions.get(sid, []),
-            actions=actions.get(sid, []),
-            attendees=attendees.get(sid, []),
-            id=sid,
-        )
-        out.append(
-            QualityInput(rec, team, sup_name, None if qualified is None else bool(qualified))
-        )
-    return out
-
-
 # The period's sessions without the joins and the sort: the workers are joined and the rows
 # sorted in Python (one small read of the workers table; see ``period_sessions``).
 _PERIOD_SESSIONS = (
@@ -215,7 +141,8 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def period_sessions(
     db: sqlite_utils.Database, date_from: date, date_to: date
 ) -> tuple[list[SessionLine], list[QualityInput]]:
-    """``sessions_in_period`` and ``held_records_between`` for the same period, from one read
+    """Every session in the period as a report lists it, and the held ones loaded for the
+    record-quality check (both oldest first), from one read
     of the period's sessions (plus one of their attendees, decisions and actions) instead of
     two: the same lines in the same order, the same held records in the same order."""
     params = [date_from.isoformat(), date_to.isoformat()]
@@ -309,7 +236,7 @@ def period_sessions(
             held.append(
                 new_input(rec, team, sup_name, None if qualified is None else bool(qualified))
             )
-    # held_records_between's order: by date, then id (the lines are by date, then name).
+    # The held records by date, then id (the lines are by date, then name).
     held.sort(key=lambda q: (q.record.session_date, q.record.id))
     return lines, held
 

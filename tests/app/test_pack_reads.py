@@ -1,13 +1,15 @@
 """The compliance pack's faster reads give what the plain ones give, on the demo service.
 
-``period_sessions`` (one read of the period's sessions) must equal ``sessions_in_period`` and
-``held_records_between``; ``gather_compliance`` must hold what those plain reads and
+``period_sessions`` (one read of the period's sessions) must equal the plain reads below
+(``sessions_in_period``, ``held_records_between``: the code it replaced, kept here as the
+reference); ``gather_compliance`` must hold what those plain reads and
 ``compute_schedule`` on each month end say; ``slots_maker`` must make the same objects as the
 dataclass itself.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
@@ -16,17 +18,99 @@ import sqlite_utils
 
 from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, WorkerFacts
 from app.domain.quality import quality_gaps
+from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
 from app.storage.reporting import (
+    _IN_PERIOD,
+    _TEAM,
+    _TYPES,
+    QualityInput,
     SessionLine,
-    held_records_between,
+    _Days,
+    _lines,
     period_sessions,
-    sessions_in_period,
 )
-from app.storage.rows import slots_maker
+from app.storage.rows import slots_maker, to_date
 from tests.app.test_schedule_history import assert_matches
+
+# The plain reads (four queries with joins, sorted in SQL) that period_sessions replaced.
+
+
+def sessions_in_period(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> list[SessionLine]:
+    """Every session dated in [date_from, date_to] whatever its status, oldest first."""
+    return _lines(
+        db,
+        f"s.status IN ('held', 'cancelled', 'dna', 'planned') AND {_IN_PERIOD}",
+        [date_from.isoformat(), date_to.isoformat()],
+    )
+
+
+def held_records_between(
+    db: sqlite_utils.Database, date_from: date, date_to: date
+) -> list[QualityInput]:
+    """Held sessions in the period, loaded for the record-quality check in four queries."""
+    params = [date_from.isoformat(), date_to.isoformat()]
+    rows = db.execute(
+        "SELECT s.id, s.type, s.session_date, s.worker_id, s.supervisor_id, s.issues, "
+        "s.case_discussion, s.risk_link, s.case_refs, s.referral_refs, "
+        f"{_TEAM}, coalesce(sup.name, ''), sup.qualified_clinical "
+        "FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
+        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
+        f"WHERE s.status = 'held' AND {_IN_PERIOD} ORDER BY s.session_date, s.id",
+        params,
+    ).fetchall()
+    in_period = f"SELECT s.id FROM sessions s WHERE s.status = 'held' AND {_IN_PERIOD}"
+    decisions: dict[str, list[Decision]] = defaultdict(list)
+    for sid, text, rationale in db.execute(
+        f"SELECT session_id, text, rationale FROM decisions WHERE session_id IN ({in_period}) "
+        "ORDER BY session_id, position",
+        params,
+    ):
+        decisions[sid].append(Decision(text, rationale))
+    actions: dict[str, list[Action]] = defaultdict(list)
+    for sid, description, owner, due in db.execute(
+        f"SELECT session_id, description, owner, due_date FROM actions "
+        f"WHERE session_id IN ({in_period}) ORDER BY session_id, position",
+        params,
+    ):
+        actions[sid].append(
+            Action(description, ActionOwner(owner) if owner else None, to_date(due))
+        )
+    attendees: dict[str, list[str]] = defaultdict(list)
+    for sid, wid in db.execute(
+        f"SELECT session_id, worker_id FROM session_attendees WHERE session_id IN ({in_period})",
+        params,
+    ):
+        attendees[sid].append(wid)
+    out: list[QualityInput] = []
+    days = _Days()
+    for (sid, type_, on, wid, sup_id, issues, case, risk, case_refs, referral_refs, team,
+         sup_name, qualified) in rows:  # fmt: skip
+        rec = SessionRecord(
+            type=_TYPES[type_],
+            status=SessionStatus.HELD,
+            session_date=days[on],
+            worker_id=wid,
+            supervisor_id=sup_id,
+            issues=issues,
+            case_discussion=case,
+            risk_link=None if risk is None else bool(risk),
+            case_refs=case_refs,
+            referral_refs=referral_refs,
+            decisions=decisions.get(sid, []),
+            actions=actions.get(sid, []),
+            attendees=attendees.get(sid, []),
+            id=sid,
+        )
+        out.append(
+            QualityInput(rec, team, sup_name, None if qualified is None else bool(qualified))
+        )
+    return out
+
 
 TODAY = date(2026, 11, 26)
 YEAR = (TODAY - timedelta(days=365), TODAY)
