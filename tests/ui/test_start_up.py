@@ -132,21 +132,22 @@ def _hold_the_check(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return gate.set
 
 
-def _main_window() -> QMainWindow:
-    windows = [
+def _shown_main_windows() -> list[QMainWindow]:
+    return [
         w
         for w in QApplication.topLevelWidgets()
         if isinstance(w, QMainWindow) and w.windowTitle().startswith("Keel —") and w.isVisible()
     ]
+
+
+def _main_window() -> QMainWindow:
+    windows = _shown_main_windows()
     assert len(windows) == 1
     return windows[0]
 
 
 def _main_window_visible() -> bool:
-    return any(
-        isinstance(w, QMainWindow) and w.windowTitle().startswith("Keel —") and w.isVisible()
-        for w in QApplication.topLevelWidgets()
-    )
+    return bool(_shown_main_windows())
 
 
 def test_the_start_up_backup_waits_for_the_check_without_freezing_the_window(
