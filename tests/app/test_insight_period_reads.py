@@ -67,9 +67,7 @@ def test_supervisor_workload_matches_reading_the_whole_history(
     for as_of in (last, min(last, date(2026, 11, 10))):
         fast = insight.supervisor_workload(demo, first, last, policy, as_of=as_of)
         with monkeypatch.context() as m:
-            m.setattr(
-                insight, "_held_dates", lambda db, upto, since: _all_held_dates(db, upto)
-            )
+            m.setattr(insight, "_held_dates", lambda db, upto, since: _all_held_dates(db, upto))
             slow = insight.supervisor_workload(demo, first, last, policy, as_of=as_of)
         assert fast == slow
         assert any(r.longest_gap_days for r in fast)  # the comparison has gaps to compare
