@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +33,7 @@ from app.services.reports.record import build_record_pdf
 from app.services.scheduling import compute_schedule
 from app.services.sessions import SessionService
 from app.storage.audit import entries_for
+from app.storage.db import Database
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
 from app.storage.workers import insert_worker
@@ -58,11 +58,11 @@ PERIOD = (date(2026, 1, 1), date(2026, 11, 26))
 
 
 @pytest.fixture
-def service(db: sqlite_utils.Database) -> Service:
+def service(db: Database) -> Service:
     return make_service(db)
 
 
-def exports(db: sqlite_utils.Database, today: date) -> ExportService:
+def exports(db: Database, today: date) -> ExportService:
     return ExportService(db, today=lambda: today)
 
 
@@ -511,6 +511,9 @@ ARBITRARY = st.lists(
 
 DRAWABLE = register_fonts()
 RTL_CLASSES = {"R", "AL", "AN"}
+# Explicit overrides and embeddings (U+202A–E): an override draws even Latin letters right to
+# left, as the bidi algorithm says it should, so the PDF holds them in that visual order.
+REORDERING_CLASSES = RTL_CLASSES | {"RLO", "RLE", "LRO", "LRE"}
 
 
 def normalise(value: str) -> str:
@@ -545,7 +548,8 @@ def normalise(value: str) -> str:
 
 
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in RTL_CLASSES for ch in text)
+    """Whether the bidi algorithm may draw part of ``text`` out of its typed order."""
+    return any(unicodedata.bidirectional(ch) in REORDERING_CLASSES for ch in text)
 
 
 def unshaped(text: str) -> str:
