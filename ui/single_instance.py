@@ -26,7 +26,9 @@ def ask_running_instance_to_show(db_path: Path, timeout_ms: int = 500) -> bool:
         return False
     socket.write(b"show\n")
     socket.flush()
-    delivered = socket.waitForBytesWritten(timeout_ms)
+    # flush() usually writes it all at once, and then waitForBytesWritten() has nothing to
+    # wait for and says False.
+    delivered = socket.bytesToWrite() == 0 or socket.waitForBytesWritten(timeout_ms)
     socket.disconnectFromServer()
     return delivered
 

@@ -179,3 +179,26 @@ def test_the_start_up_backup_waits_for_the_check_without_freezing_the_window(
         assert autobackup.last_backup_info(db, folder).when is not None
     finally:
         store.close_database(db)
+
+
+def test_a_second_launch_brings_the_open_window_forward(
+    qtbot: QtBot, tmp_path: Path, asked: list[StorageError], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.main_window import MainWindow
+    from ui.single_instance import ask_running_instance_to_show
+
+    path = make_keel_db_with_data(tmp_path / "team.db", workers=5)
+    brought: list[str] = []
+    monkeypatch.setattr(MainWindow, "bring_to_front", lambda self: brought.append("forward"))
+    delivered: list[bool] = []
+
+    def second_launch() -> None:  # what a second Keel on this file sends before it quits
+        delivered.append(ask_running_instance_to_show(path))
+        QTimer.singleShot(300, QApplication.instance().quit)  # type: ignore[union-attr]
+
+    QTimer.singleShot(200, second_launch)
+    assert ui_app.run_gui(path) == 0
+    qtbot.wait(50)
+    assert delivered == [True]
+    assert brought == ["forward"]
+    assert asked == []
