@@ -90,6 +90,9 @@ COLUMN_FOR_TYPE = {t: c for c, t in TYPE_COLUMNS.items()}
 TIER_WORDS = {Tier.HIGH: "High", Tier.STANDARD: "Standard", Tier.LOW: "Low"}
 _TIER_ORDER = {Tier.HIGH: 0, Tier.STANDARD: 1, Tier.LOW: 3}
 _NO_DATE = "0000-00-00"  # an overdue cell with no date at all is the most urgent of all
+# Asked for on every paint, per cell: made once (a Python enum's len() and | are slow).
+_COLUMNS = len(Column)
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -161,9 +164,9 @@ class ScheduleModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ScheduleRow] = []
-        # Formatted lazily (the view asks only for the rows on screen); sort keys eagerly.
+        # Formatted lazily (the view asks only for the rows on screen); sort keys are made
+        # for the sorted column only, when sorting.
         self._cells: list[list[dict[int, Any]] | None] = []
-        self._keys: list[tuple[str, ...]] = []
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._workers: dict[str, Worker] = {}
         self._search: list[str] = []
@@ -183,7 +186,6 @@ class ScheduleModel(QAbstractTableModel):
         self._workers = dict(workers or {})
         self._rows = list(schedule.rows)
         self._cells = [None] * len(self._rows)
-        self._keys = [self._sort_keys(r) for r in self._rows]
         self._search = [self._search_text(r) for r in self._rows]
         self._reorder()
         self.endResetModel()
@@ -218,14 +220,12 @@ class ScheduleModel(QAbstractTableModel):
                 self.beginInsertRows(QModelIndex(), pos, pos)
                 self._rows.append(row)
                 self._cells.append(None)
-                self._keys.append(self._sort_keys(row))
                 self._search.append(self._search_text(row))
                 self._position[row.worker_id] = pos
                 self.endInsertRows()
                 continue
             self._rows[pos] = row
             self._cells[pos] = None
-            self._keys[pos] = self._sort_keys(row)
             self._search[pos] = self._search_text(row)
             self.dataChanged.emit(self.index(pos, 0), self.index(pos, last))
         if self._sort is not None:
@@ -238,7 +238,7 @@ class ScheduleModel(QAbstractTableModel):
             if pos is None:
                 continue
             self.beginRemoveRows(QModelIndex(), pos, pos)
-            del self._rows[pos], self._cells[pos], self._keys[pos], self._search[pos]
+            del self._rows[pos], self._cells[pos], self._search[pos]
             self._position = {r.worker_id: i for i, r in enumerate(self._rows)}
             self.endRemoveRows()
 
@@ -280,14 +280,14 @@ class ScheduleModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _COLUMNS
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
         if role == SORT_ROLE:
-            return self._keys[row][column]
+            return self._sort_key(self._rows[row], column)
         cells = self._cells[row]
         if cells is None:
             cells = self._cells[row] = self._format(self._rows[row])
@@ -313,15 +313,14 @@ class ScheduleModel(QAbstractTableModel):
     def _reorder(self) -> None:
         if self._sort is not None:
             column, order = self._sort
-            keys = self._keys
+            keys = [self._sort_key(r, column) for r in self._rows]
             perm = sorted(
                 range(len(self._rows)),
-                key=lambda i: keys[i][column],
+                key=keys.__getitem__,
                 reverse=order is Qt.SortOrder.DescendingOrder,
             )
             self._rows = [self._rows[i] for i in perm]
             self._cells = [self._cells[i] for i in perm]
-            self._keys = [self._keys[i] for i in perm]
             self._search = [self._search[i] for i in perm]
         self._position = {r.worker_id: i for i, r in enumerate(self._rows)}
 
@@ -336,9 +335,7 @@ class ScheduleModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # Formatting ----------------------------------------------------------------------------
 
@@ -411,22 +408,23 @@ class ScheduleModel(QAbstractTableModel):
             _ACCESSIBLE: f"{type_.label}: {text}",
         }
 
-    def _sort_keys(self, row: ScheduleRow) -> tuple[str, ...]:
+    def _sort_key(self, row: ScheduleRow, column: int) -> str:
+        """The string ``column`` sorts ``row`` by (ties broken by name, then id)."""
         name = f"{row.facts.name.casefold()}\n{row.worker_id}"
         status = row.status
-        next_due = status.next_due
-        by_type = status.by_type
-        return (
-            name,
-            f"{row.facts.team.casefold()}\n{name}",
-            f"{_TIER_ORDER[status.tier] + (not status.assessed)}{name}",
-            self._status_key(status.overall, next_due, name),
-            *(
-                self._status_key(by_type[t].status, by_type[t].due, name)
-                for t in TYPE_COLUMNS.values()
-            ),
-            f"{next_due.isoformat() if next_due else '9999-99-99'}\n{name}",
-        )
+        if column == Column.WORKER:
+            return name
+        if column == Column.TEAM:
+            return f"{row.facts.team.casefold()}\n{name}"
+        if column == Column.TIER:
+            return f"{_TIER_ORDER[status.tier] + (not status.assessed)}{name}"
+        if column == Column.OVERALL:
+            return self._status_key(status.overall, status.next_due, name)
+        if column == Column.NEXT_DUE:
+            next_due = status.next_due
+            return f"{next_due.isoformat() if next_due else '9999-99-99'}\n{name}"
+        by_type = status.by_type[TYPE_COLUMNS[Column(column)]]
+        return self._status_key(by_type.status, by_type.due, name)
 
     @staticmethod
     def _status_key(status: DueStatus, due: date | None, key_name: str) -> str:
