@@ -12,10 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from hypothesis import settings as hypothesis_settings
 
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 
 TODAY = date(2026, 11, 26)
 
@@ -49,7 +48,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(db_path: Path) -> Iterator[Database]:
     """A fresh, fully migrated Keel database for one test."""
     database = open_database(db_path)
     yield database

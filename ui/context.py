@@ -13,9 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
 from app.services.workers import WorkerService
+from app.storage.db import Database
 
 if TYPE_CHECKING:
     from app.services.exports import ExportService
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 class AppContext:
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         db_path: Path,
         today: Callable[[], date] = date.today,
     ) -> None:
@@ -37,7 +36,7 @@ class AppContext:
 
     @classmethod
     def for_database(
-        cls, db: sqlite_utils.Database, db_path: Path, today: Callable[[], date] = date.today
+        cls, db: Database, db_path: Path, today: Callable[[], date] = date.today
     ) -> AppContext:
         return cls(db, db_path, today)
 

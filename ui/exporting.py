@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.model import SupervisionType
 from app.errors import KeelError
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit
@@ -372,7 +372,7 @@ class Exporter(QObject):
             return None
         today = self._ctx.today
 
-        def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> Path:
+        def work(db: Database, progress: Any, cancelled: Any) -> Path:
             from app.services.exports import ExportService
 
             return ExportService(db, today=today).worker_history(
@@ -401,7 +401,7 @@ class Exporter(QObject):
             return None
         today = self._ctx.today
 
-        def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> Path:
+        def work(db: Database, progress: Any, cancelled: Any) -> Path:
             from app.services.exports import ExportService
 
             return ExportService(db, today=today).compliance(
@@ -466,7 +466,7 @@ class Exporter(QObject):
     def _run(
         self,
         title: str,
-        work: Callable[[sqlite_utils.Database, Any, Any], Path],
+        work: Callable[[Database, Any, Any], Path],
         what: str,
     ) -> TaskHandle[Any]:
         handle = run_task(

@@ -18,10 +18,9 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from app.services import selftest
 from app.services.selftest import SelfTest
+from app.storage.db import Database
 
 # Platform plugins a real (not offscreen) start needs, per operating system.
 _NATIVE_PLATFORMS = {
@@ -84,7 +83,7 @@ def check_qt_plugins() -> str:
     )
 
 
-def open_main_window(db: sqlite_utils.Database, db_path: Path, today: date) -> str:
+def open_main_window(db: Database, db_path: Path, today: date) -> str:
     """Show the main window on the demo data, let it paint once, check what it shows."""
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QFontDatabase
@@ -134,14 +133,14 @@ def run_self_test(report_path: Path | None = None) -> int:
             f"Qt platform: {os.environ['QT_QPA_PLATFORM']}; scratch folder (removed if all pass): {work}"
         )
     )
-    db: sqlite_utils.Database | None = None
+    db: Database | None = None
 
     def scratch_database() -> str:
         nonlocal db
         db = selftest.open_scratch_database(work)
         return str(work / "keel.db")
 
-    def database() -> sqlite_utils.Database:
+    def database() -> Database:
         assert db is not None
         return db
 

@@ -26,21 +26,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import sqlite_utils
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QProgressDialog, QPushButton, QWidget
 from shiboken6 import isValid
 
 from app.errors import KeelError
-from app.storage.db import connect
+from app.storage.db import Database, connect
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
-Work = Callable[[sqlite_utils.Database, ProgressFn, CancelledFn], T]
+Work = Callable[[Database, ProgressFn, CancelledFn], T]
 
 # Progress is reported to the GUI at most this often (a 10,000-row import would otherwise queue
 # 10,000 repaints); the first and the final report always go through.
@@ -68,7 +67,7 @@ class _WorkerThread(QThread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        db: sqlite_utils.Database | None = None
+        db: Database | None = None
         try:
             db = connect(self._db_path)
             self.result = self._work(db, self._report, self._cancel_flag.is_set)

@@ -26,8 +26,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from app.dates import uk
 from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
 from app.domain.model import DueStatus, SupervisionType, Tier
@@ -37,6 +35,7 @@ from app.domain.schedule import is_active_on
 from app.services.governance import detect_trends
 from app.services.scheduling import compute_schedule
 from app.storage import governance as store
+from app.storage.db import Database
 from app.storage.governance import GovernanceItem, SourceSession
 from app.storage.policies import current_policy
 from app.storage.themes import list_themes, theme_mentions
@@ -151,7 +150,7 @@ _AGENDA_ORDER = {ItemStatus.TABLED: 0, ItemStatus.DECIDED: 1, ItemStatus.RAISED:
 
 
 def mdt_agenda(
-    db: sqlite_utils.Database,
+    db: Database,
     meeting_date: date,
     forum: Forum = Forum.MDT,
     *,
@@ -199,7 +198,7 @@ def mdt_agenda(
 
 
 def _trends(
-    db: sqlite_utils.Database, since: date, meeting_date: date, team: str | None, policy: Policy
+    db: Database, since: date, meeting_date: date, team: str | None, policy: Policy
 ) -> list[ThemeTrend]:
     sessions: dict[str, set[str]] = defaultdict(set)
     workers: dict[str, set[str]] = defaultdict(set)
@@ -219,9 +218,7 @@ def _trends(
     return trends
 
 
-def _overdue_actions(
-    db: sqlite_utils.Database, meeting_date: date, team: str | None
-) -> list[AgendaAction]:
+def _overdue_actions(db: Database, meeting_date: date, team: str | None) -> list[AgendaAction]:
     params: list[object] = [meeting_date.isoformat()]
     team_clause = ""
     if team is not None:
@@ -250,7 +247,7 @@ def _overdue_actions(
 
 
 def _overdue_high_risk(
-    db: sqlite_utils.Database, meeting_date: date, team: str | None, policy: Policy
+    db: Database, meeting_date: date, team: str | None, policy: Policy
 ) -> list[AgendaWorker]:
     schedule = compute_schedule(db, meeting_date, policy=policy)
     roles = dict(db.execute("SELECT id, role FROM workers").fetchall())

@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.agreements import Agreement, review_reason, review_status
 from app.domain.model import DueStatus
 from app.errors import UsageError
 from app.storage import agreements as store
 from app.storage import audit
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.workers import get_worker
 
@@ -28,7 +26,7 @@ __all__ = [
 ]
 
 
-def _validate(db: sqlite_utils.Database, agreement: Agreement) -> None:
+def _validate(db: Database, agreement: Agreement) -> None:
     problems = agreement.problems()
     if problems:
         raise UsageError(" ".join(problems))
@@ -48,7 +46,7 @@ def _audit_detail(a: Agreement) -> dict[str, object]:
     }  # fmt: skip
 
 
-def save_agreement(db: sqlite_utils.Database, agreement: Agreement) -> Agreement:
+def save_agreement(db: Database, agreement: Agreement) -> Agreement:
     """Store a new agreement for its worker; the worker's current one (if any) ends on the new
     one's start date and stays as history. Returns the stored agreement."""
     _validate(db, agreement)
@@ -61,7 +59,7 @@ def save_agreement(db: sqlite_utils.Database, agreement: Agreement) -> Agreement
     return stored
 
 
-def update_agreement(db: sqlite_utils.Database, agreement: Agreement) -> Agreement:
+def update_agreement(db: Database, agreement: Agreement) -> Agreement:
     """Correct a stored agreement (same id), for example to move its review date."""
     if not agreement.id or store.get_agreement(db, agreement.id) is None:
         raise UsageError("That agreement no longer exists.")
@@ -72,13 +70,13 @@ def update_agreement(db: sqlite_utils.Database, agreement: Agreement) -> Agreeme
     return agreement
 
 
-def current_agreement(db: sqlite_utils.Database, worker_id: str) -> Agreement | None:
+def current_agreement(db: Database, worker_id: str) -> Agreement | None:
     """The worker's agreement in force (the one with no end date), or None."""
     found = [a for a in store.agreements_for(db, worker_id) if a.ended_on is None]
     return found[0] if found else None
 
 
-def agreement_history(db: sqlite_utils.Database, worker_id: str) -> list[Agreement]:
+def agreement_history(db: Database, worker_id: str) -> list[Agreement]:
     """Every agreement of the worker, current first, then the newest ended ones."""
     return store.agreements_for(db, worker_id)
 
@@ -97,9 +95,7 @@ class AgreementDue:
     reason: str
 
 
-def agreements_due(
-    db: sqlite_utils.Database, as_of: date, window: int | None = None
-) -> list[AgreementDue]:
+def agreements_due(db: Database, as_of: date, window: int | None = None) -> list[AgreementDue]:
     """Current agreements (of workers still in post) whose review date is before ``as_of``
     (overdue) or within ``window`` days of it (due soon; the policy's
     ``agreement_review_window_days`` when None). Overdue first, then by date."""

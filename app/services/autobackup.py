@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlite_utils
-
 from app.paths import default_backup_dir
 from app.services.backup import (
     BackupResult,
@@ -35,7 +33,7 @@ from app.services.backup import (
     prune_backups,
 )
 from app.services.location import location_warning
-from app.storage.db import read_only_connection, transaction
+from app.storage.db import Database, read_only_connection, transaction
 
 BACKUP_DIR_KEY = "backup_dir"
 LAST_BACKUP_AT_KEY = "last_backup_at"
@@ -57,12 +55,12 @@ _DATA_TABLES = ("workers", "sessions", "risk_assessments", "actions")
 # --------------------------------------------------------------------------- the setting
 
 
-def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+def _meta(db: Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return None if row is None else str(row[0])
 
 
-def _set_meta(db: sqlite_utils.Database, values: dict[str, str | None]) -> None:
+def _set_meta(db: Database, values: dict[str, str | None]) -> None:
     with transaction(db, "save the backup settings"):
         for key, value in values.items():
             if value is None:
@@ -75,7 +73,7 @@ def _set_meta(db: sqlite_utils.Database, values: dict[str, str | None]) -> None:
                 )
 
 
-def backup_folder(db: sqlite_utils.Database) -> Path:
+def backup_folder(db: Database) -> Path:
     """The folder chosen for backups, else ``backups`` in the user data folder."""
     value = _meta(db, BACKUP_DIR_KEY)
     return Path(value) if value else default_backup_dir()
@@ -105,7 +103,7 @@ def ensure_folder(folder: Path) -> None:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def set_backup_folder(db: sqlite_utils.Database, folder: Path | None) -> str | None:
+def set_backup_folder(db: Database, folder: Path | None) -> str | None:
     """Choose the backup folder (None: back to the default). Returns a location warning to
     show, or None."""
     if folder is None:
@@ -124,7 +122,7 @@ def folder_warning(folder: Path) -> str | None:
 # --------------------------------------------------------------------------- change marker
 
 
-def change_marker(db: sqlite_utils.Database) -> str:
+def change_marker(db: Database) -> str:
     """A fingerprint of the data that moves whenever Keel changes anything (see the module)."""
     tables = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
@@ -153,7 +151,7 @@ def change_marker(db: sqlite_utils.Database) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _has_data(db: sqlite_utils.Database) -> bool:
+def _has_data(db: Database) -> bool:
     names = set(db.table_names())
     return any(
         db.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
@@ -162,7 +160,7 @@ def _has_data(db: sqlite_utils.Database) -> bool:
     )
 
 
-def record_backup(db: sqlite_utils.Database, result: BackupResult, marker: str) -> None:
+def record_backup(db: Database, result: BackupResult, marker: str) -> None:
     """Remember a backup (its time and the change marker of the data it holds)."""
     _set_meta(
         db,
@@ -174,7 +172,7 @@ def record_backup(db: sqlite_utils.Database, result: BackupResult, marker: str) 
 
 
 def make_backup(
-    db: sqlite_utils.Database,
+    db: Database,
     folder: Path,
     *,
     passphrase: str | None = None,
@@ -201,7 +199,7 @@ class AutoBackupOutcome:
 
 
 def auto_backup_if_due(
-    db: sqlite_utils.Database, folder: Path | None = None, now: datetime | None = None
+    db: Database, folder: Path | None = None, now: datetime | None = None
 ) -> AutoBackupOutcome:
     """Back up at most once a (UTC) day, only when something changed since the last backup,
     then rotate the folder's backups. Raises ``BackupError`` when a due backup fails."""
@@ -238,7 +236,7 @@ class LastBackupInfo:
 
 
 def last_backup_info(
-    db: sqlite_utils.Database, folder: Path | None = None, now: datetime | None = None
+    db: Database, folder: Path | None = None, now: datetime | None = None
 ) -> LastBackupInfo:
     """When the last backup was made (the newest in the folder, or the last one recorded, made
     elsewhere) and whether to warn: no backup for ``WARN_AFTER`` while there is data."""

@@ -38,8 +38,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -52,6 +50,7 @@ from app.errors import (
 from app.services import crypto
 from app.storage.db import (
     APPLICATION_ID,
+    Database,
     close_database,
     connect,
     inspect_file,
@@ -268,7 +267,7 @@ def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, doing: str) ->
     src.backup(dst, pages=-1, progress=progress, sleep=0.05)
 
 
-def _database_file(db: sqlite_utils.Database) -> Path | None:
+def _database_file(db: Database) -> Path | None:
     for _seq, name, file in db.conn.execute("PRAGMA database_list"):
         if name == "main" and file:
             return Path(file)
@@ -352,7 +351,7 @@ class _Snapshot:
         return iter((self.counts, self.version))
 
 
-def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> _Snapshot:
+def _snapshot_copy(db: Database, tmp: Path) -> _Snapshot:
     """Copy one consistent snapshot of ``db`` into ``tmp``: the file's bytes when the WAL can
     be emptied first (:func:`_file_copy`), else through the backup API."""
     copied = _file_copy(db, tmp)
@@ -362,7 +361,7 @@ def _snapshot_copy(db: sqlite_utils.Database, tmp: Path) -> _Snapshot:
     return _Snapshot(expected, version)
 
 
-def _file_copy(db: sqlite_utils.Database, tmp: Path) -> _Snapshot | None:
+def _file_copy(db: Database, tmp: Path) -> _Snapshot | None:
     """Copy the database file itself into ``tmp`` when its bytes are a complete snapshot, or
     return None (nothing written) so that the backup API is used.
 
@@ -521,7 +520,7 @@ def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
         ) from exc
 
 
-def _backup_api_copy(db: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
+def _backup_api_copy(db: Database, tmp: Path) -> tuple[dict[str, int], int]:
     """Copy one consistent snapshot of ``db`` into ``tmp`` with SQLite's backup API; the counts
     and schema it holds.
 
@@ -595,7 +594,7 @@ def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str
 
 
 def backup_database(
-    db: sqlite_utils.Database,
+    db: Database,
     folder: Path,
     *,
     passphrase: str | None = None,
@@ -676,7 +675,7 @@ def backup_database(
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
 
 
-def _private_parent(db: sqlite_utils.Database) -> str | None:
+def _private_parent(db: Database) -> str | None:
     """Where an unencrypted working copy may go: beside the database (same disk, same
     privacy), else the system's temporary folder."""
     path = _database_file(db)
@@ -881,7 +880,7 @@ def _same_file(a: Path, b: Path | None) -> bool:
 
 
 def restore_database(
-    db: sqlite_utils.Database,
+    db: Database,
     candidate: Path | PreparedBackup,
     safety_folder: Path,
     *,
@@ -901,9 +900,7 @@ def restore_database(
         return _restore_prepared(db, prepared, safety_folder)
 
 
-def _restore_prepared(
-    db: sqlite_utils.Database, prepared: PreparedBackup, safety_folder: Path
-) -> RestoreResult:
+def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Path) -> RestoreResult:
     if _same_file(prepared.plain, _database_file(db)):
         raise RestoreError("Nothing was restored: that file is the database Keel has open.")
     if db.conn.in_transaction:

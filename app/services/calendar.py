@@ -29,8 +29,6 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
 from app import APP_NAME, __version__
 from app.dates import uk
 from app.domain.model import SupervisionType
@@ -38,6 +36,7 @@ from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
 from app.storage.bookings import Booking, planned_sessions
+from app.storage.db import Database
 
 if TYPE_CHECKING:  # imported when an export is made: icalendar costs start-up time
     import icalendar
@@ -156,7 +155,7 @@ def _event(booking: Booking, stamp: datetime, tz: tzinfo | None) -> icalendar.Ev
 
 
 def build_calendar(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     *,
@@ -218,7 +217,7 @@ def _write_atomically(data: bytes, out: Path) -> None:
 
 
 def export_calendar(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     out: Path,

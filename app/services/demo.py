@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import (
     Employment,
     LeaveKind,
@@ -57,7 +55,7 @@ from app.domain.schedule import tier_for
 from app.errors import UsageError
 from app.services.demo_governance import add_demo_governance
 from app.storage.adjustments import add_leave, add_override, add_trigger
-from app.storage.db import new_id, transaction, utc_now
+from app.storage.db import Database, new_id, transaction, utc_now
 from app.storage.policies import current_policy
 from app.storage.rows import iso
 from app.storage.sessions import _session_values as session_values
@@ -574,7 +572,7 @@ class _Slot:
 
 @dataclass
 class _Builder:
-    db: sqlite_utils.Database
+    db: Database
     today: date
     policy: Policy
     rng: random.Random
@@ -1071,7 +1069,7 @@ class _Builder:
         return reviews
 
 
-def _write_sessions(db: sqlite_utils.Database, records: list[SessionRecord]) -> None:
+def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
     """Store finished records in bulk: the same rows ``save_session`` writes, in one pass.
 
     Each record is complete (ids set, actions in their final state after every later review),
@@ -1131,7 +1129,7 @@ def _write_sessions(db: sqlite_utils.Database, records: list[SessionRecord]) -> 
     conn.executemany(f"INSERT INTO sessions ({names}) VALUES ({marks})", sessions)
 
 
-def load_demo(db: sqlite_utils.Database, *, today: date) -> str:
+def load_demo(db: Database, *, today: date) -> str:
     """Fill an empty database with the demo service; return a one-line summary.
 
     Raises ``UsageError`` (and changes nothing) when the database already holds workers.
@@ -1160,7 +1158,7 @@ def load_demo(db: sqlite_utils.Database, *, today: date) -> str:
     return _summary(db)
 
 
-def _summary(db: sqlite_utils.Database) -> str:
+def _summary(db: Database) -> str:
     def one(sql: str) -> int:
         return int(db.execute(sql).fetchone()[0])
 

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from app.domain.agreements import Agreement
 from app.domain.governance import Forum
 from app.services import governance as gov
 from app.services.agreements import save_agreement
+from app.storage.db import Database
 from app.storage.themes import theme_by_name
 
 
@@ -33,9 +32,7 @@ def _day(today: date, days_ago: int) -> date:
     return today - timedelta(days=days_ago)
 
 
-def _latest_held(
-    db: sqlite_utils.Database, like: str, before: date, type_: str | None = None
-) -> str | None:
+def _latest_held(db: Database, like: str, before: date, type_: str | None = None) -> str | None:
     row = db.execute(
         "SELECT id FROM sessions WHERE status = 'held' AND issues LIKE ? AND session_date <= ? "
         "AND (? IS NULL OR type = ?) ORDER BY session_date DESC, id LIMIT 1",
@@ -44,12 +41,12 @@ def _latest_held(
     return None if row is None else str(row[0])
 
 
-def _worker(db: sqlite_utils.Database, name: str) -> str | None:
+def _worker(db: Database, name: str) -> str | None:
     row = db.execute("SELECT id FROM workers WHERE name = ?", [name]).fetchone()
     return None if row is None else str(row[0])
 
 
-def _learning_log_entry(db: sqlite_utils.Database, today: date) -> None:
+def _learning_log_entry(db: Database, today: date) -> None:
     """An earlier 'Repeated crisis trigger' trend → quality meeting → change → closed."""
     theme = theme_by_name(db, "Repeated crisis trigger")
     alert = None
@@ -89,7 +86,7 @@ def _learning_log_entry(db: sqlite_utils.Database, today: date) -> None:
     )  # fmt: skip
 
 
-def _duty_cover_item(db: sqlite_utils.Database, today: date) -> None:
+def _duty_cover_item(db: Database, today: date) -> None:
     """Flagged from a line management record; tabled at the last MDT; decided; change made."""
     source = _latest_held(db, "Duty days are overrunning%", _day(today, 30), "line")
     if source is None:
@@ -112,7 +109,7 @@ def _duty_cover_item(db: sqlite_utils.Database, today: date) -> None:
     )
 
 
-def _housing_item(db: sqlite_utils.Database, today: date) -> None:
+def _housing_item(db: Database, today: date) -> None:
     """A new item from a reflective group."""
     source = _latest_held(db, "Repeated crisis presentations linked to housing%", today, "group")
     if source is None:
@@ -127,7 +124,7 @@ def _housing_item(db: sqlite_utils.Database, today: date) -> None:
     )  # fmt: skip
 
 
-def _dismissed_alert(db: sqlite_utils.Database, today: date) -> None:
+def _dismissed_alert(db: Database, today: date) -> None:
     for alert in gov.detect_trends(db, today):
         if alert.theme_name == "Workload pressure":
             gov.dismiss_alert(
@@ -136,7 +133,7 @@ def _dismissed_alert(db: sqlite_utils.Database, today: date) -> None:
             )  # fmt: skip
 
 
-def _agreements(db: sqlite_utils.Database, today: date) -> None:
+def _agreements(db: Database, today: date) -> None:
     plans = (
         # (worker, line, clinical, reflective, started days ago, review in days)
         ("Łukasz Nowak", "Sarah Okafor", "Amira Haddad", "Amira Haddad", 355, 10),
@@ -164,7 +161,7 @@ def _agreements(db: sqlite_utils.Database, today: date) -> None:
         )  # fmt: skip
 
 
-def add_demo_governance(db: sqlite_utils.Database, today: date) -> None:
+def add_demo_governance(db: Database, today: date) -> None:
     """Add the demo's governance items and agreements (inside the caller's transaction)."""
     _learning_log_entry(db, today)
     _duty_cover_item(db, today)

@@ -18,14 +18,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from app.dates import uk
 from app.domain.governance import Forum
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
@@ -75,7 +74,7 @@ def _check_range(date_from: date, date_to: date) -> None:
 class ExportService:
     """Write Keel's PDF reports safely and audit each one."""
 
-    def __init__(self, db: sqlite_utils.Database, *, today: Callable[[], date] = date.today):
+    def __init__(self, db: Database, *, today: Callable[[], date] = date.today):
         self._db = db
         self._today = today
 

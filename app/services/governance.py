@@ -16,8 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from app.dates import uk
 from app.domain.governance import (
     OPEN_STATUSES,
@@ -31,7 +29,7 @@ from app.domain.policy import Policy
 from app.errors import UsageError
 from app.storage import audit
 from app.storage import governance as store
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.governance import AlertOutcome, GovernanceItem, SourceSession
 from app.storage.policies import current_policy
 from app.storage.themes import get_theme, list_themes, theme_mentions
@@ -74,7 +72,7 @@ class TransitionRefused(UsageError):
 
 
 def detect_trends(
-    db: sqlite_utils.Database,
+    db: Database,
     as_of: date,
     policy: Policy | None = None,
     *,
@@ -105,9 +103,7 @@ def detect_trends(
     )
 
 
-def dismiss_alert(
-    db: sqlite_utils.Database, alert: TrendAlert, reason: str, *, by: str = ""
-) -> str:
+def dismiss_alert(db: Database, alert: TrendAlert, reason: str, *, by: str = "") -> str:
     """Dismiss an alert with a reason (kept). It returns only when a new session raises the
     theme. Returns the stored outcome's id."""
     if not reason.strip():
@@ -128,7 +124,7 @@ def dismiss_alert(
 
 
 def alert_to_item(
-    db: sqlite_utils.Database,
+    db: Database,
     alert: TrendAlert,
     *,
     forum: Forum,
@@ -158,7 +154,7 @@ def alert_to_item(
     return _get(db, item_id)
 
 
-def alert_history(db: sqlite_utils.Database, theme_id: str | None = None) -> list[AlertOutcome]:
+def alert_history(db: Database, theme_id: str | None = None) -> list[AlertOutcome]:
     """What was done with earlier alerts (dismissed with a reason, or the item made), newest
     first: the Governance screen's "dismissed" list."""
     return store.alert_outcomes(db, theme_id)
@@ -168,7 +164,7 @@ def alert_history(db: sqlite_utils.Database, theme_id: str | None = None) -> lis
 
 
 def _insert(
-    db: sqlite_utils.Database,
+    db: Database,
     forum: Forum,
     title: str,
     description: str,
@@ -198,14 +194,14 @@ def _insert(
     return item_id
 
 
-def _require_sessions(db: sqlite_utils.Database, session_ids: Iterable[str]) -> None:
+def _require_sessions(db: Database, session_ids: Iterable[str]) -> None:
     for session_id in session_ids:
         if db.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() is None:
             raise UsageError("A session to link no longer exists.")
 
 
 def flag_session(
-    db: sqlite_utils.Database,
+    db: Database,
     session_id: str,
     *,
     forum: Forum,
@@ -223,7 +219,7 @@ def flag_session(
 
 
 def raise_item(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     forum: Forum,
     title: str,
@@ -243,19 +239,19 @@ def raise_item(
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _get(db: sqlite_utils.Database, item_id: str) -> GovernanceItem:
+def _get(db: Database, item_id: str) -> GovernanceItem:
     item = store.get_item(db, item_id)
     if item is None:
         raise UsageError("That governance item no longer exists.")
     return item
 
 
-def get_item(db: sqlite_utils.Database, item_id: str) -> GovernanceItem | None:
+def get_item(db: Database, item_id: str) -> GovernanceItem | None:
     return store.get_item(db, item_id)
 
 
 def list_items(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     forum: Forum | None = None,
     open_only: bool = False,
@@ -264,7 +260,7 @@ def list_items(
     return store.list_items(db, forum=forum, statuses=OPEN_STATUSES if open_only else None)
 
 
-def items_for_session(db: sqlite_utils.Database, session_id: str) -> list[GovernanceItem]:
+def items_for_session(db: Database, session_id: str) -> list[GovernanceItem]:
     """The items a session fed (shown on the record as "taken to governance")."""
     return store.items_for_session(db, session_id)
 
@@ -272,7 +268,7 @@ def items_for_session(db: sqlite_utils.Database, session_id: str) -> list[Govern
 # --- Changing ------------------------------------------------------------------------------
 
 
-def _open_item(db: sqlite_utils.Database, item_id: str) -> GovernanceItem:
+def _open_item(db: Database, item_id: str) -> GovernanceItem:
     item = _get(db, item_id)
     if item.status is ItemStatus.CLOSED:
         raise TransitionRefused("This item is closed: a closed item is final.")
@@ -280,7 +276,7 @@ def _open_item(db: sqlite_utils.Database, item_id: str) -> GovernanceItem:
 
 
 def edit_item(
-    db: sqlite_utils.Database,
+    db: Database,
     item_id: str,
     *,
     title: str | None = None,
@@ -307,9 +303,7 @@ def edit_item(
     return _get(db, item_id)
 
 
-def link_sessions(
-    db: sqlite_utils.Database, item_id: str, session_ids: Sequence[str]
-) -> GovernanceItem:
+def link_sessions(db: Database, item_id: str, session_ids: Sequence[str]) -> GovernanceItem:
     """Add source sessions to an open item."""
     _open_item(db, item_id)
     _require_sessions(db, session_ids)
@@ -319,7 +313,7 @@ def link_sessions(
     return _get(db, item_id)
 
 
-def unlink_session(db: sqlite_utils.Database, item_id: str, session_id: str) -> GovernanceItem:
+def unlink_session(db: Database, item_id: str, session_id: str) -> GovernanceItem:
     """Remove a source session linked by mistake (open items only)."""
     _open_item(db, item_id)
     with transaction(db):
@@ -348,7 +342,7 @@ def _not_before(on: date, earlier: date | None, what: str) -> None:
         raise UsageError(f"The item was {what} on {uk(earlier)}: pick that date or later.")
 
 
-def table_item(db: sqlite_utils.Database, item_id: str, on: date) -> GovernanceItem:
+def table_item(db: Database, item_id: str, on: date) -> GovernanceItem:
     """Put a raised item on the agenda of its forum's meeting on ``on`` (the meeting is
     recorded, which sets where the next agenda's "since the last meeting" starts)."""
     item = _get(db, item_id)
@@ -363,7 +357,7 @@ def table_item(db: sqlite_utils.Database, item_id: str, on: date) -> GovernanceI
     return _get(db, item_id)
 
 
-def decide_item(db: sqlite_utils.Database, item_id: str, decision: str, on: date) -> GovernanceItem:
+def decide_item(db: Database, item_id: str, decision: str, on: date) -> GovernanceItem:
     """Record what the forum decided."""
     item = _get(db, item_id)
     _step(item, ItemStatus.DECIDED)
@@ -379,7 +373,7 @@ def decide_item(db: sqlite_utils.Database, item_id: str, decision: str, on: date
     return _get(db, item_id)
 
 
-def record_change(db: sqlite_utils.Database, item_id: str, change: str, on: date) -> GovernanceItem:
+def record_change(db: Database, item_id: str, change: str, on: date) -> GovernanceItem:
     """Record the change made because of the decision (for example "escalation protocol
     revised; on-call rota clarified") and its date. A decided item only; may be corrected
     until the item is closed."""
@@ -400,7 +394,7 @@ def record_change(db: sqlite_utils.Database, item_id: str, change: str, on: date
 
 
 def close_item(
-    db: sqlite_utils.Database,
+    db: Database,
     item_id: str,
     on: date,
     *,
@@ -429,7 +423,7 @@ def close_item(
     return _get(db, item_id)
 
 
-def record_meeting(db: sqlite_utils.Database, forum: Forum, on: date, note: str = "") -> None:
+def record_meeting(db: Database, forum: Forum, on: date, note: str = "") -> None:
     """Record that a forum met (tabling an item records its meeting too)."""
     with transaction(db):
         if store.add_meeting(db, forum, on, note.strip()):
@@ -437,7 +431,7 @@ def record_meeting(db: sqlite_utils.Database, forum: Forum, on: date, note: str 
                          {"forum": forum.value, "date": on.isoformat()})  # fmt: skip
 
 
-def meetings(db: sqlite_utils.Database, forum: Forum | None = None) -> list[tuple[Forum, date]]:
+def meetings(db: Database, forum: Forum | None = None) -> list[tuple[Forum, date]]:
     """Recorded meetings (forum, date), newest first."""
     return store.meetings(db, forum)
 
@@ -459,7 +453,7 @@ class LearningEntry:
 
 
 def learning_log(
-    db: sqlite_utils.Database, date_from: date | None = None, date_to: date | None = None
+    db: Database, date_from: date | None = None, date_to: date | None = None
 ) -> list[LearningEntry]:
     """Every closed item with a change made dated in the period (oldest change first)."""
     entries = []
@@ -470,7 +464,7 @@ def learning_log(
     return entries
 
 
-def _worker_count(db: sqlite_utils.Database, session_ids: Sequence[str]) -> int:
+def _worker_count(db: Database, session_ids: Sequence[str]) -> int:
     if not session_ids:
         return 0
     marks = ",".join("?" for _ in session_ids)
@@ -481,7 +475,7 @@ def _worker_count(db: sqlite_utils.Database, session_ids: Sequence[str]) -> int:
     return int(row[0])
 
 
-def sources(db: sqlite_utils.Database, session_ids: Sequence[str]) -> list[SourceSession]:
+def sources(db: Database, session_ids: Sequence[str]) -> list[SourceSession]:
     """The sessions behind an alert or an item, oldest first, as an agenda lists them: date,
     type, status, supervisee (blank for a group) and case references — no narrative."""
     return store.source_sessions(db, session_ids)

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
 from app.dates import parse_date, uk
 from app.domain.model import (
     ALL_TYPES,
@@ -38,7 +36,7 @@ from app.domain.policy import Policy
 from app.domain.records import SessionRecord
 from app.domain.schedule import tier_for
 from app.errors import KeelError, UsageError
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.sessions import save_session, session_exists
 from app.storage.workers import add_assessment, insert_worker, list_workers, update_worker
@@ -766,9 +764,7 @@ def _updated_worker(stored: Worker, row: StaffRow) -> Worker:
     )
 
 
-def _assessment_exists(
-    db: sqlite_utils.Database, worker_id: str, on: date, factors: RiskFactors
-) -> bool:
+def _assessment_exists(db: Database, worker_id: str, on: date, factors: RiskFactors) -> bool:
     row = db.execute(
         "SELECT 1 FROM risk_assessments WHERE worker_id = ? AND assessed_on = ? "
         "AND cohort_risk = ? AND decision_complexity = ? AND support_need = ? "
@@ -786,7 +782,7 @@ def _assessment_exists(
 
 
 def _add_assessment(
-    db: sqlite_utils.Database, worker_id: str, row: StaffRow, policy: Policy, source_name: str
+    db: Database, worker_id: str, row: StaffRow, policy: Policy, source_name: str
 ) -> int:
     """Add the row's assessment unless the same one is stored. Returns how many were added."""
     if row.factors is None or row.assessed_on is None:
@@ -807,7 +803,7 @@ def _add_assessment(
     return 1
 
 
-def _add_sessions(db: sqlite_utils.Database, worker_id: str, row: StaffRow) -> int:
+def _add_sessions(db: Database, worker_id: str, row: StaffRow) -> int:
     """A held, imported session for each last_* date not already stored. Returns the count."""
     added = 0
     for type_, held_on in row.last_held.items():
@@ -830,7 +826,7 @@ def _add_sessions(db: sqlite_utils.Database, worker_id: str, row: StaffRow) -> i
 
 
 def import_staff(
-    db: sqlite_utils.Database,
+    db: Database,
     path: Path,
     *,
     today: date,

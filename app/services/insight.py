@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.insight import (
     PulsePoint,
     WellbeingFlag,
@@ -33,6 +31,7 @@ from app.domain.insight import (
 from app.domain.model import SupervisionType
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.rows import EVERY_TYPE
 
@@ -71,9 +70,7 @@ _PULSE_WHERE = (
 )
 
 
-def _pulse_rows(
-    db: sqlite_utils.Database, where: str, params: Sequence[object]
-) -> dict[str, list[PulsePoint]]:
+def _pulse_rows(db: Database, where: str, params: Sequence[object]) -> dict[str, list[PulsePoint]]:
     rows = db.execute(
         "SELECT s.worker_id, s.id, s.session_date, s.type, s.wellbeing, s.workload, "
         f"s.moral_distress FROM sessions s WHERE {_PULSE_WHERE} "
@@ -101,7 +98,7 @@ def _pulse_points(rows: Sequence[Sequence[Any]]) -> dict[str, list[PulsePoint]]:
 
 
 def _period_pulse_rows(
-    db: sqlite_utils.Database, date_from: date, date_to: date, team: str | None = None
+    db: Database, date_from: date, date_to: date, team: str | None = None
 ) -> dict[str, list[PulsePoint]]:
     """Each worker's pulse readings in the period, preceded by the few earlier ones a flag in
     the period can depend on: the last two scored readings (a fall is three scores in a row)
@@ -161,7 +158,7 @@ def _pulse_order(row: Sequence[Any]) -> tuple[str, str, str, str]:
 
 
 def _last_before(
-    db: sqlite_utils.Database, worker_id: str, before: date, answered: str, limit: int
+    db: Database, worker_id: str, before: date, answered: str, limit: int
 ) -> list[Any]:
     """A worker's latest ``limit`` pulse readings before ``before`` that answered the
     ``answered`` question (by the worker's index)."""
@@ -178,7 +175,7 @@ def _last_before(
 
 
 def worker_wellbeing(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     *,
     date_from: date | None = None,
@@ -227,7 +224,7 @@ def months_between(date_from: date, date_to: date) -> list[date]:
 
 
 def team_wellbeing(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     *,
@@ -313,7 +310,7 @@ def _month_end(month: date) -> date:
 
 
 def supervisor_workload(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     policy: Policy | None = None,
@@ -366,9 +363,7 @@ def supervisor_workload(
     return out
 
 
-def _tally_sessions(
-    db: sqlite_utils.Database, start: date, end: date
-) -> dict[tuple[str, date], _Tally]:
+def _tally_sessions(db: Database, start: date, end: date) -> dict[tuple[str, date], _Tally]:
     tallies: dict[tuple[str, date], _Tally] = defaultdict(_Tally)
     for sup, on, status, reason, category in db.execute(
         "SELECT supervisor_id, session_date, status, cancel_reason, cancel_category "
@@ -431,7 +426,7 @@ class _Duty:
         return (max(gaps), self.worker_id, self.type) if gaps else None
 
 
-def _duties(db: sqlite_utils.Database) -> dict[str, list[_Duty]]:
+def _duties(db: Database) -> dict[str, list[_Duty]]:
     leave: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
     for wid, start, end in db.execute(
         "SELECT worker_id, start_date, end_date FROM leave_periods"
@@ -453,7 +448,7 @@ def _duties(db: sqlite_utils.Database) -> dict[str, list[_Duty]]:
 
 
 def _held_dates(
-    db: sqlite_utils.Database, as_of: date, since: date
+    db: Database, as_of: date, since: date
 ) -> dict[tuple[str, SupervisionType], list[date]]:
     """Held dates per worker and type up to ``as_of``, oldest first: those from ``since`` on
     and the latest one before it, all that a gap ending on or after ``since`` can span (the

@@ -7,11 +7,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from app.errors import StorageError
 from app.services.records import RecordService
-from app.storage.db import connect, inspect_file, integrity_message
+from app.storage.db import Database, connect, inspect_file, integrity_message
 from app.storage.schedule_facts import schedule_cache_drift
 from app.storage.schema import SCHEMA_VERSION
 
@@ -85,7 +83,7 @@ def _read_checks(path: Path, report: CheckReport) -> None:
         db.close()
 
 
-def _schedule_cache_check(db: sqlite_utils.Database, report: CheckReport) -> None:
+def _schedule_cache_check(db: Database, report: CheckReport) -> None:
     """The scheduler's derived tables (kept by triggers) against the records they come from."""
     if not {"latest_held", "latest_assessment"} <= set(db.table_names()):
         return  # an older schema: made and filled when this Keel upgrades the file
@@ -100,7 +98,7 @@ def _schedule_cache_check(db: sqlite_utils.Database, report: CheckReport) -> Non
         report.facts.append("scheduler summary of latest sessions and assessments: ok")
 
 
-def _evidence_checks(db: sqlite_utils.Database, report: CheckReport) -> None:
+def _evidence_checks(db: Database, report: CheckReport) -> None:
     """The audit chain and signed records' fingerprints (from schema 3 on)."""
     if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         report.facts.append(

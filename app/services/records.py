@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
 from app.errors import UsageError
 from app.services.sessions import SessionService
 from app.storage import audit, evidence
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.evidence import Addendum, SignOff
 from app.storage.policies import current_policy
 from app.storage.workers import get_worker
@@ -50,7 +48,7 @@ class Verification:
 class RecordService:
     """Sign-off and evidence. Every write is one transaction with its audit entry."""
 
-    def __init__(self, db: sqlite_utils.Database, sessions: SessionService | None = None) -> None:
+    def __init__(self, db: Database, sessions: SessionService | None = None) -> None:
         self._db = db
         self._sessions = sessions or SessionService(db)
 

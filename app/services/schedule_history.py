@@ -11,12 +11,11 @@ import gc
 from collections.abc import Iterable
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.domain.policy import Policy
 from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
 from app.services.scheduling import Schedule, ScheduleRow
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.rows import slots_maker
 from app.storage.schedule_history import load_worker_facts_at
@@ -25,7 +24,7 @@ _new_row = slots_maker(ScheduleRow)
 
 
 def compute_schedules(
-    db: sqlite_utils.Database, dates: Iterable[date], policy: Policy | None = None
+    db: Database, dates: Iterable[date], policy: Policy | None = None
 ) -> dict[date, Schedule]:
     """Every active worker's status on each of ``dates`` under the policy in force (or the
     one given): ``{d: compute_schedule(db, d, policy=policy) for d in dates}``, cheaper."""

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import ALL_TYPES, STATUS_SEVERITY, DueStatus, SupervisionType, WorkerFacts
 from app.domain.policy import Policy
 from app.domain.schedule import (
@@ -21,6 +19,7 @@ from app.domain.schedule import (
     is_active_on,
     statuses_for,
 )
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.schedule_facts import load_worker_facts
 
@@ -58,7 +57,7 @@ class Schedule:
 
 
 def compute_schedule(
-    db: sqlite_utils.Database,
+    db: Database,
     as_of: date,
     *,
     policy: Policy | None = None,

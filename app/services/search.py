@@ -14,11 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus, SupervisionType
 from app.storage import search as store
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 
 _START, _END = "\x02", "\x03"
 _LINE_BREAKS = re.compile(r"\s*\n[\s\n]*")
@@ -95,7 +93,7 @@ def _filters(
 
 
 def search_sessions(
-    db: sqlite_utils.Database,
+    db: Database,
     query: str,
     *,
     type_: SupervisionType | None = None,
@@ -160,7 +158,7 @@ def search_sessions(
     return hits
 
 
-def rebuild_search_index(db: sqlite_utils.Database) -> int:
+def rebuild_search_index(db: Database) -> int:
     """Rebuild the search index from the records (a repair; triggers normally keep it in
     step). Returns the number of sessions indexed."""
     with transaction(db, "rebuild the search index"):

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from app import __version__
+from app.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def write_report(text: str, path: Path) -> None:
 # Steps that need no Qt --------------------------------------------------------------------
 
 
-def open_scratch_database(folder: Path) -> sqlite_utils.Database:
+def open_scratch_database(folder: Path) -> Database:
     """A new, fully migrated database whose backups go to ``folder/backups``."""
     from app.services.autobackup import set_backup_folder
     from app.storage.db import open_database
@@ -123,13 +122,13 @@ def open_scratch_database(folder: Path) -> sqlite_utils.Database:
     return db
 
 
-def load_demo_data(db: sqlite_utils.Database, today: date) -> str:
+def load_demo_data(db: Database, today: date) -> str:
     from app.services.demo import load_demo
 
     return load_demo(db, today=today)
 
 
-def compute_statuses(db: sqlite_utils.Database, today: date) -> str:
+def compute_statuses(db: Database, today: date) -> str:
     from app.domain.model import DueStatus
     from app.services.scheduling import compute_schedule
 
@@ -144,7 +143,7 @@ def compute_statuses(db: sqlite_utils.Database, today: date) -> str:
     )
 
 
-def latest_held_session(db: sqlite_utils.Database, today: date) -> str:
+def latest_held_session(db: Database, today: date) -> str:
     """The id of a held session of the first worker who has one (a record worth printing)."""
     from app.domain.model import SessionStatus
     from app.services.scheduling import compute_schedule
@@ -158,7 +157,7 @@ def latest_held_session(db: sqlite_utils.Database, today: date) -> str:
     raise AssertionError("the demo data has no held session")
 
 
-def write_record_pdf(db: sqlite_utils.Database, today: date, folder: Path) -> str:
+def write_record_pdf(db: Database, today: date, folder: Path) -> str:
     from app.services.exports import ExportService
 
     session_id = latest_held_session(db, today)
@@ -169,7 +168,7 @@ def write_record_pdf(db: sqlite_utils.Database, today: date, folder: Path) -> st
     return f"{out.name}, {len(data) / 1024:.0f} KB (session {session_id[:8]})"
 
 
-def write_compliance_pack(db: sqlite_utils.Database, today: date, folder: Path) -> str:
+def write_compliance_pack(db: Database, today: date, folder: Path) -> str:
     """The team compliance pack for the last year: tables, charts and every font."""
     from datetime import timedelta
 
@@ -183,7 +182,7 @@ def write_compliance_pack(db: sqlite_utils.Database, today: date, folder: Path) 
     return f"{out.name}, {len(data) / 1024:.0f} KB"
 
 
-def backup_and_verify(db: sqlite_utils.Database, folder: Path, *, encrypted: bool = False) -> str:
+def backup_and_verify(db: Database, folder: Path, *, encrypted: bool = False) -> str:
     """Make a backup the way Data → Back up now does, then read it back as a restore would and
     compare what it holds with what was copied."""
     from app.services.autobackup import make_backup
@@ -198,7 +197,7 @@ def backup_and_verify(db: sqlite_utils.Database, folder: Path, *, encrypted: boo
     return f"{result.path.name}, {result.size / 1024:.0f} KB, verified ({rows} rows)"
 
 
-def export_calendar_file(db: sqlite_utils.Database, today: date, folder: Path) -> str:
+def export_calendar_file(db: Database, today: date, folder: Path) -> str:
     import icalendar
 
     from app.services.calendar import default_range, export_calendar

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.quality import QualityGap, quality_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
@@ -19,7 +17,7 @@ from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
 from app.storage.actions import ActionRow
-from app.storage.db import new_id, transaction
+from app.storage.db import Database, new_id, transaction
 from app.storage.sessions import SessionSummary
 
 
@@ -34,7 +32,7 @@ class SavedSession:
 class SessionService:
     """Use cases about sessions and actions. Every write is one transaction."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     # Forms --------------------------------------------------------------------------------

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-import sqlite_utils
-
 from app.domain.records import SessionRecord
 from app.errors import UsageError
 from app.storage import audit
 from app.storage import themes as store
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.themes import Theme, ThemeUsage
 
 __all__ = [
@@ -48,12 +46,12 @@ __all__ = [
 ]
 
 
-def theme_usage(db: sqlite_utils.Database, *, include_retired: bool = True) -> list[ThemeUsage]:
+def theme_usage(db: Database, *, include_retired: bool = True) -> list[ThemeUsage]:
     """Every theme with how many sessions and decisions use it, in name order."""
     return store.theme_usage(db, include_retired=include_retired)
 
 
-def themes_for_tagging(db: sqlite_utils.Database, already: Iterable[str] = ()) -> list[Theme]:
+def themes_for_tagging(db: Database, already: Iterable[str] = ()) -> list[Theme]:
     """Themes a form offers: the active ones, plus retired ones the record already carries."""
     keep = set(already)
     return [t for t in store.list_themes(db, include_retired=True) if t.active or t.id in keep]
@@ -68,21 +66,21 @@ def _clean_name(name: str) -> str:
     return clean
 
 
-def _refuse_duplicate(db: sqlite_utils.Database, name: str, own_id: str | None = None) -> None:
+def _refuse_duplicate(db: Database, name: str, own_id: str | None = None) -> None:
     other = store.theme_by_name(db, name)
     if other is not None and other.id != own_id:
         hint = " (it is retired: restore it instead)" if not other.active else ""
         raise UsageError(f"There is already a theme called “{other.name}”{hint}.")
 
 
-def _get(db: sqlite_utils.Database, theme_id: str) -> Theme:
+def _get(db: Database, theme_id: str) -> Theme:
     theme = store.get_theme(db, theme_id)
     if theme is None:
         raise UsageError("That theme no longer exists.")
     return theme
 
 
-def add_theme(db: sqlite_utils.Database, name: str) -> Theme:
+def add_theme(db: Database, name: str) -> Theme:
     """Add one of the service's own themes."""
     clean = _clean_name(name)
     _refuse_duplicate(db, clean)
@@ -92,7 +90,7 @@ def add_theme(db: sqlite_utils.Database, name: str) -> Theme:
     return theme
 
 
-def rename_theme(db: sqlite_utils.Database, theme_id: str, name: str) -> Theme:
+def rename_theme(db: Database, theme_id: str, name: str) -> Theme:
     """Rename a theme; every record tagged with it shows the new name."""
     old = _get(db, theme_id)
     clean = _clean_name(name)
@@ -103,7 +101,7 @@ def rename_theme(db: sqlite_utils.Database, theme_id: str, name: str) -> Theme:
     return _get(db, theme_id)
 
 
-def retire_theme(db: sqlite_utils.Database, theme_id: str, on: date) -> Theme:
+def retire_theme(db: Database, theme_id: str, on: date) -> Theme:
     """Stop offering a theme for new tagging from ``on``; its history stays."""
     theme = _get(db, theme_id)
     if not theme.active:
@@ -114,7 +112,7 @@ def retire_theme(db: sqlite_utils.Database, theme_id: str, on: date) -> Theme:
     return _get(db, theme_id)
 
 
-def restore_theme(db: sqlite_utils.Database, theme_id: str) -> Theme:
+def restore_theme(db: Database, theme_id: str) -> Theme:
     """Bring a retired theme back into use."""
     theme = _get(db, theme_id)
     if theme.active:
@@ -125,7 +123,7 @@ def restore_theme(db: sqlite_utils.Database, theme_id: str) -> Theme:
     return _get(db, theme_id)
 
 
-def refuse_retired_tags(db: sqlite_utils.Database, record: SessionRecord) -> None:
+def refuse_retired_tags(db: Database, record: SessionRecord) -> None:
     """Raise ``UsageError`` when a record gains a retired (or unknown) theme it did not carry
     when last saved. Tags it already had are kept, so old records still save."""
     wanted = set(record.theme_ids)
@@ -233,7 +231,7 @@ class ThemeCounts:
 
 
 def theme_counts(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     bucket: Bucket = "week",

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import (
     Assessment,
     LeaveKind,
@@ -22,7 +20,7 @@ from app.domain.schedule import WorkerStatus, tier_for, worker_status
 from app.errors import UsageError
 from app.storage import adjustments, audit, workers
 from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.schedule_facts import load_worker_facts
 from app.storage.themes import Theme, list_themes
@@ -31,7 +29,7 @@ from app.storage.themes import Theme, list_themes
 class WorkerService:
     """Use cases about staff. Every write is one transaction."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     @property

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import SupervisionType
 from app.domain.records import ActionOwner, ActionStatus
-from app.storage.db import utc_now
+from app.storage.db import Database, utc_now
 from app.storage.rows import to_date
 
 
@@ -38,7 +36,7 @@ class ActionRow:
 
 
 def list_actions(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     status: ActionStatus | None = ActionStatus.OPEN,
     worker_id: str | None = None,
@@ -70,9 +68,7 @@ def list_actions(
     ]  # fmt: skip
 
 
-def close_action(
-    db: sqlite_utils.Database, action_id: str, status: ActionStatus, note: str, on: date
-) -> None:
+def close_action(db: Database, action_id: str, status: ActionStatus, note: str, on: date) -> None:
     """Mark an action done or dropped with a note (a dropped action needs a reason)."""
     if status is ActionStatus.OPEN:
         raise ValueError("closing an action needs done or dropped")
@@ -85,7 +81,7 @@ def close_action(
     )
 
 
-def descriptions(db: sqlite_utils.Database, action_ids: list[str]) -> dict[str, str]:
+def descriptions(db: Database, action_ids: list[str]) -> dict[str, str]:
     """Action descriptions by id (for printing reviews of carried-forward actions)."""
     if not action_ids:
         return {}

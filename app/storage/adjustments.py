@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import LeaveKind, SupervisionType, TriggerKind
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
 
@@ -49,7 +47,7 @@ class StoredTrigger:
 
 
 def add_leave(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     start: date,
     end: date | None,
@@ -65,7 +63,7 @@ def add_leave(
     return leave
 
 
-def leave_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredLeave]:
+def leave_for(db: Database, worker_id: str) -> list[StoredLeave]:
     rows = db.execute(
         "SELECT id, worker_id, kind, start_date, end_date, note FROM leave_periods "
         "WHERE worker_id = ? ORDER BY start_date DESC",
@@ -77,12 +75,12 @@ def leave_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredLeave]:
     ]
 
 
-def delete_leave(db: sqlite_utils.Database, leave_id: str) -> None:
+def delete_leave(db: Database, leave_id: str) -> None:
     db.execute("DELETE FROM leave_periods WHERE id = ?", [leave_id])
 
 
 def add_override(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     type_: SupervisionType,
     interval_days: int,
@@ -102,7 +100,7 @@ def add_override(
     return ov
 
 
-def overrides_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredOverride]:
+def overrides_for(db: Database, worker_id: str) -> list[StoredOverride]:
     rows = db.execute(
         "SELECT id, worker_id, type, interval_days, reason, starts_on, expires_on FROM overrides "
         "WHERE worker_id = ? ORDER BY expires_on DESC",
@@ -115,12 +113,12 @@ def overrides_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredOverr
     ]  # fmt: skip
 
 
-def delete_override(db: sqlite_utils.Database, override_id: str) -> None:
+def delete_override(db: Database, override_id: str) -> None:
     db.execute("DELETE FROM overrides WHERE id = ?", [override_id])
 
 
 def add_trigger(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     kind: TriggerKind,
     event_date: date,
@@ -138,7 +136,7 @@ def add_trigger(
     return trig
 
 
-def triggers_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredTrigger]:
+def triggers_for(db: Database, worker_id: str) -> list[StoredTrigger]:
     rows = db.execute(
         "SELECT id, worker_id, kind, event_date, type, response_days, note FROM trigger_events "
         "WHERE worker_id = ? ORDER BY event_date DESC",
@@ -151,5 +149,5 @@ def triggers_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredTrigge
     ]  # fmt: skip
 
 
-def delete_trigger(db: sqlite_utils.Database, trigger_id: str) -> None:
+def delete_trigger(db: Database, trigger_id: str) -> None:
     db.execute("DELETE FROM trigger_events WHERE id = ?", [trigger_id])

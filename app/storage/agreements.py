@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.agreements import Agreement
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
 _COLUMNS = (
@@ -47,7 +45,7 @@ def _from_row(r: tuple[Any, ...]) -> Agreement:
     )  # fmt: skip
 
 
-def insert_agreement(db: sqlite_utils.Database, a: Agreement) -> str:
+def insert_agreement(db: Database, a: Agreement) -> str:
     agreement_id, now = new_id(), utc_now()
     values = {"id": agreement_id, **_values(a), "created_at": now, "updated_at": now}
     db.execute(
@@ -58,7 +56,7 @@ def insert_agreement(db: sqlite_utils.Database, a: Agreement) -> str:
     return agreement_id
 
 
-def update_agreement(db: sqlite_utils.Database, a: Agreement) -> None:
+def update_agreement(db: Database, a: Agreement) -> None:
     values = _values(a)
     sets = ", ".join(f"{k} = ?" for k in values)
     db.execute(
@@ -67,7 +65,7 @@ def update_agreement(db: sqlite_utils.Database, a: Agreement) -> None:
     )
 
 
-def end_current(db: sqlite_utils.Database, worker_id: str, on: date) -> list[str]:
+def end_current(db: Database, worker_id: str, on: date) -> list[str]:
     """End the worker's current agreement(s) on ``on``; returns the ids ended."""
     ids = [
         r[0]
@@ -85,14 +83,14 @@ def end_current(db: sqlite_utils.Database, worker_id: str, on: date) -> list[str
     return ids
 
 
-def get_agreement(db: sqlite_utils.Database, agreement_id: str) -> Agreement | None:
+def get_agreement(db: Database, agreement_id: str) -> Agreement | None:
     row = db.execute(
         f"SELECT {', '.join(_COLUMNS)} FROM supervision_agreements WHERE id = ?", [agreement_id]
     ).fetchone()
     return None if row is None else _from_row(row)
 
 
-def agreements_for(db: sqlite_utils.Database, worker_id: str) -> list[Agreement]:
+def agreements_for(db: Database, worker_id: str) -> list[Agreement]:
     """A worker's agreements, newest first (the current one, if any, has no end date)."""
     rows = db.execute(
         f"SELECT {', '.join(_COLUMNS)} FROM supervision_agreements WHERE worker_id = ? "
@@ -102,7 +100,7 @@ def agreements_for(db: sqlite_utils.Database, worker_id: str) -> list[Agreement]
     return [_from_row(r) for r in rows]
 
 
-def current_agreements(db: sqlite_utils.Database, as_of: date) -> list[tuple[Agreement, str, str]]:
+def current_agreements(db: Database, as_of: date) -> list[tuple[Agreement, str, str]]:
     """Every current agreement of a worker still in post on ``as_of``, with their name and
     team."""
     cols = ", ".join(f"a.{c}" for c in _COLUMNS)

@@ -11,9 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 
 GENESIS = "0" * 64
 
@@ -24,7 +22,7 @@ def _entry_hash(prev_hash: str, fields: list[Any]) -> str:
 
 
 def append(
-    db: sqlite_utils.Database,
+    db: Database,
     action: str,
     entity: str,
     entity_id: str | None,
@@ -57,7 +55,7 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-def entries_for(db: sqlite_utils.Database, entity_id: str) -> list[AuditEntry]:
+def entries_for(db: Database, entity_id: str) -> list[AuditEntry]:
     rows = db.execute(
         "SELECT seq, at, actor, action, entity, entity_id, detail FROM audit_log "
         "WHERE entity_id = ? ORDER BY seq",
@@ -66,7 +64,7 @@ def entries_for(db: sqlite_utils.Database, entity_id: str) -> list[AuditEntry]:
     return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
 
 
-def verify_chain(db: sqlite_utils.Database) -> list[str]:
+def verify_chain(db: Database) -> list[str]:
     """Problems found in the chain, naming each entry that does not match (empty when sound)."""
     problems: list[str] = []
     prev = GENESIS

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import SupervisionType
 from app.domain.records import Mode
+from app.storage.db import Database
 from app.storage.rows import EVERY_TYPE
 
 
@@ -37,7 +36,7 @@ class Booking:
     """UTC, ISO 8601 (``2026-11-26T10:00:00Z``)."""
 
 
-def planned_sessions(db: sqlite_utils.Database, date_from: date, date_to: date) -> list[Booking]:
+def planned_sessions(db: Database, date_from: date, date_to: date) -> list[Booking]:
     """Planned sessions dated ``date_from`` to ``date_to`` (both included), earliest first."""
     rows = db.execute(
         "SELECT s.id, s.type, s.session_date, s.start_time, s.duration_minutes, s.mode, "

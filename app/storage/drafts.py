@@ -6,10 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SupervisionType
-from app.storage.db import utc_now
+from app.storage.db import Database, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +21,7 @@ class Draft:
 
 
 def save_draft(
-    db: sqlite_utils.Database,
+    db: Database,
     draft_id: str,
     type_: SupervisionType,
     data: dict[str, Any],
@@ -46,7 +44,7 @@ def _from_row(r: tuple[Any, ...]) -> Draft:
 _COLS = "id, session_id, worker_id, type, data, updated_at"
 
 
-def draft_for_session(db: sqlite_utils.Database, session_id: str) -> Draft | None:
+def draft_for_session(db: Database, session_id: str) -> Draft | None:
     row = db.execute(
         f"SELECT {_COLS} FROM drafts WHERE session_id = ? ORDER BY updated_at DESC LIMIT 1",
         [session_id],
@@ -54,9 +52,7 @@ def draft_for_session(db: sqlite_utils.Database, session_id: str) -> Draft | Non
     return None if row is None else _from_row(row)
 
 
-def draft_for_new(
-    db: sqlite_utils.Database, worker_id: str | None, type_: SupervisionType
-) -> Draft | None:
+def draft_for_new(db: Database, worker_id: str | None, type_: SupervisionType) -> Draft | None:
     """An unsaved draft of a new session of this type for this worker, if one survives."""
     row = db.execute(
         f"SELECT {_COLS} FROM drafts WHERE session_id IS NULL AND worker_id IS ? AND type = ? "
@@ -66,10 +62,10 @@ def draft_for_new(
     return None if row is None else _from_row(row)
 
 
-def list_drafts(db: sqlite_utils.Database) -> list[Draft]:
+def list_drafts(db: Database) -> list[Draft]:
     rows = db.execute(f"SELECT {_COLS} FROM drafts ORDER BY updated_at DESC").fetchall()
     return [_from_row(r) for r in rows]
 
 
-def delete_draft(db: sqlite_utils.Database, draft_id: str) -> None:
+def delete_draft(db: Database, draft_id: str) -> None:
     db.execute("DELETE FROM drafts WHERE id = ?", [draft_id])

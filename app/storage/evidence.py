@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.sessions import get_session
 
 
@@ -52,7 +50,7 @@ class Addendum:
     created_at: str
 
 
-def sign_off_state(db: sqlite_utils.Database, session_id: str) -> SignOff:
+def sign_off_state(db: Database, session_id: str) -> SignOff:
     row = db.execute(
         "SELECT signed_at, signed_by_name, signed_by_id, fingerprint, supervisee_response, "
         "supervisee_name, supervisee_comment, supervisee_responded_at FROM sessions WHERE id = ?",
@@ -63,7 +61,7 @@ def sign_off_state(db: sqlite_utils.Database, session_id: str) -> SignOff:
     return SignOff(*row)
 
 
-def canonical_content(db: sqlite_utils.Database, session_id: str) -> dict[str, Any]:
+def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
     """The record's content as signed, in a stable form (actions' later progress excluded)."""
     rec = get_session(db, session_id)
     if rec is None:
@@ -128,9 +126,7 @@ def fingerprint_of(content: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def sign(
-    db: sqlite_utils.Database, session_id: str, signer_name: str, signer_id: str | None
-) -> str:
+def sign(db: Database, session_id: str, signer_name: str, signer_id: str | None) -> str:
     """Sign and lock the record (call inside a transaction). Returns its fingerprint.
 
     The fingerprint covers the signature itself, so it is computed first and written in the
@@ -148,9 +144,7 @@ def sign(
     return fingerprint
 
 
-def respond(
-    db: sqlite_utils.Database, session_id: str, response: str, name: str, comment: str
-) -> None:
+def respond(db: Database, session_id: str, response: str, name: str, comment: str) -> None:
     db.execute(
         "UPDATE sessions SET supervisee_response = ?, supervisee_name = ?, "
         "supervisee_comment = ?, supervisee_responded_at = ? WHERE id = ?",
@@ -158,9 +152,7 @@ def respond(
     )
 
 
-def add_addendum(
-    db: sqlite_utils.Database, session_id: str, author: str, reason: str, text: str
-) -> Addendum:
+def add_addendum(db: Database, session_id: str, author: str, reason: str, text: str) -> Addendum:
     addendum = Addendum(new_id(), session_id, author.strip(), reason.strip(), text, utc_now())
     db.execute(
         "INSERT INTO addenda (id, session_id, author, reason, text, created_at) "
@@ -170,7 +162,7 @@ def add_addendum(
     return addendum
 
 
-def addenda_for(db: sqlite_utils.Database, session_id: str) -> list[Addendum]:
+def addenda_for(db: Database, session_id: str) -> list[Addendum]:
     rows = db.execute(
         "SELECT id, session_id, author, reason, text, created_at FROM addenda "
         "WHERE session_id = ? ORDER BY created_at, id",
@@ -179,7 +171,7 @@ def addenda_for(db: sqlite_utils.Database, session_id: str) -> list[Addendum]:
     return [Addendum(*r) for r in rows]
 
 
-def verify_fingerprints(db: sqlite_utils.Database) -> list[str]:
+def verify_fingerprints(db: Database) -> list[str]:
     """Signed records whose content no longer matches the fingerprint stored at signing."""
     problems = []
     rows = db.execute(

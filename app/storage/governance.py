@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.governance import Forum, ItemSource, ItemStatus
 from app.domain.model import SessionStatus, SupervisionType
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import to_date
 
 
@@ -61,7 +59,7 @@ _ITEM_COLUMNS = (
 )
 
 
-def _items(db: sqlite_utils.Database, where: str, params: Sequence[Any]) -> list[GovernanceItem]:
+def _items(db: Database, where: str, params: Sequence[Any]) -> list[GovernanceItem]:
     rows = db.execute(
         f"SELECT {_ITEM_COLUMNS} FROM governance_items g "
         f"LEFT JOIN themes t ON t.id = g.theme_id WHERE {where} "
@@ -93,13 +91,13 @@ def _items(db: sqlite_utils.Database, where: str, params: Sequence[Any]) -> list
     ]  # fmt: skip
 
 
-def get_item(db: sqlite_utils.Database, item_id: str) -> GovernanceItem | None:
+def get_item(db: Database, item_id: str) -> GovernanceItem | None:
     found = _items(db, "g.id = ?", [item_id])
     return found[0] if found else None
 
 
 def list_items(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     forum: Forum | None = None,
     statuses: Iterable[ItemStatus] | None = None,
@@ -116,7 +114,7 @@ def list_items(
     return _items(db, " AND ".join(clauses), params)
 
 
-def items_for_session(db: sqlite_utils.Database, session_id: str) -> list[GovernanceItem]:
+def items_for_session(db: Database, session_id: str) -> list[GovernanceItem]:
     """Items a session was taken to (the forward link from a record)."""
     return _items(
         db,
@@ -126,7 +124,7 @@ def items_for_session(db: sqlite_utils.Database, session_id: str) -> list[Govern
 
 
 def closed_with_change(
-    db: sqlite_utils.Database, date_from: date | None, date_to: date | None
+    db: Database, date_from: date | None, date_to: date | None
 ) -> list[GovernanceItem]:
     """Closed items with a change made dated in the period (either end may be open)."""
     clauses = ["g.status = 'closed'", "trim(g.change_made) <> ''"]
@@ -142,7 +140,7 @@ def closed_with_change(
 
 
 def insert_item(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     forum: Forum,
     title: str,
@@ -163,7 +161,7 @@ def insert_item(
     return item_id
 
 
-def update_item(db: sqlite_utils.Database, item_id: str, **values: object) -> None:
+def update_item(db: Database, item_id: str, **values: object) -> None:
     """Set columns of an item (dates as ``date``, enums as their values)."""
     cleaned = {
         k: (v.isoformat() if isinstance(v, date) else getattr(v, "value", v))
@@ -176,7 +174,7 @@ def update_item(db: sqlite_utils.Database, item_id: str, **values: object) -> No
     )
 
 
-def link_sessions(db: sqlite_utils.Database, item_id: str, session_ids: Iterable[str]) -> int:
+def link_sessions(db: Database, item_id: str, session_ids: Iterable[str]) -> int:
     """Link sessions to an item (already linked ones are skipped). Returns how many were new."""
     added = 0
     now = utc_now()
@@ -195,7 +193,7 @@ def link_sessions(db: sqlite_utils.Database, item_id: str, session_ids: Iterable
     return added
 
 
-def unlink_session(db: sqlite_utils.Database, item_id: str, session_id: str) -> bool:
+def unlink_session(db: Database, item_id: str, session_id: str) -> bool:
     cur = db.execute(
         "DELETE FROM governance_item_sessions WHERE item_id = ? AND session_id = ?",
         [item_id, session_id],
@@ -216,7 +214,7 @@ class SourceSession:
     case_refs: str
 
 
-def source_sessions(db: sqlite_utils.Database, session_ids: Sequence[str]) -> list[SourceSession]:
+def source_sessions(db: Database, session_ids: Sequence[str]) -> list[SourceSession]:
     """The sessions with these ids, oldest first."""
     out: list[SourceSession] = []
     for start in range(0, len(session_ids), 500):
@@ -239,7 +237,7 @@ def source_sessions(db: sqlite_utils.Database, session_ids: Sequence[str]) -> li
 # --- Meetings ------------------------------------------------------------------------------
 
 
-def add_meeting(db: sqlite_utils.Database, forum: Forum, on: date, note: str = "") -> bool:
+def add_meeting(db: Database, forum: Forum, on: date, note: str = "") -> bool:
     """Record that a forum met on a date. Returns False when it was already recorded."""
     exists = db.execute(
         "SELECT 1 FROM governance_meetings WHERE forum = ? AND meeting_date = ?",
@@ -255,7 +253,7 @@ def add_meeting(db: sqlite_utils.Database, forum: Forum, on: date, note: str = "
     return True
 
 
-def last_meeting_before(db: sqlite_utils.Database, forum: Forum, before: date) -> date | None:
+def last_meeting_before(db: Database, forum: Forum, before: date) -> date | None:
     row = db.execute(
         "SELECT max(meeting_date) FROM governance_meetings WHERE forum = ? AND meeting_date < ?",
         [forum.value, before.isoformat()],
@@ -263,7 +261,7 @@ def last_meeting_before(db: sqlite_utils.Database, forum: Forum, before: date) -
     return to_date(row[0])
 
 
-def meetings(db: sqlite_utils.Database, forum: Forum | None = None) -> list[tuple[Forum, date]]:
+def meetings(db: Database, forum: Forum | None = None) -> list[tuple[Forum, date]]:
     """Recorded meetings, newest first."""
     rows = db.execute(
         "SELECT forum, meeting_date FROM governance_meetings "
@@ -278,7 +276,7 @@ def meetings(db: sqlite_utils.Database, forum: Forum | None = None) -> list[tupl
 
 
 def add_alert_outcome(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     theme_id: str,
     as_of: date,
@@ -304,7 +302,7 @@ def add_alert_outcome(
     return alert_id
 
 
-def handled_sessions(db: sqlite_utils.Database) -> dict[str, set[str]]:
+def handled_sessions(db: Database) -> dict[str, set[str]]:
     """Per theme, the sessions listed by alerts already dismissed or turned into items."""
     out: dict[str, set[str]] = defaultdict(set)
     for theme_id, session_id in db.execute(
@@ -331,7 +329,7 @@ class AlertOutcome:
     created_at: str
 
 
-def alert_outcomes(db: sqlite_utils.Database, theme_id: str | None = None) -> list[AlertOutcome]:
+def alert_outcomes(db: Database, theme_id: str | None = None) -> list[AlertOutcome]:
     """Dismissed and converted alerts, newest first."""
     rows = db.execute(
         "SELECT a.id, a.theme_id, coalesce(t.name, ''), a.as_of, a.summary, a.outcome, a.reason, "

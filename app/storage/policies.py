@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
 from app.domain.policy import Policy
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 
 
-def current_policy(db: sqlite_utils.Database) -> Policy:
+def current_policy(db: Database) -> Policy:
     """The newest stored policy, or the §5 defaults when none has been saved."""
     row = db.execute("SELECT data FROM policies ORDER BY version DESC LIMIT 1").fetchone()
     if row is None:
@@ -18,7 +16,7 @@ def current_policy(db: sqlite_utils.Database) -> Policy:
     return Policy.from_dict(json.loads(row[0]))
 
 
-def save_policy(db: sqlite_utils.Database, policy: Policy, created_by: str = "") -> int:
+def save_policy(db: Database, policy: Policy, created_by: str = "") -> int:
     """Store ``policy`` as a new version and return its number; old versions stay."""
     policy.validate()
     row = db.execute("SELECT coalesce(max(version), 0) FROM policies").fetchone()

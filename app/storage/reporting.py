@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus, SupervisionType
 from app.domain.records import (
     Action,
@@ -17,6 +15,7 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
+from app.storage.db import Database
 from app.storage.rows import EVERY_TYPE, slots_maker, to_date
 
 # Enum members and dates by their stored text: a period holds thousands of rows repeating a
@@ -59,7 +58,7 @@ class SessionLine:
 _new_line = slots_maker(SessionLine)
 
 
-def _lines(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[SessionLine]:
+def _lines(db: Database, where: str, params: list[Any]) -> list[SessionLine]:
     rows = db.execute(
         f"SELECT s.id, s.type, s.status, s.session_date, {_WHO}, "
         "(SELECT count(*) FROM session_attendees a WHERE a.session_id = s.id), "
@@ -82,7 +81,7 @@ _IN_PERIOD = f"s.{EVERY_TYPE} AND s.session_date BETWEEN ? AND ?"
 
 
 def sessions_between(
-    db: sqlite_utils.Database, date_from: date, date_to: date, status: SessionStatus
+    db: Database, date_from: date, date_to: date, status: SessionStatus
 ) -> list[SessionLine]:
     """Sessions with ``status`` dated in [date_from, date_to], oldest first."""
     return _lines(
@@ -92,7 +91,7 @@ def sessions_between(
     )
 
 
-def unsigned_held(db: sqlite_utils.Database, date_from: date, date_to: date) -> list[SessionLine]:
+def unsigned_held(db: Database, date_from: date, date_to: date) -> list[SessionLine]:
     """Held sessions in the period whose record the supervisor has not signed."""
     return _lines(
         db,
@@ -101,9 +100,7 @@ def unsigned_held(db: sqlite_utils.Database, date_from: date, date_to: date) -> 
     )
 
 
-def awaiting_response(
-    db: sqlite_utils.Database, date_from: date, date_to: date
-) -> list[SessionLine]:
+def awaiting_response(db: Database, date_from: date, date_to: date) -> list[SessionLine]:
     """Signed one-to-one records in the period the supervisee has not yet responded to."""
     return _lines(
         db,
@@ -139,7 +136,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def period_sessions(
-    db: sqlite_utils.Database, date_from: date, date_to: date
+    db: Database, date_from: date, date_to: date
 ) -> tuple[list[SessionLine], list[QualityInput]]:
     """Every session in the period as a report lists it, and the held ones loaded for the
     record-quality check (both oldest first), from one read
@@ -258,7 +255,7 @@ class WorkerAction:
     session_type: SupervisionType
 
 
-def actions_of_worker(db: sqlite_utils.Database, worker_id: str) -> list[WorkerAction]:
+def actions_of_worker(db: Database, worker_id: str) -> list[WorkerAction]:
     """Every action of a worker, oldest session first."""
     rows = db.execute(
         "SELECT a.id, a.description, a.owner, a.owner_name, a.due_date, a.evidence, a.status, "
@@ -275,7 +272,7 @@ def actions_of_worker(db: sqlite_utils.Database, worker_id: str) -> list[WorkerA
     ]  # fmt: skip
 
 
-def addenda_counts(db: sqlite_utils.Database, session_ids: list[str]) -> dict[str, int]:
+def addenda_counts(db: Database, session_ids: list[str]) -> dict[str, int]:
     """How many addenda each of the given sessions has (absent when none)."""
     if not session_ids:
         return {}

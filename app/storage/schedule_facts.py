@@ -20,8 +20,6 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import (
     ALL_TYPES,
     Assessment,
@@ -34,6 +32,7 @@ from app.domain.model import (
     TriggerEvent,
     WorkerFacts,
 )
+from app.storage.db import Database
 from app.storage.rows import to_date
 from app.storage.schema import LATEST_ASSESSMENT_FILL_SQL, LATEST_HELD_FILL_SQL
 
@@ -202,7 +201,7 @@ def _assessment_rows(
 
 
 def load_worker_facts(  # noqa: C901 - one set-based query after another, then the assembly
-    db: sqlite_utils.Database,
+    db: Database,
     as_of: date,
     *,
     include_left: bool = False,
@@ -391,7 +390,7 @@ _CACHES = (
 )
 
 
-def schedule_cache_drift(db: sqlite_utils.Database) -> dict[str, int]:
+def schedule_cache_drift(db: Database) -> dict[str, int]:
     """Per table, how many entries of ``latest_held`` (worker and type) and
     ``latest_assessment`` (worker) are missing, extra or wrong against a fresh computation from
     the records: all zero when the triggers did their work. Read-only."""
@@ -403,7 +402,7 @@ def schedule_cache_drift(db: sqlite_utils.Database) -> dict[str, int]:
     return drift
 
 
-def rebuild_schedule_cache(db: sqlite_utils.Database) -> None:
+def rebuild_schedule_cache(db: Database) -> None:
     """Recompute both tables from the records (call inside a transaction)."""
     for table, columns, _key, fresh in _CACHES:
         db.execute(f"DELETE FROM {table}")

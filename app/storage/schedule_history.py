@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import (
     ALL_TYPES,
     Assessment,
@@ -42,6 +40,7 @@ from app.domain.model import (
     TriggerEvent,
     WorkerFacts,
 )
+from app.storage.db import Database
 from app.storage.rows import slots_maker, to_date
 
 _TYPES = {t.value: t for t in ALL_TYPES}
@@ -118,7 +117,7 @@ def _latest_at_or_before(days: list[date], day: date) -> int:
 
 
 def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date assembly
-    db: sqlite_utils.Database, dates: Iterable[date]
+    db: Database, dates: Iterable[date]
 ) -> dict[date, list[WorkerFacts]]:
     """For each date, the facts ``load_worker_facts(db, date)`` gives (workers in post on that
     date, in the same order), reading each table once for all the dates."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-import sqlite_utils
-
+from app.storage.db import Database
 from app.storage.schema import session_document_sql
 
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -69,7 +68,7 @@ def column_filtered(expression: str, *, include_confidential: bool) -> str:
     return f"{{{columns}}} : ({expression})"
 
 
-def rebuild_index(db: sqlite_utils.Database) -> int:
+def rebuild_index(db: Database) -> int:
     """Rebuild every session's search document (call inside a transaction). Returns how many.
 
     The triggers keep the index in step; this is the repair for an index that was lost or

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus, SupervisionType
 from app.domain.records import (
     Action,
@@ -21,7 +19,7 @@ from app.domain.records import (
     SessionRecord,
     Workload,
 )
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
 _SESSION_COLUMNS = (
@@ -68,7 +66,7 @@ def _session_values(rec: SessionRecord) -> dict[str, Any]:
     }
 
 
-def save_session(db: sqlite_utils.Database, rec: SessionRecord) -> SessionRecord:
+def save_session(db: Database, rec: SessionRecord) -> SessionRecord:
     """Insert or replace a whole session record. Call inside a transaction.
 
     Decisions, themes, attendees and the reviews made in this session are replaced by what
@@ -94,7 +92,7 @@ def save_session(db: sqlite_utils.Database, rec: SessionRecord) -> SessionRecord
     return rec
 
 
-def _replace_children(db: sqlite_utils.Database, rec: SessionRecord, now: str) -> None:
+def _replace_children(db: Database, rec: SessionRecord, now: str) -> None:
     db.execute("DELETE FROM decisions WHERE session_id = ?", [rec.id])
     for pos, dec in enumerate(rec.decisions):
         dec.id = dec.id or new_id()
@@ -149,9 +147,7 @@ def _action_worker(rec: SessionRecord, act: Action) -> str:
     raise ValueError("a group action needs a worker it belongs to")
 
 
-def _upsert_action(
-    db: sqlite_utils.Database, rec: SessionRecord, act: Action, pos: int, now: str
-) -> None:
+def _upsert_action(db: Database, rec: SessionRecord, act: Action, pos: int, now: str) -> None:
     act.worker_id = _action_worker(rec, act)
     act.session_id = rec.id
     values = [
@@ -176,7 +172,7 @@ def _upsert_action(
     )
 
 
-def _replace_reviews(db: sqlite_utils.Database, rec: SessionRecord, now: str) -> None:
+def _replace_reviews(db: Database, rec: SessionRecord, now: str) -> None:
     """Store this session's review of carried-forward actions and apply each outcome."""
     db.execute("DELETE FROM action_reviews WHERE session_id = ?", [rec.id])
     for review in rec.reviews:
@@ -236,7 +232,7 @@ _ACTION_COLUMNS = (
 )
 
 
-def get_session(db: sqlite_utils.Database, session_id: str) -> SessionRecord | None:
+def get_session(db: Database, session_id: str) -> SessionRecord | None:
     cur = db.execute(
         f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE id = ?", [session_id]
     )
@@ -291,7 +287,7 @@ def get_session(db: sqlite_utils.Database, session_id: str) -> SessionRecord | N
 
 
 def open_actions_for(
-    db: sqlite_utils.Database, worker_id: str, *, excluding_session: str | None = None
+    db: Database, worker_id: str, *, excluding_session: str | None = None
 ) -> list[Action]:
     """Open actions of a supervisee, oldest due first: carried forward into the next session."""
     rows = db.execute(
@@ -316,7 +312,7 @@ class SessionSummary:
     imported: bool
 
 
-def history_for(db: sqlite_utils.Database, worker_id: str) -> list[SessionSummary]:
+def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
     """Every session of a worker (one-to-one or attended group), newest first."""
     rows = db.execute(
         "SELECT s.id, s.type, s.status, s.session_date, coalesce(sup.name, ''), "
@@ -335,7 +331,7 @@ def history_for(db: sqlite_utils.Database, worker_id: str) -> list[SessionSummar
 
 
 def session_exists(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     type_: SupervisionType,
     on: date,
@@ -356,6 +352,6 @@ def session_exists(
     return row is not None
 
 
-def is_signed(db: sqlite_utils.Database, session_id: str) -> bool:
+def is_signed(db: Database, session_id: str) -> bool:
     row = db.execute("SELECT signed_at FROM sessions WHERE id = ?", [session_id]).fetchone()
     return row is not None and row[0] is not None

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.governance import ThemeMention
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import EVERY_TYPE, iso, to_date
 
 
@@ -25,7 +23,7 @@ class Theme:
         return self.retired_on is None
 
 
-def list_themes(db: sqlite_utils.Database, *, include_retired: bool = False) -> list[Theme]:
+def list_themes(db: Database, *, include_retired: bool = False) -> list[Theme]:
     where = "" if include_retired else "WHERE retired_on IS NULL"
     rows = db.execute(
         f"SELECT id, name, seeded, retired_on FROM themes {where} ORDER BY name COLLATE NOCASE"
@@ -33,7 +31,7 @@ def list_themes(db: sqlite_utils.Database, *, include_retired: bool = False) -> 
     return [Theme(r[0], r[1], bool(r[2]), to_date(r[3])) for r in rows]
 
 
-def add_theme(db: sqlite_utils.Database, name: str) -> Theme:
+def add_theme(db: Database, name: str) -> Theme:
     clean = " ".join(name.split())
     if not clean:
         raise ValueError("a theme needs a name")
@@ -45,26 +43,26 @@ def add_theme(db: sqlite_utils.Database, name: str) -> Theme:
     return theme
 
 
-def theme_by_name(db: sqlite_utils.Database, name: str) -> Theme | None:
+def theme_by_name(db: Database, name: str) -> Theme | None:
     row = db.execute(
         "SELECT id, name, seeded, retired_on FROM themes WHERE name = ? COLLATE NOCASE", [name]
     ).fetchone()
     return None if row is None else Theme(row[0], row[1], bool(row[2]), to_date(row[3]))
 
 
-def get_theme(db: sqlite_utils.Database, theme_id: str) -> Theme | None:
+def get_theme(db: Database, theme_id: str) -> Theme | None:
     row = db.execute(
         "SELECT id, name, seeded, retired_on FROM themes WHERE id = ?", [theme_id]
     ).fetchone()
     return None if row is None else Theme(row[0], row[1], bool(row[2]), to_date(row[3]))
 
 
-def rename_theme(db: sqlite_utils.Database, theme_id: str, name: str) -> None:
+def rename_theme(db: Database, theme_id: str, name: str) -> None:
     """Give a theme a new name (the same concept: records tagged with it follow)."""
     db.execute("UPDATE themes SET name = ? WHERE id = ?", [name, theme_id])
 
 
-def set_retired(db: sqlite_utils.Database, theme_id: str, on: date | None) -> None:
+def set_retired(db: Database, theme_id: str, on: date | None) -> None:
     """Retire a theme from ``on`` (None brings it back into use)."""
     db.execute("UPDATE themes SET retired_on = ? WHERE id = ?", [iso(on), theme_id])
 
@@ -79,7 +77,7 @@ class ThemeUsage:
     last_used: date | None
 
 
-def theme_usage(db: sqlite_utils.Database, *, include_retired: bool = True) -> list[ThemeUsage]:
+def theme_usage(db: Database, *, include_retired: bool = True) -> list[ThemeUsage]:
     """Every theme with its usage counts, in name order."""
     rows = db.execute(
         "SELECT t.id, "
@@ -94,7 +92,7 @@ def theme_usage(db: sqlite_utils.Database, *, include_retired: bool = True) -> l
 
 
 def theme_mentions(
-    db: sqlite_utils.Database, date_from: date, date_to: date, *, team: str | None = None
+    db: Database, date_from: date, date_to: date, *, team: str | None = None
 ) -> list[ThemeMention]:
     """Held sessions from ``date_from`` to ``date_to`` (inclusive) and the themes they raise.
 

@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import (
     ALL_TYPES,
     Employment,
@@ -17,7 +15,7 @@ from app.domain.model import (
     Tier,
     Worker,
 )
-from app.storage.db import new_id, utc_now
+from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, slots_maker, to_date
 
 _COLUMNS = (
@@ -81,7 +79,7 @@ def _values(worker: Worker) -> dict[str, Any]:
     }
 
 
-def insert_worker(db: sqlite_utils.Database, worker: Worker) -> Worker:
+def insert_worker(db: Database, worker: Worker) -> Worker:
     """Insert a worker; a blank id gets a new UUID. Returns the stored worker."""
     if not worker.id:
         worker = replace(worker, id=new_id())
@@ -93,34 +91,34 @@ def insert_worker(db: sqlite_utils.Database, worker: Worker) -> Worker:
     return worker
 
 
-def update_worker(db: sqlite_utils.Database, worker: Worker) -> None:
+def update_worker(db: Database, worker: Worker) -> None:
     values = {**_values(worker), "updated_at": utc_now()}
     sets = ", ".join(f"{k} = ?" for k in values)
     db.execute(f"UPDATE workers SET {sets} WHERE id = ?", [*values.values(), worker.id])
 
 
-def get_worker(db: sqlite_utils.Database, worker_id: str) -> Worker | None:
+def get_worker(db: Database, worker_id: str) -> Worker | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE id = ?", [worker_id]).fetchone()
     return None if row is None else _worker_from_row(row)
 
 
-def find_by_staff_id(db: sqlite_utils.Database, staff_id: str) -> Worker | None:
+def find_by_staff_id(db: Database, staff_id: str) -> Worker | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE staff_id = ?", [staff_id]).fetchone()
     return None if row is None else _worker_from_row(row)
 
 
-def list_workers(db: sqlite_utils.Database, *, include_left: bool = False) -> list[Worker]:
+def list_workers(db: Database, *, include_left: bool = False) -> list[Worker]:
     where = "" if include_left else "WHERE left_on IS NULL"
     rows = db.execute(f"SELECT {_COLUMNS} FROM workers {where} ORDER BY name COLLATE NOCASE")
     return [_worker_from_row(r) for r in rows.fetchall()]
 
 
-def count_workers(db: sqlite_utils.Database) -> int:
+def count_workers(db: Database) -> int:
     return int(db.execute("SELECT count(*) FROM workers").fetchone()[0])
 
 
 def add_assessment(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     assessed_on: date,
     factors: RiskFactors,
@@ -169,7 +167,7 @@ def _assessment_from_row(row: tuple[Any, ...]) -> StoredAssessment:
     )  # fmt: skip
 
 
-def assessments_for(db: sqlite_utils.Database, worker_id: str) -> list[StoredAssessment]:
+def assessments_for(db: Database, worker_id: str) -> list[StoredAssessment]:
     """A worker's assessment history, newest first."""
     rows = db.execute(
         f"SELECT {_ASSESSMENT_COLUMNS} FROM risk_assessments WHERE worker_id = ? "

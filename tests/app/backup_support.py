@@ -18,14 +18,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.services.records import RecordService
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -35,7 +33,7 @@ PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 # --------------------------------------------------------------------------- data
 
 
-def people(db: sqlite_utils.Database) -> tuple[Worker, Worker]:
+def people(db: Database) -> tuple[Worker, Worker]:
     workers = WorkerService(db)
     lead = workers.save(Worker(id="", name="Amara Okafor", qualified_clinical=True))
     worker = workers.save(
@@ -60,7 +58,7 @@ def held(worker_id: str, lead_id: str, on: date, note: str = "") -> SessionRecor
     )
 
 
-def populate(db: sqlite_utils.Database, sessions: int = 3, note_size: int = 0) -> dict[str, Any]:
+def populate(db: Database, sessions: int = 3, note_size: int = 0) -> dict[str, Any]:
     """Two workers, ``sessions`` held sessions (the first signed): audit entries, a fingerprint.
     ``note_size`` pads each session's issues to make a bigger file."""
     lead, worker = people(db)

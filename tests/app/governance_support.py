@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
 from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Worker
 from app.domain.records import (
     Action,
@@ -21,6 +19,7 @@ from app.domain.records import (
 )
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
+from app.storage.db import Database
 from app.storage.themes import theme_by_name
 
 LINE = SupervisionType.LINE
@@ -30,7 +29,7 @@ HELD = SessionStatus.HELD
 
 
 def person(
-    db: sqlite_utils.Database,
+    db: Database,
     name: str,
     *,
     team: str = "North",
@@ -54,14 +53,14 @@ def person(
     return worker
 
 
-def theme_id(db: sqlite_utils.Database, name: str) -> str:
+def theme_id(db: Database, name: str) -> str:
     theme = theme_by_name(db, name)
     assert theme is not None, name
     return theme.id
 
 
 def session(
-    db: sqlite_utils.Database,
+    db: Database,
     worker: Worker | None,
     on: date,
     *,

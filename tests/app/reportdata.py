@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
 from pypdf import PdfReader
 
 from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Worker
@@ -24,6 +23,7 @@ from app.domain.records import (
 )
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
+from app.storage.db import Database
 from app.storage.themes import theme_by_name
 
 
@@ -48,7 +48,7 @@ CANCEL_REASON = "Supervisor called to a Mental Health Act assessment"
 ASSESSMENT_RATIONALE = "Two high-risk referrals and new to the crisis pathway"
 
 
-def make_service(db: sqlite_utils.Database) -> Service:
+def make_service(db: Database) -> Service:
     """Three people in two teams and four sessions whose content the tests look for."""
     workers = WorkerService(db)
     lead = workers.save(

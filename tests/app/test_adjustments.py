@@ -6,22 +6,20 @@ import sqlite3
 from datetime import date
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import LeaveKind, SupervisionType, TriggerKind, Worker
 from app.errors import UsageError
 from app.services.workers import WorkerService
 from app.storage import adjustments
+from app.storage.db import Database
 
 
 @pytest.fixture
-def worker(db: sqlite_utils.Database) -> Worker:
+def worker(db: Database) -> Worker:
     return WorkerService(db).save(Worker(id="", name="Ada"))
 
 
-def test_service_refuses_with_a_sentence_and_writes_nothing(
-    db: sqlite_utils.Database, worker: Worker
-) -> None:
+def test_service_refuses_with_a_sentence_and_writes_nothing(db: Database, worker: Worker) -> None:
     service = WorkerService(db)
     with pytest.raises(UsageError, match="cannot end before it starts"):
         service.add_leave(worker.id, date(2026, 5, 2), date(2026, 5, 1), LeaveKind.SICKNESS)
@@ -37,9 +35,7 @@ def test_service_refuses_with_a_sentence_and_writes_nothing(
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
-def test_the_database_refuses_what_slips_past_the_service(
-    db: sqlite_utils.Database, worker: Worker
-) -> None:
+def test_the_database_refuses_what_slips_past_the_service(db: Database, worker: Worker) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         adjustments.add_leave(db, worker.id, date(2026, 5, 2), date(2026, 5, 1))
     with pytest.raises(sqlite3.IntegrityError):

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from app.paths import default_backup_dir
 from app.services import backup as backup_module
@@ -38,7 +37,7 @@ from app.services.backup import (
 )
 from app.services.location import location_warning
 from app.services.sessions import SessionService
-from app.storage.db import APPLICATION_ID, close_database, connect, open_database
+from app.storage.db import APPLICATION_ID, Database, close_database, connect, open_database
 from app.storage.schema import SCHEMA_VERSION
 from tests.app.backup_support import dump, held, listing, populate, quick_check
 
@@ -53,7 +52,7 @@ def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def data(db: sqlite_utils.Database) -> dict[str, object]:
+def data(db: Database) -> dict[str, object]:
     return populate(db)
 
 
@@ -66,7 +65,7 @@ def _header(path: Path) -> tuple[int, int]:
 
 
 def test_a_backup_is_complete_verified_private_and_self_contained(
-    db: sqlite_utils.Database, db_path: Path, data: dict[str, object], tmp_path: Path
+    db: Database, db_path: Path, data: dict[str, object], tmp_path: Path
 ) -> None:
     folder = tmp_path / "backups"
     result = backup_database(db, folder, now=NOW)
@@ -87,7 +86,7 @@ def test_a_backup_is_complete_verified_private_and_self_contained(
 
 
 def test_backup_of_a_live_database_with_uncommitted_work_in_another_connection(
-    db: sqlite_utils.Database, db_path: Path, data: dict[str, object], tmp_path: Path
+    db: Database, db_path: Path, data: dict[str, object], tmp_path: Path
 ) -> None:
     """Committed rows still only in the -wal are in the backup; the uncommitted one is not.
     (A copy of the file would miss the former: checkpoints are switched off here.)"""
@@ -120,7 +119,7 @@ def test_backup_of_a_live_database_with_uncommitted_work_in_another_connection(
 
 
 def test_a_backup_while_this_connection_is_mid_write_is_refused_not_hung(
-    db: sqlite_utils.Database, data: dict[str, object], tmp_path: Path
+    db: Database, data: dict[str, object], tmp_path: Path
 ) -> None:
     """SQLite's backup API waits for ever on a source connection holding a write transaction;
     the backup must say so at once and leave nothing behind."""
@@ -136,7 +135,7 @@ def test_a_backup_while_this_connection_is_mid_write_is_refused_not_hung(
 
 @pytest.mark.parametrize("fault", ["damaged page", "missing rows", "wrong schema"])
 def test_a_copy_that_fails_verification_is_not_kept(
-    db: sqlite_utils.Database,
+    db: Database,
     data: dict[str, object],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -146,7 +145,7 @@ def test_a_copy_that_fails_verification_is_not_kept(
     nothing is left in the folder (the copy is spoiled here right after it was made)."""
     real = backup_module._snapshot_copy
 
-    def spoiled(source: sqlite_utils.Database, tmp: Path) -> tuple[dict[str, int], int]:
+    def spoiled(source: Database, tmp: Path) -> tuple[dict[str, int], int]:
         expected, version = real(source, tmp)
         conn = sqlite3.connect(str(tmp))
         try:
@@ -175,7 +174,7 @@ def test_a_copy_that_fails_verification_is_not_kept(
 
 
 def test_a_backup_folder_whose_parent_is_missing_is_not_created(
-    db: sqlite_utils.Database, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
     """A USB stick that is not plugged in: no look-alike folder on the laptop's own disk."""
     stick = tmp_path / "media" / "USB" / "Keel backups"
@@ -200,7 +199,7 @@ def test_a_backup_of_an_older_schema_keeps_its_version(tmp_path: Path) -> None:
 
 
 def test_encrypted_backup_round_trip(
-    db: sqlite_utils.Database, db_path: Path, data: dict[str, object], tmp_path: Path
+    db: Database, db_path: Path, data: dict[str, object], tmp_path: Path
 ) -> None:
     folder = tmp_path / "stick"
     result = backup_database(db, folder, passphrase=PASSPHRASE, now=NOW)
@@ -232,19 +231,19 @@ def test_encrypted_backup_round_trip(
     assert dump(fresh_path) == expected
 
 
-def test_an_empty_passphrase_is_refused(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_an_empty_passphrase_is_refused(db: Database, tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="needs a passphrase"):
         backup_database(db, tmp_path / "b", passphrase="")
     assert listing(tmp_path / "b") == []
 
 
-def test_the_passphrase_is_normalised(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_the_passphrase_is_normalised(db: Database, tmp_path: Path) -> None:
     """ "é" typed as one code point or as e + combining accent opens the same file."""
     result = backup_database(db, tmp_path / "b", passphrase="caf\u00e9 au lait")
     assert crypto.decrypt(result.path.read_bytes(), "cafe\u0301 au lait")
 
 
-def test_wrong_passphrase_gives_a_clear_message(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_wrong_passphrase_gives_a_clear_message(db: Database, tmp_path: Path) -> None:
     blob = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path.read_bytes()
     with pytest.raises(crypto.DecryptionError) as wrong:
         crypto.decrypt(blob, "correct horse battery stapler")
@@ -259,7 +258,7 @@ def _with_header(blob: bytes, change: dict[str, object]) -> bytes:
     return crypto.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[header.prefix_length :]
 
 
-def test_header_parameters_are_authenticated(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_header_parameters_are_authenticated(db: Database, tmp_path: Path) -> None:
     blob = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path.read_bytes()
     assert crypto.decrypt(blob, PASSPHRASE)
     n = crypto.read_header(blob).params["n"]
@@ -367,7 +366,7 @@ def test_pruning_removes_stale_temporary_files_only(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- automatic backups
 
 
-def test_the_backup_folder_setting(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_the_backup_folder_setting(db: Database, tmp_path: Path) -> None:
     assert backup_folder(db) == default_backup_dir()
     assert set_backup_folder(db, tmp_path / "stick") is None
     assert backup_folder(db) == tmp_path / "stick"
@@ -380,9 +379,7 @@ def test_the_backup_folder_setting(db: sqlite_utils.Database, tmp_path: Path) ->
     assert backup_folder(db) == default_backup_dir()
 
 
-def test_auto_backup_at_most_daily_and_only_after_a_change(
-    db: sqlite_utils.Database, tmp_path: Path
-) -> None:
+def test_auto_backup_at_most_daily_and_only_after_a_change(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
     day1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     first = auto_backup_if_due(db, folder, day1)
@@ -406,7 +403,7 @@ def test_auto_backup_at_most_daily_and_only_after_a_change(
     assert auto_backup_if_due(db, folder, day1 + timedelta(days=3)).made is None
 
 
-def test_import_and_demo_count_as_changes(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_import_and_demo_count_as_changes(db: Database, tmp_path: Path) -> None:
     from app.services.demo import load_demo
     from app.services.importing import import_staff
 
@@ -432,9 +429,7 @@ def test_import_and_demo_count_as_changes(db: sqlite_utils.Database, tmp_path: P
     "change",
     ["worker_updated", "leave_removed", "override_added", "action_closed", "draft_saved"],
 )
-def test_every_kind_of_change_moves_the_marker(
-    db: sqlite_utils.Database, change: str, tmp_path: Path
-) -> None:
+def test_every_kind_of_change_moves_the_marker(db: Database, change: str, tmp_path: Path) -> None:
     from app.domain.model import LeaveKind
     from app.domain.model import SupervisionType as T
     from app.services.workers import WorkerService
@@ -468,7 +463,7 @@ def test_every_kind_of_change_moves_the_marker(
     assert change_marker(db) != marker, change
 
 
-def test_last_backup_info_for_the_status_bar(db: sqlite_utils.Database, tmp_path: Path) -> None:
+def test_last_backup_info_for_the_status_bar(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
     fresh = last_backup_info(db, folder, NOW)
     assert fresh.when is None and not fresh.warn  # nothing to lose yet
@@ -487,9 +482,7 @@ def test_last_backup_info_for_the_status_bar(db: sqlite_utils.Database, tmp_path
     assert not last_backup_info(db, folder, NOW + timedelta(days=1)).warn
 
 
-def test_auto_backup_rotates_and_warns_about_the_folder(
-    db: sqlite_utils.Database, tmp_path: Path
-) -> None:
+def test_auto_backup_rotates_and_warns_about_the_folder(db: Database, tmp_path: Path) -> None:
     data = populate(db)
     folder = tmp_path / "Dropbox" / "keel"
     folder.parent.mkdir()
@@ -553,7 +546,7 @@ def test_no_warning_for_local_disks_and_usb_sticks(path: str, tmp_path: Path) ->
 
 
 def test_restore_refuses_a_backup_with_a_damaged_encryption_header(
-    db: sqlite_utils.Database, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
     path = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path
     blob = bytearray(path.read_bytes())

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from app.services import backup as backup_module
 from app.services.backup import BackupError, backup_database
 from app.services.sessions import SessionService
+from app.storage.db import Database
 from tests.app.backup_support import dump, held, listing, populate, quick_check
 
 
 @pytest.fixture
-def data(db: sqlite_utils.Database) -> dict[str, object]:
+def data(db: Database) -> dict[str, object]:
     return populate(db, sessions=20, note_size=2_000)
 
 
@@ -51,7 +51,7 @@ def _without_journal_mode(raw: bytes) -> bytes:
 
 
 def test_a_checkpointed_database_is_copied_byte_for_byte_as_a_rollback_journal_file(
-    db: sqlite_utils.Database,
+    db: Database,
     db_path: Path,
     data: dict[str, object],
     tmp_path: Path,
@@ -82,7 +82,7 @@ def test_a_checkpointed_database_is_copied_byte_for_byte_as_a_rollback_journal_f
 
 
 def test_the_copy_keeps_this_process_s_lock_on_the_database(
-    db: sqlite_utils.Database, db_path: Path, data: dict[str, object], tmp_path: Path
+    db: Database, db_path: Path, data: dict[str, object], tmp_path: Path
 ) -> None:
     """Opening and closing a second descriptor on the file would drop SQLite's POSIX locks:
     another program could then take the database over (here: switch it out of WAL mode) while
@@ -105,7 +105,7 @@ def test_the_copy_keeps_this_process_s_lock_on_the_database(
 
 
 def test_a_reader_that_blocks_the_checkpoint_means_the_backup_api_at_once(
-    db: sqlite_utils.Database,
+    db: Database,
     db_path: Path,
     data: dict[str, object],
     tmp_path: Path,
@@ -157,7 +157,7 @@ class SaveBeforeLock:
 
 
 def test_a_save_that_lands_in_the_wal_before_the_lock_means_the_backup_api(
-    db: sqlite_utils.Database,
+    db: Database,
     db_path: Path,
     data: dict[str, object],
     tmp_path: Path,
@@ -176,7 +176,7 @@ def test_a_save_that_lands_in_the_wal_before_the_lock_means_the_backup_api(
 
 
 def test_uncommitted_changes_of_another_connection_are_not_in_the_backup(
-    db: sqlite_utils.Database,
+    db: Database,
     db_path: Path,
     data: dict[str, object],
     tmp_path: Path,
@@ -223,7 +223,7 @@ def _damage(fault: str, out: int, size: int) -> None:
     "fault", ["truncated", "header changed", "schema page damaged", "one page too many"]
 )
 def test_a_byte_copy_spoiled_before_verification_is_refused_and_not_kept(
-    db: sqlite_utils.Database,
+    db: Database,
     data: dict[str, object],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -13,9 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 from tests.benchmarks.generate import generate_reference
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +47,7 @@ def test_generator_builds_a_valid_database_through_the_real_schema(tmp_path: Pat
     assert figures["workers"] == 40
     assert figures["sessions"] > 500
     assert figures["session_attendees"] > 0
-    db: sqlite_utils.Database = open_database(path)
+    db: Database = open_database(path)
     try:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-import sqlite_utils
 
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import Action, ActionOwner, Decision, Mode, SessionRecord
@@ -30,7 +29,7 @@ from app.services.calendar import (
 )
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -69,7 +68,7 @@ def _save(sessions: SessionService, **fields: object) -> str:
     return sessions.save(record).record.id
 
 
-def make_bookings(db: sqlite_utils.Database) -> Booked:
+def make_bookings(db: Database) -> Booked:
     workers = WorkerService(db)
     lead = workers.save(Worker(id="", name="Amara Okafor", role="Team Lead", team="North",
                                qualified_clinical=True))  # fmt: skip
@@ -125,7 +124,7 @@ def make_bookings(db: sqlite_utils.Database) -> Booked:
 
 
 @pytest.fixture
-def booked(db: sqlite_utils.Database) -> Booked:
+def booked(db: Database) -> Booked:
     return make_bookings(db)
 
 
@@ -145,7 +144,7 @@ def utc(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
     return datetime(y, mo, d, h, mi, tzinfo=UTC)
 
 
-def export(db: sqlite_utils.Database, tmp_path: Path, **kw: object) -> bytes:
+def export(db: Database, tmp_path: Path, **kw: object) -> bytes:
     out = tmp_path / "sessions.ics"
     export_calendar(db, FROM, TO, out, tz=LONDON, now=NOW, **kw)  # type: ignore[arg-type]
     return out.read_bytes()
@@ -274,7 +273,7 @@ def test_default_range_is_the_next_eight_weeks() -> None:
 # Audit and failures -----------------------------------------------------------------------
 
 
-def audit_exports(db: sqlite_utils.Database) -> list[tuple[str, str | None, dict[str, object]]]:
+def audit_exports(db: Database) -> list[tuple[str, str | None, dict[str, object]]]:
     rows = db.execute(
         "SELECT entity, entity_id, detail FROM audit_log WHERE action = 'export' ORDER BY seq"
     ).fetchall()

@@ -11,13 +11,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import DueStatus, SupervisionType, Worker
 from app.errors import UsageError
 from app.services.demo import TREND_THEME, load_demo
 from app.services.scheduling import compute_schedule, status_records
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 from app.storage.workers import insert_worker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,17 +27,17 @@ TABLES = (
 )  # fmt: skip
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, int]:
     return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
-def load(path: Path, today: date) -> sqlite_utils.Database:
+def load(path: Path, today: date) -> Database:
     db = open_database(path)
     load_demo(db, today=today)
     return db
 
 
-def test_demo_loads_a_realistic_service(db: sqlite_utils.Database, today: date) -> None:
+def test_demo_loads_a_realistic_service(db: Database, today: date) -> None:
     summary = load_demo(db, today=today)
     assert summary.startswith("Loaded the demo service: 25 workers in 3 teams, ")
     assert "\n" not in summary
@@ -163,9 +162,7 @@ def test_demo_loads_a_realistic_service(db: sqlite_utils.Database, today: date) 
     assert override[0][1] > today.isoformat()
 
 
-def test_refuses_a_database_with_workers_and_changes_nothing(
-    db: sqlite_utils.Database, today: date
-) -> None:
+def test_refuses_a_database_with_workers_and_changes_nothing(db: Database, today: date) -> None:
     insert_worker(db, Worker(id="", name="Existing Person", team="Somewhere"))
     db.conn.commit()
     before = counts(db)
@@ -176,7 +173,7 @@ def test_refuses_a_database_with_workers_and_changes_nothing(
     assert counts(db) == before
 
 
-def _content(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
+def _content(db: Database) -> list[tuple[object, ...]]:
     return db.execute(
         "SELECT s.type, s.status, s.session_date, coalesce(w.name, ''), s.issues, s.case_refs, "
         "s.wellbeing, s.cancel_reason FROM sessions s LEFT JOIN workers w ON w.id = s.worker_id "
@@ -237,7 +234,7 @@ def test_schedule_shows_every_status(tmp_path: Path, as_of: date) -> None:
         close_database(db)
 
 
-def test_delayed_crisis_response_is_a_real_trend(db: sqlite_utils.Database, today: date) -> None:
+def test_delayed_crisis_response_is_a_real_trend(db: Database, today: date) -> None:
     load_demo(db, today=today)
     since = (today - timedelta(days=56)).isoformat()
     rows = db.execute(
@@ -259,9 +256,7 @@ def test_delayed_crisis_response_is_a_real_trend(db: sqlite_utils.Database, toda
     assert all(workers < len({w for _, w in rows}) for _, workers in per_theme)
 
 
-def test_actions_are_in_the_state_their_latest_review_left_them(
-    db: sqlite_utils.Database, today: date
-) -> None:
+def test_actions_are_in_the_state_their_latest_review_left_them(db: Database, today: date) -> None:
     load_demo(db, today=today)
     reviews: dict[str, list[tuple[str, str]]] = {}
     for action_id, outcome, on in db.execute(
@@ -298,7 +293,7 @@ def test_actions_are_in_the_state_their_latest_review_left_them(
     )
 
 
-def test_demo_types_need_their_supervision(db: sqlite_utils.Database, today: date) -> None:
+def test_demo_types_need_their_supervision(db: Database, today: date) -> None:
     load_demo(db, today=today)
     rows = compute_schedule(db, today).rows
     group_cells = [r.status.by_type[SupervisionType.GROUP] for r in rows]

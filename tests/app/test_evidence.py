@@ -6,7 +6,6 @@ import sqlite3
 from datetime import date
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
@@ -14,10 +13,11 @@ from app.errors import UsageError
 from app.services.records import QualityGapsFound, RecordService
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
+from app.storage.db import Database
 
 
 @pytest.fixture
-def people(db: sqlite_utils.Database) -> tuple[Worker, Worker]:
+def people(db: Database) -> tuple[Worker, Worker]:
     workers = WorkerService(db)
     lead = workers.save(Worker(id="", name="Amara Okafor", qualified_clinical=True))
     worker = workers.save(
@@ -47,7 +47,7 @@ def _held(worker: Worker, lead: Worker, **changes: object) -> SessionRecord:
     return rec
 
 
-def _signed(db: sqlite_utils.Database, people: tuple[Worker, Worker]) -> str:
+def _signed(db: Database, people: tuple[Worker, Worker]) -> str:
     lead, worker = people
     saved = SessionService(db).save(_held(worker, lead))
     RecordService(db).sign_off(saved.record.id, "amara okafor", confirmed=True)

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from app.domain.governance import Forum, ItemSource, ItemStatus, alert_text, window_words
 from app.domain.policy import Policy
@@ -28,6 +27,7 @@ from app.services.reports.governance import (
 from app.services.reports.mdt import build_mdt_agenda_pdf
 from app.services.sessions import SessionService
 from app.storage.audit import entries_for
+from app.storage.db import Database
 from app.storage.evidence import canonical_content, verify_fingerprints
 from tests.app.governance_support import (
     CLINICAL,
@@ -46,7 +46,7 @@ POLICY = Policy()  # N = 3 sessions, M = 2 workers, D = 56 days
 
 
 @pytest.fixture
-def team(db: sqlite_utils.Database) -> dict[str, object]:
+def team(db: Database) -> dict[str, object]:
     lead = person(db, "Amara Okafor", qualified=True)
     a = person(db, "Ben Adeyemi", line_sup=lead.id, clin_sup=lead.id)
     b = person(db, "Ellie Marsh", line_sup=lead.id, clin_sup=lead.id)
@@ -54,7 +54,7 @@ def team(db: sqlite_utils.Database) -> dict[str, object]:
     return {"lead": lead, "a": a, "b": b, "c": c}
 
 
-def trends(db: sqlite_utils.Database, **kw: object) -> list[gov.TrendAlert]:
+def trends(db: Database, **kw: object) -> list[gov.TrendAlert]:
     return gov.detect_trends(db, AS_OF, POLICY, **kw)  # type: ignore[arg-type]
 
 
@@ -465,7 +465,7 @@ def test_theme_heat_map_section_prints_the_counts(db, team, tmp_path) -> None:
     assert "Shading:" in text
 
 
-def _agenda_world(db: sqlite_utils.Database, team: dict) -> dict[str, str]:
+def _agenda_world(db: Database, team: dict) -> dict[str, str]:
     a, b, c, lead = team["a"], team["b"], team["c"], team["lead"]
     ids: dict[str, str] = {}
     ids["s1"] = session(db, a, AS_OF - timedelta(days=20), supervisor=lead, themes=[THEME],

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import DueStatus, Employment, SupervisionType, Tier
 from app.domain.policy import Policy
@@ -23,7 +22,7 @@ from app.services.importing import (
     preview_staff,
 )
 from app.services.scheduling import compute_schedule
-from app.storage.db import transaction
+from app.storage.db import Database, transaction
 from app.storage.policies import save_policy
 from app.storage.workers import assessments_for, find_by_staff_id, list_workers
 
@@ -56,16 +55,16 @@ def good_file(folder: Path, name: str = "staff.csv") -> Path:
     return write_csv(folder, [HEADER, *GOOD_ROWS], name=name)
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, int]:
     return {t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}
 
 
-def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
+def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the tables an import writes, in a stable order."""
     return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
 
 
-def problems_of(db: sqlite_utils.Database, path: Path, today: date) -> list[str]:
+def problems_of(db: Database, path: Path, today: date) -> list[str]:
     with pytest.raises(ImportFailed) as failed:
         import_staff(db, path, today=today)
     return failed.value.problems
@@ -76,7 +75,7 @@ def problems_of(db: sqlite_utils.Database, path: Path, today: date) -> list[str]
 
 
 def test_good_file_creates_workers_assessments_and_imported_sessions(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     result = import_staff(db, good_file(tmp_path), today=today)
 
@@ -137,9 +136,7 @@ def test_good_file_creates_workers_assessments_and_imported_sessions(
     assert assessments_for(db, joe.id) == []
 
 
-def test_bom_file_reads_first_heading(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_bom_file_reads_first_heading(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, [HEADER, *GOOD_ROWS], encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -150,7 +147,7 @@ def test_bom_file_reads_first_heading(
     assert find_by_staff_id(db, "S1") is not None
 
 
-def test_uk_dates(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_uk_dates(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(
         tmp_path,
         [
@@ -170,7 +167,7 @@ def test_uk_dates(db: sqlite_utils.Database, tmp_path: Path, today: date) -> Non
 
 
 def test_headings_ignore_case_spaces_and_column_order(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(
         tmp_path,
@@ -189,7 +186,7 @@ def test_headings_ignore_case_spaces_and_column_order(
 
 
 def test_factor_words_requires_spacing_and_empty_rows(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(
         tmp_path,
@@ -221,7 +218,7 @@ def test_factor_words_requires_spacing_and_empty_rows(
     assert assessments_for(db, kim.id)[0].assessed_on == today
 
 
-def test_semicolon_separated_file(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_semicolon_separated_file(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["name;team;requires", 'Lea Roux;West;"line;clinical"'])
     import_staff(db, path, today=today)
     [lea] = list_workers(db)
@@ -229,18 +226,14 @@ def test_semicolon_separated_file(db: sqlite_utils.Database, tmp_path: Path, tod
     assert lea.requires == frozenset({SupervisionType.LINE, SupervisionType.CLINICAL})
 
 
-def test_utf16_unicode_text_from_excel(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_utf16_unicode_text_from_excel(db: Database, tmp_path: Path, today: date) -> None:
     path = tmp_path / "unicode.txt"
     path.write_bytes("name\tteam\r\nZoë Ålund\tNorth\r\n".encode("utf-16"))
     import_staff(db, path, today=today)
     assert [w.name for w in list_workers(db)] == ["Zoë Ålund"]
 
 
-def test_tier_comes_from_the_policy_in_force(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_tier_comes_from_the_policy_in_force(db: Database, tmp_path: Path, today: date) -> None:
     with transaction(db):
         save_policy(db, Policy(high_min_total=8))
     import_staff(db, good_file(tmp_path), today=today)
@@ -249,18 +242,14 @@ def test_tier_comes_from_the_policy_in_force(
     assert assessments_for(db, sam.id)[0].tier is Tier.HIGH  # total 8 is high under this policy
 
 
-def test_start_date_in_the_future_is_allowed(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_start_date_in_the_future_is_allowed(db: Database, tmp_path: Path, today: date) -> None:
     later = (today + timedelta(days=30)).isoformat()
     import_staff(db, write_csv(tmp_path, ["name,start_date", f"New Starter,{later}"]), today=today)
     [worker] = list_workers(db)
     assert worker.start_date == today + timedelta(days=30)
 
 
-def test_sample_file_imports_cleanly(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_sample_file_imports_cleanly(db: Database, tmp_path: Path, today: date) -> None:
     text = SAMPLE.read_text(encoding="utf-8")
     assert re.search(r",\d{2}/\d{2}/\d{4},", text), "the sample shows UK dates"
     preview = preview_staff(SAMPLE, today=today)
@@ -380,7 +369,7 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("bad_row", "expected"), BAD_ROWS)
 def test_bad_row_is_reported_exactly_and_nothing_changes(
-    db: sqlite_utils.Database,
+    db: Database,
     tmp_path: Path,
     today: date,
     bad_row: str,
@@ -402,7 +391,7 @@ def test_bad_row_is_reported_exactly_and_nothing_changes(
 
 
 def test_every_problem_is_listed_and_an_empty_database_stays_empty(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(
         tmp_path,
@@ -429,14 +418,14 @@ def test_every_problem_is_listed_and_an_empty_database_stays_empty(
 
 
 def test_problem_names_the_column_as_the_file_spells_it(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(tmp_path, ["Name,Start Date", "Ola Berg,32/01/2026"])
     assert problems_of(db, path, today) == ["line 2: Start Date: '32/01/2026' is not a real date"]
 
 
 def test_same_name_and_team_twice_without_staff_id(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(tmp_path, ["name,team", "Sam Lee,North", "sam lee,NORTH", "Sam Lee,South"])
     assert problems_of(db, path, today) == [
@@ -447,7 +436,7 @@ def test_same_name_and_team_twice_without_staff_id(
 
 
 def test_missing_risk_factor_column_is_one_heading_problem(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(
         tmp_path,
@@ -459,7 +448,7 @@ def test_missing_risk_factor_column_is_one_heading_problem(
     ]
 
 
-def test_duplicate_known_heading(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_duplicate_known_heading(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["name,team,Name", "A,North,B"])
     assert problems_of(db, path, today) == [
         "line 1: Name: this column appears twice (columns 1 and 3); keep one"
@@ -470,7 +459,7 @@ def test_duplicate_known_heading(db: sqlite_utils.Database, tmp_path: Path, toda
 # Files that are not a usable table
 
 
-def test_missing_name_column(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_missing_name_column(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["staff_id,full name,team", "S1,Sam Lee,North"])
     [problem] = problems_of(db, path, today)
     assert problem.startswith("line 1: name: there is no 'name' column;")
@@ -478,23 +467,21 @@ def test_missing_name_column(db: sqlite_utils.Database, tmp_path: Path, today: d
 
 
 @pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\xef\xbb\xbf", b",,,\r\n"])
-def test_empty_file(db: sqlite_utils.Database, tmp_path: Path, today: date, content: bytes) -> None:
+def test_empty_file(db: Database, tmp_path: Path, today: date, content: bytes) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(content)
     [problem] = problems_of(db, path, today)
     assert problem.startswith("line 1: file: the file is empty;")
 
 
-def test_headings_but_no_rows(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_headings_but_no_rows(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, [HEADER, ",,,,,,,,,,,,,,"])
     assert problems_of(db, path, today) == [
         "line 1: file: has column headings but no rows of staff to import"
     ]
 
 
-def test_not_utf8_suggests_saving_as_csv_utf8(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_not_utf8_suggests_saving_as_csv_utf8(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["name,team", "Ann Bell,North", "Siobhán Ní Bhriain,North"],
                      encoding="cp1252")  # fmt: skip
     [problem] = problems_of(db, path, today)
@@ -503,25 +490,21 @@ def test_not_utf8_suggests_saving_as_csv_utf8(
     assert counts(db)["workers"] == 0
 
 
-def test_nul_byte_is_a_problem_not_a_traceback(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_nul_byte_is_a_problem_not_a_traceback(db: Database, tmp_path: Path, today: date) -> None:
     path = tmp_path / "nul.csv"
     path.write_bytes(b"name,team\r\nAnn,North\r\nB\x00b,South\r\n")
     [problem] = problems_of(db, path, today)
     assert problem.startswith("line 3: file: contains a NUL character")
 
 
-def test_unclosed_quote(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_unclosed_quote(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["name,team", "Ann,North", '"Bob,South', "Cat,East"])
     problems = problems_of(db, path, today)
     assert problems[-1].startswith('line 3: file: a double quote (") opens a field')
     assert counts(db)["workers"] == 0
 
 
-def test_excel_workbook_instead_of_csv(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_excel_workbook_instead_of_csv(db: Database, tmp_path: Path, today: date) -> None:
     path = tmp_path / "staff.xlsx"
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)))
     [problem] = problems_of(db, path, today)
@@ -529,7 +512,7 @@ def test_excel_workbook_instead_of_csv(
 
 
 def test_missing_file_is_a_usage_error_not_import_failed(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     from app.errors import UsageError
 
@@ -543,7 +526,7 @@ def test_missing_file_is_a_usage_error_not_import_failed(
 
 
 def test_importing_the_same_file_twice_changes_nothing(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = good_file(tmp_path)
     import_staff(db, path, today=today)
@@ -561,7 +544,7 @@ def test_importing_the_same_file_twice_changes_nothing(
 
 
 def test_rows_without_staff_id_match_by_name_and_team(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     first = write_csv(
         tmp_path,
@@ -589,7 +572,7 @@ def test_rows_without_staff_id_match_by_name_and_team(
 
 
 def test_reimport_with_staff_id_updates_that_worker(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(db, good_file(tmp_path, "first.csv"), today=today)
     sam_before = find_by_staff_id(db, "S1")
@@ -622,7 +605,7 @@ def test_reimport_with_staff_id_updates_that_worker(
 
 
 def test_new_assessment_is_history_not_an_overwrite(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(db, good_file(tmp_path, "first.csv"), today=today)
     row = GOOD_ROWS[0].replace(",2,2,2,2,2026-10-01,", ",3,3,2,2,2026-11-20,")
@@ -638,7 +621,7 @@ def test_new_assessment_is_history_not_an_overwrite(
 
 
 def test_staff_id_added_to_a_worker_first_imported_without_one(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(db, write_csv(tmp_path, ["name,team", "Sam Lee,North"], name="a.csv"), today=today)
     result = import_staff(
@@ -654,7 +637,7 @@ def test_staff_id_added_to_a_worker_first_imported_without_one(
 
 
 def test_ambiguous_name_match_fails_with_database_unchanged(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(
         db,
@@ -676,7 +659,7 @@ def test_ambiguous_name_match_fails_with_database_unchanged(
 
 
 def test_unknown_columns_are_ignored_with_one_warning(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(
         tmp_path,
@@ -687,9 +670,7 @@ def test_unknown_columns_are_ignored_with_one_warning(
     assert result.created == 2
 
 
-def test_unheaded_column_with_data_is_warned(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_unheaded_column_with_data_is_warned(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["name,,team", "Ann Bell,oops,North"])
     preview = preview_staff(path, today=today)
     assert preview.warnings == ["Ignored 1 column Keel does not use: column 2 (no heading)."]
@@ -697,7 +678,7 @@ def test_unheaded_column_with_data_is_warned(
 
 
 def test_rtl_emoji_markup_and_long_text_round_trip_exactly(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     names = {
         "R1": "مريم الحسيني",
@@ -729,16 +710,14 @@ def test_rtl_emoji_markup_and_long_text_round_trip_exactly(
     assert dump(db) == before
 
 
-def test_progress_is_reported_per_row(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_progress_is_reported_per_row(db: Database, tmp_path: Path, today: date) -> None:
     seen: list[tuple[int, int]] = []
     import_staff(db, good_file(tmp_path), today=today, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 def test_cancel_midway_leaves_the_database_unchanged(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(db, write_csv(tmp_path, ["name", "Earlier Worker"], name="a.csv"), today=today)
     before = dump(db)
@@ -778,7 +757,7 @@ def test_summary_wording() -> None:
 
 
 def test_imported_last_dates_give_the_right_status(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     ten_days_ago = (today - timedelta(days=10)).isoformat()
     five_days_ago = (today - timedelta(days=5)).isoformat()
@@ -875,7 +854,7 @@ def test_cli_missing_file(tmp_path: Path) -> None:
 
 
 def test_semicolon_file_after_blank_lines_keeps_spreadsheet_line_numbers(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(tmp_path, ["", "name;start_date", "Ann;2020-01-01", "Bob;nope"])
     assert problems_of(db, path, today) == [
@@ -883,9 +862,7 @@ def test_semicolon_file_after_blank_lines_keeps_spreadsheet_line_numbers(
     ]
 
 
-def test_excel_sep_line_is_not_counted(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
-) -> None:
+def test_excel_sep_line_is_not_counted(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["sep=;", "name;start_date", "Ann;2020-01-01", "Bob;nope"])
     assert problems_of(db, path, today) == [
         "line 3: start_date: 'nope' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
@@ -893,7 +870,7 @@ def test_excel_sep_line_is_not_counted(
 
 
 def test_duplicate_staff_id_is_found_even_when_the_first_row_has_problems(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     path = write_csv(tmp_path, ["staff_id,name,start_date", "D1,Ann,someday", "D2,Bob,", "D1,Cat,"])
     assert problems_of(db, path, today) == [
@@ -902,7 +879,7 @@ def test_duplicate_staff_id_is_found_even_when_the_first_row_has_problems(
     ]
 
 
-def test_problems_are_in_line_order(db: sqlite_utils.Database, tmp_path: Path, today: date) -> None:
+def test_problems_are_in_line_order(db: Database, tmp_path: Path, today: date) -> None:
     path = write_csv(tmp_path, ["staff_id,name,team", "D1,Ann,North", "D1,Bob,North", "D3,,North"])
     assert problems_of(db, path, today) == [
         "line 3: staff_id: 'D1' is also on line 2; each staff_id must be unique",
@@ -911,7 +888,7 @@ def test_problems_are_in_line_order(db: sqlite_utils.Database, tmp_path: Path, t
 
 
 def test_worker_who_left_is_updated_with_a_warning(
-    db: sqlite_utils.Database, tmp_path: Path, today: date
+    db: Database, tmp_path: Path, today: date
 ) -> None:
     import_staff(db, good_file(tmp_path, "first.csv"), today=today)
     with transaction(db):

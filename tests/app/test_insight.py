@@ -8,7 +8,6 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
-import sqlite_utils
 
 from app.domain.agreements import Agreement
 from app.domain.insight import (
@@ -32,6 +31,7 @@ from app.services.insight import (
 )
 from app.services.workers import WorkerService
 from app.storage.audit import entries_for
+from app.storage.db import Database
 from tests.app.governance_support import CLINICAL, GROUP, LINE, person, session
 
 CANCELLED = SessionStatus.CANCELLED
@@ -83,7 +83,7 @@ def test_current_flags_are_those_of_the_latest_reading() -> None:
 
 
 @pytest.fixture
-def crew(db: sqlite_utils.Database) -> dict:
+def crew(db: Database) -> dict:
     lead = person(db, "Amara Okafor", qualified=True)
     return {
         "lead": lead,

@@ -8,19 +8,18 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import SupervisionType
 from app.services import insight
 from app.services.demo import load_demo
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 from app.storage.policies import current_policy
 
 TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> sqlite_utils.Database:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Database:
     path = tmp_path_factory.mktemp("insight") / "demo.db"
     db = open_database(path)
     load_demo(db, today=TODAY)
@@ -28,9 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> sqlite_utils.Database:
     close_database(db)
 
 
-def _all_held_dates(
-    db: sqlite_utils.Database, as_of: date
-) -> dict[tuple[str, SupervisionType], list[date]]:
+def _all_held_dates(db: Database, as_of: date) -> dict[tuple[str, SupervisionType], list[date]]:
     out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
     for wid, type_, on in db.execute(
         "SELECT worker_id, type, session_date FROM sessions WHERE status = 'held' "
@@ -41,7 +38,7 @@ def _all_held_dates(
     return dict(out)
 
 
-def _all_pulse_rows(db: sqlite_utils.Database, date_to: date, team: str | None) -> object:
+def _all_pulse_rows(db: Database, date_to: date, team: str | None) -> object:
     where, params = "s.session_date <= ?", [date_to.isoformat()]
     if team is not None:
         where += " AND s.worker_id IN (SELECT id FROM workers WHERE team = ?)"
@@ -61,7 +58,7 @@ PERIODS = [
 
 @pytest.mark.parametrize(("first", "last"), PERIODS)
 def test_supervisor_workload_matches_reading_the_whole_history(
-    demo: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch, first: date, last: date
+    demo: Database, monkeypatch: pytest.MonkeyPatch, first: date, last: date
 ) -> None:
     policy = current_policy(demo)
     for as_of in (last, min(last, date(2026, 11, 10))):
@@ -75,7 +72,7 @@ def test_supervisor_workload_matches_reading_the_whole_history(
 
 @pytest.mark.parametrize(("first", "last"), PERIODS)
 def test_team_wellbeing_matches_reading_the_whole_history(
-    demo: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch, first: date, last: date
+    demo: Database, monkeypatch: pytest.MonkeyPatch, first: date, last: date
 ) -> None:
     teams = [None, *(t for (t,) in demo.execute("SELECT DISTINCT team FROM workers"))]
     for team in teams:
@@ -93,7 +90,7 @@ def test_team_wellbeing_matches_reading_the_whole_history(
 
 
 def test_flags_at_the_start_of_a_period_use_the_readings_before_it(
-    demo: sqlite_utils.Database,
+    demo: Database,
 ) -> None:
     """A fall whose first two readings are before the period still flags inside it."""
     flags = [

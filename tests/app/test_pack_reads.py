@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, WorkerFacts
 from app.domain.quality import quality_gaps
@@ -22,6 +21,7 @@ from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 from app.storage.reporting import (
     _IN_PERIOD,
     _TEAM,
@@ -38,9 +38,7 @@ from tests.app.test_schedule_history import assert_matches
 # The plain reads (four queries with joins, sorted in SQL) that period_sessions replaced.
 
 
-def sessions_in_period(
-    db: sqlite_utils.Database, date_from: date, date_to: date
-) -> list[SessionLine]:
+def sessions_in_period(db: Database, date_from: date, date_to: date) -> list[SessionLine]:
     """Every session dated in [date_from, date_to] whatever its status, oldest first."""
     return _lines(
         db,
@@ -49,9 +47,7 @@ def sessions_in_period(
     )
 
 
-def held_records_between(
-    db: sqlite_utils.Database, date_from: date, date_to: date
-) -> list[QualityInput]:
+def held_records_between(db: Database, date_from: date, date_to: date) -> list[QualityInput]:
     """Held sessions in the period, loaded for the record-quality check in four queries."""
     params = [date_from.isoformat(), date_to.isoformat()]
     rows = db.execute(
@@ -117,7 +113,7 @@ YEAR = (TODAY - timedelta(days=365), TODAY)
 
 
 @pytest.fixture
-def demo(db: sqlite_utils.Database) -> sqlite_utils.Database:
+def demo(db: Database) -> Database:
     load_demo(db, today=TODAY)
     return db
 
@@ -126,13 +122,13 @@ def demo(db: sqlite_utils.Database) -> sqlite_utils.Database:
     "period",
     [YEAR, (date(2026, 1, 1), TODAY), (TODAY - timedelta(days=40), TODAY), (TODAY, TODAY)],
 )
-def test_period_sessions_equal_the_plain_reads(demo: sqlite_utils.Database, period) -> None:
+def test_period_sessions_equal_the_plain_reads(demo: Database, period) -> None:
     lines, held = period_sessions(demo, *period)
     assert lines == sessions_in_period(demo, *period)  # same lines, same order
     assert held == held_records_between(demo, *period)  # same records, same order
 
 
-def test_the_year_has_every_kind_of_session(demo: sqlite_utils.Database) -> None:
+def test_the_year_has_every_kind_of_session(demo: Database) -> None:
     """The comparison above means something: the demo year holds what the pack reports."""
     lines, held = period_sessions(demo, *YEAR)
     statuses = {x.status for x in lines}
@@ -145,7 +141,7 @@ def test_the_year_has_every_kind_of_session(demo: sqlite_utils.Database) -> None
     assert len(set(names)) > 3  # the order by name inside a day is exercised
 
 
-def test_month_end_schedules_with_history_before_the_period(demo: sqlite_utils.Database) -> None:
+def test_month_end_schedules_with_history_before_the_period(demo: Database) -> None:
     ends = [d for d, _ in month_ends(*YEAR)]
     first = ends[0].isoformat()
     before = demo.execute(
@@ -155,7 +151,7 @@ def test_month_end_schedules_with_history_before_the_period(demo: sqlite_utils.D
     assert_matches(demo, ends)
 
 
-def test_gather_holds_what_the_plain_reads_say(demo: sqlite_utils.Database) -> None:
+def test_gather_holds_what_the_plain_reads_say(demo: Database) -> None:
     data = gather_compliance(demo, *YEAR, today=TODAY)
     for point in data.points:
         assert point.table == compute_schedule(demo, point.on).compliance_table()

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +19,7 @@ from app.domain.records import SessionRecord
 from app.services.demo import load_demo
 from app.services.integrity import check_database
 from app.services.scheduling import compute_schedule, status_records
-from app.storage.db import close_database, new_id, open_database, transaction, utc_now
+from app.storage.db import Database, close_database, new_id, open_database, transaction, utc_now
 from app.storage.evidence import respond, sign
 from app.storage.schedule_facts import (
     load_worker_facts,
@@ -42,16 +41,16 @@ def day(offset: int) -> date:
     return AS_OF + timedelta(days=offset)
 
 
-def assert_fresh(db: sqlite_utils.Database) -> None:
+def assert_fresh(db: Database) -> None:
     """Both tables equal what the records give now, row for row."""
     assert schedule_cache_drift(db) == {"latest_held": 0, "latest_assessment": 0}
 
 
-def held_cells(db: sqlite_utils.Database) -> dict[tuple[str, str], str]:
+def held_cells(db: Database) -> dict[tuple[str, str], str]:
     return {(w, t): d for w, t, d in db.execute("SELECT * FROM latest_held")}
 
 
-def add_workers(db: sqlite_utils.Database, n: int) -> list[str]:
+def add_workers(db: Database, n: int) -> list[str]:
     with transaction(db):
         return [
             insert_worker(db, Worker(id="", name=f"Worker {i}", start_date=day(-400))).id
@@ -60,7 +59,7 @@ def add_workers(db: sqlite_utils.Database, n: int) -> list[str]:
 
 
 def session(
-    db: sqlite_utils.Database,
+    db: Database,
     type_: SupervisionType,
     status: SessionStatus,
     on: date,
@@ -79,7 +78,7 @@ def session(
         return save_session(db, rec).id
 
 
-def resave(db: sqlite_utils.Database, session_id: str, **changes: object) -> None:
+def resave(db: Database, session_id: str, **changes: object) -> None:
     """Change a stored session through the app's own save (children replaced as it does)."""
     rec = get_session(db, session_id)
     assert rec is not None
@@ -94,7 +93,7 @@ def resave(db: sqlite_utils.Database, session_id: str, **changes: object) -> Non
 # --------------------------------------------------------------------------- one-to-one
 
 
-def test_one_to_one_writes_keep_latest_held_fresh(db: sqlite_utils.Database) -> None:
+def test_one_to_one_writes_keep_latest_held_fresh(db: Database) -> None:
     a, b = add_workers(db, 2)
     assert held_cells(db) == {}
     first = session(db, LINE, HELD, day(-30), a)
@@ -134,7 +133,7 @@ def test_one_to_one_writes_keep_latest_held_fresh(db: sqlite_utils.Database) -> 
     assert_fresh(db)
 
 
-def test_raw_updates_of_each_column_keep_latest_held_fresh(db: sqlite_utils.Database) -> None:
+def test_raw_updates_of_each_column_keep_latest_held_fresh(db: Database) -> None:
     a, b = add_workers(db, 2)
     ids = [session(db, LINE, HELD, day(-n), a) for n in (3, 10, 50)]
     statements = [
@@ -175,7 +174,7 @@ def test_raw_updates_of_each_column_keep_latest_held_fresh(db: sqlite_utils.Data
 # --------------------------------------------------------------------------- group sessions
 
 
-def test_group_writes_keep_latest_held_fresh(db: sqlite_utils.Database) -> None:
+def test_group_writes_keep_latest_held_fresh(db: Database) -> None:
     a, b, c = add_workers(db, 3)
     g1 = session(db, GROUP, HELD, day(-20), attendees=[a, b])
     assert held_cells(db) == {
@@ -233,7 +232,7 @@ def test_group_writes_keep_latest_held_fresh(db: sqlite_utils.Database) -> None:
     assert_fresh(db)
 
 
-def test_group_sessions_dated_today_and_ahead_are_kept_too(db: sqlite_utils.Database) -> None:
+def test_group_sessions_dated_today_and_ahead_are_kept_too(db: Database) -> None:
     a, b = add_workers(db, 2)
     past = session(db, GROUP, HELD, day(-10), attendees=[a, b])
     today = session(db, GROUP, HELD, day(0), attendees=[a])
@@ -255,7 +254,7 @@ def test_group_sessions_dated_today_and_ahead_are_kept_too(db: sqlite_utils.Data
 
 
 def test_type_change_to_and_from_group_moves_the_attendees_cells(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     a, b = add_workers(db, 2)
     g = session(db, GROUP, HELD, day(-5), attendees=[a, b])
@@ -268,7 +267,7 @@ def test_type_change_to_and_from_group_moves_the_attendees_cells(
     assert_fresh(db)
 
 
-def test_attendances_written_before_their_session_count(db: sqlite_utils.Database) -> None:
+def test_attendances_written_before_their_session_count(db: Database) -> None:
     """The demo writes attendances first, with foreign keys deferred to the commit."""
     a, b = add_workers(db, 2)
     g = new_id()
@@ -288,7 +287,7 @@ def test_attendances_written_before_their_session_count(db: sqlite_utils.Databas
 
 
 def test_a_group_session_led_as_one_workers_counts_once_at_its_latest(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     """Led (the session's worker) and attended: the later counts, cached or from the history."""
     (a,) = add_workers(db, 1)
@@ -310,7 +309,7 @@ def test_a_group_session_led_as_one_workers_counts_once_at_its_latest(
 
 
 def test_a_session_id_changed_to_one_its_attendances_already_name(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     """With foreign keys deferred, attendances may name a session id before it exists."""
     a, b = add_workers(db, 2)
@@ -328,7 +327,7 @@ def test_a_session_id_changed_to_one_its_attendances_already_name(
 
 
 def test_a_session_deleted_with_foreign_keys_off_leaves_no_stale_cell(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     """No cascade then: the orphaned attendances no longer join a held session."""
     a, b = add_workers(db, 2)
@@ -347,7 +346,7 @@ def test_a_session_deleted_with_foreign_keys_off_leaves_no_stale_cell(
 # --------------------------------------------------------------------------- signed records
 
 
-def test_signed_records_stay_locked_and_the_cache_fresh(db: sqlite_utils.Database) -> None:
+def test_signed_records_stay_locked_and_the_cache_fresh(db: Database) -> None:
     a, b = add_workers(db, 2)
     one = session(db, CLINICAL, HELD, day(-4), a)
     group = session(db, GROUP, HELD, day(-6), attendees=[a, b])
@@ -376,7 +375,7 @@ def test_signed_records_stay_locked_and_the_cache_fresh(db: sqlite_utils.Databas
 # --------------------------------------------------------------------------- assessments
 
 
-def test_latest_assessment_follows_every_insert(db: sqlite_utils.Database) -> None:
+def test_latest_assessment_follows_every_insert(db: Database) -> None:
     a, b = add_workers(db, 2)
 
     def latest(worker: str) -> tuple[str, str] | None:
@@ -470,7 +469,7 @@ def test_random_writes_keep_the_cache_fresh_and_the_loader_unchanged(
 
 
 def _apply(
-    db: sqlite_utils.Database,
+    db: Database,
     op: tuple[object, ...],
     workers: list[str],
     sessions: list[str],
@@ -544,7 +543,7 @@ def _apply(
 # --------------------------------------------------------------------------- the loader
 
 
-def test_the_loader_falls_back_to_the_history_for_past_dates(db: sqlite_utils.Database) -> None:
+def test_the_loader_falls_back_to_the_history_for_past_dates(db: Database) -> None:
     """Cached rows dated after the as-of date: a few workers by id, many set-based; same facts."""
     workers = add_workers(db, 60)
     with transaction(db):
@@ -569,7 +568,7 @@ def test_the_loader_falls_back_to_the_history_for_past_dates(db: sqlite_utils.Da
 
 
 def test_the_cache_answers_for_as_of_dates_on_or_after_every_record(
-    db: sqlite_utils.Database, today: date, monkeypatch: pytest.MonkeyPatch
+    db: Database, today: date, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The everyday case never reads the history of held sessions or assessments."""
     load_demo(db, today=today)
@@ -586,7 +585,7 @@ def test_the_cache_answers_for_as_of_dates_on_or_after_every_record(
 
 
 def test_demo_statuses_are_the_same_with_and_without_the_cache(
-    db: sqlite_utils.Database, today: date, monkeypatch: pytest.MonkeyPatch
+    db: Database, today: date, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_demo(db, today=today)
     assert_fresh(db)

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +18,7 @@ from app.services.demo import load_demo
 from app.services.reports.compliance import month_ends
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule, compute_schedule
-from app.storage.db import close_database, open_database, transaction
+from app.storage.db import Database, close_database, open_database, transaction
 
 TODAY = date(2026, 11, 26)
 
@@ -50,14 +49,14 @@ def assert_same(one: Schedule, many: Schedule) -> None:
     assert list(fast) == list(table)  # same order of teams and types
 
 
-def assert_matches(db: sqlite_utils.Database, dates: list[date]) -> None:
+def assert_matches(db: Database, dates: list[date]) -> None:
     many = compute_schedules(db, dates)
     assert sorted(many) == sorted(set(dates))
     for d in dates:
         assert_same(compute_schedule(db, d), many[d])
 
 
-def test_demo_month_ends_and_odd_dates(db: sqlite_utils.Database) -> None:
+def test_demo_month_ends_and_odd_dates(db: Database) -> None:
     load_demo(db, today=TODAY)
     ends = [d for d, _ in month_ends(TODAY - timedelta(days=365), TODAY)]
     odd = [

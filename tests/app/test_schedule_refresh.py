@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from app.services.demo import load_demo
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 
 
 def test_statuses_for_listed_workers_equal_those_of_a_full_computation(
-    db: sqlite_utils.Database, today: date
+    db: Database, today: date
 ) -> None:
     load_demo(db, today=today)
     for as_of in (today, today + timedelta(days=10), today - timedelta(days=60)):

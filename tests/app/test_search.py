@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import SessionStatus
 from app.domain.records import ActionOwner, ActionStatus
@@ -17,7 +16,7 @@ from app.services.records import RecordService
 from app.services.search import rebuild_search_index, search_sessions
 from app.services.sessions import SessionService
 from app.storage import db as store
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 from app.storage.schema import MIGRATIONS
 from app.storage.search import match_expression
 from tests.app.governance_support import (
@@ -33,7 +32,7 @@ DAY = date(2026, 11, 2)
 
 
 @pytest.fixture
-def people(db: sqlite_utils.Database) -> dict:
+def people(db: Database) -> dict:
     lead = person(db, "Amara Okafor", qualified=True)
     return {
         "lead": lead,

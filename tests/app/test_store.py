@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from app.domain.model import RiskFactors, Tier, Worker
 from app.domain.policy import Policy
@@ -35,6 +34,7 @@ from app.services.integrity import check_database
 from app.storage import db as store
 from app.storage.db import (
     APPLICATION_ID,
+    Database,
     close_database,
     inspect_file,
     migrate,
@@ -242,7 +242,7 @@ def test_a_failing_migration_step_changes_nothing(
 
 def test_migrate_refuses_a_newer_schema_on_an_open_connection(work: Path) -> None:
     conn = sqlite3.connect(str(work / "x.db"))
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     try:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
         with pytest.raises(NewerSchemaError):
@@ -450,7 +450,7 @@ def test_index_damage_that_quick_check_misses_is_found_by_check(work: Path) -> N
 # --------------------------------------------------------------------------- the open file
 
 
-def test_pragmas_are_set(db: sqlite_utils.Database) -> None:
+def test_pragmas_are_set(db: Database) -> None:
     pragma = {
         name: db.execute(f"PRAGMA {name}").fetchone()[0]
         for name in ("foreign_keys", "journal_mode", "synchronous", "application_id")
@@ -464,7 +464,7 @@ def test_pragmas_are_set(db: sqlite_utils.Database) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_foreign_keys_are_enforced(db: sqlite_utils.Database) -> None:
+def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         db.execute(
             "INSERT INTO leave_periods (id, worker_id, start_date, created_at) "
@@ -473,7 +473,7 @@ def test_foreign_keys_are_enforced(db: sqlite_utils.Database) -> None:
         )
 
 
-def _unique_text_id(db: sqlite_utils.Database, table: str) -> bool:
+def _unique_text_id(db: Database, table: str) -> bool:
     """True when ``table`` has an ``id TEXT NOT NULL`` column with a unique index of its own."""
     columns = {c[1]: c for c in db.execute(f"PRAGMA table_info({table})").fetchall()}
     if "id" not in columns or columns["id"][2] != "TEXT" or not columns["id"][3]:
@@ -486,7 +486,7 @@ def _unique_text_id(db: sqlite_utils.Database, table: str) -> bool:
     return False
 
 
-def test_primary_keys_are_text_uuids(db: sqlite_utils.Database) -> None:
+def test_primary_keys_are_text_uuids(db: Database) -> None:
     """Records merge across laptops: every row is identified by text, never by a rowid alone.
 
     A table may keep a local integer sequence as its key (the audit log's hash chain) only if
@@ -583,7 +583,7 @@ def test_a_crash_while_creating_leaves_no_keel_db(work: Path) -> None:
 def test_an_error_while_creating_leaves_no_keel_db(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fail(_db: sqlite_utils.Database) -> None:
+    def fail(_db: Database) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setitem(store._AFTER_STEP, 2, fail)
@@ -596,7 +596,7 @@ def test_an_error_while_creating_leaves_no_keel_db(
 # --------------------------------------------------------------------------- history
 
 
-def test_risk_assessments_cannot_be_updated_or_deleted(db: sqlite_utils.Database) -> None:
+def test_risk_assessments_cannot_be_updated_or_deleted(db: Database) -> None:
     worker = insert_worker(db, Worker(id="", name="Ada Okafor"))
     stored = add_assessment(db, worker.id, date(2026, 1, 5), RiskFactors(3, 3, 1, 2), Tier.HIGH)
     with pytest.raises(sqlite3.IntegrityError, match="add a new assessment"):
@@ -627,12 +627,12 @@ def test_default_policy_is_exactly_section_5() -> None:
     assert (policy.due_soon_min_days, policy.due_soon_divisor) == (3, 4)
 
 
-def test_a_new_database_uses_the_default_policy(db: sqlite_utils.Database) -> None:
+def test_a_new_database_uses_the_default_policy(db: Database) -> None:
     assert current_policy(db) == Policy()
 
 
 def test_saving_a_policy_adds_a_version_and_the_newest_is_in_force(
-    db: sqlite_utils.Database,
+    db: Database,
 ) -> None:
     first = Policy()
     stricter = Policy(
@@ -645,7 +645,7 @@ def test_saving_a_policy_adds_a_version_and_the_newest_is_in_force(
     assert versions == [(1, "Team lead"), (2, "Service manager")]
 
 
-def test_an_invalid_policy_is_not_saved(db: sqlite_utils.Database) -> None:
+def test_an_invalid_policy_is_not_saved(db: Database) -> None:
     broken = Policy(
         intervals={**Policy().intervals, "line": {"high": 0, "standard": 42, "low": 56}}
     )

@@ -6,13 +6,12 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-import sqlite_utils
-
 from app.domain.model import ALL_TYPES, Employment, Worker
+from app.storage.db import Database
 from app.storage.workers import get_worker, insert_worker, list_workers
 
 
-def test_every_field_and_combination_reads_back_as_saved(db: sqlite_utils.Database) -> None:
+def test_every_field_and_combination_reads_back_as_saved(db: Database) -> None:
     lead = insert_worker(db, Worker(id="", name="Noa Ben-David", qualified_clinical=True))
     saved: list[Worker] = []
     combos = itertools.product(

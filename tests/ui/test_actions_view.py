@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import Action, ActionOwner, ActionStatus
 from app.storage.actions import ActionRow
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.actions_model import (
     OBJECT_ROLE,
@@ -27,7 +27,7 @@ from ui.screens.actions import ActionsScreen, CloseActionDialog
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import icalendar
 import pytest
-import sqlite_utils
 from PySide6.QtWidgets import QMessageBox
 
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import SessionRecord
+from app.storage.db import Database
 from ui import calendar_export
 from ui.calendar_export import CalendarRangeDialog
 from ui.context import AppContext
@@ -22,7 +22,7 @@ from ui.screens.scheduler import SchedulerScreen
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     context = AppContext.for_database(db, db_path, today=lambda: today)
     lead = context.workers.save(Worker(id="", name="Amara Okafor", team="North"))
     zoe = context.workers.save(Worker(id="", name="Zoë Hartley", team="North",

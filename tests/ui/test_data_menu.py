@@ -8,14 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.domain.model import Worker
 from app.services import autobackup
 from app.services.backup import list_backups
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 from ui import app as ui_app
 from ui import data_actions
 from ui.context import AppContext
@@ -24,7 +23,7 @@ from ui.tasks import running_tasks
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.model import SupervisionType
 from app.services.exports import ExportService
+from app.storage.db import Database
 from tests.app.reportdata import flat, pdftotext
 from tests.ui.test_session_forms import Dialogs, Team, click, make_team, show
 from tests.ui.test_signoff import CONFIDENTIAL, ISSUES, held, saved
@@ -44,7 +44,7 @@ def fresh_settings(qapp: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
@@ -111,7 +111,7 @@ def answer(
     return opened
 
 
-def audit(db: sqlite_utils.Database, action: str) -> list[dict[str, Any]]:
+def audit(db: Database, action: str) -> list[dict[str, Any]]:
     rows = db.execute(
         "SELECT entity, entity_id, detail FROM audit_log WHERE action = ? ORDER BY seq", [action]
     ).fetchall()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -19,6 +18,7 @@ from app.domain.model import SupervisionType
 from app.domain.records import Decision
 from app.services import governance
 from app.services import themes as theme_service
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms import flag_dialog
 from ui.forms.flag_dialog import FlagDialog, link_text
@@ -29,7 +29,7 @@ from .records_helpers import Staff, held, make_staff
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QDialog
 from pytestqt.modeltest import ModelTester
@@ -22,6 +21,7 @@ from app.domain.records import ActionOwner, CancelCategory, Workload
 from app.errors import UsageError
 from app.services import governance as gov
 from app.services import insight
+from app.storage.db import Database
 from tests.app.governance_support import (
     CLINICAL,
     LINE,
@@ -57,12 +57,12 @@ THEME = "Delayed crisis response"
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
 @pytest.fixture
-def trend(db: sqlite_utils.Database) -> dict[str, Any]:
+def trend(db: Database) -> dict[str, Any]:
     """Four held sessions of three workers raising one theme in the last 8 weeks, one older
     session that does not count, and a session raising another theme only once."""
     lead = person(db, "Grace Lead", qualified=True)
@@ -154,7 +154,7 @@ def test_the_alert_reads_as_a_sentence_and_lists_its_sessions(
 def test_alert_to_item_to_closed_with_a_change_then_in_the_learning_log(
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    db: sqlite_utils.Database,
+    db: Database,
     trend: dict[str, Any],
     screen: GovernanceScreen,
 ) -> None:
@@ -248,7 +248,7 @@ def test_alert_to_item_to_closed_with_a_change_then_in_the_learning_log(
 
 
 def test_closing_with_no_change_needs_the_box_ticked_and_stays_out_of_the_log(
-    qtbot: QtBot, db: sqlite_utils.Database, trend: dict[str, Any], today: date
+    qtbot: QtBot, db: Database, trend: dict[str, Any], today: date
 ) -> None:
     item = gov.raise_item(db, forum=Forum.MDT, title="Rota", raised_on=today)
     item = gov.table_item(db, item.id, today)
@@ -265,7 +265,7 @@ def test_closing_with_no_change_needs_the_box_ticked_and_stays_out_of_the_log(
 def test_dismissing_needs_a_reason_and_keeps_it(
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    db: sqlite_utils.Database,
+    db: Database,
     trend: dict[str, Any],
     screen: GovernanceScreen,
 ) -> None:
@@ -298,7 +298,7 @@ def test_dismissing_needs_a_reason_and_keeps_it(
 def test_a_refused_step_is_a_message_not_a_traceback(
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    db: sqlite_utils.Database,
+    db: Database,
     trend: dict[str, Any],
     screen: GovernanceScreen,
     today: date,
@@ -327,7 +327,7 @@ def test_a_refused_step_is_a_message_not_a_traceback(
 def test_an_items_sources_open_their_sessions_and_sessions_lead_to_the_item(
     qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
-    db: sqlite_utils.Database,
+    db: Database,
     trend: dict[str, Any],
     screen: GovernanceScreen,
     today: date,
@@ -373,7 +373,7 @@ def test_an_items_sources_open_their_sessions_and_sessions_lead_to_the_item(
 
 
 @pytest.fixture
-def meeting_case(db: sqlite_utils.Database) -> dict[str, Any]:
+def meeting_case(db: Database) -> dict[str, Any]:
     """Items for several forums and states, actions owned by different people, a high-risk and
     a low-risk worker both overdue for clinical supervision."""
     lead = person(db, "Grace Lead", qualified=True)
@@ -514,7 +514,7 @@ def test_export_pdf_cancelled_writes_nothing(
 
 
 def test_workload_counts_a_hand_built_month(
-    db: sqlite_utils.Database, ctx: AppContext, screen: GovernanceScreen
+    db: Database, ctx: AppContext, screen: GovernanceScreen
 ) -> None:
     sup = person(db, "Sam Supervisor", qualified=True)
     other = person(db, "Olu Other", qualified=True)
@@ -574,7 +574,7 @@ def test_workload_counts_a_hand_built_month(
 
 
 def test_team_wellbeing_shows_aggregates_and_never_a_name(
-    db: sqlite_utils.Database, screen: GovernanceScreen
+    db: Database, screen: GovernanceScreen
 ) -> None:
     lead = person(db, "Grace Lead", qualified=True, team="North")
     names = ["Ada Ahmed", "Ben Brown", "Cat Chen"]
@@ -612,7 +612,7 @@ def test_team_wellbeing_shows_aggregates_and_never_a_name(
 
 def test_every_model_passes_the_model_tester(
     qtmodeltester: ModelTester,
-    db: sqlite_utils.Database,
+    db: Database,
     trend: dict[str, Any],
     today: date,
 ) -> None:
@@ -640,7 +640,7 @@ def test_every_model_passes_the_model_tester(
 
 
 def test_user_text_shows_as_typed(
-    qtbot: QtBot, db: sqlite_utils.Database, trend: dict[str, Any], screen: GovernanceScreen,
+    qtbot: QtBot, db: Database, trend: dict[str, Any], screen: GovernanceScreen,
     today: date,
 ) -> None:  # fmt: skip
     title = "Waits <b>not bold</b> & “quotes” 🙂 انتظار طويل"
@@ -711,7 +711,7 @@ def test_a_hidden_screen_reads_nothing_until_shown(
     calls: list[date] = []
     real = gov.detect_trends
 
-    def counting(db: sqlite_utils.Database, as_of: date, *args: Any, **kw: Any) -> Any:
+    def counting(db: Database, as_of: date, *args: Any, **kw: Any) -> Any:
         calls.append(as_of)
         return real(db, as_of, *args, **kw)
 

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from pytestqt.modeltest import ModelTester
@@ -15,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.model import SessionStatus
 from app.services import themes
+from app.storage.db import Database
 from tests.app.governance_support import CLINICAL, GROUP, person, session
 from ui.context import AppContext
 from ui.models.governance_models import HeatMapModel
@@ -26,12 +26,12 @@ B = "Workload pressure"
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
 @pytest.fixture
-def sessions(db: sqlite_utils.Database) -> None:
+def sessions(db: Database) -> None:
     """Theme A: once in the week of 31 Aug, once (a group) in the week of 16 Nov, twice in the
     week of 23 Nov (one session tagged on itself and on a decision counts once); theme B once
     in the week of 16 Nov. A cancelled session and one before the 13 weeks do not count."""

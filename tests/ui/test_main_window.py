@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -15,13 +14,14 @@ from pytestqt.qtbot import QtBot
 from app.domain.model import DueStatus, RiskFactors, SessionStatus, SupervisionType, Worker
 from app.domain.records import Decision, SessionRecord
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms.session_form import SessionForm
 from ui.main_window import MainWindow
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -25,6 +24,7 @@ from app.domain.model import (
 from app.domain.records import SessionRecord
 from app.domain.schedule import worker_status
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.schedule_facts import load_worker_facts
 from ui.context import AppContext
@@ -36,7 +36,7 @@ GROUP = SupervisionType.GROUP
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
@@ -24,6 +23,7 @@ from app.domain.model import (
 )
 from app.domain.records import SessionRecord
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.schedule_model import (
     OBJECT_ROLE,
@@ -133,7 +133,7 @@ def seed_varied(ctx: AppContext, today: date) -> Staff:
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

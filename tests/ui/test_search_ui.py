@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -17,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.model import SupervisionType
 from app.errors import KeelError
 from app.services.themes import themes_for_tagging
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.screens import search as search_module
@@ -26,7 +26,7 @@ from .records_helpers import Staff, held, make_staff
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
@@ -25,6 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.model import SessionStatus, SupervisionType
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+from app.storage.db import Database
 from app.storage.policies import current_policy, save_policy
 from tests.app.reportdata import flat, pdftotext
 from tests.ui.test_session_forms import Dialogs, Team, click, make_team, show, type_text
@@ -44,7 +44,7 @@ CONFIDENTIAL = "Feels worn down after the inquest."
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
@@ -136,7 +136,7 @@ def sign_as(qtbot: QtBot, name: str, *, confirm: bool = True, gaps: bool = False
     return script
 
 
-def audit_actions(db: sqlite_utils.Database, session_id: str) -> list[str]:
+def audit_actions(db: Database, session_id: str) -> list[str]:
     rows = db.execute(
         "SELECT action FROM audit_log WHERE entity_id = ? ORDER BY seq", [session_id]
     ).fetchall()

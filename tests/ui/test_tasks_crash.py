@@ -12,20 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import QThread, qWarning
 from PySide6.QtWidgets import QApplication, QWidget
 
 import ui.crash as crash
 from app.domain.model import Worker
 from app.errors import UsageError
+from app.storage.db import Database
 from app.storage.workers import insert_worker
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task, running_tasks
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
@@ -47,7 +47,7 @@ def test_success_arrives_on_the_gui_thread_with_the_workers_own_connection(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> int:
+    def work(db: Database, progress: Any, cancelled: Any) -> int:
         seen["db"] = db
         seen["work_thread"] = QThread.currentThread()
         insert_worker(db, Worker(id="", name="Ada Ahmed"))
@@ -75,7 +75,7 @@ def test_success_arrives_on_the_gui_thread_with_the_workers_own_connection(
 
 
 def test_progress_is_shown_in_the_dialog(qtbot: Any, ctx: AppContext, parent: QWidget) -> None:
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> str:
+    def work(db: Database, progress: Any, cancelled: Any) -> str:
         for done in range(0, 41):
             progress(done, 40)
         return "ok"
@@ -100,7 +100,7 @@ def test_a_keel_error_goes_to_on_failure_on_the_gui_thread(
     failures: list[tuple[BaseException, QThread]] = []
     successes: list[object] = []
 
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> None:
+    def work(db: Database, progress: Any, cancelled: Any) -> None:
         raise UsageError("line 3: name: missing. Fill it in and try again.")
 
     handle = run_task(
@@ -126,7 +126,7 @@ def test_a_keel_error_is_shown_as_a_message_by_default(
     shown: list[str] = []
     monkeypatch.setattr("ui.tasks.QMessageBox.warning", lambda _p, _title, text: shown.append(text))
 
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> None:
+    def work(db: Database, progress: Any, cancelled: Any) -> None:
         raise UsageError("The disk is full. Free some space, then try again.")
 
     handle = run_task(parent, "Saving", work, db_path=ctx.db_path, on_success=print)
@@ -142,7 +142,7 @@ def test_a_bug_goes_to_the_crash_handler(
     monkeypatch.setattr(sys, "excepthook", lambda _t, exc, _tb: hooked.append(exc))
     monkeypatch.setattr("ui.tasks.QMessageBox.warning", lambda *a: pytest.fail("no message"))
 
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> None:
+    def work(db: Database, progress: Any, cancelled: Any) -> None:
         raise ZeroDivisionError("division by zero")
 
     handle = run_task(parent, "Computing", work, db_path=ctx.db_path, on_success=print)
@@ -158,7 +158,7 @@ class _Stopped(Exception):
 
 
 def _loop_until_cancelled(started: threading.Event) -> Any:
-    def work(db: sqlite_utils.Database, progress: Any, cancelled: Any) -> str:
+    def work(db: Database, progress: Any, cancelled: Any) -> str:
         for i in range(2_000_000):
             if cancelled():
                 raise _Stopped

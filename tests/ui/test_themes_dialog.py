@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
@@ -16,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.records import Decision
 from app.services import themes as theme_service
 from app.services.themes import themes_for_tagging
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms import themes_dialog
 from ui.forms.themes_dialog import ThemesDialog, ThemeUsageModel
@@ -56,7 +56,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.domain.model import SupervisionType, Tier
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms.import_dialog import ImportDialog, ImportPreviewModel, PreviewColumn
 from ui.screens.welcome import WelcomeScreen
@@ -35,7 +35,7 @@ A6,Łukasz Nowak 🙂,Support Worker,South,14/09/2026,1,1,3,1,,
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -16,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.agreements import Agreement
 from app.domain.records import Workload
 from app.services import agreements as agreement_service
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms import agreement_dialog
 from ui.forms.agreement_dialog import AgreementDialog, AgreementHistoryModel
@@ -31,7 +31,7 @@ M, S, E = Workload.MANAGEABLE, Workload.STRETCHED, Workload.EXCESSIVE
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import sqlite_utils
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
@@ -24,6 +23,7 @@ from app.domain.model import (
 )
 from app.domain.records import SessionRecord
 from app.services.scheduling import compute_schedule
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
 from ui.forms.worker_dialog import NONE_LABEL, WorkerDialog
@@ -49,7 +49,7 @@ D = TypeVar("D", bound=QDialog)
 
 
 @pytest.fixture
-def ctx(db: sqlite_utils.Database, db_path: Path, today: date) -> AppContext:
+def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 

@@ -15,7 +15,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -57,6 +56,7 @@ from app.services.importing import (
     import_staff,
     preview_staff,
 )
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.tasks import CancelledFn, ProgressFn, TaskHandle, run_task
 from ui.widgets.focus import set_tab_order
@@ -384,7 +384,7 @@ class ImportDialog(QDialog):
         self._show_messages([], [])
         today = self._ctx.today()
 
-        def work(_db: sqlite_utils.Database, _p: ProgressFn, _c: CancelledFn) -> ImportPreview:
+        def work(_db: Database, _p: ProgressFn, _c: CancelledFn) -> ImportPreview:
             return preview_staff(path, today=today)
 
         self._start(
@@ -406,7 +406,7 @@ class ImportDialog(QDialog):
             return
         path, today = self._path, self._ctx.today()
 
-        def work(db: sqlite_utils.Database, progress: ProgressFn, cancelled: CancelledFn) -> Any:
+        def work(db: Database, progress: ProgressFn, cancelled: CancelledFn) -> Any:
             return import_staff(db, path, today=today, progress=progress, cancelled=cancelled)
 
         self.status_label.setText(f"Importing {_workers(len(preview.rows))}…")

@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import sqlite_utils
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
@@ -51,6 +50,7 @@ from app.services.reports.charts import (
 )
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.schedule_history import compliance_table, compute_schedules
+from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.reporting import (
     SessionLine,
@@ -129,7 +129,7 @@ class ComplianceData:
 class PackContext:
     """What a section needs: the database (for sections that read more), the data, the width."""
 
-    db: sqlite_utils.Database
+    db: Database
     data: ComplianceData
     width: float
 
@@ -157,7 +157,7 @@ def _label(day: date, month_end: bool) -> str:
 
 
 def gather_compliance(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     *,
@@ -180,7 +180,7 @@ def gather_compliance(
 
 
 def _gather(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     today: date | None,
@@ -717,7 +717,7 @@ SECTIONS: tuple[PackSection, ...] = (
 
 
 def compliance_story(
-    db: sqlite_utils.Database,
+    db: Database,
     data: ComplianceData,
     *,
     width: float = BODY_WIDTH,
@@ -743,7 +743,7 @@ _LAYOUT_STEPS = 20
 
 
 def build_compliance_pdf(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     out: Path,

@@ -11,7 +11,6 @@ import math
 from datetime import date
 from xml.sax.saxutils import escape
 
-import sqlite_utils
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -33,6 +32,7 @@ from app.services.reports.base import (
     text,
 )
 from app.services.themes import Bucket, ThemeCounts, theme_counts
+from app.storage.db import Database
 
 # Grey bands, lightest to darkest: they read in black and white and for colour-blind readers,
 # and every cell also prints its number.
@@ -80,7 +80,7 @@ def _came_from(entry: LearningEntry) -> str:
 
 
 def learning_log_section(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     *,
@@ -244,7 +244,7 @@ def heatmap_legend(max_count: int) -> Table:
 
 
 def theme_heatmap_section(
-    db: sqlite_utils.Database,
+    db: Database,
     date_from: date,
     date_to: date,
     *,

@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import sqlite_utils
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
@@ -33,6 +32,7 @@ from app.services.reports.base import (
 from app.services.reports.charts import Series, line_chart
 from app.services.reports.common import Cancelled, Progress
 from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
+from app.storage.db import Database
 from app.storage.evidence import SignOff, addenda_for, sign_off_state
 from app.storage.policies import current_policy
 from app.storage.reporting import WorkerAction, actions_of_worker
@@ -70,7 +70,7 @@ def _years_in_post(start: date, on: date) -> str:
     return " ".join(parts) + " in post"
 
 
-def _profile(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flowable]:
+def _profile(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
     st = styles()
 
     def name_of(wid: str | None) -> str:
@@ -100,7 +100,7 @@ def _profile(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flo
     return [*section("Profile"), key_values(pairs, BODY_WIDTH, st)]
 
 
-def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[Flowable]:
+def _due_status(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
     st = styles()
     story = section(f"Due status on {uk(as_of)}", need=TABLE_NEED)
     facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
@@ -131,7 +131,7 @@ def _due_status(db: sqlite_utils.Database, worker: Worker, as_of: date) -> list[
     return story
 
 
-def _assessments(db: sqlite_utils.Database, worker: Worker, date_to: date) -> list[Flowable]:
+def _assessments(db: Database, worker: Worker, date_to: date) -> list[Flowable]:
     st = styles()
     story = section("Risk assessment history", need=TABLE_NEED)
     history = [a for a in assessments_for(db, worker.id) if a.assessed_on <= date_to]
@@ -182,7 +182,7 @@ def _sign_off_word(state: SignOff, addenda: int) -> str:
 
 
 def _sessions(
-    db: sqlite_utils.Database, records: list[SessionRecord], date_from: date, date_to: date
+    db: Database, records: list[SessionRecord], date_from: date, date_to: date
 ) -> list[Flowable]:
     st = styles()
     story = section("Sessions", need=TABLE_NEED)
@@ -388,7 +388,7 @@ def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
     return out
 
 
-def _addenda(db: sqlite_utils.Database, records: list[SessionRecord]) -> list[Flowable]:
+def _addenda(db: Database, records: list[SessionRecord]) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
     for rec in records:
@@ -431,7 +431,7 @@ def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]
 
 
 def worker_history_story(
-    db: sqlite_utils.Database,
+    db: Database,
     worker: Worker,
     date_from: date,
     date_to: date,
@@ -462,7 +462,7 @@ def worker_history_story(
 
 
 def build_worker_history_pdf(
-    db: sqlite_utils.Database,
+    db: Database,
     worker_id: str,
     date_from: date,
     date_to: date,

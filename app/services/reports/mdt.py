@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import sqlite_utils
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
@@ -32,6 +31,7 @@ from app.services.reports.base import (
     truncate,
 )
 from app.services.reports.common import Cancelled, Progress
+from app.storage.db import Database
 from app.storage.policies import current_policy
 
 _ASK = {
@@ -264,7 +264,7 @@ def mdt_agenda_story(
 
 
 def build_mdt_agenda_pdf(
-    db: sqlite_utils.Database,
+    db: Database,
     meeting_date: date,
     forum: Forum,
     out: Path,

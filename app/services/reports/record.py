@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
@@ -25,6 +24,7 @@ from app.services.reports.base import (
     text,
 )
 from app.storage.actions import descriptions as action_descriptions
+from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
 from app.storage.policies import current_policy
 from app.storage.sessions import get_session
@@ -40,7 +40,7 @@ STATUS_WORDS = {
 OWNER_WORDS = {"supervisee": "Supervisee", "supervisor": "Supervisor", "other": "Other"}
 
 
-def _name(db: sqlite_utils.Database, worker_id: str | None) -> str:
+def _name(db: Database, worker_id: str | None) -> str:
     if not worker_id:
         return ""
     worker = get_worker(db, worker_id)
@@ -48,7 +48,7 @@ def _name(db: sqlite_utils.Database, worker_id: str | None) -> str:
 
 
 def record_story(
-    db: sqlite_utils.Database, rec: SessionRecord, *, include_confidential: bool, width: float
+    db: Database, rec: SessionRecord, *, include_confidential: bool, width: float
 ) -> list[Flowable]:
     """The flowables of one record (also used inside the worker history pack)."""
     st = styles()
@@ -95,7 +95,7 @@ def record_story(
     return story
 
 
-def _discussion(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> list[Flowable]:
+def _discussion(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
     if rec.attendees:
@@ -132,7 +132,7 @@ def _discussion(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> 
     return story
 
 
-def _actions(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> list[Flowable]:
+def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = section("Actions agreed")
     rows: list[list[Flowable | str]]
@@ -172,7 +172,7 @@ def _actions(db: sqlite_utils.Database, rec: SessionRecord, width: float) -> lis
 
 
 def _risk_themes_wellbeing(
-    db: sqlite_utils.Database, rec: SessionRecord, width: float, include_confidential: bool
+    db: Database, rec: SessionRecord, width: float, include_confidential: bool
 ) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = section("Risk and safeguarding")
@@ -220,7 +220,7 @@ def _risk_themes_wellbeing(
 
 
 def _sign_off(
-    db: sqlite_utils.Database, rec: SessionRecord, width: float, supervisee: str, supervisor: str
+    db: Database, rec: SessionRecord, width: float, supervisee: str, supervisor: str
 ) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
@@ -268,7 +268,7 @@ def _sign_off(
 
 
 def build_record_pdf(
-    db: sqlite_utils.Database, session_id: str, out: Path, *, include_confidential: bool = False
+    db: Database, session_id: str, out: Path, *, include_confidential: bool = False
 ) -> Path:
     """Write one session record to ``out`` (A4 PDF)."""
     rec = get_session(db, session_id)
