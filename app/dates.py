@@ -23,8 +23,43 @@ def parse_date(text: str) -> date:
     raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
+# English names whatever the machine's locale. strftime's %a, %b and %B follow the locale,
+# and Qt sets it from the user's settings when the app starts: on a Welsh machine the window
+# (and every PDF printed from it) said "26 Tach 2026" while the command line said "26 Nov 2026".
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def month_name_year(day: date) -> str:
+    """November 2026."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
+def month_year(day: date) -> str:
+    """Nov 2026."""
+    return f"{_MONTHS[day.month - 1][:3]} {day.year}"
+
+
+def month_short_year(day: date) -> str:
+    """Nov 26 (a chart's axis)."""
+    return f"{_MONTHS[day.month - 1][:3]} {day.year % 100:02d}"
+
+
+def day_month(day: date) -> str:
+    """26 Nov."""
+    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
+
+
+def weekday(day: date) -> str:
+    """Thu."""
+    return _WEEKDAYS[day.weekday()]
+
+
 def uk(day: date | None, empty: str = "") -> str:
     """26 Nov 2026."""
     if day is None:
         return empty
-    return f"{day.day} {day.strftime('%b %Y')}"
+    return f"{day.day} {_MONTHS[day.month - 1][:3]} {day.year}"

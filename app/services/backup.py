@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.dates import uk
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -156,7 +157,7 @@ def format_when(when: datetime | None) -> str:
     if when is None:
         return "an unknown date"
     local = when.astimezone() if when.tzinfo else when
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{uk(local)} {local:%H:%M}"
 
 
 _COUNT_NOUNS = {"audit_log": "audit entries", "addenda": "addenda"}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from app.dates import day_month, month_year
 from app.domain.records import SessionRecord
 from app.errors import UsageError
 from app.storage import audit
@@ -185,8 +186,8 @@ def bucket_starts(date_from: date, date_to: date, bucket: Bucket) -> list[date]:
 
 def _label(start: date, bucket: Bucket) -> str:
     if bucket == "week":
-        return f"{start.day} {start.strftime('%b')}"
-    return start.strftime("%b %Y")
+        return day_month(start)
+    return month_year(start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.dates import uk
+from app.dates import day_month, month_name_year, month_year, uk
 from app.domain.governance import Forum, ItemStatus, TrendAlert
 from app.domain.model import SessionStatus
 from app.domain.records import CancelCategory, Workload
@@ -88,7 +88,7 @@ def _span(first: date, last: date) -> str:
     if first == last:
         return uk(first)
     if first.year == last.year:
-        return f"{first.day} {first.strftime('%b')} to {uk(last)}"
+        return f"{day_month(first)} to {uk(last)}"
     return f"{uk(first)} to {uk(last)}"
 
 
@@ -285,9 +285,7 @@ class WorkloadModel(RowTableModel[SupervisorMonth]):
     """One row per supervisor per month."""
 
     columns = (
-        Column[SupervisorMonth](
-            "Month", lambda m: m.month.strftime("%b %Y"), lambda m: _key(m.month)
-        ),
+        Column[SupervisorMonth]("Month", lambda m: month_year(m.month), lambda m: _key(m.month)),
         Column[SupervisorMonth]("Supervisor", lambda m: m.supervisor_name),
         Column[SupervisorMonth](
             "Supervisees", lambda m: str(m.supervisees), lambda m: m.supervisees, align_right=True
@@ -342,9 +340,7 @@ class WellbeingModel(RowTableModel[TeamWellbeingMonth]):
     """A team's months in aggregate: counts and a mean, never a name."""
 
     columns = (
-        Column[TeamWellbeingMonth](
-            "Month", lambda m: m.month.strftime("%b %Y"), lambda m: _key(m.month)
-        ),
+        Column[TeamWellbeingMonth]("Month", lambda m: month_year(m.month), lambda m: _key(m.month)),
         Column[TeamWellbeingMonth](
             "Pulse readings", lambda m: str(m.readings), lambda m: m.readings, align_right=True
         ),
@@ -385,7 +381,7 @@ def bucket_words(counts: ThemeCounts, column: int) -> str:
     start = counts.starts[column]
     if counts.bucket == "week":
         return f"the week of {uk(start)}"
-    return start.strftime("%B %Y")
+    return month_name_year(start)
 
 
 def cell_words(counts: ThemeCounts, row: ThemeCountRow, column: int) -> str:

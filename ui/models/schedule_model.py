@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from app.dates import uk
+from app.dates import day_month, uk
 from app.domain.model import (
     STATUS_SEVERITY,
     DueStatus,
@@ -110,7 +110,7 @@ def tier_text(row: ScheduleRow) -> str:
 def short_date(day: date, as_of: date) -> str:
     """ "3 Dec" within about six months of the as-of date (unambiguous on a schedule that
     looks at the weeks around now), "3 Dec 2027" further away."""
-    return f"{day.day} {day.strftime('%b')}" if abs((day - as_of).days) <= 183 else uk(day)
+    return day_month(day) if abs((day - as_of).days) <= 183 else uk(day)
 
 
 def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date | None:

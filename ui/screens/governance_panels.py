@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dates import uk
+from app.dates import month_year, uk
 from app.domain.governance import Forum, ItemStatus
 from app.errors import KeelError
 from app.services import agenda as agenda_service
@@ -635,7 +635,7 @@ class WorkloadPanel(QWidget):
             self.summary_label.setText(
                 "Supervision crowded out: "
                 + "; ".join(
-                    f"{m.supervisor_name} in {m.month.strftime('%b %Y')} ({crowded_reason(m)})"
+                    f"{m.supervisor_name} in {month_year(m.month)} ({crowded_reason(m)})"
                     for m in crowded
                 )
                 + "."

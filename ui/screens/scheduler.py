@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dates import uk
+from app.dates import uk, weekday
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.errors import KeelError
 from app.services.agreements import agreements_due
@@ -132,7 +132,7 @@ def counts_text(model: ScheduleModel, today: date) -> str:
     if reviews:
         text += f" · {reviews} agreement review{'s' if reviews != 1 else ''} due"
     if as_of != today:
-        text = f"On {as_of.strftime('%a')} {uk(as_of)}: {text}"
+        text = f"On {weekday(as_of)} {uk(as_of)}: {text}"
     return text
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dates import uk
+from app.dates import day_month, uk
 from app.domain.records import Workload
 from app.errors import KeelError
 from app.services.insight import worker_wellbeing
@@ -260,7 +260,7 @@ class WellbeingChart(QWidget):
         painter.setPen(INK)
         last_right = -1e9
         for i, p in enumerate(points):
-            text = f"{p.reading.on.day} {p.reading.on.strftime('%b')}"
+            text = day_month(p.reading.on)
             if i in (0, len(points) - 1) or p.reading.on.month == 1:
                 text += f" {p.reading.on.strftime('%y')}"
             width = m.horizontalAdvance(text) + 6

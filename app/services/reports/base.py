@@ -37,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app.dates import uk
 from app.paths import resource_path
 from app.services.reports.bidi import visual
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
@@ -265,7 +266,7 @@ class KeelDocument:
         self._title_shown = display(title)
         self._service_shown = display(service_name)
         now = datetime.now(UTC).astimezone()
-        self.generated = f"{now.day} {now.strftime('%b %Y %H:%M')}"  # no %-d: Windows lacks it
+        self.generated = f"{uk(now)} {now:%H:%M}"
         self.pages = 0
         self._doc = BaseDocTemplate(
             str(path),

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from app.dates import uk
+from app.dates import day_month, month_short_year, uk
 from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
 from app.domain.quality import quality_gaps
 from app.domain.schedule import Compliance
@@ -153,7 +153,7 @@ def month_ends(date_from: date, date_to: date) -> list[tuple[date, bool]]:
 
 
 def _label(day: date, month_end: bool) -> str:
-    return day.strftime("%b %y") if month_end else f"{day.day} {day.strftime('%b')}*"
+    return month_short_year(day) if month_end else f"{day_month(day)}*"
 
 
 def gather_compliance(

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from app.dates import uk
+from app.dates import month_short_year, uk
 from app.domain.model import ALL_TYPES, FACTORS, DueStatus, SessionStatus, Worker
 from app.domain.records import ActionStatus, SessionRecord
 from app.domain.schedule import worker_status
@@ -378,7 +378,7 @@ def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
     span = (date_to - date_from).days
     while day <= date_to:
         if day >= date_from:
-            out.append((float(day.toordinal()), day.strftime("%b %y")))
+            out.append((float(day.toordinal()), month_short_year(day)))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     if not out or span < 45:
         out = [
