@@ -56,6 +56,11 @@ from ui.widgets.dates import to_qdate
 THEME = "Delayed crisis response"
 
 
+def read(qtbot: QtBot, *panels: Any) -> None:
+    """Wait for the panels that read on a worker thread (agenda, workload, wellbeing)."""
+    qtbot.waitUntil(lambda: not any(getattr(p, "reading", False) for p in panels), timeout=10000)
+
+
 @pytest.fixture
 def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
@@ -411,6 +416,7 @@ def test_the_agenda_on_screen_lists_exactly_the_right_items(
     panel = screen.agenda
     screen.tabs.setCurrentWidget(panel)
     panel.set_meeting(date(2026, 11, 26), Forum.MDT)
+    read(qtbot, panel)
     agenda = panel.agenda()
     assert agenda is not None
     assert [a.item.id for a in agenda.items] == [meeting_case["a"], meeting_case["b"]]
@@ -442,6 +448,7 @@ def test_the_agenda_on_screen_lists_exactly_the_right_items(
     assert "Closed matter" in text.split("For information")[1]
 
     panel.forum_combo.setCurrentIndex(panel.forum_combo.findData(Forum.SAFEGUARDING.value))
+    read(qtbot, panel)
     agenda = panel.agenda()
     assert agenda is not None and [a.item.id for a in agenda.items] == [meeting_case["d"]]
     assert "Threshold query" in panel.text() and "Duty rota gaps" not in panel.text()
@@ -452,6 +459,7 @@ def test_a_session_link_on_the_agenda_opens_it(
 ) -> None:
     screen.tabs.setCurrentWidget(screen.agenda)
     screen.agenda.set_meeting(date(2026, 11, 26), Forum.MDT)
+    read(qtbot, screen.agenda)
     html = screen.agenda.view.toHtml()
     assert f"session:{meeting_case['s1']}" in html
     with qtbot.waitSignal(screen.session_open_requested) as opened:
@@ -481,6 +489,8 @@ def test_export_pdf_writes_the_agenda_and_opens_it(
         governance_panels.QDesktopServices, "openUrl", lambda url: opened.append(url) or True
     )
     qtbot.mouseClick(screen.agenda.export_button, Qt.MouseButton.LeftButton)
+    assert screen.agenda.last_export is not None  # written on a worker thread
+    qtbot.waitUntil(lambda: screen.agenda.status_label.text().startswith("Saved"), timeout=20000)
 
     written = tmp_path / "MDT agenda.pdf"
     assert asked[0].endswith("MDT meeting agenda 2026-11-26.pdf")
@@ -514,7 +524,7 @@ def test_export_pdf_cancelled_writes_nothing(
 
 
 def test_workload_counts_a_hand_built_month(
-    db: Database, ctx: AppContext, screen: GovernanceScreen
+    qtbot: QtBot, db: Database, ctx: AppContext, screen: GovernanceScreen
 ) -> None:
     sup = person(db, "Sam Supervisor", qualified=True)
     other = person(db, "Olu Other", qualified=True)
@@ -539,6 +549,7 @@ def test_workload_counts_a_hand_built_month(
             cancel_category=CancelCategory.WORKLOAD)  # fmt: skip
 
     screen.tabs.setCurrentWidget(screen.workload)
+    read(qtbot, screen.workload)
     model = screen.workload.model
     rows = {
         (model.index(r, 0).data(), model.index(r, 1).data()): [
@@ -574,7 +585,7 @@ def test_workload_counts_a_hand_built_month(
 
 
 def test_team_wellbeing_shows_aggregates_and_never_a_name(
-    db: Database, screen: GovernanceScreen
+    qtbot: QtBot, db: Database, screen: GovernanceScreen
 ) -> None:
     lead = person(db, "Grace Lead", qualified=True, team="North")
     names = ["Ada Ahmed", "Ben Brown", "Cat Chen"]
@@ -589,6 +600,7 @@ def test_team_wellbeing_shows_aggregates_and_never_a_name(
     panel = screen.wellbeing
     screen.tabs.setCurrentWidget(panel)
     panel.team_combo.setCurrentIndex(panel.team_combo.findData("North"))
+    read(qtbot, panel)
     model = panel.model
     assert model.rowCount() == 12
     nov = [model.index(0, c).data() for c in range(model.columnCount())]
@@ -604,6 +616,7 @@ def test_team_wellbeing_shows_aggregates_and_never_a_name(
     for name in [*names, "Dan South", "Grace Lead"]:
         assert name not in everything
     panel.team_combo.setCurrentIndex(0)  # all teams: the south reading counts too
+    read(qtbot, panel)
     assert model.index(0, 1).data() == "4"
 
 
@@ -652,6 +665,7 @@ def test_user_text_shows_as_typed(
     detail = screen.items.detail_view.toPlainText()
     assert title in detail and "a < b && c > d" in detail
     screen.tabs.setCurrentWidget(screen.agenda)
+    read(qtbot, screen.agenda)
     assert title in screen.agenda.text()
 
 
@@ -665,6 +679,7 @@ def test_the_screen_is_empty_but_helpful_on_a_new_database(
     for panel in (screen.items, screen.learning, screen.heat_map, screen.agenda,
                   screen.workload, screen.wellbeing):  # fmt: skip
         screen.tabs.setCurrentWidget(panel)
+    read(qtbot, screen.agenda, screen.workload, screen.wellbeing)
     assert not screen.items.step_button.isEnabled()
     assert "No open item for the MDT meeting" in screen.agenda.text()
 
@@ -783,3 +798,116 @@ def test_a_tab_reading_its_figures_shows_the_busy_cursor_then_puts_it_back(
     screen.tabs.setCurrentWidget(screen.workload)
     assert seen == [Qt.CursorShape.WaitCursor]
     assert QGuiApplication.overrideCursor() is None
+
+
+# Reading on a worker thread (a very large service takes seconds per tab) ----------------------
+
+
+def test_a_slow_tab_reads_behind_a_responsive_window(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, trend: dict[str, Any], screen: GovernanceScreen
+) -> None:
+    import threading
+    import time
+
+    real = insight.supervisor_workload
+    gate = threading.Event()
+    threads: list[str] = []
+
+    def slow(db: Database, *args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        gate.wait(10)  # as long as 10,000 workers take, or longer
+        return real(db, *args, **kwargs)
+
+    monkeypatch.setattr(governance_panels.insight, "supervisor_workload", slow)
+    started = time.monotonic()
+    screen.tabs.setCurrentWidget(screen.workload)
+    assert time.monotonic() - started < 1  # the tab came up at once
+    ticks: list[int] = []
+    timer_fired = lambda: ticks.append(1)  # noqa: E731
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(50, timer_fired)
+    qtbot.waitUntil(lambda: bool(ticks), timeout=2000)  # the event loop runs meanwhile
+    assert screen.workload.reading and screen.workload.model.rowCount() == 0
+    gate.set()
+    read(qtbot, screen.workload)
+    assert threads and threads[0] != threading.main_thread().name
+    assert screen.workload.model.rowCount() > 0
+    assert "Grace Lead" in {
+        screen.workload.model.index(r, 1).data() for r in range(screen.workload.model.rowCount())
+    }
+
+
+def test_a_newer_choice_wins_over_a_slower_older_read(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, db: Database, screen: GovernanceScreen
+) -> None:
+    import threading
+
+    person(db, "Nia North", team="North")
+    person(db, "Sol South", team="South")
+    real = insight.team_wellbeing
+    north_may_finish = threading.Event()
+
+    def team_wellbeing(db: Database, *args: Any, team: str | None = None) -> Any:
+        if team == "North":
+            north_may_finish.wait(10)
+        return real(db, *args, team=team)
+
+    monkeypatch.setattr(governance_panels.insight, "team_wellbeing", team_wellbeing)
+    panel = screen.wellbeing
+    screen.tabs.setCurrentWidget(panel)
+    read(qtbot, panel)
+    shown: list[str | None] = []
+    monkeypatch.setattr(
+        panel, "_wellbeing_read", lambda rows: shown.append(panel.team_combo.currentData())
+    )
+    panel._reader._show = panel._wellbeing_read  # type: ignore[method-assign]
+    panel.team_combo.setCurrentIndex(panel.team_combo.findData("North"))
+    qtbot.waitUntil(lambda: panel._reader._running == 1, timeout=5000)  # North is being read
+    panel.team_combo.setCurrentIndex(panel.team_combo.findData("South"))
+    qtbot.waitUntil(lambda: shown == ["South"], timeout=5000)
+    north_may_finish.set()
+    read(qtbot, panel)
+    assert shown == ["South"]  # North's late figures were dropped, not shown over South's
+
+
+def test_an_agenda_that_cannot_be_read_says_why_in_its_place(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, screen: GovernanceScreen
+) -> None:
+    from app.errors import StorageError
+
+    def fails(*_args: Any, **_kwargs: Any) -> Any:
+        raise StorageError("The database is locked by another program. Try again in a moment.")
+
+    monkeypatch.setattr(governance_panels.agenda_service, "mdt_agenda", fails)
+    screen.tabs.setCurrentWidget(screen.agenda)
+    read(qtbot, screen.agenda)
+    assert screen.agenda.agenda() is None
+    assert screen.agenda.text() == (
+        "The agenda could not be gathered: "
+        "The database is locked by another program. Try again in a moment."
+    )
+
+
+def test_a_long_agenda_list_shows_the_most_overdue_and_says_the_pdf_has_them_all(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    db: Database,
+    meeting_case: dict[str, Any],
+    screen: GovernanceScreen,
+) -> None:
+    lead = person(db, "Kim Lead", qualified=True)
+    cy = person(db, "Cy Worker", line_sup=lead.id)
+    session(db, cy, date(2026, 10, 1), type_=LINE, supervisor=lead,
+            actions=[action("Oldest overdue & <urgent>", ActionOwner.OTHER, date(2026, 10, 2))])  # fmt: skip
+    monkeypatch.setattr(governance_panels, "SCREEN_ROWS", 1)
+    screen.tabs.setCurrentWidget(screen.agenda)
+    screen.agenda.set_meeting(date(2026, 11, 26), Forum.MDT)
+    read(qtbot, screen.agenda)
+    agenda = screen.agenda.agenda()
+    assert agenda is not None and len(agenda.overdue_actions) == 2  # both are read
+    actions = screen.agenda.text().split("3. Overdue actions")[1].split("4. Overdue clinical")[0]
+    assert "Oldest overdue & <urgent>" in actions  # the most overdue is shown…
+    assert "Escalate the duty rota gap" not in actions  # …the other is not
+    assert "The 1 most overdue of 2 overdue actions are shown here." in actions
+    assert "Export the PDF for the full list." in actions

@@ -8,15 +8,25 @@ Team wellbeing shows aggregates only — never a name.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractItemModel, QStandardPaths, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QObject,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -41,7 +51,9 @@ from app.errors import KeelError
 from app.services import agenda as agenda_service
 from app.services import insight, themes
 from app.services.agenda import AgendaItem, MdtAgenda
+from app.services.insight import SupervisorMonth, TeamWellbeingMonth
 from app.services.themes import Bucket
+from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.governance_models import (
     HeatMapModel,
@@ -53,6 +65,9 @@ from ui.models.governance_models import (
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
 from ui.widgets.heatmap import HeatMapWidget
+
+if TYPE_CHECKING:
+    from ui.tasks import TaskHandle
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +124,82 @@ def fit_columns(table: QTableView, skip: int = -1) -> None:
     for column in range(table.model().columnCount()):
         if column != skip:
             table.resizeColumnToContents(column)
+
+
+class BackgroundRead(QObject):
+    """Reads a panel's figures on a worker thread and shows them on the GUI thread.
+
+    On a very large service (10,000 workers) a governance tab's figures take seconds to read;
+    the window stays responsive meanwhile, and after 0.3 s a progress dialog says what is being
+    read and offers Cancel (``ui.tasks.run_task``, which gives the read its own connection).
+    ``prepare()`` runs on the GUI thread when the read starts and returns the read itself, with
+    the panel's choices (dates, team, forum) already taken. Requests made in one pass of the
+    event loop become one read; a result overtaken by a newer request is dropped.
+    """
+
+    def __init__(
+        self,
+        panel: QWidget,
+        ctx: AppContext,
+        title: str,
+        prepare: Callable[[], Callable[[Database], Any]],
+        show: Callable[[Any], None],
+        fail: Callable[[KeelError], None] | None = None,
+    ) -> None:
+        super().__init__(panel)
+        self._panel, self._ctx, self._title = panel, ctx, title
+        self._prepare, self._show, self._fail = prepare, show, fail
+        self._latest = 0
+        self._running = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._start)
+
+    @property
+    def busy(self) -> bool:
+        """A read is asked for or running."""
+        return self._timer.isActive() or self._running > 0
+
+    def request(self) -> None:
+        self._timer.start()
+
+    @Slot()
+    def _start(self) -> None:
+        from ui.tasks import run_task
+
+        self._latest += 1
+        number = self._latest
+        read = self._prepare()
+        self._running += 1
+        handle = run_task(
+            self._panel,
+            self._title,
+            lambda db, _progress, _cancelled: read(db),
+            db_path=self._ctx.db_path,
+            on_success=lambda result: self._deliver(number, result),
+            on_failure=lambda exc: self._failed(number, exc),
+        )
+        handle.finished.connect(self._finished)
+
+    def _deliver(self, number: int, result: Any) -> None:
+        if number == self._latest:
+            self._show(result)
+
+    def _failed(self, number: int, exc: BaseException) -> None:
+        if number != self._latest:
+            return
+        if isinstance(exc, KeelError):
+            if self._fail is not None:
+                self._fail(exc)
+            else:
+                QMessageBox.warning(self._panel, self._title.rstrip("…"), str(exc))
+            return
+        raise exc  # a bug: the crash handler reports it
+
+    @Slot()
+    def _finished(self) -> None:
+        self._running -= 1
 
 
 def teams_of(ctx: AppContext) -> list[str]:
@@ -351,12 +442,28 @@ def _trends_part(agenda: MdtAgenda) -> str:
     )
 
 
+# The most rows a list on the screen shows (most overdue first); the PDF lists every one. A
+# QTextBrowser takes seconds to lay out a table of thousands of rows (20 s for 21,743 on the
+# 10,000-worker stress database), with the window frozen, and nobody reads that many at a
+# meeting.
+SCREEN_ROWS = 200
+
+
+def _more_than_shown(total: int, what: str) -> str:
+    if total <= SCREEN_ROWS:
+        return ""
+    return (
+        f"<p class='muted'>The {SCREEN_ROWS} most overdue of {total:,} {what} are shown here. "
+        "Export the PDF for the full list.</p>"
+    )
+
+
 def _actions_part(agenda: MdtAgenda) -> str:
     out = "<h3>3. Overdue actions that need the team</h3>"
     if not agenda.overdue_actions:
         return out + "<p>No action owned by a supervisor or someone else is overdue.</p>"
     rows = []
-    for a in agenda.overdue_actions:
+    for a in agenda.overdue_actions[:SCREEN_ROWS]:
         owner = _OWNER.get(a.owner.value, "") if a.owner else ""
         if a.owner_name:
             owner = f"{owner} ({a.owner_name})" if owner else a.owner_name
@@ -370,8 +477,14 @@ def _actions_part(agenda: MdtAgenda) -> str:
                 html_text(a.evidence or "—"),
             ]
         )
-    return out + _table(
-        ["Action", "Owner", "Due", "From supervision of", "Evidence"], rows, [28, 17, 16, 19, 20]
+    return (
+        out
+        + _table(
+            ["Action", "Owner", "Due", "From supervision of", "Evidence"],
+            rows,
+            [28, 17, 16, 19, 20],
+        )
+        + _more_than_shown(len(agenda.overdue_actions), "overdue actions")
     )
 
 
@@ -390,12 +503,16 @@ def _workers_part(agenda: MdtAgenda) -> str:
             escape(plural(w.days_overdue, "day")),
             escape(uk(w.booked, "Not booked")),
         ]
-        for w in agenda.overdue_high_risk
+        for w in agenda.overdue_high_risk[:SCREEN_ROWS]
     ]
-    return out + _table(
-        ["Worker", "Team and role", "Last clinical", "Was due", "Overdue by", "Booked"],
-        rows,
-        [20, 26, 14, 14, 12, 14],
+    return (
+        out
+        + _table(
+            ["Worker", "Team and role", "Last clinical", "Was due", "Overdue by", "Booked"],
+            rows,
+            [20, 26, 14, 14, 12, 14],
+        )
+        + _more_than_shown(len(agenda.overdue_high_risk), "high-risk workers overdue")
     )
 
 
@@ -460,6 +577,7 @@ class AgendaPanel(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._agenda: MdtAgenda | None = None
+        self.last_export: TaskHandle[Any] | None = None  # the latest PDF export
         self.date_edit = DateEdit(ctx.today())
         self.date_edit.setAccessibleName("Meeting date")
         self.forum_combo = QComboBox()
@@ -501,6 +619,14 @@ class AgendaPanel(QWidget):
             self.view,
         )
 
+        self._reader = BackgroundRead(
+            self,
+            ctx,
+            "Reading the agenda…",
+            self._agenda_reader,
+            self._agenda_read,
+            self._agenda_failed,
+        )
         self.date_edit.dateChanged.connect(self._show_agenda)
         self.forum_combo.currentIndexChanged.connect(self._show_agenda)
         self.team_combo.currentIndexChanged.connect(self._show_agenda)
@@ -515,6 +641,11 @@ class AgendaPanel(QWidget):
         self.forum_combo.setCurrentIndex(self.forum_combo.findData(forum.value))
         self._show_agenda()
 
+    @property
+    def reading(self) -> bool:
+        """The agenda is being read (it shows when it comes)."""
+        return self._reader.busy
+
     def agenda(self) -> MdtAgenda | None:
         """The agenda on screen."""
         return self._agenda
@@ -528,23 +659,35 @@ class AgendaPanel(QWidget):
 
     @Slot()
     def _show_agenda(self) -> None:
-        try:
-            self._agenda = agenda_service.mdt_agenda(
-                self._ctx.db,
-                self.date_edit.value(),
-                self.forum(),
-                team=team_choice(self.team_combo),
-            )
-        except KeelError as exc:
-            self._agenda = None
-            self.view.setPlainText(f"The agenda could not be gathered: {exc}")
-            return
+        self._reader.request()
+
+    def _agenda_reader(self) -> Callable[[Database], tuple[MdtAgenda, str]]:
+        meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
+
+        def read(db: Database) -> tuple[MdtAgenda, str]:
+            agenda = agenda_service.mdt_agenda(db, meeting, forum, team=team)
+            return agenda, agenda_html(agenda)
+
+        return read
+
+    def _agenda_read(self, result: tuple[MdtAgenda, str]) -> None:
+        self._agenda, html = result
         scroll = self.view.verticalScrollBar().value()
-        self.view.setHtml(agenda_html(self._agenda))
+        self.view.setHtml(html)
         self.view.verticalScrollBar().setValue(scroll)
+
+    def _agenda_failed(self, exc: KeelError) -> None:
+        self._agenda = None
+        self.view.setPlainText(f"The agenda could not be gathered: {exc}")
 
     @Slot()
     def export_pdf(self) -> Path | None:
+        """Ask where to save the agenda, then write it on a worker thread (a very large
+        service's agenda runs to hundreds of pages) and open it. Returns the chosen file, or
+        None when the user chose none."""
+        from app.services.exports import ExportService
+        from ui.tasks import run_task
+
         meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
         suggested = _documents() / f"{forum.label} agenda {meeting.isoformat()}.pdf"
         chosen, _filter = QFileDialog.getSaveFileName(
@@ -555,21 +698,32 @@ class AgendaPanel(QWidget):
         out = Path(chosen)
         if out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            written = self._ctx.exports.mdt_agenda(meeting, forum, out, team=team)
-        except KeelError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.warning(self, "Agenda not exported", str(exc))
-            return None
-        QApplication.restoreOverrideCursor()
+
+        def write(db: Database, _progress: object, _cancelled: object) -> Path:
+            return ExportService(db).mdt_agenda(meeting, forum, out, team=team)
+
+        self.last_export = run_task(
+            self,
+            "Writing the agenda…",
+            write,
+            db_path=self._ctx.db_path,
+            on_success=lambda written: self._exported(forum, meeting, Path(written)),
+            on_failure=self._export_failed,
+        )
+        return out
+
+    def _exported(self, forum: Forum, meeting: date, written: Path) -> None:
         log.info("agenda for %s on %s exported", forum.value, meeting)
         opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
         self.status_label.setText(
             f"Saved the agenda to {written}" + ("" if opened else " (open it from that folder).")
         )
         self.status_label.show()
-        return written
+
+    def _export_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, KeelError):
+            raise exc  # a bug: the crash handler reports it
+        QMessageBox.warning(self, "Agenda not exported", str(exc))
 
     @Slot(QUrl)
     def _link(self, url: QUrl) -> None:
@@ -613,9 +767,18 @@ class WorkloadPanel(QWidget):
         layout.addWidget(self.summary_label)
         layout.addWidget(self.rule_label)
         layout.addWidget(self.table, 1)
+        self._reader = BackgroundRead(
+            self, ctx, "Reading supervisors' workload…", self._workload_reader, self._workload_read
+        )
         self.months_combo.currentIndexChanged.connect(self.refresh)
 
+    @property
+    def reading(self) -> bool:
+        """The figures are being read (they show when they come)."""
+        return self._reader.busy
+
     def refresh(self) -> None:
+        """Read the figures again (on a worker thread; they show when they come)."""
         policy = self._ctx.workers.policy
         self.rule_label.setText(
             "“Supervision crowded out” means that in one month a supervisor cancelled "
@@ -624,11 +787,21 @@ class WorkloadPanel(QWidget):
             "that month. Longest gap: the longest time any of their supervisees has gone "
             "without a held session of the type they give (leave not counted)."
         )
+        self._reader.request()
+
+    def _workload_reader(self) -> Callable[[Database], list[SupervisorMonth]]:
+        policy = self._ctx.workers.policy
         today = self._ctx.today()
-        months = int(self.months_combo.currentData())
-        start = months_back(today, months - 1)
-        rows = insight.supervisor_workload(self._ctx.db, start, today, policy, as_of=today)
-        rows.sort(key=lambda m: (-m.month.toordinal(), m.supervisor_name.casefold()))
+        start = months_back(today, int(self.months_combo.currentData()) - 1)
+
+        def read(db: Database) -> list[SupervisorMonth]:
+            rows = insight.supervisor_workload(db, start, today, policy, as_of=today)
+            rows.sort(key=lambda m: (-m.month.toordinal(), m.supervisor_name.casefold()))
+            return rows
+
+        return read
+
+    def _workload_read(self, rows: list[SupervisorMonth]) -> None:
         self.model.set_rows(rows)
         crowded = [m for m in rows if m.crowded_out]
         if crowded:
@@ -675,13 +848,28 @@ class WellbeingPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.note_label)
         layout.addWidget(self.table, 1)
+        self._reader = BackgroundRead(
+            self, ctx, "Reading team wellbeing…", self._wellbeing_reader, self._wellbeing_read
+        )
         self.team_combo.currentIndexChanged.connect(self.refresh)
 
+    @property
+    def reading(self) -> bool:
+        """The figures are being read (they show when they come)."""
+        return self._reader.busy
+
     def refresh(self) -> None:
+        """Read the figures again (on a worker thread; they show when they come)."""
         fill_teams(self.team_combo, teams_of(self._ctx))
+        self._reader.request()
+
+    def _wellbeing_reader(self) -> Callable[[Database], list[TeamWellbeingMonth]]:
         today = self._ctx.today()
         start = months_back(today, self.MONTHS - 1)
-        rows = insight.team_wellbeing(self._ctx.db, start, today, team=team_choice(self.team_combo))
+        team = team_choice(self.team_combo)
+        return lambda db: insight.team_wellbeing(db, start, today, team=team)
+
+    def _wellbeing_read(self, rows: list[TeamWellbeingMonth]) -> None:
         self.model.set_rows(list(reversed(rows)))
         fit_columns(self.table)
 
