@@ -209,26 +209,38 @@ class ActionsModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[_Formatted] = []
+        self._rows: list[ActionRow] = []
+        # Formatted when first asked for: the view asks for the rows on screen, and a very
+        # large service has tens of thousands of open actions (42,736 took 0.7 s to format).
+        self._formatted: list[_Formatted | None] = []
+        self._today = date.today()
 
     def set_rows(self, rows: Iterable[ActionRow], today: date) -> None:
         """Show ``rows`` in the order given, judged against ``today``."""
         self.beginResetModel()
-        self._rows = [_format(row, today) for row in rows]
+        self._rows = list(rows)
+        self._formatted = [None] * len(self._rows)
+        self._today = today
         self.endResetModel()
 
     def action_at(self, row: int) -> ActionRow:
-        return self._rows[row].row
+        return self._rows[row]
 
     def rows(self) -> list[ActionRow]:
-        return [f.row for f in self._rows]
+        return list(self._rows)
 
     def find(self, action_id: str) -> int | None:
         """The row showing ``action_id``, if any."""
-        for number, formatted in enumerate(self._rows):
-            if formatted.row.id == action_id:
+        for number, row in enumerate(self._rows):
+            if row.id == action_id:
                 return number
         return None
+
+    def _format_row(self, number: int) -> _Formatted:
+        formatted = self._formatted[number]
+        if formatted is None:
+            formatted = self._formatted[number] = _format(self._rows[number], self._today)
+        return formatted
 
     # QAbstractTableModel ------------------------------------------------------------------
 
@@ -241,7 +253,7 @@ class ActionsModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        formatted = self._rows[index.row()]
+        formatted = self._format_row(index.row())
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return formatted.display[column]
