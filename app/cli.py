@@ -353,7 +353,8 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         folder_warning,
         record_backup,
     )
-    from app.services.backup import backup_database, prune_backups
+    from app.services.backup import backup_database
+    from app.services.backup_files import prune_backups
     from app.services.instance import AlreadyRunningError, InstanceLock
     from app.storage.db import connect, inspect_file
 

@@ -75,7 +75,7 @@ def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = N
     """Explain why ``path`` cannot be opened; offer to restore the latest backup (when that
     can help), to open another file, or to quit. Returns the file to try next (None: quit)."""
     from app.services.autobackup import backup_folder_for_file
-    from app.services.backup import backup_time, format_when, latest_backup
+    from app.services.backup_files import backup_time, format_when, latest_backup
 
     latest = None
     if not isinstance(error, (ForeignDatabaseError, NewerSchemaError)):

@@ -22,18 +22,17 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.paths import default_backup_dir
-from app.services.backup import (
-    BackupResult,
-    backup_database,
-    backup_time,
-    format_when,
-    list_backups,
-    prune_backups,
-)
+from app.services.backup_files import backup_time, format_when, list_backups, prune_backups
 from app.services.location import location_warning
 from app.storage.db import Database, read_only_connection, transaction
+
+if TYPE_CHECKING:
+    # Making a backup is imported when one is made: the status bar's "last backup" line,
+    # shown at start-up, needs only the folder's file names (app.services.backup_files).
+    from app.services.backup import BackupResult
 
 BACKUP_DIR_KEY = "backup_dir"
 LAST_BACKUP_AT_KEY = "last_backup_at"
@@ -182,6 +181,8 @@ def make_backup(
     the status bar and for the daily backup."""
     marker = change_marker(db)
     ensure_folder(folder)
+    from app.services.backup import backup_database
+
     result = backup_database(db, folder, passphrase=passphrase, now=now)
     record_backup(db, result, marker)
     return result
@@ -217,6 +218,8 @@ def auto_backup_if_due(
     if previous is None and not existing and not _has_data(db):
         return AutoBackupOutcome(None, "There is nothing to back up yet.", warning=warning)
     ensure_folder(folder)
+    from app.services.backup import backup_database
+
     result = backup_database(db, folder, now=now)
     record_backup(db, result, marker)
     removed = prune_backups(folder, now.astimezone(UTC).date())

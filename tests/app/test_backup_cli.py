@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services.backup import backup_database, list_backups
+from app.services.backup import backup_database
+from app.services.backup_files import list_backups
 from app.storage.db import close_database, open_database
 from tests.app.backup_support import (
     HOLD_LOCK,

@@ -27,7 +27,8 @@ import pytest
 
 from app.errors import SaveError, StorageError
 from app.services import instance
-from app.services.backup import BackupError, backup_database, list_backups
+from app.services.backup import BackupError, backup_database
+from app.services.backup_files import list_backups
 from app.services.instance import AlreadyRunningError, InstanceLock
 from app.services.records import RecordService
 from app.services.sessions import SessionService

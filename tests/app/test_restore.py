@@ -16,13 +16,8 @@ from pathlib import Path
 import pytest
 
 from app.services import crypto
-from app.services.backup import (
-    RestoreError,
-    backup_database,
-    list_backups,
-    restore_database,
-    restore_into_file,
-)
+from app.services.backup import RestoreError, backup_database, restore_database, restore_into_file
+from app.services.backup_files import list_backups
 from app.services.sessions import SessionService
 from app.storage.db import APPLICATION_ID, close_database, connect, open_database
 from app.storage.schema import SCHEMA_VERSION

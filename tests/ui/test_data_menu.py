@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.model import Worker
 from app.services import autobackup
-from app.services.backup import list_backups
+from app.services.backup_files import list_backups
 from app.storage.db import Database, close_database, open_database
 from ui import app as ui_app
 from ui import data_actions

@@ -171,7 +171,7 @@ def test_quitting_makes_the_daily_backup_and_the_data_menu_is_there(
     qtbot: QtBot, ctx: AppContext
 ) -> None:
     from app.services import autobackup
-    from app.services.backup import list_backups
+    from app.services.backup_files import list_backups
 
     _team(ctx)
     w = MainWindow(ctx)

@@ -157,7 +157,7 @@ def test_the_start_up_backup_waits_for_the_check_without_freezing_the_window(
     from datetime import date
 
     from app.services import autobackup
-    from app.services.backup import list_backups
+    from app.services.backup_files import list_backups
     from ui.context import AppContext
     from ui.data_actions import DataActions
 
