@@ -824,3 +824,60 @@ def test_an_unsaved_assessment_is_not_lost_silently(
     assert len(asked) == 2
     screen.show_worker(ana.id)  # nothing typed for Ben: no question
     assert len(asked) == 2
+
+
+def test_the_worker_list_sorts_in_python_as_qt_s_proxy_did(
+    ctx: AppContext, qtmodeltester: Any
+) -> None:
+    """WorkerListModel sorts itself (a proxy's sort of 10,000 workers took a second): every
+    column, both ways, orders the keys as the QSortFilterProxyModel did, and rows with equal
+    keys keep the order they were given in (Qt's proxy left them in an order that depended on
+    the sorts before)."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, SourceSortProxy
+
+    today = ctx.today()
+    for name, team in [("ana", "North"), ("Ana", "South"), ("Zoë 🙂", "North"),
+                       ("كمال حداد", ""), ("Ben", "North"), ("ben", "East")]:  # fmt: skip
+        add(ctx, name, team=team)
+    first = ctx.workers.all()[0]
+    ctx.workers.add_assessment(first.id, today, RiskFactors(3, 3, 3, 3), assessed_by="P",
+                               rationale="x")  # fmt: skip
+    gone = add(ctx, "Ana", team="North")
+    ctx.workers.mark_left(gone.id, today)
+    held(ctx, ctx.workers.all()[1].id, LINE, today)
+    statuses = {r.worker_id: r.status for r in compute_schedule(ctx.db, today).rows}
+    rows = [WorkerRow(w, statuses.get(w.id)) for w in ctx.workers.all(include_left=True)]
+
+    def keys(proxy: QSortFilterProxyModel, column: int) -> list[Any]:
+        return [proxy.index(r, column).data(SORT_ROLE) for r in range(proxy.rowCount())]
+
+    given = [r.worker.id for r in rows]
+
+    ours = SourceSortProxy()
+    model = WorkerListModel(rows)
+    ours.setSourceModel(model)
+    for column in range(5):
+        for way in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            reference = QSortFilterProxyModel()
+            reference.setSourceModel(WorkerListModel(rows))
+            reference.setSortRole(SORT_ROLE)
+            reference.sort(column, way)
+            ours.sort(column, way)
+            assert keys(ours, column) == keys(reference, column), (column, way)
+            shown = [ours.index(r, 0).data(OBJECT_ROLE) for r in range(ours.rowCount())]
+            ties: dict[Any, list[int]] = {}
+            for key, row in zip(keys(ours, column), shown, strict=True):
+                ties.setdefault(key, []).append(given.index(row.worker.id))
+            assert all(v == sorted(v) for v in ties.values()), (column, way, ties)
+    # Kept in order as a row changes, and after a reload.
+    ours.sort(0, Qt.SortOrder.AscendingOrder)
+    renamed = replace(rows[0].worker, name="Aaron")
+    model.upsert(WorkerRow(renamed, rows[0].status))
+    assert model.row_at(0).worker.name == "Aaron"
+    model.set_rows(list(reversed(model.rows())))
+    assert model.row_at(0).worker.name == "Aaron"
+    qtmodeltester.check(model)

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QSize,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -67,6 +66,7 @@ from ui.models.worker_models import (
     OverrideRow,
     RowTableModel,
     SessionHistoryModel,
+    SourceSortProxy,
     TriggerModel,
     TriggerRow,
     WorkerListModel,
@@ -212,7 +212,7 @@ class WorkersScreen(QWidget):
         self.search_edit.setAccessibleName("Search workers")
         self.search_edit.setClearButtonEnabled(True)
         self.list_model = WorkerListModel()
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SourceSortProxy(self)
         self.proxy.setSourceModel(self.list_model)
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterKeyColumn(0)
