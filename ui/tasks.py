@@ -57,10 +57,13 @@ class _WorkerThread(QThread):
 
     progressed = Signal(int, int)
 
-    def __init__(self, work: Work[Any], db_path: Path, cancel_flag: threading.Event) -> None:
+    def __init__(
+        self, work: Work[Any], db_path: Path, cancel_flag: threading.Event, read_only: bool
+    ) -> None:
         super().__init__()
         self._work = work
         self._db_path = db_path
+        self._read_only = read_only
         self._cancel_flag = cancel_flag
         self._last_report = 0.0
         self.result: Any = None
@@ -69,7 +72,7 @@ class _WorkerThread(QThread):
     def run(self) -> None:
         db: Database | None = None
         try:
-            db = connect(self._db_path)
+            db = connect(self._db_path, read_only=self._read_only)
             self.result = self._work(db, self._report, self._cancel_flag.is_set)
         except BaseException as exc:  # every outcome goes back to the GUI
             self.error = exc
@@ -150,12 +153,13 @@ class TaskHandle(QObject, Generic[T]):
         *,
         db_path: Path,
         cancellable: bool,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
         self.title = title
         self._parent = parent
         self._cancel_flag = threading.Event()
-        self._thread = _WorkerThread(work, db_path, self._cancel_flag)
+        self._thread = _WorkerThread(work, db_path, self._cancel_flag, read_only)
         self._thread.progressed.connect(self._on_progress)
         self._thread.finished.connect(self._on_thread_finished)
         window = parent.window() if parent is not None else None
@@ -254,16 +258,19 @@ def run_task(
     on_success: Callable[[T], None],
     on_failure: Callable[[BaseException], None] | None = None,
     cancellable: bool = True,
+    read_only: bool = False,
 ) -> TaskHandle[T]:
     """Run ``work(db, progress, cancelled)`` on a worker thread with a progress dialog.
 
     ``work`` gets its own connection to ``db_path`` (closed before any callback runs) and must
     not touch widgets. ``on_success``/``on_failure`` run on the GUI thread. Wait for
-    ``TaskHandle.finished`` (``qtbot.waitSignal(handle.finished)`` in tests).
+    ``TaskHandle.finished`` (``qtbot.waitSignal(handle.finished)`` in tests). A connection that
+    may write waits for the file's start-up integrity check; ``read_only`` work does not (it
+    reads what the window's own connection already reads).
     """
     _install_quit_guard()
     handle: TaskHandle[T] = TaskHandle(
-        parent, title, work, db_path=db_path, cancellable=cancellable
+        parent, title, work, db_path=db_path, cancellable=cancellable, read_only=read_only
     )
     handle.succeeded.connect(on_success)
     handle.failed.connect(on_failure or _default_failure(parent, title))

@@ -183,19 +183,32 @@ class ExportService:
         )
 
     def mdt_agenda(
-        self, meeting_date: date, forum: Forum, out: Path, *, team: str | None = None
+        self,
+        meeting_date: date,
+        forum: Forum,
+        out: Path,
+        *,
+        team: str | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> Path:
         """The agenda of one governance meeting (no confidential notes, case codes only)."""
         from app.services.reports.mdt import build_mdt_agenda_pdf
 
-        return self._write(
-            out,
-            lambda tmp: build_mdt_agenda_pdf(self._db, meeting_date, forum, tmp, team=team),
-            "governance_meeting",
-            None,
-            {"report": "mdt_agenda", "forum": forum.value, "meeting": meeting_date.isoformat(),
-             "team": team},
-        )  # fmt: skip
+        def build(tmp: Path) -> Path:
+            return build_mdt_agenda_pdf(
+                self._db,
+                meeting_date,
+                forum,
+                tmp,
+                team=team,
+                progress=progress,
+                cancelled=cancelled,
+            )
+
+        detail = {"report": "mdt_agenda", "forum": forum.value,
+                  "meeting": meeting_date.isoformat(), "team": team}  # fmt: skip
+        return self._write(out, build, "governance_meeting", None, detail)
 
     # The safe write -----------------------------------------------------------------------
 

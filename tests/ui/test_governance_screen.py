@@ -911,3 +911,79 @@ def test_a_long_agenda_list_shows_the_most_overdue_and_says_the_pdf_has_them_all
     assert "Escalate the duty rota gap" not in actions  # …the other is not
     assert "The 1 most overdue of 2 overdue actions are shown here." in actions
     assert "Export the PDF for the full list." in actions
+
+
+def test_a_tab_read_does_not_wait_for_the_start_up_integrity_check(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    db: Database,
+    db_path: Path,
+    trend: dict[str, Any],
+) -> None:
+    """Only writes must wait for the file's check; a tab's read is read-only, like the
+    window's own reads, so it shows while a long check of a large file is still running."""
+    import threading
+
+    from app.storage import db as store
+
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a file Keel closed cleanly
+    gate = threading.Event()
+    real = store._quick_check
+    monkeypatch.setattr(store, "_quick_check", lambda p: (gate.wait(20), real(p))[1])
+    opened = store.open_database(db_path, check_in_background=True)
+    try:
+        assert store.pending_check(db_path) is not None
+        screen = GovernanceScreen(AppContext.for_database(opened, db_path, today=trend_today()))
+        qtbot.addWidget(screen)
+        screen.show()
+        screen.tabs.setCurrentWidget(screen.workload)
+        read(qtbot, screen.workload)
+        check = store.pending_check(db_path)
+        assert check is not None and not check.done  # still checking…
+        assert screen.workload.model.rowCount() > 0  # …and the figures are there
+    finally:
+        gate.set()
+        store.close_database(opened)
+
+
+def trend_today() -> Callable[[], date]:
+    return lambda: date(2026, 11, 26)
+
+
+def test_cancelling_the_agenda_pdf_writes_nothing(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    meeting_case: dict[str, Any],
+    screen: GovernanceScreen,
+) -> None:
+    import time
+
+    from app.services.reports import mdt
+    from app.services.reports.common import ExportCancelled
+
+    def slow_build(*_args: Any, cancelled: Any = None, **_kwargs: Any) -> Path:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # a 600-page agenda, checking for Cancel
+            if cancelled is not None and cancelled():
+                raise ExportCancelled("The export was cancelled.")
+            time.sleep(0.01)
+        raise AssertionError("Cancel never reached the agenda's build")
+
+    monkeypatch.setattr(mdt, "build_mdt_agenda_pdf", slow_build)
+    target = tmp_path / "agenda.pdf"
+    monkeypatch.setattr(
+        governance_panels.QFileDialog, "getSaveFileName", lambda *_a: (str(target), "")
+    )
+    opened: list[QUrl] = []
+    monkeypatch.setattr(governance_panels.QDesktopServices, "openUrl", opened.append)
+    screen.tabs.setCurrentWidget(screen.agenda)
+    read(qtbot, screen.agenda)
+    assert screen.agenda.export_pdf() == target
+    handle = screen.agenda.last_export
+    assert handle is not None
+    with qtbot.waitSignal(handle.finished, timeout=10000):
+        handle.cancel()
+    assert screen.agenda.status_label.text() == "Export cancelled: no file was written."
+    assert not target.exists() and opened == []
+    assert [p.name for p in tmp_path.iterdir() if "keel-tmp" in p.name] == []

@@ -67,6 +67,7 @@ from ui.widgets.focus import set_tab_order
 from ui.widgets.heatmap import HeatMapWidget
 
 if TYPE_CHECKING:
+    from app.services.reports.common import Cancelled, Progress
     from ui.tasks import TaskHandle
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,9 @@ class BackgroundRead(QObject):
 
     On a very large service (10,000 workers) a governance tab's figures take seconds to read;
     the window stays responsive meanwhile, and after 0.3 s a progress dialog says what is being
-    read and offers Cancel (``ui.tasks.run_task``, which gives the read its own connection).
+    read (``ui.tasks.run_task``, which gives the read its own read-only connection: it does not
+    wait for the start-up integrity check, which only writes must). There is no Cancel: a read
+    cannot be stopped part way, and it takes seconds at most.
     ``prepare()`` runs on the GUI thread when the read starts and returns the read itself, with
     the panel's choices (dates, team, forum) already taken. Requests made in one pass of the
     event loop become one read; a result overtaken by a newer request is dropped.
@@ -179,6 +182,8 @@ class BackgroundRead(QObject):
             db_path=self._ctx.db_path,
             on_success=lambda result: self._deliver(number, result),
             on_failure=lambda exc: self._failed(number, exc),
+            cancellable=False,
+            read_only=True,
         )
         handle.finished.connect(self._finished)
 
@@ -188,6 +193,8 @@ class BackgroundRead(QObject):
 
     def _failed(self, number: int, exc: BaseException) -> None:
         if number != self._latest:
+            if not isinstance(exc, KeelError):
+                log.error("an overtaken read failed", exc_info=exc)
             return
         if isinstance(exc, KeelError):
             if self._fail is not None:
@@ -699,8 +706,10 @@ class AgendaPanel(QWidget):
         if out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
 
-        def write(db: Database, _progress: object, _cancelled: object) -> Path:
-            return ExportService(db).mdt_agenda(meeting, forum, out, team=team)
+        def write(db: Database, progress: Progress, cancelled: Cancelled) -> Path:
+            return ExportService(db).mdt_agenda(
+                meeting, forum, out, team=team, progress=progress, cancelled=cancelled
+            )
 
         self.last_export = run_task(
             self,
@@ -710,7 +719,12 @@ class AgendaPanel(QWidget):
             on_success=lambda written: self._exported(forum, meeting, Path(written)),
             on_failure=self._export_failed,
         )
+        self.last_export.cancelled.connect(self._export_cancelled)
         return out
+
+    def _export_cancelled(self) -> None:
+        self.status_label.setText("Export cancelled: no file was written.")
+        self.status_label.show()
 
     def _exported(self, forum: Forum, meeting: date, written: Path) -> None:
         log.info("agenda for %s on %s exported", forum.value, meeting)
