@@ -3,6 +3,7 @@ unless asked)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -35,8 +36,14 @@ def configure_logging(folder: Path, *, verbose: bool = False) -> Path | None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "keel.log"
+    except OSError:
+        return None
+    path = folder / "keel.log"
+    # Another Keel may have the log open (Windows will not rename an open file): then keep
+    # logging to it; a later start rotates it.
+    with contextlib.suppress(OSError):
         rotate(path)
+    try:
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
@@ -53,6 +53,10 @@ def _application() -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication(sys.argv[:1])
+    # Month and day names in English whatever the machine's language, as in the PDFs.
+    from ui.widgets.dates import uk_english
+
+    QLocale.setDefault(uk_english())
     icon = resource_path("icons/keel.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

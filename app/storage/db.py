@@ -76,7 +76,8 @@ class Database:
         """Run one statement. A write outside a transaction is committed at once (and a failed
         one leaves no transaction open), as sqlite-utils' ``execute`` does: anything but a
         plain read goes through it. Reads go straight to the connection, since for them it
-        does nothing more."""
+        does nothing more. Not for a write that also returns rows, outside ``transaction()``:
+        neither commits a write whose rows are still to be read."""
         if self.conn.in_transaction or _is_read(sql):
             if parameters is None:
                 return self.conn.execute(sql)

@@ -121,3 +121,18 @@ def test_the_scheduler_opens_without_importing_sqlite_utils_or_backup(tmp_path: 
     assert done.returncode == 0, done.stderr
     # Neither sqlite-utils (≈70 ms) nor the backup machinery is loaded to show the scheduler.
     assert done.stdout.strip() == "30 []", done.stderr
+
+
+def test_no_write_reads_rows_back_with_returning() -> None:
+    """A write that returns rows (INSERT … RETURNING) outside transaction() would be left
+    uncommitted (sqlite-utils commits only writes that return nothing): Keel has none."""
+    import re
+
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("app", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bRETURNING\b", line)  # Keel writes its SQL in capitals
+    ]
+    assert found == []

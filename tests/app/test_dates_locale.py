@@ -84,6 +84,8 @@ def test_a_welsh_machine_still_shows_english_dates(tmp_path: Path) -> None:
         "print(locale.setlocale(locale.LC_TIME))\n"
         "print(day.strftime('%b'))\n"
         "print(uk(day), '|', short_date(day, day), '|', _label(day, True), '|', _label(day, False))\n"
+        "from ui.widgets.dates import DateEdit\n"
+        "print(DateEdit(day).text())\n"
     )
     env.update({"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)})
     done = subprocess.run(
@@ -93,3 +95,4 @@ def test_a_welsh_machine_still_shows_english_dates(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[:2] == ["cy_GB.UTF-8", "Tach"]  # the machine really is Welsh
     assert lines[2] == "26 Nov 2026 | 26 Nov | Nov 26 | 26 Nov*"
+    assert lines[3] == "26 Nov 2026"  # a date field, too (Qt's "MMM" follows the locale)

@@ -74,3 +74,30 @@ def test_nothing_moves_below_the_limit(logs: Path, size: int) -> None:
     (logs / "keel.log").write_text("y" * size, encoding="utf-8")
     rotate(logs / "keel.log", max_bytes=100)
     assert list(_files(logs)) == ["keel.log"]
+
+
+def test_a_log_another_keel_holds_open_is_still_written_to(
+    logs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows will not rename a file another process has open: no rotation, but a log."""
+    import os
+
+    (logs / "keel.log").write_text("x" * 1_000_001, encoding="utf-8")
+
+    def locked(*_args: object) -> None:
+        raise PermissionError(32, "The file is being used by another process")
+
+    monkeypatch.setattr(os, "replace", locked)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        path = configure_logging(logs)
+        logging.getLogger("keel.test").info("still logging")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()
+    assert path == logs / "keel.log"
+    assert path.read_text(encoding="utf-8").endswith("still logging\n")

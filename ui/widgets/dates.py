@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QDateEdit, QWidget
 
 UK_DISPLAY_FORMAT = "d MMM yyyy"
+
+
+def uk_english() -> QLocale:
+    """The locale Keel shows dates in, whatever the machine's: month names in English, as in
+    every PDF and on the command line (``app.dates``)."""
+    return QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
 
 
 def to_qdate(day: date) -> QDate:
@@ -23,6 +29,7 @@ class DateEdit(QDateEdit):
 
     def __init__(self, day: date | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setLocale(uk_english())  # "MMM" follows the widget's locale: "Tach" on Welsh
         self.setCalendarPopup(True)
         self.setDisplayFormat(UK_DISPLAY_FORMAT)
         self.set_date(day or date.today())
