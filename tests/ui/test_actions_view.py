@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QDialog
 
 from app.domain.model import SessionStatus, SupervisionType, Worker
@@ -367,3 +367,44 @@ def test_mnemonics_do_not_clash_with_each_other_or_the_main_window(screen: Actio
     assert len(keys) == len(set(keys)), keys
     # The main window uses Alt+S/W/A for its tabs and F/S/V/H for its menus.
     assert not set(keys) & set("swafvh")
+
+
+def test_the_model_sorts_itself_as_qt_s_proxy_ordered_the_keys(
+    qtmodeltester: Any, ctx: AppContext, team: dict[str, str], today: date
+) -> None:
+    """A proxy's sort of 42,736 actions froze the window for 6–9 s; the model sorts itself.
+    Every column, both ways: keys in the proxy's order, equal keys in the order given, and no
+    sort column gives back the order given (overdue first)."""
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from ui.models.worker_models import SourceSortProxy
+
+    given = default_order(_rows(ctx), today)
+    model = ActionsModel()
+    model.set_rows(given, today)
+    ours = SourceSortProxy()
+    ours.setSourceModel(model)
+    for column in Column:
+        for way in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            reference = QSortFilterProxyModel()
+            plain = ActionsModel()
+            plain.set_rows(given, today)
+            reference.setSourceModel(plain)
+            reference.setSortRole(SORT_ROLE)
+            reference.sort(column, way)
+            ours.sort(column, way)
+            keys = [ours.index(r, column).data(SORT_ROLE) for r in range(ours.rowCount())]
+            assert keys == [
+                reference.index(r, column).data(SORT_ROLE) for r in range(reference.rowCount())
+            ], (column, way)
+            ties: dict[str, list[int]] = {}
+            for key, row in zip(keys, model.rows(), strict=True):
+                ties.setdefault(key, []).append(given.index(row))
+            assert all(v == sorted(v) for v in ties.values()), (column, way)
+    qtmodeltester.check(model)
+    ours.sort(-1, Qt.SortOrder.AscendingOrder)
+    assert model.rows() == given
+    # The selected action stays selected through a sort (persistent indexes move with it).
+    selected = QPersistentModelIndex(model.index(model.find(given[-1].id) or 0, 0))
+    ours.sort(int(Column.ACTION), Qt.SortOrder.DescendingOrder)
+    assert model.action_at(selected.row()) == given[-1]

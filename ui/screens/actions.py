@@ -12,7 +12,6 @@ from datetime import date
 
 from PySide6.QtCore import (
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
     Slot,
@@ -49,6 +48,7 @@ from ui.models.actions_model import (
     default_order,
     urgency,
 )
+from ui.models.worker_models import SourceSortProxy
 from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class ActionsScreen(QWidget):
         owner_label.setBuddy(self.owner_combo)
 
         self.model = ActionsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SourceSortProxy(self)  # sorting is the model's own
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
