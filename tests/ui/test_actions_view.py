@@ -377,7 +377,7 @@ def test_the_model_sorts_itself_as_qt_s_proxy_ordered_the_keys(
     sort column gives back the order given (overdue first)."""
     from PySide6.QtCore import QSortFilterProxyModel
 
-    from ui.models.worker_models import SourceSortProxy
+    from ui.models.sorting import SourceSortProxy
 
     given = default_order(_rows(ctx), today)
     model = ActionsModel()

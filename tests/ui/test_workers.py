@@ -837,7 +837,8 @@ def test_the_worker_list_sorts_in_python_as_qt_s_proxy_did(
 
     from PySide6.QtCore import QSortFilterProxyModel
 
-    from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, SourceSortProxy
+    from ui.models.sorting import SourceSortProxy
+    from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE
 
     today = ctx.today()
     for name, team in [("ana", "North"), ("Ana", "South"), ("Zoë 🙂", "North"),

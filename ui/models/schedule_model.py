@@ -35,6 +35,7 @@ from app.domain.policy import Policy
 from app.domain.schedule import TypeStatus
 from app.services.agreements import AgreementDue
 from app.services.scheduling import Schedule, ScheduleRow
+from ui.models.sorting import SourceSortProxy
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -431,10 +432,10 @@ class ScheduleModel(QAbstractTableModel):
         return f"{STATUS_SEVERITY[status]}{due.isoformat() if due else _NO_DATE}\n{key_name}"
 
 
-class ScheduleFilter(QSortFilterProxyModel):
+class ScheduleFilter(SourceSortProxy):
     """Team, supervisor, status and search filters over a ``ScheduleModel``.
 
-    Sorting is forwarded to the source model (one Python sort on precomputed keys) rather
+    Sorting is forwarded to the source model (one Python sort on its keys) rather
     than done by Qt's proxy sort, which calls ``data()`` twice per comparison; the filter reads
     the model's precomputed search text directly. Both stay in single-digit milliseconds for
     1,000 workers.
@@ -506,6 +507,3 @@ class ScheduleFilter(QSortFilterProxyModel):
             text = source.search_text(source_row)
             return all(word in text for word in self._words)
         return True
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._source.sort(column, order)

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QColor, QFont
@@ -229,7 +228,7 @@ def _status_sort(r: WorkerRow) -> int:
 class WorkerListModel(RowTableModel[WorkerRow]):
     """Name, role, team, tier and overall status; people who have left are greyed.
 
-    Sorted here, in one Python sort on each row's key (``SourceSortProxy`` forwards the view's
+    Sorted here, in one Python sort on each row's key (``ui.models.sorting.SourceSortProxy`` forwards the view's
     sort): a QSortFilterProxyModel sort calls ``data()`` twice per comparison, which took about
     a second for 10,000 workers. As with the proxy, rows with equal keys keep the order they
     were given in (not the order a previous sort left), and the order is kept as rows are
@@ -493,12 +492,3 @@ class TriggerModel(RowTableModel[TriggerRow]):
         ),
         Column[TriggerRow]("Note", lambda r: r.trigger.note),
     )
-
-
-class SourceSortProxy(QSortFilterProxyModel):
-    """Filters here; sorting is the source model's own (``WorkerListModel.sort``)."""
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        source = self.sourceModel()
-        if source is not None:
-            source.sort(column, order)

@@ -48,7 +48,7 @@ from ui.models.actions_model import (
     default_order,
     urgency,
 )
-from ui.models.worker_models import SourceSortProxy
+from ui.models.sorting import SourceSortProxy
 from ui.widgets.focus import set_tab_order
 
 log = logging.getLogger(__name__)

@@ -55,6 +55,7 @@ from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDial
 from ui.forms.agreement_dialog import AgreementPanel
 from ui.forms.risk_editor import RiskEditor
 from ui.forms.worker_dialog import EMPLOYMENT_LABELS, WorkerDialog, ask_left_date
+from ui.models.sorting import SourceSortProxy
 from ui.models.worker_models import (
     OBJECT_ROLE,
     SEARCH_ROLE,
@@ -66,7 +67,6 @@ from ui.models.worker_models import (
     OverrideRow,
     RowTableModel,
     SessionHistoryModel,
-    SourceSortProxy,
     TriggerModel,
     TriggerRow,
     WorkerListModel,
