@@ -44,15 +44,10 @@ def _wall(cmd: list[str], env: dict[str, str]) -> float:
     return float(ready[-1].split()[1])
 
 
-def start_up(db: Path, runs: int) -> tuple[float, float]:
-    """Median start of Keel on ``db`` and of a blank window, measured in alternation (blank,
-    Keel, blank, Keel…) so that a change in the machine's load touches both alike."""
-    keel, blank, _ratio = start_up_pairs(db, runs)
-    return keel, blank
-
-
-def start_up_pairs(db: Path, runs: int) -> tuple[float, float, float]:
-    """(median Keel start, median blank start, median of each pair's ratio)."""
+def start_up(db: Path, runs: int) -> tuple[float, float, float]:
+    """Median start of Keel on ``db``, of a blank window, and of each pair's ratio, measured
+    in alternation (blank, Keel, blank, Keel…) so that a change in the machine's load touches
+    both alike."""
     with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,
@@ -153,7 +148,7 @@ def main() -> int:
                 f"generated {db.name}: {figures['sessions']:,} sessions in {figures['seconds']:.1f} s"
             )
         runs = 2 if args.quick else 9
-        keel, blank, ratio = start_up_pairs(db, runs)
+        keel, blank, ratio = start_up(db, runs)
         measured = in_process(db, date.today(), 3 if args.quick else 10)
     rows = [
         ("start to interactive scheduler", f"{keel * 1000:.0f} ms", f"blank window {blank * 1000:.0f} ms",
