@@ -38,19 +38,23 @@ def month_name_year(day: date) -> str:
     return f"{_MONTHS[day.month - 1]} {day.year}"
 
 
+def _abbr(day: date) -> str:
+    return _MONTHS[day.month - 1][:3]
+
+
 def month_year(day: date) -> str:
     """Nov 2026."""
-    return f"{_MONTHS[day.month - 1][:3]} {day.year}"
+    return f"{_abbr(day)} {day.year}"
 
 
 def month_short_year(day: date) -> str:
     """Nov 26 (a chart's axis)."""
-    return f"{_MONTHS[day.month - 1][:3]} {day.year % 100:02d}"
+    return f"{_abbr(day)} {day.year % 100:02d}"
 
 
 def day_month(day: date) -> str:
     """26 Nov."""
-    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
+    return f"{day.day} {_abbr(day)}"
 
 
 def weekday(day: date) -> str:
@@ -62,4 +66,4 @@ def uk(day: date | None, empty: str = "") -> str:
     """26 Nov 2026."""
     if day is None:
         return empty
-    return f"{day.day} {_MONTHS[day.month - 1][:3]} {day.year}"
+    return f"{day.day} {month_year(day)}"
