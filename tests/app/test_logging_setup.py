@@ -14,6 +14,20 @@ def _files(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
 
 
+def _start_and_log(folder: Path, message: str) -> Path | None:
+    """configure_logging as Keel's start does, log ``message``, then take the handler off."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        path = configure_logging(folder)
+        logging.getLogger("keel.test").info(message)
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()  # flushes
+    return path
+
+
 @pytest.fixture
 def logs(tmp_path: Path) -> Path:
     folder = tmp_path / "logs"
@@ -44,17 +58,7 @@ def test_a_full_log_moves_aside_and_the_oldest_of_five_goes(logs: Path) -> None:
 
 def test_start_up_logs_to_the_file_after_rotating(logs: Path) -> None:
     (logs / "keel.log").write_text("x" * 1_000_001, encoding="utf-8")
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        path = configure_logging(logs)
-        logging.getLogger("keel.test").info("opened Zoë's database & <more>")
-        for handler in root.handlers:
-            handler.flush()
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
+    path = _start_and_log(logs, "opened Zoë's database & <more>")
     assert path == logs / "keel.log"
     assert "opened Zoë's database & <more>" in path.read_text(encoding="utf-8")
     assert (logs / "keel.log.1").stat().st_size == 1_000_001
@@ -88,16 +92,6 @@ def test_a_log_another_keel_holds_open_is_still_written_to(
         raise PermissionError(32, "The file is being used by another process")
 
     monkeypatch.setattr(os, "replace", locked)
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        path = configure_logging(logs)
-        logging.getLogger("keel.test").info("still logging")
-        for handler in root.handlers:
-            handler.flush()
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
+    path = _start_and_log(logs, "still logging")
     assert path == logs / "keel.log"
     assert path.read_text(encoding="utf-8").endswith("still logging\n")

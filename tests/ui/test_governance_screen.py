@@ -918,6 +918,7 @@ def test_a_tab_read_does_not_wait_for_the_start_up_integrity_check(
     monkeypatch: pytest.MonkeyPatch,
     db: Database,
     db_path: Path,
+    today: date,
     trend: dict[str, Any],
 ) -> None:
     """Only writes must wait for the file's check; a tab's read is read-only, like the
@@ -933,7 +934,7 @@ def test_a_tab_read_does_not_wait_for_the_start_up_integrity_check(
     opened = store.open_database(db_path, check_in_background=True)
     try:
         assert store.pending_check(db_path) is not None
-        screen = GovernanceScreen(AppContext.for_database(opened, db_path, today=trend_today()))
+        screen = GovernanceScreen(AppContext.for_database(opened, db_path, today=lambda: today))
         qtbot.addWidget(screen)
         screen.show()
         screen.tabs.setCurrentWidget(screen.workload)
@@ -944,10 +945,6 @@ def test_a_tab_read_does_not_wait_for_the_start_up_integrity_check(
     finally:
         gate.set()
         store.close_database(opened)
-
-
-def trend_today() -> Callable[[], date]:
-    return lambda: date(2026, 11, 26)
 
 
 def test_cancelling_the_agenda_pdf_writes_nothing(
