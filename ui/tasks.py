@@ -14,6 +14,9 @@ Outcomes, each delivered once on the GUI thread, then ``TaskHandle.finished``:
 * any other exception → ``on_failure(exc)`` if given; otherwise a ``KeelError`` is shown as a
   message (it is a sentence that says what to do) and anything else is a bug for the crash
   handler (``sys.excepthook``, which ``ui.crash`` installs).
+
+:class:`BackgroundRead` builds on it for a screen whose figures can take seconds to read: the
+latest request wins, and the window stays responsive.
 """
 
 from __future__ import annotations
@@ -299,3 +302,83 @@ def _install_quit_guard() -> None:
     if app is not None and app not in _quit_guard_for:
         app.aboutToQuit.connect(stop_all_tasks)
         _quit_guard_for.append(app)
+
+
+class BackgroundRead(QObject):
+    """Reads a panel's figures on a worker thread and shows them on the GUI thread.
+
+    On a very large service (10,000 workers) a screen's figures (a governance tab's) can take seconds to read;
+    the window stays responsive meanwhile, and after 0.3 s a progress dialog says what is being
+    read (``run_task``, which gives the read its own read-only connection: it does not
+    wait for the start-up integrity check, which only writes must). There is no Cancel: a read
+    cannot be stopped part way, and it takes seconds at most.
+    ``prepare()`` runs on the GUI thread when the read starts and returns the read itself, with
+    the panel's choices (dates, team, forum) already taken. Requests made in one pass of the
+    event loop become one read; a result overtaken by a newer request is dropped.
+    """
+
+    def __init__(
+        self,
+        panel: QWidget,
+        db_path: Path,
+        title: str,
+        prepare: Callable[[], Callable[[Database], Any]],
+        show: Callable[[Any], None],
+        fail: Callable[[KeelError], None] | None = None,
+    ) -> None:
+        super().__init__(panel)
+        self._panel, self._db_path, self._title = panel, db_path, title
+        self._prepare, self._show, self._fail = prepare, show, fail
+        self._latest = 0
+        self._running = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._start)
+
+    @property
+    def busy(self) -> bool:
+        """A read is asked for or running."""
+        return self._timer.isActive() or self._running > 0
+
+    def request(self) -> None:
+        self._timer.start()
+
+    @Slot()
+    def _start(self) -> None:
+        self._latest += 1
+        number = self._latest
+        read = self._prepare()
+        self._running += 1
+        handle = run_task(
+            self._panel,
+            self._title,
+            lambda db, _progress, _cancelled: read(db),
+            db_path=self._db_path,
+            on_success=lambda result: self._deliver(number, result),
+            on_failure=lambda exc: self._failed(number, exc),
+            cancellable=False,
+            read_only=True,
+        )
+        handle.finished.connect(self._finished)
+
+    def _deliver(self, number: int, result: Any) -> None:
+        if number == self._latest:
+            self._show(result)
+
+    def _failed(self, number: int, exc: BaseException) -> None:
+        if number != self._latest:
+            if not isinstance(exc, KeelError):
+                log.error("an overtaken read failed", exc_info=exc)
+            return
+        if isinstance(exc, KeelError):
+            if self._fail is not None:
+                self._fail(exc)
+            else:
+                QMessageBox.warning(self._panel, self._title.rstrip("…"), str(exc))
+            return
+        raise exc  # a bug: the crash handler reports it
+
+    @Slot()
+    def _finished(self) -> None:
+        self._running -= 1

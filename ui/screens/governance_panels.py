@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QObject,
     QStandardPaths,
     Qt,
-    QTimer,
     QUrl,
     Signal,
     Slot,
@@ -62,13 +60,13 @@ from ui.models.governance_models import (
     crowded_reason,
     plural,
 )
+from ui.tasks import BackgroundRead, TaskHandle, run_task
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
 from ui.widgets.heatmap import HeatMapWidget
 
 if TYPE_CHECKING:
     from app.services.reports.common import Cancelled, Progress
-    from ui.tasks import TaskHandle
 
 log = logging.getLogger(__name__)
 
@@ -125,88 +123,6 @@ def fit_columns(table: QTableView, skip: int = -1) -> None:
     for column in range(table.model().columnCount()):
         if column != skip:
             table.resizeColumnToContents(column)
-
-
-class BackgroundRead(QObject):
-    """Reads a panel's figures on a worker thread and shows them on the GUI thread.
-
-    On a very large service (10,000 workers) a governance tab's figures take seconds to read;
-    the window stays responsive meanwhile, and after 0.3 s a progress dialog says what is being
-    read (``ui.tasks.run_task``, which gives the read its own read-only connection: it does not
-    wait for the start-up integrity check, which only writes must). There is no Cancel: a read
-    cannot be stopped part way, and it takes seconds at most.
-    ``prepare()`` runs on the GUI thread when the read starts and returns the read itself, with
-    the panel's choices (dates, team, forum) already taken. Requests made in one pass of the
-    event loop become one read; a result overtaken by a newer request is dropped.
-    """
-
-    def __init__(
-        self,
-        panel: QWidget,
-        ctx: AppContext,
-        title: str,
-        prepare: Callable[[], Callable[[Database], Any]],
-        show: Callable[[Any], None],
-        fail: Callable[[KeelError], None] | None = None,
-    ) -> None:
-        super().__init__(panel)
-        self._panel, self._ctx, self._title = panel, ctx, title
-        self._prepare, self._show, self._fail = prepare, show, fail
-        self._latest = 0
-        self._running = 0
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._start)
-
-    @property
-    def busy(self) -> bool:
-        """A read is asked for or running."""
-        return self._timer.isActive() or self._running > 0
-
-    def request(self) -> None:
-        self._timer.start()
-
-    @Slot()
-    def _start(self) -> None:
-        from ui.tasks import run_task
-
-        self._latest += 1
-        number = self._latest
-        read = self._prepare()
-        self._running += 1
-        handle = run_task(
-            self._panel,
-            self._title,
-            lambda db, _progress, _cancelled: read(db),
-            db_path=self._ctx.db_path,
-            on_success=lambda result: self._deliver(number, result),
-            on_failure=lambda exc: self._failed(number, exc),
-            cancellable=False,
-            read_only=True,
-        )
-        handle.finished.connect(self._finished)
-
-    def _deliver(self, number: int, result: Any) -> None:
-        if number == self._latest:
-            self._show(result)
-
-    def _failed(self, number: int, exc: BaseException) -> None:
-        if number != self._latest:
-            if not isinstance(exc, KeelError):
-                log.error("an overtaken read failed", exc_info=exc)
-            return
-        if isinstance(exc, KeelError):
-            if self._fail is not None:
-                self._fail(exc)
-            else:
-                QMessageBox.warning(self._panel, self._title.rstrip("…"), str(exc))
-            return
-        raise exc  # a bug: the crash handler reports it
-
-    @Slot()
-    def _finished(self) -> None:
-        self._running -= 1
 
 
 def teams_of(ctx: AppContext) -> list[str]:
@@ -628,7 +544,7 @@ class AgendaPanel(QWidget):
 
         self._reader = BackgroundRead(
             self,
-            ctx,
+            ctx.db_path,
             "Reading the agenda…",
             self._agenda_reader,
             self._agenda_read,
@@ -693,7 +609,6 @@ class AgendaPanel(QWidget):
         service's agenda runs to hundreds of pages) and open it. Returns the chosen file, or
         None when the user chose none."""
         from app.services.exports import ExportService
-        from ui.tasks import run_task
 
         meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
         suggested = _documents() / f"{forum.label} agenda {meeting.isoformat()}.pdf"
@@ -782,7 +697,11 @@ class WorkloadPanel(QWidget):
         layout.addWidget(self.rule_label)
         layout.addWidget(self.table, 1)
         self._reader = BackgroundRead(
-            self, ctx, "Reading supervisors' workload…", self._workload_reader, self._workload_read
+            self,
+            ctx.db_path,
+            "Reading supervisors' workload…",
+            self._workload_reader,
+            self._workload_read,
         )
         self.months_combo.currentIndexChanged.connect(self.refresh)
 
@@ -863,7 +782,11 @@ class WellbeingPanel(QWidget):
         layout.addWidget(self.note_label)
         layout.addWidget(self.table, 1)
         self._reader = BackgroundRead(
-            self, ctx, "Reading team wellbeing…", self._wellbeing_reader, self._wellbeing_read
+            self,
+            ctx.db_path,
+            "Reading team wellbeing…",
+            self._wellbeing_reader,
+            self._wellbeing_read,
         )
         self.team_combo.currentIndexChanged.connect(self.refresh)
 
