@@ -27,7 +27,6 @@ from ui.context import AppContext
 from ui.data_actions import DataActions
 from ui.exporting import Exporter
 from ui.screens.scheduler import SchedulerScreen
-from ui.screens.welcome import WelcomeScreen
 from ui.tasks import run_task, running_tasks
 from ui.widgets.lazy import LazyPage
 
@@ -36,6 +35,7 @@ if TYPE_CHECKING:  # the other screens and the forms are imported when first use
     from ui.screens.actions import ActionsScreen
     from ui.screens.governance import GovernanceScreen
     from ui.screens.search import SearchDialog
+    from ui.screens.welcome import WelcomeScreen
     from ui.screens.workers import WorkersScreen
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Keel — {ctx.db_path.name}")
         self.setMinimumSize(1024, 640)
 
-        self.welcome = WelcomeScreen(ctx)
         self.scheduler = SchedulerScreen(ctx)
-        # Built when first shown (or needed), so start-up pays only for the scheduler.
+        # Built when first shown (or needed), so start-up pays only for the scheduler; the
+        # welcome page only ever shows on an empty database.
+        self.welcome_page = LazyPage(self._make_welcome)
         self.workers_page = LazyPage(self._make_workers)
         self.actions_page = LazyPage(self._make_actions)
         self.governance_page = LazyPage(self._make_governance)
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.governance_page, "&Governance")
         self.tabs.setAccessibleName("Screens")
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.welcome_page)
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
 
@@ -156,11 +157,17 @@ class MainWindow(QMainWindow):
         self.scheduler.session_requested.connect(self.open_new_session)
         self.scheduler.worker_requested.connect(self.show_worker)
         self.scheduler.booking_made.connect(lambda _wid: self._refresh_workers())
-        self.welcome.demo_requested.connect(self.load_demo)
-        self.welcome.import_requested.connect(self.import_staff)
-        self.welcome.add_worker_requested.connect(self.add_worker)
         self.data.data_replaced.connect(self.refresh_all)
         self.exporter.status_message.connect(self._report)
+
+    def _make_welcome(self) -> WelcomeScreen:
+        from ui.screens.welcome import WelcomeScreen
+
+        screen = WelcomeScreen(self._ctx)
+        screen.demo_requested.connect(self.load_demo)
+        screen.import_requested.connect(self.import_staff)
+        screen.add_worker_requested.connect(self.add_worker)
+        return screen
 
     def _make_workers(self) -> WorkersScreen:
         from ui.screens.workers import WorkersScreen
@@ -186,6 +193,11 @@ class MainWindow(QMainWindow):
         screen = GovernanceScreen(self._ctx)
         screen.session_open_requested.connect(self.open_session)
         return screen
+
+    @property
+    def welcome(self) -> WelcomeScreen:
+        """The welcome page (built now if it has not been shown yet)."""
+        return self.welcome_page.content()
 
     @property
     def workers(self) -> WorkersScreen:
@@ -220,7 +232,7 @@ class MainWindow(QMainWindow):
 
     def _show_right_page(self) -> None:
         empty = self._ctx.workers.count() == 0
-        self.stack.setCurrentWidget(self.welcome if empty else self.tabs)
+        self.stack.setCurrentWidget(self.welcome_page if empty else self.tabs)
         for action in (self.new_session_action, self.compliance_action):
             action.setEnabled(not empty)
 

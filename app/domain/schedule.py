@@ -6,7 +6,6 @@ callers pass everything in, so the same answer comes back for the same data.
 
 from __future__ import annotations
 
-import locale
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import date, timedelta
@@ -229,8 +228,9 @@ class ScheduleRules:
         self._first_windows: dict[SupervisionType, int] = {}
         self._due_soon: dict[int, int] = {}
         self._tiers: dict[RiskFactors, tuple[Tier, str]] = {}
-        # ``uk`` depends on the time locale: read it once here, not once per date shown.
-        self._uk = _uk_cache(locale.setlocale(locale.LC_TIME))
+        # Dates as shown in reasons (app.dates spells them the same in every locale), shared
+        # by every ScheduleRules: the same few thousand dates recur from one refresh to the next.
+        self._uk = _UK
 
     def interval(self, type_: SupervisionType, tier: Tier) -> int:
         key = (type_, tier)
@@ -284,16 +284,7 @@ class ScheduleRules:
 
 
 _UK_CACHE_SIZE = 4096
-_UK_BY_LOCALE: dict[str, dict[date, str]] = {}
-
-
-def _uk_cache(time_locale: str) -> dict[date, str]:
-    cache = _UK_BY_LOCALE.get(time_locale)
-    if cache is None:
-        if len(_UK_BY_LOCALE) >= 8:
-            _UK_BY_LOCALE.clear()
-        cache = _UK_BY_LOCALE[time_locale] = {}
-    return cache
+_UK: dict[date, str] = {}
 
 
 _HELD = SessionStatus.HELD

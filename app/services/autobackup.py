@@ -16,7 +16,6 @@ of the last backup is stored in ``meta`` (key ``last_backup_marker``), with its 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -123,6 +122,8 @@ def folder_warning(folder: Path) -> str | None:
 
 def change_marker(db: Database) -> str:
     """A fingerprint of the data that moves whenever Keel changes anything (see the module)."""
+    import hashlib  # at backup time: its import is not needed to show the schedule
+
     tables = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "ORDER BY name"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from app.domain.model import (
     Assessment,
@@ -23,7 +24,9 @@ from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.schedule_facts import load_worker_facts
-from app.storage.themes import Theme, list_themes
+
+if TYPE_CHECKING:
+    from app.storage.themes import Theme
 
 
 class WorkerService:
@@ -204,6 +207,8 @@ class WorkerService:
             audit.append(self._db, "delete", "trigger", trigger_id, {})
 
     def themes(self, *, include_retired: bool = False) -> list[Theme]:
+        from app.storage.themes import list_themes  # not needed to show the schedule
+
         return list_themes(self._db, include_retired=include_retired)
 
     # Previews for an editor that changes factors on every click ---------------------------

@@ -6,7 +6,6 @@ visible to ``verify_chain``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,8 @@ GENESIS = "0" * 64
 
 
 def _entry_hash(prev_hash: str, fields: list[Any]) -> str:
+    import hashlib  # on the first write: its import is not needed to show the schedule
+
     payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 

@@ -13,7 +13,6 @@ import os
 import sqlite3
 import threading
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +103,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 def new_id() -> str:
     """A text UUID: primary keys stay unique when records are merged across laptops."""
+    import uuid  # on the first write: its import is not needed to show the schedule
+
     return str(uuid.uuid4())
 
 

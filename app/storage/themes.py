@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from app.domain.governance import ThemeMention
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import EVERY_TYPE, iso, to_date
+
+if TYPE_CHECKING:
+    from app.domain.governance import ThemeMention
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,8 @@ def theme_mentions(
     With ``team``, only sessions involving a worker of that team, and only that team's workers
     among a group's attendees.
     """
+    from app.domain.governance import ThemeMention  # for the governance screens only
+
     # Filter the period's held sessions first: the session_raised_themes / session_workers views
     # are unions over the whole history, which SQLite would build before filtering by date
     # (8-week window on the reference database: 1.06 s → 0.06 s). Naming every type lets the

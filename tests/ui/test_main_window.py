@@ -52,7 +52,8 @@ def _team(ctx: AppContext) -> tuple[Worker, Worker]:
 
 
 def test_an_empty_database_opens_on_the_welcome_page(window: MainWindow) -> None:
-    assert window.stack.currentWidget() is window.welcome
+    assert window.stack.currentWidget() is window.welcome_page
+    assert window.welcome.isVisible()
     assert not window.new_session_action.isEnabled()
 
 

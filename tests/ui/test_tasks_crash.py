@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread, qWarning
+from PySide6.QtCore import Qt, QThread, qWarning
 from PySide6.QtWidgets import QApplication, QWidget
 
 import ui.crash as crash
+import ui.crash_dialog as crash_dialog
 from app.domain.model import Worker
 from app.errors import UsageError
 from app.storage.db import Database
@@ -243,14 +244,14 @@ def _raised() -> tuple[type[BaseException], BaseException, Any]:
 def test_crash_dialog_shows_the_traceback_and_copy_puts_it_on_the_clipboard(
     qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: Any
 ) -> None:
-    shown: list[crash.CrashDialog] = []
+    shown: list[crash_dialog.CrashDialog] = []
 
-    def fake_exec(dialog: crash.CrashDialog) -> int:
+    def fake_exec(dialog: crash_dialog.CrashDialog) -> int:
         qtbot.addWidget(dialog)
         shown.append(dialog)
         return 0
 
-    monkeypatch.setattr(crash.CrashDialog, "exec", fake_exec)
+    monkeypatch.setattr(crash_dialog.CrashDialog, "exec", fake_exec)
     monkeypatch.setattr(crash._State, "log_path", tmp_path / "keel.log")
     exc_type, exc, tb = _raised()
     with caplog.at_level(logging.CRITICAL, logger="ui.crash"):
@@ -268,7 +269,7 @@ def test_crash_dialog_shows_the_traceback_and_copy_puts_it_on_the_clipboard(
     assert "KeyError" in caplog.text  # logged as well as shown
 
     QApplication.clipboard().clear()
-    qtbot.mouseClick(dialog.copy_button, crash.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == report
     assert "Copied" in dialog.copied_label.text()
 
@@ -277,7 +278,7 @@ def test_crash_hook_off_the_gui_thread_only_logs(
     monkeypatch: pytest.MonkeyPatch, capsys: Any, qapp: QApplication
 ) -> None:
     monkeypatch.setattr(
-        crash.CrashDialog, "exec", lambda _d: pytest.fail("no dialog off the GUI thread")
+        crash_dialog.CrashDialog, "exec", lambda _d: pytest.fail("no dialog off the GUI thread")
     )
     exc_type, exc, tb = _raised()
     thread = threading.Thread(target=crash.handle_exception, args=(exc_type, exc, tb))
@@ -299,7 +300,7 @@ def test_install_excepthook_routes_exceptions_and_qt_messages(
 
 
 def test_crash_dialog_without_a_log_file_says_so(qtbot: Any) -> None:
-    dialog = crash.CrashDialog("report text", None)
+    dialog = crash_dialog.CrashDialog("report text", None)
     qtbot.addWidget(dialog)
     assert "No log file" in dialog.log_label.text()
     assert dialog.report() == "report text"
