@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from app.cli import parse, run
+    from app.cli import parse
     from app.logging_setup import configure_logging
     from app.paths import log_dir, resolve_db_path
 
@@ -20,6 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test(Path(args.self_test_report) if args.self_test_report else None)
     if args.command:
+        from app.commands import run
+
         return run(args)
     from ui.app import run_gui
 

@@ -492,15 +492,15 @@ def test_status_refuses_a_file_that_is_not_keels_and_leaves_it_alone(
 def _run_in_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failure: BaseException
 ) -> tuple[int, str]:
-    from app import cli
+    from app import cli, commands
 
     def fail(*_args: object) -> int:
         raise failure
 
-    monkeypatch.setitem(cli._HANDLERS, "status", fail)
+    monkeypatch.setitem(commands._HANDLERS, "status", fail)
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
-    code = cli.run(cli.parse(["--db", str(tmp_path / "x.db"), "status"]), out=io.StringIO())
+    code = commands.run(cli.parse(["--db", str(tmp_path / "x.db"), "status"]), out=io.StringIO())
     return code, stderr.getvalue()
 
 
@@ -522,3 +522,39 @@ def test_a_bug_is_one_sentence_that_points_to_the_log(
     assert stderr.count("\n") == 1 and "bug" in stderr and "keel.log" in stderr
     assert "Traceback" not in stderr
     assert any(r.exc_info for r in caplog.records)  # the traceback went to the log
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_opening_the_app_parses_its_own_options_as_the_full_parser_does(tmp_path: Path) -> None:
+    from app.cli import build_parser, parse
+
+    for argv in ([], ["--db", "team.db"], ["--db=team.db", "--self-test"], ["--self-test"]):
+        quick = parse(argv)
+        full = build_parser().parse_args(argv)
+        assert quick.command is None and full.command is None
+        assert (quick.db, quick.self_test, quick.self_test_report) == (
+            full.db,
+            full.self_test,
+            full.self_test_report,
+        ), argv
+
+
+def test_a_command_or_a_mistyped_one_goes_to_the_full_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import parse
+
+    args = parse(["--db", "team.db", "status", "--json"])
+    assert (args.command, args.db, args.json) == ("status", "team.db", True)
+    with pytest.raises(SystemExit) as stopped:
+        parse(["--db", "team.db", "stauts"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'stauts'" in err and "status" in err
+    with pytest.raises(SystemExit) as stopped:
+        parse(["--db", "team.db", "--as-of", "2026-01-01"])
+    assert stopped.value.code == 2
+    # As before the quick path: the full parser reads the stray value as a command.
+    assert "invalid choice: '2026-01-01'" in capsys.readouterr().err

@@ -1,0 +1,367 @@
+"""The command line's commands: each opens the database, calls app/ services and prints.
+
+``run`` turns Keel's own errors into one sentence on stderr and an exit code (see app.cli).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
+from app.dates import uk
+from app.domain.model import ALL_TYPES
+from app.errors import KeelError, StorageError, UsageError, storage_error_from
+from app.paths import log_dir, resolve_db_path
+from app.storage.db import close_database, open_database
+
+log = logging.getLogger(__name__)
+
+
+def _today() -> date:
+    return date.today()
+
+
+def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.scheduling import compute_schedule, sort_worst_first, status_records
+
+    db = open_database(db_path)
+    try:
+        schedule = compute_schedule(db, args.as_of or _today())
+    finally:
+        close_database(db)
+    if args.json:
+        json.dump(status_records(schedule), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    rows = sort_worst_first(schedule.rows)
+    out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
+    header = f"{'Worker':<28} {'Team':<18} {'Tier':<9} " + " ".join(
+        f"{t.value.capitalize():<24}" for t in ALL_TYPES
+    )
+    out.write(header + "\n")
+    for row in rows:
+        cells = []
+        for t in ALL_TYPES:
+            s = row.status.by_type[t]
+            due = f" {uk(s.due)}" if s.due else ""
+            cells.append(f"{s.status.label + due:<24}")
+        tier = row.status.tier.value + ("" if row.status.assessed else "*")
+        out.write(f"{row.facts.name[:28]:<28} {row.facts.team[:18]:<18} {tier:<9} ")
+        out.write(" ".join(cells) + "\n")
+    pct = schedule.compliance().percent
+    out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
+    return EXIT_OK
+
+
+def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.importing import ImportFailed, import_staff
+
+    if not Path(args.file).is_file():
+        raise UsageError(f"There is no file at {args.file}: check the path.")
+    db = open_database(db_path)
+    try:
+        result = import_staff(db, Path(args.file), today=_today())
+    except ImportFailed as failed:
+        sys.stderr.write(
+            f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
+        )
+        for problem in failed.problems:
+            sys.stderr.write(f"{problem}\n")
+        return EXIT_USAGE
+    finally:
+        close_database(db)
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def cmd_demo(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.demo import load_demo
+
+    db = open_database(db_path)
+    try:
+        summary = load_demo(db, today=_today())
+    finally:
+        close_database(db)
+    out.write(summary + "\n")
+    return EXIT_OK
+
+
+def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.integrity import check_database
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    report = check_database(db_path)
+    for line in report.lines():
+        out.write(line + "\n")
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """The scheduler reads each worker's latest held session and risk assessment from summary
+    tables kept by triggers; `check` compares them with the records. This recomputes them from
+    the records in one transaction (records themselves are not touched)."""
+    from app.storage.db import transaction
+    from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    db = open_database(db_path, create=False)
+    try:
+        before = schedule_cache_drift(db)
+        with transaction(db, "rebuild the scheduler's summary"):
+            rebuild_schedule_cache(db)
+        after = schedule_cache_drift(db)
+    finally:
+        close_database(db)
+    wrong = sum(before.values())
+    if any(after.values()):  # cannot happen unless the records change while it runs
+        out.write("The summary still does not match the records: run it again.\n")
+        return EXIT_PROBLEM
+    out.write(
+        f"Rebuilt the scheduler's summary from the records ({wrong} wrong entr"
+        f"{'y' if wrong == 1 else 'ies'} corrected). `check` will now report it ok.\n"
+    )
+    return EXIT_OK
+
+
+def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.domain.model import SupervisionType
+    from app.services.exports import ExportService
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    target = Path(args.out)
+    db = open_database(db_path, create=False)
+    try:
+        service = ExportService(db, today=_today)
+        if args.report == "record":
+            service.record(args.id, target, include_confidential=args.include_confidential)
+        elif args.report == "worker":
+            service.worker_history(
+                args.id, args.date_from, args.date_to, target,
+                include_confidential=args.include_confidential,
+            )  # fmt: skip
+        elif args.report == "compliance":
+            service.compliance(args.date_from, args.date_to, target)
+        else:
+            service.blank(SupervisionType(args.type), target)
+    except KeyboardInterrupt:
+        sys.stderr.write("The export was cancelled: no file was written.\n")
+        return EXIT_PROBLEM
+    finally:
+        close_database(db)
+    out.write(f"Wrote {target}\n")
+    return EXIT_OK
+
+
+def cmd_export_ics(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.calendar import export_calendar
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    db = open_database(db_path, create=False)
+    try:
+        result = export_calendar(db, args.date_from, args.date_to, Path(args.out))
+    finally:
+        close_database(db)
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def _ask_passphrase(prompt: str) -> str:
+    import getpass
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            return ""
+
+
+def _new_passphrase() -> str:
+    """For an encrypted backup: the environment variable, else asked twice."""
+    import os
+
+    passphrase = os.environ.get(PASSPHRASE_ENV, "")
+    if not passphrase:
+        passphrase = _ask_passphrase("Passphrase for the encrypted backup: ")
+        if not passphrase:
+            raise UsageError(f"No passphrase given: type one, or set {PASSPHRASE_ENV}.")
+        if _ask_passphrase("The same passphrase again: ") != passphrase:
+            raise UsageError("The two passphrases differ: nothing was written. Try again.")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(
+            f"Use a passphrase of at least {MIN_PASSPHRASE} characters: nothing was written."
+        )
+    return passphrase
+
+
+def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """A backup never writes to the database, so it also runs while Keel has the file open
+    (a scheduled backup must not fail because a team lead left Keel open): it then copies
+    what Keel has saved, from one consistent snapshot."""
+    from app.services.autobackup import (
+        backup_folder,
+        change_marker,
+        ensure_folder,
+        folder_warning,
+        record_backup,
+    )
+    from app.services.backup import backup_database
+    from app.services.backup_files import prune_backups
+    from app.services.instance import AlreadyRunningError, InstanceLock
+    from app.storage.db import connect, inspect_file
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    passphrase = _new_passphrase() if args.encrypt else None
+    inspect_file(db_path)  # refuses an empty, foreign, newer or damaged file, unchanged
+    lock = InstanceLock(db_path)
+    try:
+        # Keel has it open, or the folder is read-only: back up without the lock (read only).
+        with contextlib.suppress(AlreadyRunningError, StorageError):
+            lock.acquire()
+        db = connect(db_path)
+        try:
+            folder = Path(args.to).expanduser().absolute() if args.to else backup_folder(db)
+            warning = folder_warning(folder)
+            if warning:
+                sys.stderr.write(f"warning: {warning}\n")
+            marker = change_marker(db) if lock.held else None
+            ensure_folder(folder)
+            try:
+                result = backup_database(db, folder, passphrase=passphrase)
+            except KeyboardInterrupt:
+                sys.stderr.write("The backup was cancelled: nothing was written.\n")
+                return EXIT_PROBLEM
+            if marker is not None:
+                record_backup(db, result, marker)
+            if not args.to:
+                # The backup folder rotates like the daily backups (a nightly cron job must not
+                # fill the disk); a folder named with --to is the administrator's to manage.
+                pruned = prune_backups(folder, _today())
+                if pruned:
+                    out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
+        finally:
+            if lock.held:
+                close_database(db)
+            else:
+                db.close()
+    finally:
+        lock.release()
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+def _confirm(question: str, out: TextIO) -> bool:
+    out.write(question)
+    out.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().casefold() in ("y", "yes")
+
+
+def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """Validate the backup, show what it holds, confirm, then restore it into the database
+    (through SQLite's backup API, after a safety copy) while holding the instance lock."""
+    import os
+
+    from app.paths import default_backup_dir
+    from app.services import crypto
+    from app.services.autobackup import ensure_folder
+    from app.services.backup import prepared_backup, restore_into_file
+    from app.services.instance import InstanceLock
+
+    candidate = Path(args.file).expanduser()
+    if not candidate.is_file():
+        what = "a folder" if candidate.is_dir() else "no file"
+        raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
+    with InstanceLock(db_path):
+        passphrase = None
+        with candidate.open("rb") as fh:
+            if crypto.is_encrypted(fh.read(16)):
+                passphrase = os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(
+                    f"Passphrase of {candidate.name}: "
+                )
+        with prepared_backup(candidate, passphrase=passphrase, workdir=db_path.parent) as ready:
+            out.write(f"{candidate} holds {ready.info.describe()}.\n")
+            question = (
+                f"Replace all the data in {db_path} with this backup? (The current data is "
+                "kept in a safety copy.) [y/N] "
+            )
+            try:
+                confirmed = args.yes or _confirm(question, out)
+            except KeyboardInterrupt:
+                confirmed = False
+            if not confirmed:
+                sys.stderr.write("Nothing was restored.\n")
+                return EXIT_PROBLEM
+            ensure_folder(default_backup_dir())
+            try:
+                result = restore_into_file(db_path, ready, default_backup_dir())
+            except KeyboardInterrupt:
+                sys.stderr.write(
+                    f"The restore was interrupted. Run `check` on {db_path}; a safety copy of "
+                    f"the data before the restore, if one was made, is in {default_backup_dir()}.\n"
+                )
+                return EXIT_PROBLEM
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
+    "status": cmd_status,
+    "import-staff": cmd_import,
+    "demo": cmd_demo,
+    "check": cmd_check,
+    "rebuild-summary": cmd_rebuild_summary,
+    "export-pdf": cmd_export,
+    "export-ics": cmd_export_ics,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+}
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Run one command; turn Keel's own errors into a sentence and an exit code."""
+    db_path = resolve_db_path(args.db)
+    try:
+        return _HANDLERS[args.command](db_path, args, out)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except StorageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_PROBLEM
+    except KeelError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_PROBLEM
+    except OSError as exc:
+        sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
+        return EXIT_USAGE
+    except sqlite3.Error as exc:
+        # Damage that the checks on opening missed, a full disk, a lock: the environment.
+        log.warning("%s failed on %s: %s", args.command, db_path, exc)
+        sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")
+        return EXIT_PROBLEM
+    except Exception as exc:
+        # A bug: the details go to the log, the person gets one sentence and where to look.
+        log.exception("%s failed", args.command)
+        sys.stderr.write(
+            f"Keel failed unexpectedly while running {args.command} ({type(exc).__name__}: "
+            f"{exc}). This is a bug; the details are in {log_dir() / 'keel.log'}.\n"
+        )
+        return EXIT_PROBLEM
