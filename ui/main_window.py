@@ -25,12 +25,12 @@ from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
-from ui.exporting import Exporter
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
 from ui.widgets.lazy import LazyPage
 
 if TYPE_CHECKING:  # the other screens and the forms are imported when first used
+    from ui.exporting import Exporter
     from ui.forms.session_form import SessionForm
     from ui.screens.actions import ActionsScreen
     from ui.screens.governance import GovernanceScreen
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.tabs)
         self.setCentralWidget(self.stack)
 
-        self.exporter = Exporter(ctx, self)
+        self._exporter: Exporter | None = None  # the export and print flows, made when first used
         self.data = DataActions(ctx, self)
         self.statusBar().addPermanentWidget(self.data.status_label)
         self._db_label = QLabel(str(ctx.db_path))
@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         self.demo_action = self._action(file_menu, "Load &demo data", self.load_demo)
         file_menu.addSeparator()
         self.compliance_action = self._action(
-            file_menu, "&Export compliance pack…", self.exporter.export_compliance
+            file_menu,
+            "&Export compliance pack…",
+            lambda _checked=False: self.exporter.export_compliance(),
         )
         blank_menu = file_menu.addMenu("&Blank paper form")
         self.blank_form_actions = {
@@ -158,7 +160,6 @@ class MainWindow(QMainWindow):
         self.scheduler.worker_requested.connect(self.show_worker)
         self.scheduler.booking_made.connect(lambda _wid: self._refresh_workers())
         self.data.data_replaced.connect(self.refresh_all)
-        self.exporter.status_message.connect(self._report)
 
     def _make_welcome(self) -> WelcomeScreen:
         from ui.screens.welcome import WelcomeScreen
@@ -193,6 +194,17 @@ class MainWindow(QMainWindow):
         screen = GovernanceScreen(self._ctx)
         screen.session_open_requested.connect(self.open_session)
         return screen
+
+    @property
+    def exporter(self) -> Exporter:
+        """The window's export and print flows (made on first use: their dialogs' modules are
+        not needed to show the scheduler)."""
+        if self._exporter is None:
+            from ui.exporting import Exporter
+
+            self._exporter = Exporter(self._ctx, self)
+            self._exporter.status_message.connect(self._report)
+        return self._exporter
 
     @property
     def welcome(self) -> WelcomeScreen:

@@ -95,10 +95,11 @@ def test_nested_transactions_undo_only_their_own_part(tmp_path: Path, db: Databa
 
 # Modules a populated database's first window does without: sqlite-utils (writes), the backup
 # machinery, hashing (audit chain, backup marker), uuid (new ids), html (tooltips), the crash
-# dialog, the welcome page and the governance screens' domain.
+# dialog, the welcome page, the governance screens' domain, and the export and calendar flows.
 _NOT_NEEDED_TO_START = (
     "sqlite_utils", "app.services.backup", "hashlib", "uuid", "html", "ui.crash_dialog",
-    "ui.screens.welcome", "app.domain.governance", "app.storage.themes",
+    "ui.screens.welcome", "app.domain.governance", "app.storage.themes", "ui.exporting",
+    "ui.calendar_export",
 )  # fmt: skip
 
 

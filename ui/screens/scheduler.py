@@ -47,8 +47,6 @@ from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.errors import KeelError
 from app.services.agreements import agreements_due
 from app.services.scheduling import ScheduleRow, compute_schedule
-from ui.calendar_export import ACTION_TEXT as CALENDAR_ACTION_TEXT
-from ui.calendar_export import export_calendar_file
 from ui.context import AppContext
 from ui.models.schedule_model import (
     COLUMN_FOR_TYPE,
@@ -579,12 +577,16 @@ class SchedulerScreen(QWidget):
         open_worker = menu.addAction("&Open worker")
         open_worker.triggered.connect(lambda: self.worker_requested.emit(wid))
         menu.addSeparator()
-        calendar = menu.addAction(CALENDAR_ACTION_TEXT)
+        from ui.calendar_export import ACTION_TEXT  # with the menu: not needed at start-up
+
+        calendar = menu.addAction(ACTION_TEXT)
         calendar.triggered.connect(lambda _=False: self.export_calendar())
         return menu
 
     def export_calendar(self) -> None:
         """Every booked session of a period (not only this worker's) as an .ics file."""
+        from ui.calendar_export import export_calendar_file
+
         export_calendar_file(self._ctx, self)
 
     def _show_context_menu(self, pos: QPoint) -> None:
