@@ -118,7 +118,7 @@ def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | 
     passphrase = None
     with backup.open("rb") as fh:
         if is_encrypted(fh.read(16)):
-            from ui.data_actions import ask_passphrase
+            from ui.data_dialogs import ask_passphrase
 
             passphrase = ask_passphrase(parent or QWidget(), confirm=False)
             if passphrase is None:

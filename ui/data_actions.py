@@ -13,21 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from app.errors import KeelError
 from app.services import autobackup
@@ -39,54 +25,6 @@ if TYPE_CHECKING:
     from app.services.backup import BackupResult
 
 log = logging.getLogger(__name__)
-
-
-def ask_passphrase(parent: QWidget, *, confirm: bool) -> str | None:
-    """A passphrase typed twice (for a new encrypted backup) or once (to open one)."""
-    first, ok = QInputDialog.getText(
-        parent,
-        "Passphrase",
-        "Passphrase for the encrypted backup (at least 8 characters).\n"
-        "Keep it safe: without it the backup cannot be opened."
-        if confirm
-        else "Passphrase of this encrypted backup:",
-        QLineEdit.EchoMode.Password,
-    )
-    if not ok or not first:
-        return None
-    if not confirm:
-        return first
-    if len(first) < 8:
-        QMessageBox.warning(parent, "Passphrase", "Use at least 8 characters.")
-        return None
-    second, ok = QInputDialog.getText(
-        parent, "Passphrase", "Type the passphrase again:", QLineEdit.EchoMode.Password
-    )
-    if not ok:
-        return None
-    if second != first:
-        QMessageBox.warning(parent, "Passphrase", "The two passphrases differ. Nothing was done.")
-        return None
-    return first
-
-
-class ReportDialog(QDialog):
-    """A read-only, copyable report (the result of a check)."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(720, 420)
-        self.text = QPlainTextEdit(text)
-        self.text.setReadOnly(True)
-        self.text.setAccessibleName(title)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
 
 
 class DataActions(QObject):
@@ -132,6 +70,8 @@ class DataActions(QObject):
         self._back_up(None)
 
     def back_up_encrypted(self) -> None:
+        from ui.data_dialogs import ask_passphrase  # dialogs load when first needed
+
         passphrase = ask_passphrase(self._window, confirm=True)
         if passphrase:
             self._back_up(passphrase)
@@ -192,6 +132,8 @@ class DataActions(QObject):
         self.status_label.setStyleSheet("color: #7a1010; font-weight: bold;" if info.warn else "")
 
     def choose_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen = QFileDialog.getExistingDirectory(
             self._window, "Choose where backups go (a USB stick, a share…)", str(self.folder())
         )
@@ -217,6 +159,8 @@ class DataActions(QObject):
     # Restore and check --------------------------------------------------------------------
 
     def restore(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getOpenFileName(
             self._window,
             "Restore from a backup",
@@ -238,6 +182,8 @@ class DataActions(QObject):
             QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}: {exc}.")
             return False
         if encrypted:
+            from ui.data_dialogs import ask_passphrase
+
             passphrase = ask_passphrase(self._window, confirm=False)
             if passphrase is None:
                 return False
@@ -272,5 +218,7 @@ class DataActions(QObject):
 
         report = check_database(self._ctx.db_path)
         title = "Database check: no problems" if report.ok else "Database check: problems found"
+        from ui.data_dialogs import ReportDialog
+
         dialog = ReportDialog(title, "\n".join(report.lines()), self._window)
         dialog.exec()

@@ -9,8 +9,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -30,6 +30,8 @@ from ui.tasks import run_task, running_tasks
 from ui.widgets.lazy import LazyPage
 
 if TYPE_CHECKING:  # the other screens and the forms are imported when first used
+    from PySide6.QtGui import QCloseEvent  # an annotation only
+
     from ui.exporting import Exporter
     from ui.forms.session_form import SessionForm
     from ui.screens.actions import ActionsScreen
@@ -398,6 +400,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(summary, 10000)
 
     def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl  # only here: not created at start-up
+        from PySide6.QtGui import QDesktopServices
+
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

@@ -27,15 +27,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QProgressDialog, QPushButton, QWidget
 from shiboken6 import isValid
 
 from app.errors import KeelError
 from app.storage.db import Database, connect
+
+if TYPE_CHECKING:  # an annotation only: Qt's event types are not created at start-up
+    from PySide6.QtGui import QCloseEvent
 
 log = logging.getLogger(__name__)
 

@@ -99,7 +99,7 @@ def test_nested_transactions_undo_only_their_own_part(tmp_path: Path, db: Databa
 _NOT_NEEDED_TO_START = (
     "sqlite_utils", "app.services.backup", "hashlib", "uuid", "html", "ui.crash_dialog",
     "ui.screens.welcome", "app.domain.governance", "app.storage.themes", "ui.exporting",
-    "ui.calendar_export",
+    "ui.calendar_export", "ui.data_dialogs",
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from app.services import autobackup
 from app.services.backup_files import list_backups
 from app.storage.db import Database, close_database, open_database
 from ui import app as ui_app
-from ui import data_actions
+from ui import data_dialogs
 from ui.context import AppContext
 from ui.data_actions import DataActions
 from ui.tasks import running_tasks
@@ -110,7 +110,7 @@ def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(
 def test_check_reports_a_sound_database(data: DataActions, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
     monkeypatch.setattr(
-        data_actions.ReportDialog, "exec", lambda self: seen.append(self.text.toPlainText()) or 0
+        data_dialogs.ReportDialog, "exec", lambda self: seen.append(self.text.toPlainText()) or 0
     )
     data.check()
     assert seen and seen[0].endswith("OK: no problems found.")

@@ -202,3 +202,18 @@ def test_only_the_scheduler_is_built_at_start_the_other_screens_when_first_shown
     w.scheduler.worker_requested.emit(worker.id)  # "open this worker" builds Workers
     assert w.current_screen() is w.workers and w.workers.isVisible()
     assert not w.governance_page.is_built
+
+
+def test_help_opens_the_log_folder_in_the_file_manager(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    import ui.main_window as main_window_module
+
+    opened: list[str] = []
+    monkeypatch.setattr(main_window_module, "log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    window.open_log_folder()
+    assert opened == [str(tmp_path / "logs")]
+    assert (tmp_path / "logs").is_dir()

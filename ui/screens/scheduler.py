@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QByteArray,
@@ -21,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHideEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,6 +60,9 @@ from ui.screens.scheduler_details import DetailsPane, plain_label
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
+
+if TYPE_CHECKING:  # annotations only: Qt's event types are not created at start-up
+    from PySide6.QtGui import QHideEvent
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,12 @@ tab until then, and from the moment it is built it is just a frame around the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+if TYPE_CHECKING:  # an annotation only: Qt's event types are not created at start-up
+    from PySide6.QtGui import QShowEvent
 
 S = TypeVar("S", bound=QWidget)
 
