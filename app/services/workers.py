@@ -10,6 +10,7 @@ from app.domain.model import (
     Assessment,
     LeaveKind,
     RiskFactors,
+    StaffEntry,
     StoredAssessment,
     SupervisionType,
     TriggerKind,
@@ -41,6 +42,11 @@ class WorkerService:
 
     def all(self, *, include_left: bool = False) -> list[Worker]:
         return workers.list_workers(self._db, include_left=include_left)
+
+    def staff(self) -> list[StaffEntry]:
+        """Every worker (those who have left too) as a short entry: id, name, role and
+        supervisors."""
+        return workers.list_staff(self._db)
 
     def get(self, worker_id: str) -> Worker | None:
         return workers.get_worker(self._db, worker_id)

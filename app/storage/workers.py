@@ -10,6 +10,7 @@ from app.domain.model import (
     ALL_TYPES,
     Employment,
     RiskFactors,
+    StaffEntry,
     StoredAssessment,
     SupervisionType,
     Tier,
@@ -105,6 +106,15 @@ def get_worker(db: Database, worker_id: str) -> Worker | None:
 def find_by_staff_id(db: Database, staff_id: str) -> Worker | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE staff_id = ?", [staff_id]).fetchone()
     return None if row is None else _worker_from_row(row)
+
+
+def list_staff(db: Database) -> list[StaffEntry]:
+    """Every worker, including those who have left (they are still named as supervisors), as
+    the short entries lists of people need; in no particular order."""
+    rows = db.execute(
+        "SELECT id, name, role, line_supervisor_id, clinical_supervisor_id FROM workers"
+    ).fetchall()
+    return list(map(StaffEntry._make, rows))
 
 
 def list_workers(db: Database, *, include_left: bool = False) -> list[Worker]:

@@ -903,3 +903,27 @@ def test_worker_who_left_is_updated_with_a_warning(
     joe = find_by_staff_id(db, "S3")
     assert joe is not None
     assert (joe.role, joe.left_on) == ("Retired Lead", date(2026, 6, 30))
+
+
+def test_the_staff_list_names_everyone_with_the_columns_a_worker_has(db: Database) -> None:
+    from app.domain.model import StaffEntry, Worker
+    from app.services.workers import WorkerService
+
+    service = WorkerService(db)
+    lead = service.save(Worker(id="", name="Noa Ben-David", role="Team lead"))
+    worker = service.save(
+        Worker(
+            id="",
+            name="Zoë <Ålund> & co",
+            role="Nurse",
+            line_supervisor_id=lead.id,
+            clinical_supervisor_id=lead.id,
+        )
+    )
+    service.mark_left(lead.id, date(2026, 1, 31))
+    staff = {s.id: s for s in service.staff()}
+    # Those who have left are listed too: they are still named as supervisors.
+    assert set(staff) == {lead.id, worker.id}
+    assert staff[worker.id] == StaffEntry.of(worker)
+    assert staff[worker.id].name == "Zoë <Ålund> & co"
+    assert staff[lead.id] == StaffEntry(lead.id, "Noa Ben-David", "Team lead", None, None)

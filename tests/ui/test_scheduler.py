@@ -167,7 +167,7 @@ def cell(screen: SchedulerScreen, worker_id: str, column: Column) -> QModelIndex
 
 def test_model_passes_qtmodeltester(qtmodeltester, ctx: AppContext, staff: Staff, today: date):
     model = ScheduleModel()
-    model.set_schedule(compute_schedule(ctx.db, today), {w.id: w for w in ctx.workers.all()})
+    model.set_schedule(compute_schedule(ctx.db, today), {s.id: s for s in ctx.workers.staff()})
     assert model.rowCount() == 15
     qtmodeltester.check(model)
     proxy = ScheduleFilter(model)
@@ -180,7 +180,7 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
     ctx: AppContext, staff: Staff, today: date
 ):
     model = ScheduleModel()
-    model.set_schedule(compute_schedule(ctx.db, today), {w.id: w for w in ctx.workers.all()})
+    model.set_schedule(compute_schedule(ctx.db, today), {s.id: s for s in ctx.workers.staff()})
 
     def index(first: str, column: Column) -> QModelIndex:
         row = model.row_of(staff[first])
@@ -222,7 +222,7 @@ def test_update_rows_replaces_only_the_given_workers(
     qtbot, ctx: AppContext, staff: Staff, today: date
 ):
     model = ScheduleModel()
-    model.set_schedule(compute_schedule(ctx.db, today), {w.id: w for w in ctx.workers.all()})
+    model.set_schedule(compute_schedule(ctx.db, today), {s.id: s for s in ctx.workers.staff()})
     row = model.row_of(staff["Alex"])
     held(ctx, staff["Alex"], CLINICAL, today)
     fresh = compute_schedule(ctx.db, today, worker_ids=[staff["Alex"]])

@@ -26,9 +26,9 @@ from app.domain.model import (
     STATUS_SEVERITY,
     DueStatus,
     SessionStatus,
+    StaffEntry,
     SupervisionType,
     Tier,
-    Worker,
 )
 from app.domain.policy import Policy
 from app.domain.schedule import TypeStatus
@@ -174,7 +174,7 @@ class ScheduleModel(QAbstractTableModel):
         # for the sorted column only, when sorting.
         self._cells: list[list[dict[int, Any]] | None] = []
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._workers: dict[str, Worker] = {}
+        self._workers: dict[str, StaffEntry] = {}
         self._search: list[str] = []
         self._position: dict[str, int] = {}
         self._as_of = date.today()
@@ -183,7 +183,9 @@ class ScheduleModel(QAbstractTableModel):
 
     # Feeding the model ---------------------------------------------------------------------
 
-    def set_schedule(self, schedule: Schedule, workers: Mapping[str, Worker] | None = None) -> None:
+    def set_schedule(
+        self, schedule: Schedule, workers: Mapping[str, StaffEntry] | None = None
+    ) -> None:
         """Replace every row. ``workers`` adds what the engine does not carry (role,
         supervisors) for search and filters."""
         self.beginResetModel()
@@ -214,7 +216,7 @@ class ScheduleModel(QAbstractTableModel):
         return [d for wid, d in self._agreements.items() if wid in self._position]
 
     def update_rows(
-        self, rows: Iterable[ScheduleRow], workers: Mapping[str, Worker] | None = None
+        self, rows: Iterable[ScheduleRow], workers: Mapping[str, StaffEntry] | None = None
     ) -> None:
         """Replace the rows of these workers (adding any new ones); a save refreshes cheaply."""
         self._workers.update(workers or {})
@@ -267,7 +269,7 @@ class ScheduleModel(QAbstractTableModel):
     def row_of(self, worker_id: str) -> int | None:
         return self._position.get(worker_id)
 
-    def worker(self, worker_id: str) -> Worker | None:
+    def worker(self, worker_id: str) -> StaffEntry | None:
         return self._workers.get(worker_id)
 
     def search_text(self, row: int) -> str:

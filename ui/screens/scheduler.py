@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk, weekday
-from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
+from app.domain.model import ALL_TYPES, DueStatus, StaffEntry, SupervisionType
 from app.errors import KeelError
 from app.services.agreements import agreements_due
 from app.services.scheduling import ScheduleRow, compute_schedule
@@ -413,12 +413,16 @@ class SchedulerScreen(QWidget):
             self.model.set_agreements(agreements_due(self._ctx.db, self._as_of))
             if worker_ids is None:
                 schedule = compute_schedule(self._ctx.db, self._as_of)
-                workers = {w.id: w for w in self._ctx.workers.all(include_left=True)}
-                self._names = {wid: w.name for wid, w in workers.items()}
-                self.model.set_schedule(schedule, workers)
+                staff = {s.id: s for s in self._ctx.workers.staff()}
+                self._names = {wid: s.name for wid, s in staff.items()}
+                self.model.set_schedule(schedule, staff)
             else:
                 schedule = compute_schedule(self._ctx.db, self._as_of, worker_ids=worker_ids)
-                changed = {w.id: w for wid in worker_ids if (w := self._ctx.workers.get(wid))}
+                changed = {
+                    w.id: StaffEntry.of(w)
+                    for wid in worker_ids
+                    if (w := self._ctx.workers.get(wid))
+                }
                 self._names.update({wid: w.name for wid, w in changed.items()})
                 self.model.update_rows(schedule.rows, changed)
                 returned = {r.worker_id for r in schedule.rows}

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, DueStatus, SupervisionType, Worker
+from app.domain.model import ALL_TYPES, DueStatus, StaffEntry, SupervisionType
 from app.services.agreements import AgreementDue
 from app.services.scheduling import ScheduleRow
 from ui.models.schedule_model import next_booking, tier_reason
@@ -150,7 +150,7 @@ class DetailsPane(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self._stack)
 
-    def show_row(self, row: ScheduleRow | None, worker: Worker | None, as_of: date,
+    def show_row(self, row: ScheduleRow | None, worker: StaffEntry | None, as_of: date,
                  names: dict[str, str], agreement: AgreementDue | None = None) -> None:  # fmt: skip
         if row is None:
             self._stack.setCurrentIndex(0)
