@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from app import APP_NAME, __version__
 from app.errors import (
@@ -102,6 +102,8 @@ def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = N
         return _restore_latest(path, latest, parent)
     if clicked is not other:
         return None
+    from PySide6.QtWidgets import QFileDialog  # only when a file could not be opened
+
     chosen, _ = QFileDialog.getOpenFileName(
         parent, "Open a Keel database", str(path.parent), "Keel database (*.db);;All files (*)"
     )

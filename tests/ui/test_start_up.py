@@ -202,3 +202,26 @@ def test_a_second_launch_brings_the_open_window_forward(
     assert delivered == [True]
     assert brought == ["forward"]
     assert asked == []
+
+
+def test_a_file_that_cannot_be_opened_offers_another_and_opens_the_one_chosen(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from app.errors import ForeignDatabaseError
+
+    shown: list[tuple[str, str]] = []
+
+    def answer_open_another(box: QMessageBox) -> int:
+        shown.append((box.windowTitle(), box.text()))
+        [other] = [b for b in box.buttons() if b.text() == "Open another file…"]
+        other.click()
+        return 0
+
+    chosen = tmp_path / "team.db"
+    monkeypatch.setattr(QMessageBox, "exec", answer_open_another)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a: (str(chosen), ""))
+    error = ForeignDatabaseError(f"{tmp_path / 'notes.db'} is not a Keel database.")
+    assert ui_app.ask_for_database(tmp_path / "notes.db", error) == chosen
+    assert shown == [("Keel cannot open this database", str(error))]
