@@ -225,3 +225,44 @@ def test_a_file_that_cannot_be_opened_offers_another_and_opens_the_one_chosen(
     error = ForeignDatabaseError(f"{tmp_path / 'notes.db'} is not a Keel database.")
     assert ui_app.ask_for_database(tmp_path / "notes.db", error) == chosen
     assert shown == [("Keel cannot open this database", str(error))]
+
+
+def test_the_garbage_collector_paused_for_the_start_up_resumes_once_the_window_is_up(
+    qtbot: QtBot, tmp_path: Path, asked: list[StorageError]
+) -> None:
+    import gc
+
+    path = make_keel_db_with_data(tmp_path / "team.db", workers=5)
+    seen: list[tuple[bool, bool]] = []
+
+    def first_pass() -> None:
+        # The window is shown; the collector comes back on a later pass.
+        seen.append((_main_window_visible(), gc.isenabled()))
+        QTimer.singleShot(100, second_pass)
+
+    def second_pass() -> None:
+        seen.append((_main_window_visible(), gc.isenabled()))
+        QApplication.instance().quit()  # type: ignore[union-attr]
+
+    gc.disable()  # as main() does before opening the app
+    try:
+        QTimer.singleShot(0, first_pass)
+        assert ui_app.run_gui(path) == 0
+        qtbot.wait(50)
+        assert seen == [(True, False), (True, True)]
+    finally:
+        gc.enable()
+
+
+def test_the_commands_run_with_the_garbage_collector_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import main
+    from app import commands
+
+    seen: list[bool] = []
+    monkeypatch.setitem(commands._HANDLERS, "check", lambda *_a: seen.append(gc.isenabled()) or 0)
+    assert main.main(["--db", str(tmp_path / "team.db"), "check"]) == 0
+    assert seen == [True] and gc.isenabled()
