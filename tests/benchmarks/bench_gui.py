@@ -7,6 +7,10 @@
   the quartiles of the pairs' ratios: on a shared machine they swing by ±10%; goal ≤ 2.5×);
 * save a held session with five actions and refresh the scheduler (goal ≤ 100 ms);
 * the slowest filter / sort step on the scheduler (goal: none over 100 ms on the GUI thread).
+
+``--against OTHER_CHECKOUT`` instead compares this checkout's start with another's (a
+``git worktree`` of an earlier commit, say), launching blank window, other and this in turn:
+on a shared machine whose speed swings, the only way to see what a change to start-up did.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,31 +50,61 @@ def _wall(cmd: list[str], env: dict[str, str]) -> float:
     return float(ready[-1].split()[1])
 
 
+def _environment(home: str, checkout: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "HOME": home,
+        "XDG_DATA_HOME": f"{home}/data",
+        "XDG_CONFIG_HOME": f"{home}/config",
+        "XDG_STATE_HOME": f"{home}/state",
+        "XDG_CACHE_HOME": f"{home}/cache",
+        "PYTHONPATH": str(checkout),
+        "KEEL_QUIT_WHEN_READY": "1",
+    }
+    # Installed apps run from compiled bytecode: allow it (each command is warmed once).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _launches(db: Path, checkouts: list[Path], runs: int) -> list[list[float]]:
+    """``runs`` rounds of: a blank window, then Keel from each checkout on ``db``; each
+    round's times in that order. Every command is warmed once first."""
+    with tempfile.TemporaryDirectory() as home:
+        blank = ([sys.executable, "-c", BLANK], _environment(home, ROOT))
+        commands = [blank] + [
+            ([sys.executable, str(c / "main.py"), "--db", str(db)], _environment(home, c))
+            for c in checkouts
+        ]
+        for cmd, env in commands:
+            _wall(cmd, env)
+        return [[_wall(cmd, env) for cmd, env in commands] for _ in range(runs)]
+
+
 def start_up(db: Path, runs: int) -> tuple[float, float, list[float]]:
     """Median start of Keel on ``db``, of a blank window, and each pair's ratio (sorted),
     measured in alternation (blank, Keel, blank, Keel…) so that a change in the machine's load
     touches both alike."""
-    with tempfile.TemporaryDirectory() as home:
-        env = {
-            **os.environ,
-            "HOME": home,
-            "XDG_DATA_HOME": f"{home}/data",
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_STATE_HOME": f"{home}/state",
-            "XDG_CACHE_HOME": f"{home}/cache",
-            "PYTHONPATH": str(ROOT),
-            "KEEL_QUIT_WHEN_READY": "1",
-        }
-        # Installed apps run from compiled bytecode: allow it, and warm it once.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        keel_cmd = [sys.executable, str(ROOT / "main.py"), "--db", str(db)]
-        blank_cmd = [sys.executable, "-c", BLANK]
-        _wall(keel_cmd, env)
-        _wall(blank_cmd, env)
-        pairs = [(_wall(blank_cmd, env), _wall(keel_cmd, env)) for _ in range(runs)]
-    blank = statistics.median(b for b, _ in pairs)
-    keel = statistics.median(k for _, k in pairs)
-    return keel, blank, sorted(k / b for b, k in pairs)
+    rounds = _launches(db, [ROOT], runs)
+    blank = statistics.median(b for b, _ in rounds)
+    keel = statistics.median(k for _, k in rounds)
+    return keel, blank, sorted(k / b for b, k in rounds)
+
+
+def compare_start_up(db: Path, other: Path, runs: int) -> str:
+    """This checkout's start against ``other``'s, each beside the blank window of its round."""
+    rounds = _launches(db, [other, ROOT], runs)
+
+    def median(values: Iterable[float]) -> float:
+        return statistics.median(values)
+
+    return (
+        f"blank window {median(r[0] for r in rounds) * 1000:.0f} ms; "
+        f"{other}: {median(r[1] for r in rounds) * 1000:.0f} ms "
+        f"({median(r[1] / r[0] for r in rounds):.2f}×); "
+        f"this checkout: {median(r[2] for r in rounds) * 1000:.0f} ms "
+        f"({median(r[2] / r[0] for r in rounds):.2f}×); "
+        f"this / other: {median(r[2] / r[1] for r in rounds):.3f} (median of {runs} rounds)"
+    )
 
 
 def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
@@ -137,7 +172,15 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="reuse this reference database")
     parser.add_argument("--quick", action="store_true", help="small database, few runs")
     parser.add_argument("--pairs", type=int, default=15, help="start-up pairs (default 15)")
+    parser.add_argument(
+        "--against", type=Path, metavar="CHECKOUT", help="compare start-up with this checkout's"
+    )
     args = parser.parse_args()
+    if args.against is not None:
+        if args.db is None:
+            parser.error("--against needs --db")
+        print(compare_start_up(args.db, args.against.resolve(), args.pairs))
+        return 0
     from tests.benchmarks.generate import generate_reference
 
     with tempfile.TemporaryDirectory() as tmp:
