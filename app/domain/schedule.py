@@ -6,8 +6,8 @@ callers pass everything in, so the same answer comes back for the same data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import MISSING, dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.dates import uk
@@ -25,6 +25,7 @@ from app.domain.model import (
     WorkerFacts,
 )
 from app.domain.policy import Policy
+from app.domain.slots import slots_maker
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,64 +57,6 @@ class TypeStatus:
         }
 
 
-# ``TypeStatus(...)`` for the engine, which makes thousands: the same object, built about twice
-# as fast. A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__``
-# (to get past its own frozen ``__setattr__``); here each value goes straight into its slot.
-# That is all the generated ``__init__`` does for these fields (no defaults, no
-# ``__post_init__``); should TypeStatus ever change, the plain constructor is used instead.
-# Tests compare the two.
-_TYPE_STATUS_FIELDS = (
-    "worker_id", "type", "tier", "assessed", "interval_days", "last_held", "due", "status",
-    "booked", "reason",
-)  # fmt: skip
-
-
-def _type_status_maker() -> Callable[..., TypeStatus]:
-    if (
-        tuple(f.name for f in fields(TypeStatus)) != _TYPE_STATUS_FIELDS
-        or any(
-            f.default is not MISSING or f.default_factory is not MISSING for f in fields(TypeStatus)
-        )
-        or hasattr(TypeStatus, "__post_init__")
-    ):
-        return TypeStatus
-    new = object.__new__
-    (
-        set_worker_id, set_type, set_tier, set_assessed, set_interval_days, set_last_held,
-        set_due, set_status, set_booked, set_reason,
-    ) = (TypeStatus.__dict__[name].__set__ for name in _TYPE_STATUS_FIELDS)  # fmt: skip
-
-    def make(
-        worker_id: str,
-        type_: SupervisionType,
-        tier: Tier,
-        assessed: bool,
-        interval_days: int | None,
-        last_held: date | None,
-        due: date | None,
-        status: DueStatus,
-        booked: date | None,
-        reason: str,
-    ) -> TypeStatus:
-        made: TypeStatus = new(TypeStatus)
-        set_worker_id(made, worker_id)
-        set_type(made, type_)
-        set_tier(made, tier)
-        set_assessed(made, assessed)
-        set_interval_days(made, interval_days)
-        set_last_held(made, last_held)
-        set_due(made, due)
-        set_status(made, status)
-        set_booked(made, booked)
-        set_reason(made, reason)
-        return made
-
-    return make
-
-
-_new_type_status = _type_status_maker()
-
-
 @dataclass(frozen=True, slots=True)
 class WorkerStatus:
     """All types for one worker, and the worst of the required ones."""
@@ -132,6 +75,12 @@ class WorkerStatus:
             if s.due is not None and s.status not in (DueStatus.NOT_REQUIRED, DueStatus.PAUSED)
         ]
         return min(dues) if dues else None
+
+
+# ``TypeStatus(...)`` and ``WorkerStatus(...)`` for the engine, which makes thousands: the same
+# objects, each value put straight into its slot (see app.domain.slots). Tests compare them.
+_new_type_status = slots_maker(TypeStatus)
+_new_worker_status = slots_maker(WorkerStatus)
 
 
 def _iso(day: date | None) -> str | None:
@@ -475,7 +424,7 @@ def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states the
         # Overall: the worst of the required types (see overall_status).
         if _SEVERITY[status] < _SEVERITY[overall]:
             overall = status
-    return WorkerStatus(worker_id, tier, assessed, overall, by_type)
+    return _new_worker_status(worker_id, tier, assessed, overall, by_type)
 
 
 _SEVERITY = STATUS_SEVERITY

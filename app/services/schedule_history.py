@@ -14,10 +14,10 @@ from datetime import date
 from app.domain.model import ALL_TYPES, DueStatus, SupervisionType
 from app.domain.policy import Policy
 from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
+from app.domain.slots import slots_maker
 from app.services.scheduling import Schedule, ScheduleRow
 from app.storage.db import Database
 from app.storage.policies import current_policy
-from app.storage.rows import slots_maker
 from app.storage.schedule_history import load_worker_facts_at
 
 _new_row = slots_maker(ScheduleRow)

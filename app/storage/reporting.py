@@ -15,8 +15,9 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
+from app.domain.slots import slots_maker
 from app.storage.db import Database
-from app.storage.rows import EVERY_TYPE, slots_maker, to_date
+from app.storage.rows import EVERY_TYPE, to_date
 
 # Enum members and dates by their stored text: a period holds thousands of rows repeating a
 # handful of values, and a dict lookup is several times cheaper than calling the enum.

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -32,6 +31,7 @@ from app.domain.model import (
     TriggerEvent,
     WorkerFacts,
 )
+from app.domain.slots import slots_maker
 from app.storage.db import Database
 from app.storage.rows import to_date
 from app.storage.schema import LATEST_ASSESSMENT_FILL_SQL, LATEST_HELD_FILL_SQL
@@ -86,66 +86,11 @@ SELECT r.worker_id, r.id, r.assessed_on, r.created_at, r.cohort_risk, r.decision
 """
 LATEST_ASSESSMENT_SQL = _LATEST_ASSESSMENT.format(one="")
 
-# ``WorkerFacts(...)`` (the first twelve fields, positionally; ``extra`` a new empty dict) built
-# about twice as fast, as app.domain.schedule builds its TypeStatus: each value goes straight
-# into its slot instead of through ``object.__setattr__``. Should WorkerFacts ever change, the
-# plain constructor is used instead; tests compare the two.
-_WORKER_FACTS_FIELDS = (
-    "worker_id", "name", "start_date", "requires", "team", "staff_id", "assessments",
-    "sessions", "leave", "overrides", "triggers", "left_on", "extra",
-)  # fmt: skip
-
-
-def _worker_facts_maker() -> Callable[..., WorkerFacts]:
-    extra = fields(WorkerFacts)[-1]
-    if (
-        tuple(f.name for f in fields(WorkerFacts)) != _WORKER_FACTS_FIELDS
-        or extra.default_factory is not dict
-        or hasattr(WorkerFacts, "__post_init__")
-    ):
-        return WorkerFacts
-    new = object.__new__
-    setters = [WorkerFacts.__dict__[name].__set__ for name in _WORKER_FACTS_FIELDS]
-    (
-        set_worker_id, set_name, set_start_date, set_requires, set_team, set_staff_id,
-        set_assessments, set_sessions, set_leave, set_overrides, set_triggers, set_left_on,
-        set_extra,
-    ) = setters  # fmt: skip
-
-    def make(
-        worker_id: str,
-        name: str,
-        start_date: date | None,
-        requires: frozenset[SupervisionType],
-        team: str,
-        staff_id: str | None,
-        assessments: tuple[Assessment, ...],
-        sessions: tuple[SessionFact, ...],
-        leave: tuple[LeavePeriod, ...],
-        overrides: tuple[Override, ...],
-        triggers: tuple[TriggerEvent, ...],
-        left_on: date | None,
-    ) -> WorkerFacts:
-        made: WorkerFacts = new(WorkerFacts)
-        set_worker_id(made, worker_id)
-        set_name(made, name)
-        set_start_date(made, start_date)
-        set_requires(made, requires)
-        set_team(made, team)
-        set_staff_id(made, staff_id)
-        set_assessments(made, assessments)
-        set_sessions(made, sessions)
-        set_leave(made, leave)
-        set_overrides(made, overrides)
-        set_triggers(made, triggers)
-        set_left_on(made, left_on)
-        set_extra(made, {})
-        return made
-
-    return make
-
-
-_new_worker_facts = _worker_facts_maker()
+# The constructors of what is made for every worker, each value put straight into its slot
+# (see app.domain.slots): the same objects, about twice as fast. Tests compare them.
+_new_worker_facts = slots_maker(WorkerFacts)
+_new_assessment = slots_maker(Assessment)
+_new_leave = slots_maker(LeavePeriod)
 
 # Refreshing a few workers after a save reads only their rows (the indexes lead with worker_id).
 _FEW_WORKERS = 50
@@ -298,7 +243,7 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
         + narrowed("worker_id"),
         params,
     ):
-        leave[wid].append(LeavePeriod(to_day(start), to_day(end) if end else None))
+        leave[wid].append(_new_leave(to_day(start), to_day(end) if end else None))
 
     overrides: dict[str, list[Override]] = defaultdict(list)
     for wid, type_, days, reason, starts, expires in conn.execute(
@@ -349,7 +294,7 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
             risk = factors.get(scores)
             if risk is None:
                 risk = factors[scores] = RiskFactors(*scores)
-            assessments = (Assessment(to_day(on), risk, created, aid),)
+            assessments = (_new_assessment(to_day(on), risk, created, aid),)
 
         flags = row[5:8]
         requires = requirements.get(flags)
@@ -372,6 +317,7 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
                 tuple(overrides[wid]) if wid in overrides else empty,
                 tuple(triggers[wid]) if wid in triggers else empty,
                 to_day(left_on) if left_on else None,
+                {},
             )
         )
     return out

@@ -40,8 +40,9 @@ from app.domain.model import (
     TriggerEvent,
     WorkerFacts,
 )
+from app.domain.slots import slots_maker
 from app.storage.db import Database
-from app.storage.rows import slots_maker, to_date
+from app.storage.rows import to_date
 
 _TYPES = {t.value: t for t in ALL_TYPES}
 _TYPE_INDEX = {t.value: i for i, t in enumerate(ALL_TYPES)}

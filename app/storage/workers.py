@@ -16,8 +16,9 @@ from app.domain.model import (
     Tier,
     Worker,
 )
+from app.domain.slots import slots_maker
 from app.storage.db import Database, new_id, utc_now
-from app.storage.rows import iso, slots_maker, to_date
+from app.storage.rows import iso, to_date
 
 _COLUMNS = (
     "id, staff_id, name, role, team, start_date, employment, profession, line_supervisor_id, "

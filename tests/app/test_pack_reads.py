@@ -18,6 +18,7 @@ import pytest
 from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, WorkerFacts
 from app.domain.quality import quality_gaps
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+from app.domain.slots import slots_maker
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
@@ -32,7 +33,7 @@ from app.storage.reporting import (
     _lines,
     period_sessions,
 )
-from app.storage.rows import slots_maker, to_date
+from app.storage.rows import to_date
 from tests.app.test_schedule_history import assert_matches
 
 # The plain reads (four queries with joins, sorted in SQL) that period_sessions replaced.

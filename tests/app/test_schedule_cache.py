@@ -667,11 +667,39 @@ def test_the_loaders_worker_facts_are_the_ones_the_dataclass_makes() -> None:
         "w1", "Ada", day(-90), frozenset({LINE}), "North", "S1", (), (SessionFact(LINE, HELD, day(-2)),),
         (), (), (), None,
     )  # fmt: skip
-    fast, plain = _new_worker_facts(*values), WorkerFacts(*values)
+    fast, plain = _new_worker_facts(*values, {}), WorkerFacts(*values)
     assert type(fast) is WorkerFacts
     assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
-    assert fast.extra == {} and fast.extra is not _new_worker_facts(*values).extra
+    assert fast.extra == {}
     assert dataclasses.replace(fast, name="Bea") == dataclasses.replace(plain, name="Bea")
     assert pickle.loads(pickle.dumps(fast)) == plain
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.name = "changed"  # type: ignore[misc]
+
+
+def test_the_engines_other_objects_are_the_ones_their_dataclasses_make() -> None:
+    import dataclasses
+    import pickle
+
+    from app.domain.model import Assessment, LeavePeriod, RiskFactors
+    from app.domain.schedule import WorkerStatus, _new_type_status, _new_worker_status
+    from app.storage.schedule_facts import _new_assessment, _new_leave
+
+    status = _new_type_status(
+        "w1", CLINICAL, Tier.HIGH, True, 14, day(-3), day(11), DueStatus.ON_TRACK, None, "r"
+    )
+    cases = [
+        (_new_worker_status, WorkerStatus,
+         ("w1", Tier.HIGH, True, DueStatus.ON_TRACK, {CLINICAL: status})),
+        (_new_assessment, Assessment, (day(-30), RiskFactors(3, 2, 2, 1), "2026-10-27", "a1")),
+        (_new_leave, LeavePeriod, (day(-5), None)),
+        (_new_leave, LeavePeriod, (day(-5), day(3))),
+    ]  # fmt: skip
+    for make, cls, values in cases:
+        fast, plain = make(*values), cls(*values)
+        assert type(fast) is cls
+        assert fast == plain and repr(fast) == repr(plain), cls
+        assert [getattr(fast, f.name) for f in dataclasses.fields(cls)] == list(values)
+        assert pickle.loads(pickle.dumps(fast)) == plain
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(fast, dataclasses.fields(cls)[0].name, None)
