@@ -483,13 +483,17 @@ def compliance(
     """
     compliant = counted = 0
     for _team, ws in statuses:
-        for t, s in ws.by_type.items():
-            if type_ is not None and t is not type_:
-                continue
-            if s.status in (DueStatus.NOT_REQUIRED, DueStatus.PAUSED):
+        if type_ is None:
+            chosen: Iterable[TypeStatus] = ws.by_type.values()
+        else:
+            one = ws.by_type.get(type_)
+            chosen = () if one is None else (one,)
+        for s in chosen:
+            status = s.status
+            if status is _NOT_REQUIRED or status is _PAUSED:
                 continue
             counted += 1
-            if s.status is not DueStatus.OVERDUE:
+            if status is not _OVERDUE:
                 compliant += 1
     return Compliance(compliant, counted)
 
