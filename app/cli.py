@@ -130,9 +130,10 @@ def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     b.add_argument("--out", required=True, metavar="FILE", help=out_help)
 
 
-def _add_global_options(parser: argparse.ArgumentParser) -> None:
+def _add_global_options(parser: argparse.ArgumentParser, *, version: bool = True) -> None:
     """--version, --db and --self-test: the options of the app itself, before any command."""
-    parser.add_argument("--version", action="version", version=f"Keel {__version__}")
+    if version:
+        parser.add_argument("--version", action="version", version=f"Keel {__version__}")
     parser.add_argument(
         "--db",
         metavar="PATH",
@@ -161,8 +162,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     """
     argv = list(argv)
     if "-h" not in argv and "--help" not in argv:
-        own = _Parser(prog="keel", add_help=False)
-        _add_global_options(own)
+        # No --version here, and no abbreviations: ``keel backup --version`` must still be
+        # refused by the full parser (exit 2), never answered with a version and exit 0.
+        own = _Parser(prog="keel", add_help=False, allow_abbrev=False)
+        _add_global_options(own, version=False)
         args, rest = own.parse_known_args(argv)
         if not rest:
             args.command = None

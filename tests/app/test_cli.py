@@ -558,3 +558,17 @@ def test_a_command_or_a_mistyped_one_goes_to_the_full_parser(
     assert stopped.value.code == 2
     # As before the quick path: the full parser reads the stray value as a command.
     assert "invalid choice: '2026-01-01'" in capsys.readouterr().err
+
+
+def test_version_after_a_command_is_refused_not_answered(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import parse
+
+    with pytest.raises(SystemExit) as stopped:
+        parse(["backup", "--to", "somewhere", "--version"])
+    assert stopped.value.code == 2
+    with pytest.raises(SystemExit) as stopped:
+        parse(["--version"])
+    assert stopped.value.code == 0
+    assert "Keel" in capsys.readouterr().out
