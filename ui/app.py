@@ -79,6 +79,7 @@ def load_bundled_fonts() -> list[str]:
 def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = None) -> Path | None:
     """Explain why ``path`` cannot be opened; offer to restore the latest backup (when that
     can help), to open another file, or to quit. Returns the file to try next (None: quit)."""
+    gc.enable()  # main() pauses it to build the first window; no window comes before this answer
     from app.services.autobackup import backup_folder_for_file
     from app.services.backup_files import backup_time, format_when, latest_backup
 
@@ -199,6 +200,7 @@ def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
         from ui.single_instance import ask_running_instance_to_show
 
         if not ask_running_instance_to_show(path):
+            gc.enable()  # paused by main() to build a window that will not be built
             QMessageBox.information(None, "Keel is already open", str(exc))
         return None
     try:
@@ -241,8 +243,6 @@ def run_gui(db_path: Path) -> int:
     path: Path | None = db_path
     while path is not None:
         opened = _open(path)
-        if opened is None or isinstance(opened, Path):
-            gc.enable()  # paused by main() for the start-up: not while a question is asked
         if opened is None:
             return 1
         if isinstance(opened, Path):
@@ -252,7 +252,6 @@ def run_gui(db_path: Path) -> int:
         code, failure = _run_window(app, path, db, lock)
         if failure is None:
             return code
-        gc.enable()
         path = ask_for_database(path, failure)
     return 1
 
