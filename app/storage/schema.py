@@ -792,11 +792,25 @@ END;
 )
 
 
+# --- V6: the database's identity ------------------------------------------------------------
+#
+# A random id, made once when the file is created (or upgraded to this schema) and never
+# changed: backups name the database they are of by it, and the audit trail's witness outside
+# the file is keyed by it. A restore brings the backup's id with its data.
+
+IDENTITY = """
+INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id',
+    lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)
+          || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)
+          || '-' || hex(randomblob(6))));
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
     V3_EVIDENCE,
     V4_GOVERNANCE,
     SCHEDULE_CACHE,
+    IDENTITY,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

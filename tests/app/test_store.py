@@ -653,3 +653,39 @@ def test_an_invalid_policy_is_not_saved(db: Database) -> None:
         save_policy(db, broken)
     assert db.execute("SELECT count(*) FROM policies").fetchone()[0] == 0
     assert current_policy(db) == Policy()
+
+
+UUID_SHAPE = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+def test_every_database_has_its_own_id_that_never_changes(work: Path) -> None:
+    from app.storage.identity import database_id
+
+    ids = []
+    for name in ("a.db", "b.db"):
+        db = open_database(work / name)
+        try:
+            ids.append(database_id(db))
+        finally:
+            close_database(db)
+    assert all(i is not None and re.fullmatch(UUID_SHAPE, i) for i in ids), ids
+    assert ids[0] != ids[1]
+    # Opening again keeps it.
+    db = open_database(work / "a.db")
+    try:
+        assert database_id(db) == ids[0]
+    finally:
+        close_database(db)
+
+
+def test_an_upgraded_database_is_given_an_id(work: Path) -> None:
+    from app.storage.identity import database_id
+
+    path = work / "keel.db"
+    shutil.copyfile(V1_FIXTURE, path)
+    db = open_database(path)
+    try:
+        found = database_id(db)
+        assert found is not None and re.fullmatch(UUID_SHAPE, found)
+    finally:
+        close_database(db)
