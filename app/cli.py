@@ -14,7 +14,6 @@ from datetime import date
 
 from app import __version__
 from app.dates import parse_date
-from app.domain.model import ALL_TYPES
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -125,8 +124,9 @@ def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
     c.add_argument("--out", required=True, metavar="FILE", help=out_help)
     b = kinds.add_parser("blank", help="a blank paper form for one supervision type")
-    b.add_argument("type", metavar="TYPE", choices=[t.value for t in ALL_TYPES],
-                   help="line, clinical or group")  # fmt: skip
+    b.add_argument("type", metavar="TYPE",
+                   help="a supervision type's key in the policy: line, clinical, group or one "
+                        "the service added (keel policy show lists them)")  # fmt: skip
     b.add_argument("--out", required=True, metavar="FILE", help=out_help)
 
 

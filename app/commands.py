@@ -18,7 +18,6 @@ from typing import TextIO
 
 from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
 from app.dates import uk
-from app.domain.model import ALL_TYPES
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
 from app.paths import log_dir, resolve_db_path
 from app.storage.db import close_database, open_database
@@ -44,13 +43,14 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
+    types = schedule.types
     header = f"{'Worker':<28} {'Team':<18} {'Tier':<9} " + " ".join(
-        f"{t.value.capitalize():<24}" for t in ALL_TYPES
+        f"{schedule.catalogue.short_label(t):<24}" for t in types
     )
     out.write(header + "\n")
     for row in rows:
         cells = []
-        for t in ALL_TYPES:
+        for t in types:
             s = row.status.by_type[t]
             due = f" {uk(s.due)}" if s.due else ""
             cells.append(f"{s.status.label + due:<24}")
@@ -137,7 +137,6 @@ def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) ->
 
 
 def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
-    from app.domain.model import SupervisionType
     from app.services.exports import ExportService
 
     if not db_path.exists():
@@ -156,7 +155,7 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         elif args.report == "compliance":
             service.compliance(args.date_from, args.date_to, target)
         else:
-            service.blank(SupervisionType(args.type), target)
+            service.blank(args.type, target)
     except KeyboardInterrupt:
         sys.stderr.write("The export was cancelled: no file was written.\n")
         return EXIT_PROBLEM

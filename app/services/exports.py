@@ -20,7 +20,7 @@ from typing import Any
 
 from app.dates import uk
 from app.domain.governance import Forum
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
@@ -168,18 +168,23 @@ class ExportService:
             },
         )
 
-    def blank(self, type_: SupervisionType, out: Path) -> Path:
+    def blank(self, type_: TypeKey, out: Path) -> Path:
         """A blank paper form for one supervision type, with the service's theme list."""
         from app.services.reports.blank import build_blank_form_pdf
 
-        service_name = current_policy(self._db).service_name
+        policy = current_policy(self._db, self._today())
+        spec = policy.catalogue.get(type_)
+        if spec is None:
+            known = ", ".join(policy.catalogue.keys)
+            raise UsageError(f"There is no supervision type {type_!r} in the policy ({known}).")
+        service_name = policy.service_name
         themes = [t.name for t in list_themes(self._db)]
         return self._write(
             out,
-            lambda tmp: build_blank_form_pdf(type_, tmp, service_name=service_name, themes=themes),
+            lambda tmp: build_blank_form_pdf(spec, tmp, service_name=service_name, themes=themes),
             "blank_form",
-            type_.value,
-            {"report": "blank_form", "type": type_.value, "include_confidential": False},
+            type_,
+            {"report": "blank_form", "type": type_, "include_confidential": False},
         )
 
     def mdt_agenda(

@@ -12,7 +12,7 @@ from app.domain.model import (
     RiskFactors,
     StaffEntry,
     StoredAssessment,
-    SupervisionType,
+    TypeKey,
     TriggerKind,
     Worker,
     WorkerFacts,
@@ -24,6 +24,7 @@ from app.storage import adjustments, audit, workers
 from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
+from app.storage.rows import type_kinds
 from app.storage.schedule_facts import load_worker_facts
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ class WorkerService:
     @property
     def policy(self) -> Policy:
         return current_policy(self._db)
+
+    def _check_types(self, keys: frozenset[TypeKey] | set[TypeKey]) -> None:
+        unknown = sorted(set(keys) - set(type_kinds(self._db).keys))
+        if unknown:
+            raise UsageError(f"There is no supervision type {unknown[0]!r} in the policy.")
 
     def all(self, *, include_left: bool = False) -> list[Worker]:
         return workers.list_workers(self._db, include_left=include_left)
@@ -64,6 +70,7 @@ class WorkerService:
             other = workers.find_by_staff_id(self._db, worker.staff_id)
             if other is not None and other.id != worker.id:
                 raise UsageError(f"Staff ID {worker.staff_id} already belongs to {other.name}.")
+        self._check_types(worker.requires)
         with transaction(self._db):
             if worker.id and workers.get_worker(self._db, worker.id) is not None:
                 workers.update_worker(self._db, worker)
@@ -160,7 +167,7 @@ class WorkerService:
     def add_override(
         self,
         worker_id: str,
-        type_: SupervisionType,
+        type_: TypeKey,
         interval_days: int,
         reason: str,
         expires_on: date,
@@ -172,6 +179,7 @@ class WorkerService:
             raise UsageError("An override interval must be at least 1 day.")
         if starts_on is not None and expires_on < starts_on:
             raise UsageError("An override cannot expire before it starts.")
+        self._check_types({type_})
         with transaction(self._db):
             override = adjustments.add_override(
                 self._db, worker_id, type_, interval_days, reason, expires_on, starts_on
@@ -194,12 +202,13 @@ class WorkerService:
         worker_id: str,
         kind: TriggerKind,
         event_date: date,
-        type_: SupervisionType,
+        type_: TypeKey,
         response_days: int,
         note: str = "",
     ) -> StoredTrigger:
         if response_days < 0:
             raise UsageError("Response days cannot be negative.")
+        self._check_types({type_})
         with transaction(self._db):
             trigger = adjustments.add_trigger(
                 self._db, worker_id, kind, event_date, type_, response_days, note

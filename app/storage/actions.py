@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.domain.records import ActionOwner, ActionStatus
 from app.storage.db import Database, utc_now
 from app.storage.rows import to_date
@@ -27,7 +27,7 @@ class ActionRow:
     completion_note: str
     session_id: str
     session_date: date
-    session_type: SupervisionType
+    session_type: TypeKey
 
     def overdue_on(self, day: date) -> bool:
         return (
@@ -62,7 +62,7 @@ def list_actions(
         ActionRow(
             r[0], r[1], r[2], r[3], ActionOwner(r[4]) if r[4] else None, r[5], to_date(r[6]),
             r[7], ActionStatus(r[8]), r[9], r[10], date.fromisoformat(r[11]),
-            SupervisionType(r[12]),
+            r[12],
         )
         for r in rows
     ]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import LeaveKind, SupervisionType, TriggerKind
+from app.domain.model import LeaveKind, TypeKey, TriggerKind
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
@@ -28,7 +28,7 @@ class StoredLeave:
 class StoredOverride:
     id: str
     worker_id: str
-    type: SupervisionType
+    type: TypeKey
     interval_days: int
     reason: str
     starts_on: date | None
@@ -41,7 +41,7 @@ class StoredTrigger:
     worker_id: str
     kind: TriggerKind
     event_date: date
-    type: SupervisionType
+    type: TypeKey
     response_days: int
     note: str
 
@@ -82,7 +82,7 @@ def delete_leave(db: Database, leave_id: str) -> None:
 def add_override(
     db: Database,
     worker_id: str,
-    type_: SupervisionType,
+    type_: TypeKey,
     interval_days: int,
     reason: str,
     expires_on: date,
@@ -94,7 +94,7 @@ def add_override(
     db.execute(
         "INSERT INTO overrides (id, worker_id, type, interval_days, reason, starts_on, "
         "expires_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [ov.id, worker_id, type_.value, interval_days, ov.reason, iso(starts_on),
+        [ov.id, worker_id, type_, interval_days, ov.reason, iso(starts_on),
          expires_on.isoformat(), utc_now()],
     )  # fmt: skip
     return ov
@@ -107,7 +107,7 @@ def overrides_for(db: Database, worker_id: str) -> list[StoredOverride]:
         [worker_id],
     ).fetchall()
     return [
-        StoredOverride(r[0], r[1], SupervisionType(r[2]), r[3], r[4], to_date(r[5]),
+        StoredOverride(r[0], r[1], r[2], r[3], r[4], to_date(r[5]),
                        date.fromisoformat(r[6]))
         for r in rows
     ]  # fmt: skip
@@ -122,7 +122,7 @@ def add_trigger(
     worker_id: str,
     kind: TriggerKind,
     event_date: date,
-    type_: SupervisionType,
+    type_: TypeKey,
     response_days: int,
     note: str = "",
 ) -> StoredTrigger:
@@ -130,7 +130,7 @@ def add_trigger(
     db.execute(
         "INSERT INTO trigger_events (id, worker_id, kind, event_date, type, response_days, note, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [trig.id, worker_id, kind.value, event_date.isoformat(), type_.value, response_days,
+        [trig.id, worker_id, kind.value, event_date.isoformat(), type_, response_days,
          trig.note, utc_now()],
     )  # fmt: skip
     return trig
@@ -144,7 +144,7 @@ def triggers_for(db: Database, worker_id: str) -> list[StoredTrigger]:
     ).fetchall()
     return [
         StoredTrigger(r[0], r[1], TriggerKind(r[2]), date.fromisoformat(r[3]),
-                      SupervisionType(r[4]), r[5], r[6])
+                      r[4], r[5], r[6])
         for r in rows
     ]  # fmt: skip
 

@@ -28,7 +28,7 @@ from app.errors import (
     StorageError,
     storage_error_from,
 )
-from app.storage.schema import MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
+from app.storage.schema import MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES, TYPES_AS_DATA
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -395,8 +395,19 @@ def _seed_themes(db: Database) -> None:
         )
 
 
+def _types_as_data(db: Database) -> None:
+    from app.storage.type_migration import types_as_data
+
+    types_as_data(db)
+
+
+_TYPES_STEP = MIGRATIONS.index(TYPES_AS_DATA) + 1
+
 # Python steps that run after a migration's SQL, in the same transaction.
-_AFTER_STEP: dict[int, Callable[[Database], None]] = {2: _seed_themes}
+_AFTER_STEP: dict[int, Callable[[Database], None]] = {2: _seed_themes, _TYPES_STEP: _types_as_data}
+# Steps that rebuild tables others refer to: they run with foreign keys off (SQLite's way to
+# rebuild a table), and every foreign key of the database is checked before they commit.
+_WITHOUT_FOREIGN_KEYS = frozenset({_TYPES_STEP})
 
 
 def migrate(db: Database) -> int:
@@ -408,18 +419,37 @@ def migrate(db: Database) -> int:
         )
     for target in range(current + 1, SCHEMA_VERSION + 1):
         log.info("migrating database to schema %d", target)
-        with db.atomic():
-            for statement in _split_sql(MIGRATIONS[target - 1]):
-                db.execute(statement)
-            after = _AFTER_STEP.get(target)
-            if after is not None:
-                after(db)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.execute(f"PRAGMA user_version = {target}")
+        rebuilding = target in _WITHOUT_FOREIGN_KEYS
+        if rebuilding:
+            db.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with db.atomic():
+                for statement in split_sql(MIGRATIONS[target - 1]):
+                    db.execute(statement)
+                after = _AFTER_STEP.get(target)
+                if after is not None:
+                    after(db)
+                if rebuilding:
+                    _refuse_broken_references(db)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {target}")
+        finally:
+            if rebuilding:
+                db.conn.execute("PRAGMA foreign_keys = ON")
     return SCHEMA_VERSION
 
 
-def _split_sql(script: str) -> list[str]:
+def _refuse_broken_references(db: Database) -> None:
+    broken = db.execute("PRAGMA foreign_key_check").fetchmany(3)
+    if broken:
+        where = "; ".join(f"{r[0]} row {r[1]} → {r[2]}" for r in broken)
+        raise StorageError(
+            f"The database could not be upgraded: records refer to rows that do not exist "
+            f"({where}). Nothing was changed. Restore the latest backup, or ask for help."
+        )
+
+
+def split_sql(script: str) -> list[str]:
     """Split a migration script into statements (triggers keep their inner semicolons)."""
     statements: list[str] = []
     buffer = ""

@@ -73,7 +73,7 @@ def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
 
     content: dict[str, Any] = {
         "id": rec.id,
-        "type": rec.type.value,
+        "type": rec.type,
         "status": rec.status.value,
         "session_date": rec.session_date.isoformat(),
         "start_time": rec.start_time,

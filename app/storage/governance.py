@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.governance import Forum, ItemSource, ItemStatus
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import to_date
 
@@ -207,7 +207,7 @@ class SourceSession:
 
     session_id: str
     session_date: date
-    type: SupervisionType
+    type: TypeKey
     status: SessionStatus
     worker_name: str  # the supervisee; blank for a group
     attendees: int
@@ -227,7 +227,7 @@ def source_sessions(db: Database, session_ids: Sequence[str]) -> list[SourceSess
             chunk,
         ).fetchall()
         out += [
-            SourceSession(r[0], date.fromisoformat(r[1]), SupervisionType(r[2]),
+            SourceSession(r[0], date.fromisoformat(r[1]), r[2],
                           SessionStatus(r[3]), r[4], int(r[5]), r[6])
             for r in rows
         ]  # fmt: skip

@@ -110,7 +110,8 @@ def compare_start_up(db: Path, other: Path, runs: int) -> str:
 def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from app.domain.model import SessionStatus, SupervisionType
+    from app.domain.catalogue import LINE
+    from app.domain.model import SessionStatus
     from app.domain.records import Action, ActionOwner, Decision, SessionRecord
     from app.storage.db import close_database, open_database
     from ui.context import AppContext
@@ -127,7 +128,7 @@ def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
     saves = []
     for n in range(runs):
         rec = SessionRecord(
-            type=SupervisionType.LINE,
+            type=LINE,
             status=SessionStatus.HELD,
             session_date=as_of,
             worker_id=worker.id,

@@ -11,7 +11,8 @@ import icalendar
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import SessionRecord
 from app.storage.db import Database
 from ui import calendar_export
@@ -30,7 +31,7 @@ def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     for day, notes in ((date(2026, 12, 3), "Confidential: partner unwell"),
                        (date(2027, 3, 1), "")):  # fmt: skip
         context.sessions.save(
-            SessionRecord(type=SupervisionType.LINE, status=SessionStatus.PLANNED,
+            SessionRecord(type=LINE, status=SessionStatus.PLANNED,
                           session_date=day, worker_id=zoe.id, supervisor_id=lead.id,
                           start_time="10:00", duration_minutes=60, confidential_notes=notes)
         )  # fmt: skip

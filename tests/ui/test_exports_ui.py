@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import CLINICAL
 from app.services.exports import ExportService
 from app.storage.db import Database
 from tests.app.reportdata import flat, pdftotext
@@ -324,7 +324,7 @@ def test_cancelling_the_compliance_pack_writes_nothing(
 def test_blank_forms_from_the_file_menu(
     qtbot: QtBot, ctx: AppContext, window: MainWindow, desktop: Desktop
 ) -> None:
-    action = window.blank_form_actions[SupervisionType.CLINICAL]
+    action = window.blank_form_actions[CLINICAL]
     assert action.text() == "Clinical supervision…"
     action.trigger()
     assert Path(desktop.suggested[0]).name == "Blank form - Clinical supervision.pdf"

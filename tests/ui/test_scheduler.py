@@ -12,13 +12,14 @@ from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from app.domain.catalogue import CLINICAL, GROUP, LINE
 from app.domain.model import (
     DueStatus,
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     TriggerKind,
+    TypeKey,
     Worker,
 )
 from app.domain.records import SessionRecord
@@ -36,9 +37,6 @@ from ui.models.schedule_model import (
 from ui.screens import scheduler as scheduler_module
 from ui.screens.scheduler import SchedulerScreen
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 ALL = frozenset({LINE, CLINICAL, GROUP})
 LOW = RiskFactors(1, 2, 1, 1)
 STANDARD = RiskFactors(2, 2, 2, 2)
@@ -55,7 +53,7 @@ class Staff:
         return self.ids[first_name]
 
 
-def held(ctx: AppContext, worker_id: str, type_: SupervisionType, on: date) -> None:
+def held(ctx: AppContext, worker_id: str, type_: TypeKey, on: date) -> None:
     ctx.sessions.save(
         SessionRecord(type=type_, status=SessionStatus.HELD, session_date=on, worker_id=worker_id)
     )
@@ -398,7 +396,7 @@ def _menu_action(menu: QMenu, text: str) -> QAction:
 def test_context_menu_books_a_session_and_the_cell_shows_it(
     qtbot, screen: SchedulerScreen, ctx: AppContext, staff: Staff, monkeypatch
 ):
-    asked: list[tuple[str, SupervisionType, date, date]] = []
+    asked: list[tuple[str, TypeKey, date, date]] = []
 
     def fake_ask(parent, name, type_, default, earliest):  # type: ignore[no-untyped-def]
         asked.append((name, type_, default, earliest))

@@ -11,14 +11,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app.domain.catalogue import CLINICAL, GROUP, LINE
 from app.domain.model import (
     DueStatus,
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     Tier,
     TriggerKind,
+    TypeKey,
     Worker,
 )
 from app.domain.records import SessionRecord
@@ -42,9 +43,6 @@ from ui.models.worker_models import (
 from ui.screens import workers as workers_module
 from ui.screens.workers import WorkersScreen, time_in_post
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 D = TypeVar("D", bound=QDialog)
 
 
@@ -71,7 +69,7 @@ def add(ctx: AppContext, name: str, days_in_post: int = 800, **kw: Any) -> Worke
     return ctx.workers.save(Worker(id="", name=name, start_date=start, **kw))
 
 
-def held(ctx: AppContext, worker_id: str, type_: SupervisionType, on: date) -> str:
+def held(ctx: AppContext, worker_id: str, type_: TypeKey, on: date) -> str:
     record = SessionRecord(
         type=type_, status=SessionStatus.HELD, session_date=on, worker_id=worker_id
     )
@@ -625,7 +623,7 @@ def test_new_session_buttons_ask_for_a_form(qtbot: Any, ctx: AppContext) -> None
     for type_ in (LINE, CLINICAL, GROUP):
         with qtbot.waitSignal(screen.new_session_requested) as asked:
             screen.new_session_buttons[type_].click()
-        assert asked.args == [ana.id, type_.value]
+        assert asked.args == [ana.id, type_]
 
 
 def test_group_sessions_attended_show_in_history(qtbot: Any, ctx: AppContext) -> None:

@@ -15,8 +15,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from app.domain.model import SupervisionType
-from app.domain.records import CHECKLISTS
+from app.domain.catalogue import TypeSpec
 from app.services.reports.base import (
     BODY_WIDTH,
     INK,
@@ -32,13 +31,6 @@ from app.storage.schema import SEEDED_THEMES
 
 BOX = '<font size="11">☐</font>'  # U+2610, drawn by the bundled font, a little larger
 LINE_H = 8 * mm  # handwriting line height
-
-INTROS = {
-    SupervisionType.LINE: "Tick each area covered in this session.",
-    SupervisionType.CLINICAL: "Tick each area covered. Record learning and decisions, not just "
-    "attendance.",
-    SupervisionType.GROUP: "Tick what the group surfaced — themes one-to-one supervision misses.",
-}
 
 
 def _boxes(labels: Sequence[str]) -> str:
@@ -138,11 +130,11 @@ def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
     return t
 
 
-def _details(type_: SupervisionType, w: float) -> list[Flowable]:
+def _details(spec: TypeSpec, w: float) -> list[Flowable]:
     pairs: list[tuple[str, str]] = (
         [("Facilitator", ""), ("Date", ""), ("Start time", ""), ("Duration (min)", ""),
          ("Location", ""), ("Attendees (no.)", "")]
-        if type_ is SupervisionType.GROUP
+        if spec.is_group
         else [("Supervisee", ""), ("Supervisor", ""), ("Date", ""), ("Start time", ""),
               ("Duration (min)", ""), ("Location", "")]
     )  # fmt: skip
@@ -174,13 +166,15 @@ def _note(trusted: str) -> Paragraph:
 
 
 def blank_form_story(
-    type_: SupervisionType, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
+    spec: TypeSpec, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
 ) -> list[Flowable]:
+    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it."""
     st = styles()
     w = width
-    group = type_ is SupervisionType.GROUP
+    group = spec.is_group
+    agenda = [label for _key, label in spec.agenda]
     story: list[Flowable] = [
-        markup(f"{text(type_.label)} supervision record — paper form", st["title"]),
+        markup(f"{text(spec.label)} record — paper form", st["title"]),
         markup(
             "For a session held away from the laptop. Write clearly; use case codes "
             "(e.g. C-1042), never a person's name. Enter this record into Keel within 5 "
@@ -188,7 +182,7 @@ def blank_form_story(
             st["subtitle"],
         ),
         Spacer(1, 2 * mm),
-        _block("Session", *_details(type_, w)),
+        _block("Session", *_details(spec, w)),
     ]
     if group:
         story.append(
@@ -197,11 +191,10 @@ def blank_form_story(
                          5, LINE_H))
         )  # fmt: skip
     else:
-        agenda = "line management" if type_ is SupervisionType.LINE else "clinical supervision"
-        story.append(
-            _block(f"Agenda — {agenda}", _note(escape(INTROS[type_])),
-                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w))
-        )  # fmt: skip
+        if agenda:
+            story.append(
+                _block(spec.agenda_title, _note(escape(spec.agenda_intro)), _tick_grid(agenda, w))
+            )
         story.append(
             _block("Actions carried forward (reviewed in this session)",
                    _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
@@ -243,10 +236,14 @@ def blank_form_story(
     )  # fmt: skip
     theme_grid = _tick_grid(list(themes), w)
     if group:
+        surfaced: list[Flowable] = (
+            [_note(escape(spec.agenda_intro)), _tick_grid(agenda, w), Spacer(1, 1.5 * mm)]
+            if agenda
+            else []
+        )
         story.append(
-            _block("Themes surfaced", _note(escape(INTROS[type_])),
-                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w), Spacer(1, 1.5 * mm),
-                   _note("Themes from the service's list:"), theme_grid)
+            _block("Themes surfaced", *surfaced, _note("Themes from the service's list:"),
+                   theme_grid)
         )  # fmt: skip
     else:
         story.append(_block("Themes", _note("Tick the themes this session touched on."),
@@ -295,16 +292,14 @@ def blank_form_story(
 
 
 def build_blank_form_pdf(
-    type_: SupervisionType,
+    spec: TypeSpec,
     out: Path,
     *,
     service_name: str,
     themes: Sequence[str] = SEEDED_THEMES,
 ) -> Path:
-    """Write a blank paper form for ``type_`` to ``out`` (A4 PDF). ``themes`` defaults to the
-    seeded list; pass the service's own list to match its screens."""
-    doc = KeelDocument(
-        out, title=f"{type_.label} supervision — paper form", service_name=service_name
-    )
-    doc.build(blank_form_story(type_, themes=themes, width=doc.width))
+    """Write a blank paper form for the type ``spec`` to ``out`` (A4 PDF). ``themes``
+    defaults to the seeded list; pass the service's own list to match its screens."""
+    doc = KeelDocument(out, title=f"{spec.label} — paper form", service_name=service_name)
+    doc.build(blank_form_story(spec, themes=themes, width=doc.width))
     return out

@@ -26,7 +26,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import day_month, month_short_year, uk
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.catalogue import Catalogue
+from app.domain.model import DueStatus, SessionStatus, Tier, TypeKey
+from app.domain.policy import PolicyVersion
 from app.domain.quality import quality_gaps
 from app.domain.schedule import Compliance
 from app.errors import UsageError
@@ -51,7 +53,7 @@ from app.services.reports.charts import (
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.storage.db import Database
-from app.storage.policies import current_policy
+from app.storage.policies import policy_history
 from app.storage.reporting import (
     SessionLine,
     period_sessions,
@@ -90,14 +92,15 @@ class MonthPoint:
     on: date
     label: str
     month_end: bool
-    table: dict[tuple[str | None, SupervisionType | None], Compliance]
+    table: dict[tuple[str | None, TypeKey | None], Compliance]
+    policy_version: int = 0  # the policy version in force on that date (0: not a saved one)
 
 
 @dataclass(frozen=True, slots=True)
 class OverdueLine:
     worker: str
     team: str
-    type: SupervisionType
+    type: TypeKey
     due: date | None
     days: int | None  # None: no evidence of supervision at all
     reason: str
@@ -111,6 +114,12 @@ class ComplianceData:
     date_to: date
     today: date
     service_name: str
+    registration_number: str = ""
+    # The types the pack reports on (in use on some point of the period), their words, and
+    # the policy versions in force over the period (in the order they took effect).
+    catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))
+    types: tuple[TypeKey, ...] = ()
+    policies: list[PolicyVersion] = field(default_factory=list)
     points: list[MonthPoint] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     overdue: list[OverdueLine] = field(default_factory=list)
@@ -192,8 +201,17 @@ def _gather(
         raise UsageError(
             f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
         )
-    policy = current_policy(db)
-    data = ComplianceData(date_from, date_to, today or date.today(), policy.service_name)
+    history = policy_history(db)
+    policy = history.in_force(date_to).policy
+    data = ComplianceData(
+        date_from,
+        date_to,
+        today or date.today(),
+        policy.service_name,
+        policy.registration_number,
+        catalogue=history.display_catalogue(date_to),
+        policies=history.in_force_over(date_from, date_to),
+    )
     ends = month_ends(date_from, date_to)
     total = len(ends) + 4 + steps_after
     done = 0
@@ -212,18 +230,25 @@ def _gather(
     last_schedule = None
     if cancelled is not None and cancelled():
         raise ExportCancelled()
-    # Every month end at once: the history is read once (same figures as one date at a time).
-    schedules = compute_schedules(db, [day for day, _ in ends], policy=policy)
+    # Every month end at once: the history is read once (same figures as one date at a time),
+    # each under the policy version in force on that date.
+    schedules = compute_schedules(db, [day for day, _ in ends])
+    types: dict[TypeKey, None] = {}
     for day, is_end in ends:
         if cancelled is not None and cancelled():
             raise ExportCancelled()
         schedule = schedules[day]
         table_ = compliance_table(schedule)
         teams.update(team for team, _type in table_ if team is not None)
-        data.points.append(MonthPoint(day, _label(day, is_end), is_end, table_))
+        types.update(dict.fromkeys(schedule.types))
+        data.points.append(
+            MonthPoint(day, _label(day, is_end), is_end, table_, schedule.version.version)
+        )
         last_schedule = schedule
         step()
     data.teams = sorted(teams, key=str.casefold)
+    order = {key: n for n, key in enumerate(data.catalogue.keys)}
+    data.types = tuple(sorted(types, key=lambda k: order.get(k, len(order))))
 
     assert last_schedule is not None
     overdue_workers: set[str] = set()
@@ -231,15 +256,14 @@ def _gather(
         facts = row.facts
         if not (facts.start_date is None or facts.start_date <= date_to):
             continue
-        for type_ in ALL_TYPES:
-            s = row.status.by_type[type_]
+        for type_, s in row.status.by_type.items():
             if s.status is not DueStatus.OVERDUE:
                 continue
             overdue_workers.add(facts.worker_id)
             days = None if s.due is None else (date_to - s.due).days
             data.overdue.append(OverdueLine(facts.name, facts.team, type_, s.due, days, s.reason))
     data.overdue.sort(
-        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
+        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type)
     )
     data.overdue_workers = len(overdue_workers)
     step()
@@ -255,7 +279,7 @@ def _gather(
         for x in held_lines
         if x.signed_at is not None
         and x.supervisee_response is None
-        and x.type is not SupervisionType.GROUP
+        and not data.catalogue.is_group(x.type)
     ]
     step()
     data.held = len(held)
@@ -263,7 +287,12 @@ def _gather(
         (
             q.team,
             tuple(
-                g.code for g in quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)
+                g.code
+                for g in quality_gaps(
+                    q.record,
+                    data.catalogue.spec(q.record.type),
+                    supervisor_qualified=q.supervisor_qualified,
+                )
             ),
         )
         for q in held
@@ -346,7 +375,7 @@ def _summary(ctx: PackContext) -> list[Flowable]:
 
 
 def _series(
-    points: Sequence[MonthPoint], key: tuple[str | None, SupervisionType | None]
+    points: Sequence[MonthPoint], key: tuple[str | None, TypeKey | None]
 ) -> list[tuple[float, float | None]]:
     return [
         (float(n), p.table[key].percent if key in p.table else None) for n, p in enumerate(points)
@@ -361,7 +390,7 @@ def _compliance(ctx: PackContext) -> list[Flowable]:
     x_labels = [(float(n), p.label) for n, p in enumerate(points)]
     story: list[Flowable] = section("Compliance at each month end")
     type_series = [Series("All types", _series(points, (None, None)))] + [
-        Series(t.label, _series(points, (None, t))) for t in ALL_TYPES
+        Series(d.catalogue.name(t), _series(points, (None, t))) for t in d.types
     ]
     chart_args = {
         "width": w,
@@ -422,9 +451,9 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
     d = ctx.data
     w = ctx.width
     story: list[Flowable] = []
-    keys: list[tuple[str, tuple[str | None, SupervisionType | None], bool]] = [
+    keys: list[tuple[str, tuple[str | None, TypeKey | None], bool]] = [
         ("All types, all teams", (None, None), True),
-        *((t.label, (None, t), False) for t in ALL_TYPES),
+        *((d.catalogue.name(t), (None, t), False) for t in d.types),
         *((f"{team or '(no team)'}", (team, None), False) for team in d.teams),
     ]
     tables = -(-len(d.points) // MONTHS_PER_TABLE)  # ceil: balanced tables, no stub of one
@@ -440,7 +469,7 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
         for n, (label, key, bold) in enumerate(keys):
             if n == 1:
                 rows.append([markup("<i>By type</i>", st["small"]), *("" for _ in chunk)])
-            if n == 1 + len(ALL_TYPES):
+            if n == 1 + len(d.types):
                 rows.append([markup("<i>By team (all types)</i>", st["small"]),
                              *("" for _ in chunk)])  # fmt: skip
             cell_style = st["label"] if bold else st["cell"]
@@ -448,6 +477,12 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
                 [para(label, cell_style),
                  *(para(_pct(p.table.get(key)), st["num_small"]) for p in chunk)]
             )  # fmt: skip
+        # Which policy version each point was computed under (they may differ in a period).
+        rows.append(
+            [para("Policy version", st["small"]),
+             *(para(f"v{p.policy_version}" if p.policy_version else "—", st["num_small"])
+               for p in chunk)]
+        )  # fmt: skip
         title = "Compliance table"
         if tables > 1:
             title += f" ({chunk[0].label} to {chunk[-1].label})"
@@ -457,18 +492,26 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
     # Team × type on the last point, with the counts behind each percentage.
     end = d.points[-1]
     story += section(f"By team and type on {uk(end.on)}")
-    rows = [_head("Team", *(t.label for t in ALL_TYPES), "All types", nums=(1, 2, 3, 4))]
+    n_types = len(d.types)
+    rows = [
+        _head(
+            "Team",
+            *(d.catalogue.name(t) for t in d.types),
+            "All types",
+            nums=tuple(range(1, n_types + 2)),
+        )
+    ]
     for team in [None, *d.teams]:
         label = "All teams" if team is None else team or "(no team)"
         cells: list[Flowable | str] = [para(label, st["label"] if team is None else st["cell"])]
-        for type_ in [*ALL_TYPES, None]:
+        for type_ in [*d.types, None]:
             c = end.table.get((team, type_))
             cells.append(
                 para(f"{_pct(c)} ({c.compliant}/{c.counted})" if c and c.counted else "—",
                      st["num"])
             )  # fmt: skip
         rows.append(cells)
-    story.append(table(rows, [w * 0.32, w * 0.17, w * 0.17, w * 0.17, w * 0.17], zebra=True))
+    story.append(table(rows, [w * 0.32, *([w * 0.68 / (n_types + 1)] * (n_types + 1))], zebra=True))
     story.append(
         para(
             "Each cell: compliance (pairs not overdue / pairs counted). "
@@ -503,7 +546,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
     for o in shown:
         rows.append(
             [para(o.worker, st["cell"]), para(o.team or "—", st["cell"]),
-             para(o.type.label, st["cell"]), para(uk(o.due, "—"), st["cell"]),
+             para(d.catalogue.name(o.type), st["cell"]), para(uk(o.due, "—"), st["cell"]),
              para("no evidence" if o.days is None else f"{o.days:,}", st["num"]),
              para(truncate(o.reason, 220), st["small"])]
         )  # fmt: skip
@@ -550,26 +593,35 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
         )
     )
     story.append(Spacer(1, 1.5 * mm))
-    counts: dict[str, Counter[SupervisionType]] = defaultdict(Counter)
+    counts: dict[str, Counter[TypeKey]] = defaultdict(Counter)
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     for c in d.cancelled:
         key = _reason_key(c.cancel_reason)
         counts[key][c.type] += 1
         spelling[key][" ".join(clean(c.cancel_reason).split())] += 1
     order = sorted(counts, key=lambda k: (-sum(counts[k].values()), k))
+    # The types of the pack, and any other type a cancelled session has (a retired one).
+    kinds = [*d.types, *sorted({c.type for c in d.cancelled} - set(d.types))]
     rows: list[list[Flowable | str]] = [
-        _head("Reason", *(t.label for t in ALL_TYPES), "Total", "Share", nums=(1, 2, 3, 4, 5))
+        _head(
+            "Reason",
+            *(d.catalogue.name(t) for t in kinds),
+            "Total",
+            "Share",
+            nums=tuple(range(1, len(kinds) + 3)),
+        )
     ]
     for key in order:
         total = sum(counts[key].values())
         rows.append(
             [para(spelling[key].most_common(1)[0][0], st["cell"]),
-             *(para(f"{counts[key][t]:,}", st["num"]) for t in ALL_TYPES),
+             *(para(f"{counts[key][t]:,}", st["num"]) for t in kinds),
              para(f"{total:,}", st["num"]),
              para(f"{100 * total / len(d.cancelled):.0f}%", st["num"])]
         )  # fmt: skip
+    per_type = w * 0.39 / len(kinds) if kinds else 0
     story.append(
-        table(rows, [w * 0.37, w * 0.14, w * 0.1, w * 0.15, w * 0.12, w * 0.12], zebra=True)
+        table(rows, [w * 0.37, *([per_type] * len(kinds)), w * 0.12, w * 0.12], zebra=True)
     )
     story += section("Cancelled sessions")
     rows = [_head("Date", "Type", "Supervisee", "Supervisor", "Reason")]
@@ -577,7 +629,7 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
     for c in shown:
         who = c.worker_name or f"Group ({_plural(c.attendees, 'attendee')})"
         rows.append(
-            [para(uk(c.session_date), st["cell"]), para(c.type.label, st["cell"]),
+            [para(uk(c.session_date), st["cell"]), para(d.catalogue.name(c.type), st["cell"]),
              para(who, st["cell"]), para(c.supervisor_name or "—", st["cell"]),
              para(truncate(c.cancel_reason, 200), st["cell"])]
         )  # fmt: skip
@@ -641,7 +693,7 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
         for x in shown:
             who = x.worker_name or f"Group ({_plural(x.attendees, 'attendee')})"
             rows.append(
-                [para(uk(x.session_date), st["cell"]), para(x.type.label, st["cell"]),
+                [para(uk(x.session_date), st["cell"]), para(d.catalogue.name(x.type), st["cell"]),
                  para(who, st["cell"]), para(x.supervisor_name or "—", st["cell"]),
                  para(f"{max((d.today - x.session_date).days, 0):,}", st["num"])]
             )  # fmt: skip
@@ -699,6 +751,71 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     return story
 
 
+def _caps_words(caps: Sequence[tuple[int, int]]) -> str:
+    if not caps:
+        return "—"
+    return "; ".join(f"every {cap} days up to {days} days in post" for days, cap in caps)
+
+
+def _policy(ctx: PackContext) -> list[Flowable]:
+    """The policy behind the figures: each version in force over the period (when it took
+    effect, who saved it and why) and its frequencies per risk tier and type."""
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = section("The policy behind these figures", need=TABLE_NEED)
+    if len(d.policies) <= 1:
+        intro = "One version of the service's supervision policy was in force over the period."
+    else:
+        intro = (
+            f"{len(d.policies)} versions of the service's supervision policy were in force over "
+            "the period; the compliance table's last row says which one each month end used."
+        )
+    story.append(para(intro, st["body"]))
+    effective = [v.effective_from for v in d.policies[1:]]
+    for n, v in enumerate(d.policies):
+        until = effective[n] if n < len(effective) else None
+        span = v.since
+        if until is not None:
+            span += f" until {uk(date.fromordinal(until.toordinal() - 1))}"
+        saved = v.created_at[:10] if v.created_at else "—"
+        who = v.created_by or "not recorded"
+        block: list[Flowable] = [
+            markup(f"<b>Version {v.version}</b>, in force {escape(span)}", st["h3"]),
+            para(f"Saved {saved} by {who}. Reason: {v.reason or 'not given'}.", st["small"]),
+            Spacer(1, 1 * mm),
+        ]
+        policy = v.policy
+        rows: list[list[Flowable | str]] = [
+            _head("Type", "High", "Standard", "Low", "First session", "New starters",
+                  nums=(1, 2, 3, 4))
+        ]  # fmt: skip
+        for t in policy.catalogue.active:
+            rows.append(
+                [para(t.label, st["cell"]),
+                 *(para(f"{t.interval(tier)} days", st["num"]) for tier in
+                   (Tier.HIGH, Tier.STANDARD, Tier.LOW)),
+                 para(f"{t.first_window_days} days", st["num"]),
+                 para(_caps_words(policy.caps(t.key)), st["small"])]
+            )  # fmt: skip
+        block.append(
+            table(rows, [w * 0.24, w * 0.1, w * 0.11, w * 0.1, w * 0.13, w * 0.32], zebra=True)
+        )
+        block.append(
+            para(
+                f"Intervals are the longest gap between held sessions for each risk tier. "
+                f"High tier: at least {policy.high_min_factors_at_3} factors at 3 or a total of "
+                f"at least {policy.high_min_total}; low: a total of at most "
+                f"{policy.low_max_total} with no factor at 3. Due soon: within "
+                f"max({policy.due_soon_min_days}, interval ÷ {policy.due_soon_divisor}) days.",
+                st["small"],
+            )
+        )
+        story.append(KeepTogether(block))
+        story.append(Spacer(1, 2 * mm))
+    return story
+
+
 # HOOK — the pack's sections, in order. Later sections go at the marked place: a "learning
 # log" (governance items raised from supervision and the changes they led to) and a "theme heat
 # map" (themes by team by month). Each is a ``PackSection``: a function of ``PackContext``
@@ -707,6 +824,7 @@ def _quality(ctx: PackContext) -> list[Flowable]:
 SECTIONS: tuple[PackSection, ...] = (
     _summary,
     _compliance,
+    _policy,
     _overdue,
     _cancellations,
     _sign_off,
@@ -728,7 +846,9 @@ def compliance_story(
     story: list[Flowable] = [
         markup("Supervision compliance pack", st["title"]),
         para(
-            f"{data.service_name} · {uk(data.date_from)} to {uk(data.date_to)} · "
+            f"{data.service_name}"
+            + (f" (registration {data.registration_number})" if data.registration_number else "")
+            + f" · {uk(data.date_from)} to {uk(data.date_to)} · "
             f"{_plural(len(data.teams), 'team')}",
             st["subtitle"],
         ),
