@@ -14,6 +14,7 @@ defaults of DOMAIN.md §5).
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -184,7 +185,7 @@ def _lower_first(text: str) -> str:
 def type_problems(spec: TypeSpec) -> list[str]:
     """What makes one entry unusable, each in words a team lead can act on."""
     out: list[str] = []
-    name = spec.label.strip() or spec.key
+    name = _lower_first(spec.label.strip() or spec.key)
     if not KEY_PATTERN.fullmatch(spec.key):
         out.append(
             f"the type key {spec.key!r} must start with a lower-case letter and hold only "
@@ -194,54 +195,72 @@ def type_problems(spec: TypeSpec) -> list[str]:
         out.append(f"the type {spec.key!r} needs a label")
     elif len(spec.label) > 80:
         out.append(f"the label of {name} is longer than 80 characters")
-    for tier in TIERS:
-        value = spec.intervals.get(tier.value)
-        if not _is_int(value) or not 1 <= value <= 3650:
-            out.append(
-                f"the {tier.value}-tier {_lower_first(name)} interval must be a whole number of "
-                f"days from 1 to 3650 (it is {value!r})"
-            )
-    if not out:
-        ordered = [(t, spec.intervals[t.value]) for t in TIERS]
-        for (tier, days), (next_tier, next_days) in zip(ordered, ordered[1:], strict=False):
-            if days > next_days:
-                out.append(
-                    f"the {tier.value}-tier {_lower_first(name)} interval ({days} days) is "
-                    f"longer than {next_tier.value} ({next_days} days): a higher risk tier is "
-                    "seen at least as often"
-                )
+    out += _interval_problems(spec, name)
     if not _is_int(spec.first_window_days) or not 0 <= spec.first_window_days <= 3650:
         out.append(
-            f"the first window of {_lower_first(name)} must be 0 to 3650 days "
-            f"(it is {spec.first_window_days!r})"
+            f"the first window of {name} must be 0 to 3650 days (it is {spec.first_window_days!r})"
         )
+    out += _cap_problems(spec, name)
+    if not _is_int(spec.duration_minutes) or not 1 <= spec.duration_minutes <= 24 * 60:
+        out.append(f"the usual length of {name} must be 1 to 1440 minutes")
+    out += _agenda_problems(spec, name)
+    return out
+
+
+def _interval_problems(spec: TypeSpec, name: str) -> list[str]:
+    out = []
+    for tier in TIERS:
+        value = spec.intervals.get(tier.value)
+        if not _is_int(value) or not 1 <= value <= 3650:  # type: ignore[operator]
+            out.append(
+                f"the {tier.value}-tier {name} interval must be a whole number of days from 1 "
+                f"to 3650 (it is {value!r})"
+            )
+    if out:
+        return out
+    ordered = [(t, spec.intervals[t.value]) for t in TIERS]
+    for (tier, days), (next_tier, next_days) in itertools.pairwise(ordered):
+        if days > next_days:
+            out.append(
+                f"the {tier.value}-tier {name} interval ({days} days) is longer than "
+                f"{next_tier.value} ({next_days} days): a higher risk tier is seen at least as "
+                "often"
+            )
+    return out
+
+
+def _cap_problems(spec: TypeSpec, name: str) -> list[str]:
+    out = []
     previous = 0
     for pair in spec.new_starter_caps:
         if len(pair) != 2 or not all(_is_int(v) and v >= 1 for v in pair):
             out.append(
-                f"a new-starter cap of {_lower_first(name)} must be two whole numbers of days "
-                f"≥ 1 (days in post, capped interval): {list(pair)!r}"
+                f"a new-starter cap of {name} must be two whole numbers of days ≥ 1 (days in "
+                f"post, capped interval): {list(pair)!r}"
             )
             continue
         if pair[0] <= previous:
             out.append(
-                f"the new-starter caps of {_lower_first(name)} must be in order of days in "
-                f"post, each later than the one before ({pair[0]} after {previous})"
+                f"the new-starter caps of {name} must be in order of days in post, each later "
+                f"than the one before ({pair[0]} after {previous})"
             )
         previous = pair[0]
-    if not _is_int(spec.duration_minutes) or not 1 <= spec.duration_minutes <= 24 * 60:
-        out.append(f"the usual length of {_lower_first(name)} must be 1 to 1440 minutes")
+    return out
+
+
+def _agenda_problems(spec: TypeSpec, name: str) -> list[str]:
+    out = []
     keys = [k for k, _ in spec.agenda]
     for key, words in spec.agenda:
         if not KEY_PATTERN.fullmatch(key):
             out.append(
-                f"the agenda area key {key!r} of {_lower_first(name)} must start with a "
-                "lower-case letter and hold only lower-case letters, digits and underscores"
+                f"the agenda area key {key!r} of {name} must start with a lower-case letter "
+                "and hold only lower-case letters, digits and underscores"
             )
         if not words.strip():
-            out.append(f"the agenda area {key!r} of {_lower_first(name)} needs its words")
+            out.append(f"the agenda area {key!r} of {name} needs its words")
     if len(set(keys)) != len(keys):
-        out.append(f"an agenda area of {_lower_first(name)} is listed twice")
+        out.append(f"an agenda area of {name} is listed twice")
     return out
 
 
@@ -372,8 +391,7 @@ BUILTIN_TYPES: tuple[TypeSpec, ...] = (
             ("judgement", "Professional judgement and uncertainty"),
             ("reflection", "Reflective practice and emotional impact"),
         ),
-        agenda_intro="Tick each area covered. Record learning and decisions, not just "
-        "case updates.",
+        agenda_intro="Tick each area covered. Record learning and decisions, not just attendance.",
         supervisor=SupervisorRole.CLINICAL,
         qualified_supervisor=True,
     ),

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-
 TypeKey = str
 """A supervision type's key (see app.domain.catalogue): ``line``, ``clinical``, ``group`` or one
 a service added. Plain text, so a record names its type the same in every version."""

@@ -24,10 +24,9 @@ from app.domain.catalogue import (
     CLINICAL,
     LINE,
     Catalogue,
-    TypeKey,
     TypeSpec,
 )
-from app.domain.model import Tier, TriggerKind
+from app.domain.model import Tier, TriggerKind, TypeKey
 
 # --- Declaring a setting ----------------------------------------------------------------------
 
@@ -472,10 +471,8 @@ def _settings() -> tuple[Setting, ...]:
         meta = f.metadata.get(_SETTING)
         if meta is None:
             continue
-        if f.default is not MISSING:
-            default = f.default
-        else:
-            default = f.default_factory()  # type: ignore[misc]
+        factory: Any = f.default_factory
+        default = f.default if f.default is not MISSING else factory()
         sample = next(iter(default.values())) if isinstance(default, dict) else default
         value_type = bool if isinstance(sample, bool) else type(sample)
         out.append(Setting(f.name, default=default, value_type=value_type, **meta))

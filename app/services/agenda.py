@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.dates import uk
-from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
 from app.domain.catalogue import Catalogue
+from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
 from app.domain.model import DueStatus, Tier, TypeKey
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner

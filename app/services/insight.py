@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.catalogue import SupervisorRole
 from app.domain.insight import (
     PulsePoint,
     WellbeingFlag,
@@ -29,13 +30,12 @@ from app.domain.insight import (
     wellbeing_flags,
 )
 from app.domain.model import TypeKey
-from app.domain.catalogue import SupervisorRole
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
 from app.storage.db import Database
 from app.storage.policies import current_policy
-from app.storage.workers import REQUIRED_TYPES_SQL, required_types
 from app.storage.rows import EVERY_TYPE
+from app.storage.workers import REQUIRED_TYPES_SQL, required_types
 
 __all__ = [
     "SupervisorMonth",
@@ -287,6 +287,7 @@ class SupervisorMonth:
     longest_gap_worker: str  # the worker's name ('' when no gap)
     longest_gap_type: TypeKey | None
     crowded_out: bool
+    longest_gap_type_name: str = ""  # the type's name, as the policy words it
 
     @property
     def planned(self) -> int:
@@ -360,6 +361,7 @@ def supervisor_workload(
                     dict(tally.reasons.most_common()),
                     gap[0] if gap else None, names.get(gap[1], "") if gap else "",
                     gap[2] if gap else None, is_crowded_out(workload, planned, policy),
+                    policy.catalogue.spec(gap[2]).name if gap else "",
                 )
             )  # fmt: skip
     return out

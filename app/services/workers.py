@@ -12,8 +12,8 @@ from app.domain.model import (
     RiskFactors,
     StaffEntry,
     StoredAssessment,
-    TypeKey,
     TriggerKind,
+    TypeKey,
     Worker,
     WorkerFacts,
 )
@@ -130,7 +130,6 @@ class WorkerService:
 
     def preview(self, worker_id: str | None, factors: RiskFactors, as_of: date) -> WorkerStatus:
         """What the schedule would say if this profile were saved today (nothing is written)."""
-        policy = self.policy
         facts_list = (
             load_worker_facts(self._db, as_of, include_left=True, worker_ids=[worker_id])
             if worker_id
@@ -139,7 +138,7 @@ class WorkerService:
         base = facts_list[0] if facts_list else WorkerFacts("new", "", as_of, frozenset())
         hypothetical = Assessment(as_of, factors, recorded_at="9999", id="preview")
         facts = replace(base, assessments=(*base.assessments, hypothetical))
-        return worker_status(facts, policy, as_of)
+        return worker_status(facts, current_policy(self._db, as_of), as_of)
 
     # Leave, overrides, triggers -----------------------------------------------------------
 
@@ -241,4 +240,4 @@ class WorkerService:
         """``preview`` from facts already loaded by ``preview_base`` (nothing read or written)."""
         hypothetical = Assessment(as_of, factors, recorded_at="9999", id="preview")
         facts = replace(base, assessments=(*base.assessments, hypothetical))
-        return worker_status(facts, self.policy, as_of)
+        return worker_status(facts, current_policy(self._db, as_of), as_of)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import LeaveKind, TypeKey, TriggerKind
+from app.domain.model import LeaveKind, TriggerKind, TypeKey
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 

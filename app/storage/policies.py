@@ -13,7 +13,7 @@ import json
 from datetime import date
 from typing import Any
 
-from app.domain.catalogue import TypeKey
+from app.domain.model import TypeKey
 from app.domain.policy import BEGINNING, Policy, PolicyHistory, PolicyVersion
 from app.storage.db import Database, new_id, utc_now
 
@@ -30,13 +30,32 @@ def _version_from_row(row: tuple[Any, ...]) -> PolicyVersion:
     )
 
 
+# The history last read, by database: versions never change, so the same database id with the
+# same number of versions (and the same latest one) has the same history. Saves parsing every
+# version's JSON on each refresh of a screen.
+_read: dict[tuple[object, ...], PolicyHistory] = {}
+
+
 def policy_history(db: Database) -> PolicyHistory:
     """Every saved version (the built-in defaults when none was ever saved)."""
+    key = tuple(
+        db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'database_id'), count(*), "
+            "max(version), max(created_at) FROM policies"
+        ).fetchone()
+    )
+    found = _read.get(key) if key[0] is not None else None
+    if found is not None:
+        return found
     rows = db.execute(
         "SELECT version, effective_from, created_at, created_by, reason, data FROM policies "
         "ORDER BY version"
     ).fetchall()
-    return PolicyHistory(_version_from_row(r) for r in rows)
+    history = PolicyHistory(_version_from_row(r) for r in rows)
+    if len(_read) > 8:
+        _read.clear()
+    _read[key] = history
+    return history
 
 
 def version_in_force(db: Database, on: date | None = None) -> PolicyVersion:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
-from app.domain.model import DueStatus, Employment, Tier, TypeKey
+from app.domain.model import DueStatus, Employment, Tier
 from app.domain.policy import Policy
 from app.services.importing import (
     ImportCancelled,

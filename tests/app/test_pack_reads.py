@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.catalogue import DEFAULT_CATALOGUE, BUILTIN_KEYS, GROUP, LINE
+from app.domain.catalogue import BUILTIN_KEYS, DEFAULT_CATALOGUE, GROUP, LINE
 from app.domain.model import DueStatus, SessionStatus, WorkerFacts
 from app.domain.quality import quality_gaps
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord

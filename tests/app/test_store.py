@@ -33,6 +33,7 @@ from app.errors import (
 )
 from app.services.integrity import check_database
 from app.storage import db as store
+from app.storage.audit import entries_for
 from app.storage.db import (
     APPLICATION_ID,
     Database,
@@ -42,7 +43,6 @@ from app.storage.db import (
     new_id,
     open_database,
 )
-from app.storage.audit import entries_for
 from app.storage.policies import current_policy, save_policy
 from app.storage.schema import MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
 from app.storage.workers import add_assessment, insert_worker

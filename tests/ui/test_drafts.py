@@ -159,7 +159,7 @@ from datetime import date
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
-from app.domain.model import TypeKey
+from app.domain.catalogue import CLINICAL
 from app.storage.db import open_database
 from ui.context import AppContext
 from ui.forms.session_form import SessionForm

@@ -123,7 +123,7 @@ def audit(db: Database, action: str) -> list[dict[str, Any]]:
 
 def test_suggested_names_are_readable_and_safe(ctx: AppContext, team: Team) -> None:
     record = held(team)
-    assert record_file_name(record, "Zoë Hartley") == (
+    assert record_file_name(record, ctx.catalogue.spec(record.type), "Zoë Hartley") == (
         "2026-11-20 Line management supervision - Zoë Hartley.pdf"
     )
     assert safe_file_name('A/B: "C" <D>?*|\\ e.') == "A-B- -C- -D----- e"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.catalogue import CLINICAL, GROUP, LINE
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import DueStatus, SessionStatus, TypeKey, Worker
 from app.domain.records import Action, ActionOwner, ActionStatus, Decision
 from app.errors import SaveError
@@ -601,7 +601,7 @@ def test_text_with_markup_emoji_and_arabic_round_trips_exactly(
 def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    for type_ in TypeKey:
+    for type_ in BUILTIN_KEYS:
         form = show(qtbot, SessionForm.for_new(ctx, type_, team.zoe.id, today))
         content = form.scroll_area.widget()
         focusable = [

@@ -229,7 +229,7 @@ def test_good_csv_previews_then_imports_after_confirm(
         "Line, Clinical",
     ]
     assert _cell(dialog, 1, PreviewColumn.TIER) == "Not assessed"
-    assert _cell(dialog, 1, PreviewColumn.REQUIRES) == "All three (default)"
+    assert _cell(dialog, 1, PreviewColumn.REQUIRES) == "The policy's default"
     assert _cell(dialog, 2, PreviewColumn.NAME) == "Łukasz Nowak 🙂"
     assert _cell(dialog, 2, PreviewColumn.START) == "14 Sep 2026"
     assert "two factors at 3" in str(

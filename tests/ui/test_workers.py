@@ -432,7 +432,7 @@ def test_override_added_through_the_dialog_changes_the_interval(
     expires = ctx.today() + timedelta(days=60)
 
     def fill(dialog: OverrideDialog) -> None:
-        dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(LINE.value))
+        dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(LINE))
         dialog.interval_spin.setValue(14)
         qtbot.keyClicks(dialog.reason_edit, "Fortnightly during probation")
         dialog.expires_edit.set_date(expires)
@@ -461,7 +461,7 @@ def test_trigger_defaults_per_kind_and_moves_the_due_date(qtbot: Any, ctx: AppCo
         assert dialog.days_spin.value() == 7  # incident, the first kind
         dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(TriggerKind.BOUNDARY.value))
         assert dialog.days_spin.value() == 3
-        assert dialog.type_combo.currentData() == LINE.value
+        assert dialog.type_combo.currentData() == LINE
         dialog.date_edit.set_date(event)
         assert dialog.due_label.text() == "→ due by 28 Nov 2026"
         qtbot.keyClicks(dialog.note_edit, "Gave personal number to a client (case NC-12)")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import ActionOwner, ActionStatus, SessionRecord
 from app.errors import KeelError, UsageError
 from app.services.themes import themes_for_tagging
@@ -62,11 +62,6 @@ from ui.forms.session_sections import (
 )
 from ui.widgets.focus import set_tab_order
 
-TITLES = {
-    SupervisionType.LINE: "Line management supervision",
-    SupervisionType.CLINICAL: "Clinical supervision",
-    SupervisionType.GROUP: "Reflective / group supervision",
-}
 DRAFT_DELAY_MS = 700
 
 
@@ -90,7 +85,7 @@ class SessionForm(QWidget):
     def for_new(
         cls,
         ctx: AppContext,
-        type_: SupervisionType,
+        type_: TypeKey,
         worker_id: str | None,
         on: date,
         parent: QWidget | None = None,
@@ -124,6 +119,8 @@ class SessionForm(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self._ctx = ctx
         self._type = record.type
+        # The type's catalogue entry (title, kind, agenda) as the policy words it today.
+        self._spec = ctx.catalogue.spec(record.type)
         self._base = replace(record)
         self.evidence = RecordEvidence(ctx, self, self)
         dropped = draft if draft is not None and self.locked else None
@@ -137,7 +134,7 @@ class SessionForm(QWidget):
         self._refreshing = False
         self._quitting = False
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
-        self.setAccessibleName(TITLES[self._type])
+        self.setAccessibleName(self._spec.label)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -163,8 +160,8 @@ class SessionForm(QWidget):
             app.aboutToQuit.connect(self._on_app_quitting)
 
     def _build(self) -> None:
-        ctx, type_ = self._ctx, self._type
-        group = type_ is SupervisionType.GROUP
+        ctx, spec = self._ctx, self._spec
+        group = spec.is_group
         workers = ctx.workers.all()
         # Active themes, plus retired ones this record carries (so re-saving keeps them).
         themes = tagging_names(themes_for_tagging(ctx.db, already=record_theme_ids(self._base)))
@@ -177,9 +174,9 @@ class SessionForm(QWidget):
         font.setBold(True)
         self.heading.setFont(font)
 
-        self.details = DetailsSection(type_, self._supervisee, workers)
+        self.details = DetailsSection(spec, self._supervisee, workers)
         self.attendees = AttendeesSection(workers) if group else None
-        self.agenda = None if group else AgendaSection(type_)
+        self.agenda = None if group else AgendaSection(spec)
         self.carried = None if group else CarriedForwardSection()
         self.case_discussion = CaseDiscussionSection() if group else None
         self.discussion = DiscussionSection()
@@ -187,7 +184,7 @@ class SessionForm(QWidget):
         self.decisions.set_themes(themes)
         self.actions_section = ActionsSection(group=group, default_date=self._default_due)
         self.risk = RiskSection()
-        self.themes: Section = GroupThemesSection(themes) if group else ThemesSection(themes)
+        self.themes: Section = GroupThemesSection(themes, spec) if group else ThemesSection(themes)
         self.wellbeing = None if group else WellbeingSection()
         self.confidential = ConfidentialSection()
         candidates: list[Section | None] = [
@@ -541,7 +538,7 @@ class SessionForm(QWidget):
                     description=row.description,
                     owner=owner,
                     due_date=row.due_date,
-                    origin=f"{row.session_type.label} · {uk(row.session_date)}",
+                    origin=f"{self._ctx.catalogue.name(row.session_type)} · {uk(row.session_date)}",
                     evidence=row.evidence,
                     status=row.status,
                     closed_here=closed_here.get(row.id, False),
@@ -564,15 +561,15 @@ class SessionForm(QWidget):
                 self.actions_section.model.set_attendees(self.attendees.attendees())
             record = self.record()
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
-            title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"
+            title = f"{self._spec.label} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
-            self.heading.setText(f"{TITLES[self._type]} — {self._who(record)}")
+            self.heading.setText(f"{self._spec.label} — {self._who(record)}")
             self.evidence.update_buttons()
         finally:
             self._refreshing = False
 
     def _who(self, record: SessionRecord) -> str:
-        if self._type is SupervisionType.GROUP:
+        if self._spec.is_group:
             n = len(record.attendees)
             return f"{n} attendee{'s' if n != 1 else ''}"
         return self._supervisee.name if self._supervisee else "no supervisee"
@@ -614,9 +611,9 @@ class SessionForm(QWidget):
                 )
         for action in record.actions:
             what = action.description.strip() or "with no description"
-            if record.type is SupervisionType.GROUP and not action.worker_id:
+            if self._spec.is_group and not action.worker_id:
                 return f"Choose who the action “{what}” is for (the For column)."
-            if record.type is SupervisionType.GROUP and action.worker_id not in record.attendees:
+            if self._spec.is_group and action.worker_id not in record.attendees:
                 return f"The action “{what}” is for someone not ticked as an attendee."
             if action.owner is ActionOwner.OTHER and not action.owner_name.strip():
                 return f"Name the owner of the action “{what}”, or choose another owner."

@@ -44,14 +44,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk, weekday
-from app.domain.model import ALL_TYPES, DueStatus, StaffEntry, SupervisionType
+from app.domain.catalogue import TypeSpec
+from app.domain.model import DueStatus, StaffEntry, TypeKey
 from app.errors import KeelError
 from app.services.agreements import agreements_due
 from app.services.scheduling import ScheduleRow, compute_schedule
 from ui.context import AppContext
 from ui.models.schedule_model import (
-    COLUMN_FOR_TYPE,
-    TYPE_COLUMNS,
+    FIRST_TYPE_COLUMN,
     Column,
     ScheduleFilter,
     ScheduleModel,
@@ -86,13 +86,13 @@ _HEADER_KEY = "scheduler/header"
 
 
 def ask_booking_date(
-    parent: QWidget, worker_name: str, type_: SupervisionType, default: date, earliest: date
+    parent: QWidget, worker_name: str, spec: TypeSpec, default: date, earliest: date
 ) -> date | None:
     """Ask for the date of a booked session; None when the user cancels."""
     dialog = QDialog(parent)
     dialog.setWindowTitle("Book a session")
     layout = QVBoxLayout(dialog)
-    layout.addWidget(plain_label(f"Book a {type_.label.lower()} session for {worker_name}."))
+    layout.addWidget(plain_label(f"Book a {spec.name.lower()} session for {worker_name}."))
     edit = DateEdit(default, dialog)
     edit.setMinimumDate(edit.date().addDays((earliest - default).days))
     edit.setAccessibleName("Date of the booked session")
@@ -339,15 +339,15 @@ class SchedulerScreen(QWidget):
         metrics = QFontMetrics(self.table.font())
         pad = 16
         widths = {
-            Column.WORKER: metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
-            Column.TIER: metrics.horizontalAdvance("Standard (not as…") + pad,
-            Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
-            Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
+            int(Column.WORKER): metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
+            int(Column.TIER): metrics.horizontalAdvance("Standard (not as…") + pad,
+            int(Column.OVERALL): metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
+            self.model.next_due_column: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
         # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
         type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
-        for column in TYPE_COLUMNS:
-            widths[column] = type_width
+        for type_ in self.model.types:
+            widths[FIRST_TYPE_COLUMN + self.model.types.index(type_)] = type_width
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
         header.setMinimumSectionSize(metrics.horizontalAdvance("Worker") + pad)
@@ -371,20 +371,30 @@ class SchedulerScreen(QWidget):
         self.proxy.layoutChanged.connect(self._update_shown)
 
     def _restore_layout(self) -> None:
-        """The splitter and column widths as the user left them (not the sort: worst first)."""
-        settings = QSettings()
-        for key, widget in (
-            (_SPLITTER_KEY, self.splitter),
-            (_HEADER_KEY, self.table.horizontalHeader()),
-        ):
-            state = settings.value(key)
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                widget.restoreState(state)
+        """The splitter as the user left it (the columns: see ``_restore_columns``)."""
+        state = QSettings().value(_SPLITTER_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.splitter.restoreState(state)
+
+    def _header_key(self) -> str:
+        """Column widths are kept per set of type columns: a policy that adds or retires a
+        type gets fresh columns, never another layout's widths."""
+        return f"{_HEADER_KEY}/{','.join(self.model.types)}"
+
+    def _restore_columns(self) -> None:
+        """Size the columns for the types shown, then apply the widths the user left."""
+        header = self.table.horizontalHeader()
+        section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        self._size_columns()
+        state = QSettings().value(self._header_key())
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            header.restoreState(state)
+            header.setSortIndicator(section, order)  # the widths only: the sort stays
 
     def hideEvent(self, event: QHideEvent) -> None:
         settings = QSettings()
         settings.setValue(_SPLITTER_KEY, self.splitter.saveState())
-        settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        settings.setValue(self._header_key(), self.table.horizontalHeader().saveState())
         super().hideEvent(event)
 
     # Public API ----------------------------------------------------------------------------
@@ -415,7 +425,12 @@ class SchedulerScreen(QWidget):
                 schedule = compute_schedule(self._ctx.db, self._as_of)
                 staff = {s.id: s for s in self._ctx.workers.staff()}
                 self._names = {wid: s.name for wid, s in staff.items()}
+                columns = self.model.types
                 self.model.set_schedule(schedule, staff)
+                if self.model.types != columns:
+                    self._restore_columns()
+                catalogue = self.model.catalogue
+                self.details.set_types([catalogue.spec(t) for t in self.model.types])
             else:
                 schedule = compute_schedule(self._ctx.db, self._as_of, worker_ids=worker_ids)
                 changed = {
@@ -447,7 +462,7 @@ class SchedulerScreen(QWidget):
         row = self._row_for(self.table.currentIndex())
         return None if row is None else row.worker_id
 
-    def select_worker(self, worker_id: str, column: Column = Column.WORKER) -> bool:
+    def select_worker(self, worker_id: str, column: int = Column.WORKER) -> bool:
         """Make this worker's cell current (if the filters show it)."""
         source_row = self.model.row_of(worker_id)
         if source_row is None:
@@ -559,11 +574,11 @@ class SchedulerScreen(QWidget):
         row = self._row_for(index)
         if row is None:
             return
-        type_ = TYPE_COLUMNS.get(Column(index.column()))
+        type_ = self.model.type_at(index.column())
         if type_ is None:
             self.worker_requested.emit(row.worker_id)
         else:
-            self.session_requested.emit(row.worker_id, type_.value)
+            self.session_requested.emit(row.worker_id, type_)
 
     def context_menu(self, index: QModelIndex) -> QMenu | None:
         """The menu for a cell (built, not shown): record, book, open the worker; export the
@@ -573,12 +588,13 @@ class SchedulerScreen(QWidget):
             return None
         wid = row.worker_id
         menu = QMenu(self)
-        type_ = TYPE_COLUMNS.get(Column(index.column()))
-        types = [type_] if type_ is not None else list(ALL_TYPES)
+        type_ = self.model.type_at(index.column())
+        types = [type_] if type_ is not None else list(self.model.types)
         for t in types:
-            label = "" if type_ is not None else f" ({t.label.lower()})"
+            name = self.model.catalogue.spec(t).name.lower()
+            label = "" if type_ is not None else f" ({name})"
             record = menu.addAction(f"&Record a session now{label}…")
-            record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t.value))
+            record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t))
             book = menu.addAction(f"&Book a session{label}…")
             book.triggered.connect(lambda _=False, t=t: self.book_session(wid, t))
         menu.addSeparator()
@@ -606,7 +622,7 @@ class SchedulerScreen(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
-    def book_session(self, worker_id: str, type_: SupervisionType) -> bool:
+    def book_session(self, worker_id: str, type_: TypeKey) -> bool:
         """Ask for a date and book a planned session; True when one was booked."""
         source_row = self.model.row_of(worker_id)
         if source_row is None:
@@ -615,7 +631,8 @@ class SchedulerScreen(QWidget):
         today = self._ctx.today()
         due = row.status.by_type[type_].due
         default = due if due is not None and due >= today else today
-        chosen = ask_booking_date(self, row.facts.name, type_, default, today)
+        spec = self.model.catalogue.spec(type_)
+        chosen = ask_booking_date(self, row.facts.name, spec, default, today)
         if chosen is None:
             return False
         if chosen < today:
@@ -632,6 +649,6 @@ class SchedulerScreen(QWidget):
             QMessageBox.warning(self, "The session was not booked", str(exc))
             return False
         self.refresh([worker_id])
-        self.select_worker(worker_id, COLUMN_FOR_TYPE[type_])
+        self.select_worker(worker_id, self.model.column_of(type_) or Column.WORKER)
         self.booking_made.emit(worker_id)
         return True

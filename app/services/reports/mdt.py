@@ -15,8 +15,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from app.domain.catalogue import Catalogue
 from app.dates import uk
+from app.domain.catalogue import Catalogue
 from app.domain.governance import Forum, ItemStatus
 from app.services.agenda import AgendaItem, MdtAgenda, mdt_agenda
 from app.services.reports.base import (
