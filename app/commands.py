@@ -14,13 +14,16 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
 from app.dates import uk
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
 from app.paths import log_dir, resolve_db_path
 from app.storage.db import close_database, open_database
+
+if TYPE_CHECKING:
+    from app.services.policy import PolicyService
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +324,117 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_policy(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """``keel policy show|export FILE|import FILE``: see app.services.policy_file."""
+    from app.domain.policy import Policy
+    from app.services.policy import PolicyService
+    from app.services.policy_file import describe_policy, policy_to_toml, read_policy_file
+
+    today = _today()
+    if args.policy_action == "import":
+        text = _read_text(Path(args.file))
+        fresh = not db_path.exists()
+        # A fresh laptop's database is only made once the file has been read and found sound.
+        if fresh:
+            read_policy_file(text, Policy())
+            sys.stderr.write(f"There was no Keel database at {db_path}: creating a new one.\n")
+    elif not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    db = open_database(db_path)
+    try:
+        service = PolicyService(db)
+        history = service.history()
+        if args.policy_action == "show":
+            out.write(describe_policy(history.in_force(today), list(history.versions), today))
+            return EXIT_OK
+        if args.policy_action == "export":
+            target = Path(args.file)
+            latest = history.latest
+            _write_text(target, policy_to_toml(latest.policy, latest))
+            out.write(f"Wrote version {latest.version} of the policy to {target}\n")
+            return EXIT_OK
+        return _import_policy(service, text, args, today, out)
+    finally:
+        close_database(db)
+
+
+def _import_policy(
+    service: PolicyService, text: str, args: argparse.Namespace, today: date, out: TextIO
+) -> int:
+    import getpass
+
+    from app.domain.policy import differences
+    from app.services.policy_file import read_policy_file
+
+    latest = service.history().latest
+    policy = read_policy_file(text, latest.policy)
+    changes = differences(latest.policy, policy)
+    if not changes:
+        out.write(
+            f"The file changes nothing: the policy is already as it says (version "
+            f"{latest.version}). Nothing was saved.\n"
+        )
+        return EXIT_OK
+    effective = args.effective or today
+    service.check_effective(effective)
+    things = "1 thing" if len(changes) == 1 else f"{len(changes)} things"
+    out.write(f"{Path(args.file).name} changes {things} in version {latest.version}:
+")
+    for line in changes:
+        out.write(f"  {line}\n")
+    out.write(service.status_changes(policy, max(effective, today)).summary() + "\n")
+    question = f"Save this as a new version, in force from {uk(effective)}? [y/N] "
+    try:
+        confirmed = args.yes or _confirm(question, out)
+    except KeyboardInterrupt:
+        confirmed = False
+    if not confirmed:
+        sys.stderr.write("Nothing was saved.\n")
+        return EXIT_PROBLEM
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "administrator"
+    saved = service.save(
+        policy,
+        effective_from=effective,
+        reason=args.reason or f"Imported from {Path(args.file).name}",
+        by=f"{user} (keel policy import)",
+        today=today,
+    )
+    out.write(f"Saved as version {saved.version.version}, in force {saved.version.since}.\n")
+    return EXIT_OK
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise UsageError(f"There is no file at {path}: check the path.")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not a text file in UTF-8: is it a policy file?") from exc
+
+
+def _write_text(target: Path, text: str) -> None:
+    """Write beside ``target`` and rename into place: never a half-written file."""
+    import os
+    import tempfile
+
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".keel-tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "import-staff": cmd_import,
@@ -331,6 +445,7 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "policy": cmd_policy,
 }
 
 

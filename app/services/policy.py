@@ -79,7 +79,12 @@ class PolicyService:
         from app.services.scheduling import compute_schedule  # loads the engine when asked
 
         before = compute_schedule(self._db, as_of)
-        after = compute_schedule(self._db, as_of, policy=policy)
+        # A new type required by default is required for every worker in post once saved.
+        known = set(self.history().latest.policy.catalogue.keys)
+        added = frozenset(
+            t.key for t in policy.types if t.key not in known and t.required_by_default
+        )
+        after = compute_schedule(self._db, as_of, policy=policy, also_required=added)
         by_id = {r.worker_id: r for r in after.rows}
         moves: Counter[tuple[str, str]] = Counter()
         cells = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -78,12 +78,17 @@ def compute_schedule(
     *,
     policy: Policy | PolicyVersion | None = None,
     worker_ids: list[str] | None = None,
+    also_required: frozenset[TypeKey] = frozenset(),
 ) -> Schedule:
     """Every active worker's status on ``as_of`` under the policy in force on that date (or
-    the one given: a version, or a policy not saved yet, which a preview shows)."""
+    the one given: a version, or a policy not saved yet, which a preview shows).
+    ``also_required``: types every worker is taken to require (a new type required by
+    default, before it is saved)."""
     version = _version(db, as_of, policy)
     with _no_collection_pauses():
         facts = load_worker_facts(db, as_of, worker_ids=worker_ids)
+        if also_required:
+            facts = [replace(f, requires=f.requires | also_required) for f in facts]
         statuses = statuses_for(facts, version.policy, as_of)
         rows = [ScheduleRow(f, s) for f, s in zip(facts, statuses, strict=True)]
     return Schedule(as_of, version, rows)
