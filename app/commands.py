@@ -378,8 +378,7 @@ def _import_policy(
     effective = args.effective or today
     service.check_effective(effective)
     things = "1 thing" if len(changes) == 1 else f"{len(changes)} things"
-    out.write(f"{Path(args.file).name} changes {things} in version {latest.version}:
-")
+    out.write(f"{Path(args.file).name} changes {things} in version {latest.version}:\n")
     for line in changes:
         out.write(f"  {line}\n")
     out.write(service.status_changes(policy, max(effective, today)).summary() + "\n")
