@@ -18,7 +18,7 @@ from app.domain.policy import BEGINNING, Policy, PolicyHistory, PolicyVersion, d
 from app.errors import UsageError
 from app.storage import audit
 from app.storage.db import Database, transaction
-from app.storage.policies import policy_history, save_policy, types_with_records
+from app.storage.policies import policy_history, save_policy, type_kinds, types_with_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,10 @@ class PolicyService:
 
     def types_with_records(self) -> set[str]:
         return types_with_records(self._db)
+
+    def kinds(self) -> dict[str, str]:
+        """Every type ever saved: key → kind (one-to-one or group; fixed once saved)."""
+        return type_kinds(self._db)
 
     def status_changes(self, policy: Policy, as_of: date) -> StatusChanges:
         """What saving ``policy`` would change on ``as_of``, against the version in force."""
