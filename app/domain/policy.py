@@ -619,6 +619,10 @@ def differences(old: Policy, new: Policy) -> list[str]:
             continue
         if before.get(key, _ABSENT) != after[key]:
             lines.append(f"{key}: {_shown(before.get(key, _ABSENT))} → {_shown(after[key])}")
+    new_types = {t.key for t in new.types}
+    for t in old.types:
+        if t.key not in new_types:
+            lines.append(f"type {t.key} removed: {t.label}")
     for key in before:
         if key not in after and not key.startswith("types."):
             lines.append(f"{key}: {_shown(before[key])} → (removed)")
