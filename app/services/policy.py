@@ -27,9 +27,9 @@ class StatusChanges:
 
     as_of: date
     workers: int  # workers in post
-    workers_changed: int  # whose overall status would change
-    cells_changed: int  # worker–type statuses that would change
-    moves: tuple[tuple[str, str, int], ...]  # (from, to, how many workers), most first
+    workers_changed: int  # with any status that would change (a type's or the overall one)
+    cells_changed: int  # worker–type statuses that would change (or appear, or go)
+    moves: tuple[tuple[str, str, int], ...]  # overall (from, to, how many workers), most first
     examples: tuple[str, ...]  # a few "Name: on track → overdue (clinical)" lines
 
     def summary(self) -> str:
@@ -38,10 +38,19 @@ class StatusChanges:
                 f"No worker's status would change on {uk(self.as_of)} "
                 f"({self.workers} workers in post)."
             )
-        moves = "; ".join(f"{n} {a} → {b}" for a, b, n in self.moves[:4])
+        cells = (
+            "1 worker–type status"
+            if self.cells_changed == 1
+            else (f"{self.cells_changed} worker–type statuses")
+        )
+        if self.moves:
+            moves = "; ".join(f"{n} {a} → {b}" for a, b, n in self.moves[:4])
+            overall = f"overall: {moves}; {cells} in all"
+        else:
+            overall = f"no overall status moves; {cells} change"
         return (
             f"{self.workers_changed} of {self.workers} workers would change status on "
-            f"{uk(self.as_of)} ({moves})."
+            f"{uk(self.as_of)} ({overall})."
         )
 
 
@@ -109,8 +118,9 @@ class PolicyService:
                     cells += 1
                     differ.append(key)
             if row.status.overall is not new.status.overall:
-                changed += 1
                 moves[(_words(row.status.overall), _words(new.status.overall))] += 1
+            if differ or row.status.overall is not new.status.overall:
+                changed += 1
                 if len(examples) < 8:
                     examples.append(
                         f"{row.facts.name}: {_words(row.status.overall)} → "
