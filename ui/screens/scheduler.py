@@ -344,8 +344,14 @@ class SchedulerScreen(QWidget):
             int(Column.OVERALL): metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
             self.model.next_due_column: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
-        # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
+        # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov"); with more than
+        # three types, narrower so every type still fits a 1366-pixel screen (a booking then
+        # shows in full in the tooltip and the details pane).
         type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
+        shown = len(self.model.types)
+        if shown > 3:
+            floor = metrics.horizontalAdvance("✖ Overdue · 30 Nov 2026") + pad
+            type_width = max(floor, type_width * 3 // shown)
         for type_ in self.model.types:
             widths[FIRST_TYPE_COLUMN + self.model.types.index(type_)] = type_width
         for column, width in widths.items():

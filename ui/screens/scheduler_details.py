@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -53,6 +54,10 @@ class _TypeDetails(QGroupBox):
         self.booked = plain_label()
         self.reason = plain_label()
         self.reason.setWordWrap(True)
+        # Boxes share the pane's width (four types fit a 1366-pixel screen): long values wrap.
+        for value in (self.due, self.booked, self.last_held, self.interval):
+            value.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bold = QFont(self.status.font())
         bold.setBold(True)
