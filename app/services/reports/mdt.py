@@ -22,6 +22,7 @@ from app.services.reports.base import (
     BODY_WIDTH,
     RULE,
     KeelDocument,
+    KeelTable,
     markup,
     para,
     section,
@@ -211,7 +212,7 @@ def _summary(agenda: MdtAgenda, width: float) -> Table:
         (len(agenda.overdue_high_risk), "high-risk workers overdue for clinical supervision"),
     ]  # fmt: skip
     row = [[para(str(n), figure), para(label, st["small"])] for n, label in cells]
-    t = Table([row], colWidths=[width / 4] * 4, hAlign="LEFT")
+    t = KeelTable([row], colWidths=[width / 4] * 4, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
