@@ -198,7 +198,9 @@ class ExportService:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
     ) -> Path:
-        """The agenda of one governance meeting (no confidential notes, case codes only)."""
+        """The agenda of one governance meeting (no confidential notes, case codes only), with
+        space for each item's outcome; overdue is counted to the meeting date or today,
+        whichever is earlier."""
         from app.services.reports.mdt import build_mdt_agenda_pdf
 
         def build(tmp: Path) -> Path:
@@ -210,6 +212,7 @@ class ExportService:
                 team=team,
                 progress=progress,
                 cancelled=cancelled,
+                today=self._today(),
             )
 
         detail = {"report": "mdt_agenda", "forum": forum.value,
