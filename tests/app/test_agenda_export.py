@@ -3,9 +3,7 @@ item's outcome, and overdue counted to the meeting date or today, whichever is e
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -21,6 +19,7 @@ from app.services.exports import ExportService
 from app.storage.db import Database, close_database, open_database
 from tests.app.governance_support import CLINICAL, action, person, session
 from tests.app.pdfcheck import page_texts, pdf_text
+from tests.app.test_export_cli import exports_logged
 
 TODAY = date(2026, 11, 26)
 NEXT_WEEK = TODAY + timedelta(days=7)
@@ -109,14 +108,7 @@ def agenda_db(db_path: Path) -> Path:
 
 
 def exports(db_path: Path) -> list[dict[str, object]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        rows = conn.execute(
-            "SELECT detail FROM audit_log WHERE action = 'export' ORDER BY seq"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [json.loads(r[0]) for r in rows]
+    return [detail for _entity, _id, detail in exports_logged(db_path)]
 
 
 def test_cli_export_pdf_agenda(agenda_db, tmp_path) -> None:

@@ -982,6 +982,18 @@ def _caps(policy: Policy, key: str) -> str:
     return "; ".join(f"every {cap} days to day {days}" for days, cap in caps)
 
 
+def _opening(title: str, present: bool, empty: str, intro: str = "") -> list[Flowable]:
+    """A section's heading, then its introduction when it has something to show, else the
+    sentence that says there is nothing."""
+    st = styles()
+    story = section(title, need=TABLE_NEED)
+    if not present:
+        story.append(para(empty, st["body"]))
+    elif intro:
+        story += [para(intro, st["body"]), Spacer(1, 1.5 * mm)]
+    return story
+
+
 def _policy(ctx: PackContext) -> list[Flowable]:
     """How often each type is due, per tier, under the policy the figures were computed with."""
     st = styles()
@@ -1047,9 +1059,8 @@ def _headcount(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Headcount per team", need=TABLE_NEED)
+    story = _opening("Headcount per team", bool(d.headcount), "No worker is recorded.")
     if not d.headcount:
-        story.append(para("No worker is recorded.", st["body"]))
         return story
     rows: list[list[Flowable | str]] = [
         _head("Team", f"In post on {uk(d.date_from)}", "Joined", "Left",
@@ -1079,21 +1090,18 @@ def _actions(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("What became of the actions agreed", need=TABLE_NEED)
     total = _all_actions(d)
-    if not total.agreed:
-        story.append(para("No action was agreed in a session in the period.", st["body"]))
-        return story
-    story.append(
-        para(
-            f"{_plural(total.agreed, 'action')} agreed in sessions in the period, as they stood "
-            f"on {uk(d.until)}: {_share(total.on_time, total.agreed)} closed on time, "
-            f"{_share(total.late, total.agreed)} closed late, {total.dropped:,} dropped, "
-            f"{_share(total.overdue, total.agreed)} still open after their due date.",
-            st["body"],
-        )
+    story = _opening(
+        "What became of the actions agreed",
+        bool(total.agreed),
+        "No action was agreed in a session in the period.",
+        f"{_plural(total.agreed, 'action')} agreed in sessions in the period, as they stood on "
+        f"{uk(d.until)}: {_share(total.on_time, total.agreed)} closed on time, "
+        f"{_share(total.late, total.agreed)} closed late, {total.dropped:,} dropped, "
+        f"{_share(total.overdue, total.agreed)} still open after their due date.",
     )
-    story.append(Spacer(1, 1.5 * mm))
+    if not total.agreed:
+        return story
     rows: list[list[Flowable | str]] = [
         _head("Team", "Agreed", "Closed on time", "Closed late", "Dropped", "Open, not yet due",
               "Open and overdue", nums=(1, 2, 3, 4, 5, 6))
@@ -1125,19 +1133,16 @@ def _wellbeing(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Team wellbeing (no names)", need=TABLE_NEED)
-    if not d.wellbeing:
-        story.append(para("No wellbeing pulse was recorded in the period.", st["body"]))
-        return story
-    story.append(
-        para(
-            "The wellbeing pulse of one-to-one sessions held in the period, per team: counts and "
-            f"an average only. A team with pulses from fewer than {MIN_WORKERS_SHOWN} workers "
-            "is not shown, so no one can be recognised from the figures.",
-            st["body"],
-        )
+    story = _opening(
+        "Team wellbeing (no names)",
+        bool(d.wellbeing),
+        "No wellbeing pulse was recorded in the period.",
+        "The wellbeing pulse of one-to-one sessions held in the period, per team: counts and an "
+        f"average only. A team with pulses from fewer than {MIN_WORKERS_SHOWN} workers is not "
+        "shown, so no one can be recognised from the figures.",
     )
-    story.append(Spacer(1, 1.5 * mm))
+    if not d.wellbeing:
+        return story
     rows: list[list[Flowable | str]] = [
         _head("Team", "Sessions", "Workers", "Average wellbeing (1–10)", "Scores of 4 or less",
               "Workload excessive", "Moral distress", "Support offered",
@@ -1178,19 +1183,16 @@ def _themes(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("Themes raised over the period", need=TABLE_NEED)
-    if not d.themes:
-        story.append(para("No theme was raised in a held session in the period.", st["body"]))
-        return story
-    story.append(
-        para(
-            f"Themes raised in held supervision sessions from {uk(d.date_from)} to "
-            f"{uk(d.until)}, most raised first: the sessions that raised each (on the session "
-            "or one of its decisions) and how many workers and teams they involved.",
-            st["body"],
-        )
+    story = _opening(
+        "Themes raised over the period",
+        bool(d.themes),
+        "No theme was raised in a held session in the period.",
+        f"Themes raised in held supervision sessions from {uk(d.date_from)} to {uk(d.until)}, "
+        "most raised first: the sessions that raised each (on the session or one of its "
+        "decisions) and how many workers and teams they involved.",
     )
-    story.append(Spacer(1, 1.5 * mm))
+    if not d.themes:
+        return story
     rows: list[list[Flowable | str]] = [
         _head("Theme", "Sessions", "Workers", "Teams", nums=(1, 2, 3))
     ]
