@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.domain.model import SupervisionType, Tier
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 DEFAULT_TIME_ZONE = "Europe/London"
 
@@ -127,29 +130,39 @@ class Policy:
             )
         if self.agreement_review_window_days < 0:
             raise ValueError("the agreement review window must be ≥ 0 days")
-        zone_named(self.time_zone)
+        check_zone_name(self.time_zone)
 
 
 @functools.cache
 def zone_names() -> frozenset[str]:
     """The IANA zone names in the zone data Keel ships (the ``tzdata`` package): the same list
     on Windows, which has no zone data of its own, as on Linux and macOS."""
-    import importlib.resources
+    import tzdata  # its data files travel with it (installer.spec collects them)
 
-    return frozenset(importlib.resources.files("tzdata").joinpath("zones").read_text().split())
+    zones = Path(tzdata.__file__).parent / "zones"
+    return frozenset(zones.read_text(encoding="utf-8").split())
 
 
-def zone_named(name: object) -> ZoneInfo:
-    """The IANA time zone ``name`` (e.g. Europe/London); ValueError saying so when there is none."""
+def check_zone_name(name: object) -> str:
+    """``name`` when it is an IANA time zone Keel knows (e.g. Europe/London); ValueError
+    saying so otherwise. Cheap: the zone itself is loaded only when used (``zone_named``)."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError("the time zone must be a zone name such as Europe/London")
     if name not in zone_names():
         raise ValueError(
             f"the time zone {name!r} is not a known zone name: use one such as Europe/London"
         )
+    return name
+
+
+def zone_named(name: object) -> ZoneInfo:
+    """The IANA time zone ``name``; ValueError saying so when there is none."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    checked = check_zone_name(name)
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(checked)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(
-            f"the time zone {name!r} has no zone data on this computer: reinstall Keel"
+            f"the time zone {checked!r} has no zone data on this computer: reinstall Keel"
         ) from None
