@@ -322,6 +322,74 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_service(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """``service init`` / ``add-team`` / ``status``: the service's PostgreSQL, no local file."""
+    if args.service_command == "status":
+        return _service_status(args, out)
+    from app.services.service_setup import add_service_team, init_service
+
+    if args.service_command == "init":
+        outcome = init_service(args.url, _ask_passphrase)
+    else:
+        outcome = add_service_team(args.url, args.name, _ask_passphrase)
+    for line in outcome.lines:
+        out.write(line + "\n")
+    if outcome.url is not None:
+        out.write(outcome.url + "\n")  # the last line, for scripts
+    return EXIT_OK
+
+
+def _service_status(args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.service_view import load_service_schedule, service_status_records
+
+    view = load_service_schedule(args.url, args.as_of or _today(), ask=_ask_passphrase)
+    if args.json:
+        json.dump(service_status_records(view), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    out.write(
+        f"Due status across the service as of {uk(view.as_of)} — {len(view.teams)} teams, "
+        f"{len(view.rows)} workers\n"
+    )
+    for team in view.teams:
+        stale = " (stale)" if team.stale else ""
+        out.write(f"  {team.name}: {team.last_publish_words}{stale}\n")
+    header = f"{'Worker':<26} {'Source':<18} {'Tier':<9} " + " ".join(
+        f"{t.value.capitalize():<24}" for t in ALL_TYPES
+    )
+    out.write(header + "\n")
+    for row in view.worst_first():
+        cells = []
+        for t in ALL_TYPES:
+            s = row.status.by_type[t]
+            due = f" {uk(s.due)}" if s.due else ""
+            cells.append(f"{s.status.label + due:<24}")
+        tier = row.status.tier.value + ("" if row.status.assessed else "*")
+        out.write(f"{row.facts.name[:26]:<26} {row.source[:18]:<18} {tier:<9} ")
+        out.write(" ".join(cells) + "\n")
+    pct = view.compliance().percent
+    out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
+    return EXIT_OK
+
+
+def cmd_publish(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """Publish what changed since the last publish to the service's PostgreSQL."""
+    from app.services.publishing import publish_file
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    try:
+        result = publish_file(db_path, args.url, ask=_ask_passphrase)
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            "The publish was interrupted: what reached the service is complete, and the next "
+            "publish carries on from there.\n"
+        )
+        return EXIT_PROBLEM
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "import-staff": cmd_import,
@@ -332,6 +400,8 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "publish": cmd_publish,
+    "service": cmd_service,
 }
 
 
