@@ -192,6 +192,14 @@ def _ask_passphrase(prompt: str) -> str:
             return ""
 
 
+def _ask_password(prompt: str) -> str:
+    """The service password, asked only at a terminal (a script without one gets no prompt:
+    it sets KEEL_SERVICE_PASSWORD or puts the password in the URL)."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return ""
+    return _ask_passphrase(prompt)
+
+
 def _new_passphrase() -> str:
     """For an encrypted backup: the environment variable, else asked twice."""
     import os
@@ -329,9 +337,9 @@ def cmd_service(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.service_setup import add_service_team, init_service
 
     if args.service_command == "init":
-        outcome = init_service(args.url, _ask_passphrase)
+        outcome = init_service(args.url, _ask_password)
     else:
-        outcome = add_service_team(args.url, args.name, _ask_passphrase)
+        outcome = add_service_team(args.url, args.name, _ask_password)
     for line in outcome.lines:
         out.write(line + "\n")
     if outcome.url is not None:
@@ -342,7 +350,7 @@ def cmd_service(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 def _service_status(args: argparse.Namespace, out: TextIO) -> int:
     from app.services.service_view import load_service_schedule, service_status_records
 
-    view = load_service_schedule(args.url, args.as_of or _today(), ask=_ask_passphrase)
+    view = load_service_schedule(args.url, args.as_of or _today(), ask=_ask_password)
     if args.json:
         json.dump(service_status_records(view), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -379,7 +387,7 @@ def cmd_publish(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
     try:
-        result = publish_file(db_path, args.url, ask=_ask_passphrase)
+        result = publish_file(db_path, args.url, ask=_ask_password)
     except KeyboardInterrupt:
         sys.stderr.write(
             "The publish was interrupted: what reached the service is complete, and the next "

@@ -44,6 +44,11 @@ def connection_error(exc: BaseException, target: ServiceTarget) -> ServiceError:
     lower = text.casefold()
     where = f"{target.host}:{target.port}"
     reason = _first_line(exc)
+    if "no password supplied" in lower:
+        return ServiceAuthError(
+            f"No password for {target.user or '(no login)'} on {where}: put it in the URL, set "
+            "KEEL_SERVICE_PASSWORD, or run Keel in a terminal to be asked. Nothing was changed."
+        )
     if any(a in lower for a in _AUTH) and "does not exist" not in lower.split("database")[0]:
         return ServiceAuthError(
             f"The service refused the login {target.user or '(none)'} on {where}: the password "
@@ -72,9 +77,11 @@ def connect(
 ) -> psycopg.Connection[Any]:
     """A connection to the service, or a ``ServiceError`` that says why not."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     try:
-        return psycopg.connect(**target.connect_params(password), autocommit=autocommit)
+        conninfo = make_conninfo("", **target.connect_params(password))
+        return psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.Error as exc:
         log.info("could not connect to %s: %s", target.display(), exc)
         raise connection_error(exc, target) from None

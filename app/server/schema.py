@@ -205,9 +205,7 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
 
 def server_version(conn: Any) -> int | None:
     """The server schema's version, or None when ``service init`` has not been run."""
-    row = conn.execute(
-        "SELECT 1 FROM pg_namespace WHERE nspname = %s", [SCHEMA]
-    ).fetchone()
+    row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [SCHEMA]).fetchone()
     if row is None:
         return None
     exists = conn.execute("SELECT to_regclass(%s)", [f"{SCHEMA}.schema_version"]).fetchone()

@@ -142,9 +142,7 @@ def parse_target(url: str | None, *, what: str = "--url") -> ServiceTarget:
     if port is not None and not all(p.isdigit() and 0 < int(p) < 65536 for p in port.split(",")):
         raise UsageError(f"“{shown}” has a bad port ({port}): use a number from 1 to 65535.")
     if not params.get("dbname"):
-        raise UsageError(
-            f"“{shown}” names no database: add it after the host (…:5432/DATABASE)."
-        )
+        raise UsageError(f"“{shown}” names no database: add it after the host (…:5432/DATABASE).")
     password = params.pop("password", None)
     target = ServiceTarget(params, password if password else None)
     mode = params.get("sslmode")

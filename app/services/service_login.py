@@ -76,9 +76,7 @@ def forget_keyring(target: ServiceTarget) -> None:
         log.info("nothing to forget in the keyring: %s", exc)
 
 
-def resolve_password(
-    target: ServiceTarget, ask: Callable[[str], str] | None = None
-) -> str | None:
+def resolve_password(target: ServiceTarget, ask: Callable[[str], str] | None = None) -> str | None:
     """The URL's password, else KEEL_SERVICE_PASSWORD, else the keyring's, else ``ask``'s."""
     if target.url_password:
         return target.url_password

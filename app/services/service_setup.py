@@ -42,13 +42,17 @@ def init_service(url: str | None, ask: Callable[[str], str] | None = None) -> Se
         )
     if result.from_version < result.to_version:
         return SetupOutcome(
-            [f"Upgraded Keel's service schema in {where} from server schema "
-             f"{result.from_version} to {result.to_version}."],  # fmt: skip
+            [
+                f"Upgraded Keel's service schema in {where} from server schema "
+                f"{result.from_version} to {result.to_version}."
+            ],
             None,
         )
     return SetupOutcome(
-        [f"Keel's service schema in {where} is already current (server schema "
-         f"{SERVER_SCHEMA_VERSION}): nothing to do."],  # fmt: skip
+        [
+            f"Keel's service schema in {where} is already current (server schema "
+            f"{SERVER_SCHEMA_VERSION}): nothing to do."
+        ],
         None,
     )
 

@@ -45,9 +45,7 @@ def test_init_prints_the_readers_url_last_and_it_reads_but_never_writes(
         )
         assert conn.execute(f"SELECT count(*) FROM {SCHEMA}.workers").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(
-                f"INSERT INTO {SCHEMA}.teams (name, role_name) VALUES ('x', 'y')"
-            )
+            conn.execute(f"INSERT INTO {SCHEMA}.teams (name, role_name) VALUES ('x', 'y')")
     # Running it again changes nothing and prints no new password.
     again = keel("service", "init", "--url", pg_cluster.url(service_db), cwd=work)
     assert again.returncode == 0, again.stderr
@@ -83,9 +81,12 @@ def test_add_team_prints_a_login_that_sees_only_its_own_rows(
             "South CMHT — Tîm y De"
         ]
         # Updating or deleting North's row touches nothing (it is invisible to South) …
-        assert conn.execute(
-            f"UPDATE {SCHEMA}.workers SET name = 'hacked' WHERE id = 'w-north'"
-        ).rowcount == 0
+        assert (
+            conn.execute(
+                f"UPDATE {SCHEMA}.workers SET name = 'hacked' WHERE id = 'w-north'"
+            ).rowcount
+            == 0
+        )
         assert conn.execute(f"DELETE FROM {SCHEMA}.workers WHERE id = 'w-north'").rowcount == 0
         conn.commit()
         # … and writing a row into North's team is refused by the server.
@@ -196,9 +197,7 @@ def test_tls_is_verify_full_for_a_remote_host(
     assert ok.returncode == 0, ok.stderr
 
 
-def test_a_newer_server_schema_is_refused(
-    pg_cluster: Cluster, service_db: str, work: Path
-) -> None:
+def test_a_newer_server_schema_is_refused(pg_cluster: Cluster, service_db: str, work: Path) -> None:
     init_service(pg_cluster, service_db, work)
     pg_cluster.admin_sql(
         f"UPDATE {SCHEMA}.schema_version SET version = {SERVER_SCHEMA_VERSION + 1}", service_db
