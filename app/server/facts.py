@@ -102,7 +102,7 @@ def _nocase(text: str) -> str:
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 
-def read_worker_facts(
+def read_worker_facts(  # noqa: C901 - one set-based query after another, then the assembly
     conn: Any, as_of: date, *, team_ids: Iterable[int] | None = None
 ) -> dict[int, list[WorkerFacts]]:
     """Per team: every worker in post on ``as_of`` with the facts the engine needs, ordered as
@@ -118,9 +118,9 @@ def read_worker_facts(
     sessions: dict[key, list[SessionFact]] = defaultdict(list)
     held: dict[tuple[int, str, str], date] = {}
     for team, wid, type_, on in conn.execute(_LATEST_HELD, params):
-        k = (team, wid, type_)
-        if k not in held or held[k] < on:
-            held[k] = on
+        cell = (team, wid, type_)
+        if cell not in held or held[cell] < on:
+            held[cell] = on
     facts_of: dict[tuple[str, date, SessionStatus], SessionFact] = {}
 
     def fact(type_: str, status: SessionStatus, on: date) -> SessionFact:
