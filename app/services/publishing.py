@@ -22,7 +22,6 @@ are all checked before anything local is written: a failure there changes nothin
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +34,15 @@ from app.server.connection import connect, translated
 from app.server.publish import Batch, TeamState, open_team, row_hash, send, server_hashes
 from app.server.schema import require_current
 from app.server.target import ServiceTarget, parse_target
+from app.services.publish_status import (
+    PUBLISHED_AT_KEY,
+    PUBLISHED_TEAM_KEY,
+    PublishState,
+    publish_state,
+    save_url,
+    saved_url,
+    saved_url_of,
+)
 from app.services.service_login import resolve_password, target_from
 from app.storage import publishing as local
 from app.storage.db import Database, close_database, open_database, transaction
@@ -46,11 +54,6 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 BATCH_ROWS = 1000
-# meta keys (never the password): the service URL the window publishes to, and the last
-# publish the server acknowledged.
-URL_KEY = "service_url"
-PUBLISHED_AT_KEY = "service_published_at"
-PUBLISHED_TEAM_KEY = "service_team"
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ def publish_database(
             send(conn, team.id, Batch.empty(), watermark=None, finished=True)
             _after(db, team, top, 0, 0, target)
             return PublishResult(team.name, 0, 0, False, datetime.now(UTC))
+        import uuid  # on a publish: not needed to open the window
+
         token = uuid.uuid4().hex
         with transaction(db, "record the publish"):
             local.remember_ack(db, token, top)
@@ -284,72 +289,6 @@ def publish_file(
         conn.close()
 
 
-def saved_url_of(path: Path) -> str | None:
-    """The service URL saved in a database file (read-only; None if none or unreadable)."""
-    from app.storage.db import connect as connect_local
-
-    try:
-        db = connect_local(path, read_only=True)
-    except Exception:
-        return None
-    try:
-        return saved_url(db)
-    except Exception:
-        return None
-    finally:
-        db.close()
-
-
-def saved_url(db: Database) -> str | None:
-    if "meta" not in db.table_names():
-        return None
-    return local.get_meta(db, URL_KEY)
-
-
-def save_url(db: Database, target: ServiceTarget) -> None:
-    """Remember the service URL for this database (without its password)."""
-    with transaction(db, "save the service address"):
-        local.set_meta(db, URL_KEY, target.url_without_password())
-
-
-@dataclass(frozen=True)
-class PublishState:
-    """What the status bar says about publishing."""
-
-    url: str | None
-    published_at: datetime | None
-    team: str | None
-
-    def words(self, now: datetime) -> str | None:
-        """ "Published 10 min ago" / "Not published for 9 days" (None: never set up)."""
-        if self.url is None:
-            return None
-        if self.published_at is None:
-            return "Not published yet"
-        age = now - self.published_at
-        minutes = int(age.total_seconds() // 60)
-        days = age.days
-        if days >= 1:
-            return f"Not published for {days} day{'' if days == 1 else 's'}"
-        if minutes < 1:
-            return "Published just now"
-        if minutes < 60:
-            return f"Published {minutes} min ago"
-        hours = minutes // 60
-        return f"Published {hours} hour{'' if hours == 1 else 's'} ago"
-
-
-def publish_state(db: Database) -> PublishState:
-    if "meta" not in db.table_names():
-        return PublishState(None, None, None)
-    at = local.get_meta(db, PUBLISHED_AT_KEY)
-    try:
-        when = datetime.fromisoformat(at) if at else None
-    except ValueError:
-        when = None
-    return PublishState(saved_url(db), when, local.get_meta(db, PUBLISHED_TEAM_KEY))
-
-
 def publish_with_saved_login(
     db: Database,
     *,
@@ -368,3 +307,17 @@ def publish_with_saved_login(
         return publish_database(db, conn, target, progress=progress, cancelled=cancelled)
     finally:
         conn.close()
+
+
+__all__ = [
+    "PublishCancelled",
+    "PublishResult",
+    "PublishState",
+    "connect_team",
+    "publish_database",
+    "publish_file",
+    "publish_state",
+    "publish_with_saved_login",
+    "save_url",
+    "saved_url",
+]

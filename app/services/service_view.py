@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.domain.model import STATUS_SEVERITY, DueStatus, SupervisionType, WorkerFacts
 from app.domain.policy import Policy
@@ -31,6 +32,9 @@ from app.server.schema import require_current
 from app.server.target import ServiceTarget
 from app.services.scheduling import Schedule, ScheduleRow, status_records
 from app.services.service_login import resolve_password, target_from
+
+if TYPE_CHECKING:
+    from app.services.themes import ThemeCounts
 
 # A team whose last publish is older than this is flagged stale (as a backup is after 7 days).
 STALE_DAYS = 7
@@ -189,8 +193,104 @@ __all__ = [
     "ServiceRow",
     "ServiceSchedule",
     "TeamPublish",
+    "export_service_pack",
     "load_service_schedule",
+    "load_service_view",
     "reader_connection",
     "schedule_from",
     "service_status_records",
 ]
+
+
+def export_service_pack(
+    url: str | ServiceTarget | None,
+    date_from: date,
+    date_to: date,
+    out: Path,
+    *,
+    today: date,
+    password: str | None = None,
+    ask: Callable[[str], str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Path:
+    """The service compliance pack as a PDF: written beside ``out`` and renamed into place, so
+    a failed or cancelled export leaves no half-written file (and an old one as it was)."""
+    import os
+    import tempfile
+
+    from app.services.reports.service_pack import build_service_pack
+
+    with reader_connection(url, ask, password) as (conn, target):
+        handle, name = tempfile.mkstemp(prefix=".keel-", suffix=".pdf", dir=out.parent)
+        os.close(handle)
+        part = Path(name)
+        try:
+            with translated(target, "reading the service"):
+                build_service_pack(
+                    conn, date_from, date_to, part, today=today, progress=progress,
+                    cancelled=cancelled,
+                )  # fmt: skip
+            with part.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, out)
+        finally:
+            part.unlink(missing_ok=True)
+    return out
+
+
+@dataclass(frozen=True)
+class ServiceThemes:
+    """Held sessions raising each theme (by name), per team database, in a period."""
+
+    date_from: date
+    date_to: date
+    mentions: tuple[tuple[str, str, date], ...]  # (team, theme, date)
+
+    def counts(self, team: str | None = None) -> ThemeCounts:
+        """The heat map's counts by month, for one team or (None) across every team."""
+        from app.services.themes import ThemeCountRow, ThemeCounts, _bucket_start, _label
+        from app.services.themes import bucket_starts as starts_of
+
+        starts = starts_of(self.date_from, self.date_to, "month")
+        index = {s: i for i, s in enumerate(starts)}
+        grid: dict[str, list[int]] = {}
+        for source, theme, on in self.mentions:
+            if team is not None and source != team:
+                continue
+            grid.setdefault(theme, [0] * len(starts))[index[_bucket_start(on, "month")]] += 1
+        rows = [ThemeCountRow(name, name, False, tuple(c)) for name, c in grid.items()]
+        rows.sort(key=lambda r: (-r.total, r.name.casefold()))
+        return ThemeCounts(
+            self.date_from, self.date_to, "month", tuple(starts),
+            tuple(_label(s, "month") for s in starts), tuple(rows),
+        )  # fmt: skip
+
+
+def service_themes(conn: Any, date_from: date, date_to: date) -> ServiceThemes:
+    names = {t.id: t.name for t in published.read_teams(conn)}
+    return ServiceThemes(
+        date_from,
+        date_to,
+        tuple(
+            (names.get(m.team_id, ""), m.theme, m.on)
+            for m in published.read_theme_mentions(conn, date_from, date_to)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceViewData:
+    """What the service view window shows: the schedule and the themes of recent months."""
+
+    schedule: ServiceSchedule
+    themes: ServiceThemes
+
+
+def load_service_view(
+    target: ServiceTarget, password: str | None, as_of: date, *, months: int = 6
+) -> ServiceViewData:
+    start = date(as_of.year - (1 if as_of.month <= months else 0),
+                 (as_of.month - months - 1) % 12 + 1, 1)  # fmt: skip
+    with reader_connection(target, None, password) as (conn, _t):
+        return ServiceViewData(schedule_from(conn, as_of), service_themes(conn, start, as_of))

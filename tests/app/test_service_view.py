@@ -116,3 +116,31 @@ def test_service_status_with_a_team_login_or_a_bad_url(
     assert {r["source"] for r in team} == {"North"}
     bad = keel("service", "status", "--url", "mysql://x/y", cwd=tmp_path)
     assert bad.returncode == 2 and len(error_lines(bad.stderr)) == 1
+
+
+def test_the_service_compliance_pack_names_every_team_and_leaves_no_file_on_failure(
+    two_teams: tuple[Service, dict], tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from app.errors import ServiceAuthError
+    from app.services.service_view import export_service_pack
+
+    service, _files = two_teams
+    out = tmp_path / "service pack.pdf"
+    export_service_pack(service.reader_url, date(2025, 12, 1), TODAY, out, today=TODAY)
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    for words in ("Service supervision compliance pack", "North", "South",
+                  "Teams and when they last published", "Compliance at each month end",
+                  "Learning log", "Themes across teams", "Records awaiting sign-off"):  # fmt: skip
+        assert words in text, words
+    # Its figures are the service view's: compliance on the last day, all teams.
+    view = load_service_schedule(service.reader_url, TODAY)
+    pct = view.compliance().percent
+    assert pct is not None and f"{pct:.0f}%" in text
+    failed = tmp_path / "not written.pdf"
+    target = parse_target(service.reader_url)
+    with pytest.raises(ServiceAuthError):
+        export_service_pack(target.url_for(target.user, "wrong"), date(2026, 1, 1), TODAY,
+                            failed, today=TODAY)  # fmt: skip
+    assert not failed.exists() and not list(tmp_path.glob(".keel-*"))
