@@ -61,8 +61,10 @@ class TeamPublish:
         minutes = int(age.total_seconds() // 60)
         if age.days >= 1:
             return f"last published {age.days} day{'' if age.days == 1 else 's'} ago"
+        if minutes < 1:
+            return "last published just now"
         if minutes < 60:
-            return f"last published {max(minutes, 0)} min ago"
+            return f"last published {minutes} min ago"
         return f"last published {minutes // 60} h ago"
 
 
