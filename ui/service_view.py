@@ -149,8 +149,10 @@ class ServiceViewWindow(QMainWindow):
         self.teams.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.teams.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column, width in ((1, 112), (2, 62), (3, 84)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.teams.setColumnWidth(column, width)
+        self.teams.setWordWrap(True)
 
         self.model = ScheduleModel(self)
         self.proxy = ScheduleFilter(self.model, self)
@@ -164,9 +166,9 @@ class ServiceViewWindow(QMainWindow):
         self.table.sortByColumn(int(Column.OVERALL), Qt.SortOrder.AscendingOrder)
         th = self.table.horizontalHeader()
         th.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((Column.WORKER, 140), (Column.TEAM, 130), (Column.TIER, 80),
-                              (Column.OVERALL, 85), (Column.LINE, 160), (Column.CLINICAL, 160),
-                              (Column.GROUP, 160), (Column.NEXT_DUE, 90)):  # fmt: skip
+        for column, width in ((Column.WORKER, 130), (Column.TEAM, 120), (Column.TIER, 75),
+                              (Column.OVERALL, 85), (Column.LINE, 150), (Column.CLINICAL, 150),
+                              (Column.GROUP, 150), (Column.NEXT_DUE, 90)):  # fmt: skip
             self.table.setColumnWidth(int(column), width)
 
         self.heat_model = HeatMapModel(self)
@@ -189,14 +191,14 @@ class ServiceViewWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        caption = QLabel("<b>Teams</b> — stale: no publish for 7 days or more")
+        caption = QLabel("<b>Teams</b> — ⚠ stale: no publish for 7 days or more")
         left_layout.addWidget(caption)
         left_layout.addWidget(self.teams, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([330, 1010])
+        self.splitter.setSizes([380, 960])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -263,7 +265,7 @@ class ServiceViewWindow(QMainWindow):
             c = table.get((team.name, None))
             pct = "—" if c is None or c.percent is None else f"{c.percent:.0f}%"
             when = team.last_publish_words.replace("last published ", "")
-            cells = [team.name, ("⚠ Stale — " if team.stale else "") + when,
+            cells = [team.name, ("⚠ " if team.stale else "") + when,
                      str(workers.get(team.name, 0)), pct]  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -77,7 +77,8 @@ def test_the_service_view_shows_every_team_worst_first_and_flags_the_stale_one(
     assert DueStatus(first.data(STATUS_ROLE)) is DueStatus.OVERDUE
     # The stale team is flagged (and listed first).
     assert window.teams.item(0, 0).text() == "West Crisis Team"
-    assert window.teams.item(0, 1).text().startswith("⚠ Stale")
+    assert window.teams.item(0, 1).text() == "⚠ 12 days ago"
+    assert "has not published for 7 days" in window.teams.item(0, 0).toolTip()
     assert "1 stale" in window.counts.text()
     # The team filter shows one team database.
     window.team_combo.setCurrentIndex(window.team_combo.findData("South CMHT"))
