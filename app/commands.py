@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
 from app.dates import uk
@@ -44,22 +44,27 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
-    header = f"{'Worker':<28} {'Team':<18} {'Tier':<9} " + " ".join(
+    _status_table(out, "Team", [(r.facts.team, r) for r in rows], schedule.compliance().percent)
+    return EXIT_OK
+
+
+def _status_table(out: TextIO, second: str, rows: list[tuple[str, Any]], pct: float | None) -> None:
+    """The status table: worker, ``second`` (team or team database), tier, one cell per type
+    (status and due date), then the compliance line."""
+    header = f"{'Worker':<28} {second:<18} {'Tier':<9} " + " ".join(
         f"{t.value.capitalize():<24}" for t in ALL_TYPES
     )
     out.write(header + "\n")
-    for row in rows:
+    for where, row in rows:
         cells = []
         for t in ALL_TYPES:
             s = row.status.by_type[t]
             due = f" {uk(s.due)}" if s.due else ""
             cells.append(f"{s.status.label + due:<24}")
         tier = row.status.tier.value + ("" if row.status.assessed else "*")
-        out.write(f"{row.facts.name[:28]:<28} {row.facts.team[:18]:<18} {tier:<9} ")
+        out.write(f"{row.facts.name[:28]:<28} {where[:18]:<18} {tier:<9} ")
         out.write(" ".join(cells) + "\n")
-    pct = schedule.compliance().percent
     out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
-    return EXIT_OK
 
 
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -362,21 +367,8 @@ def _service_status(args: argparse.Namespace, out: TextIO) -> int:
     for team in view.teams:
         stale = " (stale)" if team.stale else ""
         out.write(f"  {team.name}: {team.last_publish_words}{stale}\n")
-    header = f"{'Worker':<26} {'Source':<18} {'Tier':<9} " + " ".join(
-        f"{t.value.capitalize():<24}" for t in ALL_TYPES
-    )
-    out.write(header + "\n")
-    for row in view.worst_first():
-        cells = []
-        for t in ALL_TYPES:
-            s = row.status.by_type[t]
-            due = f" {uk(s.due)}" if s.due else ""
-            cells.append(f"{s.status.label + due:<24}")
-        tier = row.status.tier.value + ("" if row.status.assessed else "*")
-        out.write(f"{row.facts.name[:26]:<26} {row.source[:18]:<18} {tier:<9} ")
-        out.write(" ".join(cells) + "\n")
-    pct = view.compliance().percent
-    out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
+    rows = view.worst_first()
+    _status_table(out, "Source", [(r.source, r) for r in rows], view.compliance().percent)
     return EXIT_OK
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.domain.model import STATUS_SEVERITY, DueStatus, SupervisionType, WorkerFacts
+from app.domain.model import DueStatus, SupervisionType, WorkerFacts
 from app.domain.policy import Policy
 from app.domain.schedule import (
     Compliance,
@@ -30,7 +30,7 @@ from app.server import facts as published
 from app.server.connection import connect, translated
 from app.server.schema import require_current
 from app.server.target import ServiceTarget
-from app.services.scheduling import Schedule, ScheduleRow, status_records
+from app.services.scheduling import Schedule, ScheduleRow, sort_worst_first, status_records
 from app.services.service_login import resolve_password, target_from
 
 if TYPE_CHECKING:
@@ -102,16 +102,9 @@ class ServiceSchedule:
         return compliance_table(self.counted_pairs())
 
     def worst_first(self) -> list[ServiceRow]:
-        def key(r: ServiceRow) -> tuple[int, str, str, str]:
-            due = r.status.next_due
-            return (
-                STATUS_SEVERITY[r.status.overall],
-                due.isoformat() if due else "0000",
-                r.facts.name.casefold(),
-                r.source.casefold(),
-            )
-
-        return sorted(self.rows, key=key)
+        """Overdue first, as the laptop's ``status`` sorts (ties keep the teams' order)."""
+        by_row = {id(r.row): r for r in self.rows}
+        return [by_row[id(x)] for x in sort_worst_first([r.row for r in self.rows])]
 
     def for_screen(self) -> Schedule:
         """The laptop scheduler's ``Schedule``, each worker's team shown as the team database
