@@ -210,3 +210,33 @@ def test_a_newer_server_schema_is_refused(pg_cluster: Cluster, service_db: str, 
 def test_passwords_are_sent_as_scram_verifiers() -> None:
     verifier = scram_verifier("secret")
     assert verifier.startswith("SCRAM-SHA-256$4096:") and "secret" not in verifier
+
+
+def test_init_upgrades_an_older_server_schema_step_by_step(
+    pg_cluster: Cluster, service_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Server migrations are versioned like the laptop's: a Keel with a newer step refuses an
+    older server (in a sentence) until `service init` applies the missing steps."""
+    from app.errors import ServiceSchemaError
+    from app.server import schema
+
+    with psycopg.connect(pg_cluster.url(service_db)) as conn:
+        schema.initialise(conn)
+
+    def v2(roles: schema.Roles) -> list[str]:
+        return [f"ALTER TABLE {SCHEMA}.teams ADD COLUMN contact text"]
+
+    monkeypatch.setattr(schema, "SERVER_MIGRATIONS", (*schema.SERVER_MIGRATIONS, v2))
+    monkeypatch.setattr(schema, "SERVER_SCHEMA_VERSION", SERVER_SCHEMA_VERSION + 1)
+    with psycopg.connect(pg_cluster.url(service_db)) as conn:
+        with pytest.raises(ServiceSchemaError, match="older server schema"):
+            schema.require_current(conn, service_db)
+        conn.rollback()
+        result = schema.initialise(conn)
+    assert (result.created, result.from_version, result.to_version) == (
+        False, SERVER_SCHEMA_VERSION, SERVER_SCHEMA_VERSION + 1,
+    )  # fmt: skip
+    assert result.reader_password is None
+    with psycopg.connect(pg_cluster.url(service_db)) as conn:
+        schema.require_current(conn, service_db)
+        conn.execute(f"SELECT contact FROM {SCHEMA}.teams")
