@@ -101,7 +101,7 @@ def _spread(samples: list[float]) -> str:
     )
 
 
-def run(args: argparse.Namespace) -> int:  # noqa: C901 - one measurement after another
+def run(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="keel-bench-service-"))
     cluster = None
     try:
