@@ -372,3 +372,19 @@ def test_the_saved_url_is_used_and_never_holds_the_password(
         assert state.team == "North" and state.published_at is not None
     finally:
         close_database(db)
+
+
+def test_the_status_bar_words() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.services.publish_status import PublishState
+
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    url = "postgresql://team@db.example.org/keel"
+    assert PublishState(None, None, None).words(now) is None  # no service set up: no line
+    assert PublishState(url, None, None).words(now) == "Not published yet"
+    at = PublishState(url, now - timedelta(minutes=10), "North").words(now)
+    assert at == "Published 10 min ago"
+    assert PublishState(url, now - timedelta(days=9, hours=2), "North").words(now) == (
+        "Not published for 9 days"
+    )
