@@ -188,7 +188,7 @@ class ComplianceData:
     date_to: date
     today: date
     service_name: str
-    until: date = date.min
+    until: date = field(init=False)
     points: list[MonthPoint] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     overdue: list[OverdueLine] = field(default_factory=list)
@@ -210,6 +210,9 @@ class ComplianceData:
     actions: dict[str, ActionCounts] = field(default_factory=dict)  # by team
     themes: list[ThemeRaised] = field(default_factory=list)
     wellbeing: list[TeamWellbeing] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.until = min(self.date_to, self.today)
 
     @property
     def cut(self) -> bool:
@@ -290,7 +293,7 @@ def _gather(
     policy = current_policy(db)
     data = ComplianceData(date_from, date_to, today, policy.service_name, policy=policy)
     # A due date after today is never overdue: the figures stop at today.
-    until = data.until = min(date_to, today)
+    until = data.until
     ends = month_ends(date_from, until)
     total = len(ends) + 4 + len(GATHER_STEPS) + steps_after
     done = 0
