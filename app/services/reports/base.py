@@ -344,11 +344,12 @@ class KeelDocument:
             # never embedded, and a PDF/A check or an inspector's preflight flags it.
             initialFontName=FONT,
         )
-        # No padding: text, tables and charts are laid out to the margins the header and footer
-        # rules mark (a table as wide as the body then fits exactly).
+        # No side padding: text, tables and charts are laid out to the margins the header and
+        # footer rules mark (a table as wide as the body then fits exactly). A marked copy keeps
+        # the mark clear of the first line of each page.
         frame = Frame(
             MARGIN, MARGIN + 4 * mm, BODY_WIDTH, PAGE_H - 2 * MARGIN - 12 * mm, id="body",
-            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+            leftPadding=0, rightPadding=0, topPadding=3 * mm if marking else 0, bottomPadding=0,
         )  # fmt: skip
         self._doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
