@@ -30,6 +30,8 @@ COMMANDS = (
     "backup",
     "restore",
     "policy",
+    "publish",
+    "service",
 )
 PASSPHRASE_ENV = "KEEL_BACKUP_PASSPHRASE"
 MIN_PASSPHRASE = 8
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_calendar_parser(sub)
     _add_backup_parsers(sub)
     _add_policy_parser(sub)
+    _add_service_parsers(sub)
     return parser
 
 
@@ -95,6 +98,35 @@ def _add_policy_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="the date the new version takes effect (default today)")  # fmt: skip
     i.add_argument("--reason", metavar="TEXT",
                    help="why the policy changes (default: imported from FILE)")  # fmt: skip
+
+
+_URL_HELP = (
+    "the service's PostgreSQL, postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: "
+    "KEEL_SERVICE_URL); without a password in it, KEEL_SERVICE_PASSWORD, the keyring or a prompt"
+)
+
+
+def _add_service_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("publish", help="publish this team's facts to the service's PostgreSQL "
+                       "(only what changed since the last publish)")  # fmt: skip
+    p.add_argument("--url", metavar="TEAM_URL", help=_URL_HELP + " (default: also the URL "
+                   "saved with Data → Publish to the service…)")  # fmt: skip
+    p = sub.add_parser("service", help="set up and read the service's PostgreSQL")
+    kinds = p.add_subparsers(dest="service_command", metavar="ACTION", parser_class=_Parser)
+    kinds.required = True
+    i = kinds.add_parser("init", help="create (or upgrade) the service schema, the read-only "
+                         "reader role and row-level security; prints the reader's URL once")  # fmt: skip
+    i.add_argument("--url", metavar="ADMIN_URL", help=_URL_HELP)
+    a = kinds.add_parser("add-team", help="create a login for one team database; prints its "
+                         "URL once")  # fmt: skip
+    a.add_argument("name", metavar="NAME", help="the team's name, as the service view shows it")
+    a.add_argument("--url", metavar="ADMIN_URL", help=_URL_HELP)
+    t = kinds.add_parser("status", help="every team's workers' due status, computed from the "
+                         "published facts with each team's own policy")  # fmt: skip
+    t.add_argument("--url", metavar="READER_URL", help=_URL_HELP)
+    t.add_argument("--as-of", type=_date_arg, metavar="DATE", help="YYYY-MM-DD (default today)")
+    t.add_argument("--json", action="store_true", help="print JSON: the keys of `status "
+                   "--json` plus source (the team database's name)")  # fmt: skip
 
 
 def _add_calendar_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -120,6 +152,8 @@ def _add_backup_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from app.domain.governance import Forum  # the commands' parsers are built only when used
+
     p = sub.add_parser("export-pdf", help="write a report as an A4 PDF (every export is audited)")
     kinds = p.add_subparsers(dest="report", metavar="REPORT", parser_class=_Parser)
     kinds.required = True
@@ -143,6 +177,17 @@ def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     c.add_argument("--to", dest="date_to", required=True, type=_date_arg, metavar="D",
                    help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
     c.add_argument("--out", required=True, metavar="FILE", help=out_help)
+    a = kinds.add_parser(
+        "agenda",
+        help="the agenda of a governance meeting (MDT, safeguarding or quality), with space "
+        "for each item's outcome",
+    )
+    a.add_argument("--date", dest="meeting_date", type=_date_arg, metavar="D",
+                   help="the meeting's date, YYYY-MM-DD or DD/MM/YYYY (default today); overdue "
+                   "is counted to it or to today, whichever is earlier")  # fmt: skip
+    a.add_argument("--forum", choices=[f.value for f in Forum], default=Forum.MDT.value,
+                   help="mdt (default), safeguarding or quality")  # fmt: skip
+    a.add_argument("--out", required=True, metavar="FILE", help=out_help)
     b = kinds.add_parser("blank", help="a blank paper form for one supervision type")
     b.add_argument("type", metavar="TYPE",
                    help="a supervision type's key in the policy: line, clinical, group or one "

@@ -11,12 +11,14 @@ checks. Adding a setting is adding one such field.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.dates import uk
 from app.domain.catalogue import (
@@ -29,6 +31,11 @@ from app.domain.catalogue import (
 from app.domain.model import Tier, TriggerKind, TypeKey
 
 # --- Declaring a setting ----------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 class Section:
@@ -48,6 +55,8 @@ class Section:
 TRIGGER_KINDS: tuple[str, ...] = tuple(k.value for k in TriggerKind)
 TYPE_CHOICE = "type"
 """``choices`` of a setting whose value is a supervision type key of the policy."""
+ZONE_CHOICE = "zone"
+"""``choices`` of a setting whose value is an IANA time zone name (Europe/London)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,11 @@ class Setting:
                 return f"{what} must be one line of at most 200 characters"
             if isinstance(self.choices, tuple) and self.choices and value not in self.choices:
                 return f"{what} must be one of {', '.join(self.choices)} (it is {value!r})"
+            if self.choices == ZONE_CHOICE:
+                try:
+                    check_zone_name(value)
+                except ValueError as exc:
+                    return str(exc)
         return None
 
 
@@ -319,6 +333,17 @@ class Policy:
         maximum=3650,
         unit="days",
     )
+    # The service's local time (an IANA zone name): session times are in it, and printed and
+    # exported times (signatures, addenda, calendar entries) are shown or written in it,
+    # whatever time zone the computer is set to.
+    time_zone: str = setting(
+        DEFAULT_TIME_ZONE,
+        "Time zone",
+        Section.SERVICE,
+        help="The service's local time (a zone name such as Europe/London): session times, "
+        "signatures and calendar entries are in it, whatever the computer is set to.",
+        choices=ZONE_CHOICE,
+    )
 
     # -- The catalogue ----------------------------------------------------------------------
 
@@ -362,6 +387,10 @@ class Policy:
         active = self.catalogue.active
         pick = [t for t in active if not t.is_group] or list(active)
         return pick[0].key if pick else None
+
+    def zone(self) -> ZoneInfo:
+        """The service's time zone (``time_zone``), from the zone data Keel ships."""
+        return zone_named(self.time_zone)
 
     # -- Storage ----------------------------------------------------------------------------
 
@@ -642,3 +671,38 @@ def _shown(value: Any) -> str:
     if isinstance(value, Sequence):
         return repr(list(value))
     return str(value)
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names in the zone data Keel ships (the ``tzdata`` package): the same list
+    on Windows, which has no zone data of its own, as on Linux and macOS."""
+    import tzdata  # its data files travel with it (installer.spec collects them)
+
+    zones = Path(tzdata.__file__).parent / "zones"
+    return frozenset(zones.read_text(encoding="utf-8").split())
+
+
+def check_zone_name(name: object) -> str:
+    """``name`` when it is an IANA time zone Keel knows (e.g. Europe/London); ValueError
+    saying so otherwise. Cheap: the zone itself is loaded only when used (``zone_named``)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("the time zone must be a zone name such as Europe/London")
+    if name not in zone_names():
+        raise ValueError(
+            f"the time zone {name!r} is not a known zone name: use one such as Europe/London"
+        )
+    return name
+
+
+def zone_named(name: object) -> ZoneInfo:
+    """The IANA time zone ``name``; ValueError saying so when there is none."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    checked = check_zone_name(name)
+    try:
+        return ZoneInfo(checked)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"the time zone {checked!r} has no zone data on this computer: reinstall Keel"
+        ) from None

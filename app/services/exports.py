@@ -177,11 +177,16 @@ class ExportService:
         if spec is None:
             known = ", ".join(policy.catalogue.keys)
             raise UsageError(f"There is no supervision type {type_!r} in the policy ({known}).")
-        service_name = policy.service_name
         themes = [t.name for t in list_themes(self._db)]
         return self._write(
             out,
-            lambda tmp: build_blank_form_pdf(spec, tmp, service_name=service_name, themes=themes),
+            lambda tmp: build_blank_form_pdf(
+                spec,
+                tmp,
+                service_name=policy.service_name,
+                themes=themes,
+                time_zone=policy.zone(),
+            ),
             "blank_form",
             type_,
             {"report": "blank_form", "type": type_, "include_confidential": False},
@@ -197,7 +202,9 @@ class ExportService:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
     ) -> Path:
-        """The agenda of one governance meeting (no confidential notes, case codes only)."""
+        """The agenda of one governance meeting (no confidential notes, case codes only), with
+        space for each item's outcome; overdue is counted to the meeting date or today,
+        whichever is earlier."""
         from app.services.reports.mdt import build_mdt_agenda_pdf
 
         def build(tmp: Path) -> Path:
@@ -209,6 +216,7 @@ class ExportService:
                 team=team,
                 progress=progress,
                 cancelled=cancelled,
+                today=self._today(),
             )
 
         detail = {"report": "mdt_agenda", "forum": forum.value,

@@ -805,7 +805,102 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id',
           || '-' || hex(randomblob(6))));
 """
 
-# --- V7: supervision types are data ---------------------------------------------------------
+
+# --- V7: what changed since the last publish to the service --------------------------------
+#
+# ``publish_log`` holds one entry per published row that changed (kind and id, e.g. a session
+# and its id), with a sequence number that only grows: triggers on every table that feeds a
+# published row set the entry's number to the next one on insert, on an update of a published
+# column and on delete (the row then being gone tells the publisher to delete it on the
+# server). A session's row also carries its attendees and theme tags, so those tables log the
+# session. The publisher sends the rows whose entries are newer than the watermark the server
+# acknowledged, then forgets the entries up to it (keeping the newest, so the numbers go on
+# growing). Editing a record's text, which is never published, logs nothing.
+#
+# ``publish_acks`` remembers the tokens this file gave the server with each publish's
+# watermark: a server whose token this file does not know (a restore from an older backup, a
+# new server) is brought into line by comparing every row instead.
+
+_PUBLISHED_SOURCES: tuple[tuple[str, str, str, tuple[str, ...] | None], ...] = (
+    # (table, kind, the published row's id in that table, columns whose update matters)
+    ("workers", "worker", "id", ("id", "staff_id", "name", "role", "team", "start_date",
+     "left_on", "requires_line", "requires_clinical", "requires_group")),
+    ("risk_assessments", "assessment", "id", ("id", "worker_id", "assessed_on", "cohort_risk",
+     "decision_complexity", "support_need", "volatility", "tier", "created_at")),
+    ("leave_periods", "leave", "id", ("id", "worker_id", "start_date", "end_date")),
+    ("overrides", "override", "id", ("id", "worker_id", "type", "interval_days", "reason",
+     "starts_on", "expires_on")),
+    ("trigger_events", "trigger", "id", ("id", "worker_id", "kind", "event_date", "type",
+     "response_days")),
+    ("sessions", "session", "id", ("id", "type", "status", "session_date", "worker_id",
+     "supervisor_id", "signed_at", "supervisee_response")),
+    ("session_attendees", "session", "session_id", ("session_id", "worker_id")),
+    ("session_themes", "session", "session_id", ("session_id", "theme_id")),
+    ("actions", "action", "id", ("id", "session_id", "worker_id", "owner", "due_date",
+     "status", "closed_on")),
+    ("themes", "theme", "id", ("id", "name", "retired_on")),
+    ("governance_items", "governance", "id", ("id", "forum", "title", "status", "theme_id",
+     "raised_on", "tabled_on", "decided_on", "closed_on", "change_made", "change_made_on")),
+    ("policies", "policy", "id", None),
+)  # fmt: skip
+
+
+def _log_change(kind: str, row_id: str) -> str:
+    return f"""
+    INSERT INTO publish_log (kind, row_id, seq)
+        SELECT '{kind}', {row_id}, (SELECT coalesce(max(seq), 0) + 1 FROM publish_log)
+         WHERE {row_id} IS NOT NULL
+        ON CONFLICT (kind, row_id) DO UPDATE SET seq = excluded.seq;"""
+
+
+def _publish_triggers() -> str:
+    out = ""
+    for table, kind, key, columns in _PUBLISHED_SOURCES:
+        of = f" OF {', '.join(columns)}" if columns else ""
+        out += f"""
+CREATE TRIGGER publish_{table}_insert AFTER INSERT ON {table}
+BEGIN{_log_change(kind, f"NEW.{key}")}
+END;
+CREATE TRIGGER publish_{table}_update AFTER UPDATE{of} ON {table}
+BEGIN{_log_change(kind, f"OLD.{key}")}{_log_change(kind, f"NEW.{key}")}
+END;
+CREATE TRIGGER publish_{table}_delete AFTER DELETE ON {table}
+BEGIN{_log_change(kind, f"OLD.{key}")}
+END;
+"""
+    # A decision's theme tags are its session's (its decision text is never published).
+    session_of = "(SELECT session_id FROM decisions WHERE id = {row}.decision_id)"
+    out += f"""
+CREATE TRIGGER publish_decision_themes_insert AFTER INSERT ON decision_themes
+BEGIN{_log_change("session", session_of.format(row="NEW"))}
+END;
+CREATE TRIGGER publish_decision_themes_delete AFTER DELETE ON decision_themes
+BEGIN{_log_change("session", session_of.format(row="OLD"))}
+END;
+CREATE TRIGGER publish_decisions_delete AFTER DELETE ON decisions
+BEGIN{_log_change("session", "OLD.session_id")}
+END;
+"""
+    return out
+
+
+PUBLISH_LOG = """
+CREATE TABLE publish_log (
+    kind TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, row_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX publish_log_seq ON publish_log(seq);
+CREATE TABLE publish_acks (
+    token TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    made_at TEXT NOT NULL
+) STRICT;
+""" + _publish_triggers()
+
+
+# --- V8: supervision types are data ---------------------------------------------------------
 #
 # The types a service uses are rows of ``supervision_types`` (key and kind: what a record's
 # meaning depends on; labels, intervals and the rest are in the versioned policy). Every
@@ -819,7 +914,8 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id',
 # The rebuild of the tables whose CHECK named the types, and the schedule cache's triggers
 # (which named 'group'), are in app.storage.type_migration (they run with foreign keys off).
 
-TYPES_AS_DATA = """
+TYPES_AS_DATA = (
+    """
 CREATE TABLE supervision_types (
     key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 40 AND key GLOB '[a-z]*'
                                 AND key NOT GLOB '*[^a-z0-9_]*'),
@@ -854,13 +950,34 @@ INSERT INTO worker_required_types (worker_id, type)
     SELECT id, 'line' FROM workers WHERE requires_line = 1
     UNION ALL SELECT id, 'clinical' FROM workers WHERE requires_clinical = 1
     UNION ALL SELECT id, 'group' FROM workers WHERE requires_group = 1;
+DROP TRIGGER publish_workers_update;
 ALTER TABLE workers DROP COLUMN requires_line;
 ALTER TABLE workers DROP COLUMN requires_clinical;
 ALTER TABLE workers DROP COLUMN requires_group;
+CREATE TRIGGER publish_workers_update AFTER UPDATE OF id, staff_id, name, role, team,
+    start_date, left_on ON workers
+BEGIN"""
+    + _log_change("worker", "OLD.id")
+    + _log_change("worker", "NEW.id")
+    + """
+END;
+-- A worker's required types are part of the worker's published row.
+CREATE TRIGGER publish_worker_required_types_insert AFTER INSERT ON worker_required_types
+BEGIN"""
+    + _log_change("worker", "NEW.worker_id")
+    + """
+END;
+CREATE TRIGGER publish_worker_required_types_delete AFTER DELETE ON worker_required_types
+BEGIN"""
+    + _log_change("worker", "OLD.worker_id")
+    + """
+END;
 
 ALTER TABLE policies ADD COLUMN effective_from TEXT NOT NULL DEFAULT '0001-01-01';
 ALTER TABLE policies ADD COLUMN reason TEXT NOT NULL DEFAULT '';
-""" + _append_only("policies", "a saved policy version")
+"""
+    + _append_only("policies", "a saved policy version")
+)
 
 # A one-to-one session names its supervisee (was: CHECK (type = 'group' OR worker_id ...)).
 SESSION_KIND_TRIGGERS = """
@@ -1019,6 +1136,7 @@ MIGRATIONS: tuple[str, ...] = (
     V4_GOVERNANCE,
     SCHEDULE_CACHE,
     IDENTITY,
+    PUBLISH_LOG,
     TYPES_AS_DATA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

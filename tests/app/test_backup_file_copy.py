@@ -212,7 +212,7 @@ def _damage(fault: str, out: int, size: int) -> None:
     if fault == "truncated":
         os.ftruncate(out, size - 4096)
     elif fault == "header changed":
-        os.pwrite(out, (SCHEMA_VERSION + 1).to_bytes(4, "big"), 60)  # user_version: another schema
+        os.pwrite(out, (SCHEMA_VERSION + 1).to_bytes(4, "big"), 60)  # another schema
     elif fault == "schema page damaged":
         os.pwrite(out, b"\xa5" * 16, 100)  # the b-tree header of sqlite_schema (page 1)
     else:
