@@ -20,7 +20,7 @@ from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRAS
 from app.dates import uk
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
 from app.paths import log_dir, resolve_db_path
-from app.storage.db import close_database, open_database
+from app.services.database import close_database, open_database
 
 if TYPE_CHECKING:
     from app.services.policy import PolicyService
@@ -134,21 +134,17 @@ def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) ->
     """The scheduler reads each worker's latest held session and risk assessment from summary
     tables kept by triggers; `check` compares them with the records. This recomputes them from
     the records in one transaction (records themselves are not touched)."""
-    from app.storage.db import transaction
-    from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
+    from app.services.database import rebuild_summary
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
     db = open_database(db_path, create=False)
     try:
-        before = schedule_cache_drift(db)
-        with transaction(db, "rebuild the scheduler's summary"):
-            rebuild_schedule_cache(db)
-        after = schedule_cache_drift(db)
+        rebuilt = rebuild_summary(db)
     finally:
         close_database(db)
-    wrong = sum(before.values())
-    if any(after.values()):  # cannot happen unless the records change while it runs
+    wrong = rebuilt.wrong_before
+    if rebuilt.still_wrong:  # cannot happen unless the records change while it runs
         out.write("The summary still does not match the records: run it again.\n")
         return EXIT_PROBLEM
     out.write(
@@ -256,8 +252,8 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     )
     from app.services.backup import backup_database
     from app.services.backup_files import prune_backups
+    from app.services.database import connect, inspect_file
     from app.services.instance import AlreadyRunningError, InstanceLock
-    from app.storage.db import connect, inspect_file
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")

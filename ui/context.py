@@ -13,8 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.services.database import Database
 from app.services.workers import WorkerService
-from app.storage.db import Database
 
 if TYPE_CHECKING:
     from app.domain.catalogue import Catalogue

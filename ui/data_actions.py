@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from app.errors import KeelError
 from app.services import autobackup
-from app.storage.db import pending_check, wait_for_check
+from app.services.database import pending_check, wait_for_check
 from ui.context import AppContext
 from ui.tasks import run_task
 

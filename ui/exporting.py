@@ -38,7 +38,7 @@ from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.model import TypeKey
 from app.errors import KeelError
-from app.storage.db import Database
+from app.services.database import Database
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit

@@ -19,8 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.services import selftest
+from app.services.database import Database
 from app.services.selftest import SelfTest
-from app.storage.db import Database
 
 # Platform plugins a real (not offscreen) start needs, per operating system.
 _NATIVE_PLATFORMS = {
@@ -163,7 +163,7 @@ def run_self_test(report_path: Path | None = None) -> int:
         )
     finally:
         if db is not None:
-            from app.storage.db import close_database
+            from app.services.database import close_database
 
             close_database(db)
         if test.ok:

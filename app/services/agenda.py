@@ -34,12 +34,12 @@ from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
 from app.domain.model import DueStatus, Tier, TypeKey
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner
+from app.domain.rows import GovernanceItem, SourceSession
 from app.domain.schedule import is_active_on
 from app.services.governance import detect_trends
 from app.services.scheduling import compute_schedule
 from app.storage import governance as store
 from app.storage.db import Database
-from app.storage.governance import GovernanceItem, SourceSession
 from app.storage.policies import current_policy, policy_history
 from app.storage.themes import list_themes, theme_mentions
 

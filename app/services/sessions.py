@@ -10,6 +10,7 @@ from app.domain.catalogue import SupervisorRole, TypeSpec
 from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.quality import QualityGap, quality_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
+from app.domain.rows import ActionRow, Draft, SessionSummary
 from app.errors import UsageError
 from app.services.themes import refuse_retired_tags
 from app.storage import actions as action_store
@@ -17,11 +18,10 @@ from app.storage import audit
 from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
-from app.storage.actions import ActionRow
 from app.storage.db import Database, new_id, transaction
 from app.storage.policies import policy_history
 from app.storage.rows import type_kinds
-from app.storage.sessions import SessionSummary, is_group_type
+from app.storage.sessions import is_group_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +182,12 @@ class SessionService:
 
     def draft_for(
         self, *, session_id: str | None, worker_id: str | None, type_: TypeKey
-    ) -> draft_store.Draft | None:
+    ) -> Draft | None:
         if session_id:
             return draft_store.draft_for_session(self._db, session_id)
         return draft_store.draft_for_new(self._db, worker_id, type_)
 
-    def drafts(self) -> list[draft_store.Draft]:
+    def drafts(self) -> list[Draft]:
         return draft_store.list_drafts(self._db)
 
     def discard_draft(self, draft_id: str) -> None:

@@ -18,17 +18,17 @@ from app.domain.model import (
     WorkerFacts,
 )
 from app.domain.policy import Policy
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.schedule import WorkerStatus, tier_for, worker_status
 from app.errors import UsageError
 from app.storage import adjustments, audit, workers
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.rows import type_kinds
 from app.storage.schedule_facts import load_worker_facts
 
 if TYPE_CHECKING:
-    from app.storage.themes import Theme
+    from app.domain.rows import Theme
 
 
 class WorkerService:

@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import TypeKey
 from app.domain.records import ActionOwner, ActionStatus
+from app.domain.rows import ActionRow
 from app.storage.db import Database, utc_now
 from app.storage.rows import to_date
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRow:
-    """One action with what the actions view shows beside it."""
-
-    id: str
-    description: str
-    worker_id: str
-    worker_name: str
-    owner: ActionOwner | None
-    owner_name: str
-    due_date: date | None
-    evidence: str
-    status: ActionStatus
-    completion_note: str
-    session_id: str
-    session_date: date
-    session_type: TypeKey
-
-    def overdue_on(self, day: date) -> bool:
-        return (
-            self.status is ActionStatus.OPEN and self.due_date is not None and self.due_date < day
-        )
 
 
 def list_actions(

@@ -6,44 +6,12 @@ backstop, so nothing here checks twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from app.domain.model import LeaveKind, TriggerKind, TypeKey
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
-
-
-@dataclass(frozen=True, slots=True)
-class StoredLeave:
-    id: str
-    worker_id: str
-    kind: LeaveKind
-    start: date
-    end: date | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredOverride:
-    id: str
-    worker_id: str
-    type: TypeKey
-    interval_days: int
-    reason: str
-    starts_on: date | None
-    expires_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTrigger:
-    id: str
-    worker_id: str
-    kind: TriggerKind
-    event_date: date
-    type: TypeKey
-    response_days: int
-    note: str
 
 
 def add_leave(

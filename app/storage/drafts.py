@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from app.domain.model import TypeKey
+from app.domain.rows import Draft
 from app.storage.db import Database, utc_now
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    id: str
-    session_id: str | None
-    worker_id: str | None
-    type: TypeKey
-    data: dict[str, Any]
-    updated_at: str
 
 
 def save_draft(

@@ -15,6 +15,7 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
+from app.domain.rows import SessionLine
 from app.domain.slots import slots_maker
 from app.storage.db import Database
 from app.storage.rows import EVERY_TYPE, to_date, type_kinds
@@ -38,23 +39,6 @@ _WHO = (
     "CASE WHEN (SELECT kind FROM supervision_types WHERE key = s.type) = 'group' THEN '' "
     "ELSE coalesce(w.name, '') END"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionLine:
-    """One session as a report lists it."""
-
-    id: str
-    type: TypeKey
-    status: SessionStatus
-    session_date: date
-    worker_name: str  # blank for a group session
-    attendees: int
-    supervisor_name: str
-    team: str
-    cancel_reason: str
-    signed_at: str | None
-    supervisee_response: str | None
 
 
 _new_line = slots_maker(SessionLine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.domain.records import (
     SessionRecord,
     Workload,
 )
+from app.domain.rows import SessionSummary
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
@@ -307,19 +307,6 @@ def open_actions_for(
         [worker_id, excluding_session],
     ).fetchall()
     return [_action_from_row(r) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
-    """One line of a worker's session history."""
-
-    id: str
-    type: TypeKey
-    status: SessionStatus
-    session_date: date
-    supervisor_name: str
-    cancel_reason: str
-    imported: bool
 
 
 def history_for(db: Database, worker_id: str) -> list[SessionSummary]:

@@ -19,20 +19,13 @@ from app.domain.catalogue import BUILTIN_KEYS, DEFAULT_CATALOGUE, GROUP, LINE
 from app.domain.model import DueStatus, SessionStatus, WorkerFacts
 from app.domain.quality import quality_gaps
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+from app.domain.rows import SessionLine
 from app.domain.slots import slots_maker
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
 from app.storage.db import Database
-from app.storage.reporting import (
-    _IN_PERIOD,
-    _TEAM,
-    QualityInput,
-    SessionLine,
-    _Days,
-    _lines,
-    period_sessions,
-)
+from app.storage.reporting import _IN_PERIOD, _TEAM, QualityInput, _Days, _lines, period_sessions
 from app.storage.rows import to_date
 from tests.app.test_schedule_history import assert_matches
 

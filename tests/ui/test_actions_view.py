@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog
 from app.domain.catalogue import CLINICAL, LINE
 from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import Action, ActionOwner, ActionStatus
-from app.storage.actions import ActionRow
+from app.domain.rows import ActionRow
 from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.actions_model import (

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.catalogue import Catalogue
 from app.domain.model import LeaveKind, TriggerKind
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.errors import KeelError
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from ui.context import AppContext
 from ui.models.worker_models import LEAVE_LABELS, TRIGGER_LABELS
 from ui.widgets.dates import DateEdit

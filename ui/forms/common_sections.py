@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from app.domain.catalogue import TypeSpec
 from app.domain.model import SessionStatus, Worker
 from app.domain.records import Mode, SessionRecord
-from app.storage.themes import Theme
+from app.domain.rows import Theme
 from ui.widgets.dates import DateEdit
 
 Index = QModelIndex | QPersistentModelIndex

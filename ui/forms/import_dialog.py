@@ -49,6 +49,7 @@ from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.schedule import tier_for
 from app.errors import KeelError
+from app.services.database import Database
 from app.services.importing import (
     ImportFailed,
     ImportPreview,
@@ -57,7 +58,6 @@ from app.services.importing import (
     import_staff,
     preview_staff,
 )
-from app.storage.db import Database
 from ui.context import AppContext
 from ui.tasks import CancelledFn, ProgressFn, TaskHandle, run_task
 from ui.widgets.focus import set_tab_order

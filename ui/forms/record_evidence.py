@@ -36,8 +36,8 @@ from shiboken6 import isValid
 from app.dates import moment
 from app.domain.model import SessionStatus
 from app.domain.records import SessionRecord
+from app.domain.rows import Addendum, SignOff
 from app.errors import KeelError
-from app.storage.evidence import Addendum, SignOff
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.common_sections import lock_pixmap

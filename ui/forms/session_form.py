@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import ActionOwner, ActionStatus, SessionRecord
+from app.domain.rows import Draft
 from app.errors import KeelError, UsageError
 from app.services.themes import themes_for_tagging
-from app.storage.drafts import Draft
 from ui.context import AppContext
 from ui.forms.common_sections import (
     ConfidentialSection,

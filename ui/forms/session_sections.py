@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.catalogue import TypeSpec
 from app.domain.model import Worker
 from app.domain.records import SessionRecord, Workload
-from app.storage.themes import Theme
+from app.domain.rows import Theme
 from ui.forms.common_sections import CheckList, RadioChoice, Section, plain_text, set_plain
 
 

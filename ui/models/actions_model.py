@@ -21,7 +21,7 @@ from app.dates import uk
 from app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
 from app.domain.model import DueStatus
 from app.domain.records import ActionOwner, ActionStatus
-from app.storage.actions import ActionRow
+from app.domain.rows import ActionRow
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -29,9 +29,8 @@ from app.domain.model import (
     TriggerKind,
     Worker,
 )
+from app.domain.rows import SessionSummary, StoredLeave, StoredOverride, StoredTrigger
 from app.domain.schedule import WorkerStatus
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
-from app.storage.sessions import SessionSummary
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL, status_text
 
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1

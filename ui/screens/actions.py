@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.records import ActionStatus
+from app.domain.rows import ActionRow
 from app.errors import KeelError
-from app.storage.actions import ActionRow
 from ui.context import AppContext
 from ui.models.actions_model import (
     OWNER_LABELS,

@@ -50,9 +50,9 @@ from app.errors import KeelError
 from app.services import agenda as agenda_service
 from app.services import insight, themes
 from app.services.agenda import AgendaItem, MdtAgenda
+from app.services.database import Database
 from app.services.insight import SupervisorMonth, TeamWellbeingMonth
 from app.services.themes import Bucket
-from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.governance_models import (
     HeatMapModel,

@@ -45,10 +45,10 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import SessionStatus, TypeKey, Worker
+from app.domain.rows import SessionSummary
 from app.domain.schedule import WorkerStatus
 from app.errors import KeelError
 from app.services.scheduling import compute_schedule
-from app.storage.sessions import SessionSummary
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog

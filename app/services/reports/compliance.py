@@ -36,6 +36,7 @@ from app.domain.catalogue import Catalogue
 from app.domain.model import DueStatus, SessionStatus, Tier, TypeKey
 from app.domain.policy import Policy, PolicyVersion
 from app.domain.quality import quality_gaps
+from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.services.reports.base import (
@@ -65,10 +66,7 @@ from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
 from app.storage.db import Database
 from app.storage.policies import policy_history
-from app.storage.reporting import (
-    SessionLine,
-    period_sessions,
-)
+from app.storage.reporting import period_sessions
 from app.storage.themes import list_themes, theme_mentions
 
 # Lists longer than this print their first (oldest or worst) entries and say how many more.

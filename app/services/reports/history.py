@@ -16,6 +16,7 @@ from app.dates import month_short_year, uk
 from app.domain.catalogue import Catalogue
 from app.domain.model import FACTORS, DueStatus, SessionStatus, Worker
 from app.domain.records import ActionStatus, SessionRecord
+from app.domain.rows import SignOff
 from app.domain.schedule import worker_status
 from app.errors import UsageError
 from app.services.reports.base import (
@@ -36,7 +37,7 @@ from app.services.reports.charts import Series, line_chart
 from app.services.reports.common import Cancelled, Progress
 from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
 from app.storage.db import Database
-from app.storage.evidence import SignOff, addenda_for, sign_off_state
+from app.storage.evidence import addenda_for, sign_off_state
 from app.storage.policies import current_policy, policy_history
 from app.storage.reporting import WorkerAction, actions_of_worker
 from app.storage.schedule_facts import load_worker_facts

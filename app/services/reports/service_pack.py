@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from app.dates import uk
 from app.domain.model import DueStatus, SessionStatus, TypeKey
+from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.server import facts as published
@@ -44,7 +45,6 @@ from app.services.reports.compliance import (
     month_ends,
 )
 from app.services.service_view import TeamPublish, schedule_from
-from app.storage.reporting import SessionLine
 
 _STATUSES = {s.value: s for s in SessionStatus}
 
