@@ -127,7 +127,7 @@ def test_the_same_instants_whatever_the_computers_zone(bookings_file, tmp_path) 
 def test_the_service_time_zone_is_a_policy_setting(db, tmp_path, zone, utc_hour, utc_minute):
     zoe = _worker(db)
     rec = book(db, zoe, date(2026, 12, 3), "10:00", 60)
-    save_policy(db, replace(Policy(), time_zone=zone))
+    save_policy(db, replace(Policy(), time_zone=zone), effective_from=BEGINNING)
     out = tmp_path / "c.ics"
     export_calendar(db, FROM, TO, out)
     (event,) = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
