@@ -21,7 +21,7 @@ import pytest
 
 from app.domain.catalogue import LINE
 from app.domain.model import SessionStatus, Worker
-from app.domain.policy import Policy, zone_named
+from app.domain.policy import BEGINNING, Policy, zone_named
 from app.domain.records import SessionRecord
 from app.services.calendar import export_calendar
 from app.services.sessions import SessionService
