@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE, Kind, new_type
-from app.domain.model import BUILTIN_TYPE_KEYS, DueStatus, Worker
+from app.domain.model import BUILTIN_TYPE_KEYS, DueStatus, Tier, Worker
 from app.domain.policy import BEGINNING, Policy
 from app.domain.records import Action, ActionOwner, Decision
 from app.errors import UsageError
@@ -421,3 +421,15 @@ def test_keel_policy_commands(tmp_path: Path) -> None:
         assert [v.version for v in PolicyService(db).history().versions] == [1, 2]
     finally:
         close_database(db)
+
+
+def test_the_readme_example_policy_file_reads() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", readme, re.S)
+    assert example is not None
+    policy = read_policy_file(example.group(1), Policy())
+    assert policy.service_name == "North CMHT"
+    assert policy.catalogue["safeguarding"].interval(Tier.LOW) == 91
+    assert policy.trigger_response_days["safeguarding"] == 5
