@@ -296,6 +296,17 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _agreed(args: argparse.Namespace, question: str, out: TextIO, refused: str) -> bool:
+    """``--yes``, or the person answers yes; otherwise ``refused`` goes to stderr."""
+    try:
+        confirmed = bool(args.yes) or _confirm(question, out)
+    except KeyboardInterrupt:
+        confirmed = False
+    if not confirmed:
+        sys.stderr.write(f"{refused}\n")
+    return confirmed
+
+
 def _confirm(question: str, out: TextIO) -> bool:
     out.write(question)
     out.flush()
@@ -331,12 +342,7 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 f"Replace all the data in {db_path} with this backup? (The current data is "
                 "kept in a safety copy.) [y/N] "
             )
-            try:
-                confirmed = args.yes or _confirm(question, out)
-            except KeyboardInterrupt:
-                confirmed = False
-            if not confirmed:
-                sys.stderr.write("Nothing was restored.\n")
+            if not _agreed(args, question, out, "Nothing was restored."):
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
             try:
@@ -410,12 +416,7 @@ def _import_policy(
         out.write(f"  {line}\n")
     out.write(service.status_changes(policy, max(effective, today)).summary() + "\n")
     question = f"Save this as a new version, in force from {uk(effective)}? [y/N] "
-    try:
-        confirmed = args.yes or _confirm(question, out)
-    except KeyboardInterrupt:
-        confirmed = False
-    if not confirmed:
-        sys.stderr.write("Nothing was saved.\n")
+    if not _agreed(args, question, out, "Nothing was saved."):
         return EXIT_PROBLEM
     try:
         user = getpass.getuser()
