@@ -136,6 +136,7 @@ def test_a_fourth_type_works_through_the_whole_product(
     assert "Safeguarding" in text and "91 days" in text
     assert "Version 2, in force from 1 Nov 2025" in text
     assert "A children's service: safeguarding supervision every three months" in text
+    assert "Policy version" in text and "v2" in text  # which version each month end used
 
     # The calendar: a booked session is titled with the type's label.
     sessions.book(zoe.id, key, TODAY + timedelta(days=20))
