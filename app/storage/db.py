@@ -436,7 +436,19 @@ def migrate(db: Database) -> int:
         finally:
             if rebuilding:
                 db.conn.execute("PRAGMA foreign_keys = ON")
+    if any(step in _WITHOUT_FOREIGN_KEYS for step in range(current + 1, SCHEMA_VERSION + 1)):
+        _compact(db)
     return SCHEMA_VERSION
+
+
+def _compact(db: Database) -> None:
+    """Give back the pages a table rebuild freed (once, after the upgrade): the file keeps its
+    size otherwise, and every integrity check reads the free pages too. Not done (and not
+    needed: the data is whole) when the disk has no room for the copy VACUUM makes."""
+    try:
+        db.conn.execute("VACUUM")
+    except sqlite3.Error as exc:
+        log.warning("could not compact the database after upgrading it: %s", exc)
 
 
 def _refuse_broken_references(db: Database) -> None:
