@@ -232,6 +232,7 @@ def _interval_problems(spec: TypeSpec, name: str) -> list[str]:
 def _cap_problems(spec: TypeSpec, name: str) -> list[str]:
     out = []
     previous = 0
+    previous_cap = 0
     for pair in spec.new_starter_caps:
         if len(pair) != 2 or not all(_is_int(v) and v >= 1 for v in pair):
             out.append(
@@ -244,7 +245,14 @@ def _cap_problems(spec: TypeSpec, name: str) -> list[str]:
                 f"the new-starter caps of {name} must be in order of days in post, each later "
                 f"than the one before ({pair[0]} after {previous})"
             )
-        previous = pair[0]
+        elif pair[1] < previous_cap:
+            # Otherwise a session held later in post could bring the next one forward.
+            out.append(
+                f"a new starter's {name} cannot be needed more often later in post: every "
+                f"{pair[1]} days up to {pair[0]} days in post is more often than every "
+                f"{previous_cap} days up to {previous}"
+            )
+        previous, previous_cap = pair[0], pair[1]
     return out
 
 

@@ -83,6 +83,12 @@ class Setting:
     def problem(self, value: Any, *, where: str = "") -> str | None:
         """Why ``value`` cannot be this setting's (one entry of it, for a table), or None."""
         what = f"{self.label.lower()}{where}"
+        if self.choices == ZONE_CHOICE:
+            try:
+                check_zone_name(value)
+            except ValueError as exc:
+                return str(exc)
+            return None
         kind = self.value_type
         if kind is bool:
             ok = isinstance(value, bool)
@@ -104,11 +110,6 @@ class Setting:
                 return f"{what} must be one line of at most 200 characters"
             if isinstance(self.choices, tuple) and self.choices and value not in self.choices:
                 return f"{what} must be one of {', '.join(self.choices)} (it is {value!r})"
-            if self.choices == ZONE_CHOICE:
-                try:
-                    check_zone_name(value)
-                except ValueError as exc:
-                    return str(exc)
         return None
 
 

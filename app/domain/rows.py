@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.domain.governance import Forum, ItemSource, ItemStatus
 from app.domain.model import LeaveKind, SessionStatus, TriggerKind, TypeKey
 from app.domain.records import ActionOwner, ActionStatus
+
+if TYPE_CHECKING:  # the governance rows' annotations only: not loaded to show the scheduler
+    from app.domain.governance import Forum, ItemSource, ItemStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def test_the_learning_log_and_heat_map_are_in_the_pack(db, service, tmp_path) ->
 
 def test_the_policy_in_force_prints_every_type_and_tier(db, service, tmp_path) -> None:
     text = pdf_text(pack(db, tmp_path, TODAY))
-    assert "The policy behind these figures" in text
+    assert "The policy in force" in text
     assert "Version 1, in force from the start" in text
     assert "Clinical supervision 14 days 28 days 42 days 14 days" in text
     assert "Line management supervision 28 days 42 days 56 days 7 days" in text

@@ -140,7 +140,7 @@ def test_a_fourth_type_works_through_the_whole_product(
 
     # The calendar: a booked session is titled with the type's label.
     sessions.book(zoe.id, key, TODAY + timedelta(days=20))
-    cal, events = build_calendar(db, TODAY, TODAY + timedelta(days=60))
+    cal, events, _cancelled = build_calendar(db, TODAY, TODAY + timedelta(days=60))
     assert events == 1
     [event] = [c for c in cal.walk() if isinstance(c, icalendar.Event)]
     assert str(event["summary"]) == "Safeguarding supervision — Zoë Hartley"

@@ -1029,7 +1029,7 @@ def _policy(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section("The policy behind these figures", need=TABLE_NEED)
+    story = section("The policy in force", need=TABLE_NEED)
     if len(d.policies) <= 1:
         intro = "One version of the service's supervision policy was in force over the period."
     else:
