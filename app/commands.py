@@ -9,13 +9,13 @@ import argparse
 import contextlib
 import json
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from app import dbapi
 from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
 from app.dates import uk
 from app.domain.model import ALL_TYPES
@@ -352,7 +352,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     except OSError as exc:
         sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
         return EXIT_USAGE
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         # Damage that the checks on opening missed, a full disk, a lock: the environment.
         log.warning("%s failed on %s: %s", args.command, db_path, exc)
         sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")

@@ -7,7 +7,7 @@ dialog or, on the command line, the log.
 
 from __future__ import annotations
 
-import sqlite3
+from app import dbapi
 
 
 class KeelError(Exception):
@@ -46,7 +46,7 @@ class SaveError(StorageError):
     """A write failed: the last change was not saved."""
 
 
-def storage_error_from(exc: sqlite3.Error, doing: str) -> StorageError:
+def storage_error_from(exc: dbapi.Error, doing: str) -> StorageError:
     """Turn a SQLite error caused by the environment into a message that says what to do."""
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text:

@@ -6,7 +6,6 @@ import contextlib
 import gc
 import logging
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
-from app import APP_NAME, __version__
+from app import APP_NAME, __version__, dbapi
 from app.errors import (
     DamagedDatabaseError,
     ForeignDatabaseError,
@@ -266,7 +265,7 @@ def _run_window(
     ctx = AppContext.for_database(db, path, today=date.today)
     try:
         window = MainWindow(ctx)
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         # A damaged page was read before the background check reached it: its verdict (or
         # this error) is the answer, given the way a file refused before opening is.
         check = pending_check(path)

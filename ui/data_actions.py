@@ -8,13 +8,13 @@ only asks the questions and shows the answers.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
+from app import dbapi
 from app.errors import KeelError
 from app.services import autobackup
 from app.storage.db import pending_check, wait_for_check
@@ -110,7 +110,7 @@ class DataActions(QObject):
             return
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
-        except (KeelError, sqlite3.Error) as exc:
+        except (KeelError, dbapi.Error) as exc:
             log.warning("automatic backup failed: %s", exc)
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
@@ -121,7 +121,7 @@ class DataActions(QObject):
     def update_status(self) -> None:
         try:
             info = autobackup.last_backup_info(self._ctx.db, self.folder())
-        except sqlite3.Error as exc:  # the database went away (closing): nothing to show
+        except dbapi.Error as exc:  # the database went away (closing): nothing to show
             log.debug("no backup status: %s", exc)
             return
         self.status_label.setText(("⚠ " if info.warn else "") + info.message)

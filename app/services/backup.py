@@ -27,7 +27,6 @@ import errno
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 import uuid
@@ -37,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app import dbapi
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -158,7 +158,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(words) or "no records"
 
 
-def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def row_counts(conn: dbapi.Connection) -> dict[str, int]:
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
         t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
@@ -201,13 +201,13 @@ def _remove_with_side_files(path: Path) -> None:
             leftover.unlink()
 
 
-def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, doing: str) -> None:
+def _copy_pages(src: dbapi.Connection, dst: dbapi.Connection, doing: str) -> None:
     """The backup API in one step (one snapshot, one write transaction on ``dst``), giving up
     after ``BUSY_TIMEOUT_S`` of being locked out instead of waiting for ever."""
     deadline = time.monotonic() + BUSY_TIMEOUT_S
 
     def progress(status: int, remaining: int, total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+        if status in (dbapi.SQLITE_BUSY, dbapi.SQLITE_LOCKED) and time.monotonic() > deadline:
             raise BackupError(
                 f"Could not {doing}: the database stayed locked by another program. "
                 "Close other copies of Keel and try again."
@@ -226,8 +226,8 @@ def _database_file(db: Database) -> Path | None:
 def _verify_plain(path: Path, expected: dict[str, int], version: int) -> dict[str, int]:
     try:
         return _verify_copy(path, expected, version)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise  # the environment (a full disk, a lock): reported as such
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -339,7 +339,7 @@ def _file_copy(db: Database, tmp: Path) -> _Snapshot | None:
         if busy:
             return None
         db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # another connection is writing
+    except dbapi.OperationalError:  # another connection is writing
         return None
     finally:
         db.conn.execute(f"PRAGMA busy_timeout = {previous_timeout}")
@@ -461,8 +461,8 @@ def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
         raise BackupError("The backup's header does not match the database's; it was not kept.")
     try:
         return _verify_copy(path, snapshot.counts, snapshot.version, full=False)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -484,7 +484,7 @@ def _backup_api_copy(db: Database, tmp: Path) -> tuple[dict[str, int], int]:
         try:
             expected = row_counts(db.conn)
             version = schema_version(db)
-            dst = sqlite3.connect(str(tmp))
+            dst = dbapi.connect(str(tmp))
             try:
                 # The copy is a temporary file until it is verified: no journal is needed.
                 dst.execute("PRAGMA journal_mode = OFF")
@@ -611,7 +611,7 @@ def backup_database(
     except BackupError:
         _cleanup(tmp, tmp_enc, private)
         raise
-    except (sqlite3.Error, OSError, MemoryError, KeelError) as exc:
+    except (dbapi.Error, OSError, MemoryError, KeelError) as exc:
         _cleanup(tmp, tmp_enc, private)
         raise BackupError(
             f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
@@ -727,7 +727,7 @@ def prepared_backup(
                 counts = row_counts(conn)
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
+        except dbapi.DatabaseError as exc:
             raise RestoreError(
                 f"Nothing was restored: {name} cannot be read ({exc}). Your current data is "
                 "unchanged."
@@ -805,7 +805,7 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
             _copy_pages(src, db.conn, "restore the backup")
         finally:
             src.close()
-    except (sqlite3.Error, BackupError) as exc:
+    except (dbapi.Error, BackupError) as exc:
         raise RestoreError(
             f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
             f"is in {safety.path}."
@@ -900,7 +900,7 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
         _create_private(building)
         src = read_only_connection(prepared.plain)
         try:
-            dst = sqlite3.connect(str(building))
+            dst = dbapi.connect(str(building))
             try:
                 _copy_pages(src, dst, "restore the backup")
                 dst.execute("PRAGMA journal_mode = DELETE")
@@ -911,7 +911,7 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
         _fsync_file(building)
         os.replace(building, db_path)
         _fsync_dir(db_path.parent)
-    except (sqlite3.Error, OSError) as exc:
+    except (dbapi.Error, OSError) as exc:
         _remove_with_side_files(building)
         raise RestoreError(
             f"The restore failed: {_why(exc, db_path.parent)}. Nothing was restored."

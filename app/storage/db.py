@@ -10,7 +10,6 @@ import contextlib
 import functools
 import logging
 import os
-import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app import dbapi
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -57,7 +57,7 @@ class Database:
     blank window's start-up, and showing the scheduler reads only.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: dbapi.Connection) -> None:
         self.conn = conn
         # What Database sets on every connection; Keel's triggers rely on it.
         conn.execute("PRAGMA recursive_triggers = ON")
@@ -71,7 +71,7 @@ class Database:
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
-    ) -> sqlite3.Cursor:
+    ) -> dbapi.Cursor:
         """Run one statement. A write outside a transaction is committed at once (and a failed
         one leaves no transaction open), as sqlite-utils' ``execute`` does: anything but a
         plain read goes through it. Reads go straight to the connection, since for them it
@@ -194,7 +194,7 @@ def _uri(path: Path, flags: str) -> str:
     return f"file:{urllib.parse.quote(Path(path).as_posix(), safe='/:')}?{flags}"
 
 
-def read_only_connection(path: Path) -> sqlite3.Connection:
+def read_only_connection(path: Path) -> dbapi.Connection:
     """A connection that cannot change the file and leaves no -wal/-shm files beside it.
 
     A plain read-only connection to a WAL database creates -wal and -shm files it cannot
@@ -203,7 +203,7 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     must be read, so the connection is an ordinary read-only one.
     """
     flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-    return sqlite3.connect(_uri(path, flags), uri=True, timeout=5)
+    return dbapi.connect(_uri(path, flags), uri=True, timeout=5)
 
 
 def _quick_check(path: Path) -> None:
@@ -213,10 +213,10 @@ def _quick_check(path: Path) -> None:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
+    except dbapi.OperationalError as exc:
         # Locked, busy, unreadable: the environment, not damage (restoring would be wrong).
         raise storage_error_from(exc, f"read {path}") from exc
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         raise DamagedDatabaseError(
             f"{path} is damaged and cannot be read ({exc}). Restore the latest backup."
         ) from exc
@@ -240,7 +240,7 @@ class IntegrityCheck:
         self.path = path
         self._error: StorageError | None = None
         self._done = threading.Event()
-        self._read_only: list[sqlite3.Connection] = []
+        self._read_only: list[dbapi.Connection] = []
         self._thread = threading.Thread(target=self._run, name="keel-integrity", daemon=True)
 
     def start(self) -> None:
@@ -374,7 +374,7 @@ def connect(path: Path | str, *, read_only: bool = False) -> Database:
 
 
 def _connect_writable(path: Path | str) -> Database:
-    conn = sqlite3.connect(str(path), timeout=5)
+    conn = dbapi.connect(str(path), timeout=5)
     conn.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -425,7 +425,7 @@ def _split_sql(script: str) -> list[str]:
     buffer = ""
     for line in script.splitlines(keepends=True):
         buffer += line
-        if sqlite3.complete_statement(buffer):
+        if dbapi.complete_statement(buffer):
             if buffer.strip():
                 statements.append(buffer.strip())
             buffer = ""
@@ -438,7 +438,7 @@ def _backup_before_migrating(path: Path, version: int) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.pre-migration-v{version}-{stamp}.bak")
     src = read_only_connection(path)
-    dst = sqlite3.connect(str(target))
+    dst = dbapi.connect(str(target))
     try:
         src.backup(dst)
     finally:
@@ -491,7 +491,7 @@ def open_database(
             db.close()
             raise
         return db
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
 
 
@@ -513,7 +513,7 @@ def _open_checking_in_background(path: Path) -> Database:
     check = IntegrityCheck(path)
     try:
         db = _connect_writable(path)
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
     db.execute("PRAGMA query_only = ON")
     check._read_only.append(db.conn)
@@ -532,7 +532,7 @@ def close_database(db: Database) -> None:
             if _checks.get(_key(path or "")) is check:
                 del _checks[_key(path or "")]
     if check is None or db.conn not in check._read_only:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(dbapi.Error):
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 
@@ -544,5 +544,5 @@ def transaction(db: Database, doing: str = "save your change") -> Iterator[None]
     try:
         with db.atomic():
             yield
-    except sqlite3.OperationalError as exc:
+    except dbapi.OperationalError as exc:
         raise storage_error_from(exc, doing) from exc
