@@ -18,7 +18,7 @@ silences that on every connection with ``PRAGMA cipher_log_level = NONE``.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
@@ -27,15 +27,47 @@ from sqlcipher3 import dbapi2
 sys.modules.setdefault("pysqlite3", sqlcipher3)
 sys.modules.setdefault("pysqlite3.dbapi2", dbapi2)
 
-Connection = dbapi2.Connection
-Cursor = dbapi2.Cursor
-Error = dbapi2.Error
-DatabaseError = dbapi2.DatabaseError
-OperationalError = dbapi2.OperationalError
-IntegrityError = dbapi2.IntegrityError
-ProgrammingError = dbapi2.ProgrammingError
-NotSupportedError = dbapi2.NotSupportedError
-InterfaceError = dbapi2.InterfaceError
+__all__ = [
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "Connection",
+    "Cursor",
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "cipher_version",
+    "complete_statement",
+    "connect",
+    "sqlite_version",
+]
+
+if TYPE_CHECKING:
+    # sqlcipher3 ships no type information; its API is the stdlib module's, so type with that.
+    from sqlite3 import (  # noqa: TID251
+        Connection,
+        Cursor,
+        DatabaseError,
+        Error,
+        IntegrityError,
+        InterfaceError,
+        NotSupportedError,
+        OperationalError,
+        ProgrammingError,
+    )
+else:
+    Connection = dbapi2.Connection
+    Cursor = dbapi2.Cursor
+    Error = dbapi2.Error
+    DatabaseError = dbapi2.DatabaseError
+    OperationalError = dbapi2.OperationalError
+    IntegrityError = dbapi2.IntegrityError
+    ProgrammingError = dbapi2.ProgrammingError
+    NotSupportedError = dbapi2.NotSupportedError
+    InterfaceError = dbapi2.InterfaceError
 SQLITE_BUSY: int = dbapi2.SQLITE_BUSY
 SQLITE_LOCKED: int = dbapi2.SQLITE_LOCKED
 complete_statement = dbapi2.complete_statement
@@ -44,7 +76,7 @@ sqlite_version: str = dbapi2.sqlite_version
 
 def connect(database: str, **kwargs: Any) -> Connection:
     """``sqlite3.connect`` through SQLCipher, with SQLCipher's own logging turned off."""
-    conn = dbapi2.connect(database, **kwargs)
+    conn: Connection = dbapi2.connect(database, **kwargs)
     conn.execute("PRAGMA cipher_log_level = NONE")
     return conn
 
