@@ -289,9 +289,8 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     import os
 
     from app.paths import default_backup_dir
-    from app.services import crypto
     from app.services.autobackup import ensure_folder
-    from app.services.backup import prepared_backup, restore_into_file
+    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
     from app.services.instance import InstanceLock
 
     candidate = Path(args.file).expanduser()
@@ -300,12 +299,17 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
     with InstanceLock(db_path):
         passphrase = None
-        with candidate.open("rb") as fh:
-            if crypto.is_encrypted(fh.read(16)):
-                passphrase = os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(
-                    f"Passphrase of {candidate.name}: "
-                )
-        with prepared_backup(candidate, passphrase=passphrase, workdir=db_path.parent) as ready:
+        if needs_passphrase(candidate):
+            # The backup's own passphrase, else (the backup of an encrypted database) the
+            # database's passphrase of that day; a recovery key is accepted too.
+            passphrase = (
+                os.environ.get(PASSPHRASE_ENV)
+                or os.environ.get(DB_PASSPHRASE_ENV)
+                or _ask_passphrase(f"Passphrase (or recovery key) of {candidate.name}: ")
+            )
+        with prepared_backup(
+            candidate, passphrase=passphrase, workdir=db_path.parent, into=db_path
+        ) as ready:
             out.write(f"{candidate} holds {ready.info.describe()}.\n")
             question = (
                 f"Replace all the data in {db_path} with this backup? (The current data is "

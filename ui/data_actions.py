@@ -188,7 +188,7 @@ class DataActions(QObject):
             if passphrase is None:
                 return False
         try:
-            info = inspect_backup(candidate, passphrase=passphrase)
+            info = inspect_backup(candidate, passphrase=passphrase, into=self._ctx.db_path)
         except KeelError as exc:
             QMessageBox.warning(self._window, "This backup cannot be restored", str(exc))
             return False

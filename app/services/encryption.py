@@ -243,6 +243,7 @@ def _export(
         conn.execute(f"PRAGMA target.user_version = {version}")
         conn.execute(f"PRAGMA target.application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")
+        conn.execute("PRAGMA target.journal_mode = WAL")  # as Keel keeps every database
         conn.execute("DETACH DATABASE target")
     finally:
         conn.close()

@@ -369,6 +369,12 @@ def forget_key(db_path: Path | str) -> None:
         _keys.pop(_real(db_path), None)
 
 
+def known_keys() -> list[bytes]:
+    """Every data key this process holds (to recognise a backup of an open database)."""
+    with _keys_lock:
+        return list(dict.fromkeys(_keys.values()))
+
+
 def key_for(db_path: Path | str) -> bytes | None:
     if not _keys:
         return None

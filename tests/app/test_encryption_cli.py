@@ -278,3 +278,109 @@ def test_the_log_holds_no_passphrase_and_no_key(work: Path, isolated_user_folder
     key = parse_recovery_key(recovery)
     for secret in (PASS, NEW_PASS, "a wrong passphrase here", recovery, key.hex(), "horse"):
         assert secret not in text
+
+
+# --------------------------------------------------------------------------- backups, restore
+
+
+def _backup(work: Path, *extra: str, env: dict[str, str] | None = None) -> Path:
+    done = keel(
+        "--db", "keel.db", "backup", "--to", str(work / "backups"), *extra, cwd=work,
+        env={"KEEL_DB_PASSPHRASE": PASS, **(env or {})},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.split(" written to ")[1].split(" (")[0])
+
+
+def test_an_encrypted_databases_backups_are_encrypted_and_restore(
+    work: Path, tmp_path: Path
+) -> None:
+    names = worker_names(work / "keel.db")
+    plain_backup = keel("--db", "keel.db", "backup", "--to", str(work / "old"), cwd=work)
+    assert plain_backup.returncode == 0
+    encrypt(work)
+    before = status(work, PASS).stdout
+
+    backup = _backup(work)  # no --encrypt: encrypted all the same
+    assert backup.suffix == ".keelenc"
+    text = printable_strings(backup)
+    assert not [n for n in names if n in text]
+    assert [p.name for p in (work / "backups").iterdir()] == [backup.name]  # no temporary left
+
+    # Restored into the encrypted database: it stays encrypted, with the same statuses.
+    done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=work,
+                env={"KEEL_DB_PASSPHRASE": PASS})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (work / "keel.db").read_bytes()[:16] != b"SQLite format 3\x00"
+    assert status(work, PASS).stdout == before
+    safety = [p for p in (tmp_path / "home").rglob("keel-before-restore-*")]
+    assert safety and all(p.suffix == ".keelenc" for p in safety)
+
+    # A plain backup from before the encryption restores into it, still encrypted.
+    old = next((work / "old").iterdir())
+    done = keel("--db", "keel.db", "restore", "--yes", str(old), cwd=work,
+                env={"KEEL_DB_PASSPHRASE": PASS})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (work / "keel.db").read_bytes()[:16] != b"SQLite format 3\x00"
+    assert not [n for n in names if n in printable_strings(work / "keel.db")]
+    assert status(work, PASS).stdout == before
+
+    # A new laptop: no database, the backup and its passphrase.
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=laptop,
+                env={"KEEL_DB_PASSPHRASE": PASS})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in laptop.iterdir()) == ["keel.db", "keel.db.key"]
+    assert status(laptop, PASS).stdout == before
+
+
+def test_a_backup_opens_with_its_own_passphrase_or_the_recovery_key_and_refuses_changes(
+    work: Path, tmp_path: Path
+) -> None:
+    recovery = encrypt(work).strip()
+    backup = _backup(work, "--encrypt", env={"KEEL_BACKUP_PASSPHRASE": "the backup's own words"})
+    for secret in ("the backup's own words", recovery):
+        laptop = tmp_path / f"laptop-{secret[:3]}"
+        laptop.mkdir()
+        db = laptop / "keel.db"
+        db.write_bytes((work / "keel.db").read_bytes())  # any encrypted target to restore into
+        shutil.copy(work / "keel.db.key", laptop / "keel.db.key")
+        done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=laptop,
+                    env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_BACKUP_PASSPHRASE": secret})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    wrong = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=tmp_path / "laptop-the",
+                 env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_BACKUP_PASSPHRASE": "not it at all"})  # fmt: skip
+    # (the database's own key opens its backup: unlocked, so the wrong words are not needed)
+    assert wrong.returncode == 0
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    refused = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=stranger,
+                   env={"KEEL_BACKUP_PASSPHRASE": "not it at all"})  # fmt: skip
+    assert refused.returncode == 1 and "does not open this backup" in refused.stderr
+    assert list(stranger.iterdir()) == []
+
+    data = bytearray(backup.read_bytes())
+    data[len(data) // 2] ^= 1
+    changed = tmp_path / "changed.keelenc"
+    changed.write_bytes(bytes(data))
+    done = keel("--db", "keel.db", "restore", "--yes", str(changed), cwd=stranger,
+                env={"KEEL_BACKUP_PASSPHRASE": PASS})  # fmt: skip
+    assert done.returncode == 1 and "changed or damaged" in done.stderr
+    assert list(stranger.iterdir()) == []
+
+
+def test_an_old_passphrase_backup_is_not_decrypted_onto_disk_for_an_encrypted_database(
+    work: Path,
+) -> None:
+    old = keel("--db", "keel.db", "backup", "--encrypt", "--to", str(work / "old"), cwd=work,
+               env={"KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
+    assert old.returncode == 0
+    encrypt(work)
+    digest = sha256(work / "keel.db")
+    backup = next((work / "old").iterdir())
+    done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=work,
+                env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
+    assert done.returncode == 1
+    assert "unencrypted content" in done.stderr and "encrypt that file" in done.stderr
+    assert sha256(work / "keel.db") == digest
