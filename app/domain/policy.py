@@ -59,6 +59,8 @@ class Policy:
     # Risk profiles are reviewed at least this often.
     assessment_review_days: int = 182
     service_name: str = "Community Mental Health Service"
+    # An encrypted database locks Keel's windows after this many idle minutes.
+    lock_minutes: int = 10
 
     def interval(self, type_: SupervisionType, tier: Tier) -> int:
         return int(self.intervals[type_.value][tier.value])
@@ -115,3 +117,5 @@ class Policy:
             )
         if self.agreement_review_window_days < 0:
             raise ValueError("the agreement review window must be ≥ 0 days")
+        if not isinstance(self.lock_minutes, int) or not 1 <= self.lock_minutes <= 240:
+            raise ValueError("the lock after idle minutes must be between 1 and 240")

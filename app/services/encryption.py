@@ -415,6 +415,36 @@ def encryption_status(db_path: Path) -> bool:
     return is_encrypted(db_path)
 
 
+def lock_minutes(db: Database) -> int:
+    """After how many idle minutes the window locks (the policy's ``lock_minutes``)."""
+    from app.storage.policies import current_policy
+
+    return current_policy(db).lock_minutes
+
+
+def verify_passphrase(db_path: Path, passphrase: str) -> None:
+    """Check ``passphrase`` against the key file of the open, unlocked database (to unlock the
+    window): ``WrongPassphraseError`` when it does not unwrap the key in use."""
+    key = _known_key(db_path)
+    entry = keys.entry_for(keys.read_key_file(db_path), keys.db_salt_of(db_path), db_path)
+    if keys.unwrap(entry, passphrase) != key:
+        raise WrongPassphraseError("The passphrase is wrong.")
+
+
+def recovery_sheet(db_path: Path, out: Path, service_name: str) -> Path:
+    """Write the one-page recovery sheet of the unlocked database to ``out``."""
+    from app.services.reports.recovery_sheet import build_recovery_sheet
+
+    key = _known_key(db_path)
+    return build_recovery_sheet(
+        out,
+        database=db_path,
+        recovery_key=keys.recovery_key(key),
+        key_check=keys.key_check(key),
+        service_name=service_name,
+    )
+
+
 def reopen(db: Database, db_path: Path) -> None:
     """After a conversion, point the open handle ``db`` at the converted file."""
     fresh = connect(db_path)
