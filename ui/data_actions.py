@@ -171,17 +171,13 @@ class DataActions(QObject):
             self.restore_file(Path(chosen))
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import inspect_backup, restore_database
-        from app.services.crypto import is_encrypted
+        from app.services.backup import inspect_backup, needs_passphrase, restore_database
 
         passphrase = None
-        try:
-            with candidate.open("rb") as fh:
-                encrypted = is_encrypted(fh.read(16))
-        except OSError as exc:
-            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}: {exc}.")
+        if not candidate.is_file():
+            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}.")
             return False
-        if encrypted:
+        if needs_passphrase(candidate):
             from ui.data_dialogs import ask_passphrase
 
             passphrase = ask_passphrase(self._window, confirm=False)

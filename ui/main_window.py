@@ -25,6 +25,7 @@ from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
+from ui.encryption_actions import EncryptionActions
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
 from ui.widgets.lazy import LazyPage
@@ -75,6 +76,10 @@ class MainWindow(QMainWindow):
 
         self._exporter: Exporter | None = None  # the export and print flows, made when first used
         self.data = DataActions(ctx, self)
+        self.encryption = EncryptionActions(
+            ctx, self, file_checked=self.data.file_checked, before_lock=self._keep_drafts
+        )
+        self.statusBar().addPermanentWidget(self.encryption.reminder)
         self.statusBar().addPermanentWidget(self.data.status_label)
         self._db_label = QLabel(str(ctx.db_path))
         self._db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -137,7 +142,9 @@ class MainWindow(QMainWindow):
             )
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
-        self.data.build_menu(self.menuBar().addMenu("&Data"))
+        data_menu = self.menuBar().addMenu("&Data")
+        self.data.build_menu(data_menu)
+        self.encryption.build_menu(data_menu)
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open the &log folder", self.open_log_folder)
@@ -280,6 +287,12 @@ class MainWindow(QMainWindow):
         form.show()
         form.raise_()
         form.activateWindow()
+
+    def _keep_drafts(self) -> None:
+        """Before the lock covers the windows: every open form's typing saved as its draft
+        (in the database, encrypted); the text also stays in the form."""
+        for form in list(self._forms):
+            form.keep_draft()
 
     def _forget_form(self, form: SessionForm) -> None:
         if form in self._forms:
