@@ -203,9 +203,10 @@ class LockController(QObject):
     def _cover(self, window: QWidget, prompt: QWidget | None) -> None:
         self._titles[window] = window.windowTitle()
         window.setWindowTitle(LOCKED_TITLE)
-        self._panels[window] = LockPanel(
-            window, prompt, lambda title, w=window: self._titles.__setitem__(w, title)
-        )
+        def retitled(title: str) -> None:
+            self._titles[window] = title
+
+        self._panels[window] = LockPanel(window, prompt, retitled)
 
     def _cover_new_windows(self) -> None:
         for window in QApplication.topLevelWidgets():
