@@ -98,7 +98,7 @@ class EncryptionActions(QObject):
         for action in (self.change_action, self.recovery_action, self.remove_action):
             action.setEnabled(on)
         if on:
-            self.reminder.setText("🔒 Encrypted")
+            self.reminder.setText("Encrypted · Ctrl+L locks")
             self.reminder.setToolTip(
                 "This database is encrypted. Ctrl+L locks Keel; it also locks itself after "
                 "the idle minutes set in the policy."

@@ -103,7 +103,9 @@ class LockPanel(QFrame):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind in (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.ChildAdded):
+        if kind == QEvent.Type.Resize:
+            self.cover()  # at once: a grab() that lays the window out must find it covered
+        elif kind in (QEvent.Type.Show, QEvent.Type.ChildAdded):
             QTimer.singleShot(0, self, self.cover)
         elif kind == QEvent.Type.WindowTitleChange and isinstance(watched, QWidget):
             title = watched.windowTitle()
@@ -203,6 +205,7 @@ class LockController(QObject):
     def _cover(self, window: QWidget, prompt: QWidget | None) -> None:
         self._titles[window] = window.windowTitle()
         window.setWindowTitle(LOCKED_TITLE)
+
         def retitled(title: str) -> None:
             self._titles[window] = title
 
