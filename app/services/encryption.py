@@ -190,6 +190,7 @@ def unlock_with_recovery_key(db_path: Path, recovery: str, new_passphrase: str) 
     inspect_file(db_path)  # a sound Keel database, opened with this key
     entry = keys.wrap(key, new_passphrase, keys.db_salt_of(db_path))
     keys.write_key_file(db_path, [entry])
+    _audit(db_path, "unlock_with_recovery_key")
     log.info("set a new passphrase for %s with its recovery key", db_path)
 
 
@@ -329,6 +330,7 @@ def encrypt_database(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     _swap(work, db_path)
     keys.register_key(db_path, key)
     step("swapped")
+    _audit(db_path, "encrypt")
     log.info("encrypted %s", db_path)
     return keys.recovery_key(key)
 
@@ -353,6 +355,7 @@ def decrypt_database(db_path: Path, *, step: Step = _no_step) -> None:
     with contextlib.suppress(FileNotFoundError):
         keys.key_file_for(db_path).unlink()
     keys.fsync_dir(db_path.parent)
+    _audit(db_path, "decrypt")
     log.info("decrypted %s", db_path)
 
 
@@ -366,6 +369,7 @@ def change_passphrase(db_path: Path, new_passphrase: str, *, step: Step = _no_st
     step("wrapped")
     keys.write_key_file(db_path, [entry])
     step("key written")
+    _audit(db_path, "change_passphrase")
     log.info("changed the passphrase of %s", db_path)
 
 
@@ -394,8 +398,27 @@ def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     keys.register_key(db_path, new_key)
     step("swapped")
     keys.write_key_file(db_path, [entry])
+    _audit(db_path, "new_recovery_key")
     log.info("re-encrypted %s with a new key", db_path)
     return keys.recovery_key(new_key)
+
+
+def _audit(db_path: Path, action: str) -> None:
+    """An entry in the database's audit trail for a change of its encryption (no secret in
+    it: what was done, and when). A failure to write it does not undo the change."""
+    from app.storage import audit
+    from app.storage.db import transaction
+    from app.storage.identity import database_id
+
+    try:
+        db = connect(db_path)
+        try:
+            with transaction(db, "record the change in the audit trail"):
+                audit.append(db, action, "database", database_id(db), {})
+        finally:
+            close_database(db)
+    except (dbapi.Error, KeelError) as exc:
+        log.warning("the audit entry for %s was not written: %s", action, exc)
 
 
 def _known_key(db_path: Path) -> bytes:

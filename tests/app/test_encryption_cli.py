@@ -384,3 +384,22 @@ def test_an_old_passphrase_backup_is_not_decrypted_onto_disk_for_an_encrypted_da
     assert done.returncode == 1
     assert "unencrypted content" in done.stderr and "encrypt that file" in done.stderr
     assert sha256(work / "keel.db") == digest
+
+
+def test_every_change_of_encryption_is_in_the_audit_trail_without_secrets(work: Path) -> None:
+    recovery = encrypt(work).strip()
+    keel("--db", "keel.db", "change-passphrase", cwd=work,
+         env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_DB_NEW_PASSPHRASE": NEW_PASS})  # fmt: skip
+    done = keel("--db", "keel.db", "decrypt", cwd=work, env={"KEEL_DB_PASSPHRASE": NEW_PASS})
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(work / "keel.db")
+    try:
+        rows = conn.execute(
+            "SELECT action, detail FROM audit_log WHERE entity = 'database' ORDER BY seq"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert [r[0] for r in rows] == ["encrypt", "change_passphrase", "decrypt"]
+    assert all(recovery not in r[1] and PASS not in r[1] for r in rows)
+    check = keel("--db", "keel.db", "check", cwd=work)
+    assert check.returncode == 0 and "hash chain intact" in check.stdout
