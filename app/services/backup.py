@@ -1010,6 +1010,7 @@ def _source_for(
         _create_private(keyed)
         conn = dbapi.connect(str(prepared.plain), isolation_level=None)
         try:
+            conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute(f"ATTACH DATABASE ? AS target KEY {keys_pragma(target_key)}", [str(keyed)])
             conn.execute("SELECT sqlcipher_export('target')")
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])

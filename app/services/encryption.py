@@ -236,6 +236,7 @@ def _export(
     os.close(fd)
     conn = use_key(dbapi.connect(str(db_path), timeout=10, isolation_level=None), source_key)
     try:
+        conn.execute("PRAGMA temp_store = MEMORY")  # no temporary file while indexes are built
         conn.execute("PRAGMA foreign_keys = OFF")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         key_sql = keys.raw_key_pragma(target_key) if target_key is not None else "''"

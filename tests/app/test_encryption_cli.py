@@ -403,3 +403,28 @@ def test_every_change_of_encryption_is_in_the_audit_trail_without_secrets(work: 
     assert all(recovery not in r[1] and PASS not in r[1] for r in rows)
     check = keel("--db", "keel.db", "check", cwd=work)
     assert check.returncode == 0 and "hash chain intact" in check.stdout
+
+
+def test_exports_check_and_the_single_instance_lock_work_on_an_encrypted_file(work: Path) -> None:
+    from pypdf import PdfReader
+
+    from app.services.instance import InstanceLock
+
+    encrypt(work)
+    env = {"KEEL_DB_PASSPHRASE": PASS}
+    done = keel("--db", "keel.db", "export-pdf", "compliance", "--from", "2026-01-01",
+                "--to", "2026-11-26", "--out", "pack.pdf", cwd=work, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "compliance" in PdfReader(str(work / "pack.pdf")).pages[0].extract_text().lower()
+    done = keel("--db", "keel.db", "export-ics", "--from", "2026-11-01", "--to", "2027-01-31",
+                "--out", "cal.ics", cwd=work, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (work / "cal.ics").read_text().startswith("BEGIN:VCALENDAR")
+    digest = sha256(work / "keel.db")
+    with InstanceLock(work / "keel.db"):  # Keel has it open
+        for command in ("decrypt", "change-passphrase", "new-recovery-key"):
+            done = keel("--db", "keel.db", command, cwd=work,
+                        env={**env, "KEEL_DB_NEW_PASSPHRASE": NEW_PASS})  # fmt: skip
+            assert done.returncode == 1 and "already has this database open" in done.stderr
+    assert sha256(work / "keel.db") == digest
+    assert status(work, PASS).returncode == 0
