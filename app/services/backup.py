@@ -185,14 +185,9 @@ def _fsync_file(path: Path) -> None:
 
 
 def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    from app.storage.keys import fsync_dir
+
+    fsync_dir(folder)
 
 
 def _create_private(path: Path) -> None:
@@ -619,20 +614,27 @@ def backup_database(
         target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
         os.replace(final_tmp, target)
         _fsync_dir(folder)
-    except BackupError:
+    except BaseException as exc:
         _cleanup(tmp, tmp_enc, private)
-        raise
-    except (dbapi.Error, OSError, MemoryError, KeelError) as exc:
-        _cleanup(tmp, tmp_enc, private)
-        raise BackupError(
-            f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
-        ) from exc
-    except BaseException:
-        _cleanup(tmp, tmp_enc, private)
-        raise
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
     _cleanup(tmp, tmp_enc, private)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
+
+
+def _backup_failure(exc: BaseException, folder: Path) -> BaseException:
+    """What a failed backup raises: a ``BackupError`` as it is, the environment's errors as a
+    ``BackupError`` that says why, anything else (a bug, an interrupt) unchanged."""
+    if isinstance(exc, BackupError) or not isinstance(
+        exc, (dbapi.Error, OSError, MemoryError, KeelError)
+    ):
+        return exc
+    return BackupError(
+        f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
+    )
 
 
 def _backup_encrypted_database(
@@ -660,17 +662,12 @@ def _backup_encrypted_database(
         target = _unique(folder / backup_name(now, encrypted=True, prefix=prefix))
         os.replace(tmp_enc, target)
         _fsync_dir(folder)
-    except BackupError:
+    except BaseException as exc:
         _cleanup(tmp, tmp_enc, None)
-        raise
-    except (dbapi.Error, OSError, MemoryError, KeelError) as exc:
-        _cleanup(tmp, tmp_enc, None)
-        raise BackupError(
-            f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
-        ) from exc
-    except BaseException:
-        _cleanup(tmp, tmp_enc, None)
-        raise
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
     _cleanup(tmp, tmp_enc, None)
     log.info("encrypted backup of an encrypted database written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, True)

@@ -251,16 +251,8 @@ def _export(
         conn.execute("DETACH DATABASE target")
     finally:
         conn.close()
-    _fsync(target)
+    keys.fsync_file(target)
     return counts
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _verify(target: Path, key: bytes | None, expected: dict[str, int]) -> None:
@@ -306,6 +298,38 @@ def _convert_failed(exc: BaseException, work: Path) -> ConversionError:
     return ConversionError(f"The database was not converted ({exc}). It is as it was.")
 
 
+def _encrypted_copy(
+    db_path: Path,
+    suffix: str,
+    old_key: bytes | None,
+    passphrase: str,
+    old_entries: list[keys.KeyEntry],
+    step: Step,
+) -> tuple[Path, bytes, keys.KeyEntry]:
+    """Build beside the database a verified copy encrypted with a new data key, and add its
+    key entry (wrapped by ``passphrase``) to the key file, beside ``old_entries``, before the
+    copy replaces anything: from then on, either file at the database's path opens."""
+    key = keys.new_data_key()
+    work = db_path.with_name(db_path.name + suffix)
+    try:
+        counts = _export(db_path, work, old_key, key)
+        step("copied")
+        _verify(work, key, counts)
+        step("verified")
+        entry = keys.wrap(key, passphrase, keys.db_salt_of(work))
+        keys.write_key_file(db_path, [*old_entries, entry])
+        step("key written")
+    except (dbapi.Error, OSError, KeelError) as exc:
+        raise _convert_failed(exc, work) from exc
+    return work, key, entry
+
+
+def _swap_in(work: Path, db_path: Path, key: bytes, step: Step) -> None:
+    _swap(work, db_path)
+    keys.register_key(db_path, key)
+    step("swapped")
+
+
 def encrypt_database(db_path: Path, passphrase: str, *, step: Step = _no_step) -> str:
     """Encrypt the (closed) plain database at ``db_path`` with a new data key wrapped by
     ``passphrase``; returns the recovery key, to be shown once."""
@@ -315,22 +339,9 @@ def encrypt_database(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     inspect_file(db_path)
     remove_leftovers(db_path)
     _quiesce(db_path)
-    key = keys.new_data_key()
-    work = db_path.with_name(db_path.name + ".encrypting")
-    try:
-        counts = _export(db_path, work, None, key)
-        step("copied")
-        _verify(work, key, counts)
-        step("verified")
-        entry = keys.wrap(key, passphrase, keys.db_salt_of(work))
-        keys.write_key_file(db_path, [entry])
-        step("key written")
-    except (dbapi.Error, OSError, KeelError) as exc:
-        raise _convert_failed(exc, work) from exc
+    work, key, _entry = _encrypted_copy(db_path, ".encrypting", None, passphrase, [], step)
     _quiesce(db_path)  # nothing may have written to it since; keeps the swap clean
-    _swap(work, db_path)
-    keys.register_key(db_path, key)
-    step("swapped")
+    _swap_in(work, db_path, key, step)
     _audit(db_path, "encrypt")
     log.info("encrypted %s", db_path)
     return keys.recovery_key(key)
@@ -382,26 +393,13 @@ def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     inspect_file(db_path)
     remove_leftovers(db_path)
     _quiesce(db_path)
-    old_entries = keys.read_key_file(db_path)
-    new_key = keys.new_data_key()
-    work = db_path.with_name(db_path.name + ".rekeying")
-    try:
-        counts = _export(db_path, work, old_key, new_key)
-        step("copied")
-        _verify(work, new_key, counts)
-        step("verified")
-        entry = keys.wrap(new_key, passphrase, keys.db_salt_of(work))
-        keys.write_key_file(db_path, [*old_entries, entry])  # both files open while swapping
-        step("key written")
-    except (dbapi.Error, OSError, KeelError) as exc:
-        raise _convert_failed(exc, work) from exc
-    _swap(work, db_path)
-    keys.register_key(db_path, new_key)
-    step("swapped")
+    old_entries = keys.read_key_file(db_path)  # kept while swapping: both files open
+    work, key, entry = _encrypted_copy(db_path, ".rekeying", old_key, passphrase, old_entries, step)
+    _swap_in(work, db_path, key, step)
     keys.write_key_file(db_path, [entry])
     _audit(db_path, "new_recovery_key")
     log.info("re-encrypted %s with a new key", db_path)
-    return keys.recovery_key(new_key)
+    return keys.recovery_key(key)
 
 
 def _audit(db_path: Path, action: str) -> None:

@@ -21,17 +21,17 @@ file beside the database that holds it wrapped by the passphrase.
 
 The data key of an unlocked database is kept in this process (``register_key``), so the key is
 derived once per process and every further connection opens with the raw key.
+
+``hashlib``, ``hmac`` and ``secrets`` are imported where they are used: opening a plain database
+(and showing the scheduler) needs none of them.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -63,6 +63,8 @@ GROUP = 4
 
 
 def new_data_key() -> bytes:
+    import secrets
+
     return secrets.token_bytes(DATA_KEY_BYTES)
 
 
@@ -75,6 +77,9 @@ def raw_key_pragma(key: bytes) -> str:
 
 def key_check(key: bytes) -> str:
     """A short public check of a data key (it reveals nothing of the key)."""
+    import hashlib
+    import hmac
+
     return hmac.new(key, _CHECK_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
@@ -82,6 +87,8 @@ def key_check(key: bytes) -> str:
 
 
 def _checksum(key: bytes) -> bytes:
+    import hashlib
+
     return hashlib.sha256(_RECOVERY_LABEL + key).digest()[:_CHECKSUM_BYTES]
 
 
@@ -99,6 +106,8 @@ def recovery_key(key: bytes) -> str:
 
 def parse_recovery_key(text: str) -> bytes:
     """The data key a recovery key spells; ``RecoveryKeyFormatError`` says what is wrong."""
+    import hmac
+
     cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isalnum())
     cleaned = "".join(_READ_AS.get(ch, ch) for ch in cleaned)
     expected = (DATA_KEY_BYTES + _CHECKSUM_BYTES) * 8 // 5
@@ -210,6 +219,8 @@ def wrap(
     p: int = SCRYPT_P,
 ) -> KeyEntry:
     """Wrap ``key`` (the data key of the database file whose salt is ``db_salt``)."""
+    import secrets
+
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not passphrase:
@@ -225,6 +236,8 @@ def wrap(
 
 def unwrap(entry: KeyEntry, passphrase: str) -> bytes:
     """The data key, or ``WrongPassphraseError``."""
+    import hmac
+
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -255,6 +268,8 @@ def db_salt_of(db_path: Path) -> bytes:
 
 
 def _checksum_of(body: dict[str, Any]) -> str:
+    import hashlib
+
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(canonical).hexdigest()
 
@@ -307,6 +322,8 @@ def read_key_file(db_path: Path) -> list[KeyEntry]:
 
 def write_key_file(db_path: Path, entries: list[KeyEntry]) -> Path:
     """Replace the key file atomically: written beside it, flushed, renamed, folder flushed."""
+    import secrets
+
     path = key_file_for(db_path)
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     data = key_file_bytes(entries)
@@ -323,6 +340,14 @@ def write_key_file(db_path: Path, entries: list[KeyEntry]) -> Path:
         raise
     fsync_dir(path.parent)
     return path
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -396,6 +421,8 @@ def unlock_with_passphrase(db_path: Path, passphrase: str) -> bytes:
 def check_against_key_file(db_path: Path, key: bytes) -> bool | None:
     """Whether ``key`` is the one the key file names for this database file (None when there
     is no usable key file to compare with)."""
+    import hmac
+
     try:
         entry = entry_for(read_key_file(db_path), db_salt_of(db_path), db_path)
     except (KeyFileError, OSError):
