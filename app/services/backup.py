@@ -177,11 +177,9 @@ def row_counts(conn: dbapi.Connection) -> dict[str, int]:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from app.storage.keys import fsync_file
+
+    fsync_file(path)
 
 
 def _fsync_dir(folder: Path) -> None:
