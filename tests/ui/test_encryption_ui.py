@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.model import SupervisionType
 from app.errors import WrongPassphraseError
+from app.services import encryption
 from app.storage.db import Database
 from tests.ui.test_session_forms import make_team, show, type_text
 from ui import encryption_dialogs
@@ -267,3 +268,40 @@ def test_the_new_passphrase_dialog_applies_the_rules_and_generates_four_words(
     words = dialog.passphrase().split()
     assert len(words) >= 4 and dialog.ok.isEnabled()
     assert dialog.strength_label.text() in ("good", "strong")
+
+
+def test_the_passphrase_asked_at_start_opens_the_database_or_the_recovery_key_does(
+    qtbot: QtBot, tmp_path: Path, fast_kdf: None
+) -> None:
+    from app.storage import keys
+    from app.storage.db import close_database, open_database
+    from ui.encryption_dialogs import RecoveryUnlockDialog, UnlockDialog
+
+    path = tmp_path / "team.db"
+    close_database(open_database(path))
+    recovery = encryption.encrypt_database(path, PASS)
+    keys.forget_key(path)
+    assert encryption.needs_key(path)
+
+    dialog = UnlockDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.prompt.field.setText("not the passphrase")
+    dialog.prompt.submit()
+    assert "wrong" in dialog.prompt.message.text()
+    assert encryption.needs_key(path)  # still locked: nothing was registered
+    dialog.prompt.field.setText(PASS)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.prompt.submit()
+    assert not encryption.needs_key(path)
+
+    keys.forget_key(path)
+    keys.key_file_for(path).unlink()  # only the bare file is left
+    again = RecoveryUnlockDialog(path)
+    qtbot.addWidget(again)
+    again.key.setText(recovery.lower().replace("-", " "))
+    again.new.first.setText("a brand new passphrase")
+    again.new.second.setText("a brand new passphrase")
+    again._submit()
+    assert again.result() == 1, again.message.text()
+    keys.forget_key(path)
+    encryption.unlock(path, "a brand new passphrase")
