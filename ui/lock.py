@@ -152,7 +152,15 @@ class LockController(QObject):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        main_window.destroyed.connect(self._detach)
         self.restart_idle_timer()
+
+    def _detach(self) -> None:
+        """The window is going: stop watching the application's events."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self._panels.clear()
 
     @property
     def locked(self) -> bool:
@@ -249,7 +257,10 @@ class LockController(QObject):
             if kind in _ACTIVITY:
                 self._idle.start()  # any input: idle again from now
             return False
-        if not self._main.isVisible():  # the window was closed: nothing left to guard
+        try:
+            if not self._main.isVisible():  # the window was closed: nothing left to guard
+                return False
+        except RuntimeError:  # the window is being destroyed
             return False
         # Nothing behind the lock can be used.
         return kind in _INPUT and not self._inside_panel(watched)

@@ -220,6 +220,7 @@ def test_idle_minutes_lock_an_encrypted_database(
     lock._idle.start(30)
     qtbot.waitUntil(lambda: lock.locked, timeout=2000)
     assert window.windowTitle() == LOCKED_TITLE
+    lock.unlock()
 
 
 def test_ctrl_l_on_a_plain_database_explains_and_offers_encryption(
