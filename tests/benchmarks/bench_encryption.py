@@ -101,6 +101,58 @@ def start_up(plain: Path, encrypted: Path, key: bytes, pairs: int) -> tuple[floa
     return _median(p), _median(e)
 
 
+def save_and_refresh(plain: Path, enc: Path, as_of: date, runs: int) -> tuple[float, float]:
+    """Save a held session with five actions and refresh the scheduler (as bench_gui), on
+    both databases in alternation: one save on each per round, so that a change in the
+    machine's load touches both alike. Medians of ``runs`` rounds (after one warm-up)."""
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.domain.model import SessionStatus, SupervisionType
+    from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+    from app.storage.db import close_database, open_database
+    from ui.context import AppContext
+    from ui.screens.scheduler import SchedulerScreen
+
+    app = QApplication.instance() or QApplication([])
+    sides = []
+    for path in (plain, enc):
+        db = open_database(path)
+        ctx = AppContext.for_database(db, path, today=lambda: as_of)
+        screen = SchedulerScreen(ctx)
+        screen.resize(1366, 768)
+        screen.show()
+        app.processEvents()
+        sides.append((db, ctx, screen, ctx.workers.all()[0]))
+    times: list[list[float]] = [[], []]
+    for n in range(runs + 1):
+        for side, (_db, ctx, screen, worker) in enumerate(sides):
+            record = SessionRecord(
+                type=SupervisionType.LINE,
+                status=SessionStatus.HELD,
+                session_date=as_of,
+                worker_id=worker.id,
+                supervisor_id=worker.line_supervisor_id,
+                issues=f"Benchmark session {n}",
+                decisions=[Decision("Carry on", "Stable caseload")],
+                actions=[
+                    Action(f"Action {i}", ActionOwner.SUPERVISEE, as_of + timedelta(days=7), "")
+                    for i in range(5)
+                ],
+                risk_link=False,
+            )
+            started = time.perf_counter()
+            ctx.sessions.save(record)
+            screen.refresh([worker.id])
+            if n:  # the first round warms both
+                times[side].append(time.perf_counter() - started)
+    for db, _ctx, screen, _worker in sides:
+        screen.close()
+        close_database(db)
+    return _median(times[0]), _median(times[1])
+
+
 def _record_id(db_path: Path) -> str:
     from app.storage.db import close_database, open_database
 
@@ -129,7 +181,6 @@ def main() -> int:
     from app.services.scheduling import compute_schedule
     from app.storage import keys
     from app.storage.db import close_database, open_database
-    from tests.benchmarks.bench_gui import in_process
     from tests.benchmarks.generate import generate_reference
 
     runs = 3 if args.quick else args.runs
@@ -179,8 +230,7 @@ def main() -> int:
         finally:
             for db in dbs.values():
                 close_database(db)
-        save_p = in_process(plain, as_of, runs)["save_refresh"]
-        save_e = in_process(enc, as_of, runs)["save_refresh"]
+        save_p, save_e = save_and_refresh(plain, enc, as_of, runs)
         start = start_up(plain, enc, key, pairs)
 
     rows = [
@@ -201,7 +251,8 @@ def main() -> int:
         f"{'key derivation (scrypt, once)':<34} {'':>10} {_median(kdf) * 1000:>7.0f} ms"
         "          (on unlocking; not in the figures above)"
     )
-    return 0 if not missed else 1
+    # --quick (the test suite's run) only proves the script works: its figures mean nothing.
+    return 0 if not missed or args.quick else 1
 
 
 if __name__ == "__main__":
