@@ -105,13 +105,10 @@ def save_and_refresh(plain: Path, enc: Path, as_of: date, runs: int) -> tuple[fl
     """Save a held session with five actions and refresh the scheduler (as bench_gui), on
     both databases in alternation: one save on each per round, so that a change in the
     machine's load touches both alike. Medians of ``runs`` rounds (after one warm-up)."""
-    from datetime import timedelta
-
     from PySide6.QtWidgets import QApplication
 
-    from app.domain.model import SessionStatus, SupervisionType
-    from app.domain.records import Action, ActionOwner, Decision, SessionRecord
     from app.storage.db import close_database, open_database
+    from tests.benchmarks.bench_gui import held_session
     from ui.context import AppContext
     from ui.screens.scheduler import SchedulerScreen
 
@@ -128,20 +125,7 @@ def save_and_refresh(plain: Path, enc: Path, as_of: date, runs: int) -> tuple[fl
     times: list[list[float]] = [[], []]
     for n in range(runs + 1):
         for side, (_db, ctx, screen, worker) in enumerate(sides):
-            record = SessionRecord(
-                type=SupervisionType.LINE,
-                status=SessionStatus.HELD,
-                session_date=as_of,
-                worker_id=worker.id,
-                supervisor_id=worker.line_supervisor_id,
-                issues=f"Benchmark session {n}",
-                decisions=[Decision("Carry on", "Stable caseload")],
-                actions=[
-                    Action(f"Action {i}", ActionOwner.SUPERVISEE, as_of + timedelta(days=7), "")
-                    for i in range(5)
-                ],
-                risk_link=False,
-            )
+            record = held_session(worker, as_of, n)
             started = time.perf_counter()
             ctx.sessions.save(record)
             screen.refresh([worker.id])
