@@ -334,6 +334,16 @@ class Policy:
         maximum=3650,
         unit="days",
     )
+    # An encrypted database locks Keel's windows after this many idle minutes.
+    lock_minutes: int = setting(
+        10,
+        "Lock after idle",
+        Section.SERVICE,
+        help="An encrypted database locks Keel's windows after this many idle minutes.",
+        minimum=1,
+        maximum=240,
+        unit="minutes",
+    )
     # The service's local time (an IANA zone name): session times are in it, and printed and
     # exported times (signatures, addenda, calendar entries) are shown or written in it,
     # whatever time zone the computer is set to.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -17,6 +16,7 @@ import icalendar
 import pytest
 from pypdf import PdfReader
 
+from app import dbapi
 from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE, Kind, new_type
 from app.domain.model import BUILTIN_TYPE_KEYS, DueStatus, Tier, Worker
 from app.domain.policy import BEGINNING, Policy
@@ -261,19 +261,19 @@ def test_a_v5_database_with_signed_records_migrates_and_its_fingerprints_verify(
         assert schedule_cache_drift(db) == {"latest_held": 0, "latest_assessment": 0}
         assert verify_chain(db) == []
         # Still locked after the rebuild, and a one-to-one session still needs its supervisee.
-        with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):
+        with pytest.raises(dbapi.IntegrityError, match="signed and locked"):
             db.execute("UPDATE sessions SET issues = 'changed' WHERE id = 's1'")
-        with pytest.raises(sqlite3.IntegrityError, match="needs its supervisee"):
+        with pytest.raises(dbapi.IntegrityError, match="needs its supervisee"):
             db.execute(
                 "INSERT INTO sessions (id, type, status, session_date, created_at, updated_at) "
                 "VALUES ('x', 'line', 'held', '2026-04-01', '', '')"
             )
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(dbapi.IntegrityError, match="FOREIGN KEY"):
             db.execute(
                 "INSERT INTO sessions (id, type, status, session_date, worker_id, created_at, "
                 "updated_at) VALUES ('y', 'weekly', 'held', '2026-04-01', 'w1', '', '')"
             )
-        with pytest.raises(sqlite3.IntegrityError, match="retire it instead"):
+        with pytest.raises(dbapi.IntegrityError, match="retire it instead"):
             db.execute("DELETE FROM supervision_types WHERE key = 'group'")
         # The group session still counts for its attendees.
         schedule = compute_schedule(db, date(2026, 3, 20))
