@@ -197,11 +197,15 @@ class GovernanceItem:
 
     @property
     def open(self) -> bool:
+        from app.domain.governance import ItemStatus  # kept off start-up
+
         return self.status is not ItemStatus.CLOSED
 
     @property
     def in_learning_log(self) -> bool:
         """Closed with a change made: "what supervision changed"."""
+        from app.domain.governance import ItemStatus  # kept off start-up
+
         return self.status is ItemStatus.CLOSED and bool(self.change_made.strip())
 
 
