@@ -394,8 +394,13 @@ class SchedulerScreen(QWidget):
         self._size_columns()
         state = QSettings().value(self._header_key())
         if isinstance(state, QByteArray) and not state.isEmpty():
-            header.restoreState(state)
-            header.setSortIndicator(section, order)  # the widths only: the sort stays
+            # The widths only: the sort stays. Quietly, so that the rows (already in this
+            # order) are not sorted again: ≈15 ms of the start on the reference database.
+            with QSignalBlocker(header):
+                header.restoreState(state)
+                header.setSortIndicator(section, order)
+            self.table.updateGeometries()
+            self.table.viewport().update()
 
     def hideEvent(self, event: QHideEvent) -> None:
         settings = QSettings()
