@@ -79,8 +79,12 @@ def test_saving_a_fourth_type_makes_a_version_and_every_screen_follows(
     qtbot.keyClicks(dialog.name_edit, "Amara Okafor")
     qtbot.keyClicks(dialog.reason_edit, "Children's service: safeguarding every quarter")
     assert dialog.save_button.isEnabled()
-    # The preview says how many workers' statuses change before anything is saved.
-    dialog.update_preview()
+    # The preview says how many workers' statuses change before anything is saved: on its
+    # own while the dialog is open (a moment after the last edit)...
+    dialog.show()
+    qtbot.keyClicks(dialog.reason_edit, ".")
+    qtbot.waitUntil(lambda: "2 of 2 workers would change status" in dialog.preview_label.text())
+    dialog.update_preview()  # ... and when asked
     assert "2 of 2 workers would change status" in dialog.preview_label.text()
     assert [v.version for v in ctx.policies.history().versions] == [1]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)

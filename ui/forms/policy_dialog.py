@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -613,7 +614,16 @@ class PolicyDialog(QDialog):
             self.preview_label.setText("" if problems else "Nothing changed yet.")
         else:
             self.preview_label.setText("Working out what the change does…")
-            self._preview_timer.start()
+            if self.isVisible():  # (a dialog never shown, or closed, previews when asked)
+                self._preview_timer.start()
+
+    def done(self, result: int) -> None:
+        self._preview_timer.stop()  # closed: no preview is wanted (the file may be closed too)
+        super().done(result)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._preview_timer.stop()
+        super().hideEvent(event)
 
     def update_preview(self) -> None:
         """How many workers would change status (on the effective date, or today if later)."""
