@@ -1,7 +1,12 @@
 """The append-only audit trail, each entry chained to the previous one by SHA-256.
 
 Triggers stop UPDATE and DELETE; the chain makes an out-of-band edit (with the triggers dropped)
-visible to ``verify_chain``.
+visible to ``verify_chain``. Entries deleted from the *end* leave a sound chain behind, so every
+audited write also updates a witness of the chain's head kept outside the database
+(``app.storage.witness``), once the transaction has committed.
+
+Evidence (signed records, risk assessments, leave…) is recorded through
+``app.storage.evidence_registry.record``, which calls :func:`append` with a hash of the row.
 """
 
 from __future__ import annotations
@@ -22,6 +27,18 @@ def _entry_hash(prev_hash: str, fields: list[Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
+_INSERT = (
+    "INSERT INTO audit_log (seq, id, at, actor, action, entity, entity_id, detail, "
+    "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def head(db: Database) -> tuple[int, str] | None:
+    """The last entry's sequence number and hash (None for an empty trail)."""
+    last = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if last is None else (int(last[0]), str(last[1]))
+
+
 def append(
     db: Database,
     action: str,
@@ -31,18 +48,44 @@ def append(
     *,
     actor: str = "",
 ) -> str:
-    """Append one entry (call inside the transaction that made the change). Returns its hash."""
-    last = db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
-    entry_id, at = new_id(), utc_now()
-    detail_text = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)
-    digest = _entry_hash(prev, [seq, entry_id, at, actor, action, entity, entity_id, detail_text])
-    db.execute(
-        "INSERT INTO audit_log (seq, id, at, actor, action, entity, entity_id, detail, "
-        "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [seq, entry_id, at, actor, action, entity, entity_id, detail_text, prev, digest],
-    )
-    return digest
+    """Append one entry (inside the transaction that made the change; one is begun when none
+    is open). Returns its hash."""
+    return append_many(db, [(action, entity, entity_id, detail or {}, actor)])
+
+
+Entry = tuple[str, str, str | None, dict[str, Any], str]
+"""What :func:`append_many` appends: action, entity, entity id, detail, actor."""
+
+
+def append_many(db: Database, entries: list[Entry]) -> str:
+    """Append entries in order, chained, with one statement; returns the last one's hash.
+
+    The witness outside the database is brought up to the new head once the transaction
+    commits (``app.storage.witness``).
+    """
+    if not db.conn.in_transaction:
+        with db.atomic():
+            return append_many(db, entries)
+    last = head(db)
+    seq, prev = (0, GENESIS) if last is None else last
+    at = utc_now()
+    rows: list[tuple[Any, ...]] = []
+    for action, entity, entity_id, detail, actor in entries:
+        seq += 1
+        entry_id = new_id()
+        detail_text = json.dumps(detail, sort_keys=True, ensure_ascii=False)
+        digest = _entry_hash(
+            prev, [seq, entry_id, at, actor, action, entity, entity_id, detail_text]
+        )
+        rows.append(
+            (seq, entry_id, at, actor, action, entity, entity_id, detail_text, prev, digest)
+        )
+        prev = digest
+    db.conn.executemany(_INSERT, rows)
+    from app.storage import witness  # not needed to show the schedule
+
+    witness.update_after_commit(db)
+    return prev
 
 
 @dataclass(frozen=True, slots=True)

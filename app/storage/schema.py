@@ -805,6 +805,18 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id',
           || '-' || hex(randomblob(6))));
 """
 
+# --- V7: evidence kept in the audit trail ------------------------------------------------
+#
+# From this schema on, every write of evidence (signed records, responses, addenda, risk
+# assessments, leave, overrides, trigger events, policy versions) is recorded with a hash of the
+# row (app.storage.evidence_registry). This step's Python part (``_AFTER_STEP`` in
+# app.storage.db) writes the starting point: one "baseline" entry per existing row.
+
+EVIDENCE_BASELINE = """
+-- The baseline entries are written by app.storage.db's step after this one.
+CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, entity);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
@@ -812,5 +824,6 @@ MIGRATIONS: tuple[str, ...] = (
     V4_GOVERNANCE,
     SCHEDULE_CACHE,
     IDENTITY,
+    EVIDENCE_BASELINE,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
