@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
-import shutil
 import sqlite3
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,8 +54,11 @@ from app.services.backup_files import (
     backup_time,
     format_when,
 )
+from app.services.temporaries import RESTORE_TEMP, owned_name
+from app.storage import audit, witness
 from app.storage.db import (
     APPLICATION_ID,
+    SQLITE_HEADER,
     Database,
     close_database,
     connect,
@@ -522,26 +524,6 @@ def _flush_and_verify(plain: Path, snapshot: _Snapshot) -> dict[str, int]:
     return counts
 
 
-def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str, Any]) -> None:
-    data = plain.read_bytes()
-    file_key = crypto.new_file_key(passphrase)
-    blob = crypto.seal(data, file_key, meta=meta)
-    _create_private(target_tmp)
-    with open(target_tmp, "wb") as fh:
-        fh.write(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
-    del blob
-    # Verify what is on disk decrypts to exactly the verified plain copy (same key: the
-    # derivation, the slow part, is not repeated; the header is checked against it).
-    try:
-        again = crypto.unseal(target_tmp.read_bytes(), file_key)
-    except crypto.DecryptionError as exc:
-        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
-    if again != data:
-        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
-
-
 def backup_database(
     db: Database,
     folder: Path,
@@ -579,65 +561,182 @@ def backup_database(
         raise BackupError(f"Cannot use the backup folder {folder}: {_why(exc, folder)}.") from exc
     if not folder.is_dir():
         raise BackupError(f"The backup folder {folder} is a file, not a folder.")
-    token = uuid.uuid4().hex
-    tmp = folder / f"{TEMP_PREFIX}{token}.tmp"
-    tmp_enc = folder / f"{TEMP_PREFIX}{token}.enc.tmp"
-    private: Path | None = None
+    name = owned_name(TEMP_PREFIX)  # says which process made it: see app.services.temporaries
+    tmp = folder / f"{name}.tmp"
+    tmp_enc = folder / f"{name}.enc.tmp"
+    outside = witness.current(db)  # read before the snapshot: never ahead of it
     try:
-        plain = tmp
-        if encrypted:
-            # The unencrypted copy never touches the backup folder (a USB stick, a share).
-            private = Path(tempfile.mkdtemp(prefix="keel-backup-", dir=_private_parent(db)))
-            plain = private / "plain.db"
-        _create_private(plain)
-        taken = _snapshot_copy(db, plain)
-        # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
-        # header to check against, so that copy gets the full quick_check.
-        snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
-        expected, version = snapshot.counts, snapshot.version
-        if encrypted:  # the plain copy is a private temporary: only the encrypted file is kept
-            counts = _verify_plain(plain, expected, version)
-        else:
-            counts = _flush_and_verify(plain, snapshot)
         if passphrase:
+            counts, version, data = _snapshot_in_memory(db, outside)
             meta = {"created": now.isoformat(), "schema": version, "counts": counts}
-            _encrypt_into(plain, tmp_enc, passphrase, meta)
+            _encrypt_bytes_into(data, tmp_enc, passphrase, meta)
+            del data
             final_tmp = tmp_enc
         else:
+            _create_private(tmp)
+            taken = _snapshot_copy(db, tmp)
+            # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
+            # header to check against, so that copy gets the full quick_check.
+            snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
+            counts = _flush_and_verify(tmp, snapshot)
+            _carry_witness_into(tmp, outside)
             final_tmp = tmp
         target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
         os.replace(final_tmp, target)
         _fsync_dir(folder)
     except BackupError:
-        _cleanup(tmp, tmp_enc, private)
+        _cleanup(tmp, tmp_enc)
         raise
     except (sqlite3.Error, OSError, MemoryError, KeelError) as exc:
-        _cleanup(tmp, tmp_enc, private)
+        _cleanup(tmp, tmp_enc)
         raise BackupError(
             f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
         ) from exc
     except BaseException:
-        _cleanup(tmp, tmp_enc, private)
+        _cleanup(tmp, tmp_enc)
         raise
-    _cleanup(tmp, tmp_enc, private)
+    _cleanup(tmp, tmp_enc)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
 
 
-def _private_parent(db: Database) -> str | None:
-    """Where an unencrypted working copy may go: beside the database (same disk, same
-    privacy), else the system's temporary folder."""
-    path = _database_file(db)
-    if path is not None and os.access(path.parent, os.W_OK):
-        return str(path.parent)
-    return None
-
-
-def _cleanup(tmp: Path, tmp_enc: Path, private: Path | None) -> None:
+def _cleanup(tmp: Path, tmp_enc: Path) -> None:
     _remove_with_side_files(tmp)
     _remove_with_side_files(tmp_enc)
-    if private is not None:
-        shutil.rmtree(private, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- in memory, witness
+
+
+def _snapshot_in_memory(
+    db: Database, outside: witness.Witness | None
+) -> tuple[dict[str, int], int, bytearray]:
+    """One consistent snapshot of ``db``, copied and checked in memory, with the witness of its
+    audit trail inside: what an encrypted backup encrypts. The database is never written to
+    disk unencrypted, so a backup killed at any moment leaves no readable copy behind.
+
+    Returns the snapshot's row counts, schema version and bytes (a self-contained file: its
+    header says rollback journal, not WAL)."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        page_size = int(db.conn.execute("PRAGMA page_size").fetchone()[0])
+        memory.execute(f"PRAGMA page_size = {page_size}")
+        previous_mmap = int(db.conn.execute("PRAGMA mmap_size").fetchone()[0])
+        db.conn.execute(f"PRAGMA mmap_size = {_MMAP_SIZE}")
+        try:
+            db.conn.execute("BEGIN")  # a read transaction: counts and pages from one snapshot
+            try:
+                expected = row_counts(db.conn)
+                version = schema_version(db)
+                _copy_pages(db.conn, memory, "make the backup")
+            finally:
+                db.conn.rollback()
+        finally:
+            db.conn.execute(f"PRAGMA mmap_size = {previous_mmap}")
+        if memory.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            raise BackupError("The backup failed its integrity check, so it was not kept.")
+        if memory.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            raise BackupError("The backup is not marked as a Keel database, so it was not kept.")
+        found = memory.execute("PRAGMA user_version").fetchone()[0]
+        if found != version:
+            raise BackupError(f"The backup has schema {found}, expected {version}; not kept.")
+        counts = row_counts(memory)
+        if counts != expected:
+            raise BackupError(
+                "The backup does not hold the same records as the database, so it was not "
+                "kept. Try the backup again."
+            )
+        _stamp_witness(memory, outside)
+        serialized = memory.serialize()
+    finally:
+        memory.close()
+    data = bytearray(serialized)
+    del serialized
+    data[18:20] = b"\x01\x01"  # rollback journal: one self-contained file, as a plain backup
+    return counts, version, data
+
+
+def _stamp_witness(conn: sqlite3.Connection, outside: witness.Witness | None) -> None:
+    """Store the witness of the copy's audit trail in its ``meta`` table (see
+    ``app.storage.witness``): the head of the chain it holds, and the witness kept outside the
+    database when the copy was made."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"meta", "audit_log"} <= names:
+        return  # an older schema has no audit trail to witness
+    carried = witness.carried(Database(conn), outside)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [witness.CARRIED_KEY, json.dumps(carried, sort_keys=True)],
+    )
+    conn.commit()
+
+
+def _carry_witness_into(copy: Path, outside: witness.Witness | None) -> None:
+    """Stamp the witness into a verified plain copy, then flush it again."""
+    conn = sqlite3.connect(str(copy))
+    try:
+        _stamp_witness(conn, outside)
+    finally:
+        conn.close()
+    _fsync_file(copy)
+
+
+def _encrypt_bytes_into(
+    data: bytearray, target_tmp: Path, passphrase: str, meta: dict[str, Any]
+) -> None:
+    """Encrypt ``data`` into ``target_tmp`` (created readable by the owner only), flush it,
+    and check that what is on disk decrypts to exactly ``data``."""
+    file_key = crypto.new_file_key(passphrase)
+    blob = crypto.seal(bytes(data), file_key, meta=meta)
+    _create_private(target_tmp)
+    with open(target_tmp, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    del blob
+    try:
+        again = crypto.unseal(target_tmp.read_bytes(), file_key)
+    except crypto.DecryptionError as exc:
+        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
+    if again != data:
+        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
+
+
+@contextlib.contextmanager
+def open_backup_read_only(candidate: Path, *, passphrase: str | None = None) -> Iterator[Database]:
+    """A backup opened for reading without writing anything anywhere: a plain one read-only
+    in place, an encrypted one decrypted in memory. Raises ``RestoreError`` with a sentence."""
+    try:
+        with candidate.open("rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise RestoreError(f"Cannot read {candidate} ({exc.strerror}).") from exc
+    if crypto.is_encrypted(head):
+        if not passphrase:
+            raise RestoreError(f"{candidate.name} is encrypted: give its passphrase.")
+        try:
+            data = crypto.decrypt(candidate.read_bytes(), passphrase)
+        except crypto.DecryptionError as exc:
+            raise RestoreError(str(exc)) from exc
+        if not data.startswith(SQLITE_HEADER) or len(data) < 100:
+            raise RestoreError(f"{candidate.name} does not hold a Keel database.")
+        conn = sqlite3.connect(":memory:")
+        conn.deserialize(data)
+        del data
+        head = conn.serialize()[:100]
+    else:
+        try:
+            inspect_file(candidate, integrity=False)
+        except StorageError as exc:
+            raise _refusal(exc, str(candidate)) from exc
+        conn = read_only_connection(candidate)
+    try:
+        if int.from_bytes(head[68:72], "big") != APPLICATION_ID:
+            raise RestoreError(f"{candidate.name} is not a Keel backup.")
+        yield Database(conn)
+    finally:
+        conn.close()
 
 
 # --------------------------------------------------------------------------- restore
@@ -710,7 +809,7 @@ def prepared_backup(
             del blob
             folder = stack.enter_context(
                 tempfile.TemporaryDirectory(
-                    prefix="keel-restore-", dir=str(workdir) if workdir else None
+                    prefix=owned_name(RESTORE_TEMP) + "-", dir=str(workdir) if workdir else None
                 )
             )
             plain = Path(folder) / "backup.db"
@@ -799,6 +898,7 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
             f"Nothing was restored, because the safety copy of your current data could not be "
             f"made. {exc}"
         ) from exc
+    replaced = _trail_before_restore(db)
     try:
         src = read_only_connection(prepared.plain)
         try:
@@ -812,8 +912,11 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
         ) from exc
     if schema_version(db) < SCHEMA_VERSION:
         migrate(db)
+    warnings = _record_restore(db, prepared, replaced, safety.path)
     counts = row_counts(db.conn)
-    return RestoreResult(counts, prepared.info.created_at, safety.path, prepared.info.source)
+    return RestoreResult(
+        counts, prepared.info.created_at, safety.path, prepared.info.source, warnings
+    )
 
 
 def restore_into_file(
@@ -925,7 +1028,77 @@ def _result_for_new(
     try:
         if schema_version(db) < SCHEMA_VERSION:
             migrate(db)
+        messages = messages + _record_restore(db, prepared, None, safety)
         counts = row_counts(db.conn)
     finally:
         close_database(db)
     return RestoreResult(counts, prepared.info.created_at, safety, prepared.info.source, messages)
+
+
+# --------------------------------------------------------------------------- restore's audit
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """The audit trail a restore replaces: its head, and the witness of it."""
+
+    head: tuple[int, str] | None
+    witness: witness.Witness | None
+
+
+def _trail_before_restore(db: Database) -> _Trail | None:
+    try:
+        return _Trail(audit.head(db), witness.current(db))
+    except sqlite3.Error:
+        return None  # an older schema without an audit trail, or an unreadable one
+
+
+def _head_dict(head: tuple[int, str] | None) -> dict[str, Any] | None:
+    return None if head is None else {"seq": head[0], "hash": head[1]}
+
+
+def _record_restore(
+    db: Database, prepared: PreparedBackup, replaced: _Trail | None, safety: Path | None
+) -> list[str]:
+    """The restore's audit entry, in the restored trail: the backup file and its chain's head,
+    the head it replaced, the safety copy. The witness outside the database is rewritten from
+    the restored trail. Returns warnings for the person restoring (the backup's trail does not
+    reach the witness it carries: it was cut before it was restored)."""
+    if "audit_log" not in db.table_names():
+        return []
+    with db.atomic():
+        head = audit.head(db)
+        carried = witness.carried_in(db)
+        findings: list[str] = []
+        if carried is not None:
+            found = witness.compare(carried, head, _hash_in(db))
+            findings = found.findings
+        db.execute("DELETE FROM meta WHERE key = ?", [witness.CARRIED_KEY])
+        detail: dict[str, Any] = {
+            "backup": prepared.info.source.name,
+            "backup_head": _head_dict(head),
+            "backup_created": (
+                prepared.info.created_at.isoformat() if prepared.info.created_at else None
+            ),
+            "encrypted": prepared.info.encrypted,
+            "safety_copy": safety.name if safety is not None else None,
+        }
+        if replaced is not None:
+            detail["replaced_head"] = _head_dict(replaced.head)
+            if replaced.witness is not None:
+                detail["replaced_witness"] = replaced.witness.as_dict()
+        if findings:
+            detail["backup_findings"] = findings
+        from app.storage.identity import database_id
+
+        audit.append(db, "restore", "database", database_id(db), detail)
+        witness.rewrite_after_commit(db)
+    return [f"Warning: in the backup, {f[:1].lower()}{f[1:]}" for f in findings]
+
+
+def _hash_in(db: Database) -> Callable[[int], str | None]:
+    def hash_at(seq: int) -> str | None:
+        row = db.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq]).fetchone()
+        return None if row is None else str(row[0])
+
+    return hash_at
