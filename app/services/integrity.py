@@ -37,7 +37,7 @@ from app.storage.db import (
     read_only_connection,
     transaction,
 )
-from app.storage.evidence_registry import Finding, verify
+from app.storage.evidence_registry import Finding, kinds, verify
 from app.storage.identity import database_id
 from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
 from app.storage.schema import SCHEMA_VERSION
@@ -60,6 +60,11 @@ class CheckReport:
         return not self.problems
 
     _evidence_lines: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def evidence_lines(self) -> list[str]:
+        """The problems that are changes to evidence or its protections."""
+        return list(self._evidence_lines)
 
     @property
     def evidence_open(self) -> bool:
@@ -288,16 +293,17 @@ def _grouped(found: list[Finding]) -> list[str]:
         out += [f.sentence for f in items[:SHOWN_PER_KIND]]
         rest = len(items) - SHOWN_PER_KIND
         if rest > 0:
-            noun = kind.replace("_", " ")
+            known = kinds().get(kind)
+            noun = known.nouns if known else kind.replace("_", " ")
             out.append(
-                f"{rest} more {noun} row{'s' if rest != 1 else ''} {_VERB.get(problem, problem)} "
-                "outside Keel (not listed one by one)."
+                f"{rest} more {noun} {_VERB.get(problem, problem)} outside Keel (not listed one "
+                "by one)."
             )
     return out
 
 
-_VERB = {"added": "added", "changed": "changed", "deleted": "deleted",
-         "restored": "put back", "inspected": "no longer matching their fingerprints"}  # fmt: skip
+_VERB = {"added": "added", "changed": "changed", "deleted": "deleted", "restored": "put back",
+         "inspected": "whose printed fingerprints no longer match,"}  # fmt: skip
 
 
 def _schedule_cache_check(db: Database, report: CheckReport) -> None:
@@ -419,12 +425,13 @@ def rebuild_summary(path: Path) -> SummaryRebuilt:
         finally:
             db.close()
     if report.evidence_open:
-        count = len(report.evidence) or len(report.problems)
+        found = report.evidence_lines
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise EvidenceFindingsOpen(
-            f"The scheduler's summary was not rebuilt: `keel check` finds {count} change(s) to "
-            "evidence made outside Keel, and rebuilding the summary would hide a changed risk "
-            "assessment or session for good. Run `keel check` to see them, and restore a backup "
-            "from before the change (or have it looked into) first."
+            "The scheduler's summary was not rebuilt, because evidence was changed outside "
+            f"Keel: {found[0].rstrip('.')}{more}. Rebuilding the summary now would hide such a "
+            "change for good. Run `keel check` to see every finding, and restore a backup from "
+            "before the change (or have it looked into) first."
         )
     db = open_database(path, create=False)
     try:

@@ -171,6 +171,7 @@ ADDENDUM = register(
         "addendum",
         entity="session",
         noun="addendum",
+        plural="addenda",
         table="addenda",
         columns=("id", "session_id", "author", "reason", "text", "created_at"),
         joins="LEFT JOIN sessions s ON s.id = t.session_id",
@@ -229,7 +230,7 @@ LEAVE = register(
     table_kind(
         "leave",
         entity="leave",
-        noun="leave",
+        noun="leave period",
         table="leave_periods",
         columns=("id", "worker_id", "kind", "start_date", "end_date", "note", "created_at"),
         labels={"worker": "t.worker_id", "date": "t.start_date", "kind": "t.kind"},
@@ -297,7 +298,7 @@ POLICY = register(
         columns=("id", "version", "created_at", "created_by", "data"),
         labels={"version": "t.version", "date": "t.created_at"},
         title=lambda labels, _names: (
-            f"policy version {labels.get('version')} (saved {day(labels.get('date'))})"
+            f"policy version {labels.get('version')} saved on {day(labels.get('date'))}"
         ),
     )
 )

@@ -67,12 +67,17 @@ class Kind:
     tables: Mapping[str, tuple[str, ...]]  # table -> the columns the current form covers
     form: int = 1
     forms: tuple[int, ...] = (1,)
+    plural: str = ""  # the noun's plural, when it is not the noun + "s"
     exempt: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Why rows are not there although their last entries ({id: seq}) say they should be:
     # {id: clause}; a row left out is said to be deleted.
     absent: Callable[[Database, dict[str, int]], dict[str, str]] | None = None
     # Problems found by looking at the rows alone (a signed record's printed fingerprint).
     inspect: Callable[[Database, dict[str, Row]], dict[str, str]] | None = None
+
+    @property
+    def nouns(self) -> str:
+        return self.plural or f"{self.noun}s"
 
     def digest(self, content: Any, form: int | None = None) -> str:
         import hashlib  # when a record is written or checked, never to show the schedule
