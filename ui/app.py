@@ -214,7 +214,7 @@ def restore_protections_and_say_so(db: Database, window: QWidget) -> list[str]:
             "them back and recorded this in the audit trail."
         )
         box.setInformativeText(
-            "Run Data → Check database to see whether any record was changed while they were "
+            "Run Data → Check the database to see whether any record was changed while they were "
             "missing. What was found:\n\n" + "\n".join(f"• {line}" for line in repaired)
         )
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
