@@ -117,12 +117,14 @@ def check_database(
 
 
 class _Integrity(threading.Thread):
-    """``PRAGMA integrity_check`` on a connection of its own, while the rest is checked."""
+    """``PRAGMA integrity_check`` and ``foreign_key_check`` on a connection of their own, while
+    the rest is checked (SQLite works in C, leaving Python to this thread's caller)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(name="keel-check", daemon=True)
         self.path = path
         self.rows: list[tuple[str, ...]] = []
+        self.broken: list[tuple[object, ...]] = []  # foreign_key_check
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -130,6 +132,8 @@ class _Integrity(threading.Thread):
             conn = read_only_connection(self.path)
             try:
                 self.rows = conn.execute("PRAGMA integrity_check").fetchall()
+                conn.execute("PRAGMA foreign_keys = ON")
+                self.broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             finally:
                 conn.close()
         except BaseException as exc:  # reported by the caller, on its own thread
@@ -143,7 +147,6 @@ def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
     db = connect(path, read_only=True)
     try:
         db.conn.execute("BEGIN")  # one snapshot for everything below
-        fk = db.execute("PRAGMA foreign_key_check").fetchall()
         counts = {
             t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("workers", "sessions", "actions")
@@ -171,8 +174,10 @@ def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
         ]
     else:
         facts.append("integrity check: ok")
-    if fk:
-        report.problems += [f"broken reference in {r[0]} (row {r[1]}) to {r[2]}" for r in fk[:20]]
+    if pages.broken:
+        report.problems += [
+            f"broken reference in {r[0]} (row {r[1]}) to {r[2]}" for r in pages.broken[:20]
+        ]
     else:
         facts.append("references between records: ok")
     facts.append(", ".join(f"{n} {t}" for t, n in counts.items()))

@@ -6,10 +6,10 @@ Two canonical forms of a signed record live here, read in bulk from its rows:
   covers what the record says as signed, and must keep verifying for ever: it is computed from
   stored values, which no migration may change for a signed record (a later version may change
   how a value is *labelled* on screen or paper, never the value);
-* the *evidence form* (``signed_contents``), whose hash the sign-off's audit entry carries
-  (``app.storage.evidence_registry``): every stored column of the session and of the rows that
-  belong to it, except the few that change legitimately after signing (the supervisee's
-  response, its own evidence; an action's progress).
+* the *evidence form* (``app.storage.evidence_kinds``), whose hash the sign-off's audit entry
+  carries: every stored column of the session and of the rows that belong to it, except the
+  few that change legitimately after signing (the supervisee's response, its own evidence; an
+  action's progress). The column lists below say which.
 """
 
 from __future__ import annotations
@@ -246,22 +246,6 @@ class SignedRows:
     themes: dict[str, list[str]]
     attendees: dict[str, list[str]]
     worker_names: dict[str, str]
-
-    def evidence_content(self, session_id: str) -> dict[str, Any]:
-        """The evidence form (1) of a signed record: its stored rows, in a stable order."""
-        session = self.sessions[session_id]
-        return {
-            "session": session,
-            "decisions": sorted(self.decisions[session_id], key=lambda r: str(r[0])),
-            "decision_themes": sorted(self.decision_themes[session_id]),
-            "actions": sorted(
-                (r[: len(SIGNED_ACTION_COLUMNS)] for r in self.actions[session_id]),
-                key=lambda r: str(r[0]),
-            ),
-            "reviews": sorted(self.reviews[session_id], key=lambda r: str(r[0])),
-            "themes": sorted(self.themes[session_id]),
-            "attendees": sorted(self.attendees[session_id]),
-        }
 
     def fingerprint_content(self, session_id: str) -> dict[str, Any]:
         """Exactly :func:`canonical_content` of a signed record, from the rows in hand."""

@@ -26,7 +26,17 @@ from app.storage.evidence import (
     fingerprint_of,
     signed_rows,
 )
-from app.storage.evidence_registry import Kind, Labels, Row, day, register, table_kind, whose
+from app.storage.evidence_registry import (
+    Kind,
+    Labels,
+    Last,
+    Row,
+    day,
+    quoted,
+    register,
+    table_kind,
+    whose,
+)
 
 # The kinds the schema-7 migration began tracking (its baseline), in the order it wrote them.
 TRACKED_AT_7 = (
@@ -38,23 +48,49 @@ TRACKED_AT_7 = (
 # --------------------------------------------------------------------------- signed records
 
 
+# The rows that belong to a signed record, each as (section, table, its columns in the form,
+# the SQL from that table, alias ``x``, that names the record it belongs to).
+_PARTS = (
+    ("decisions", "decisions", DECISION_COLUMNS, "x.session_id", ""),
+    ("decision_themes", "decision_themes", ("decision_id", "theme_id"), "d.session_id",
+     "JOIN decisions d ON d.id = x.decision_id"),
+    ("actions", "actions", SIGNED_ACTION_COLUMNS, "x.session_id", ""),
+    ("reviews", "action_reviews", REVIEW_COLUMNS, "x.session_id", ""),
+    ("themes", "session_themes", ("session_id", "theme_id"), "x.session_id", ""),
+    ("attendees", "session_attendees", ("session_id", "worker_id"), "x.session_id", ""),
+)  # fmt: skip
+
+
 def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
+    """Form 1 of a signed record: its session row, then each kind of row that belongs to it
+    (sorted), every row as its quoted values (``quoted``); sections split by U+001E, rows
+    within one by U+001F. Everything but the sorting and joining is done by SQLite."""
     if form != 1:
         raise ValueError(f"signed_record has no form {form}")
-    rows = signed_rows(db, list(ids) if ids is not None else None)
+    only, args = "", []
+    if ids is not None:
+        only, args = " AND s.id IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
+    sessions = {
+        str(sid): (text, {"worker": worker, "date": on, "type": type_})
+        for sid, worker, on, type_, text in db.execute(
+            "SELECT s.id, s.worker_id, s.session_date, s.type, "
+            f"{quoted(SIGNED_SESSION_COLUMNS, 's')} FROM sessions s "
+            f"WHERE s.signed_at IS NOT NULL{only}",
+            args,
+        )
+    }
+    parts: dict[str, list[list[str]]] = {sid: [[] for _ in _PARTS] for sid in sessions}
+    for n, (_section, table, columns, owner, join) in enumerate(_PARTS):
+        for sid, text in db.execute(
+            f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join} "
+            f"JOIN sessions s ON s.id = {owner} WHERE s.signed_at IS NOT NULL{only}",
+            args,
+        ):
+            parts[sid][n].append(text)
     out: dict[str, Row] = {}
-    for session_id, session in rows.sessions.items():
-        try:
-            printed = fingerprint_of(rows.fingerprint_content(session_id))
-        except (ValueError, TypeError, AttributeError):
-            printed = ""
-        labels = {
-            "worker": session["worker_id"],
-            "date": session["session_date"],
-            "type": session["type"],
-            "_fingerprint_ok": printed == session["fingerprint"],
-        }
-        out[session_id] = (rows.evidence_content(session_id), labels)
+    for sid, (text, labels) in sessions.items():
+        sections = [text, *("\x1f".join(sorted(rows)) for rows in parts[sid])]
+        out[sid] = ("\x1e".join(sections), labels)
     return out
 
 
@@ -65,8 +101,14 @@ def _signed_title(labels: Labels, names: Mapping[str, str]) -> str:
     return f"the {what} of a group dated {day(labels.get('date'))}"
 
 
-def _signed_inspect(db: Database, current: dict[str, Row]) -> dict[str, str]:
-    """The printed fingerprint against the content, and against its sign-off's entry."""
+def _signed_inspect(
+    db: Database, current: dict[str, Row], last: Mapping[str, Last], failed: set[str]
+) -> dict[str, str]:
+    """The printed fingerprint against the record's content, and against the one its sign-off's
+    entry recorded. A record that matches the entry Keel wrote when it was signed is, byte for
+    byte, what Keel fingerprinted then (the stored fingerprint is part of its form): only the
+    others are fingerprinted again — records whose last entry is a migration's baseline, and
+    those whose replay failed."""
     signed_with: dict[str, tuple[int, str]] = {}
     for seq, session_id, fingerprint in db.execute(
         "SELECT seq, entity_id, json_extract(detail, '$.fingerprint') FROM audit_log "
@@ -74,13 +116,24 @@ def _signed_inspect(db: Database, current: dict[str, Row]) -> dict[str, str]:
     ):
         if isinstance(fingerprint, str):
             signed_with[str(session_id)] = (int(seq), fingerprint)
+    doubtful = [
+        sid for sid in current if sid in failed or sid not in last or last[sid].action == "baseline"
+    ]
+    rows = signed_rows(db, doubtful) if doubtful else None
     out: dict[str, str] = {}
-    for session_id, (content, labels) in current.items():
+    for session_id in current:
         clauses = []
-        if not labels.get("_fingerprint_ok", True):
-            clauses.append("its printed fingerprint no longer matches its content")
+        stored = None
+        if rows is not None and session_id in rows.sessions:
+            stored = rows.sessions[session_id]["fingerprint"]
+            try:
+                printed = fingerprint_of(rows.fingerprint_content(session_id))
+            except (ValueError, TypeError, AttributeError):
+                printed = ""
+            if printed != stored:
+                clauses.append("its printed fingerprint no longer matches its content")
         recorded = signed_with.get(session_id)
-        if recorded is not None and recorded[1] != content["session"]["fingerprint"]:
+        if recorded is not None and stored is not None and recorded[1] != stored:
             clauses.append(
                 f"its fingerprint is not the one audit entry #{recorded[0]} recorded when it "
                 "was signed"

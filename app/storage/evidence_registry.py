@@ -72,23 +72,26 @@ class Kind:
     # Why rows are not there although their last entries ({id: seq}) say they should be:
     # {id: clause}; a row left out is said to be deleted.
     absent: Callable[[Database, dict[str, int]], dict[str, str]] | None = None
-    # Problems found by looking at the rows alone (a signed record's printed fingerprint).
-    inspect: Callable[[Database, dict[str, Row]], dict[str, str]] | None = None
+    # Problems found by looking at rows themselves (a signed record's printed fingerprint):
+    # (db, current rows, their last entries, ids whose replay already failed) -> {id: clause}.
+    inspect: (
+        Callable[[Database, dict[str, Row], Mapping[str, Last], set[str]], dict[str, str]] | None
+    ) = None
 
     @property
     def nouns(self) -> str:
         return self.plural or f"{self.noun}s"
 
     def digest(self, content: Any, form: int | None = None) -> str:
+        """SHA-256 of the kind, the form and the content: a text as it is (see
+        :func:`quoted`), anything else as canonical JSON."""
         import hashlib  # when a record is written or checked, never to show the schedule
 
-        payload = json.dumps(
-            {"kind": self.name, "form": self.form if form is None else form, "content": content},
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        form = self.form if form is None else form
+        if not isinstance(content, str):
+            content = json.dumps(content, sort_keys=True, separators=(",", ":"),
+                                 ensure_ascii=False)  # fmt: skip
+        return hashlib.sha256(f"{self.name}\x1d{form}\x1d{content}".encode()).hexdigest()
 
 
 _KINDS: dict[str, Kind] = {}
@@ -237,28 +240,35 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class _Last:
+class Last:
+    """The last audit entry that carried a row's evidence."""
+
     seq: int
     form: int
     hash: str | None
+    action: str
 
 
-def _last_entries(db: Database) -> dict[str, dict[str, _Last]]:
+def _last_entries(db: Database) -> dict[str, dict[str, Last]]:
     """The last evidence entry of every row, by kind and id, from the whole trail (the JSON
     is read by SQLite)."""
-    last: dict[str, dict[str, _Last]] = {}
+    last: dict[str, dict[str, Last]] = {}
     rows = db.execute(
-        "SELECT seq, json_extract(detail, '$.evidence.kind'), json_extract(detail, "
-        "'$.evidence.id'), json_extract(detail, '$.evidence.form'), json_extract(detail, "
-        "'$.evidence.hash') FROM audit_log WHERE json_valid(detail) AND "
+        "SELECT seq, action, json_extract(detail, '$.evidence.kind', '$.evidence.id', "
+        "'$.evidence.form', '$.evidence.hash') FROM audit_log WHERE json_valid(detail) AND "
         "json_type(detail, '$.evidence') = 'object' ORDER BY seq"
     )
-    for seq, kind, row_id, form, digest in rows:
+    for seq, action, fields in rows:
+        try:
+            kind, row_id, form, digest = json.loads(fields)
+        except (ValueError, TypeError):
+            continue
         if isinstance(kind, str) and isinstance(row_id, str):
-            last.setdefault(kind, {})[row_id] = _Last(
+            last.setdefault(kind, {})[row_id] = Last(
                 int(seq),
-                int(form) if isinstance(form, int) else 1,
+                form if isinstance(form, int) else 1,
                 digest if isinstance(digest, str) else None,
+                str(action),
             )
     return last
 
@@ -292,7 +302,7 @@ _ADDED = "was added outside Keel: no audit entry records it"
 
 
 def _verify_kind(
-    db: Database, kind: Kind, last: dict[str, _Last], names: Mapping[str, str]
+    db: Database, kind: Kind, last: dict[str, Last], names: Mapping[str, str]
 ) -> list[Finding]:
     """``kind``'s rows against ``last``, the last evidence entry of each of its rows."""
     current = kind.load(db, None, kind.form)
@@ -301,7 +311,6 @@ def _verify_kind(
         if row_id in current and entry.form != kind.form:
             by_form.setdefault(entry.form, []).append(row_id)
     older = {f: kind.load(db, ids, f) for f, ids in by_form.items() if f in kind.forms}
-    noticed = kind.inspect(db, current) if kind.inspect else {}
     problems: dict[str, tuple[str, str]] = {}  # id -> (problem, clause)
     for row_id, (content, _labels) in current.items():
         found = last.get(row_id)
@@ -335,6 +344,7 @@ def _verify_kind(
             or f"was deleted outside Keel: audit entry #{seq} recorded it and no audited "
             "deletion follows",
         )
+    noticed = kind.inspect(db, current, last, set(problems)) if kind.inspect else {}
     findings = []
     for row_id in sorted(set(problems) | set(noticed)):
         labels = current[row_id][1] if row_id in current else _labels_of(db, last[row_id].seq)
@@ -372,6 +382,14 @@ def whose(labels: Labels, names: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- table kinds
 
 
+def quoted(columns: Sequence[str], alias: str) -> str:
+    """An SQL expression: the row's values as SQL literals (``quote()``), comma-separated, in
+    the order of ``columns``. Computed by SQLite, so checking 100,000 rows costs little, and
+    exact: text keeps every character (quoted, with ``'`` doubled), numbers and NULL are
+    told apart, and the result can be read back unambiguously."""
+    return " || ',' || ".join(f"quote({alias}.{c})" for c in columns)
+
+
 def table_kind(
     name: str,
     *,
@@ -386,12 +404,12 @@ def table_kind(
     key: str = "id",
     **more: Any,
 ) -> Kind:
-    """A kind whose content (form 1) is ``columns`` of ``table`` (alias ``t``) as stored,
-    named by ``labels`` (label -> SQL expression, over ``t`` and ``joins``)."""
+    """A kind whose content (form 1) is the row's ``columns`` of ``table`` (alias ``t``) as
+    stored (:func:`quoted`), named by ``labels`` (label -> SQL expression over ``t`` and
+    ``joins``)."""
     label_names = tuple(labels)
-    select = ", ".join([*(f"t.{c}" for c in columns), *labels.values()])
+    select = ", ".join([f"t.{key}", quoted(columns, "t"), *labels.values()])
     condition = f" AND ({where})" if where else ""
-    width = len(columns)
 
     def load(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
         if form != 1:
@@ -401,11 +419,10 @@ def table_kind(
         if ids is not None:
             sql += f" AND t.{key} IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(list(ids)))
-        out: dict[str, Row] = {}
-        for row in db.execute(sql, args):
-            content = dict(zip(columns, row[:width], strict=True))
-            out[str(content[key])] = (content, dict(zip(label_names, row[width:], strict=True)))
-        return out
+        return {
+            str(row[0]): (row[1], dict(zip(label_names, row[2:], strict=True)))
+            for row in db.execute(sql, args)
+        }
 
     return Kind(
         name=name, entity=entity, noun=noun, load=load, title=title, tables={table: columns},

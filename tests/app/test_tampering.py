@@ -329,7 +329,7 @@ def test_rewriting_an_older_risk_assessment(demo: Path) -> None:
     sql(
         demo,
         "DROP TRIGGER risk_assessments_never_updated",
-        "UPDATE risk_assessments SET cohort_risk = 4 - cohort_risk WHERE id = ?",
+        "UPDATE risk_assessments SET cohort_risk = CASE cohort_risk WHEN 3 THEN 1 ELSE cohort_risk + 1 END WHERE id = ?",
         params=[aid],
     )
     code, text = keel(demo, "check")
@@ -345,7 +345,7 @@ def test_changing_the_current_risk_assessment_and_rebuild_summary_refuses(demo: 
     sql(
         demo,
         "DROP TRIGGER risk_assessments_never_updated",
-        "UPDATE risk_assessments SET cohort_risk = 4 - cohort_risk, tier = 'low' WHERE id = ?",
+        "UPDATE risk_assessments SET cohort_risk = CASE cohort_risk WHEN 3 THEN 1 ELSE cohort_risk + 1 END, tier = 'low' WHERE id = ?",
         params=[aid],
     )
     code, text = keel(demo, "check")
@@ -364,7 +364,7 @@ def test_rebuild_summary_refusal_says_why(demo: Path, capsys: pytest.CaptureFixt
     sql(
         demo,
         "DROP TRIGGER risk_assessments_never_updated",
-        "UPDATE risk_assessments SET volatility = 4 - volatility WHERE id = ?",
+        "UPDATE risk_assessments SET volatility = CASE volatility WHEN 3 THEN 1 ELSE volatility + 1 END WHERE id = ?",
         params=[aid],
     )
     code, _ = keel(demo, "rebuild-summary")
