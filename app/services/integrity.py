@@ -140,6 +140,30 @@ class _Integrity(threading.Thread):
             self.error = exc
 
 
+class _Evidence(threading.Thread):
+    """Every row of evidence against the replay of the trail, on a connection (and one
+    snapshot) of its own: most of it is SQLite's work, done while this thread's caller checks
+    the audit chain in Python."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="keel-evidence", daemon=True)
+        self.path = path
+        self.found: list[Finding] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            db = connect(self.path, read_only=True)
+            try:
+                db.conn.execute("BEGIN")
+                self.found = verify(db)
+                db.conn.rollback()
+            finally:
+                db.close()
+        except BaseException as exc:  # reported by the caller, on its own thread
+            self.error = exc
+
+
 def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
     seen = _witness_of(path) if current else None  # before the snapshot: never ahead of it
     pages = _Integrity(path)
@@ -153,7 +177,7 @@ def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
             if t in db.table_names()
         }
         if current:
-            _evidence_checks(db, report, seen)
+            _evidence_checks(db, report, seen, path)
             _schedule_cache_check(db, report)
         else:
             report.facts.append(
@@ -206,21 +230,26 @@ def _witness_of(path: Path) -> _Seen:
         return _Seen(None, str(exc))
 
 
-def _evidence_checks(db: Database, report: CheckReport, seen: _Seen | None) -> None:
+def _evidence_checks(db: Database, report: CheckReport, seen: _Seen | None, path: Path) -> None:
     """The audit chain and its witness, every row of evidence, the protections."""
-    entries = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    chain = audit.verify_chain(db)
+    rows = _Evidence(path)
+    rows.start()
+    try:
+        entries = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        chain = audit.verify_chain(db)
+    finally:
+        rows.join()
     for problem in chain:
         report.evidence_problem(_sentence(problem))
     if not chain:
         report.facts.append(f"audit trail: {entries} entries, hash chain intact")
     _witness_check(db, report, seen)
-    try:
-        found = verify(db)
-    except (ValueError, KeyError, TypeError) as exc:
+    found = rows.found
+    if isinstance(rows.error, sqlite3.DatabaseError):
+        raise rows.error
+    if rows.error is not None:
         # A value changed so far that a row cannot even be read back.
-        report.evidence_problem(f"The evidence could not be verified ({exc}).")
-        found = []
+        report.evidence_problem(f"The evidence could not be verified ({rows.error}).")
     report.evidence = found
     for line in _grouped(found):
         report.evidence_problem(line)
@@ -426,7 +455,7 @@ def rebuild_summary(path: Path) -> SummaryRebuilt:
         seen = _witness_of(path)
         db = connect(path, read_only=True)
         try:
-            _evidence_checks(db, report, seen)
+            _evidence_checks(db, report, seen, path)
         finally:
             db.close()
     if report.evidence_open:

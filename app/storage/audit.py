@@ -20,10 +20,15 @@ from app.storage.db import Database, new_id, utc_now
 GENESIS = "0" * 64
 
 
+# What json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes,
+# made once: dumps would build this encoder again for every entry (most of a check's time).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _entry_hash(prev_hash: str, fields: list[Any]) -> str:
     import hashlib  # on the first write: its import is not needed to show the schedule
 
-    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    payload = _ENCODER.encode(fields)
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 

@@ -81,12 +81,18 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
     }
     parts: dict[str, list[list[str]]] = {sid: [[] for _ in _PARTS] for sid in sessions}
     for n, (_section, table, columns, owner, join) in enumerate(_PARTS):
-        for sid, text in db.execute(
-            f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join} "
-            f"JOIN sessions s ON s.id = {owner} WHERE s.signed_at IS NOT NULL{only}",
-            args,
-        ):
-            parts[sid][n].append(text)
+        if ids is None:  # every row, each kept if its record is signed: cheaper than a join
+            rows = db.execute(f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join}")
+        else:
+            rows = db.execute(
+                f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join} "
+                f"WHERE {owner} IN (SELECT value FROM json_each(?))",
+                args,
+            )
+        for sid, text in rows:
+            found = parts.get(sid)
+            if found is not None:
+                found[n].append(text)
     out: dict[str, Row] = {}
     for sid, (text, labels) in sessions.items():
         sections = [text, *("\x1f".join(sorted(rows)) for rows in parts[sid])]
@@ -109,22 +115,26 @@ def _signed_inspect(
     byte, what Keel fingerprinted then (the stored fingerprint is part of its form): only the
     others are fingerprinted again — records whose last entry is a migration's baseline, and
     those whose replay failed."""
-    signed_with: dict[str, tuple[int, str]] = {}
-    for seq, session_id, fingerprint in db.execute(
-        "SELECT seq, entity_id, json_extract(detail, '$.fingerprint') FROM audit_log "
-        "WHERE action = 'sign' AND entity = 'session' AND json_valid(detail) ORDER BY seq"
-    ):
-        if isinstance(fingerprint, str):
-            signed_with[str(session_id)] = (int(seq), fingerprint)
     doubtful = [
         sid for sid in current if sid in failed or sid not in last or last[sid].action == "baseline"
     ]
-    rows = signed_rows(db, doubtful) if doubtful else None
+    if not doubtful:
+        return {}
+    signed_with: dict[str, tuple[int, str]] = {}
+    for seq, session_id, fingerprint in db.execute(
+        "SELECT seq, entity_id, json_extract(detail, '$.fingerprint') FROM audit_log "
+        "WHERE action = 'sign' AND entity = 'session' AND json_valid(detail) "
+        "AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        [json.dumps(doubtful)],
+    ):
+        if isinstance(fingerprint, str):
+            signed_with[str(session_id)] = (int(seq), fingerprint)
+    rows = signed_rows(db, doubtful)
     out: dict[str, str] = {}
-    for session_id in current:
+    for session_id in doubtful:
         clauses = []
         stored = None
-        if rows is not None and session_id in rows.sessions:
+        if session_id in rows.sessions:
             stored = rows.sessions[session_id]["fingerprint"]
             try:
                 printed = fingerprint_of(rows.fingerprint_content(session_id))
