@@ -79,7 +79,7 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
             args,
         )
     }
-    parts: dict[str, list[list[str]]] = {sid: [[] for _ in _PARTS] for sid in sessions}
+    parts: dict[str, list[list[str]]] = {}  # made for a record when a row of it comes
     for n, (_section, table, columns, owner, join) in enumerate(_PARTS):
         if ids is None:  # every row, each kept if its record is signed: cheaper than a join
             rows = db.execute(f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join}")
@@ -91,12 +91,19 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
             )
         for sid, text in rows:
             found = parts.get(sid)
-            if found is not None:
-                found[n].append(text)
+            if found is None:
+                if sid not in sessions:
+                    continue  # a row of a record that is not signed
+                found = parts[sid] = [[] for _ in _PARTS]
+            found[n].append(text)
     out: dict[str, Row] = {}
+    none = "\x1e" * len(_PARTS)
     for sid, (text, labels) in sessions.items():
-        sections = [text, *("\x1f".join(sorted(rows)) for rows in parts[sid])]
-        out[sid] = ("\x1e".join(sections), labels)
+        found = parts.get(sid)
+        if found is None:
+            out[sid] = (text + none, labels)
+        else:
+            out[sid] = (text + "\x1e" + "\x1e".join("\x1f".join(sorted(r)) for r in found), labels)
     return out
 
 

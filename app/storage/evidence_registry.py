@@ -255,7 +255,7 @@ class Last:
 # is always escaped, so the pattern matches only the structure itself; an entry it does not
 # match (not written by Keel) is parsed in full.
 _EVIDENCE = re.compile(
-    r'"evidence": \{"form": (\d+), "hash": (null|"[0-9a-f]*"), "id": ("(?:[^"\\]|\\.)*"), '
+    r'"evidence": \{"form": (\d+), "hash": (?:null|"([0-9a-f]*)"), "id": "([^"\\]*)", '
     r'"kind": "([a-z_]+)"'
 )
 
@@ -269,13 +269,10 @@ def _last_entries(db: Database) -> dict[str, dict[str, Last]]:
         "FROM audit_log WHERE instr(detail, '\"evidence\"') > 0 ORDER BY seq"
     )
     for seq, action, detail, start in rows:
-        found = _EVIDENCE.match(start) or _EVIDENCE.search(detail)
+        found = _EVIDENCE.match(start)
         if found is not None:
-            form, digest, quoted_id, kind = found.groups()
-            row_id = json.loads(quoted_id) if "\\" in quoted_id else quoted_id[1:-1]
-            last.setdefault(kind, {})[row_id] = Last(
-                int(seq), int(form), None if digest == "null" else digest[1:-1], str(action)
-            )
+            form, digest, row_id, kind = found.groups()
+            last.setdefault(kind, {})[row_id] = Last(int(seq), int(form), digest, action)
             continue
         try:
             evidence = json.loads(detail).get("evidence")
