@@ -32,7 +32,7 @@ from app.dates import uk
 from app.domain.model import SupervisionType
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
-from app.services.publishing import NotPublished, discard, publish, temporary_for
+from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.storage.bookings import Booking, planned_sessions
 from app.storage.db import Database
 

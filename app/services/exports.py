@@ -1,7 +1,7 @@
 """PDF exports the desktop app and the command line share.
 
 Each export is written to a temporary file in the target folder, its audit entry is written,
-and only then is it renamed into place (``app.services.publishing``): a failed or cancelled
+and only then is it renamed into place (``app.services.export_files``): a failed or cancelled
 export never leaves a half-written file, an export whose audit entry cannot be written is not
 made, and a file already at that path is never damaged or removed.
 """
@@ -22,7 +22,7 @@ from app.dates import uk
 from app.domain.governance import Forum
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
-from app.services.publishing import NotPublished, publish, temporary_for
+from app.services.export_files import NotPublished, publish, temporary_for
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
 from app.storage.policies import current_policy

@@ -456,11 +456,11 @@ def _seed_themes(db: Database) -> None:
 
 
 def _begin_evidence(db: Database) -> None:
-    """Schema 7: one baseline audit entry per existing row of evidence."""
-    from app.storage.evidence_kinds import TRACKED_AT_7
+    """The evidence step (schema 8): one baseline audit entry per existing row of evidence."""
+    from app.storage.evidence_kinds import TRACKED_AT_BASELINE
     from app.storage.evidence_registry import begin_tracking
 
-    begin_tracking(db, TRACKED_AT_7, MIGRATIONS.index(EVIDENCE_BASELINE) + 1)
+    begin_tracking(db, TRACKED_AT_BASELINE, MIGRATIONS.index(EVIDENCE_BASELINE) + 1)
 
 
 # Python steps that run after a migration's SQL, in the same transaction.

@@ -38,8 +38,8 @@ from app.storage.evidence_registry import (
     whose,
 )
 
-# The kinds the schema-7 migration began tracking (its baseline), in the order it wrote them.
-TRACKED_AT_7 = (
+# The kinds the migration that began keeping evidence baselined, in the order it wrote them.
+TRACKED_AT_BASELINE = (
     "signed_record", "response", "addendum", "risk_assessment", "leave", "override", "trigger",
     "policy",
 )  # fmt: skip
