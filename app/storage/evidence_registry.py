@@ -365,7 +365,9 @@ def _verify_kind(
     noticed = kind.inspect(db, current, last, set(problems)) if kind.inspect else {}
     findings = []
     for row_id in sorted(set(problems) | set(noticed)):
-        labels = current[row_id][1] if row_id in current else _labels_of(db, last[row_id].seq)
+        # Named as its last entry recorded it (a changed row may name another date or worker
+        # now); a row no entry records, as it stands.
+        labels = _labels_of(db, last[row_id].seq) if row_id in last else current[row_id][1]
         title = f"{kind.title(labels, names)} (id {row_id})"
         problem, clause = problems.get(row_id, ("inspected", ""))
         seen = noticed.get(row_id, "")
