@@ -170,7 +170,7 @@ def _signed_absent(db: Database, gone: dict[str, int]) -> dict[str, str]:
     }
     return {
         session_id: (
-            f"is no longer signed: the signature audit entry #{seq} recorded was removed "
+            f"is no longer signed: the signature that audit entry #{seq} recorded was removed "
             "outside Keel"
             if session_id in present
             else f"was deleted outside Keel: audit entry #{seq} recorded its signature"
