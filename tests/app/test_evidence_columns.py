@@ -6,9 +6,7 @@ and a column that no kind covers, nor lists as exempt with its reason, fails the
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,10 +34,9 @@ from app.services.integrity import check_database
 from app.services.records import RecordService
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
-from app.storage import witness
-from app.storage.db import close_database, connect, open_database
 from app.storage.evidence_registry import kinds
 from app.storage.policies import save_policy
+from tests.app.evidence_support import built_once, used_copy
 
 ON = date(2026, 10, 5)
 
@@ -89,18 +86,9 @@ def _cases() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One row at least of every table every kind covers, each written through Keel."""
-    folder = tmp_path_factory.mktemp("evidence")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
-        path = folder / "keel.db"
-        db = open_database(path)
-        try:
-            _fill(db)
-        finally:
-            close_database(db)
-    yield path
+    return built_once(tmp_path_factory.mktemp("evidence"), _fill)
 
 
 def _fill(db: Any) -> None:
@@ -151,14 +139,7 @@ def _fill(db: Any) -> None:
 
 @pytest.fixture
 def copy(template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "keel.db"
-    shutil.copyfile(template, path)
-    db = connect(path)
-    try:
-        witness.refresh(db)
-    finally:
-        db.close()
-    return path
+    return used_copy(template, tmp_path / "keel.db")
 
 
 def test_every_column_of_every_evidence_table_is_covered_or_exempt(template: Path) -> None:

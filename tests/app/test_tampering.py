@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -29,36 +27,20 @@ from app.storage import witness
 from app.storage.audit import GENESIS, _entry_hash
 from app.storage.db import close_database, connect, open_database
 from app.storage.evidence import canonical_content, fingerprint_of
+from tests.app.evidence_support import built_once, used_copy
 from tests.conftest import TODAY
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The demo, loaded once (in its own state folder: never the real user's)."""
-    folder = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
-        path = folder / "demo.db"
-        db = open_database(path)
-        try:
-            load_demo(db, today=TODAY)
-        finally:
-            close_database(db)
-    yield path
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo, loaded once."""
+    return built_once(tmp_path_factory.mktemp("demo"), lambda db: load_demo(db, today=TODAY))
 
 
 @pytest.fixture
 def demo(template: Path, tmp_path: Path) -> Path:
     """A copy of the demo, as Keel leaves a database it has used there (witness written)."""
-    path = tmp_path / "data" / "keel.db"
-    path.parent.mkdir()
-    shutil.copyfile(template, path)
-    db = connect(path)
-    try:
-        witness.refresh(db)
-    finally:
-        db.close()
-    return path
+    return used_copy(template, tmp_path / "data" / "keel.db")
 
 
 def sql(path: Path, *statements: str, params: list[object] | None = None) -> None:
