@@ -8,13 +8,13 @@ only asks the questions and shows the answers.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
+from app import dbapi
 from app.errors import KeelError
 from app.services import autobackup
 from app.storage.db import pending_check, wait_for_check
@@ -110,7 +110,7 @@ class DataActions(QObject):
             return
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
-        except (KeelError, sqlite3.Error) as exc:
+        except (KeelError, dbapi.Error) as exc:
             log.warning("automatic backup failed: %s", exc)
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
@@ -121,7 +121,7 @@ class DataActions(QObject):
     def update_status(self) -> None:
         try:
             info = autobackup.last_backup_info(self._ctx.db, self.folder())
-        except sqlite3.Error as exc:  # the database went away (closing): nothing to show
+        except dbapi.Error as exc:  # the database went away (closing): nothing to show
             log.debug("no backup status: %s", exc)
             return
         self.status_label.setText(("⚠ " if info.warn else "") + info.message)
@@ -171,24 +171,20 @@ class DataActions(QObject):
             self.restore_file(Path(chosen))
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import inspect_backup, restore_database
-        from app.services.crypto import is_encrypted
+        from app.services.backup import inspect_backup, needs_passphrase, restore_database
 
         passphrase = None
-        try:
-            with candidate.open("rb") as fh:
-                encrypted = is_encrypted(fh.read(16))
-        except OSError as exc:
-            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}: {exc}.")
+        if not candidate.is_file():
+            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}.")
             return False
-        if encrypted:
+        if needs_passphrase(candidate):
             from ui.data_dialogs import ask_passphrase
 
             passphrase = ask_passphrase(self._window, confirm=False)
             if passphrase is None:
                 return False
         try:
-            info = inspect_backup(candidate, passphrase=passphrase)
+            info = inspect_backup(candidate, passphrase=passphrase, into=self._ctx.db_path)
         except KeelError as exc:
             QMessageBox.warning(self._window, "This backup cannot be restored", str(exc))
             return False

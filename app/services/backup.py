@@ -27,7 +27,7 @@ import errno
 import json
 import logging
 import os
-import sqlite3
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app import dbapi
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -45,7 +46,7 @@ from app.errors import (
     NotADatabaseError,
     StorageError,
 )
-from app.services import crypto
+from app.services import crypto, encrypted_backup
 from app.services.backup_files import (
     PREFIX,
     SAFETY_PREFIX,
@@ -54,18 +55,19 @@ from app.services.backup_files import (
     backup_time,
     format_when,
 )
-from app.services.temporaries import RESTORE_TEMP, owned_name
+from app.services.temporaries import PRIVATE_TEMP, RESTORE_TEMP, owned_name
 from app.storage import audit, witness
 from app.storage.db import (
     APPLICATION_ID,
-    SQLITE_HEADER,
     Database,
     close_database,
     connect,
     inspect_file,
+    is_encrypted,
     migrate,
     read_only_connection,
     schema_version,
+    use_key,
     wait_for_check,
 )
 from app.storage.schema import SCHEMA_VERSION
@@ -131,10 +133,14 @@ class BackupInfo:
 
 @dataclass(frozen=True)
 class PreparedBackup:
-    """A validated backup, as a plain SQLite file (decrypted into a private folder if needed)."""
+    """A validated backup, as an SQLite file: plain (decrypted into a private folder if needed),
+    or, for the backup of an encrypted database, still encrypted under ``key``."""
 
     info: BackupInfo
     plain: Path
+    key: bytes | None = None
+    passphrase: str | None = None
+    decrypted: bool = False  # a KEELENC1 backup decrypted into a private temporary file
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(words) or "no records"
 
 
-def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def row_counts(conn: dbapi.Connection) -> dict[str, int]:
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
         t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
@@ -173,22 +179,15 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from app.storage.keys import fsync_file
+
+    fsync_file(path)
 
 
 def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    from app.storage.keys import fsync_dir
+
+    fsync_dir(folder)
 
 
 def _create_private(path: Path) -> None:
@@ -203,13 +202,13 @@ def _remove_with_side_files(path: Path) -> None:
             leftover.unlink()
 
 
-def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, doing: str) -> None:
+def _copy_pages(src: dbapi.Connection, dst: dbapi.Connection, doing: str) -> None:
     """The backup API in one step (one snapshot, one write transaction on ``dst``), giving up
     after ``BUSY_TIMEOUT_S`` of being locked out instead of waiting for ever."""
     deadline = time.monotonic() + BUSY_TIMEOUT_S
 
     def progress(status: int, remaining: int, total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+        if status in (dbapi.SQLITE_BUSY, dbapi.SQLITE_LOCKED) and time.monotonic() > deadline:
             raise BackupError(
                 f"Could not {doing}: the database stayed locked by another program. "
                 "Close other copies of Keel and try again."
@@ -228,8 +227,8 @@ def _database_file(db: Database) -> Path | None:
 def _verify_plain(path: Path, expected: dict[str, int], version: int) -> dict[str, int]:
     try:
         return _verify_copy(path, expected, version)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise  # the environment (a full disk, a lock): reported as such
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -243,23 +242,16 @@ def _verify_copy(
     ``quick_check`` of every page unless ``full`` is False (a byte copy, checked apart)."""
     conn = read_only_connection(path)
     try:
-        return _checked(conn, expected, version, full=full)
+        if full and conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            raise BackupError("The backup failed its integrity check, so it was not kept.")
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            raise BackupError("The backup is not marked as a Keel database, so it was not kept.")
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found != version:
+            raise BackupError(f"The backup has schema {found}, expected {version}; not kept.")
+        counts = row_counts(conn)
     finally:
         conn.close()
-
-
-def _checked(
-    conn: sqlite3.Connection, expected: dict[str, int], version: int, *, full: bool = True
-) -> dict[str, int]:
-    """The checks of :func:`_verify_copy`, on an open copy (a file's, or one in memory)."""
-    if full and conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
-        raise BackupError("The backup failed its integrity check, so it was not kept.")
-    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-        raise BackupError("The backup is not marked as a Keel database, so it was not kept.")
-    found = conn.execute("PRAGMA user_version").fetchone()[0]
-    if found != version:
-        raise BackupError(f"The backup has schema {found}, expected {version}; not kept.")
-    counts = row_counts(conn)
     if counts != expected:
         raise BackupError(
             "The backup does not hold the same records as the database, so it was not kept. "
@@ -348,7 +340,7 @@ def _file_copy(db: Database, tmp: Path) -> _Snapshot | None:
         if busy:
             return None
         db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # another connection is writing
+    except dbapi.OperationalError:  # another connection is writing
         return None
     finally:
         db.conn.execute(f"PRAGMA busy_timeout = {previous_timeout}")
@@ -470,8 +462,8 @@ def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
         raise BackupError("The backup's header does not match the database's; it was not kept.")
     try:
         return _verify_copy(path, snapshot.counts, snapshot.version, full=False)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -480,27 +472,12 @@ def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
 
 def _backup_api_copy(db: Database, tmp: Path) -> tuple[dict[str, int], int]:
     """Copy one consistent snapshot of ``db`` into ``tmp`` with SQLite's backup API; the counts
-    and schema it holds. The temporary destination is written without a journal, under an
-    exclusive lock."""
-    dst = sqlite3.connect(str(tmp))
-    try:
-        # The copy is a temporary file until it is verified: no journal is needed.
-        dst.execute("PRAGMA journal_mode = OFF")
-        dst.execute("PRAGMA synchronous = OFF")
-        dst.execute("PRAGMA locking_mode = EXCLUSIVE")
-        expected, version = _snapshot_into(db, dst)
-        # The copied header says WAL; a backup is one self-contained file.
-        dst.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dst.close()
-    return expected, version
+    and schema it holds.
 
-
-def _snapshot_into(db: Database, dst: sqlite3.Connection) -> tuple[dict[str, int], int]:
-    """Copy one consistent snapshot of ``db`` into ``dst`` through the backup API; the counts
-    and schema version it holds. For speed the source is read through a memory map for the
-    duration of the copy (about twice as fast as read() calls for a 200 MB file; the setting is
-    put back afterwards)."""
+    For speed the source is read through a memory map for the duration of the copy (about
+    twice as fast as read() calls for a 200 MB file; the setting is put back afterwards) and the
+    temporary destination is written without a journal, under an exclusive lock.
+    """
     previous_mmap = int(db.conn.execute("PRAGMA mmap_size").fetchone()[0])
     db.conn.execute(f"PRAGMA mmap_size = {_MMAP_SIZE}")
     try:
@@ -508,7 +485,17 @@ def _snapshot_into(db: Database, dst: sqlite3.Connection) -> tuple[dict[str, int
         try:
             expected = row_counts(db.conn)
             version = schema_version(db)
-            _copy_pages(db.conn, dst, "make the backup")
+            dst = dbapi.connect(str(tmp))
+            try:
+                # The copy is a temporary file until it is verified: no journal is needed.
+                dst.execute("PRAGMA journal_mode = OFF")
+                dst.execute("PRAGMA synchronous = OFF")
+                dst.execute("PRAGMA locking_mode = EXCLUSIVE")
+                _copy_pages(db.conn, dst, "make the backup")
+                # The copied header says WAL; a backup is one self-contained file.
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
         finally:
             db.conn.rollback()
     finally:
@@ -534,6 +521,26 @@ def _flush_and_verify(plain: Path, snapshot: _Snapshot) -> dict[str, int]:
     if flush_error is not None:
         raise flush_error
     return counts
+
+
+def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str, Any]) -> None:
+    data = plain.read_bytes()
+    file_key = crypto.new_file_key(passphrase)
+    blob = crypto.seal(data, file_key, meta=meta)
+    _create_private(target_tmp)
+    with open(target_tmp, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    del blob
+    # Verify what is on disk decrypts to exactly the verified plain copy (same key: the
+    # derivation, the slow part, is not repeated; the header is checked against it).
+    try:
+        again = crypto.unseal(target_tmp.read_bytes(), file_key)
+    except crypto.DecryptionError as exc:
+        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
+    if again != data:
+        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
 
 
 def backup_database(
@@ -577,155 +584,118 @@ def backup_database(
     tmp = folder / f"{name}.tmp"
     tmp_enc = folder / f"{name}.enc.tmp"
     outside = witness.current(db)  # read before the snapshot: never ahead of it
+    db_key = encrypted_backup.database_key(db)
+    if db_key is not None:  # an encrypted database's backups are always encrypted
+        return _backup_encrypted_database(
+            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, outside
+        )
+    private: Path | None = None
     try:
+        plain = tmp
+        if encrypted:
+            # The unencrypted copy never touches the backup folder (a USB stick, a share): it
+            # goes into a private folder named by this process, removed on failure and, after
+            # a crash, at the next start (app.services.temporaries).
+            private = Path(
+                tempfile.mkdtemp(prefix=owned_name(PRIVATE_TEMP) + "-", dir=_private_parent(db))
+            )
+            plain = private / "plain.db"
+        _create_private(plain)
+        taken = _snapshot_copy(db, plain)
+        # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
+        # header to check against, so that copy gets the full quick_check.
+        snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
+        expected, version = snapshot.counts, snapshot.version
+        if encrypted:  # the plain copy is a private temporary: only the encrypted file is kept
+            counts = _verify_plain(plain, expected, version)
+        else:
+            counts = _flush_and_verify(plain, snapshot)
+        _carry_witness_into(plain, outside)
         if passphrase:
-            counts, version, data = _snapshot_in_memory(db, outside)
             meta = {"created": now.isoformat(), "schema": version, "counts": counts}
-            _encrypt_bytes_into(data, tmp_enc, passphrase, meta)
-            del data
+            _encrypt_into(plain, tmp_enc, passphrase, meta)
             final_tmp = tmp_enc
         else:
-            _create_private(tmp)
-            taken = _snapshot_copy(db, tmp)
-            # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
-            # header to check against, so that copy gets the full quick_check.
-            snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
-            counts = _flush_and_verify(tmp, snapshot)
-            _carry_witness_into(tmp, outside)
             final_tmp = tmp
         target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
         os.replace(final_tmp, target)
         _fsync_dir(folder)
-    except BackupError:
-        _cleanup(tmp, tmp_enc)
-        raise
-    except (sqlite3.Error, OSError, MemoryError, KeelError) as exc:
-        _cleanup(tmp, tmp_enc)
-        raise BackupError(
-            f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
-        ) from exc
-    except BaseException:
-        _cleanup(tmp, tmp_enc)
-        raise
-    _cleanup(tmp, tmp_enc)
+    except BaseException as exc:
+        _cleanup(tmp, tmp_enc, private)
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
+    _cleanup(tmp, tmp_enc, private)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
 
 
-def _cleanup(tmp: Path, tmp_enc: Path) -> None:
+def _backup_failure(exc: BaseException, folder: Path) -> BaseException:
+    """What a failed backup raises: a ``BackupError`` as it is, the environment's errors as a
+    ``BackupError`` that says why, anything else (a bug, an interrupt) unchanged."""
+    if isinstance(exc, BackupError) or not isinstance(
+        exc, (dbapi.Error, OSError, MemoryError, KeelError)
+    ):
+        return exc
+    return BackupError(
+        f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
+    )
+
+
+def _backup_encrypted_database(
+    db: Database,
+    folder: Path,
+    key: bytes,
+    temps: tuple[Path, Path],
+    now: datetime,
+    prefix: str,
+    passphrase: str | None,
+    outside: witness.Witness | None,
+) -> BackupResult:
+    """The backup of an encrypted database (see ``app.services.encrypted_backup``): a SQLCipher
+    copy under the same key, verified, the witness of its trail stamped in, wrapped with the key
+    entries, renamed into place."""
+    tmp, tmp_enc = temps
+    db_path = _database_file(db)
+    if db_path is None:
+        raise BackupError("The backup was not made: the database has no file.")
+    try:
+        _create_private(tmp)
+        counts, version = encrypted_backup.copy_encrypted(db, tmp, key)
+        encrypted_backup.verify_encrypted(tmp, key, counts, version)
+        _carry_witness_into(tmp, outside, key=key)
+        _create_private(tmp_enc)
+        meta = {"created": now.isoformat(), "schema": version, "counts": counts}
+        encrypted_backup.write_container(tmp, tmp_enc, key, db_path, meta, passphrase)
+        target = _unique(folder / backup_name(now, encrypted=True, prefix=prefix))
+        os.replace(tmp_enc, target)
+        _fsync_dir(folder)
+    except BaseException as exc:
+        _cleanup(tmp, tmp_enc, None)
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
+    _cleanup(tmp, tmp_enc, None)
+    log.info("encrypted backup of an encrypted database written to %s", target)
+    return BackupResult(target, now, counts, target.stat().st_size, True)
+
+
+def _private_parent(db: Database) -> str | None:
+    """Where an unencrypted working copy may go: beside the database (same disk, same
+    privacy), else the system's temporary folder."""
+    path = _database_file(db)
+    if path is not None and os.access(path.parent, os.W_OK):
+        return str(path.parent)
+    return None
+
+
+def _cleanup(tmp: Path, tmp_enc: Path, private: Path | None) -> None:
     _remove_with_side_files(tmp)
     _remove_with_side_files(tmp_enc)
-
-
-# --------------------------------------------------------------------------- in memory, witness
-
-
-def _snapshot_in_memory(
-    db: Database, outside: witness.Witness | None
-) -> tuple[dict[str, int], int, bytearray]:
-    """One consistent snapshot of ``db``, copied and checked in memory, with the witness of its
-    audit trail inside: what an encrypted backup encrypts. The database is never written to
-    disk unencrypted, so a backup killed at any moment leaves no readable copy behind.
-
-    Returns the snapshot's row counts, schema version and bytes (a self-contained file: its
-    header says rollback journal, not WAL)."""
-    memory = sqlite3.connect(":memory:")
-    try:
-        page_size = int(db.conn.execute("PRAGMA page_size").fetchone()[0])
-        memory.execute(f"PRAGMA page_size = {page_size}")
-        expected, version = _snapshot_into(db, memory)
-        counts = _checked(memory, expected, version)
-        _stamp_witness(memory, outside)
-        serialized = memory.serialize()
-    finally:
-        memory.close()
-    data = bytearray(serialized)
-    del serialized
-    data[18:20] = b"\x01\x01"  # rollback journal: one self-contained file, as a plain backup
-    return counts, version, data
-
-
-def _stamp_witness(conn: sqlite3.Connection, outside: witness.Witness | None) -> None:
-    """Store the witness of the copy's audit trail in its ``meta`` table (see
-    ``app.storage.witness``): the head of the chain it holds, and the witness kept outside the
-    database when the copy was made."""
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not {"meta", "audit_log"} <= names:
-        return  # an older schema has no audit trail to witness
-    carried = witness.carried(Database(conn), outside)
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [witness.CARRIED_KEY, json.dumps(carried, sort_keys=True)],
-    )
-    conn.commit()
-
-
-def _carry_witness_into(copy: Path, outside: witness.Witness | None) -> None:
-    """Stamp the witness into a verified plain copy, then flush it again."""
-    conn = sqlite3.connect(str(copy))
-    try:
-        _stamp_witness(conn, outside)
-    finally:
-        conn.close()
-    _fsync_file(copy)
-
-
-def _encrypt_bytes_into(
-    data: bytearray, target_tmp: Path, passphrase: str, meta: dict[str, Any]
-) -> None:
-    """Encrypt ``data`` into ``target_tmp`` (created readable by the owner only), flush it,
-    and check that what is on disk decrypts to exactly ``data``."""
-    file_key = crypto.new_file_key(passphrase)
-    blob = crypto.seal(bytes(data), file_key, meta=meta)
-    _create_private(target_tmp)
-    with open(target_tmp, "wb") as fh:
-        fh.write(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
-    del blob
-    try:
-        again = crypto.unseal(target_tmp.read_bytes(), file_key)
-    except crypto.DecryptionError as exc:
-        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
-    if again != data:
-        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
-
-
-@contextlib.contextmanager
-def open_backup_read_only(candidate: Path, *, passphrase: str | None = None) -> Iterator[Database]:
-    """A backup opened for reading without writing anything anywhere: a plain one read-only
-    in place, an encrypted one decrypted in memory. Raises ``RestoreError`` with a sentence."""
-    try:
-        with candidate.open("rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        raise RestoreError(f"Cannot read {candidate} ({exc.strerror}).") from exc
-    if crypto.is_encrypted(head):
-        if not passphrase:
-            raise RestoreError(f"{candidate.name} is encrypted: give its passphrase.")
-        try:
-            data = crypto.decrypt(candidate.read_bytes(), passphrase)
-        except crypto.DecryptionError as exc:
-            raise RestoreError(str(exc)) from exc
-        if not data.startswith(SQLITE_HEADER) or len(data) < 100:
-            raise RestoreError(f"{candidate.name} does not hold a Keel database.")
-        conn = sqlite3.connect(":memory:")
-        conn.deserialize(data)
-        del data
-        head = conn.serialize()[:100]
-    else:
-        try:
-            inspect_file(candidate, integrity=False)
-        except StorageError as exc:
-            raise _refusal(exc, str(candidate)) from exc
-        conn = read_only_connection(candidate)
-    try:
-        if int.from_bytes(head[68:72], "big") != APPLICATION_ID:
-            raise RestoreError(f"{candidate.name} is not a Keel backup.")
-        yield Database(conn)
-    finally:
-        conn.close()
+    if private is not None:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- restore
@@ -766,10 +736,18 @@ def _created_at(candidate: Path, header: dict[str, Any] | None) -> datetime | No
 
 @contextlib.contextmanager
 def prepared_backup(
-    candidate: Path, *, passphrase: str | None = None, workdir: Path | None = None
+    candidate: Path,
+    *,
+    passphrase: str | None = None,
+    workdir: Path | None = None,
+    into: Path | None = None,
 ) -> Iterator[PreparedBackup]:
     """Validate ``candidate`` (decrypting it into a private temporary folder under ``workdir``
-    when it is encrypted) without changing it. Raises ``RestoreError`` with a sentence."""
+    when it is encrypted) without changing it. Raises ``RestoreError`` with a sentence.
+
+    ``into`` is the database it is for: when that is encrypted, a backup encrypted with a
+    passphrase of its own (made before the database was encrypted) is refused before it is
+    decrypted, since its decrypted copy would be an unencrypted file on disk."""
     name = str(candidate)
     try:
         if not candidate.is_file():
@@ -781,10 +759,16 @@ def prepared_backup(
         raise RestoreError(
             f"Nothing was restored: cannot read {candidate} ({exc.strerror})."
         ) from exc
+    if encrypted_backup.is_encrypted_database_backup(head):
+        with _prepared_encrypted_database_backup(candidate, passphrase, workdir) as ready:
+            yield ready
+        return
     with contextlib.ExitStack() as stack:
         header: dict[str, Any] | None = None
         plain = candidate
         if crypto.is_encrypted(head):
+            if into is not None and is_encrypted(into):
+                raise RestoreError(_OLD_BACKUP_INTO_ENCRYPTED)
             if not passphrase:
                 raise RestoreError("This backup is encrypted: give its passphrase to restore it.")
             try:
@@ -815,7 +799,7 @@ def prepared_backup(
                 counts = row_counts(conn)
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
+        except dbapi.DatabaseError as exc:
             raise RestoreError(
                 f"Nothing was restored: {name} cannot be read ({exc}). Your current data is "
                 "unchanged."
@@ -829,7 +813,104 @@ def prepared_backup(
                 _created_at(candidate, header),
             ),
             plain,
+            decrypted=header is not None,
         )
+
+
+@contextlib.contextmanager
+def _prepared_encrypted_database_backup(
+    candidate: Path, passphrase: str | None, workdir: Path | None
+) -> Iterator[PreparedBackup]:
+    """The backup of an encrypted database, checked and extracted — still encrypted — into a
+    private temporary folder; its key comes from this process (the open database's), else from
+    ``passphrase`` (the database's passphrase of that day, or the backup's own), which may also
+    be a recovery key."""
+    from app.storage import keys
+
+    name = str(candidate)
+    try:
+        with candidate.open("rb") as fh:
+            container = encrypted_backup.read_container(fh, candidate.stat().st_size)
+        recovery = None
+        if passphrase and _looks_like_recovery_key(passphrase):
+            recovery, passphrase = passphrase, None
+        key = encrypted_backup.key_for_backup(
+            container.header, passphrase=passphrase, recovery=recovery, known=keys.known_keys()
+        )
+    except (encrypted_backup.EncryptedBackupError, KeelError) as exc:
+        raise RestoreError(f"Nothing was restored. {exc}") from exc
+    except OSError as exc:
+        raise RestoreError(f"Nothing was restored: cannot read {candidate}.") from exc
+    with tempfile.TemporaryDirectory(
+        prefix=owned_name(RESTORE_TEMP) + "-", dir=str(workdir) if workdir else None
+    ) as folder:
+        body = Path(folder) / "backup.db"
+        _create_private(body)
+        try:
+            encrypted_backup.extract_body(candidate, container, key, body)
+        except encrypted_backup.EncryptedBackupError as exc:
+            raise RestoreError(f"Nothing was restored. {exc}") from exc
+        keys.register_key(body, key)
+        try:
+            try:
+                info = inspect_file(body)
+            except StorageError as exc:
+                raise _refusal(_renamed(exc, str(body), name), name) from exc
+            conn = read_only_connection(body)
+            try:
+                counts = row_counts(conn)
+            finally:
+                conn.close()
+            header = container.header
+            yield PreparedBackup(
+                BackupInfo(
+                    candidate, True, info.schema_version, counts, _created_at(candidate, header)
+                ),
+                body,
+                key=key,
+                passphrase=passphrase,
+            )
+        finally:
+            keys.forget_key(body)
+
+
+def needs_passphrase(candidate: Path) -> bool:
+    """Whether restoring ``candidate`` needs a passphrase: an encrypted backup, unless it is the
+    backup of an encrypted database whose key this process already has (it was unlocked)."""
+    from app.storage import keys
+
+    try:
+        with candidate.open("rb") as fh:
+            head = fh.read(16)
+            if crypto.is_encrypted(head):
+                return True
+            if not encrypted_backup.is_encrypted_database_backup(head):
+                return False
+            fh.seek(0)
+            container = encrypted_backup.read_container(fh, candidate.stat().st_size)
+    except (OSError, encrypted_backup.EncryptedBackupError):
+        return False  # refused with its reason when it is prepared
+    check = str(container.header.get("key_check", ""))
+    return not any(keys.key_check(k) == check for k in keys.known_keys())
+
+
+_OLD_BACKUP_INTO_ENCRYPTED = (
+    "Nothing was restored: this backup was made before the database was encrypted, with a "
+    "passphrase of its own, and restoring it into an encrypted database would write its "
+    "unencrypted content to disk. Restore it into a new file instead (`keel --db NEW.db "
+    "restore FILE`), then encrypt that file (`keel --db NEW.db encrypt`)."
+)
+
+
+def _looks_like_recovery_key(text: str) -> bool:
+    from app.errors import RecoveryKeyFormatError
+    from app.storage import keys
+
+    try:
+        keys.parse_recovery_key(text)
+    except RecoveryKeyFormatError:
+        return False
+    return True
 
 
 def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
@@ -839,9 +920,12 @@ def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
     return type(exc)(str(exc).replace(old, new))
 
 
-def inspect_backup(candidate: Path, *, passphrase: str | None = None) -> BackupInfo:
+def inspect_backup(
+    candidate: Path, *, passphrase: str | None = None, into: Path | None = None
+) -> BackupInfo:
     """What ``candidate`` holds (counts, date), after the same checks a restore makes."""
-    with prepared_backup(candidate, passphrase=passphrase) as prepared:
+    workdir = into.parent if into is not None and os.access(into.parent, os.W_OK) else None
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=into) as prepared:
         return prepared.info
 
 
@@ -871,7 +955,7 @@ def restore_database(
         return _restore_prepared(db, candidate, safety_folder)
     live = _database_file(db)
     workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
-    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=live) as prepared:
         return _restore_prepared(db, prepared, safety_folder)
 
 
@@ -880,6 +964,15 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
         raise RestoreError("Nothing was restored: that file is the database Keel has open.")
     if db.conn.in_transaction:
         raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
+    target_key = encrypted_backup.database_key(db)
+    if prepared.key is not None and target_key is None:
+        raise RestoreError(
+            "Nothing was restored: this backup is of an encrypted database and this database "
+            "is not encrypted. Encrypt it first (Data → Encrypt this database…, or `keel "
+            "encrypt`), then restore the backup."
+        )
+    if prepared.key is None and target_key is not None and prepared.decrypted:
+        raise RestoreError(_OLD_BACKUP_INTO_ENCRYPTED)
     try:
         safety = backup_database(db, safety_folder, prefix=SAFETY_PREFIX)
     except BackupError as exc:
@@ -889,12 +982,9 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
         ) from exc
     replaced = _trail_before_restore(db)
     try:
-        src = read_only_connection(prepared.plain)
-        try:
+        with _source_for(prepared, target_key, db) as src:
             _copy_pages(src, db.conn, "restore the backup")
-        finally:
-            src.close()
-    except (sqlite3.Error, BackupError) as exc:
+    except (dbapi.Error, BackupError) as exc:
         raise RestoreError(
             f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
             f"is in {safety.path}."
@@ -906,6 +996,50 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
     return RestoreResult(
         counts, prepared.info.created_at, safety.path, prepared.info.source, warnings
     )
+
+
+@contextlib.contextmanager
+def _source_for(
+    prepared: PreparedBackup, target_key: bytes | None, db: Database
+) -> Iterator[dbapi.Connection]:
+    """A read-only connection to the backup that SQLite's backup API can copy into ``db``: the
+    backup itself, or — a plain backup restored into an encrypted database — an encrypted copy
+    of it made with ``sqlcipher_export`` (the backup API cannot copy plain pages into an
+    encrypted file), so nothing unencrypted is written."""
+    if prepared.key is not None or target_key is None:
+        src = read_only_connection(prepared.plain, key=prepared.key)
+        try:
+            yield src
+        finally:
+            src.close()
+        return
+    live = _database_file(db)
+    parent = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix=owned_name(RESTORE_TEMP) + "-", dir=parent) as folder:
+        keyed = Path(folder) / "backup-encrypted.db"
+        _create_private(keyed)
+        conn = dbapi.connect(str(prepared.plain), isolation_level=None)
+        try:
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"ATTACH DATABASE ? AS target KEY {keys_pragma(target_key)}", [str(keyed)])
+            conn.execute("SELECT sqlcipher_export('target')")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA target.user_version = {version}")
+            conn.execute(f"PRAGMA target.application_id = {APPLICATION_ID}")
+            conn.execute("DETACH DATABASE target")
+        finally:
+            conn.close()
+        src = read_only_connection(keyed, key=target_key)
+        try:
+            yield src
+        finally:
+            src.close()
+
+
+def keys_pragma(key: bytes) -> str:
+    from app.storage import keys
+
+    return keys.raw_key_pragma(key)
 
 
 def restore_into_file(
@@ -928,7 +1062,9 @@ def restore_into_file(
     if isinstance(candidate, PreparedBackup):
         return _restore_file_prepared(db_path, candidate, safety_folder, now)
     workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
-    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+    with prepared_backup(
+        candidate, passphrase=passphrase, workdir=workdir, into=db_path
+    ) as prepared:
         return _restore_file_prepared(db_path, prepared, safety_folder, now)
 
 
@@ -974,7 +1110,7 @@ def _restore_file_prepared(
 def _move_aside(db_path: Path, tag: str, *, main: bool = True) -> Path:
     """Rename the database (and its side files) to ``<name>.<tag>`` in the same folder."""
     aside = _unique(db_path.with_name(f"{db_path.name}.{tag}"))
-    for suffix in _SIDE_FILES:
+    for suffix in (*_SIDE_FILES, ".key"):  # an encrypted file keeps its key file beside it
         side = Path(f"{db_path}{suffix}")
         if side.exists():
             os.replace(side, Path(f"{aside}{suffix}"))
@@ -990,9 +1126,9 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
     _remove_with_side_files(building)
     try:
         _create_private(building)
-        src = read_only_connection(prepared.plain)
+        src = read_only_connection(prepared.plain, key=prepared.key)
         try:
-            dst = sqlite3.connect(str(building))
+            dst = use_key(dbapi.connect(str(building)), prepared.key)
             try:
                 _copy_pages(src, dst, "restore the backup")
                 dst.execute("PRAGMA journal_mode = DELETE")
@@ -1001,13 +1137,31 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
         finally:
             src.close()
         _fsync_file(building)
+        if prepared.key is not None:
+            _key_file_for_restored(prepared, building, db_path)
         os.replace(building, db_path)
         _fsync_dir(db_path.parent)
-    except (sqlite3.Error, OSError) as exc:
+    except (dbapi.Error, OSError) as exc:
         _remove_with_side_files(building)
         raise RestoreError(
             f"The restore failed: {_why(exc, db_path.parent)}. Nothing was restored."
         ) from exc
+
+
+def _key_file_for_restored(prepared: PreparedBackup, building: Path, db_path: Path) -> None:
+    """A database rebuilt from the backup of an encrypted one is encrypted with the backup's
+    key: its key file is written (the passphrase given to open the backup wraps it) before the
+    file is renamed into place, and the key is known to this process from now on."""
+    from app.storage import keys
+
+    if not prepared.passphrase or prepared.key is None:
+        raise RestoreError(
+            "Nothing was restored: give the backup's passphrase (not the recovery key) to "
+            "restore it as a new database file, so that the restored database has a passphrase."
+        )
+    entry = keys.wrap(prepared.key, prepared.passphrase, keys.db_salt_of(building))
+    keys.write_key_file(db_path, [entry])
+    keys.register_key(db_path, prepared.key)
 
 
 def _result_for_new(
@@ -1038,7 +1192,7 @@ class _Trail:
 def _trail_before_restore(db: Database) -> _Trail | None:
     try:
         return _Trail(audit.head(db), witness.current(db))
-    except sqlite3.Error:
+    except dbapi.Error:
         return None  # an older schema without an audit trail, or an unreadable one
 
 
@@ -1091,3 +1245,48 @@ def _hash_in(db: Database) -> Callable[[int], str | None]:
         return None if row is None else str(row[0])
 
     return hash_at
+
+
+# --------------------------------------------------------------------------- the witness inside
+
+
+def _stamp_witness(conn: dbapi.Connection, outside: witness.Witness | None) -> None:
+    """Store the witness of the copy's audit trail in its ``meta`` table (see
+    ``app.storage.witness``): the head of the chain it holds, and the witness kept outside the
+    database when the copy was made."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"meta", "audit_log"} <= names:
+        return  # an older schema has no audit trail to witness
+    carried = witness.carried(Database(conn), outside)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [witness.CARRIED_KEY, json.dumps(carried, sort_keys=True)],
+    )
+    conn.commit()
+
+
+def _carry_witness_into(
+    copy: Path, outside: witness.Witness | None, *, key: bytes | None = None
+) -> None:
+    """Stamp the witness into a verified copy (encrypted under ``key`` for an encrypted
+    database's), then flush it again."""
+    conn = use_key(dbapi.connect(str(copy)), key)
+    try:
+        _stamp_witness(conn, outside)
+    finally:
+        conn.close()
+    _fsync_file(copy)
+
+
+@contextlib.contextmanager
+def open_backup_read_only(candidate: Path, *, passphrase: str | None = None) -> Iterator[Database]:
+    """A backup opened for reading, after the checks a restore makes (an encrypted one is
+    decrypted into a private temporary folder named by this process, removed afterwards).
+    Raises ``RestoreError`` with a sentence."""
+    with prepared_backup(candidate, passphrase=passphrase) as ready:
+        conn = read_only_connection(ready.plain, key=ready.key)
+        try:
+            yield Database(conn)
+        finally:
+            conn.close()

@@ -17,11 +17,11 @@ import contextlib
 import logging
 import os
 import shutil
-import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
 
+from app import dbapi
 from app.errors import KeelError, StorageError
 from app.storage import audit
 from app.storage.db import Database, transaction
@@ -81,7 +81,7 @@ def publish(
             kept = _keep(out)
             os.replace(tmp, out)
             renamed = True
-    except (StorageError, sqlite3.Error) as exc:
+    except (StorageError, dbapi.Error) as exc:
         if renamed:  # the commit failed after the rename: put the old file back
             if kept is not None:
                 os.replace(kept, out)

@@ -19,12 +19,12 @@ finding is open (:func:`rebuild_summary`).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import dbapi
 from app.errors import KeelError, StorageError
 from app.storage import audit, protections, witness
 from app.storage.db import (
@@ -107,7 +107,7 @@ def check_database(
         _read_checks(path, report, info.schema_version == SCHEMA_VERSION)
         if against is not None:
             compare_with_backup(path, against, report, passphrase=passphrase)
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         # Damage stops a query half-way through: nothing else read from the file is reliable.
         report.problems[:] = [f"{path} is damaged and cannot be read ({exc}). Restore the "
                               "latest backup."]  # fmt: skip
@@ -188,7 +188,7 @@ def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
         db.close()
         pages.join()
     if pages.error is not None:
-        if isinstance(pages.error, sqlite3.DatabaseError):
+        if isinstance(pages.error, dbapi.DatabaseError):
             raise pages.error
         raise RuntimeError(f"the integrity check failed: {pages.error}") from pages.error
     facts = []
@@ -245,7 +245,7 @@ def _evidence_checks(db: Database, report: CheckReport, seen: _Seen | None, path
         report.facts.append(f"audit trail: {entries} entries, hash chain intact")
     _witness_check(db, report, seen)
     found = rows.found
-    if isinstance(rows.error, sqlite3.DatabaseError):
+    if isinstance(rows.error, dbapi.DatabaseError):
         raise rows.error
     if rows.error is not None:
         # A value changed so far that a row cannot even be read back.

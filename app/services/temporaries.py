@@ -1,8 +1,9 @@
 """Keel's temporary files: named by the process that made them, removed once it is gone.
 
 A temporary that may hold records — a backup being written (``.keel-backup-<owner>-….tmp``, in
-the backup folder), a decrypted backup being restored (``keel-restore-<owner>-…/``, beside the
-database) — carries its *owner* in its name: a short hash of the computer's name and the process
+the backup folder), an encrypted backup's unencrypted working copy (``keel-backup-<owner>-…/``,
+a private folder beside the database), a decrypted backup being restored
+(``keel-restore-<owner>-…/``) — carries its *owner* in its name: a short hash of the computer's name and the process
 id. A process killed with ``kill -9`` or a power cut cannot remove its temporaries, so every
 start of Keel (the window or any command) calls :func:`clean_stale`, which removes one only when
 its owner is gone (made on this computer by a process that is no longer running) or when it is
@@ -11,8 +12,8 @@ without an owner (``.keel-backup-<token>.tmp``, ``keel-backup-…/`` working fol
 ``….restoring``) are removed by age alone. Each cleaning is logged without personal data: how
 many temporaries of which kind, never their names or folders.
 
-An encrypted backup never writes the database unencrypted to disk at all: it is copied,
-checked and encrypted in memory (``app.services.backup``).
+An encrypted backup writes the database unencrypted only into its private working folder
+(``app.services.backup``), which it removes itself unless it is killed.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_S = 24 * 3600
 BACKUP_TEMP = ".keel-backup-"  # a backup being written, in the backup folder
+PRIVATE_TEMP = "keel-backup-"  # an encrypted backup's unencrypted working copy (a folder)
 RESTORE_TEMP = "keel-restore-"  # a decrypted backup being restored (a folder)
 RESTORING = ".restoring"  # a database being rebuilt from a backup, beside it
 
 _LEGACY_DIR = re.compile(r"^keel-backup-[A-Za-z0-9_]{8}$")  # tempfile.mkdtemp's names
-_OWNED = re.compile(r"^(?:\.keel-backup-|keel-restore-)(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-")
+_OWNED = re.compile(
+    r"^(?:\.keel-backup-|keel-backup-|keel-restore-)(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-"
+)
 
 
 def _host_tag() -> str:
@@ -96,7 +100,9 @@ def _candidates(folder: Path, db_name: str | None) -> Iterable[tuple[Path, str]]
             out.append((entry, "unfinished backup file"))
         elif name.startswith(RESTORE_TEMP) and entry.is_dir():
             out.append((entry, "decrypted restore folder"))
-        elif _LEGACY_DIR.match(name) and entry.is_dir():
+        elif (_OWNED.match(name) and name.startswith(PRIVATE_TEMP) and entry.is_dir()) or (
+            _LEGACY_DIR.match(name) and entry.is_dir()
+        ):
             out.append((entry, "unencrypted backup working folder"))
         elif db_name and name.startswith(f"{db_name}{RESTORING}"):
             out.append((entry, "unfinished restore"))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-import sqlite3
 from dataclasses import dataclass
 
+from app import dbapi
 from app.storage.db import Database, migrate
 
 _RAISE = re.compile(r"RAISE\s*\(\s*ABORT\s*,\s*'([^']*)'", re.IGNORECASE)
@@ -27,7 +27,7 @@ def _normal(sql: str) -> str:
 @functools.cache
 def expected_triggers() -> dict[str, str]:
     """Every trigger of a freshly made database at this schema: name -> its SQL."""
-    db = Database(sqlite3.connect(":memory:"))
+    db = Database(dbapi.connect(":memory:"))
     try:
         migrate(db)
         return {
