@@ -297,7 +297,7 @@ def test_kill_9_of_an_encrypted_backup_leaves_no_unencrypted_copy(tmp_path: Path
             child.communicate()
         left_behind += len(_readable_copies(folders, path))
         clean_for_database(path)  # what the next start does first
-        clean_stale([temp])  # (the child's temporary folder was this one)
+        clean_stale([backups, temp])  # (the folders this test gave the child)
         readable = _readable_copies(folders, path)
         assert readable == [], f"round {round_no}: unencrypted copies left: {readable}"
     made = [p for p in backups.iterdir() if p.suffix == ".keelenc"]
