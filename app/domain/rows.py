@@ -236,3 +236,14 @@ class AlertOutcome:
     item_id: str | None
     decided_by: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One change to evidence made outside Keel, as a sentence that names the row (``check``;
+    app.storage.evidence_registry finds them)."""
+
+    kind: str
+    row_id: str
+    problem: str  # "added", "changed", "deleted", "restored", "inspected"
+    sentence: str

@@ -6,9 +6,7 @@ can say when the last backup was made without loading the backup machinery at st
 
 from __future__ import annotations
 
-import contextlib
 import re
-import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -129,10 +127,7 @@ def prune_backups(folder: Path, today: date) -> list[Path]:
             except OSError:
                 continue
             removed.append(path)
-    cutoff = time.time() - 3600
-    with contextlib.suppress(OSError):
-        for stale in folder.glob(f"{TEMP_PREFIX}*"):
-            with contextlib.suppress(OSError):
-                if stale.stat().st_mtime < cutoff:
-                    stale.unlink()
+    from app.services.temporaries import clean_stale  # its owner gone, or over a day old
+
+    clean_stale([folder])
     return removed

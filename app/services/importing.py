@@ -36,6 +36,7 @@ from app.domain.policy import Policy
 from app.domain.records import SessionRecord
 from app.domain.schedule import tier_for
 from app.errors import KeelError, UsageError
+from app.storage import audit
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.sessions import save_session, session_exists
@@ -893,16 +894,23 @@ def import_staff(
                 raise ImportCancelled()
             if stored is None:
                 worker = insert_worker(db, _new_worker(row, catalogue))
+                audit.append(db, "create", "worker", worker.id, {"name": worker.name})
                 result.created += 1
             else:
                 worker = _updated_worker(stored, row)
                 if worker != stored:
                     update_worker(db, worker)
+                    audit.append(db, "change", "worker", worker.id, {"name": worker.name})
                     result.updated += 1
                 else:
                     result.unchanged += 1
+            # Each assessment writes its own audit entry (evidence).
             result.assessments_added += _add_assessment(db, worker.id, row, policy, path.name)
             result.sessions_added += _add_sessions(db, worker.id, row, catalogue)
             if progress is not None:
                 progress(done, total)
+        audit.append(db, "import", "staff", None, {
+            "file": path.name, "created": result.created, "updated": result.updated,
+            "assessments": result.assessments_added, "sessions": result.sessions_added,
+        })  # fmt: skip
     return result

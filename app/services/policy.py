@@ -16,7 +16,6 @@ from app.domain.catalogue import Catalogue
 from app.domain.model import STATUS_LABELS, DueStatus
 from app.domain.policy import BEGINNING, Policy, PolicyHistory, PolicyVersion, differences
 from app.errors import UsageError
-from app.storage import audit
 from app.storage.db import Database, transaction
 from app.storage.policies import policy_history, save_policy, type_kinds, types_with_records
 
@@ -175,22 +174,9 @@ class PolicyService:
                     effective_from=effective_from,
                     reason=reason,
                     today=today,
+                    detail={"changes": list(changes[:50]), "changes_total": len(changes)},
                 )
             except ValueError as exc:
                 raise UsageError(str(exc)) from exc
-            audit.append(
-                self._db,
-                "create",
-                "policy_version",
-                str(number),
-                {
-                    "version": number,
-                    "effective_from": effective_from.isoformat(),
-                    "reason": reason.strip(),
-                    "changes": list(changes[:50]),
-                    "changes_total": len(changes),
-                },
-                actor=by.strip(),
-            )
         saved = next(v for v in self.history().versions if v.version == number)
         return SavedPolicy(saved, changes)

@@ -11,7 +11,7 @@ from app.domain.quality import QualityGap
 from app.domain.rows import Addendum, SignOff
 from app.errors import UsageError
 from app.services.sessions import SessionService
-from app.storage import audit, evidence
+from app.storage import audit, evidence, evidence_registry
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.workers import get_worker
@@ -89,12 +89,12 @@ class RecordService:
             fingerprint = evidence.sign(
                 self._db, session_id, typed_name, supervisor.id if supervisor else None
             )
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 "sign",
-                "session",
+                "signed_record",
                 session_id,
-                {"by": typed_name.strip(), "fingerprint": fingerprint, "gaps": len(gaps)},
+                detail={"by": typed_name.strip(), "fingerprint": fingerprint, "gaps": len(gaps)},
                 actor=typed_name.strip(),
             )
         return fingerprint
@@ -113,12 +113,12 @@ class RecordService:
         response = "acknowledged" if agree else "disagreed"
         with transaction(self._db):
             evidence.respond(self._db, session_id, response, name, comment)
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 response,
-                "session",
+                "response",
                 session_id,
-                {"by": name.strip(), "comment": comment.strip()},
+                detail={"by": name.strip(), "comment": comment.strip()},
                 actor=name.strip(),
             )
 
@@ -130,12 +130,13 @@ class RecordService:
             raise UsageError("An addendum needs its author, a reason and the text.")
         with transaction(self._db):
             addendum = evidence.add_addendum(self._db, session_id, author, reason, text)
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 "addendum",
-                "session",
-                session_id,
-                {"addendum": addendum.id, "reason": addendum.reason},
+                "addendum",
+                addendum.id,
+                entity_id=session_id,
+                detail={"addendum": addendum.id, "reason": addendum.reason},
                 actor=addendum.author,
             )
         return addendum
@@ -144,8 +145,9 @@ class RecordService:
         return evidence.addenda_for(self._db, session_id)
 
     def log(self, action: str, entity: str, entity_id: str | None, detail: dict[str, Any]) -> None:
-        """Record an export or a print in the audit trail."""
-        with transaction(self._db):
+        """Record an export or a print in the audit trail (a ``StorageError`` that says why
+        when it cannot be written: the database locked by another program, or read-only)."""
+        with transaction(self._db, f"record the {action} in the audit trail"):
             audit.append(self._db, action, entity, entity_id, detail)
 
     def verify(self) -> Verification:

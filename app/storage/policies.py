@@ -89,9 +89,11 @@ def save_policy(
     effective_from: date,
     reason: str = "",
     today: date | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> int:
-    """Store ``policy`` as a new version and return its number (call inside a transaction;
-    the caller writes the audit entry). Old versions stay as they were.
+    """Store ``policy`` as a new version, with its audit entry (evidence: ``detail`` and the
+    row's hash), and return its number (call inside a transaction). Old versions stay as they
+    were.
 
     Raises ValueError when the policy is unsound, changes the kind of a type, or leaves out a
     type that has records (retire it instead).
@@ -133,11 +135,12 @@ def save_policy(
         db.execute("DELETE FROM supervision_types WHERE key = ?", [key])
     row = db.execute("SELECT coalesce(max(version), 0) FROM policies").fetchone()
     version = int(row[0]) + 1
+    policy_id = new_id()
     db.execute(
         "INSERT INTO policies (id, version, created_at, created_by, data, effective_from, "
         "reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            new_id(),
+            policy_id,
             version,
             now,
             created_by,
@@ -146,4 +149,33 @@ def save_policy(
             reason.strip(),
         ],
     )
+    record_version(db, policy_id, version, created_by, effective, reason, detail)
     return version
+
+
+def record_version(
+    db: Database,
+    policy_id: str,
+    version: int,
+    created_by: str,
+    effective: date,
+    reason: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """A policy version's audit entry: evidence (the registry's hash of the row), with its
+    effective date and reason (and what changed, when the caller says)."""
+    from app.storage.evidence_registry import record  # not needed to show the schedule
+
+    record(
+        db,
+        "create",
+        "policy",
+        policy_id,
+        detail={
+            "version": version,
+            "effective_from": effective.isoformat(),
+            "reason": reason.strip(),
+            **(detail or {}),
+        },
+        actor=created_by,
+    )

@@ -899,6 +899,18 @@ CREATE TABLE publish_acks (
 ) STRICT;
 """ + _publish_triggers()
 
+# --- V8: evidence kept in the audit trail ------------------------------------------------
+#
+# From this schema on, every write of evidence (signed records, responses, addenda, risk
+# assessments, leave, overrides, trigger events, policy versions) is recorded with a hash of the
+# row (app.storage.evidence_registry). This step's Python part (``_AFTER_STEP`` in
+# app.storage.db) writes the starting point: one "baseline" entry per existing row.
+
+EVIDENCE_BASELINE = """
+-- The baseline entries are written by app.storage.db's step after this one.
+CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, entity);
+"""
+
 
 # --- V8: supervision types are data ---------------------------------------------------------
 #
@@ -1137,6 +1149,7 @@ MIGRATIONS: tuple[str, ...] = (
     SCHEDULE_CACHE,
     IDENTITY,
     PUBLISH_LOG,
+    EVIDENCE_BASELINE,
     TYPES_AS_DATA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

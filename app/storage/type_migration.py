@@ -80,26 +80,19 @@ def _rebuild(db: Database, table: str, edits: tuple[tuple[str, str], ...]) -> No
 
 def _policy_versions_into_audit(db: Database) -> None:
     """Every policy version is evidence: the built-in defaults become version 1 of a database
-    that never saved one, and each version gets its audit entry."""
+    that never saved one, recorded in the audit trail (versions saved before are there
+    already, from the evidence step's baseline)."""
     from app.domain.policy import BEGINNING, Policy
-    from app.storage import audit
+    from app.storage.policies import record_version
 
     count = int(db.execute("SELECT count(*) FROM policies").fetchone()[0])
     if count == 0:
         data = json.dumps(Policy().to_dict(), sort_keys=True)
+        policy_id = new_id()
+        reason = "The built-in policy (DOMAIN.md §5)"
         db.execute(
             "INSERT INTO policies (id, version, created_at, created_by, data, effective_from, "
             "reason) VALUES (?, 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'Keel', ?, ?, ?)",
-            [new_id(), data, BEGINNING.isoformat(), "The built-in policy (DOMAIN.md §5)"],
+            [policy_id, data, BEGINNING.isoformat(), reason],
         )
-    for version, created_by, effective, reason in db.execute(
-        "SELECT version, created_by, effective_from, reason FROM policies ORDER BY version"
-    ).fetchall():
-        audit.append(
-            db,
-            "create",
-            "policy_version",
-            str(version),
-            {"version": version, "effective_from": effective, "reason": reason},
-            actor=created_by,
-        )
+        record_version(db, policy_id, 1, "Keel", BEGINNING, reason)

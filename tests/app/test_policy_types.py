@@ -31,7 +31,7 @@ from app.services.scheduling import compute_schedule, status_records
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 from app.storage import db as store
-from app.storage.audit import entries_for, verify_chain
+from app.storage.audit import AuditEntry, entries_for, verify_chain
 from app.storage.db import Database, close_database, open_database
 from app.storage.evidence import sign, verify_fingerprints
 from app.storage.schedule_facts import schedule_cache_drift
@@ -39,6 +39,16 @@ from app.storage.schema import MIGRATIONS
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
+
+
+def policy_entries(db: Database) -> list[AuditEntry]:
+    """The audit entries of the policy versions (their evidence), oldest first."""
+    ids = [r[0] for r in db.execute(
+        "SELECT DISTINCT entity_id FROM audit_log WHERE entity = 'policy' ORDER BY seq"
+    ).fetchall()]  # fmt: skip
+    return sorted(
+        (e for i in ids for e in entries_for(db, i) if e.entity == "policy"), key=lambda e: e.seq
+    )
 
 
 def pdf_text(path: Path) -> str:
@@ -95,7 +105,7 @@ def test_a_fourth_type_works_through_the_whole_product(
     assert key in workers.get(zoe.id).requires  # type: ignore[union-attr]
     assert key not in workers.get(left.id).requires  # type: ignore[union-attr]
     # Evidence: the version is in the audit trail, with who and why.
-    [entry] = [e for e in entries_for(db, "2") if e.entity == "policy_version"]
+    [entry] = [e for e in policy_entries(db) if e.detail["version"] == 2]
     assert entry.actor == "Amara Okafor" and "three months" in entry.detail["reason"]
 
     # The scheduler: a column of its own, overdue (no session yet), the reason naming the key.
@@ -281,9 +291,14 @@ def test_a_v5_database_with_signed_records_migrates_and_its_fingerprints_verify(
         assert w3.status.by_type[GROUP].last_held == date(2026, 3, 10)
         assert w3.status.by_type[LINE].status is DueStatus.NOT_REQUIRED
         # The first policy version is evidence too.
-        assert [e.action for e in entries_for(db, "1")] == ["create"]
+        assert [(e.action, e.detail["version"]) for e in policy_entries(db)] == [("create", 1)]
     finally:
         close_database(db)
+    # Issue 14's `check` finds nothing changed outside Keel: evidence, protections, summary.
+    from app.services.integrity import check_database
+
+    report = check_database(path)
+    assert report.ok, report.problems
 
 
 # --- Versions ------------------------------------------------------------------------------
