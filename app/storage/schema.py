@@ -912,7 +912,7 @@ CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, entity);
 """
 
 
-# --- V8: supervision types are data ---------------------------------------------------------
+# --- V9: supervision types are data ---------------------------------------------------------
 #
 # The types a service uses are rows of ``supervision_types`` (key and kind: what a record's
 # meaning depends on; labels, intervals and the rest are in the versioned policy). Every
