@@ -26,7 +26,7 @@ from app.domain.model import SessionStatus, SupervisionType
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.storage.db import Database
 from app.storage.policies import current_policy, save_policy
-from tests.app.reportdata import flat, pdftotext
+from tests.app.reportdata import flat, pdf_text
 from tests.ui.test_session_forms import Dialogs, Team, click, make_team, show, type_text
 from ui.context import AppContext
 from ui.forms import signoff_dialogs
@@ -377,7 +377,7 @@ def test_an_addendum_added_in_the_dialog_shows_in_the_form_and_the_pdf(
     assert "addendum" in audit_actions(ctx.db, sid)
 
     out = ctx.exports.record(sid, tmp_path / "record.pdf")
-    pdf = flat(pdftotext(out))
+    pdf = flat(pdf_text(out))
     assert "Due date typed wrongly" in pdf
     assert "Due date of the C-1043 review is 4 Dec, <b>not</b> 14 Dec & R&D" in pdf
     assert ctx.records.verify().ok
