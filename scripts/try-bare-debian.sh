@@ -32,6 +32,12 @@ umount_all
 rm -rf "$root"
 cp -a "$base" "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Behind an intercepting proxy the host trusts its CA for pip (PIP_CERT): so does the trial.
+pip_cert=""
+if [ -n "${PIP_CERT:-}" ] && [ -f "$PIP_CERT" ]; then
+  cp "$PIP_CERT" "$root/etc/host-pip-ca.crt"
+  pip_cert=/etc/host-pip-ca.crt
+fi
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount -t sysfs sys "$root/sys"
@@ -43,6 +49,7 @@ git -C "$repo" archive HEAD | tar -x -C "$root/home/keel"
 inside() {  # run a command in the chroot, in the clone, as a person's shell would
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     LANG=C.UTF-8 TERM=dumb ${DISPLAY_FOR_CHROOT:+DISPLAY=$DISPLAY_FOR_CHROOT} \
+    ${pip_cert:+PIP_CERT=$pip_cert} \
     /bin/bash -c "cd /home/keel && $1"
 }
 readme_line() {  # the README's Nth apt-get line, without sudo (the chroot runs as root)
