@@ -220,9 +220,9 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         ensure_folder,
         folder_warning,
         record_backup,
+        rotate,
     )
     from app.services.backup import backup_database
-    from app.services.backup_files import prune_backups
     from app.services.instance import AlreadyRunningError, InstanceLock
     from app.storage.db import connect, inspect_file
 
@@ -253,7 +253,7 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             if not args.to:
                 # The backup folder rotates like the daily backups (a nightly cron job must not
                 # fill the disk); a folder named with --to is the administrator's to manage.
-                pruned = prune_backups(folder, _today())
+                pruned = rotate(db, folder, _today())
                 if pruned:
                     out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
         finally:
@@ -283,7 +283,9 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services import crypto
     from app.services.autobackup import ensure_folder
     from app.services.backup import prepared_backup, restore_into_file
+    from app.services.backup_files import ANOTHER_DATABASE
     from app.services.instance import InstanceLock
+    from app.services.restore_compare import compare_with_file
 
     candidate = Path(args.file).expanduser()
     if not candidate.is_file():
@@ -298,6 +300,19 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 )
         with prepared_backup(candidate, passphrase=passphrase, workdir=db_path.parent) as ready:
             out.write(f"{candidate} holds {ready.info.describe()}.\n")
+            comparison = compare_with_file(ready, db_path)
+            out.write(comparison.table() + "\n")
+            warning = comparison.warning()
+            if warning:
+                out.write(warning + "\n")
+            if comparison.another_database and not args.yes:
+                # Never on a single keypress, not even at a terminal: a script's --yes is the
+                # second confirmation.
+                sys.stderr.write(
+                    f"Nothing was restored: {ANOTHER_DATABASE}. To replace the data in "
+                    f"{db_path} with it, run the command again with --yes.\n"
+                )
+                return EXIT_USAGE
             question = (
                 f"Replace all the data in {db_path} with this backup? (The current data is "
                 "kept in a safety copy.) [y/N] "
@@ -311,7 +326,10 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
             try:
-                result = restore_into_file(db_path, ready, default_backup_dir())
+                result = restore_into_file(
+                    db_path, ready, default_backup_dir(),
+                    another_database=comparison.another_database,
+                )  # fmt: skip
             except KeyboardInterrupt:
                 sys.stderr.write(
                     f"The restore was interrupted. Run `check` on {db_path}; a safety copy of "

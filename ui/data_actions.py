@@ -8,6 +8,7 @@ only asks the questions and shows the answers.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,8 @@ from ui.context import AppContext
 from ui.tasks import run_task
 
 if TYPE_CHECKING:
-    from app.services.backup import BackupResult
+    from app.services.backup import BackupInfo, BackupResult
+    from app.services.restore_compare import Comparison
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +161,32 @@ class DataActions(QObject):
     # Restore and check --------------------------------------------------------------------
 
     def restore(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        """Data → Restore: this database's backups (and any other file, on request), then the
+        same confirmation as every restore."""
+        from ui.restore_dialogs import RestoreChooser
 
-        chosen, _ = QFileDialog.getOpenFileName(
+        folder = self.folder()
+        chooser = RestoreChooser(
+            autobackup.own_backups(self._ctx.db, folder, include_safety=True),
+            folder,
+            self._ctx.db_path.name,
             self._window,
-            "Restore from a backup",
-            str(self.folder()),
-            "Keel backups (*.db *.keelenc);;All files (*)",
         )
-        if chosen:
-            self.restore_file(Path(chosen))
+        if chooser.exec() == RestoreChooser.DialogCode.Accepted and chooser.chosen is not None:
+            self.restore_file(chooser.chosen)
+
+    def confirm_restore(self, comparison: Comparison, info: BackupInfo) -> bool:
+        """The backup beside the current data; True when the person chose to restore (for a
+        backup of another database, after ticking the second confirmation)."""
+        from ui.restore_dialogs import RestoreConfirmation
+
+        dialog = RestoreConfirmation(comparison, info.created_at, info.source, self._window)
+        return dialog.exec() == RestoreConfirmation.DialogCode.Accepted
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import inspect_backup, restore_database
+        from app.services.backup import prepared_backup, restore_database
         from app.services.crypto import is_encrypted
+        from app.services.restore_compare import compare_with_open
 
         passphrase = None
         try:
@@ -187,26 +201,24 @@ class DataActions(QObject):
             passphrase = ask_passphrase(self._window, confirm=False)
             if passphrase is None:
                 return False
+        folder = self._ctx.db_path.parent
+        workdir = folder if os.access(folder, os.W_OK) else None
         try:
-            info = inspect_backup(candidate, passphrase=passphrase)
+            with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+                comparison = compare_with_open(prepared, self._ctx.db, self._ctx.db_path)
+                if not self.confirm_restore(comparison, prepared.info):
+                    return False
+                self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
+                try:
+                    result = restore_database(
+                        self._ctx.db, prepared, self.folder(),
+                        another_database=comparison.another_database,
+                    )  # fmt: skip
+                except KeelError as exc:
+                    QMessageBox.warning(self._window, "Nothing was restored", str(exc))
+                    return False
         except KeelError as exc:
             QMessageBox.warning(self._window, "This backup cannot be restored", str(exc))
-            return False
-        answer = QMessageBox.question(
-            self._window,
-            "Restore this backup?",
-            f"Replace all the data in Keel with {info.describe()}?\n\n"
-            "A safety copy of your current data is made first, in the backup folder.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
-        try:
-            result = restore_database(self._ctx.db, candidate, self.folder(), passphrase=passphrase)
-        except KeelError as exc:
-            QMessageBox.warning(self._window, "Nothing was restored", str(exc))
             return False
         self.data_replaced.emit()
         self.update_status()

@@ -48,11 +48,15 @@ from app.errors import (
 )
 from app.services import crypto
 from app.services.backup_files import (
+    ANOTHER_DATABASE,
+    DATABASE_ID_KEY,
     PREFIX,
     SAFETY_PREFIX,
     TEMP_PREFIX,
     backup_name,
+    backup_stem,
     backup_time,
+    database_stem,
     format_when,
 )
 from app.storage.db import (
@@ -66,6 +70,7 @@ from app.storage.db import (
     schema_version,
     wait_for_check,
 )
+from app.storage.identity import database_id
 from app.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -122,6 +127,10 @@ class BackupInfo:
     schema_version: int
     counts: dict[str, int]
     created_at: datetime | None
+    database_id: str | None = None
+    """The id of the database it is a backup of (None: made before databases had one)."""
+    database_name: str | None = None
+    """That database's file stem, as the backup's name (or encrypted header) gives it."""
 
     def describe(self) -> str:
         return f"the backup of {format_when(self.created_at)} ({describe_counts(self.counts)})"
@@ -549,8 +558,10 @@ def backup_database(
     passphrase: str | None = None,
     now: datetime | None = None,
     prefix: str = PREFIX,
+    stem: str | None = None,
 ) -> BackupResult:
-    """Make one verified backup of the open database in ``folder``.
+    """Make one verified backup of the open database in ``folder``, named after the database
+    file (``stem``, by default its own: ``keel-backup-<stem>-YYYYMMDD-HHMMSS.db``).
 
     ``passphrase`` (not None) makes an encrypted backup; an empty one is refused. The folder is
     created if its parent exists (a missing parent usually means a USB stick or share that is
@@ -600,12 +611,13 @@ def backup_database(
         else:
             counts = _flush_and_verify(plain, snapshot)
         if passphrase:
-            meta = {"created": now.isoformat(), "schema": version, "counts": counts}
+            meta = _encrypted_meta(db, now, version, counts)
             _encrypt_into(plain, tmp_enc, passphrase, meta)
             final_tmp = tmp_enc
         else:
             final_tmp = tmp
-        target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
+        name = backup_name(now, encrypted=encrypted, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / name)
         os.replace(final_tmp, target)
         _fsync_dir(folder)
     except BackupError:
@@ -622,6 +634,22 @@ def backup_database(
     _cleanup(tmp, tmp_enc, private)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
+
+
+def _encrypted_meta(
+    db: Database, now: datetime, version: int, counts: dict[str, int]
+) -> dict[str, Any]:
+    """What an encrypted backup's header says (authenticated with the contents, readable
+    without the passphrase): when, which schema, what it holds, and which database it is of —
+    its id and its file name."""
+    path = _database_file(db)
+    return {
+        "created": now.isoformat(),
+        "schema": version,
+        "counts": counts,
+        DATABASE_ID_KEY: database_id(db),
+        "database": path.name if path is not None else None,
+    }
 
 
 def _private_parent(db: Database) -> str | None:
@@ -725,6 +753,7 @@ def prepared_backup(
             conn = read_only_connection(plain)
             try:
                 counts = row_counts(conn)
+                found_id = _meta_database_id(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
@@ -739,9 +768,29 @@ def prepared_backup(
                 info.schema_version,
                 counts,
                 _created_at(candidate, header),
+                found_id,
+                _named_database(candidate, header),
             ),
             plain,
         )
+
+
+def _meta_database_id(conn: sqlite3.Connection) -> str | None:
+    """The database id a backup holds in its own ``meta`` (the authenticated contents: an
+    encrypted backup's header says the same, for listing without the passphrase)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", [DATABASE_ID_KEY]).fetchone()
+    except sqlite3.OperationalError:  # no meta table: not a database Keel would open anyway
+        return None
+    return str(row[0]) if row and row[0] else None
+
+
+def _named_database(candidate: Path, header: dict[str, Any] | None) -> str | None:
+    """The stem of the database file a backup was made from: its header's (encrypted), else
+    its name's."""
+    if header is not None and isinstance(header.get("database"), str):
+        return Path(header["database"]).stem
+    return backup_stem(candidate)
 
 
 def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
@@ -772,26 +821,55 @@ def restore_database(
     safety_folder: Path,
     *,
     passphrase: str | None = None,
+    another_database: bool = False,
 ) -> RestoreResult:
     """Replace the open database's content with ``candidate`` after validating it.
 
-    A rejected candidate changes nothing. Before anything is replaced, the current data is
-    backed up to ``safety_folder``. The copy is one write transaction into ``db``'s own
-    connection: it either happens completely or not at all.
+    A rejected candidate changes nothing. A backup of another database (its id is not this
+    database's) is refused unless ``another_database`` says the person confirmed it. Before
+    anything is replaced, the current data is backed up to ``safety_folder``. The copy is one
+    write transaction into ``db``'s own connection: it either happens completely or not at all.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_prepared(db, candidate, safety_folder)
+        return _restore_prepared(db, candidate, safety_folder, another_database)
     live = _database_file(db)
     workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
     with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
-        return _restore_prepared(db, prepared, safety_folder)
+        return _restore_prepared(db, prepared, safety_folder, another_database)
 
 
-def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Path) -> RestoreResult:
+def holds_data(conn: sqlite3.Connection) -> bool:
+    """The database has workers or sessions: data a restore would replace. (A new, empty
+    database has neither: restoring onto it is never restoring "another database".)"""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return any(
+        conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+        for t in ("workers", "sessions")
+        if t in names
+    )
+
+
+def refuse_another_database(db: Database, prepared: PreparedBackup) -> None:
+    """``RestoreError`` when ``prepared`` is a backup of another database than ``db`` and
+    ``db`` holds data of its own."""
+    mine, theirs = database_id(db), prepared.info.database_id
+    if mine is not None and theirs is not None and mine != theirs and holds_data(db.conn):
+        raise RestoreError(
+            f"Nothing was restored: {ANOTHER_DATABASE}. Confirm that you want to replace this "
+            "database's data with it. Your current data is unchanged."
+        )
+
+
+def _restore_prepared(
+    db: Database, prepared: PreparedBackup, safety_folder: Path, another_database: bool = False
+) -> RestoreResult:
+    if not another_database:
+        refuse_another_database(db, prepared)
     if _same_file(prepared.plain, _database_file(db)):
         raise RestoreError("Nothing was restored: that file is the database Keel has open.")
     if db.conn.in_transaction:
         raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
+    previous_id = database_id(db)
     try:
         safety = backup_database(db, safety_folder, prefix=SAFETY_PREFIX)
     except BackupError as exc:
@@ -810,10 +888,22 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
             f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
             f"is in {safety.path}."
         ) from exc
+    _keep_identity(db, previous_id)
     if schema_version(db) < SCHEMA_VERSION:
         migrate(db)
     counts = row_counts(db.conn)
     return RestoreResult(counts, prepared.info.created_at, safety.path, prepared.info.source)
+
+
+def _keep_identity(db: Database, previous_id: str | None) -> None:
+    """A backup made before databases had an id, restored over this database, keeps this
+    database's id (the upgrade would give it a new one, and its later backups would then look
+    like another database's). A backup that has an id brings it, with its data."""
+    if previous_id is None or database_id(db) is not None or "meta" not in db.table_names():
+        return
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [DATABASE_ID_KEY, previous_id]
+    )
 
 
 def restore_into_file(
@@ -823,9 +913,11 @@ def restore_into_file(
     *,
     passphrase: str | None = None,
     now: datetime | None = None,
+    another_database: bool = False,
 ) -> RestoreResult:
     """Restore ``candidate`` as the database at ``db_path``, which is not open in this process
-    (the caller holds the ``InstanceLock``).
+    (the caller holds the ``InstanceLock``). A sound database is not replaced by a backup of
+    another database unless ``another_database`` says the person confirmed it.
 
     A sound database is restored into through the backup API after a safety backup, exactly as
     ``restore_database``. A missing one is created from the backup. An empty or damaged one is
@@ -834,14 +926,18 @@ def restore_into_file(
     be replayed onto the restored data. Another program's database or a newer Keel's is refused.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_file_prepared(db_path, candidate, safety_folder, now)
+        return _restore_file_prepared(db_path, candidate, safety_folder, now, another_database)
     workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
     with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
-        return _restore_file_prepared(db_path, prepared, safety_folder, now)
+        return _restore_file_prepared(db_path, prepared, safety_folder, now, another_database)
 
 
 def _restore_file_prepared(
-    db_path: Path, prepared: PreparedBackup, safety_folder: Path, now: datetime | None
+    db_path: Path,
+    prepared: PreparedBackup,
+    safety_folder: Path,
+    now: datetime | None,
+    another_database: bool = False,
 ) -> RestoreResult:
     now = now or datetime.now(UTC)
     if _same_file(prepared.plain, db_path):
@@ -874,7 +970,7 @@ def _restore_file_prepared(
         return _result_for_new(db_path, prepared, None, [])
     db = connect(db_path)
     try:
-        return _restore_prepared(db, prepared, safety_folder)
+        return _restore_prepared(db, prepared, safety_folder, another_database)
     finally:
         close_database(db)
 
