@@ -30,6 +30,8 @@ COMMANDS = (
     "export-ics",
     "backup",
     "restore",
+    "publish",
+    "service",
 )
 PASSPHRASE_ENV = "KEEL_BACKUP_PASSPHRASE"
 MIN_PASSPHRASE = 8
@@ -75,7 +77,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(sub)
     _add_calendar_parser(sub)
     _add_backup_parsers(sub)
+    _add_service_parsers(sub)
     return parser
+
+
+_URL_HELP = (
+    "the service's PostgreSQL, postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: "
+    "KEEL_SERVICE_URL); without a password in it, KEEL_SERVICE_PASSWORD, the keyring or a prompt"
+)
+
+
+def _add_service_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("publish", help="publish this team's facts to the service's PostgreSQL "
+                       "(only what changed since the last publish)")  # fmt: skip
+    p.add_argument("--url", metavar="TEAM_URL", help=_URL_HELP + " (default: also the URL "
+                   "saved with Data → Publish to the service…)")  # fmt: skip
+    p = sub.add_parser("service", help="set up and read the service's PostgreSQL")
+    kinds = p.add_subparsers(dest="service_command", metavar="ACTION", parser_class=_Parser)
+    kinds.required = True
+    i = kinds.add_parser("init", help="create (or upgrade) the service schema, the read-only "
+                         "reader role and row-level security; prints the reader's URL once")  # fmt: skip
+    i.add_argument("--url", metavar="ADMIN_URL", help=_URL_HELP)
+    a = kinds.add_parser("add-team", help="create a login for one team database; prints its "
+                         "URL once")  # fmt: skip
+    a.add_argument("name", metavar="NAME", help="the team's name, as the service view shows it")
+    a.add_argument("--url", metavar="ADMIN_URL", help=_URL_HELP)
+    t = kinds.add_parser("status", help="every team's workers' due status, computed from the "
+                         "published facts with each team's own policy")  # fmt: skip
+    t.add_argument("--url", metavar="READER_URL", help=_URL_HELP)
+    t.add_argument("--as-of", type=_date_arg, metavar="DATE", help="YYYY-MM-DD (default today)")
+    t.add_argument("--json", action="store_true", help="print JSON: the keys of `status "
+                   "--json` plus source (the team database's name)")  # fmt: skip
 
 
 def _add_calendar_parser(sub: argparse._SubParsersAction[_Parser]) -> None:

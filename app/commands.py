@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
 from app.dates import uk
@@ -44,22 +44,27 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
-    header = f"{'Worker':<28} {'Team':<18} {'Tier':<9} " + " ".join(
+    _status_table(out, "Team", [(r.facts.team, r) for r in rows], schedule.compliance().percent)
+    return EXIT_OK
+
+
+def _status_table(out: TextIO, second: str, rows: list[tuple[str, Any]], pct: float | None) -> None:
+    """The status table: worker, ``second`` (team or team database), tier, one cell per type
+    (status and due date), then the compliance line."""
+    header = f"{'Worker':<28} {second:<18} {'Tier':<9} " + " ".join(
         f"{t.value.capitalize():<24}" for t in ALL_TYPES
     )
     out.write(header + "\n")
-    for row in rows:
+    for where, row in rows:
         cells = []
         for t in ALL_TYPES:
             s = row.status.by_type[t]
             due = f" {uk(s.due)}" if s.due else ""
             cells.append(f"{s.status.label + due:<24}")
         tier = row.status.tier.value + ("" if row.status.assessed else "*")
-        out.write(f"{row.facts.name[:28]:<28} {row.facts.team[:18]:<18} {tier:<9} ")
+        out.write(f"{row.facts.name[:28]:<28} {where[:18]:<18} {tier:<9} ")
         out.write(" ".join(cells) + "\n")
-    pct = schedule.compliance().percent
     out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
-    return EXIT_OK
 
 
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -190,6 +195,14 @@ def _ask_passphrase(prompt: str) -> str:
             return getpass.getpass(prompt)
         except EOFError:
             return ""
+
+
+def _ask_password(prompt: str) -> str:
+    """The service password, asked only at a terminal (a script without one gets no prompt:
+    it sets KEEL_SERVICE_PASSWORD or puts the password in the URL)."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return ""
+    return _ask_passphrase(prompt)
 
 
 def _new_passphrase() -> str:
@@ -340,6 +353,61 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_service(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """``service init`` / ``add-team`` / ``status``: the service's PostgreSQL, no local file."""
+    if args.service_command == "status":
+        return _service_status(args, out)
+    from app.services.service_setup import add_service_team, init_service
+
+    if args.service_command == "init":
+        outcome = init_service(args.url, _ask_password)
+    else:
+        outcome = add_service_team(args.url, args.name, _ask_password)
+    for line in outcome.lines:
+        out.write(line + "\n")
+    if outcome.url is not None:
+        out.write(outcome.url + "\n")  # the last line, for scripts
+    return EXIT_OK
+
+
+def _service_status(args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.service_view import load_service_schedule, service_status_records
+
+    view = load_service_schedule(args.url, args.as_of or _today(), ask=_ask_password)
+    if args.json:
+        json.dump(service_status_records(view), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    out.write(
+        f"Due status across the service as of {uk(view.as_of)} — {len(view.teams)} teams, "
+        f"{len(view.rows)} workers\n"
+    )
+    for team in view.teams:
+        stale = " (stale)" if team.stale else ""
+        out.write(f"  {team.name}: {team.last_publish_words}{stale}\n")
+    rows = view.worst_first()
+    _status_table(out, "Source", [(r.source, r) for r in rows], view.compliance().percent)
+    return EXIT_OK
+
+
+def cmd_publish(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """Publish what changed since the last publish to the service's PostgreSQL."""
+    from app.services.publishing import publish_file
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    try:
+        result = publish_file(db_path, args.url, ask=_ask_password)
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            "The publish was interrupted: what reached the service is complete, and the next "
+            "publish carries on from there.\n"
+        )
+        return EXIT_PROBLEM
+    out.write(result.summary() + "\n")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "import-staff": cmd_import,
@@ -350,6 +418,8 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "publish": cmd_publish,
+    "service": cmd_service,
 }
 
 

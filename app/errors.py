@@ -46,6 +46,30 @@ class SaveError(StorageError):
     """A write failed: the last change was not saved."""
 
 
+class ServiceError(StorageError):
+    """The service's PostgreSQL cannot be used as asked (the second store: app.server)."""
+
+
+class ServiceUnreachableError(ServiceError):
+    """No server answered at that address (down, wrong host or port, no network)."""
+
+
+class ServiceAuthError(ServiceError):
+    """The server refused the login: wrong password, or no such role."""
+
+
+class ServiceTLSError(ServiceError):
+    """The server's identity could not be verified over TLS (or it offers no TLS)."""
+
+
+class ServiceSchemaError(ServiceError):
+    """The server's Keel schema is missing, older or newer than this Keel understands."""
+
+
+class ServiceRefusedError(ServiceError):
+    """The server refused what was asked (permissions, row-level security, a wrong login)."""
+
+
 def storage_error_from(exc: sqlite3.Error, doing: str) -> StorageError:
     """Turn a SQLite error caused by the environment into a message that says what to do."""
     text = str(exc).lower()

@@ -10,11 +10,15 @@ os.environ.setdefault("LANG", "C.UTF-8")
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 from app.storage.db import Database, close_database, open_database
+
+if TYPE_CHECKING:
+    from tests.pg_cluster import Cluster
 
 TODAY = date(2026, 11, 26)
 
@@ -39,7 +43,27 @@ def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.delenv("KEEL_DB", raising=False)
+    # Never the real keyring, service URL or password (tests that need a keyring set their own).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    for var in ("KEEL_SERVICE_URL", "KEEL_SERVICE_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throw-away PostgreSQL cluster for the whole run (see tests/pg_cluster.py)."""
+    from tests.pg_cluster import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def service_db(pg_cluster: Cluster) -> str:
+    """A fresh, empty PostgreSQL database in the run's cluster (one per test)."""
+    return pg_cluster.new_database()
 
 
 @pytest.fixture

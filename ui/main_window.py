@@ -25,6 +25,7 @@ from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
+from ui.publishing import PublishActions
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
 from ui.widgets.lazy import LazyPage
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._ctx = ctx
         self._forms: list[SessionForm] = []
+        self._service_views: list[QMainWindow] = []
         self.search_dialog: SearchDialog | None = None  # made when first asked for
         self.setWindowTitle(f"Keel — {ctx.db_path.name}")
         self.setMinimumSize(1024, 640)
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self._exporter: Exporter | None = None  # the export and print flows, made when first used
         self.data = DataActions(ctx, self)
         self.statusBar().addPermanentWidget(self.data.status_label)
+        self.publishing = PublishActions(ctx, self)
+        self.statusBar().addPermanentWidget(self.publishing.status_label)
         self._db_label = QLabel(str(ctx.db_path))
         self._db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(self._db_label)
@@ -90,6 +94,8 @@ class MainWindow(QMainWindow):
         self._backup_timer.setSingleShot(True)
         self._backup_timer.timeout.connect(self.data.auto_backup_when_checked)
         self._backup_timer.start(1500)
+        # Publishing to the service (when one is set up) runs in the background from now on.
+        self.publishing.start()
         QTimer.singleShot(0, self._warn_about_location)
 
     # Composition ----------------------------------------------------------------------------
@@ -116,6 +122,10 @@ class MainWindow(QMainWindow):
             for type_ in ALL_TYPES
         }
         file_menu.addSeparator()
+        self.service_view_action = self._action(
+            file_menu, "Open &service view…", self.open_service_view
+        )
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         session_menu = self.menuBar().addMenu("&Session")
@@ -137,7 +147,12 @@ class MainWindow(QMainWindow):
             )
         self._action(view, "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
 
-        self.data.build_menu(self.menuBar().addMenu("&Data"))
+        data_menu = self.menuBar().addMenu("&Data")
+        self.data.build_menu(data_menu)
+        data_menu.addSeparator()
+        self.publish_action = self._action(
+            data_menu, "&Publish to the service…", self.publishing.publish_dialog
+        )
 
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open the &log folder", self.open_log_folder)
@@ -454,6 +469,14 @@ class MainWindow(QMainWindow):
         if warning:
             QMessageBox.warning(self, "A risky place for your database", warning)
 
+    def open_service_view(self) -> None:
+        """File → Open service view…: every team, read from the service's PostgreSQL."""
+        from ui.service_view import open_service_view  # loads when first used
+
+        window = open_service_view(self, today=self._ctx.today())
+        if window is not None:
+            self._service_views.append(window)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         workers = self.workers_page.built_screen()
         if workers is not None and workers.has_unsaved_changes():
@@ -471,6 +494,7 @@ class MainWindow(QMainWindow):
         for form in list(self._forms):
             form.close_keeping_draft()
         self._backup_timer.stop()
+        self.publishing.stop()
         self.data.auto_backup()
         settings = self._settings()
         settings.setValue("main/geometry", self.saveGeometry())

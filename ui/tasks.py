@@ -72,7 +72,11 @@ class _WorkerThread(QThread):
     progressed = Signal(int, int)
 
     def __init__(
-        self, work: Work[Any], db_path: Path, cancel_flag: threading.Event, read_only: bool
+        self,
+        work: Work[Any],
+        db_path: Path | None,
+        cancel_flag: threading.Event,
+        read_only: bool,
     ) -> None:
         super().__init__()
         self._work = work
@@ -86,8 +90,9 @@ class _WorkerThread(QThread):
     def run(self) -> None:
         db: Database | None = None
         try:
-            db = connect(self._db_path, read_only=self._read_only)
-            self.result = self._work(db, self._report, self._cancel_flag.is_set)
+            if self._db_path is not None:  # work with no local file (the service's server)
+                db = connect(self._db_path, read_only=self._read_only)
+            self.result = self._work(db, self._report, self._cancel_flag.is_set)  # type: ignore[arg-type]
         except BaseException as exc:  # every outcome goes back to the GUI
             self.error = exc
         finally:
@@ -189,9 +194,10 @@ class TaskHandle(QObject, Generic[T]):
         title: str,
         work: Work[T],
         *,
-        db_path: Path,
+        db_path: Path | None,
         cancellable: bool,
         read_only: bool = False,
+        silent: bool = False,
     ) -> None:
         super().__init__()
         self.title = title
@@ -201,6 +207,7 @@ class TaskHandle(QObject, Generic[T]):
         self._thread.progressed.connect(self._on_progress)
         self._thread.finished.connect(self._on_thread_finished)
         window = parent.window() if parent is not None else None
+        self._silent = silent  # background work: no dialog ever shows
         self.dialog = TaskDialog(title, cancellable, window)
         self.dialog.canceled.connect(self.cancel)
         self._done = False
@@ -230,7 +237,8 @@ class TaskHandle(QObject, Generic[T]):
     def _start(self) -> None:
         _running.add(self)
         self._thread.start()
-        QTimer.singleShot(_DIALOG_DELAY_MS, self, self._show_dialog)
+        if not self._silent:
+            QTimer.singleShot(_DIALOG_DELAY_MS, self, self._show_dialog)
 
     @Slot()
     def _show_dialog(self) -> None:
@@ -292,11 +300,12 @@ def run_task(
     title: str,
     work: Work[T],
     *,
-    db_path: Path,
+    db_path: Path | None,
     on_success: Callable[[T], None],
     on_failure: Callable[[BaseException], None] | None = None,
     cancellable: bool = True,
     read_only: bool = False,
+    silent: bool = False,
 ) -> TaskHandle[T]:
     """Run ``work(db, progress, cancelled)`` on a worker thread with a progress dialog.
 
@@ -304,12 +313,15 @@ def run_task(
     not touch widgets. ``on_success``/``on_failure`` run on the GUI thread. Wait for
     ``TaskHandle.finished`` (``qtbot.waitSignal(handle.finished)`` in tests). A connection that
     may write waits for the file's start-up integrity check; ``read_only`` work does not (it
-    reads what the window's own connection already reads).
+    reads what the window's own connection already reads). With ``db_path`` None the work gets
+    no connection (it reads elsewhere: the service's server). ``silent`` work (background
+    publishing) never shows a dialog.
     """
     _install_quit_guard()
     handle: TaskHandle[T] = TaskHandle(
-        parent, title, work, db_path=db_path, cancellable=cancellable, read_only=read_only
-    )
+        parent, title, work, db_path=db_path, cancellable=cancellable, read_only=read_only,
+        silent=silent,
+    )  # fmt: skip
     handle.succeeded.connect(on_success)
     handle.failed.connect(on_failure or _default_failure(parent, title))
     handle._start()

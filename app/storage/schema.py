@@ -805,6 +805,100 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id',
           || '-' || hex(randomblob(6))));
 """
 
+
+# --- V7: what changed since the last publish to the service --------------------------------
+#
+# ``publish_log`` holds one entry per published row that changed (kind and id, e.g. a session
+# and its id), with a sequence number that only grows: triggers on every table that feeds a
+# published row set the entry's number to the next one on insert, on an update of a published
+# column and on delete (the row then being gone tells the publisher to delete it on the
+# server). A session's row also carries its attendees and theme tags, so those tables log the
+# session. The publisher sends the rows whose entries are newer than the watermark the server
+# acknowledged, then forgets the entries up to it (keeping the newest, so the numbers go on
+# growing). Editing a record's text, which is never published, logs nothing.
+#
+# ``publish_acks`` remembers the tokens this file gave the server with each publish's
+# watermark: a server whose token this file does not know (a restore from an older backup, a
+# new server) is brought into line by comparing every row instead.
+
+_PUBLISHED_SOURCES: tuple[tuple[str, str, str, tuple[str, ...] | None], ...] = (
+    # (table, kind, the published row's id in that table, columns whose update matters)
+    ("workers", "worker", "id", ("id", "staff_id", "name", "role", "team", "start_date",
+     "left_on", "requires_line", "requires_clinical", "requires_group")),
+    ("risk_assessments", "assessment", "id", ("id", "worker_id", "assessed_on", "cohort_risk",
+     "decision_complexity", "support_need", "volatility", "tier", "created_at")),
+    ("leave_periods", "leave", "id", ("id", "worker_id", "start_date", "end_date")),
+    ("overrides", "override", "id", ("id", "worker_id", "type", "interval_days", "reason",
+     "starts_on", "expires_on")),
+    ("trigger_events", "trigger", "id", ("id", "worker_id", "kind", "event_date", "type",
+     "response_days")),
+    ("sessions", "session", "id", ("id", "type", "status", "session_date", "worker_id",
+     "supervisor_id", "signed_at", "supervisee_response")),
+    ("session_attendees", "session", "session_id", ("session_id", "worker_id")),
+    ("session_themes", "session", "session_id", ("session_id", "theme_id")),
+    ("actions", "action", "id", ("id", "session_id", "worker_id", "owner", "due_date",
+     "status", "closed_on")),
+    ("themes", "theme", "id", ("id", "name", "retired_on")),
+    ("governance_items", "governance", "id", ("id", "forum", "title", "status", "theme_id",
+     "raised_on", "tabled_on", "decided_on", "closed_on", "change_made", "change_made_on")),
+    ("policies", "policy", "id", None),
+)  # fmt: skip
+
+
+def _log_change(kind: str, row_id: str) -> str:
+    return f"""
+    INSERT INTO publish_log (kind, row_id, seq)
+        SELECT '{kind}', {row_id}, (SELECT coalesce(max(seq), 0) + 1 FROM publish_log)
+         WHERE {row_id} IS NOT NULL
+        ON CONFLICT (kind, row_id) DO UPDATE SET seq = excluded.seq;"""
+
+
+def _publish_triggers() -> str:
+    out = ""
+    for table, kind, key, columns in _PUBLISHED_SOURCES:
+        of = f" OF {', '.join(columns)}" if columns else ""
+        out += f"""
+CREATE TRIGGER publish_{table}_insert AFTER INSERT ON {table}
+BEGIN{_log_change(kind, f"NEW.{key}")}
+END;
+CREATE TRIGGER publish_{table}_update AFTER UPDATE{of} ON {table}
+BEGIN{_log_change(kind, f"OLD.{key}")}{_log_change(kind, f"NEW.{key}")}
+END;
+CREATE TRIGGER publish_{table}_delete AFTER DELETE ON {table}
+BEGIN{_log_change(kind, f"OLD.{key}")}
+END;
+"""
+    # A decision's theme tags are its session's (its decision text is never published).
+    session_of = "(SELECT session_id FROM decisions WHERE id = {row}.decision_id)"
+    out += f"""
+CREATE TRIGGER publish_decision_themes_insert AFTER INSERT ON decision_themes
+BEGIN{_log_change("session", session_of.format(row="NEW"))}
+END;
+CREATE TRIGGER publish_decision_themes_delete AFTER DELETE ON decision_themes
+BEGIN{_log_change("session", session_of.format(row="OLD"))}
+END;
+CREATE TRIGGER publish_decisions_delete AFTER DELETE ON decisions
+BEGIN{_log_change("session", "OLD.session_id")}
+END;
+"""
+    return out
+
+
+PUBLISH_LOG = """
+CREATE TABLE publish_log (
+    kind TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, row_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX publish_log_seq ON publish_log(seq);
+CREATE TABLE publish_acks (
+    token TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    made_at TEXT NOT NULL
+) STRICT;
+""" + _publish_triggers()
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
@@ -812,5 +906,6 @@ MIGRATIONS: tuple[str, ...] = (
     V4_GOVERNANCE,
     SCHEDULE_CACHE,
     IDENTITY,
+    PUBLISH_LOG,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from app.services import backup as backup_module
 from app.services.backup import BackupError, backup_database
 from app.services.sessions import SessionService
 from app.storage.db import Database
+from app.storage.schema import SCHEMA_VERSION
 from tests.app.backup_support import dump, held, listing, populate, quick_check
 
 
@@ -211,7 +212,7 @@ def _damage(fault: str, out: int, size: int) -> None:
     if fault == "truncated":
         os.ftruncate(out, size - 4096)
     elif fault == "header changed":
-        os.pwrite(out, (7).to_bytes(4, "big"), 60)  # user_version: another schema
+        os.pwrite(out, (SCHEMA_VERSION + 1).to_bytes(4, "big"), 60)  # another schema
     elif fault == "schema page damaged":
         os.pwrite(out, b"\xa5" * 16, 100)  # the b-tree header of sqlite_schema (page 1)
     else:

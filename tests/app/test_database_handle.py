@@ -95,11 +95,12 @@ def test_nested_transactions_undo_only_their_own_part(tmp_path: Path, db: Databa
 
 # Modules a populated database's first window does without: sqlite-utils (writes), the backup
 # machinery, hashing (audit chain, backup marker), uuid (new ids), html (tooltips), the crash
-# dialog, the welcome page, the governance screens' domain, and the export and calendar flows.
+# dialog, the welcome page, the governance screens' domain, the export and calendar flows, and
+# the service's PostgreSQL driver and keyring (publishing loads them when it first runs).
 _NOT_NEEDED_TO_START = (
     "sqlite_utils", "app.services.backup", "hashlib", "uuid", "html", "ui.crash_dialog",
     "ui.screens.welcome", "app.domain.governance", "app.storage.themes", "ui.exporting",
-    "ui.calendar_export", "ui.data_dialogs",
+    "ui.calendar_export", "ui.data_dialogs", "psycopg", "keyring", "app.server.publish",
 )  # fmt: skip
 
 

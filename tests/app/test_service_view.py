@@ -1,0 +1,146 @@
+"""The service view: statuses computed from the published facts by the same engine, with each
+team's own policy, as of any date — compared row for row with each team's own `status --json`
+(a real PostgreSQL cluster, the command line run as a separate process)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.domain.model import DueStatus
+from app.domain.policy import Policy
+from app.server.target import parse_target
+from app.services.demo import load_demo
+from app.services.publishing import connect_team, publish_database
+from app.services.service_view import load_service_schedule, service_status_records
+from app.storage.db import Database, close_database, open_database, transaction
+from app.storage.policies import save_policy
+from tests.app.service_support import Service, make_service
+from tests.app.test_cli import JSON_KEYS, error_lines, keel
+from tests.pg_cluster import Cluster
+
+TODAY = date(2026, 11, 26)
+
+
+def _publish(db: Database, url: str) -> None:
+    target = parse_target(url)
+    conn = connect_team(target, target.url_password)
+    try:
+        publish_database(db, conn, target)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def two_teams(pg_cluster: Cluster, service_db: str, tmp_path: Path) -> tuple[Service, dict]:
+    """North on the default policy; South on its own (clinical every 21 days for standard,
+    a shorter first window), with a worker changed so the two files differ."""
+    service = make_service(pg_cluster, service_db, "North", "South")
+    files = {}
+    for name in ("North", "South"):
+        path = tmp_path / f"{name.lower()}.db"
+        db = open_database(path)
+        load_demo(db, today=TODAY - timedelta(days=10 if name == "South" else 0))
+        if name == "South":
+            policy = Policy()
+            policy.intervals["clinical"]["standard"] = 21
+            policy.first_windows["line"] = 3
+            with transaction(db):
+                save_policy(db, policy, "South lead")
+        _publish(db, service.team_urls[name])
+        close_database(db)
+        files[name] = path
+    return service, files
+
+
+def _json(done: object) -> list[dict]:
+    assert done.returncode == 0, done.stderr  # type: ignore[attr-defined]
+    return json.loads(done.stdout)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-26", "2026-06-30", "2027-02-01"])
+def test_service_status_json_equals_each_teams_status_json_row_for_row(
+    two_teams: tuple[Service, dict], tmp_path: Path, as_of: str
+) -> None:
+    service, files = two_teams
+    rows = _json(keel("service", "status", "--url", service.reader_url, "--as-of", as_of,
+                      "--json", cwd=tmp_path))  # fmt: skip
+    assert rows and all(set(r) == JSON_KEYS | {"source"} for r in rows)
+    for name, path in files.items():
+        own = _json(keel("--db", str(path), "status", "--as-of", as_of, "--json", cwd=tmp_path))
+        theirs = [{k: v for k, v in r.items() if k != "source"} for r in rows
+                  if r["source"] == name]  # fmt: skip
+        assert len(theirs) == len(own)
+        for mine, published in zip(own, theirs, strict=True):
+            assert published == mine
+    # The two policies really differ (South's clinical standard interval is 21 days).
+    south = {r["interval_days"] for r in rows if r["source"] == "South"
+             and r["type"] == "clinical" and r["tier"] == "standard"}  # fmt: skip
+    assert 21 in south
+
+
+def test_service_status_table_lists_each_team_and_flags_stale_ones(
+    two_teams: tuple[Service, dict], tmp_path: Path
+) -> None:
+    service, _files = two_teams
+    done = keel("service", "status", "--url", service.reader_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "North: last published" in done.stdout and "South: last published" in done.stdout
+    assert "(stale)" not in done.stdout
+    service.add("East")  # never published
+    later = keel("service", "status", "--url", service.reader_url, cwd=tmp_path)
+    assert "East: never published (stale)" in later.stdout
+
+
+def test_statuses_are_computed_on_read_not_frozen_at_publish(
+    two_teams: tuple[Service, dict],
+) -> None:
+    service, _files = two_teams
+    now = load_service_schedule(service.reader_url, TODAY)
+    later = load_service_schedule(service.reader_url, TODAY + timedelta(days=120))
+    assert later.count(DueStatus.OVERDUE) > now.count(DueStatus.OVERDUE)
+    records = service_status_records(later)
+    assert {r["source"] for r in records} == {"North", "South"}
+
+
+def test_service_status_with_a_team_login_or_a_bad_url(
+    two_teams: tuple[Service, dict], tmp_path: Path
+) -> None:
+    service, _files = two_teams
+    # A team's login reads only its own rows: the service view shows only that team.
+    team = _json(keel("service", "status", "--url", service.team_urls["North"], "--json",
+                      cwd=tmp_path))  # fmt: skip
+    assert {r["source"] for r in team} == {"North"}
+    bad = keel("service", "status", "--url", "mysql://x/y", cwd=tmp_path)
+    assert bad.returncode == 2 and len(error_lines(bad.stderr)) == 1
+
+
+def test_the_service_compliance_pack_names_every_team_and_leaves_no_file_on_failure(
+    two_teams: tuple[Service, dict], tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from app.errors import ServiceAuthError
+    from app.services.service_view import export_service_pack
+
+    service, _files = two_teams
+    out = tmp_path / "service pack.pdf"
+    export_service_pack(service.reader_url, date(2025, 12, 1), TODAY, out, today=TODAY)
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    for words in ("Service supervision compliance pack", "North", "South",
+                  "Teams and when they last published", "Compliance at each month end",
+                  "Learning log", "Themes across teams", "Records awaiting sign-off"):  # fmt: skip
+        assert words in text, words
+    # Its figures are the service view's: compliance on the last day, all teams.
+    view = load_service_schedule(service.reader_url, TODAY)
+    pct = view.compliance().percent
+    assert pct is not None and f"{pct:.0f}%" in text
+    failed = tmp_path / "not written.pdf"
+    target = parse_target(service.reader_url)
+    with pytest.raises(ServiceAuthError):
+        export_service_pack(target.url_for(target.user, "wrong"), date(2026, 1, 1), TODAY,
+                            failed, today=TODAY)  # fmt: skip
+    assert not failed.exists() and not list(tmp_path.glob(".keel-*"))
