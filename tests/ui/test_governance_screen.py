@@ -689,12 +689,13 @@ def test_controls_have_accessible_names(trend: dict[str, Any], screen: Governanc
         QAbstractButton,
         QAbstractItemView,
         QComboBox,
-        QDateEdit,
         QHeaderView,
         QTextBrowser,
     )
 
-    kinds = (QAbstractButton, QComboBox, QDateEdit, QAbstractItemView, QTextBrowser)
+    from ui.widgets.dates import DateEdit
+
+    kinds = (QAbstractButton, QComboBox, DateEdit, QAbstractItemView, QTextBrowser)
     missing: set[str] = set()
     for index in range(screen.tabs.count()):
         screen.tabs.setCurrentIndex(index)

@@ -363,6 +363,7 @@ class AgreementPanel(QWidget):
         buttons.addStretch(1)
         self.history_model = AgreementHistoryModel(self)
         self.history = QTableView()
+        self.history.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.history.setModel(self.history_model)
         self.history.setAccessibleName("Agreement history")
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -276,6 +276,7 @@ class ImportDialog(QDialog):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Rows to import")
         self.table.setSortingEnabled(True)

@@ -17,12 +17,13 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -386,11 +387,72 @@ class ReviewsModel(_RowsModel):
 # Delegates -----------------------------------------------------------------------------------
 
 
-class ChoiceDelegate(QStyledItemDelegate):
-    """A combo box for a choice column, kept open as a persistent editor; commits at once."""
+class _LeavesOnTab(QStyledItemDelegate):
+    """Tab (Shift+Tab) in a cell's editor keeps what was typed and leaves the table — to the
+    next (previous) field of the form — instead of editing the next cell: a table is one Tab
+    stop; the arrow keys move inside it. Escape in a drop-down goes back to the table."""
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if isinstance(editor, QWidget) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                forward = key == Qt.Key.Key_Tab and not (
+                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                )
+                self._leave(editor, forward)
+                return True
+            if key == Qt.Key.Key_Escape and isinstance(editor, QComboBox):
+                view = self.parent()
+                if isinstance(view, QAbstractItemView):
+                    view.setFocus(Qt.FocusReason.OtherFocusReason)
+                    return True
+        return super().eventFilter(editor, event)
+
+    def _leave(self, editor: QWidget, forward: bool) -> None:
+        view = self.parent()
+        if isinstance(editor, DateEdit):
+            editor.commit_typing()
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+        if isinstance(view, QAbstractItemView):
+            view.setFocus(Qt.FocusReason.TabFocusReason)
+            leave_table(view, forward)
+
+
+def leave_table(view: QAbstractItemView, forward: bool) -> None:
+    """Move the focus from ``view`` to the next (previous) field outside it."""
+    step = QWidget.nextInFocusChain if forward else QWidget.previousInFocusChain
+    widget = step(view)
+    for _ in range(1000):
+        if widget is None or widget is view:
+            return
+        if (
+            not view.isAncestorOf(widget)
+            and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.isVisible()
+            and widget.isEnabled()
+            and widget.focusProxy() is None
+        ):
+            widget.setFocus(
+                Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+            )
+            return
+        widget = step(widget)
+
+
+class TextDelegate(_LeavesOnTab):
+    """A plain text cell's editor, as Qt makes it, leaving the table on Tab."""
+
+
+class ChoiceDelegate(_LeavesOnTab):
+    """A combo box for a choice column, kept open as a persistent editor; commits at once.
+    It is reached from its cell (Enter, F2 or typing, or a click), not by Tab: the table is
+    one Tab stop."""
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
+        combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         model = index.model()
         key = _column_key(index)
         combo.addItem("—", "")
@@ -429,48 +491,31 @@ class ChoiceDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentData() or None, Qt.ItemDataRole.EditRole)
 
 
-class _DateEditor(DateEdit):
-    """Knows whether the user chose a date, so tabbing past an empty cell leaves it empty."""
-
-    touched = False
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
-            self.touched = True
-        super().keyPressEvent(event)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.touched = True
-        super().mousePressEvent(event)
-
-
-class DateDelegate(QStyledItemDelegate):
-    """A calendar date field; an empty cell opens on ``default()`` but stays empty until
-    the user picks or types a date."""
+class DateDelegate(_LeavesOnTab):
+    """A date field typed the way people write dates (or chosen from its calendar); an
+    empty cell stays empty until the user types or picks a date."""
 
     def __init__(self, default: Callable[[], date], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._default = default
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        editor = _DateEditor(self._default(), parent)
+        editor = DateEdit(None, parent, allow_empty=True, suggest=self._default)
         header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
         editor.setAccessibleName(f"{header} date, row {index.row() + 1}")
-        calendar = editor.calendarWidget()
-        calendar.clicked.connect(lambda _d, e=editor: setattr(e, "touched", True))
-        calendar.activated.connect(lambda _d, e=editor: setattr(e, "touched", True))
         return editor
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
-        assert isinstance(editor, _DateEditor)
+        assert isinstance(editor, DateEdit)
         value = index.data(Qt.ItemDataRole.EditRole)
-        editor.set_date(value if isinstance(value, date) else self._default())
+        editor.set_date(value if isinstance(value, date) else None)
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
-        assert isinstance(editor, _DateEditor)
+        assert isinstance(editor, DateEdit)
+        editor.commit_typing()
         if index.data(Qt.ItemDataRole.EditRole) is None and not editor.touched:
             return
-        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+        model.setData(index, editor.optional_value(), Qt.ItemDataRole.EditRole)
 
 
 def _column_key(index: Index) -> str:
@@ -541,6 +586,7 @@ class RecordTable(QWidget):
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setMinimumSectionSize(QComboBox().sizeHint().height() + 6)
+        self.view.setItemDelegate(TextDelegate(self.view))
         self._choice_delegate = ChoiceDelegate(self.view)
         when = default_date or (lambda: date.today() + timedelta(days=14))
         self._date_delegate = DateDelegate(when, self.view)

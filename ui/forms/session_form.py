@@ -564,12 +564,32 @@ class SessionForm(QWidget):
                 self.actions_section.model.set_attendees(self.attendees.attendees())
             record = self.record()
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
+            self._order_quality_panel()
             title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
             self.heading.setText(f"{TITLES[self._type]} — {self._who(record)}")
             self.evidence.update_buttons()
         finally:
             self._refreshing = False
+
+    def _order_quality_panel(self) -> None:
+        """Tab reads the quality panel's gaps after the form's fields (the panel stands to
+        their right) and before the buttons below both. Gaps are made as they appear, at
+        the end of the focus chain, so they are put in place each time."""
+        labels = [label for label in self.quality.gap_labels() if label.isVisibleTo(self)]
+        if not labels:
+            return
+        first_button = self.governance.flag_button
+        before: QWidget = first_button
+        while (earlier := before.previousInFocusChain()) is not None and earlier is not self:
+            before = earlier
+            if (
+                before.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not self.quality.isAncestorOf(before)
+                and before is not first_button
+            ):
+                break
+        set_tab_order(before, *labels, first_button)
 
     def _who(self, record: SessionRecord) -> str:
         if self._type is SupervisionType.GROUP:

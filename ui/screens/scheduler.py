@@ -234,6 +234,7 @@ class SchedulerScreen(QWidget):
         filters.addWidget(self.shown, 1)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop, not ~190: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Supervision schedule")
         self.table.setSortingEnabled(True)
@@ -279,13 +280,14 @@ class SchedulerScreen(QWidget):
         layout.addWidget(self._legend())
         layout.addWidget(self.splitter, 1)
 
+        # Tab follows the page: the As of row above the filters, then the table.
         set_tab_order(
+            self.as_of_edit,
+            self.today_button,
             self.search,
             self.team_combo,
             self.supervisor_combo,
             self.status_combo,
-            self.as_of_edit,
-            self.today_button,
             self.table,
             self.clear_button,
         )

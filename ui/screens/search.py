@@ -216,6 +216,7 @@ class SearchDialog(QDialog):
         self.error_label.hide()
 
         self.view = _ResultsView()
+        self.view.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Sessions found")
         self.view.setSortingEnabled(True)

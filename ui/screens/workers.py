@@ -98,6 +98,7 @@ def time_in_post(start: date, today: date) -> str:
 
 def _table(name: str, model: QAbstractItemModel) -> QTableView:
     view = QTableView()
+    view.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
     view.setAccessibleName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -297,6 +297,7 @@ class WellbeingPanel(QWidget):
         self.chart = WellbeingChart()
         self.model = PulseModel(parent=self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Wellbeing readings")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
