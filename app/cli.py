@@ -133,6 +133,8 @@ def _add_backup_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from app.domain.governance import Forum  # the commands' parsers are built only when used
+
     p = sub.add_parser("export-pdf", help="write a report as an A4 PDF (every export is audited)")
     kinds = p.add_subparsers(dest="report", metavar="REPORT", parser_class=_Parser)
     kinds.required = True
@@ -156,6 +158,17 @@ def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     c.add_argument("--to", dest="date_to", required=True, type=_date_arg, metavar="D",
                    help="last day, YYYY-MM-DD or DD/MM/YYYY")  # fmt: skip
     c.add_argument("--out", required=True, metavar="FILE", help=out_help)
+    a = kinds.add_parser(
+        "agenda",
+        help="the agenda of a governance meeting (MDT, safeguarding or quality), with space "
+        "for each item's outcome",
+    )
+    a.add_argument("--date", dest="meeting_date", type=_date_arg, metavar="D",
+                   help="the meeting's date, YYYY-MM-DD or DD/MM/YYYY (default today); overdue "
+                   "is counted to it or to today, whichever is earlier")  # fmt: skip
+    a.add_argument("--forum", choices=[f.value for f in Forum], default=Forum.MDT.value,
+                   help="mdt (default), safeguarding or quality")  # fmt: skip
+    a.add_argument("--out", required=True, metavar="FILE", help=out_help)
     b = kinds.add_parser("blank", help="a blank paper form for one supervision type")
     b.add_argument("type", metavar="TYPE", choices=[t.value for t in ALL_TYPES],
                    help="line, clinical or group")  # fmt: skip

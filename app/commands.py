@@ -160,6 +160,10 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             )  # fmt: skip
         elif args.report == "compliance":
             service.compliance(args.date_from, args.date_to, target)
+        elif args.report == "agenda":
+            from app.domain.governance import Forum
+
+            service.mdt_agenda(args.meeting_date or _today(), Forum(args.forum), target)
         else:
             service.blank(SupervisionType(args.type), target)
     except KeyboardInterrupt:

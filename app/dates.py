@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -126,3 +126,21 @@ def uk(day: date | None, empty: str = "") -> str:
     if day is None:
         return empty
     return f"{day.day} {month_year(day)}"
+
+
+def moment(stamp: str | None, zone: tzinfo | None = None, *, zone_name: bool = False) -> str:
+    """A stored UTC time as people read it: '2026-11-26T14:32:05Z' → '26 Nov 2026 at 14:32' in
+    ``zone`` (None: this computer's zone); with ``zone_name``, '… at 14:32 GMT'. A value that
+    is not a time is returned as it is."""
+    if not stamp:
+        return ""
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:  # stored times are UTC
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(zone)
+    shown = f"{uk(when.date())} at {when:%H:%M}"
+    name = when.tzname() if zone_name else None
+    return f"{shown} {name}" if name else shown

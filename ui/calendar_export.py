@@ -36,7 +36,8 @@ _FOLDER_KEY = "calendar/folder"
 _INTRO = (
     "Booked sessions in this period go into a calendar file that Outlook, Google and Apple "
     "calendars can import: the date and time, the supervisee (or the number attending a "
-    "group), the place and the supervisor. Nothing from the records is included."
+    "group), the place and the supervisor, at the service's local time. A booking since "
+    "cancelled is marked cancelled. Nothing from the records is included."
 )
 _HOW_TO_IMPORT = (
     "In Outlook: File → Open & Export → Import/Export → “Import an iCalendar (.ics) file”. "
@@ -147,7 +148,7 @@ def export_calendar_file(ctx: AppContext, parent: QWidget) -> CalendarExport | N
         QMessageBox.warning(parent, "The calendar was not exported", str(exc))
         return None
     QSettings().setValue(_FOLDER_KEY, str(out.parent))
-    if result.events == 0:
+    if result.events == 0 and result.cancelled == 0:
         text = f"There are no booked sessions from {uk(first)} to {uk(last)}: the file is empty."
     else:
         text = f"{result.summary()}.\n\n{_HOW_TO_IMPORT}"

@@ -385,10 +385,12 @@ class Exporter(QObject):
         """Ask a period, then write the team compliance pack in the background."""
         dialog = DateRangeDialog(
             "Export the compliance pack",
-            "The team compliance pack for commissioners and inspectors: compliance at each "
-            "month end by type and team, who is overdue and by how long, cancellations and "
-            "their reasons, records awaiting sign-off, and record quality. Confidential notes "
-            "are never included.",
+            "The team compliance pack for commissioners and inspectors: the policy in force, "
+            "headcount, compliance at each month end by type and team, who is overdue and by "
+            "how long, cancellations and their reasons, what became of the actions agreed, "
+            "records awaiting sign-off, record quality, team wellbeing (no names), the themes "
+            "raised and the learning log. A period that ends after today is counted to today. "
+            "Confidential notes are never included.",
             self._ctx.today(),
             parent=self._window,
         )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.domain.model import SupervisionType, Tier
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def _default_intervals() -> dict[str, dict[str, int]]:
@@ -59,6 +66,10 @@ class Policy:
     # Risk profiles are reviewed at least this often.
     assessment_review_days: int = 182
     service_name: str = "Community Mental Health Service"
+    # The service's local time (an IANA zone name): session times are in it, and printed and
+    # exported times (signatures, addenda, calendar entries) are shown or written in it,
+    # whatever time zone the computer is set to.
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def interval(self, type_: SupervisionType, tier: Tier) -> int:
         return int(self.intervals[type_.value][tier.value])
@@ -75,6 +86,10 @@ class Policy:
 
     def due_soon_window(self, interval_days: int) -> int:
         return max(self.due_soon_min_days, math.ceil(interval_days / self.due_soon_divisor))
+
+    def zone(self) -> ZoneInfo:
+        """The service's time zone (``time_zone``), from the zone data Keel ships."""
+        return zone_named(self.time_zone)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,3 +130,39 @@ class Policy:
             )
         if self.agreement_review_window_days < 0:
             raise ValueError("the agreement review window must be ≥ 0 days")
+        check_zone_name(self.time_zone)
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names in the zone data Keel ships (the ``tzdata`` package): the same list
+    on Windows, which has no zone data of its own, as on Linux and macOS."""
+    import tzdata  # its data files travel with it (installer.spec collects them)
+
+    zones = Path(tzdata.__file__).parent / "zones"
+    return frozenset(zones.read_text(encoding="utf-8").split())
+
+
+def check_zone_name(name: object) -> str:
+    """``name`` when it is an IANA time zone Keel knows (e.g. Europe/London); ValueError
+    saying so otherwise. Cheap: the zone itself is loaded only when used (``zone_named``)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("the time zone must be a zone name such as Europe/London")
+    if name not in zone_names():
+        raise ValueError(
+            f"the time zone {name!r} is not a known zone name: use one such as Europe/London"
+        )
+    return name
+
+
+def zone_named(name: object) -> ZoneInfo:
+    """The IANA time zone ``name``; ValueError saying so when there is none."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    checked = check_zone_name(name)
+    try:
+        return ZoneInfo(checked)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"the time zone {checked!r} has no zone data on this computer: reinstall Keel"
+        ) from None

@@ -9,10 +9,12 @@ Four parts, as DOMAIN.md §2 and issue 6 ask:
 2. themes raised in held supervision since the forum's last meeting, with how many sessions
    and workers, and whether the theme meets the trend-alert rule on the meeting date;
 3. overdue actions that need the team: open actions owned by the supervisor or someone other
-   than the supervisee (the supervisee's own actions belong in their supervision), due before
-   the meeting date;
+   than the supervisee (the supervisee's own actions belong in their supervision), overdue on
+   the meeting date or today, whichever is earlier (``MdtAgenda.counted_to``: nothing is
+   overdue before its due date has passed, so an agenda printed for next week's meeting
+   counts to today);
 4. workers overdue for clinical supervision who carry a high-risk caseload (tier high from the
-   due-status engine on the meeting date).
+   due-status engine on that same date).
 
 "Since the last meeting": the day after the latest recorded meeting of that forum before the
 meeting date (meetings are recorded when an item is tabled, or by ``record_meeting``); with no
@@ -131,6 +133,8 @@ class MdtAgenda:
     overdue_actions: tuple[AgendaAction, ...]
     overdue_high_risk: tuple[AgendaWorker, ...]
     closed_since: tuple[GovernanceItem, ...]  # items of this forum closed since `since`
+    # Overdue is as on this day: the meeting date or today, whichever is earlier.
+    counted_to: date
 
     @property
     def since_words(self) -> str:
@@ -142,6 +146,17 @@ class MdtAgenda:
         ):
             return f"in {window_words(self.window_days)} (no earlier meeting recorded)"
         return f"since {uk(self.since)}"
+
+    @property
+    def counted_words(self) -> str:
+        """Which day 'overdue' is counted to, in words for the page."""
+        if self.counted_to < self.meeting_date:
+            return (
+                f"Overdue as on {uk(self.counted_to)} (today; the meeting is on "
+                f"{uk(self.meeting_date)}): nothing counts as overdue before its due date has "
+                "passed."
+            )
+        return f"Overdue as on the meeting date, {uk(self.counted_to)}."
 
 
 # Carried-over items first (still to decide), then decisions whose change is to report, then
@@ -157,12 +172,16 @@ def mdt_agenda(
     since: date | None = None,
     team: str | None = None,
     policy: Policy | None = None,
+    today: date | None = None,
 ) -> MdtAgenda:
     """Gather the agenda of ``forum``'s meeting on ``meeting_date``.
 
-    ``team`` narrows themes, actions and workers to one team (items are the forum's).
+    ``team`` narrows themes, actions and workers to one team (items are the forum's). What is
+    overdue is counted to the meeting date or ``today`` (default: the clock's), whichever is
+    earlier.
     """
     policy = policy or current_policy(db)
+    counted_to = min(meeting_date, today or date.today())
     last = store.last_meeting_before(db, forum, meeting_date)
     if since is None:
         if last is not None:
@@ -191,9 +210,10 @@ def mdt_agenda(
         window_days=policy.trend_window_days,
         items=items,
         trends=tuple(_trends(db, since, meeting_date, team, policy)),
-        overdue_actions=tuple(_overdue_actions(db, meeting_date, team)),
-        overdue_high_risk=tuple(_overdue_high_risk(db, meeting_date, team, policy)),
+        overdue_actions=tuple(_overdue_actions(db, counted_to, team)),
+        overdue_high_risk=tuple(_overdue_high_risk(db, counted_to, team, policy)),
         closed_since=closed,
+        counted_to=counted_to,
     )
 
 
@@ -218,8 +238,8 @@ def _trends(
     return trends
 
 
-def _overdue_actions(db: Database, meeting_date: date, team: str | None) -> list[AgendaAction]:
-    params: list[object] = [meeting_date.isoformat()]
+def _overdue_actions(db: Database, counted_to: date, team: str | None) -> list[AgendaAction]:
+    params: list[object] = [counted_to.isoformat()]
     team_clause = ""
     if team is not None:
         team_clause = "AND w.team = ? "
@@ -239,7 +259,7 @@ def _overdue_actions(db: Database, meeting_date: date, team: str | None) -> list
         out.append(
             AgendaAction(
                 r[0], r[1], r[2], r[3], ActionOwner(r[4]) if r[4] else None, r[5], due,
-                (meeting_date - due).days, r[7], r[8], date.fromisoformat(r[9]),
+                (counted_to - due).days, r[7], r[8], date.fromisoformat(r[9]),
                 SupervisionType(r[10]),
             )
         )  # fmt: skip
@@ -247,19 +267,19 @@ def _overdue_actions(db: Database, meeting_date: date, team: str | None) -> list
 
 
 def _overdue_high_risk(
-    db: Database, meeting_date: date, team: str | None, policy: Policy
+    db: Database, counted_to: date, team: str | None, policy: Policy
 ) -> list[AgendaWorker]:
-    schedule = compute_schedule(db, meeting_date, policy=policy)
+    schedule = compute_schedule(db, counted_to, policy=policy)
     roles = dict(db.execute("SELECT id, role FROM workers").fetchall())
     out = []
     for row in schedule.rows:
         facts, status = row.facts, row.status
         clinical = status.by_type[SupervisionType.CLINICAL]
-        if not is_active_on(facts, meeting_date) or (team is not None and facts.team != team):
+        if not is_active_on(facts, counted_to) or (team is not None and facts.team != team):
             continue
         if clinical.tier is not Tier.HIGH or clinical.status is not DueStatus.OVERDUE:
             continue
-        days = (meeting_date - clinical.due).days if clinical.due else 0
+        days = (counted_to - clinical.due).days if clinical.due else 0
         out.append(
             AgendaWorker(
                 facts.worker_id, facts.name, facts.team, roles.get(facts.worker_id, ""),

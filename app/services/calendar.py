@@ -1,20 +1,30 @@
 """Booked sessions as an iCalendar (.ics) file that Outlook and other calendars import.
 
-One VEVENT per planned session, with a UID that stays the same across exports
-(``<session id>@keel``) and a SEQUENCE that grows when the booking changes, so importing a newer
-export updates an event rather than duplicating it.
+One VEVENT per booking, with a UID that stays the same across exports (``<session id>@keel``)
+and a SEQUENCE that grows when the booking changes, so importing a newer export updates an
+event rather than duplicating it.
 
-Times are written in UTC (``DTSTART:20261201T100000Z``), converted from the session's local
-date and start time with this computer's time zone rules (summer time included). A UTC time
-means the same instant to every calendar: Outlook (desktop, web and new), Google and Apple show
-it in the reader's local time. Floating times (no zone) are read as local by some clients and
-as UTC by others, and Outlook desktop approximates or ignores a TZID's VTIMEZONE on import, so
-both can move a session by an hour. A session without a start time is an all-day event.
+Session times are the service's local time: the policy's time zone (``Policy.time_zone``,
+Europe/London by default), whatever time zone the exporting computer is set to. They are
+written in UTC (``DTSTART:20261201T100000Z``), converted with that zone's rules (summer time
+included) from the zone data Keel ships (the ``tzdata`` package: Windows has none of its own).
+A UTC time means the same instant to every calendar: Outlook (desktop, web and new), Google and
+Apple show it in the reader's local time. Floating times (no zone) are read as local by some
+clients and as UTC by others, and Outlook desktop approximates or ignores a TZID's VTIMEZONE on
+import, so both can move a session by an hour. A session without a start time is an all-day
+event.
+
+A booking that was in the period and has since been cancelled is written with its UID, a higher
+SEQUENCE, ``STATUS:CANCELLED``, "Cancelled: " before its title and as free time, so a calendar
+that holds it marks it cancelled (even one that ignores the status shows the word). A booking
+moved to another day is written at its new time, even outside the period, so the calendar moves
+it. Sessions that were never booked (recorded afterwards) are not in the file.
 
 What goes in: the supervisee's name and the type (SUMMARY), the place or mode (LOCATION), the
 supervisor and the type (DESCRIPTION). Nothing from the record itself — no issues, case
-references, decisions or notes (the query in ``app.storage.bookings`` never reads them). Events
-are marked CLASS:PRIVATE, so a calendar shared with colleagues shows them as busy time only.
+references, decisions, notes or cancellation reasons (the query in ``app.storage.bookings``
+never reads them). Events are marked CLASS:PRIVATE, so a calendar shared with colleagues shows
+them as busy time only.
 """
 
 from __future__ import annotations
@@ -35,8 +45,9 @@ from app.domain.model import SupervisionType
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.services.records import RecordService
-from app.storage.bookings import Booking, planned_sessions
+from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
+from app.storage.policies import current_policy
 
 if TYPE_CHECKING:  # imported when an export is made: icalendar costs start-up time
     import icalendar
@@ -66,11 +77,16 @@ class CalendarExportFailed(KeelError):
 @dataclass(frozen=True, slots=True)
 class CalendarExport:
     path: Path
-    events: int
+    events: int  # booked sessions (at their current time)
+    cancelled: int = 0  # bookings since cancelled, marked so
 
     def summary(self) -> str:
         what = "1 booked session" if self.events == 1 else f"{self.events} booked sessions"
-        return f"Wrote {what} to {self.path}"
+        text = f"Wrote {what} to {self.path}"
+        if self.cancelled:
+            n = self.cancelled
+            text += f" ({n} cancelled booking{'' if n == 1 else 's'} marked cancelled)"
+        return text
 
 
 def default_range(today: date) -> tuple[date, date]:
@@ -112,12 +128,14 @@ def _start_time(text: str | None) -> time | None:
         return None  # shown as an all-day event rather than at a guessed time
 
 
-def _when(booking: Booking, tz: tzinfo | None) -> tuple[date | datetime, date | datetime]:
+def _when(booking: Booking, tz: tzinfo) -> tuple[date | datetime, date | datetime]:
     start = _start_time(booking.start_time)
     if start is None:
         return booking.session_date, booking.session_date + timedelta(days=1)
+    # In the service's zone; a time that does not exist there (the hour the clocks go
+    # forward) or exists twice (the hour they go back) is taken with fold=0: the earlier.
     local = datetime.combine(booking.session_date, start, tzinfo=tz)
-    begins = local.astimezone(UTC)  # a naive time is taken as this computer's local time
+    begins = local.astimezone(UTC)
     minutes = booking.duration_minutes or _DEFAULT_MINUTES.get(booking.type, 60)
     return begins, begins + timedelta(minutes=minutes)
 
@@ -129,7 +147,15 @@ def _changed_at(booking: Booking) -> datetime | None:
         return None
 
 
-def _event(booking: Booking, stamp: datetime, tz: tzinfo | None) -> icalendar.Event:
+def sequence(booking: Booking, changed: datetime) -> int:
+    """The event's SEQUENCE: seconds from 2020 to the booking's last change, plus how many
+    times it was saved. It grows with every change, even two in the same second (a calendar
+    ignores an update whose SEQUENCE is not higher), and is above the minutes-based numbers
+    earlier versions of Keel wrote, so their events are updated too."""
+    return max(0, int((changed - _SEQUENCE_EPOCH).total_seconds())) + booking.saves
+
+
+def _event(booking: Booking, stamp: datetime, tz: tzinfo) -> icalendar.Event:
     import icalendar
 
     event = icalendar.Event()
@@ -138,19 +164,19 @@ def _event(booking: Booking, stamp: datetime, tz: tzinfo | None) -> icalendar.Ev
     begins, ends = _when(booking, tz)
     event.add("dtstart", begins)
     event.add("dtend", ends)
-    event.add("summary", summary_for(booking))
+    title = summary_for(booking)
+    event.add("summary", f"Cancelled: {title}" if booking.cancelled else title)
     place = location_for(booking)
     if place:
         event.add("location", place)
     event.add("description", description_for(booking))
     event.add("class", "PRIVATE")
-    event.add("transp", "OPAQUE")
-    event.add("status", "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if booking.cancelled else "OPAQUE")
+    event.add("status", "CANCELLED" if booking.cancelled else "CONFIRMED")
     changed = _changed_at(booking)
     if changed is not None:
         event.add("last-modified", changed)
-        # Grows with each change (one a minute at most), so a re-import updates the event.
-        event.add("sequence", max(0, int((changed - _SEQUENCE_EPOCH).total_seconds() // 60)))
+        event.add("sequence", sequence(booking, changed))
     return event
 
 
@@ -161,10 +187,12 @@ def build_calendar(
     *,
     tz: tzinfo | None = None,
     now: datetime | None = None,
-) -> tuple[icalendar.Calendar, int]:
-    """The calendar of sessions booked from ``date_from`` to ``date_to`` (both included) and
-    how many events it holds. ``tz``: the sessions' time zone (None: this computer's)."""
+) -> tuple[icalendar.Calendar, int, int]:
+    """The calendar of sessions booked from ``date_from`` to ``date_to`` (both included): how
+    many booked sessions it holds, and how many bookings since cancelled (marked so). ``tz``:
+    the sessions' time zone (None: the service's, from its policy — never this computer's)."""
     _check_range(date_from, date_to)
+    zone = tz if tz is not None else current_policy(db).zone()
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     import icalendar
 
@@ -174,10 +202,11 @@ def build_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", CALENDAR_NAME)
-    bookings = planned_sessions(db, date_from, date_to)
+    bookings = calendar_bookings(db, date_from, date_to)
     for booking in bookings:
-        cal.add_component(_event(booking, stamp, tz))
-    return cal, len(bookings)
+        cal.add_component(_event(booking, stamp, zone))
+    cancelled = sum(1 for b in bookings if b.cancelled)
+    return cal, len(bookings) - cancelled, cancelled
 
 
 def _check_range(date_from: date, date_to: date) -> None:
@@ -226,8 +255,9 @@ def export_calendar(
     now: datetime | None = None,
 ) -> CalendarExport:
     """Write the booked sessions of a period to ``out`` (replaced if it exists) and record the
-    export in the audit trail. Raises ``UsageError`` for a bad period or path and
-    ``CalendarExportFailed`` when the file cannot be written."""
+    export in the audit trail. ``tz``: the sessions' zone (None: the service's policy's).
+    Raises ``UsageError`` for a bad period or path and ``CalendarExportFailed`` when the file
+    cannot be written."""
     out = Path(out)
     _check_range(date_from, date_to)
     if out.is_dir():
@@ -235,13 +265,14 @@ def export_calendar(
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
-    cal, events = build_calendar(db, date_from, date_to, tz=tz, now=now)
+    cal, events, cancelled = build_calendar(db, date_from, date_to, tz=tz, now=now)
     _write_atomically(cal.to_ical(), out)
     detail = {
         "report": "calendar",
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "events": events,
+        "cancelled": cancelled,
         "file": out.name,
     }
     try:
@@ -251,5 +282,5 @@ def export_calendar(
         with contextlib.suppress(OSError):
             out.unlink()
         raise
-    log.info("exported %d booked sessions to %s", events, out)
-    return CalendarExport(out, events)
+    log.info("exported %d booked sessions (%d cancelled) to %s", events, cancelled, out)
+    return CalendarExport(out, events, cancelled)

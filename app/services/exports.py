@@ -172,11 +172,17 @@ class ExportService:
         """A blank paper form for one supervision type, with the service's theme list."""
         from app.services.reports.blank import build_blank_form_pdf
 
-        service_name = current_policy(self._db).service_name
+        policy = current_policy(self._db)
         themes = [t.name for t in list_themes(self._db)]
         return self._write(
             out,
-            lambda tmp: build_blank_form_pdf(type_, tmp, service_name=service_name, themes=themes),
+            lambda tmp: build_blank_form_pdf(
+                type_,
+                tmp,
+                service_name=policy.service_name,
+                themes=themes,
+                time_zone=policy.zone(),
+            ),
             "blank_form",
             type_.value,
             {"report": "blank_form", "type": type_.value, "include_confidential": False},
@@ -192,7 +198,9 @@ class ExportService:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
     ) -> Path:
-        """The agenda of one governance meeting (no confidential notes, case codes only)."""
+        """The agenda of one governance meeting (no confidential notes, case codes only), with
+        space for each item's outcome; overdue is counted to the meeting date or today,
+        whichever is earlier."""
         from app.services.reports.mdt import build_mdt_agenda_pdf
 
         def build(tmp: Path) -> Path:
@@ -204,6 +212,7 @@ class ExportService:
                 team=team,
                 progress=progress,
                 cancelled=cancelled,
+                today=self._today(),
             )
 
         detail = {"report": "mdt_agenda", "forum": forum.value,

@@ -200,11 +200,17 @@ def backup_and_verify(db: Database, folder: Path, *, encrypted: bool = False) ->
 def export_calendar_file(db: Database, today: date, folder: Path) -> str:
     import icalendar
 
+    from app.domain.policy import zone_names
     from app.services.calendar import default_range, export_calendar
+    from app.storage.policies import current_policy
 
+    # The zone data comes with Keel (the tzdata package), not from the computer.
+    zone = current_policy(db).zone()
+    if "Europe/London" not in zone_names():
+        raise AssertionError("the time zone data shipped with Keel is missing")
     first, last = default_range(today)
     result = export_calendar(db, first, last, folder / "sessions.ics")
     events = icalendar.Calendar.from_ical(result.path.read_bytes()).walk("VEVENT")
-    if len(events) != result.events or not events:
+    if len(events) != result.events + result.cancelled or not events:
         raise AssertionError(f"{result.path.name} holds {len(events)} events")
-    return f"{result.path.name}, {result.events} booked sessions"
+    return f"{result.path.name}, {result.events} booked sessions, times in {zone.key}"

@@ -243,8 +243,9 @@ def test_summer_time_is_converted_with_the_zone_rules(db, booked, tmp_path) -> N
                       session_date=date(2027, 6, 1), worker_id=booked.zoe.id,
                       start_time="10:00", duration_minutes=60)
     )  # fmt: skip
-    cal, count = build_calendar(db, date(2027, 6, 1), date(2027, 6, 1), tz=LONDON, now=NOW)
-    assert count == 1
+    cal, count, cancelled = build_calendar(db, date(2027, 6, 1), date(2027, 6, 1), tz=LONDON,
+                                           now=NOW)  # fmt: skip
+    assert (count, cancelled) == (1, 0)
     (event,) = cal.walk("VEVENT")
     assert event.decoded("DTSTART") == utc(2027, 6, 1, 9)  # 10:00 BST
     assert event.decoded("DTEND") == utc(2027, 6, 1, 10)
@@ -286,7 +287,7 @@ def test_export_is_recorded_in_the_audit_trail(db, booked, tmp_path) -> None:
     assert "6 booked sessions" in result.summary()
     assert audit_exports(db) == [
         ("calendar", None, {"report": "calendar", "from": "2026-12-01", "to": "2027-01-31",
-                            "events": 6, "file": "team.ics"}),
+                            "events": 6, "cancelled": 0, "file": "team.ics"}),
     ]  # fmt: skip
 
 
@@ -347,18 +348,22 @@ def booked_file(db_path: Path) -> tuple[Path, Booked]:
     return db_path, booked
 
 
-def test_cli_export_ics_writes_the_file_in_the_local_time_zone(booked_file, tmp_path) -> None:
+@pytest.mark.parametrize("machine_zone", ["UTC", "Europe/London", "America/New_York"])
+def test_cli_export_ics_writes_the_services_time_whatever_the_computers_zone(
+    booked_file, tmp_path, machine_zone
+) -> None:
+    """10:00 in London was written as 10:00Z with TZ=UTC and 15:00Z in New York."""
     db_path, booked = booked_file
     out = tmp_path / "team.ics"
     done = keel("--db", str(db_path), "export-ics", "--from", "2026-12-01", "--to", "31/01/2027",
-                "--out", str(out), cwd=tmp_path, tz="America/New_York")  # fmt: skip
+                "--out", str(out), cwd=tmp_path, tz=machine_zone)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert f"Wrote 6 booked sessions to {out}" in done.stdout
     events = events_by_uid(out.read_bytes())
     assert len(events) == 6
-    # This computer's zone: 10:00 in New York in December is 15:00 UTC.
-    assert events[uid(booked.clinical)].decoded("DTSTART") == utc(2026, 12, 3, 15)
+    # The service's zone (Europe/London): 10:00 in December is 10:00 UTC on every computer.
+    assert events[uid(booked.clinical)].decoded("DTSTART") == utc(2026, 12, 3, 10)
     conn = sqlite3.connect(db_path)
     try:
         (detail,) = conn.execute(

@@ -572,6 +572,9 @@ def test_the_demo_shows_a_trend_a_decided_change_and_a_learning_log(db, tmp_path
     agenda = mdt_agenda(db, AS_OF, Forum.MDT)
     assert decided[0].id in {a.item.id for a in agenda.items}
     assert any(t.name == THEME and t.alert for t in agenda.trends)
-    text = flat(pdf_text(build_mdt_agenda_pdf(db, AS_OF, Forum.MDT, tmp_path / "demo.pdf")))
+    # pypdf reads each cell's lines together (poppler ran the item beside its outcome space).
+    from tests.app.pdfcheck import pdf_text as pypdf_text
+
+    text = flat(pypdf_text(build_mdt_agenda_pdf(db, AS_OF, Forum.MDT, tmp_path / "demo.pdf")))
     assert flat(decided[0].title) in text and "Changemade:" in text
     assert "Delayedcrisisresponse—raised" in text

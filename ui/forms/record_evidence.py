@@ -9,7 +9,6 @@ plainly and makes every field read-only, so nobody types into a record that cann
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from app.dates import uk
+from app.dates import moment
 from app.domain.model import SessionStatus, SupervisionType
 from app.domain.records import SessionRecord
 from app.errors import KeelError
@@ -48,13 +47,7 @@ from ui.forms.signoff_dialogs import AddendumDialog, SignOffDialog, SuperviseeRe
 
 def local_time(stamp: str | None) -> str:
     """'2026-11-26T14:32:05Z' → '26 Nov 2026 at 14:32' in local time."""
-    if not stamp:
-        return ""
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return stamp
-    return f"{uk(when.date())} at {when:%H:%M}"
+    return moment(stamp)
 
 
 def _plain(text: str = "", name: str = "") -> QLabel:

@@ -383,6 +383,7 @@ def _more_than_shown(total: int, what: str) -> str:
 
 def _actions_part(agenda: MdtAgenda) -> str:
     out = "<h3>3. Overdue actions that need the team</h3>"
+    out += f"<p class='muted'>{escape(agenda.counted_words)}</p>"
     if not agenda.overdue_actions:
         return out + "<p>No action owned by a supervisor or someone else is overdue.</p>"
     rows = []
@@ -413,6 +414,7 @@ def _actions_part(agenda: MdtAgenda) -> str:
 
 def _workers_part(agenda: MdtAgenda) -> str:
     out = "<h3>4. Overdue clinical supervision with a high-risk caseload</h3>"
+    out += f"<p class='muted'>{escape(agenda.counted_words)}</p>"
     if not agenda.overdue_high_risk:
         return out + (
             "<p>No worker with a high-risk caseload is overdue for clinical supervision.</p>"
@@ -586,9 +588,10 @@ class AgendaPanel(QWidget):
 
     def _agenda_reader(self) -> Callable[[Database], tuple[MdtAgenda, str]]:
         meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
+        today = self._ctx.today()
 
         def read(db: Database) -> tuple[MdtAgenda, str]:
-            agenda = agenda_service.mdt_agenda(db, meeting, forum, team=team)
+            agenda = agenda_service.mdt_agenda(db, meeting, forum, team=team, today=today)
             return agenda, agenda_html(agenda)
 
         return read
@@ -621,8 +624,10 @@ class AgendaPanel(QWidget):
         if out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
 
+        today = self._ctx.today()
+
         def write(db: Database, progress: Progress, cancelled: Cancelled) -> Path:
-            return ExportService(db).mdt_agenda(
+            return ExportService(db, today=lambda: today).mdt_agenda(
                 meeting, forum, out, team=team, progress=progress, cancelled=cancelled
             )
 

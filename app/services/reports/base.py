@@ -1,6 +1,12 @@
 """The shared shape of every Keel PDF: A4, the service name in the header, "Confidential" and
 "Page n of m" in the footer, a bundled font that prints every name, and user text escaped.
 
+Every document is in British English (the PDF's /Lang), dated when it is made, uses only the
+bundled font (embedded: no page starts in ReportLab's Helvetica), and has an outline (bookmarks)
+of its section headings. The text frame has no padding, so body text, tables and charts start on
+the margin the header starts on and end on the right margin. Tables keep their columns wide
+enough for their longest words and split between pages cleanly (``KeelTable``).
+
 User text never becomes markup: ``text()`` escapes it (``<``, ``&``…), strips control
 characters and characters the font cannot draw (emoji), and turns newlines into breaks.
 """
@@ -11,11 +17,12 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics import shapes
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -29,7 +36,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
+    FrameBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -37,7 +44,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.dates import uk
+from app.dates import moment
 from app.paths import resource_path
 from app.services.reports.bidi import visual
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
@@ -52,6 +59,9 @@ MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#9a9a9a")
 SHADE = colors.HexColor("#eeeeee")
 ZEBRA = colors.HexColor("#f7f7f7")
+ALERT = colors.HexColor("#8b0000")
+LANGUAGE = "en-GB"
+CONFIDENTIAL_MARK = "Includes confidential reflective notes"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -94,6 +104,9 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
 def register_fonts() -> frozenset[int]:
     """Register the bundled DejaVu Sans once; returns the code points both faces can draw."""
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # see _to_unicode_cmap
+    # Charts start in the bundled font too: ReportLab's graphics set their default font,
+    # Helvetica (never embedded), at the start of every drawing.
+    shapes.STATE_DEFAULTS["fontName"] = FONT
     regular = TTFont(FONT, str(resource_path("fonts/DejaVuSans.ttf")))
     bold = TTFont(FONT_BOLD, str(resource_path("fonts/DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(regular)
@@ -225,11 +238,18 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
-    """Holds pages back until the end so each footer can say "Page n of m"."""
+    """Holds pages back until the end so each footer can say "Page n of m".
+
+    Bookmarks are held back with their page: ReportLab points a bookmark at the page being
+    written, which is only known when the held pages are written out."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved: list[dict[str, Any]] = []
+        self._marks: list[str] = []
+
+    def bookmarkPage(self, key: str, **kwargs: Any) -> None:
+        self._marks.append(key)
 
     def showPage(self) -> None:
         state = dict(self.__dict__)
@@ -239,14 +259,21 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         if self._code:
             state["_code"] = ["\n".join(self._code)]
         self._saved.append(state)
+        self._marks = []
         self._startPage()
 
     def save(self) -> None:
         total = len(self._saved)
+        marked = False
         for state in self._saved:
             self.__dict__.update(state)
+            for key in self._marks:
+                super().bookmarkPage(key, fit="XYZ", top=PAGE_H)
+                marked = True
             self._draw_page_count(total)
             super().showPage()
+        if marked and total > 2:
+            self.showOutline()  # a viewer opens a pack with its bookmarks shown
         super().save()
 
     def _draw_page_count(self, total: int) -> None:
@@ -255,20 +282,53 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         self.drawRightString(PAGE_W - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
 
 
-class KeelDocument:
-    """A4 document with Keel's header and footer. ``build(story)`` writes the file."""
+class _Template(BaseDocTemplate):  # type: ignore[misc]
+    """Adds an outline entry for every heading made by ``heading()``/``section()``."""
 
-    def __init__(self, path: Path, *, title: str, service_name: str, subject: str = "") -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outline_count = 0
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        entry = getattr(flowable, "outline_entry", None)
+        if entry is None:
+            return
+        title, level = entry
+        self._outline_count += 1
+        key = f"s{self._outline_count}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(title, key, level=level)
+
+
+class KeelDocument:
+    """A4 document with Keel's header and footer. ``build(story)`` writes the file.
+
+    ``time_zone``: the zone the "Printed" time is shown in (the service's; None: this
+    computer's). ``marking``: a line printed at the top of every page, e.g.
+    ``CONFIDENTIAL_MARK`` on a copy that includes confidential reflective notes."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        title: str,
+        service_name: str,
+        subject: str = "",
+        time_zone: tzinfo | None = None,
+        marking: str = "",
+    ) -> None:
         register_fonts()
         self.path = path
         self.title = clean(title)
         self.service_name = clean(service_name)
+        self.marking = marking
         self._title_shown = display(title)
         self._service_shown = display(service_name)
-        now = datetime.now(UTC).astimezone()
-        self.generated = f"{uk(now)} {now:%H:%M}"
+        self.time_zone = time_zone
+        now = datetime.now(UTC)
+        self.generated = moment(now.isoformat(), time_zone, zone_name=True)
         self.pages = 0
-        self._doc = BaseDocTemplate(
+        self._doc = _Template(
             str(path),
             pagesize=A4,
             leftMargin=MARGIN,
@@ -279,16 +339,23 @@ class KeelDocument:
             author=self.service_name,
             subject=clean(subject),
             creator="Keel",
-            invariant=1,
+            lang=LANGUAGE,
+            # Every page's text starts in the bundled font: ReportLab's default, Helvetica, is
+            # never embedded, and a PDF/A check or an inspector's preflight flags it.
+            initialFontName=FONT,
         )
+        # No side padding: text, tables and charts are laid out to the margins the header and
+        # footer rules mark (a table as wide as the body then fits exactly). A marked copy keeps
+        # the mark clear of the first line of each page.
         frame = Frame(
-            MARGIN, MARGIN + 4 * mm, PAGE_W - 2 * MARGIN, PAGE_H - 2 * MARGIN - 12 * mm, id="body"
-        )
+            MARGIN, MARGIN + 4 * mm, BODY_WIDTH, PAGE_H - 2 * MARGIN - 12 * mm, id="body",
+            leftPadding=0, rightPadding=0, topPadding=3 * mm if marking else 0, bottomPadding=0,
+        )  # fmt: skip
         self._doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
     @property
     def width(self) -> float:
-        return float(PAGE_W - 2 * MARGIN)
+        return BODY_WIDTH
 
     def _decorate(self, canvas: Canvas, _doc: BaseDocTemplate) -> None:
         canvas.saveState()
@@ -305,6 +372,11 @@ class KeelDocument:
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, PAGE_H - MARGIN - 2.5 * mm, PAGE_W - MARGIN, PAGE_H - MARGIN - 2.5 * mm)
         canvas.line(MARGIN, 14 * mm, PAGE_W - MARGIN, 14 * mm)
+        if self.marking:
+            canvas.setFont(FONT_BOLD, 8.5)
+            canvas.setFillColor(ALERT)
+            canvas.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN - 6.5 * mm, self.marking)
+            canvas.setFillColor(INK)
         canvas.setFont(FONT_BOLD, 8)
         canvas.drawString(MARGIN, 10 * mm, "Confidential")
         canvas.setFont(FONT, 8)
@@ -345,10 +417,18 @@ class KeelDocument:
         self.pages = len(canvases[-1]._saved) if canvases else 0
 
 
+def heading(title: str, style: ParagraphStyle | None = None, *, level: int = 0) -> Paragraph:
+    """A heading (Keel's own words, escaped here) that is also an entry of the outline."""
+    p = Paragraph(escape(title), style or styles()["h2"])
+    p.outline_entry = (title, level)
+    return p
+
+
 def section(title: str, *, need: float = 30 * mm) -> list[Flowable]:
     """A section heading that never sits alone at the foot of a page: it starts a new page
-    unless ``need`` is left (more for a heading followed by an introduction and a table)."""
-    return [CondPageBreak(need), Paragraph(escape(title), styles()["h2"])]
+    unless ``need`` is left (more for a heading followed by an introduction and a table).
+    The heading is an entry of the document's outline."""
+    return [CondPageBreak(need), heading(title)]
 
 
 def para(value: object, style: ParagraphStyle) -> Paragraph:
@@ -411,6 +491,105 @@ def markup(trusted: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(trusted, style)
 
 
+# A split that would leave more than this much of a page empty splits inside the row instead.
+SPLIT_WASTE = 110.0
+
+
+class KeelTable(Table):  # type: ignore[misc]
+    """ReportLab's Table, split across pages the way a reader expects.
+
+    - The part after a split always starts on the next page, so the repeated header opens a
+      page: ReportLab would try the rest in the space left on the same page, splitting the next
+      row there and repeating the header mid-page.
+    - A row taller than the space left is split inside the row (when ``splitInRow``) rather
+      than leaving more than ``SPLIT_WASTE`` points of the page empty.
+    - Every part keeps the table's alignment (ReportLab centred the parts of a row it split,
+      which moved them left when the table was as wide as the frame).
+    - Text in plain string cells is set in the bundled font, not Helvetica.
+    """
+
+    def __init__(self, data: Sequence[Sequence[Any]], *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("hAlign", "LEFT")
+        super().__init__(data, *args, **kwargs)
+        if len(data):
+            self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT)]))
+
+    def onSplit(self, T: Table, byRow: int = 1) -> None:
+        T.hAlign = self.hAlign
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self._calc(availWidth, availHeight)
+        parts: list[Flowable] = []
+        if self.splitByRow:
+            parts = self._splitRows(availHeight, doInRowSplit=0)
+        if self.splitInRow:
+            rows = len(parts[0]._cellvalues) if len(parts) == 2 else 0
+            if availHeight - sum(self._rowHeights[:rows]) > SPLIT_WASTE:
+                in_row = self._splitRows(availHeight, doInRowSplit=1)
+                if len(in_row) == 2:
+                    parts = in_row
+        if len(parts) == 2 and getattr(self, "_frame", None) is not None:
+            # Laid out in the page's frame (not inside another table's cell): the rest goes on.
+            return [parts[0], FrameBreak, parts[1]]
+        return parts
+
+
+def _padding(style: Sequence[tuple[Any, ...]], columns: int) -> list[float]:
+    """Left + right padding of each column, from TableStyle commands (the last one wins)."""
+    left = [6.0] * columns
+    right = [6.0] * columns
+    for command in style:
+        if command[0] not in ("LEFTPADDING", "RIGHTPADDING"):
+            continue
+        (c0, _r0), (c1, _r1), value = command[1], command[2], float(command[3])
+        c0, c1 = c0 % columns, c1 % columns
+        target = left if command[0] == "LEFTPADDING" else right
+        for c in range(c0, c1 + 1):
+            target[c] = value
+    return [a + b for a, b in zip(left, right, strict=True)]
+
+
+def _longest_word(cell: object) -> float:
+    """The width of the longest word of a Paragraph or string cell (0 for anything else)."""
+    if isinstance(cell, Paragraph):
+        widest = 0.0
+        for frag in cell.frags:
+            words = getattr(frag, "text", "").split()
+            for word in words:
+                width = pdfmetrics.stringWidth(word, frag.fontName, frag.fontSize)
+                widest = max(widest, width)
+        return widest
+    if isinstance(cell, str):
+        return max((pdfmetrics.stringWidth(w, FONT, 10) for w in cell.split()), default=0.0)
+    return 0.0
+
+
+def fit_widths(
+    rows: Sequence[Sequence[object]], widths: Sequence[float], padding: Sequence[float]
+) -> list[float]:
+    """``widths`` moved about so that each column holds its longest word on one line, taking
+    the room from columns that have more than they need; the total is unchanged. A word wider
+    than half the table is left to break (it could not fit beside the other columns)."""
+    total = sum(widths)
+    need = [0.0] * len(widths)
+    for row in rows:
+        for c, cell in enumerate(row):
+            word = _longest_word(cell)
+            if word and word + padding[c] <= total / 2:
+                need[c] = max(need[c], word + padding[c] + 0.5)
+    deficit = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    if deficit <= 0:
+        return list(widths)
+    slack = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+    spare = sum(slack)
+    if spare < deficit:
+        return list(widths)  # cannot be done: ReportLab breaks the longest words
+    return [
+        max(w, n) if n > w else w - s * deficit / spare
+        for n, w, s in zip(need, widths, slack, strict=True)
+    ]
+
+
 def table(
     rows: Sequence[Sequence[Flowable | str]],
     widths: Sequence[float],
@@ -420,15 +599,8 @@ def table(
     extra: Sequence[tuple[Any, ...]] = (),
 ) -> Table:
     """A grid that may split across pages, even inside a long row. ``extra``: more
-    TableStyle commands (applied last)."""
-    t = Table(
-        [list(r) for r in rows],
-        colWidths=list(widths),
-        repeatRows=1 if header else 0,
-        splitByRow=1,
-        splitInRow=1,
-        hAlign="LEFT",
-    )
+    TableStyle commands (applied last). Columns are widened for their longest word (never
+    "Manageabl/e"), taking room from columns that can spare it."""
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
@@ -444,6 +616,13 @@ def table(
             ("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2 if header else 1, len(rows), 2)
         ]
     style += list(extra)
+    t = KeelTable(
+        [list(r) for r in rows],
+        colWidths=fit_widths(rows, widths, _padding(style, len(widths))),
+        repeatRows=1 if header else 0,
+        splitByRow=1,
+        splitInRow=1,
+    )
     t.setStyle(TableStyle(style))
     return t
 
@@ -464,7 +643,7 @@ def key_values(
         cells.append(row)
     label_w = 27 * mm
     value_w = width / cols - label_w
-    t = Table(cells, colWidths=[label_w, value_w] * cols, hAlign="LEFT", splitInRow=1)
+    t = KeelTable(cells, colWidths=[label_w, value_w] * cols, splitInRow=1)
     t.setStyle(
         TableStyle(
             [
@@ -492,7 +671,7 @@ def signature_block(
         [Spacer(1, 4 * mm)],
         [markup("Date: ____________________", st["body"])],
     ]  # fmt: skip
-    t = Table(rows, colWidths=[width], hAlign="LEFT")
+    t = KeelTable(rows, colWidths=[width])
     t.setStyle(
         TableStyle(
             [
@@ -505,18 +684,28 @@ def signature_block(
     return t
 
 
-def side_by_side(left: Flowable, right: Flowable, width: float) -> KeepTogether:
-    """Two blocks next to each other, kept on one page."""
+def side_by_side(left: Flowable, right: Flowable, width: float) -> Table:
+    """Two blocks next to each other (one table row: never split, so on one page). Put it in a
+    ``KeepTogether`` with what belongs with it — never a KeepTogether inside another: ReportLab
+    then measures the inner one as endless and always starts a new page."""
     gap = 6 * mm
     half = (width - gap) / 2
-    t = Table([[left, "", right]], colWidths=[half, gap, half], hAlign="LEFT")
+    t = KeelTable([[left, "", right]], colWidths=[half, gap, half])
     t.setStyle(
         TableStyle(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
     )
-    return KeepTogether([t, Spacer(1, 3 * mm)])
+    return t
+
+
+def stamp(value: str | None, zone: tzinfo | None) -> str:
+    """A stored UTC time in the one style every Keel PDF uses: '26 Nov 2026 at 14:32 GMT', in
+    the service's time zone."""
+    return moment(value, zone, zone_name=True)

@@ -8,7 +8,9 @@ decisions with rationale, actions, risk and safeguarding, themes, the wellbeing 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import tzinfo
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -23,6 +25,8 @@ from app.services.reports.base import (
     RULE,
     SHADE,
     KeelDocument,
+    KeelTable,
+    heading,
     markup,
     signature_block,
     styles,
@@ -52,7 +56,7 @@ def writing_lines(count: int, width: float, *, label: str = "") -> Table:
     rows: list[list[Flowable | str]] = [[""] for _ in range(count)]
     if label:
         rows[0] = [markup(f"<b>{escape(label)}</b>", st["small"])]
-    t = Table(rows, colWidths=[width], rowHeights=[LINE_H] * count, hAlign="LEFT")
+    t = KeelTable(rows, colWidths=[width], rowHeights=[LINE_H] * count, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
@@ -80,7 +84,7 @@ def _fields(pairs: Sequence[tuple[str, str]], width: float, cols: int = 2) -> Ta
         cells.append(row)
     label_w = 30 * mm
     value_w = width / cols - label_w
-    t = Table(cells, colWidths=[label_w, value_w] * cols, hAlign="LEFT",
+    t = KeelTable(cells, colWidths=[label_w, value_w] * cols,
               rowHeights=[LINE_H] * len(cells))  # fmt: skip
     styles_: list[tuple[object, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -99,7 +103,7 @@ def _grid(headers: Sequence[str], widths: Sequence[float], rows: int, height: fl
     head: list[Flowable | str] = [markup(f"<b>{escape(h)}</b>", st["head_small"])
                                   for h in headers]  # fmt: skip
     data: list[list[Flowable | str]] = [head, *([[""] * len(headers)] * rows)]
-    t = Table(data, colWidths=list(widths), rowHeights=[None, *([height] * rows)],
+    t = KeelTable(data, colWidths=list(widths), rowHeights=[None, *([height] * rows)],
               repeatRows=1, hAlign="LEFT")  # fmt: skip
     t.setStyle(
         TableStyle(
@@ -125,7 +129,7 @@ def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
         ]
         row += [""] * (cols - len(row))
         cells.append(row)
-    t = Table(cells, colWidths=[width / cols] * cols, hAlign="LEFT")
+    t = KeelTable(cells, colWidths=[width / cols] * cols, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
@@ -166,11 +170,38 @@ def _details(type_: SupervisionType, w: float) -> list[Flowable]:
 
 def _block(title: str, *content: Flowable) -> KeepTogether:
     """A section: its heading and everything to fill in, on one page."""
-    return KeepTogether([Paragraph(escape(title), styles()["h2"]), *content])
+    return KeepTogether([heading(title), *content])
 
 
 def _note(trusted: str) -> Paragraph:
     return markup(trusted, styles()["small"])
+
+
+def _words(label: str) -> tuple[str, ...]:
+    """A label's words for comparison: case, punctuation and plural -s ignored."""
+    words = re.findall(r"[^\W_]+", label.casefold())
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+def _group_themes(type_: SupervisionType, themes: Sequence[str], w: float) -> KeepTogether:
+    """What the group surfaced and the service's themes as one set of boxes: a theme that says
+    the same as an item of the group's list ("Repeated crisis trigger" beside "Repeated crisis
+    triggers") gets no box of its own — the item's box, marked †, stands for both."""
+    items = [label for _key, label in CHECKLISTS[type_]]
+    same = {_words(label) for label in items}
+    doubled = {_words(t) for t in themes if _words(t) in same}
+    labels = [f"{label} †" if _words(label) in doubled else label for label in items]
+    rest = [t for t in themes if _words(t) not in same]
+    content: list[Flowable] = [_note(escape(INTROS[type_])), _tick_grid(labels, w)]
+    if rest:
+        content += [Spacer(1, 1.5 * mm), _note("More themes from the service's list:"),
+                    _tick_grid(rest, w)]  # fmt: skip
+    if doubled:
+        content.append(
+            _note("† Also a theme on the service's list: when entering this record in Keel, "
+                  "tick it in both lists.")
+        )  # fmt: skip
+    return _block("Themes surfaced", *content)
 
 
 def blank_form_story(
@@ -241,14 +272,10 @@ def blank_form_story(
                _fields([("Case refs", ""), ("Referral refs", "")], w),
                _note("Pseudonymous case and referral codes only, never names."))
     )  # fmt: skip
-    theme_grid = _tick_grid(list(themes), w)
     if group:
-        story.append(
-            _block("Themes surfaced", _note(escape(INTROS[type_])),
-                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w), Spacer(1, 1.5 * mm),
-                   _note("Themes from the service's list:"), theme_grid)
-        )  # fmt: skip
+        story.append(_group_themes(type_, themes, w))
     else:
+        theme_grid = _tick_grid(list(themes), w)
         story.append(_block("Themes", _note("Tick the themes this session touched on."),
                             theme_grid))  # fmt: skip
         scale = "&nbsp;&nbsp;".join(f"{BOX}&nbsp;{n}" for n in range(1, 11))
@@ -271,7 +298,7 @@ def blank_form_story(
                writing_lines(4, w))
     )  # fmt: skip
     half = (w - 6 * mm) / 2
-    signatures = Table(
+    signatures = KeelTable(
         [[signature_block("Facilitator" if group else "Supervisor", "", "Signed on paper", st,
                           half), "",
           signature_block("Attendee (for the group)" if group else "Supervisee", "",
@@ -300,11 +327,15 @@ def build_blank_form_pdf(
     *,
     service_name: str,
     themes: Sequence[str] = SEEDED_THEMES,
+    time_zone: tzinfo | None = None,
 ) -> Path:
     """Write a blank paper form for ``type_`` to ``out`` (A4 PDF). ``themes`` defaults to the
     seeded list; pass the service's own list to match its screens."""
     doc = KeelDocument(
-        out, title=f"{type_.label} supervision — paper form", service_name=service_name
+        out,
+        title=f"{type_.label} supervision — paper form",
+        service_name=service_name,
+        time_zone=time_zone,
     )
     doc.build(blank_form_story(type_, themes=themes, width=doc.width))
     return out

@@ -1,13 +1,19 @@
 """The team compliance pack for commissioners and inspectors, for a period.
 
-Compliance per type and per team at each month end (the month-end value, never averaged: the
-schedule is computed on each month end, DOMAIN.md §5), who is overdue at the end of the period
-and by how long, cancellations and their reasons, records awaiting sign-off or the supervisee's
-response, and a record-quality summary.
+The policy in force (how often each type is due, per tier), headcount per team, compliance per
+type and per team at each month end (the month-end value, never averaged: the schedule is
+computed on each month end, DOMAIN.md §5), who is overdue at the end of the period and by how
+long, cancellations and their reasons, what became of the actions agreed, records awaiting
+sign-off or the supervisee's response, record quality, team wellbeing as aggregates (no names),
+the themes raised with a heat map by month, and the learning log of what supervision changed.
+
+A pack never counts a due date after today as overdue: a period that ends after today is cut
+at today (``ComplianceData.until``) and the first page says so.
 
 The pack is gathered first (``gather_compliance``: queries and the schedule, no layout), then
-laid out section by section from ``SECTIONS``. Later sections (a learning log, a theme heat map)
-plug in there — see "HOOK" below.
+laid out section by section from ``SECTIONS``. To add a part (QA sampling, the supervisee's
+copy on time, escalations…): give ``ComplianceData`` a field, fill it in a ``GatherStep`` added
+to ``GATHER_STEPS``, and lay it out in a ``PackSection`` placed in ``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -26,17 +32,21 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import day_month, month_short_year, uk
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, Tier
+from app.domain.policy import Policy
 from app.domain.quality import quality_gaps
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.services.reports.base import (
     BODY_WIDTH,
+    RULE,
     KeelDocument,
+    KeelTable,
     clean,
     markup,
     para,
     section,
+    stamp,
     styles,
     table,
     truncate,
@@ -49,13 +59,18 @@ from app.services.reports.charts import (
     line_chart,
 )
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
+from app.services.reports.governance import learning_log_section, theme_heatmap_section
 from app.services.schedule_history import compliance_table, compute_schedules
+from app.services.scheduling import Schedule
+from app.storage import pack as pack_store
 from app.storage.db import Database
+from app.storage.pack import PolicyVersion
 from app.storage.policies import current_policy
 from app.storage.reporting import (
     SessionLine,
     period_sessions,
 )
+from app.storage.themes import list_themes, theme_mentions
 
 # Lists longer than this print their first (oldest or worst) entries and say how many more.
 LIST_LIMIT = 150
@@ -103,14 +118,77 @@ class OverdueLine:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class TeamHeadcount:
+    """Workers in post in one team (the team recorded now) at the start and end of the period."""
+
+    team: str
+    at_start: int
+    joined: int
+    left: int
+    at_end: int
+    on_leave: int  # in post and on leave at the end
+
+
+@dataclass(slots=True)
+class ActionCounts:
+    """Actions agreed in the period, by how they stood at the end of it."""
+
+    agreed: int = 0
+    on_time: int = 0  # done by the due date (or with none set)
+    late: int = 0  # done after the due date
+    dropped: int = 0
+    open_not_due: int = 0  # open, due at or after the end (or no due date)
+    overdue: int = 0  # open, due before the end
+
+    def add(self, other: ActionCounts) -> None:
+        for name in ActionCounts.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRaised:
+    name: str
+    retired: bool
+    sessions: int
+    workers: int
+    teams: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWellbeing:
+    """One team's wellbeing pulses over the period, as counts and an average: no names.
+    ``shown`` is False when fewer than ``MIN_WORKERS_SHOWN`` workers are behind the figures."""
+
+    team: str | None  # None: every team together
+    sessions: int
+    workers: int
+    scored: int
+    mean: float | None
+    low: int  # scores of 4 or less
+    workload_recorded: int
+    excessive: int
+    distress_recorded: int
+    distress: int
+    support: int
+
+    @property
+    def shown(self) -> bool:
+        return self.workers >= MIN_WORKERS_SHOWN
+
+
 @dataclass(slots=True)
 class ComplianceData:
-    """Everything the pack prints, gathered before any layout."""
+    """Everything the pack prints, gathered before any layout.
+
+    ``date_to`` is the end asked for; ``until`` the day the figures are counted to: the
+    earlier of ``date_to`` and ``today`` (nothing after today can be overdue yet)."""
 
     date_from: date
     date_to: date
     today: date
     service_name: str
+    until: date = field(init=False)
     points: list[MonthPoint] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     overdue: list[OverdueLine] = field(default_factory=list)
@@ -123,6 +201,23 @@ class ComplianceData:
     # Per held record: its team and the codes of its quality gaps (the pack prints counts;
     # the records themselves are not kept: fewer objects alive while the pack is laid out).
     quality: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # The policy the figures were computed with; its stored version (None: the defaults, never
+    # changed) and the versions saved during the period.
+    policy: Policy = field(default_factory=Policy)
+    policy_version: PolicyVersion | None = None
+    policy_changes: list[PolicyVersion] = field(default_factory=list)
+    headcount: list[TeamHeadcount] = field(default_factory=list)
+    actions: dict[str, ActionCounts] = field(default_factory=dict)  # by team
+    themes: list[ThemeRaised] = field(default_factory=list)
+    wellbeing: list[TeamWellbeing] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.until = min(self.date_to, self.today)
+
+    @property
+    def cut(self) -> bool:
+        """True when the period asked for ends after today and the figures stop at today."""
+        return self.until < self.date_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +230,11 @@ class PackContext:
 
 
 PackSection = Callable[[PackContext], list[Flowable]]
+GatherStep = Callable[[Database, ComplianceData], None]
+
+# A team's wellbeing figures are printed only when at least this many workers are behind them:
+# an average of one or two people's scores would say whose they are.
+MIN_WORKERS_SHOWN = 3
 
 
 def month_ends(date_from: date, date_to: date) -> list[tuple[date, bool]]:
@@ -188,14 +288,14 @@ def _gather(
     cancelled: Cancelled | None,
     steps_after: int,
 ) -> ComplianceData:
-    if date_from > date_to:
-        raise UsageError(
-            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
-        )
+    today = today or date.today()
+    _check_period(date_from, date_to, today)
     policy = current_policy(db)
-    data = ComplianceData(date_from, date_to, today or date.today(), policy.service_name)
-    ends = month_ends(date_from, date_to)
-    total = len(ends) + 4 + steps_after
+    data = ComplianceData(date_from, date_to, today, policy.service_name, policy=policy)
+    # A due date after today is never overdue: the figures stop at today.
+    until = data.until
+    ends = month_ends(date_from, until)
+    total = len(ends) + 4 + len(GATHER_STEPS) + steps_after
     done = 0
 
     def step() -> None:
@@ -226,25 +326,10 @@ def _gather(
     data.teams = sorted(teams, key=str.casefold)
 
     assert last_schedule is not None
-    overdue_workers: set[str] = set()
-    for row in last_schedule.rows:
-        facts = row.facts
-        if not (facts.start_date is None or facts.start_date <= date_to):
-            continue
-        for type_ in ALL_TYPES:
-            s = row.status.by_type[type_]
-            if s.status is not DueStatus.OVERDUE:
-                continue
-            overdue_workers.add(facts.worker_id)
-            days = None if s.due is None else (date_to - s.due).days
-            data.overdue.append(OverdueLine(facts.name, facts.team, type_, s.due, days, s.reason))
-    data.overdue.sort(
-        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
-    )
-    data.overdue_workers = len(overdue_workers)
+    _overdue_at_end(data, last_schedule)
     step()
 
-    lines, held = period_sessions(db, date_from, date_to)
+    lines, held = period_sessions(db, date_from, until)
     data.cancelled = [x for x in lines if x.status is SessionStatus.CANCELLED]
     data.dna = sum(1 for x in lines if x.status is SessionStatus.DID_NOT_ATTEND)
     step()
@@ -269,7 +354,154 @@ def _gather(
         for q in held
     ]
     step()
+    for gather in GATHER_STEPS:
+        gather(db, data)
+        step()
     return data
+
+
+def _check_period(date_from: date, date_to: date, today: date) -> None:
+    if date_from > date_to:
+        raise UsageError(
+            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
+        )
+    if date_from > today:
+        raise UsageError(
+            f"The period starts after today ({uk(today)}): nothing in it has happened yet. "
+            "Choose a period that starts on or before today."
+        )
+
+
+def _overdue_at_end(data: ComplianceData, schedule: Schedule) -> None:
+    """Who is overdue at the end of the period (``until``), worst first."""
+    until = data.until
+    overdue_workers: set[str] = set()
+    for row in schedule.rows:
+        facts = row.facts
+        if not (facts.start_date is None or facts.start_date <= until):
+            continue
+        for type_ in ALL_TYPES:
+            s = row.status.by_type[type_]
+            if s.status is not DueStatus.OVERDUE:
+                continue
+            overdue_workers.add(facts.worker_id)
+            days = None if s.due is None else (until - s.due).days
+            data.overdue.append(OverdueLine(facts.name, facts.team, type_, s.due, days, s.reason))
+    data.overdue.sort(
+        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
+    )
+    data.overdue_workers = len(overdue_workers)
+
+
+def _gather_policy(db: Database, data: ComplianceData) -> None:
+    versions = pack_store.policy_versions(db)
+    data.policy_version = versions[-1] if versions else None
+    data.policy_changes = [
+        v
+        for v in versions
+        if data.date_from.isoformat() <= v.saved_at[:10] <= data.until.isoformat()
+    ]
+
+
+def _in_post(start: date | None, left_on: date | None, day: date) -> bool:
+    return (start is None or start <= day) and (left_on is None or day < left_on)
+
+
+def _gather_headcount(db: Database, data: ComplianceData) -> None:
+    start, end = data.date_from, data.until
+    away = pack_store.on_leave(db, end)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for t in pack_store.tenures(db):
+        row = counts[t.team]
+        at_start, at_end = (
+            _in_post(t.start_date, t.left_on, start),
+            _in_post(t.start_date, t.left_on, end),
+        )
+        row[0] += at_start
+        row[1] += t.start_date is not None and start < t.start_date <= end
+        row[2] += t.left_on is not None and start < t.left_on <= end
+        row[3] += at_end
+        row[4] += at_end and t.worker_id in away
+    data.headcount = [
+        TeamHeadcount(team, *row)
+        for team, row in sorted(counts.items(), key=lambda kv: kv[0].casefold())
+        if any(row)
+    ]
+
+
+def _gather_actions(db: Database, data: ComplianceData) -> None:
+    """Actions agreed in the period, as they stood at its end: closed after the end counts as
+    open then (a pack for last year reads the same next year)."""
+    end = data.until
+    counts: dict[str, ActionCounts] = defaultdict(ActionCounts)
+    for a in pack_store.actions_agreed(db, data.date_from, end):
+        c = counts[a.team]
+        c.agreed += 1
+        closed = a.status != "open" and a.closed_on is not None and a.closed_on <= end
+        if closed and a.status == "dropped":
+            c.dropped += 1
+        elif closed:
+            assert a.closed_on is not None
+            if a.due_date is None or a.closed_on <= a.due_date:
+                c.on_time += 1
+            else:
+                c.late += 1
+        elif a.due_date is not None and a.due_date < end:
+            c.overdue += 1
+        else:
+            c.open_not_due += 1
+    data.actions = dict(sorted(counts.items(), key=lambda kv: kv[0].casefold()))
+
+
+def _gather_themes(db: Database, data: ComplianceData) -> None:
+    themes = {t.id: t for t in list_themes(db, include_retired=True)}
+    teams = pack_store.worker_teams(db)
+    sessions: dict[str, set[str]] = defaultdict(set)
+    workers: dict[str, set[str]] = defaultdict(set)
+    for m in theme_mentions(db, data.date_from, data.until):
+        sessions[m.theme_id].add(m.session_id)
+        workers[m.theme_id].update(m.worker_ids)
+    raised = [
+        ThemeRaised(
+            themes[tid].name, themes[tid].retired_on is not None, len(sessions[tid]),
+            len(workers[tid]), len({teams.get(w, "") for w in workers[tid]}),
+        )
+        for tid in sessions
+        if tid in themes
+    ]  # fmt: skip
+    raised.sort(key=lambda t: (-t.sessions, -t.workers, t.name.casefold()))
+    data.themes = raised
+
+
+def _gather_wellbeing(db: Database, data: ComplianceData) -> None:
+    by_team: dict[str, list[pack_store.Pulse]] = defaultdict(list)
+    for p in pack_store.pulses(db, data.date_from, data.until):
+        by_team[p.team].append(p)
+
+    def summary(team: str | None, pulses: Sequence[pack_store.Pulse]) -> TeamWellbeing:
+        scores = [p.wellbeing for p in pulses if p.wellbeing is not None]
+        loads = [p.workload for p in pulses if p.workload is not None]
+        distress = [p.moral_distress for p in pulses if p.moral_distress is not None]
+        return TeamWellbeing(
+            team, len(pulses), len({p.worker_id for p in pulses}), len(scores),
+            sum(scores) / len(scores) if scores else None, sum(1 for s in scores if s <= 4),
+            len(loads), sum(1 for w in loads if w == "excessive"), len(distress), sum(distress),
+            sum(1 for p in pulses if p.support_offered),
+        )  # fmt: skip
+
+    rows = [summary(t, by_team[t]) for t in sorted(by_team, key=str.casefold)]
+    everyone = [p for pulses in by_team.values() for p in pulses]
+    data.wellbeing = [*rows, summary(None, everyone)] if everyone else []
+
+
+# Each fills its part of ``ComplianceData`` (see the module docstring to add one).
+GATHER_STEPS: tuple[GatherStep, ...] = (
+    _gather_policy,
+    _gather_headcount,
+    _gather_actions,
+    _gather_themes,
+    _gather_wellbeing,
+)
 
 
 # Sections --------------------------------------------------------------------------------
@@ -326,6 +558,16 @@ def _summary(ctx: PackContext) -> list[Flowable]:
          para(f"{with_gaps:,} of {d.held:,}"
               + (f" ({100 * with_gaps / d.held:.0f}%)" if d.held else ""), st["cell"])],
     ]  # fmt: skip
+    in_post = sum(h.at_end for h in d.headcount)
+    actions = _all_actions(d)
+    rows.insert(1, [para(f"Workers in post on {uk(end.on)}", st["cell"]),
+                    para(f"{in_post:,} in {_plural(len(d.headcount), 'team')}", st["cell"])])  # fmt: skip
+    if actions.agreed:
+        rows.append(
+            [para("Actions agreed in the period", st["cell"]),
+             para(f"{actions.agreed:,}: {_share(actions.on_time, actions.agreed)} closed on time, "
+                  f"{actions.overdue:,} open and overdue on {uk(end.on)}", st["cell"])]
+        )  # fmt: skip
     w = ctx.width
     return [
         *section("Summary"),
@@ -435,7 +677,8 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
         col_w = (w - label_w) / max(len(chunk), 6)
         rows: list[list[Flowable | str]] = [
             [markup("<b>Month end</b>", st["head_small"]),
-             *(markup(f"<b>{escape(p.label)}</b>", st["num_head"]) for p in chunk)]
+             *(markup("<b>" + "<br/>".join(escape(w) for w in p.label.split()) + "</b>",
+                      st["num_head"]) for p in chunk)]
         ]  # fmt: skip
         for n, (label, key, bold) in enumerate(keys):
             if n == 1:
@@ -483,7 +726,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
     st = styles()
     d = ctx.data
     w = ctx.width
-    story = section(f"Overdue on {uk(d.date_to)}, worst first", need=TABLE_NEED)
+    story = section(f"Overdue on {uk(d.until)}, worst first", need=TABLE_NEED)
     if not d.overdue:
         story.append(para("No one was overdue at the end of the period.", st["body"]))
         return story
@@ -491,7 +734,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
         para(
             f"{_plural(len(d.overdue), 'supervision')} overdue for "
             f"{_plural(d.overdue_workers, 'worker')}. Days overdue are counted to "
-            f"{uk(d.date_to)}; “no evidence” means none was ever recorded.",
+            f"{uk(d.until)}; “no evidence” means none was ever recorded.",
             st["body"],
         )
     )
@@ -699,20 +942,303 @@ def _quality(ctx: PackContext) -> list[Flowable]:
     return story
 
 
-# HOOK — the pack's sections, in order. Later sections go at the marked place: a "learning
-# log" (governance items raised from supervision and the changes they led to) and a "theme heat
-# map" (themes by team by month). Each is a ``PackSection``: a function of ``PackContext``
-# (database, gathered data, page width) returning flowables; start it with ``section(title)``.
-# Callers can also pass their own list to ``build_compliance_pdf(sections=...)``.
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} ({100 * part / whole:.0f}%)" if whole else f"{part:,}"
+
+
+def _all_actions(d: ComplianceData) -> ActionCounts:
+    total = ActionCounts()
+    for counts in d.actions.values():
+        total.add(counts)
+    return total
+
+
+def _cut_notice(d: ComplianceData, width: float) -> KeelTable:
+    """The first page's statement that the period asked for runs past today."""
+    st = styles()
+    words = (
+        f"<b>The period asked for ends on {uk(d.date_to)}, after today ({uk(d.today)}).</b> "
+        f"Every figure in this pack is counted to {uk(d.until)}: nothing can be overdue before "
+        "its due date has passed, so a due date after today is never counted as overdue, and "
+        f"the last point of each chart and table is {uk(d.until)}, not {uk(d.date_to)}."
+    )
+    box = KeelTable([[markup(words, st["body"])]], colWidths=[width])
+    box.setStyle(
+        [("BOX", (0, 0), (-1, -1), 0.8, RULE), ("LEFTPADDING", (0, 0), (-1, -1), 6),
+         ("RIGHTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 5),
+         ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
+    )  # fmt: skip
+    return box
+
+
+def _type_label(key: str) -> str:
+    try:
+        return SupervisionType(key).label
+    except ValueError:
+        return key
+
+
+def _caps(policy: Policy, key: str) -> str:
+    caps = sorted(policy.new_starter_caps.get(key, []))
+    if not caps:
+        return "—"
+    return "; ".join(f"every {cap} days to day {days}" for days, cap in caps)
+
+
+def _opening(title: str, present: bool, empty: str, intro: str = "") -> list[Flowable]:
+    """A section's heading, then its introduction when it has something to show, else the
+    sentence that says there is nothing."""
+    st = styles()
+    story = section(title, need=TABLE_NEED)
+    if not present:
+        story.append(para(empty, st["body"]))
+    elif intro:
+        story += [para(intro, st["body"]), Spacer(1, 1.5 * mm)]
+    return story
+
+
+def _policy(ctx: PackContext) -> list[Flowable]:
+    """How often each type is due, per tier, under the policy the figures were computed with."""
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    policy = d.policy
+    story = section("The policy in force", need=TABLE_NEED)
+    version = d.policy_version
+    if version is None:
+        source = "The service's policy is Keel's default: it has never been changed."
+    else:
+        who = f" by {version.saved_by}" if version.saved_by.strip() else ""
+        source = (
+            f"The service's policy, version {version.version}, saved "
+            f"{stamp(version.saved_at, policy.zone())}{who}."
+        )
+    story.append(
+        para(f"{source} Every figure in this pack is computed with it. Days between sessions:",
+             st["body"])
+    )  # fmt: skip
+    story.append(Spacer(1, 1.5 * mm))
+    tiers = list(Tier)
+    rows: list[list[Flowable | str]] = [
+        _head("Type", *(f"{t.value.capitalize()} tier" for t in tiers), "First session within",
+              "New starters", nums=tuple(range(1, len(tiers) + 2)))
+    ]  # fmt: skip
+    for key, intervals in policy.intervals.items():
+        rows.append(
+            [para(_type_label(key), st["cell"]),
+             *(para(f"{intervals.get(t.value, '—')} days", st["num"]) for t in tiers),
+             para(f"{policy.first_windows.get(key, '—')} days", st["num"]),
+             para(_caps(policy, key), st["cell"])]
+        )  # fmt: skip
+    story.append(table(rows, [w * 0.24, w * 0.11, w * 0.12, w * 0.11, w * 0.14, w * 0.28]))
+    story.append(
+        para(
+            f"Tier: high when {policy.high_min_factors_at_3} or more risk factors score 3 or the "
+            f"total is {policy.high_min_total} or more; low when the total is "
+            f"{policy.low_max_total} or less with no factor at 3; otherwise standard (also when "
+            f"not yet assessed). Due soon: within max({policy.due_soon_min_days}, interval ÷ "
+            f"{policy.due_soon_divisor}) days of the due date. Leave stops the clock; a trigger "
+            "event brings the due date forward.",
+            st["small"],
+        )
+    )
+    later = [v for v in d.policy_changes if version is None or v.version != version.version]
+    if d.policy_changes:
+        listed = "; ".join(
+            f"version {v.version}, {stamp(v.saved_at, policy.zone())}" for v in d.policy_changes
+        )
+        story.append(
+            para(
+                f"Policy versions saved during the period: {listed}. "
+                + ("The figures use the newest version for every month end."
+                   if later or len(d.policy_changes) > 1 else ""),
+                st["small"],
+            )
+        )  # fmt: skip
+    return story
+
+
+def _headcount(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = _opening("Headcount per team", bool(d.headcount), "No worker is recorded.")
+    if not d.headcount:
+        return story
+    rows: list[list[Flowable | str]] = [
+        _head("Team", f"In post on {uk(d.date_from)}", "Joined", "Left",
+              f"In post on {uk(d.until)}", "On leave then", nums=(1, 2, 3, 4, 5))
+    ]  # fmt: skip
+    total = [0, 0, 0, 0, 0]
+    for h in d.headcount:
+        figures = (h.at_start, h.joined, h.left, h.at_end, h.on_leave)
+        total = [a + b for a, b in zip(total, figures, strict=True)]
+        rows.append([para(h.team or "(no team)", st["cell"]),
+                     *(para(f"{n:,}", st["num"]) for n in figures)])  # fmt: skip
+    rows.append([para("All teams", st["label"]), *(para(f"{n:,}", st["num"]) for n in total)])
+    story.append(
+        table(rows, [w * 0.3, w * 0.15, w * 0.11, w * 0.11, w * 0.18, w * 0.15], zebra=True)
+    )
+    story.append(
+        para(
+            "Workers by the team recorded for them now; joined and left count start and leaving "
+            "dates within the period.",
+            st["small"],
+        )
+    )
+    return story
+
+
+def _actions(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    total = _all_actions(d)
+    story = _opening(
+        "What became of the actions agreed",
+        bool(total.agreed),
+        "No action was agreed in a session in the period.",
+        f"{_plural(total.agreed, 'action')} agreed in sessions in the period, as they stood on "
+        f"{uk(d.until)}: {_share(total.on_time, total.agreed)} closed on time, "
+        f"{_share(total.late, total.agreed)} closed late, {total.dropped:,} dropped, "
+        f"{_share(total.overdue, total.agreed)} still open after their due date.",
+    )
+    if not total.agreed:
+        return story
+    rows: list[list[Flowable | str]] = [
+        _head("Team", "Agreed", "Closed on time", "Closed late", "Dropped", "Open, not yet due",
+              "Open and overdue", nums=(1, 2, 3, 4, 5, 6))
+    ]  # fmt: skip
+
+    def cells(label: Flowable, c: ActionCounts) -> list[Flowable | str]:
+        return [label, *(para(f"{n:,}", st["num"]) for n in
+                         (c.agreed, c.on_time, c.late, c.dropped, c.open_not_due, c.overdue))]  # fmt: skip
+
+    for team, counts in d.actions.items():
+        rows.append(cells(para(team or "(no team)", st["cell"]), counts))
+    rows.append(cells(para("All teams", st["label"]), total))
+    story.append(
+        table(rows, [w * 0.25, w * 0.1, w * 0.13, w * 0.12, w * 0.11, w * 0.14, w * 0.15],
+              zebra=True)
+    )  # fmt: skip
+    story.append(
+        para(
+            "On time: closed as done by its due date (or with no due date set). Overdue: still "
+            f"open on {uk(d.until)} with a due date before it. An action closed after "
+            f"{uk(d.until)} counts as open.",
+            st["small"],
+        )
+    )
+    return story
+
+
+def _wellbeing(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = _opening(
+        "Team wellbeing (no names)",
+        bool(d.wellbeing),
+        "No wellbeing pulse was recorded in the period.",
+        "The wellbeing pulse of one-to-one sessions held in the period, per team: counts and an "
+        f"average only. A team with pulses from fewer than {MIN_WORKERS_SHOWN} workers is not "
+        "shown, so no one can be recognised from the figures.",
+    )
+    if not d.wellbeing:
+        return story
+    rows: list[list[Flowable | str]] = [
+        _head("Team", "Sessions", "Workers", "Average wellbeing (1–10)", "Scores of 4 or less",
+              "Workload excessive", "Moral distress", "Support offered",
+              nums=(1, 2, 3, 4, 5, 6, 7))
+    ]  # fmt: skip
+    for t in d.wellbeing:
+        label = para("All teams", st["label"]) if t.team is None else para(
+            t.team or "(no team)", st["cell"])  # fmt: skip
+        if not t.shown:
+            rows.append([label, para(f"Fewer than {MIN_WORKERS_SHOWN} workers: not shown",
+                                     st["small"]), "", "", "", "", "", ""])  # fmt: skip
+            continue
+        mean = "—" if t.mean is None else f"{t.mean:.1f}"
+        rows.append(
+            [label, para(f"{t.sessions:,}", st["num"]), para(f"{t.workers:,}", st["num"]),
+             para(mean, st["num"]), para(_share(t.low, t.scored), st["num"]),
+             para(_share(t.excessive, t.workload_recorded), st["num"]),
+             para(_share(t.distress, t.distress_recorded), st["num"]),
+             para(f"{t.support:,}", st["num"])]
+        )  # fmt: skip
+    hidden = [n for n, t in enumerate(d.wellbeing, start=1) if not t.shown]
+    spans = [("SPAN", (1, r), (-1, r)) for r in hidden]
+    story.append(
+        table(rows, [w * 0.2, w * 0.1, w * 0.09, w * 0.13, w * 0.12, w * 0.12, w * 0.12, w * 0.12],
+              zebra=True, extra=spans)
+    )  # fmt: skip
+    story.append(
+        para(
+            "Shares are of the sessions that recorded that item. Workers by the team recorded "
+            "for them now.",
+            st["small"],
+        )
+    )
+    return story
+
+
+def _themes(ctx: PackContext) -> list[Flowable]:
+    st = styles()
+    d = ctx.data
+    w = ctx.width
+    story = _opening(
+        "Themes raised over the period",
+        bool(d.themes),
+        "No theme was raised in a held session in the period.",
+        f"Themes raised in held supervision sessions from {uk(d.date_from)} to {uk(d.until)}, "
+        "most raised first: the sessions that raised each (on the session or one of its "
+        "decisions) and how many workers and teams they involved.",
+    )
+    if not d.themes:
+        return story
+    rows: list[list[Flowable | str]] = [
+        _head("Theme", "Sessions", "Workers", "Teams", nums=(1, 2, 3))
+    ]
+    for t in d.themes:
+        rows.append(
+            [para(t.name + (" (retired)" if t.retired else ""), st["cell"]),
+             para(f"{t.sessions:,}", st["num"]), para(f"{t.workers:,}", st["num"]),
+             para(f"{t.teams:,}", st["num"])]
+        )  # fmt: skip
+    story.append(table(rows, [w * 0.55, w * 0.15, w * 0.15, w * 0.15], zebra=True))
+    return story
+
+
+def _heat_map(ctx: PackContext) -> list[Flowable]:
+    return theme_heatmap_section(
+        ctx.db, ctx.data.date_from, ctx.data.until, width=ctx.width,
+        title="Themes by month (heat map)",
+    )  # fmt: skip
+
+
+def _learning_log(ctx: PackContext) -> list[Flowable]:
+    return learning_log_section(ctx.db, ctx.data.date_from, ctx.data.until, width=ctx.width)
+
+
+# The pack's sections, in order. Each is a ``PackSection``: a function of ``PackContext``
+# (database, gathered data, page width) returning flowables that start with
+# ``section(title)``. Callers can also pass their own list to ``build_compliance_pdf``.
 SECTIONS: tuple[PackSection, ...] = (
     _summary,
+    _policy,
+    _headcount,
     _compliance,
     _overdue,
     _cancellations,
+    _actions,
     _sign_off,
+    # Parts that need the record's QA and copy fields (issue 16) go here: QA sampling, the
+    # supervisee's copy on time, escalations.
     _quality,
-    # ← learning log goes here
-    # ← theme heat map goes here
+    _wellbeing,
+    _themes,
+    _heat_map,
+    _learning_log,
 )
 
 
@@ -728,12 +1254,14 @@ def compliance_story(
     story: list[Flowable] = [
         markup("Supervision compliance pack", st["title"]),
         para(
-            f"{data.service_name} · {uk(data.date_from)} to {uk(data.date_to)} · "
+            f"{data.service_name} · {uk(data.date_from)} to {uk(data.until)} · "
             f"{_plural(len(data.teams), 'team')}",
             st["subtitle"],
         ),
         Spacer(1, 2 * mm),
     ]
+    if data.cut:
+        story += [_cut_notice(data, width), Spacer(1, 2 * mm)]
     for build in sections:
         story += build(ctx)
     return story
@@ -765,7 +1293,7 @@ def build_compliance_pdf(
             db, date_from, date_to, today=today, progress=progress, cancelled=cancelled,
             steps_after=_LAYOUT_STEPS,
         )  # fmt: skip
-        gathered = len(data.points) + 4
+        gathered = len(data.points) + 4 + len(GATHER_STEPS)
         total = gathered + _LAYOUT_STEPS
 
         def layout_progress(done: int, of: int) -> None:
@@ -776,7 +1304,8 @@ def build_compliance_pdf(
             out,
             title="Supervision compliance pack",
             service_name=data.service_name,
-            subject=f"{uk(date_from)} to {uk(date_to)}",
+            subject=f"{uk(date_from)} to {uk(data.until)}",
+            time_zone=data.policy.zone(),
         )
         doc.build(
             compliance_story(db, data, width=doc.width, sections=sections),
@@ -792,8 +1321,10 @@ def build_compliance_pdf(
 
 
 __all__ = [
+    "GATHER_STEPS",
     "SECTIONS",
     "ComplianceData",
+    "GatherStep",
     "PackContext",
     "PackSection",
     "build_compliance_pdf",

@@ -24,6 +24,7 @@ from app.services.reports.base import (
     FONT_BOLD,
     RULE,
     SHADE,
+    KeelTable,
     markup,
     para,
     section,
@@ -196,7 +197,7 @@ def heatmap_tables(counts: ThemeCounts, width: float) -> list[Flowable]:
                     shading.append(("BACKGROUND", (c, r), (c, r), BANDS[level]))
             cells.append(markup(f"<b>{row.total}</b>", _cell_style("hm_t", True, False)))
             rows.append(cells)
-        t = Table(
+        t = KeelTable(
             rows,
             colWidths=[label_w] + [cell_w] * (last - first) + [total_w],
             repeatRows=1,
@@ -228,7 +229,7 @@ def heatmap_legend(max_count: int) -> Table:
         cells.append(markup(label, _cell_style(f"lg{b}", b >= 2, b == 4)))
         shading.append(("BACKGROUND", (i, 0), (i, 0), BANDS[b]))
     cells.append(markup("· = none", styles()["small"]))
-    t = Table([cells], colWidths=[18 * mm] + [14 * mm] * (len(cells) - 2) + [20 * mm])
+    t = KeelTable([cells], colWidths=[18 * mm] + [14 * mm] * (len(cells) - 2) + [20 * mm])
     t.hAlign = "LEFT"
     t.setStyle(
         TableStyle(

@@ -5,7 +5,7 @@ they stand now."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -19,12 +19,14 @@ from app.domain.schedule import worker_status
 from app.errors import UsageError
 from app.services.reports.base import (
     BODY_WIDTH,
+    CONFIDENTIAL_MARK,
     KeelDocument,
     key_values,
     markup,
     para,
     paras,
     section,
+    stamp,
     styles,
     table,
     truncate,
@@ -248,7 +250,11 @@ def _sessions(
     return story
 
 
-def _actions(actions: list[WorkerAction], date_from: date, date_to: date) -> list[Flowable]:
+def _actions(
+    actions: list[WorkerAction], date_from: date, date_to: date, as_of: date
+) -> list[Flowable]:
+    """Open and closed actions. "(past due)" marks an action due before ``as_of`` (the end of
+    the period or today, whichever is earlier): one due next week is not yet past due."""
     st = styles()
     w = BODY_WIDTH
     story = section("Open actions")
@@ -265,7 +271,7 @@ def _actions(actions: list[WorkerAction], date_from: date, date_to: date) -> lis
             if a.owner_name:
                 owner += f" ({a.owner_name})"
             due = uk(a.due_date, "Not set")
-            if a.due_date is not None and a.due_date < date_to:
+            if a.due_date is not None and a.due_date < as_of:
                 due += " (past due)"
             rows.append(
                 [para(a.description, st["cell"]), para(owner, st["cell"]),
@@ -298,7 +304,13 @@ def _actions(actions: list[WorkerAction], date_from: date, date_to: date) -> lis
         story.append(table(rows, [w * 0.33, w * 0.105, w * 0.13, w * 0.27, w * 0.165]))
     else:
         story.append(para("No action agreed or closed in this period is closed.", st["body"]))
-    story.append(para("Action status as held in Keel when this pack was printed.", st["small"]))
+    story.append(
+        para(
+            "Action status as held in Keel when this pack was printed; “past due” means due "
+            f"before {uk(as_of)}.",
+            st["small"],
+        )
+    )
     return story
 
 
@@ -388,7 +400,7 @@ def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
     return out
 
 
-def _addenda(db: Database, records: list[SessionRecord]) -> list[Flowable]:
+def _addenda(db: Database, records: list[SessionRecord], zone: tzinfo | None) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
     for rec in records:
@@ -398,8 +410,7 @@ def _addenda(db: Database, records: list[SessionRecord]) -> list[Flowable]:
             story.append(
                 para(
                     f"Record of {uk(rec.session_date)} ({rec.type.label.lower()}) — "
-                    f"{add.created_at[:16].replace('T', ' ')} UTC — {add.author} — "
-                    f"reason: {add.reason}",
+                    f"{stamp(add.created_at, zone)} — {add.author} — reason: {add.reason}",
                     st["label"],
                 )
             )
@@ -430,6 +441,13 @@ def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]
     return story
 
 
+def _records(db: Database, worker: Worker, date_from: date, date_to: date) -> list[SessionRecord]:
+    in_range = [
+        s for s in reversed(history_for(db, worker.id)) if date_from <= s.session_date <= date_to
+    ]
+    return [r for r in (get_session(db, s.id) for s in in_range) if r is not None]
+
+
 def worker_history_story(
     db: Database,
     worker: Worker,
@@ -438,13 +456,15 @@ def worker_history_story(
     *,
     include_confidential: bool,
     today: date,
+    records: list[SessionRecord] | None = None,
+    time_zone: tzinfo | None = None,
 ) -> list[Flowable]:
+    """The pack's flowables. Due status and "past due" are as on ``date_to`` or ``today``,
+    whichever is earlier: a due date after today is never past."""
     st = styles()
     as_of = min(date_to, today)
-    in_range = [
-        s for s in reversed(history_for(db, worker.id)) if date_from <= s.session_date <= date_to
-    ]
-    records = [r for r in (get_session(db, s.id) for s in in_range) if r is not None]
+    if records is None:
+        records = _records(db, worker, date_from, date_to)
     story: list[Flowable] = [
         markup("Supervision history", st["title"]),
         para(f"{worker.name} · {uk(date_from)} to {uk(date_to)}", st["subtitle"]),
@@ -454,9 +474,9 @@ def worker_history_story(
     story += _due_status(db, worker, as_of)
     story += _assessments(db, worker, date_to)
     story += _sessions(db, records, date_from, date_to)
-    story += _actions(actions_of_worker(db, worker.id), date_from, date_to)
+    story += _actions(actions_of_worker(db, worker.id), date_from, date_to, as_of)
     story += _wellbeing(records, date_from, date_to)
-    story += _addenda(db, records)
+    story += _addenda(db, records, time_zone)
     story += _confidential(records, include_confidential)
     return story
 
@@ -477,6 +497,7 @@ def build_worker_history_pdf(
 
     The due status is shown on ``date_to`` or today, whichever is earlier. ``progress`` and
     ``cancelled`` are passed to ``KeelDocument.build`` (cancelling raises ``ExportCancelled``).
+    A pack that includes confidential reflective notes says so at the top of every page.
     """
     if date_from > date_to:
         raise UsageError(
@@ -486,16 +507,21 @@ def build_worker_history_pdf(
     if worker is None:
         raise UsageError(f"There is no worker with id {worker_id}.")
     policy = current_policy(db)
+    records = _records(db, worker, date_from, date_to)
+    noted = include_confidential and any(r.confidential_notes.strip() for r in records)
+    zone = policy.zone()
     doc = KeelDocument(
         out,
         title=f"Supervision history — {worker.name}",
         service_name=policy.service_name,
         subject=f"{uk(date_from)} to {uk(date_to)}",
+        time_zone=zone,
+        marking=CONFIDENTIAL_MARK if noted else "",
     )
     doc.build(
         worker_history_story(
             db, worker, date_from, date_to, include_confidential=include_confidential,
-            today=today or date.today(),
+            today=today or date.today(), records=records, time_zone=zone,
         ),
         progress=progress, cancelled=cancelled,
     )  # fmt: skip

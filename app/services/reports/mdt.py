@@ -1,8 +1,10 @@
 """The agenda of a governance forum's meeting as a PDF (data: ``app.services.agenda``).
 
 Built for the meeting room: numbered parts, each item with what the forum is asked to do and
-space for the outcome. It holds no confidential reflective notes and no session narrative:
-sources are dates, types and case references only.
+ruled space to write its outcome, owner and date, and a table for the actions the meeting
+agrees. Overdue actions and workers are counted to the meeting date or today, whichever is
+earlier, and the page says which. It holds no confidential reflective notes and no session
+narrative: sources are dates, types and case references only.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from app.services.agenda import AgendaItem, MdtAgenda, mdt_agenda
 from app.services.reports.base import (
     BODY_WIDTH,
     RULE,
+    SHADE,
     KeelDocument,
+    KeelTable,
     markup,
     para,
     section,
@@ -75,13 +79,41 @@ def _sources_line(a: AgendaItem) -> str:
     return line
 
 
+OUTCOME_LINE = 6.5 * mm
+
+
+def outcome_space(width: float) -> KeelTable:
+    """Ruled lines to write an item's outcome on, then its owner and date."""
+    st = styles()
+    labels = ["Outcome:", "", "", "Owner:", "By:"]
+    rows: list[list[Flowable | str]] = [
+        [markup(escape(label), st["small"]) if label else ""] for label in labels
+    ]
+    t = KeelTable(rows, colWidths=[width], rowHeights=[OUTCOME_LINE] * len(rows))
+    t.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return t
+
+
 def _items(agenda: MdtAgenda, width: float) -> list[Flowable]:
     st = styles()
-    story = section(f"1. Governance items for the {agenda.forum.label}")
+    story = section(f"1. Governance items for the {agenda.forum.label}", need=60 * mm)
     if not agenda.items:
         story.append(para(f"No open item for the {agenda.forum.label}.", st["body"]))
         return story
-    rows: list[list[Flowable | str]] = [_head("#", "Item", "From supervision", "Asked")]
+    widths = [width * 0.05, width * 0.35, width * 0.22, width * 0.12, width * 0.26]
+    rows: list[list[Flowable | str]] = [
+        _head("#", "Item", "From supervision", "Asked", "Outcome (write here)")
+    ]
     for n, a in enumerate(agenda.items, start=1):
         item = a.item
         lines = [f"<b>{text(item.title)}</b>"]
@@ -96,9 +128,10 @@ def _items(agenda: MdtAgenda, width: float) -> list[Flowable]:
         lines.append(f'<font size="7.5" color="#555555">{text(_status_line(a))}</font>')
         rows.append(
             [para(str(n), st["cell"]), markup("<br/>".join(lines), st["cell"]),
-             para(_sources_line(a), st["cell"]), para(_ASK[item.status], st["cell"])]
+             para(_sources_line(a), st["cell"]), para(_ASK[item.status], st["cell"]),
+             outcome_space(widths[4] - 8)]
         )  # fmt: skip
-    story.append(table(rows, [width * 0.05, width * 0.47, width * 0.31, width * 0.17]))
+    story.append(table(rows, widths))
     return story
 
 
@@ -129,7 +162,8 @@ def _trends(agenda: MdtAgenda, width: float) -> list[Flowable]:
 
 def _actions(agenda: MdtAgenda, width: float) -> list[Flowable]:
     st = styles()
-    story = section("3. Overdue actions that need the team")
+    story = section("3. Overdue actions that need the team", need=60 * mm)
+    story.append(para(agenda.counted_words, st["small"]))
     if not agenda.overdue_actions:
         story.append(
             para("No action owned by a supervisor or someone else is overdue.", st["body"])
@@ -157,7 +191,8 @@ def _actions(agenda: MdtAgenda, width: float) -> list[Flowable]:
 
 def _workers(agenda: MdtAgenda, width: float) -> list[Flowable]:
     st = styles()
-    story = section("4. Overdue clinical supervision with a high-risk caseload")
+    story = section("4. Overdue clinical supervision with a high-risk caseload", need=60 * mm)
+    story.append(para(agenda.counted_words, st["small"]))
     if not agenda.overdue_high_risk:
         story.append(
             para("No worker with a high-risk caseload is overdue for clinical supervision.",
@@ -180,6 +215,30 @@ def _workers(agenda: MdtAgenda, width: float) -> list[Flowable]:
             [width * 0.2, width * 0.27, width * 0.14, width * 0.13, width * 0.12, width * 0.14],
         )
     )
+    return story
+
+
+def _agreed(width: float) -> list[Flowable]:
+    """A table to write the actions the meeting agrees in."""
+    story = section("5. Actions agreed at this meeting", need=60 * mm)
+    rows: list[list[Flowable | str]] = [_head("Action", "Owner", "By when", "Item #")]
+    rows += [["", "", "", ""] for _ in range(6)]
+    t = KeelTable(
+        rows,
+        colWidths=[width * 0.55, width * 0.2, width * 0.15, width * 0.1],
+        rowHeights=[None, *([9 * mm] * 6)],
+        repeatRows=1,
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(t)
     return story
 
 
@@ -211,7 +270,7 @@ def _summary(agenda: MdtAgenda, width: float) -> Table:
         (len(agenda.overdue_high_risk), "high-risk workers overdue for clinical supervision"),
     ]  # fmt: skip
     row = [[para(str(n), figure), para(label, st["small"])] for n, label in cells]
-    t = Table([row], colWidths=[width / 4] * 4, hAlign="LEFT")
+    t = KeelTable([row], colWidths=[width / 4] * 4, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
@@ -246,6 +305,7 @@ def mdt_agenda_story(
     story += _trends(agenda, width)
     story += _actions(agenda, width)
     story += _workers(agenda, width)
+    story += _agreed(width)
     story += _closed(agenda, width)
     story.append(Spacer(1, 4 * mm))
     story.append(
@@ -273,15 +333,20 @@ def build_mdt_agenda_pdf(
     team: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    today: date | None = None,
 ) -> Path:
-    """Write the agenda of ``forum``'s meeting on ``meeting_date`` to ``out`` (A4 PDF)."""
-    agenda = mdt_agenda(db, meeting_date, forum, since=since, team=team)
-    service_name = current_policy(db).service_name
+    """Write the agenda of ``forum``'s meeting on ``meeting_date`` to ``out`` (A4 PDF).
+    Overdue is counted to ``meeting_date`` or ``today``, whichever is earlier."""
+    policy = current_policy(db)
+    agenda = mdt_agenda(db, meeting_date, forum, since=since, team=team, policy=policy,
+                        today=today)  # fmt: skip
+    service_name = policy.service_name
     doc = KeelDocument(
         out,
         title=f"{forum.label} agenda",
         service_name=service_name,
         subject=f"Agenda for {uk(meeting_date)}",
+        time_zone=policy.zone(),
     )
     doc.build(
         mdt_agenda_story(agenda, service_name=service_name, width=doc.width),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -11,7 +12,9 @@ from app.dates import uk
 from app.domain.records import CHECKLISTS, SessionRecord
 from app.errors import UsageError
 from app.services.reports.base import (
+    CONFIDENTIAL_MARK,
     KeelDocument,
+    heading,
     key_values,
     markup,
     para,
@@ -19,6 +22,7 @@ from app.services.reports.base import (
     section,
     side_by_side,
     signature_block,
+    stamp,
     styles,
     table,
     text,
@@ -48,9 +52,15 @@ def _name(db: Database, worker_id: str | None) -> str:
 
 
 def record_story(
-    db: Database, rec: SessionRecord, *, include_confidential: bool, width: float
+    db: Database,
+    rec: SessionRecord,
+    *,
+    include_confidential: bool,
+    width: float,
+    time_zone: tzinfo | None = None,
 ) -> list[Flowable]:
-    """The flowables of one record (also used inside the worker history pack)."""
+    """The flowables of one record. Signature and addendum times are shown in ``time_zone``
+    (the service's; None: this computer's)."""
     st = styles()
     worker = get_worker(db, rec.worker_id) if rec.worker_id else None
     supervisor = _name(db, rec.supervisor_id)
@@ -84,7 +94,9 @@ def record_story(
     story += _discussion(db, rec, width)
     story += _actions(db, rec, width)
     story += _risk_themes_wellbeing(db, rec, width, include_confidential)
-    story += _sign_off(db, rec, width, worker.name if worker else "(attendees)", supervisor)
+    story += _sign_off(
+        db, rec, width, worker.name if worker else "(attendees)", supervisor, time_zone
+    )
     if not include_confidential and rec.confidential_notes:
         story.append(
             para(
@@ -220,7 +232,12 @@ def _risk_themes_wellbeing(
 
 
 def _sign_off(
-    db: Database, rec: SessionRecord, width: float, supervisee: str, supervisor: str
+    db: Database,
+    rec: SessionRecord,
+    width: float,
+    supervisee: str,
+    supervisor: str,
+    zone: tzinfo | None,
 ) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
@@ -231,38 +248,41 @@ def _sign_off(
         for add in addenda:
             story.append(
                 para(
-                    f"{add.created_at[:16].replace('T', ' ')} UTC — {add.author} — reason: {add.reason}",
+                    f"{stamp(add.created_at, zone)} — {add.author} — reason: {add.reason}",
                     st["label"],
                 )
             )
             story += paras(add.text, st["body"])
             story.append(Spacer(1, 2 * mm))
 
-    # The heading, the status, both signature blocks and the fingerprint stay on one page.
-    block: list[Flowable] = [*section("Sign-off"), para(state.label, st["body"])]
     half = (width - 6 * mm) / 2
     sup_line = (
-        f"Signed electronically {state.signed_at[:16].replace('T', ' ')} UTC as “{state.signed_by_name}”"
+        f"Signed electronically {stamp(state.signed_at, zone)} as “{state.signed_by_name}”"
         if state.signed_at
         else "Not yet signed in Keel"
     )
     if state.supervisee_response:
-        when = (state.supervisee_responded_at or "")[:16].replace("T", " ")
+        when = stamp(state.supervisee_responded_at, zone)
         verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
-        sv_line = f"{verb} electronically {when} UTC as “{state.supervisee_name}”"
+        sv_line = f"{verb} electronically {when} as “{state.supervisee_name}”"
         if state.supervisee_comment:
             sv_line += f" — “{state.supervisee_comment}”"
     else:
         sv_line = "Not yet acknowledged in Keel"
     sup_block = signature_block("Supervisor", supervisor, sup_line, st, half)
     sv_block = signature_block("Supervisee", supervisee, sv_line, st, half)
-    block.append(side_by_side(sup_block, sv_block, width))
-    block.append(
+    # The heading, the status, both signature blocks and the fingerprint stay together, on
+    # the same page as what comes before when they fit (one KeepTogether, nothing nested).
+    block: list[Flowable] = [
+        heading("Sign-off"),
+        para(state.label, st["body"]),
+        side_by_side(sup_block, sv_block, width),
+        Spacer(1, 3 * mm),
         para(
             f"Record {rec.id} · fingerprint (SHA-256): {state.fingerprint or 'assigned at sign-off'}",
             st["small"],
-        )
-    )
+        ),
+    ]
     story.append(KeepTogether(block))
     return story
 
@@ -270,17 +290,27 @@ def _sign_off(
 def build_record_pdf(
     db: Database, session_id: str, out: Path, *, include_confidential: bool = False
 ) -> Path:
-    """Write one session record to ``out`` (A4 PDF)."""
+    """Write one session record to ``out`` (A4 PDF). A copy that includes confidential
+    reflective notes says so at the top of every page."""
     rec = get_session(db, session_id)
     if rec is None:
         raise UsageError(f"There is no session record with id {session_id}.")
     policy = current_policy(db)
     # Every page names whose record it is and when: a loose printed page is still identifiable.
     who = _name(db, rec.worker_id) if rec.worker_id else "Group session"
+    zone = policy.zone()
     doc = KeelDocument(
         out,
         title=f"{rec.type.label} supervision record — {who}, {uk(rec.session_date)}",
         service_name=policy.service_name,
+        time_zone=zone,
+        marking=CONFIDENTIAL_MARK
+        if include_confidential and rec.confidential_notes.strip()
+        else "",
     )
-    doc.build(record_story(db, rec, include_confidential=include_confidential, width=doc.width))
+    doc.build(
+        record_story(
+            db, rec, include_confidential=include_confidential, width=doc.width, time_zone=zone
+        )
+    )
     return out
