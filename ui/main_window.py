@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.scheduler.session_requested.connect(self.open_new_session)
+        self.scheduler.booking_open_requested.connect(self.open_session)
         self.scheduler.worker_requested.connect(self.show_worker)
         self.scheduler.booking_made.connect(lambda _wid: self._refresh_workers())
         self.data.data_replaced.connect(self.refresh_all)

@@ -82,6 +82,7 @@ def _dialogs(ctx: AppContext, today: date, worker_id: str) -> dict[str, Any]:
     from ui.calendar_export import CalendarRangeDialog
     from ui.exporting import DateRangeDialog
     from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
+    from ui.forms.booking_dialog import BookingDialog
     from ui.forms.governance_dialogs import DismissAlertDialog
     from ui.forms.new_session_dialog import NewSessionDialog
     from ui.forms.themes_dialog import ThemesDialog
@@ -103,13 +104,17 @@ def _dialogs(ctx: AppContext, today: date, worker_id: str) -> dict[str, Any]:
         ),
         "dismiss alert": lambda: DismissAlertDialog("Workload pressure: 4 sessions"),
         "left date": lambda: LeftDateDialog("Zoë Adams", today),
+        "book a session": lambda: BookingDialog(
+            "Zoë Adams", SupervisionType.CLINICAL, today, today
+        ),
     }
 
 
 @pytest.mark.parametrize(
     "name",
     ["new session", "add worker", "edit worker", "leave", "override", "trigger event",
-     "themes", "search", "calendar range", "report period", "dismiss alert", "left date"],
+     "themes", "search", "calendar range", "report period", "dismiss alert", "left date",
+     "book a session"],
 )  # fmt: skip
 def test_each_dialog_is_walked_by_tab_alone(
     qtbot: Any, ctx: AppContext, today: date, name: str

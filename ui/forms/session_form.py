@@ -136,6 +136,7 @@ class SessionForm(QWidget):
         self._loading = False
         self._refreshing = False
         self._quitting = False
+        self._second_ok: date | None = None  # a second session that day, confirmed
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
         self.setAccessibleName(TITLES[self._type])
         self._draft_timer = QTimer(self)
@@ -331,6 +332,8 @@ class SessionForm(QWidget):
         self._draft_timer.stop()
         record = self.record()
         problem = self._problem(record)
+        if problem is None and not self._second_session_confirmed(record):
+            return False
         if problem is None:
             try:
                 saved = self._ctx.sessions.save(record, draft_id=self._draft_id)
@@ -359,6 +362,38 @@ class SessionForm(QWidget):
         self.governance.reload()
         self._update_status_line(f"Saved at {datetime.now():%H:%M}.")
         self.session_saved.emit(affected)
+        return True
+
+    def _second_session_confirmed(self, record: SessionRecord) -> bool:
+        """A second session of this type for this worker on one day is most often a slip
+        (the booking was there to be recorded): ask before saving it, once per date."""
+        if (
+            record.worker_id is None
+            or record.status is SessionStatus.CANCELLED
+            or self._second_ok == record.session_date
+        ):
+            return True
+        others = self._ctx.sessions.same_day(
+            record.worker_id, record.type, record.session_date, besides=record.id
+        )
+        if not others:
+            return True
+        from app.services.sessions import same_day_words
+
+        what = same_day_words(others)
+        name = self._supervisee.name if self._supervisee else "This worker"
+        answer = QMessageBox.question(
+            self,
+            "A second session that day?",
+            f"{name} already has a {record.type.label.lower()} session on "
+            f"{uk(record.session_date)} ({what}). Save this one as a second session that day? "
+            "(To record a booked session, open it from the scheduler's cell instead.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._second_ok = record.session_date
         return True
 
     def keep_draft(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -64,6 +62,8 @@ from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 if TYPE_CHECKING:  # annotations only: Qt's event types are not created at start-up
     from PySide6.QtGui import QHideEvent
 
+    from ui.forms.booking_dialog import Booking
+
 log = logging.getLogger(__name__)
 
 WEEK_DAYS = 7
@@ -85,31 +85,36 @@ _SPLITTER_KEY = "scheduler/splitter"
 _HEADER_KEY = "scheduler/header"
 
 
-def ask_booking_date(
+def ask_booking(
     parent: QWidget, worker_name: str, type_: SupervisionType, default: date, earliest: date
-) -> date | None:
-    """Ask for the date of a booked session; None when the user cancels."""
-    dialog = QDialog(parent)
-    dialog.setWindowTitle("Book a session")
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(plain_label(f"Book a {type_.label.lower()} session for {worker_name}."))
-    edit = DateEdit(default, dialog)
-    edit.setMinimumDate(edit.date().addDays((earliest - default).days))
-    edit.setAccessibleName("Date of the booked session")
-    form = QFormLayout()
-    form.addRow("&Date:", edit)
-    layout.addLayout(form)
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Book")
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    layout.addWidget(buttons)
+) -> Booking | None:
+    """Ask for the date, start time, length, mode and place of a session to book; None when
+    the user cancels."""
+    from ui.forms.booking_dialog import BookingDialog  # with the first booking
+
+    dialog = BookingDialog(worker_name, type_, default, earliest, parent)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    chosen = edit.value()
+    chosen = dialog.booking() if accepted else None
     dialog.deleteLater()
-    return chosen if accepted else None
+    return chosen
+
+
+def confirm_second_session(
+    parent: QWidget, worker_name: str, type_: SupervisionType, on: date, others: list[Any]
+) -> bool:
+    """A second session of one type for one worker on one day is most often a slip: ask."""
+    from app.services.sessions import same_day_words
+
+    what = same_day_words(others)
+    answer = QMessageBox.question(
+        parent,
+        "A second session that day?",
+        f"{worker_name} already has a {type_.label.lower()} session on {uk(on)} ({what}). "
+        "Book a second one that day?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def counts_text(model: ScheduleModel, today: date) -> str:
@@ -145,6 +150,8 @@ class SchedulerScreen(QWidget):
     """(worker_id, type value): open a new session of that type for that worker."""
     worker_requested = Signal(str)
     """worker_id: open the worker's page."""
+    booking_open_requested = Signal(str)
+    """session id: record a booked (planned) session — it becomes the record."""
     booking_made = Signal(str)
     """worker_id: a planned session was booked for this worker."""
 
@@ -564,6 +571,10 @@ class SchedulerScreen(QWidget):
         type_ = TYPE_COLUMNS.get(Column(index.column()))
         if type_ is None:
             self.worker_requested.emit(row.worker_id)
+            return
+        booking = self._ctx.sessions.booking_to_record(row.worker_id, type_, self._ctx.today())
+        if booking is not None:  # the booking becomes the record, not a second session
+            self.booking_open_requested.emit(booking.id)
         else:
             self.session_requested.emit(row.worker_id, type_.value)
 
@@ -577,9 +588,18 @@ class SchedulerScreen(QWidget):
         menu = QMenu(self)
         type_ = TYPE_COLUMNS.get(Column(index.column()))
         types = [type_] if type_ is not None else list(ALL_TYPES)
+        today = self._ctx.today()
         for t in types:
             label = "" if type_ is not None else f" ({t.label.lower()})"
-            record = menu.addAction(f"&Record a session now{label}…")
+            booking = self._ctx.sessions.booking_to_record(wid, t, today)
+            if booking is not None:
+                when = f"{weekday(booking.session_date)} {uk(booking.session_date)}"
+                booked = menu.addAction(f"&Record the booked session{label}, {when}…")
+                booked.triggered.connect(
+                    lambda _=False, sid=booking.id: self.booking_open_requested.emit(sid)
+                )
+            now = "Record a &new session now" if booking is not None else "&Record a session now"
+            record = menu.addAction(f"{now}{label}…")
             record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t.value))
             book = menu.addAction(f"&Book a session{label}…")
             book.triggered.connect(lambda _=False, t=t: self.book_session(wid, t))
@@ -609,7 +629,8 @@ class SchedulerScreen(QWidget):
         menu.deleteLater()
 
     def book_session(self, worker_id: str, type_: SupervisionType) -> bool:
-        """Ask for a date and book a planned session; True when one was booked."""
+        """Ask for the date, time, length, mode and place, and book a planned session; True
+        when one was booked. A second one that day for the same worker and type asks first."""
         source_row = self.model.row_of(worker_id)
         if source_row is None:
             return False
@@ -617,10 +638,10 @@ class SchedulerScreen(QWidget):
         today = self._ctx.today()
         due = row.status.by_type[type_].due
         default = due if due is not None and due >= today else today
-        chosen = ask_booking_date(self, row.facts.name, type_, default, today)
+        chosen = ask_booking(self, row.facts.name, type_, default, today)
         if chosen is None:
             return False
-        if chosen < today:
+        if chosen.on < today:
             QMessageBox.warning(
                 self,
                 "Book a session",
@@ -628,8 +649,15 @@ class SchedulerScreen(QWidget):
                 "already happened, use “Record a session now…” instead.",
             )
             return False
+        others = self._ctx.sessions.same_day(worker_id, type_, chosen.on)
+        if others and not confirm_second_session(self, row.facts.name, type_, chosen.on, others):
+            return False
         try:
-            self._ctx.sessions.book(worker_id, type_, chosen)
+            self._ctx.sessions.book(
+                worker_id, type_, chosen.on, start_time=chosen.start_time,
+                duration_minutes=chosen.duration_minutes, mode=chosen.mode,
+                location=chosen.location,
+            )  # fmt: skip
         except KeelError as exc:
             QMessageBox.warning(self, "The session was not booked", str(exc))
             return False
