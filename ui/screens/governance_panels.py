@@ -354,7 +354,7 @@ def _trends_part(agenda: MdtAgenda) -> str:
     rows = [
         [
             html_text(t.name),
-            str(t.sessions),
+            t.sessions_text,
             str(t.workers),
             html_text(f"Yes: {t.alert_text}") if t.alert else "—",
         ]
