@@ -248,7 +248,7 @@ def _trends(
         trends.append(
             ThemeTrend(
                 tid, names[tid], voices.sessions, voices.workers, alerts.get(tid, ""), voices.groups
-            )  # fmt: skip
+            )
         )
     trends.sort(key=lambda t: (not t.alert, -t.sessions, -t.workers, t.name.casefold()))
     return trends

@@ -81,7 +81,10 @@ def test_n_minus_one_sessions_raise_no_alert_and_n_do(db, team) -> None:
     assert trends(db) == []
     third = session(db, a, AS_OF - timedelta(days=20), themes=[THEME])
     [alert] = trends(db)
-    assert alert.text == "Delayed crisis response — raised in 3 sessions by 2 workers in the last 8 weeks"
+    assert (
+        alert.text
+        == "Delayed crisis response — raised in 3 sessions by 2 workers in the last 8 weeks"
+    )
     assert alert.sessions == 3 and alert.workers == 2
     assert alert.session_ids[0] == third  # oldest first
     assert set(alert.worker_ids) == {a.id, b.id}
@@ -523,7 +526,9 @@ def test_mdt_agenda_holds_exactly_the_right_items(db, team, tmp_path) -> None:
     assert [i.title for i in agenda.closed_since] == ["Closed item"]
     [trend] = agenda.trends
     assert (trend.name, trend.sessions, trend.workers) == (THEME, 3, 3)
-    assert trend.alert_text.startswith("Delayed crisis response — raised in 3 sessions by 3 workers")
+    assert trend.alert_text.startswith(
+        "Delayed crisis response — raised in 3 sessions by 3 workers"
+    )
     assert [a.description for a in agenda.overdue_actions] == ["Raise duty cover at the MDT"]
     assert [w.name for w in agenda.overdue_high_risk] == ["Rosa Martinez"]
     assert agenda.overdue_high_risk[0].days_overdue == 40 - 14
