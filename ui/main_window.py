@@ -378,7 +378,10 @@ class MainWindow(QMainWindow):
         from ui.forms.import_dialog import ImportDialog
 
         dialog = ImportDialog(self._ctx, parent=self)
+        first = self._ctx.workers.count() == 0
         dialog.imported.connect(lambda ids: self._workers_changed(list(ids)))
+        if first:  # a team brought in from the welcome page: show its schedule
+            dialog.imported.connect(lambda _ids: self.tabs.setCurrentWidget(self.scheduler))
         dialog.imported.connect(lambda _ids: self._refresh_workers())
         dialog.exec()
 
@@ -413,6 +416,8 @@ class MainWindow(QMainWindow):
 
     def _demo_loaded(self, summary: str) -> None:
         self.refresh_all()
+        # The demo is a service to look at: its scheduler first, whichever tab was last used.
+        self.tabs.setCurrentWidget(self.scheduler)
         self.statusBar().showMessage(summary, 10000)
 
     def open_log_folder(self) -> None:

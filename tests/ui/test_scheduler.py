@@ -189,15 +189,19 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
         return model.index(row, column)
 
     alex = index("Alex", Column.CLINICAL)
-    assert alex.data() == "✖ Overdue · 25 Oct 2026"  # held 27 Sep, standard: every 28 days
+    # Held 27 Sep, standard: every 28 days: due 25 Oct, 32 days ago — how late comes first.
+    assert alex.data() == "✖ Overdue · 32 days · 25 Oct"
     status = alex.data(OBJECT_ROLE)
     assert status.status is DueStatus.OVERDUE and alex.data(STATUS_ROLE) == DueStatus.OVERDUE
     assert alex.data(Qt.ItemDataRole.BackgroundRole).name() == "#f4c7c3"
     assert index("Daniel", Column.CLINICAL).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
-    assert index("Liam", Column.LINE).data() == "✖ Overdue · 18 Nov · booked 28 Nov"
+    assert index("Liam", Column.LINE).data() == "✖ Overdue · 8 days · booked 28 Nov"
     assert index("Fatima", Column.LINE).data() == "‖ Paused"
     assert index("Ben", Column.GROUP).data() == "– Not required"
-    assert index("Chloe", Column.TIER).data() == "Standard (not assessed)"
+    assert index("Chloe", Column.TIER).data() == "Not assessed"
+    assert index("Chloe", Column.TIER).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Tier: Standard until assessed (not assessed)"
+    )
     assert index("سارة", Column.TIER).data() == "High"
     assert index("Ruth", Column.TIER).data() == "Low"
     assert index("Sam", Column.OVERALL).data() == "✔ On track"

@@ -195,7 +195,8 @@ def test_sign_off_with_the_right_name_and_the_tick_signs_and_audits(
     assert messages.calls == []
     assert dialog.result() == QDialog.DialogCode.Accepted
     state = ctx.records.state(sid)
-    assert state.signed and state.signed_by_name == "priya   NAIR"
+    # Stored as the service records the supervisor's name, not as typed.
+    assert state.signed and state.signed_by_name == "Priya Nair"
     assert dialog.fingerprint == state.fingerprint and len(state.fingerprint) == 64
     assert audit_actions(ctx.db, sid)[-1] == "sign"
 
@@ -448,7 +449,8 @@ def test_the_supervisee_acknowledges(
     drive(monkeypatch, SuperviseeResponseDialog, acknowledge)
     qtbot.mouseClick(form.evidence.respond_button, Qt.MouseButton.LeftButton)
     assert ctx.records.state(sid).supervisee_response == "acknowledged"
-    assert "acknowledged by zoë adams" in form.evidence.banner.text()
+    assert "acknowledged by Zoë Adams" in form.evidence.banner.text()
+    assert ctx.records.state(sid).supervisee_name == "Zoë Adams"
 
 
 def test_a_draft_left_for_a_record_signed_since_is_not_applied(

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
+from app.domain.model import DueStatus
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -53,6 +54,7 @@ from app.services.themes import Theme
 from ui.forms.common_sections import Section
 from ui.forms.themes_dialog import ask_decision_themes
 from ui.widgets.dates import DateEdit
+from ui.widgets.status_style import BACKGROUND, FOREGROUND
 
 ObjectRole = Qt.ItemDataRole.UserRole
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -364,20 +366,44 @@ class ReviewsModel(_RowsModel):
             return replace(row, outcome=ActionStatus(value or "open"))
         return replace(row, **{key: value or ""})
 
+    as_of: date | None = None
+    """The session's date: a carried action still open and due before it is overdue."""
+
+    def set_as_of(self, day: date) -> None:
+        if day != self.as_of:
+            self.as_of = day
+            if self._rows:
+                last = self.index(len(self._rows) - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+
+    def overdue_days(self, row: CarriedAction) -> int:
+        """How long past its due date an open carried action is, on the session's date."""
+        due: date | None = row.due_date
+        if self.as_of is None or due is None or row.outcome is not ActionStatus.OPEN:
+            return 0
+        return max(0, (self.as_of - due).days)
+
     def _display(self, row: Any, col: Column, value: Any) -> str:
         if col.key == "due_date":
+            late = self.overdue_days(row)
+            if late:
+                return f"✖ {uk(value)}\noverdue {late} day{'s' if late != 1 else ''}"
             return uk(value, "no date")
         if col.key == "description" and row.evidence:
             return f"{value}\nEvidence: {row.evidence}"
         return super()._display(row, col, value)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            role == Qt.ItemDataRole.ForegroundRole
-            and index.isValid()
-            and self._columns[index.column()].key == "due_date"
-        ):
+        if not index.isValid():
             return None
+        key = self._columns[index.column()].key
+        if key in ("due_date", "description") and role in (
+            Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+        ):  # fmt: skip
+            if not self.overdue_days(self._rows[index.row()]):
+                return None
+            overdue = DueStatus.OVERDUE
+            return (FOREGROUND if role == Qt.ItemDataRole.ForegroundRole else BACKGROUND)[overdue]
         return super().data(index, role)
 
     def missing_reasons(self) -> list[CarriedAction]:
@@ -599,6 +625,13 @@ class RecordTable(QWidget):
                 self.view.setItemDelegateForColumn(n, self._date_delegate)
             if col.stretch:
                 header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch)
+            elif col.kind == "date" and col.editable:
+                # Sized for a date and the field's calendar button, even while every cell is
+                # empty (a column sized to its contents was 30 px: "Due" and nothing else).
+                texts = ("— set a date", "30 Sept 2026", col.title)
+                width = max(self.fontMetrics().horizontalAdvance(t) for t in texts)
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(n, width + 56)
             elif col.kind == "choice" and col.editable:
                 # Persistent combo boxes do not size their column: size it for the labels.
                 labels = [label for _, label in model.choices(col.key)] or ["A long name here"]

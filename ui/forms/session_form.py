@@ -188,7 +188,9 @@ class SessionForm(QWidget):
         self.decisions.set_themes(themes)
         self.actions_section = ActionsSection(group=group, default_date=self._default_due)
         self.risk = RiskSection()
-        self.themes: Section = GroupThemesSection(themes) if group else ThemesSection(themes)
+        self.themes: ThemesSection | GroupThemesSection = (
+            GroupThemesSection(themes) if group else ThemesSection(themes)
+        )
         self.wellbeing = None if group else WellbeingSection()
         self.confidential = ConfidentialSection()
         candidates: list[Section | None] = [
@@ -598,6 +600,10 @@ class SessionForm(QWidget):
             if self.attendees is not None:
                 self.actions_section.model.set_attendees(self.attendees.attendees())
             record = self.record()
+            if self.carried is not None:  # overdue on the session's date
+                self.carried.model.set_as_of(record.session_date)
+            decision_themes = [t for d in record.decisions for t in d.theme_ids]
+            self.themes.set_decision_themes(decision_themes)
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
             self._order_quality_panel()
             title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"

@@ -82,7 +82,9 @@ ALL = ""
 reference to None each time Qt hands an empty QVariant back (see ``schedule_model``)."""
 _AS_OF_DELAY_MS = 250  # typing a date fires a change per keystroke: recompute once at the end
 _SPLITTER_KEY = "scheduler/splitter"
-_HEADER_KEY = "scheduler/header"
+# Column widths as the user left them. Version 2: widths saved before the columns were sized to
+# fit a 1366-pixel screen (team and tier cut) are not brought back.
+_HEADER_KEY = "scheduler/header-v2"
 
 
 def ask_booking(
@@ -339,22 +341,23 @@ class SchedulerScreen(QWidget):
         self.table.setPalette(palette)
 
     def _size_columns(self) -> None:
+        """Every column shows its longest text whole on a 1366-pixel laptop screen: names,
+        "Crisis & Home Treatment", "Not assessed" and "✖ Overdue · 99 days · booked 30 Nov".
+        The team column takes what is left, never less than its longest team (a longer one
+        elides, its full text in the tooltip and the details pane)."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        # Names never elide on a 1280-pixel window: the team column gives way instead (its
-        # full text is in the tooltip and the details pane), as does a long tier note.
         header.setSectionResizeMode(Column.TEAM, QHeaderView.ResizeMode.Stretch)
         metrics = QFontMetrics(self.table.font())
-        pad = 16
+        pad = 12
         widths = {
             Column.WORKER: metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
-            Column.TIER: metrics.horizontalAdvance("Standard (not as…") + pad,
-            Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
+            Column.TIER: metrics.horizontalAdvance("Not assessed") + pad,
+            Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + pad + 4,
             Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
-        # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov").
-        type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
+        type_width = metrics.horizontalAdvance("✖ Overdue · 99 days · booked 30 Nov") + pad
         for column in TYPE_COLUMNS:
             widths[column] = type_width
         for column, width in widths.items():

@@ -368,7 +368,8 @@ class SearchDialog(QDialog):
         order = (
             self.query_edit, self.search_button, self.type_combo, self.worker_combo,
             self.theme_combo, self.from_check, self.from_edit, self.to_check, self.to_edit,
-            self.confidential_check, self.view, self.open_button, self.close_button,
+            self.places_check, self.confidential_check, self.view, self.open_button,
+            self.close_button,
         )  # fmt: skip
         set_tab_order(*order)
 
