@@ -30,10 +30,18 @@ COMMANDS = (
     "export-ics",
     "backup",
     "restore",
+    "encrypt",
+    "decrypt",
+    "change-passphrase",
+    "unlock-with-recovery-key",
+    "new-recovery-key",
     "publish",
     "service",
 )
 PASSPHRASE_ENV = "KEEL_BACKUP_PASSPHRASE"
+DB_PASSPHRASE_ENV = "KEEL_DB_PASSPHRASE"
+DB_NEW_PASSPHRASE_ENV = "KEEL_DB_NEW_PASSPHRASE"
+DB_RECOVERY_KEY_ENV = "KEEL_DB_RECOVERY_KEY"
 MIN_PASSPHRASE = 8
 
 
@@ -77,8 +85,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(sub)
     _add_calendar_parser(sub)
     _add_backup_parsers(sub)
+    _add_encryption_parsers(sub)
     _add_service_parsers(sub)
     return parser
+
+
+def _add_encryption_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    sub.add_parser(
+        "encrypt",
+        help=f"encrypt the database (passphrase from {DB_PASSPHRASE_ENV}, else asked twice); "
+        "prints its recovery key once, on stdout",
+    )
+    sub.add_parser("decrypt", help="remove the database's encryption (asks for its passphrase)")
+    sub.add_parser(
+        "change-passphrase",
+        help=f"set a new passphrase (from {DB_NEW_PASSPHRASE_ENV}, else asked twice); the "
+        "recovery key stays the same",
+    )
+    sub.add_parser(
+        "unlock-with-recovery-key",
+        help=f"open the database with its recovery key (from {DB_RECOVERY_KEY_ENV}, else "
+        f"asked) and set a new passphrase (from {DB_NEW_PASSPHRASE_ENV}, else asked twice)",
+    )
+    sub.add_parser(
+        "new-recovery-key",
+        help="re-encrypt the database with a new key, so the old recovery key stops working; "
+        "prints the new recovery key once, on stdout",
+    )
 
 
 _URL_HELP = (

@@ -9,14 +9,23 @@ import argparse
 import contextlib
 import json
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.cli import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, MIN_PASSPHRASE, PASSPHRASE_ENV
+from app import dbapi
+from app.cli import (
+    DB_NEW_PASSPHRASE_ENV,
+    DB_PASSPHRASE_ENV,
+    DB_RECOVERY_KEY_ENV,
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_USAGE,
+    MIN_PASSPHRASE,
+    PASSPHRASE_ENV,
+)
 from app.dates import uk
 from app.domain.model import ALL_TYPES
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
@@ -297,9 +306,8 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     import os
 
     from app.paths import default_backup_dir
-    from app.services import crypto
     from app.services.autobackup import ensure_folder
-    from app.services.backup import prepared_backup, restore_into_file
+    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
     from app.services.backup_files import ANOTHER_DATABASE
     from app.services.instance import InstanceLock
     from app.services.restore_compare import compare_with_file
@@ -310,12 +318,17 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
     with InstanceLock(db_path):
         passphrase = None
-        with candidate.open("rb") as fh:
-            if crypto.is_encrypted(fh.read(16)):
-                passphrase = os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(
-                    f"Passphrase of {candidate.name}: "
-                )
-        with prepared_backup(candidate, passphrase=passphrase, workdir=db_path.parent) as ready:
+        if needs_passphrase(candidate):
+            # The backup's own passphrase, else (the backup of an encrypted database) the
+            # database's passphrase of that day; a recovery key is accepted too.
+            passphrase = (
+                os.environ.get(PASSPHRASE_ENV)
+                or os.environ.get(DB_PASSPHRASE_ENV)
+                or _ask_passphrase(f"Passphrase (or recovery key) of {candidate.name}: ")
+            )
+        with prepared_backup(
+            candidate, passphrase=passphrase, workdir=db_path.parent, into=db_path
+        ) as ready:
             out.write(f"{candidate} holds {ready.info.describe()}.\n")
             comparison = compare_with_file(ready, db_path)
             out.write(comparison.table() + "\n")
@@ -355,6 +368,175 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_PROBLEM
     out.write(result.summary() + "\n")
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- encryption
+
+NEEDS_TERMINAL = "this database is encrypted: set KEEL_DB_PASSPHRASE or run in a terminal"
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def _secret_from(env: str, prompt: str, missing: str) -> str:
+    """A secret from the environment variable ``env``, else asked on the terminal (never from
+    the command line, where other users could read it in the process list)."""
+    import os
+
+    value = os.environ.get(env, "")
+    if value:
+        return value
+    if not _has_terminal():
+        raise UsageError(missing)
+    value = _ask_passphrase(prompt)
+    if not value:
+        raise UsageError(f"Nothing was typed: nothing was changed. ({missing})")
+    return value
+
+
+def _new_db_passphrase(env: str, what: str) -> str:
+    """A new passphrase for the database: from ``env``, else typed twice; checked against the
+    rules (12 characters, or four words)."""
+    import os
+
+    from app.services.encryption import check_new_passphrase
+
+    passphrase = os.environ.get(env, "")
+    if not passphrase:
+        if not _has_terminal():
+            raise UsageError(f"No {what} given: set {env} or run in a terminal.")
+        passphrase = _ask_passphrase(
+            f"{what.capitalize()} (12 characters or more, or four words): "
+        )
+        if _ask_passphrase("The same again: ") != passphrase:
+            raise UsageError("The two passphrases differ: nothing was changed. Try again.")
+    check_new_passphrase(passphrase)
+    return passphrase
+
+
+def unlock_database(db_path: Path) -> None:
+    """If ``db_path`` is encrypted, derive its key from KEEL_DB_PASSPHRASE, else from a
+    passphrase typed on the terminal (three tries), else exit 2."""
+    import os
+
+    from app.errors import WrongPassphraseError
+    from app.services.encryption import needs_key, unlock
+
+    if not needs_key(db_path):
+        return
+    passphrase = os.environ.get(DB_PASSPHRASE_ENV, "")
+    if passphrase:
+        unlock(db_path, passphrase)
+        return
+    if not _has_terminal():
+        raise UsageError(NEEDS_TERMINAL)
+    for attempt in range(3):
+        typed = _ask_passphrase(f"Passphrase of {db_path.name}: ")
+        if not typed:
+            raise UsageError("No passphrase typed: the database was not opened.")
+        try:
+            unlock(db_path, typed)
+            return
+        except WrongPassphraseError:
+            if attempt == 2:
+                raise
+            sys.stderr.write("The passphrase is wrong. Try again.\n")
+
+
+def cmd_encrypt(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.encryption import encrypt_database, encryption_status
+    from app.services.instance import InstanceLock
+
+    if not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    if encryption_status(db_path):
+        raise UsageError(f"{db_path} is already encrypted: nothing was changed.")
+    passphrase = _new_db_passphrase(DB_PASSPHRASE_ENV, "passphrase for the database")
+    with InstanceLock(db_path):
+        sys.stderr.write(
+            "Encrypting. Without the passphrase AND the recovery key the data cannot be "
+            "recovered by anyone.\n"
+        )
+        recovery = encrypt_database(db_path, passphrase)
+    out.write(recovery + "\n")
+    out.flush()
+    sys.stderr.write(
+        f"{db_path} is encrypted. The line on standard output is its recovery key, shown "
+        "this once: print it or write it down and lock it away. Backups made before today "
+        "are not encrypted: delete them or keep them somewhere safe.\n"
+    )
+    return EXIT_OK
+
+
+def cmd_decrypt(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.encryption import decrypt_database
+    from app.services.instance import InstanceLock
+
+    with InstanceLock(db_path):
+        decrypt_database(db_path)
+    out.write(f"{db_path} is no longer encrypted: anyone who copies the file can read it.\n")
+    return EXIT_OK
+
+
+def cmd_change_passphrase(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.encryption import change_passphrase
+    from app.services.instance import InstanceLock
+
+    passphrase = _new_db_passphrase(DB_NEW_PASSPHRASE_ENV, "new passphrase")
+    with InstanceLock(db_path):
+        change_passphrase(db_path, passphrase)
+    out.write(f"The passphrase of {db_path} was changed. Its recovery key is unchanged.\n")
+    return EXIT_OK
+
+
+def cmd_unlock_with_recovery_key(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    from app.services.encryption import unlock_with_recovery_key
+    from app.services.instance import InstanceLock
+
+    if not db_path.is_file():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    recovery = _secret_from(
+        DB_RECOVERY_KEY_ENV,
+        "Recovery key: ",
+        f"No recovery key given: set {DB_RECOVERY_KEY_ENV} or run in a terminal.",
+    )
+    passphrase = _new_db_passphrase(DB_NEW_PASSPHRASE_ENV, "new passphrase")
+    with InstanceLock(db_path):
+        unlock_with_recovery_key(db_path, recovery, passphrase)
+    out.write(
+        f"{db_path} opened with its recovery key; the new passphrase is set. The recovery "
+        "key stays the same.\n"
+    )
+    return EXIT_OK
+
+
+def cmd_new_recovery_key(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    import os
+
+    from app.services.encryption import new_recovery_key
+    from app.services.instance import InstanceLock
+
+    # The new key is wrapped by the new passphrase if one is given, else by the current one.
+    passphrase = os.environ.get(DB_NEW_PASSPHRASE_ENV) or os.environ.get(DB_PASSPHRASE_ENV, "")
+    if not passphrase:
+        passphrase = _new_db_passphrase(DB_NEW_PASSPHRASE_ENV, "passphrase (the same or a new one)")
+    with InstanceLock(db_path):
+        recovery = new_recovery_key(db_path, passphrase)
+    out.write(recovery + "\n")
+    sys.stderr.write(
+        f"{db_path} was re-encrypted: the line on standard output is its new recovery key "
+        "(the old one no longer opens it). Print it or write it down and lock it away.\n"
+    )
+    return EXIT_OK
+
+
+# Commands that open no encrypted database first: encrypt and the recovery key take care of
+# it themselves; the service commands use no local file.
+_NO_UNLOCK = frozenset({"encrypt", "unlock-with-recovery-key", "service"})
 
 
 def cmd_service(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -422,6 +604,11 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "encrypt": cmd_encrypt,
+    "decrypt": cmd_decrypt,
+    "change-passphrase": cmd_change_passphrase,
+    "unlock-with-recovery-key": cmd_unlock_with_recovery_key,
+    "new-recovery-key": cmd_new_recovery_key,
     "publish": cmd_publish,
     "service": cmd_service,
 }
@@ -431,6 +618,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Run one command; turn Keel's own errors into a sentence and an exit code."""
     db_path = resolve_db_path(args.db)
     try:
+        if args.command not in _NO_UNLOCK:
+            unlock_database(db_path)
         return _HANDLERS[args.command](db_path, args, out)
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
@@ -444,7 +633,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     except OSError as exc:
         sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
         return EXIT_USAGE
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         # Damage that the checks on opening missed, a full disk, a lock: the environment.
         log.warning("%s failed on %s: %s", args.command, db_path, exc)
         sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")

@@ -7,7 +7,7 @@ dialog or, on the command line, the log.
 
 from __future__ import annotations
 
-import sqlite3
+from app import dbapi
 
 
 class KeelError(Exception):
@@ -42,6 +42,24 @@ class DamagedDatabaseError(StorageError):
     pass
 
 
+class WrongPassphraseError(UsageError):
+    """The passphrase (or recovery key) does not open this database: bad input, exit 2. The
+    file has not been changed."""
+
+
+class KeyFileError(StorageError):
+    """An encrypted database's key file is missing, damaged or another database's: exit 1."""
+
+
+class RecoveryKeyFormatError(UsageError):
+    """What was typed is not a recovery key (its length, a character, its checksum)."""
+
+
+class EncryptedDatabaseError(StorageError):
+    """The database is encrypted and no key for it is known in this process yet: ask for the
+    passphrase (the GUI) or read it from KEEL_DB_PASSPHRASE / a terminal (the command line)."""
+
+
 class SaveError(StorageError):
     """A write failed: the last change was not saved."""
 
@@ -70,7 +88,7 @@ class ServiceRefusedError(ServiceError):
     """The server refused what was asked (permissions, row-level security, a wrong login)."""
 
 
-def storage_error_from(exc: sqlite3.Error, doing: str) -> StorageError:
+def storage_error_from(exc: dbapi.Error, doing: str) -> StorageError:
     """Turn a SQLite error caused by the environment into a message that says what to do."""
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text:

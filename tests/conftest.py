@@ -50,6 +50,25 @@ def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_keys_left_behind() -> Iterator[None]:
+    """Data keys registered by a test (an unlocked database) are forgotten after it."""
+    from app.storage import keys
+
+    yield
+    with keys._keys_lock:
+        keys._keys.clear()
+
+
+@pytest.fixture
+def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cheap scrypt for in-process tests of the flows (the real cost is tested where the
+    command line runs as users run it)."""
+    from app.storage import keys
+
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**12)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     """A throw-away PostgreSQL cluster for the whole run (see tests/pg_cluster.py)."""

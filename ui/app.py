@@ -6,7 +6,6 @@ import contextlib
 import gc
 import logging
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -18,12 +17,14 @@ from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
-from app import APP_NAME, __version__
+from app import APP_NAME, __version__, dbapi
 from app.errors import (
     DamagedDatabaseError,
     ForeignDatabaseError,
     KeelError,
+    KeyFileError,
     NewerSchemaError,
+    NotADatabaseError,
     StorageError,
 )
 from app.paths import log_dir, resource_path
@@ -96,12 +97,19 @@ def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = N
         when = backup_time(latest)
         label = f"Restore the latest backup ({format_when(when)})"
         restore = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+    recovery = None
+    if isinstance(error, (NotADatabaseError, KeyFileError)):
+        recovery = box.addButton("Open with the recovery key…", QMessageBox.ButtonRole.ActionRole)
     other = box.addButton("Open another file…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     clicked = box.clickedButton()
     if restore is not None and clicked is restore and latest is not None:
         return _restore_latest(path, latest, parent)
+    if recovery is not None and clicked is recovery:
+        from ui.encryption_dialogs import RecoveryUnlockDialog
+
+        return path if RecoveryUnlockDialog(path, parent).exec() else None
     if clicked is not other:
         return None
     from PySide6.QtWidgets import QFileDialog  # only when a file could not be opened
@@ -117,22 +125,20 @@ def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | 
     deleted) after the same confirmation as every restore; returns ``path`` to open it, or
     None to quit."""
     from app.services.autobackup import backup_folder_for_file
-    from app.services.backup import prepared_backup, restore_into_file
-    from app.services.crypto import is_encrypted
+    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
     from app.services.restore_compare import compare_with_file
     from ui.restore_dialogs import RestoreConfirmation
 
     passphrase = None
-    with backup.open("rb") as fh:
-        if is_encrypted(fh.read(16)):
-            from ui.data_dialogs import ask_passphrase
+    if needs_passphrase(backup):
+        from ui.data_dialogs import ask_passphrase
 
-            passphrase = ask_passphrase(parent or QWidget(), confirm=False)
-            if passphrase is None:
-                return None
+        passphrase = ask_passphrase(parent or QWidget(), confirm=False)
+        if passphrase is None:
+            return None
     try:
         workdir = path.parent if os.access(path.parent, os.W_OK) else None
-        with prepared_backup(backup, passphrase=passphrase, workdir=workdir) as prepared:
+        with prepared_backup(backup, passphrase=passphrase, workdir=workdir, into=path) as prepared:
             comparison = compare_with_file(prepared, path)
             confirm = RestoreConfirmation(
                 comparison, prepared.info.created_at, prepared.info.source, parent
@@ -215,12 +221,36 @@ def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
             gc.enable()  # paused by main() to build a window that will not be built
             QMessageBox.information(None, "Keel is already open", str(exc))
         return None
+    created = not path.exists()
+    if not _unlocked(path):
+        lock.release()
+        return None
     try:
-        return lock, open_database(path, check_in_background=True)
+        db = open_database(path, check_in_background=True)
     except StorageError as exc:
         lock.release()
         log.warning("could not open %s: %s", path, exc)
         return ask_for_database(path, exc)
+    if created:
+        _new_databases.add(str(path))
+    return lock, db
+
+
+# Databases this run of Keel created: the window offers to encrypt them once it is up.
+_new_databases: set[str] = set()
+
+
+def _unlocked(path: Path) -> bool:
+    """An encrypted database's passphrase asked for (its key derived once for the process);
+    True at once for a plain database. False: the person chose to quit."""
+    from app.services.encryption import needs_key
+
+    if not needs_key(path):
+        return True
+    gc.enable()  # a question comes before any window
+    from ui.encryption_dialogs import UnlockDialog
+
+    return bool(UnlockDialog(path).exec())
 
 
 @contextlib.contextmanager
@@ -278,7 +308,7 @@ def _run_window(
     ctx = AppContext.for_database(db, path, today=date.today)
     try:
         window = MainWindow(ctx)
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         # A damaged page was read before the background check reached it: its verdict (or
         # this error) is the answer, given the way a file refused before opening is.
         check = pending_check(path)
@@ -304,6 +334,10 @@ def _run_window(
         QTimer.singleShot(0, lambda: _report_ready_and_quit(app))
     servers: list[InstanceServer] = []
     QTimer.singleShot(0, lambda: servers.append(_listen_for_later_launches(path, window)))
+    if str(path) in _new_databases:
+        _new_databases.discard(str(path))
+        # A database Keel has just made: offer to encrypt it (recommended), once.
+        QTimer.singleShot(300, window.encryption.offer)
     try:
         code = int(app.exec())
     finally:

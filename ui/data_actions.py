@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
+from app import dbapi
 from app.errors import KeelError
 from app.services import autobackup
 from app.storage.db import pending_check, wait_for_check
@@ -112,7 +112,7 @@ class DataActions(QObject):
             return
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
-        except (KeelError, sqlite3.Error) as exc:
+        except (KeelError, dbapi.Error) as exc:
             log.warning("automatic backup failed: %s", exc)
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
@@ -123,7 +123,7 @@ class DataActions(QObject):
     def update_status(self) -> None:
         try:
             info = autobackup.last_backup_info(self._ctx.db, self.folder())
-        except sqlite3.Error as exc:  # the database went away (closing): nothing to show
+        except dbapi.Error as exc:  # the database went away (closing): nothing to show
             log.debug("no backup status: %s", exc)
             return
         self.status_label.setText(("⚠ " if info.warn else "") + info.message)
@@ -184,18 +184,14 @@ class DataActions(QObject):
         return dialog.exec() == RestoreConfirmation.DialogCode.Accepted
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import prepared_backup, restore_database
-        from app.services.crypto import is_encrypted
+        from app.services.backup import needs_passphrase, prepared_backup, restore_database
         from app.services.restore_compare import compare_with_open
 
         passphrase = None
-        try:
-            with candidate.open("rb") as fh:
-                encrypted = is_encrypted(fh.read(16))
-        except OSError as exc:
-            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}: {exc}.")
+        if not candidate.is_file():
+            QMessageBox.warning(self._window, "Restore", f"Cannot read {candidate}.")
             return False
-        if encrypted:
+        if needs_passphrase(candidate):
             from ui.data_dialogs import ask_passphrase
 
             passphrase = ask_passphrase(self._window, confirm=False)
@@ -204,7 +200,9 @@ class DataActions(QObject):
         folder = self._ctx.db_path.parent
         workdir = folder if os.access(folder, os.W_OK) else None
         try:
-            with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+            with prepared_backup(
+                candidate, passphrase=passphrase, workdir=workdir, into=self._ctx.db_path
+            ) as prepared:
                 comparison = compare_with_open(prepared, self._ctx.db, self._ctx.db_path)
                 if not self.confirm_restore(comparison, prepared.info):
                     return False

@@ -25,6 +25,7 @@ from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
+from ui.encryption_actions import EncryptionActions
 from ui.publishing import PublishActions
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
@@ -77,6 +78,10 @@ class MainWindow(QMainWindow):
 
         self._exporter: Exporter | None = None  # the export and print flows, made when first used
         self.data = DataActions(ctx, self)
+        self.encryption = EncryptionActions(
+            ctx, self, file_checked=self.data.file_checked, before_lock=self._keep_drafts
+        )
+        self.statusBar().addPermanentWidget(self.encryption.reminder)
         self.statusBar().addPermanentWidget(self.data.status_label)
         self.publishing = PublishActions(ctx, self)
         self.statusBar().addPermanentWidget(self.publishing.status_label)
@@ -149,6 +154,7 @@ class MainWindow(QMainWindow):
 
         data_menu = self.menuBar().addMenu("&Data")
         self.data.build_menu(data_menu)
+        self.encryption.build_menu(data_menu)
         data_menu.addSeparator()
         self.publish_action = self._action(
             data_menu, "&Publish to the service…", self.publishing.publish_dialog
@@ -296,6 +302,12 @@ class MainWindow(QMainWindow):
         form.show()
         form.raise_()
         form.activateWindow()
+
+    def _keep_drafts(self) -> None:
+        """Before the lock covers the windows: every open form's typing saved as its draft
+        (in the database, encrypted); the text also stays in the form."""
+        for form in list(self._forms):
+            form.keep_draft()
 
     def _forget_form(self, form: SessionForm) -> None:
         if form in self._forms:

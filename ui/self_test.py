@@ -289,6 +289,7 @@ def run_self_test(report_path: Path | None = None) -> int:
             "encrypted backup",
             lambda: selftest.backup_and_verify(database(), work / "backups", encrypted=True),
         )
+        test.run("encrypted database", lambda: selftest.encrypted_database(work, today))
     finally:
         if db is not None:
             from app.storage.db import close_database

@@ -66,6 +66,8 @@ class Policy:
     # Risk profiles are reviewed at least this often.
     assessment_review_days: int = 182
     service_name: str = "Community Mental Health Service"
+    # An encrypted database locks Keel's windows after this many idle minutes.
+    lock_minutes: int = 10
     # The service's local time (an IANA zone name): session times are in it, and printed and
     # exported times (signatures, addenda, calendar entries) are shown or written in it,
     # whatever time zone the computer is set to.
@@ -130,6 +132,8 @@ class Policy:
             )
         if self.agreement_review_window_days < 0:
             raise ValueError("the agreement review window must be ≥ 0 days")
+        if not isinstance(self.lock_minutes, int) or not 1 <= self.lock_minutes <= 240:
+            raise ValueError("the lock after idle minutes must be between 1 and 240")
         check_zone_name(self.time_zone)
 
 

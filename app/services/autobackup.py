@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import dbapi
 from app.paths import default_backup_dir
 from app.services.backup_files import (
     backup_time,
@@ -87,7 +87,7 @@ def backup_folder(db: Database) -> Path:
 def backup_folder_for_file(db_path: Path) -> Path:
     """The backup folder setting of a database file that is not open (read-only look; the
     default when the file cannot be read, e.g. because it is damaged)."""
-    with contextlib.suppress(sqlite3.Error, OSError):
+    with contextlib.suppress(dbapi.Error, OSError):
         if db_path.is_file():
             conn = read_only_connection(db_path)
             try:
@@ -157,7 +157,7 @@ def change_marker(db: Database) -> str:
         try:
             row = db.execute(f'SELECT {", ".join([*select, "max(rowid)"])} FROM "{name}"')
             values = list(row.fetchone())
-        except sqlite3.OperationalError:  # WITHOUT ROWID
+        except dbapi.OperationalError:  # WITHOUT ROWID
             values = list(db.execute(f'SELECT {", ".join(select)} FROM "{name}"').fetchone())
         parts.append([name, *values])
     own = ", ".join("?" for _ in _OWN_KEYS)

@@ -27,7 +27,6 @@ import errno
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 import uuid
@@ -37,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app import dbapi
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -46,7 +46,7 @@ from app.errors import (
     NotADatabaseError,
     StorageError,
 )
-from app.services import crypto
+from app.services import crypto, encrypted_backup
 from app.services.backup_files import (
     ANOTHER_DATABASE,
     DATABASE_ID_KEY,
@@ -65,9 +65,11 @@ from app.storage.db import (
     close_database,
     connect,
     inspect_file,
+    is_encrypted,
     migrate,
     read_only_connection,
     schema_version,
+    use_key,
     wait_for_check,
 )
 from app.storage.identity import database_id
@@ -138,10 +140,14 @@ class BackupInfo:
 
 @dataclass(frozen=True)
 class PreparedBackup:
-    """A validated backup, as a plain SQLite file (decrypted into a private folder if needed)."""
+    """A validated backup, as an SQLite file: plain (decrypted into a private folder if needed),
+    or, for the backup of an encrypted database, still encrypted under ``key``."""
 
     info: BackupInfo
     plain: Path
+    key: bytes | None = None
+    passphrase: str | None = None
+    decrypted: bool = False  # a KEELENC1 backup decrypted into a private temporary file
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(words) or "no records"
 
 
-def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def row_counts(conn: dbapi.Connection) -> dict[str, int]:
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
         t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
@@ -180,22 +186,15 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from app.storage.keys import fsync_file
+
+    fsync_file(path)
 
 
 def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    from app.storage.keys import fsync_dir
+
+    fsync_dir(folder)
 
 
 def _create_private(path: Path) -> None:
@@ -210,13 +209,13 @@ def _remove_with_side_files(path: Path) -> None:
             leftover.unlink()
 
 
-def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, doing: str) -> None:
+def _copy_pages(src: dbapi.Connection, dst: dbapi.Connection, doing: str) -> None:
     """The backup API in one step (one snapshot, one write transaction on ``dst``), giving up
     after ``BUSY_TIMEOUT_S`` of being locked out instead of waiting for ever."""
     deadline = time.monotonic() + BUSY_TIMEOUT_S
 
     def progress(status: int, remaining: int, total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+        if status in (dbapi.SQLITE_BUSY, dbapi.SQLITE_LOCKED) and time.monotonic() > deadline:
             raise BackupError(
                 f"Could not {doing}: the database stayed locked by another program. "
                 "Close other copies of Keel and try again."
@@ -235,8 +234,8 @@ def _database_file(db: Database) -> Path | None:
 def _verify_plain(path: Path, expected: dict[str, int], version: int) -> dict[str, int]:
     try:
         return _verify_copy(path, expected, version)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise  # the environment (a full disk, a lock): reported as such
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -348,7 +347,7 @@ def _file_copy(db: Database, tmp: Path) -> _Snapshot | None:
         if busy:
             return None
         db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # another connection is writing
+    except dbapi.OperationalError:  # another connection is writing
         return None
     finally:
         db.conn.execute(f"PRAGMA busy_timeout = {previous_timeout}")
@@ -470,8 +469,8 @@ def _verify_file_copy(path: Path, snapshot: _Snapshot) -> dict[str, int]:
         raise BackupError("The backup's header does not match the database's; it was not kept.")
     try:
         return _verify_copy(path, snapshot.counts, snapshot.version, full=False)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):
+    except dbapi.DatabaseError as exc:
+        if isinstance(exc, dbapi.OperationalError):
             raise
         raise BackupError(
             f"The backup failed its integrity check ({exc}), so it was not kept."
@@ -493,7 +492,7 @@ def _backup_api_copy(db: Database, tmp: Path) -> tuple[dict[str, int], int]:
         try:
             expected = row_counts(db.conn)
             version = schema_version(db)
-            dst = sqlite3.connect(str(tmp))
+            dst = dbapi.connect(str(tmp))
             try:
                 # The copy is a temporary file until it is verified: no journal is needed.
                 dst.execute("PRAGMA journal_mode = OFF")
@@ -593,6 +592,11 @@ def backup_database(
     token = uuid.uuid4().hex
     tmp = folder / f"{TEMP_PREFIX}{token}.tmp"
     tmp_enc = folder / f"{TEMP_PREFIX}{token}.enc.tmp"
+    db_key = encrypted_backup.database_key(db)
+    if db_key is not None:  # an encrypted database's backups are always encrypted
+        return _backup_encrypted_database(
+            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, stem
+        )
     private: Path | None = None
     try:
         plain = tmp
@@ -620,17 +624,12 @@ def backup_database(
         target = _unique(folder / name)
         os.replace(final_tmp, target)
         _fsync_dir(folder)
-    except BackupError:
+    except BaseException as exc:
         _cleanup(tmp, tmp_enc, private)
-        raise
-    except (sqlite3.Error, OSError, MemoryError, KeelError) as exc:
-        _cleanup(tmp, tmp_enc, private)
-        raise BackupError(
-            f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
-        ) from exc
-    except BaseException:
-        _cleanup(tmp, tmp_enc, private)
-        raise
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
     _cleanup(tmp, tmp_enc, private)
     log.info("backup written to %s", target)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
@@ -650,6 +649,57 @@ def _encrypted_meta(
         DATABASE_ID_KEY: database_id(db),
         "database": path.name if path is not None else None,
     }
+
+
+def _backup_failure(exc: BaseException, folder: Path) -> BaseException:
+    """What a failed backup raises: a ``BackupError`` as it is, the environment's errors as a
+    ``BackupError`` that says why, anything else (a bug, an interrupt) unchanged."""
+    if isinstance(exc, BackupError) or not isinstance(
+        exc, (dbapi.Error, OSError, MemoryError, KeelError)
+    ):
+        return exc
+    return BackupError(
+        f"The backup was not made: {_why(exc, folder)}. Your earlier backups are untouched."
+    )
+
+
+def _backup_encrypted_database(
+    db: Database,
+    folder: Path,
+    key: bytes,
+    temps: tuple[Path, Path],
+    now: datetime,
+    prefix: str,
+    passphrase: str | None,
+    stem: str | None = None,
+) -> BackupResult:
+    """The backup of an encrypted database (see ``app.services.encrypted_backup``): a SQLCipher
+    copy under the same key, verified, wrapped with the key entries, renamed into place; named
+    after the database and carrying its id, as every backup."""
+    tmp, tmp_enc = temps
+    db_path = _database_file(db)
+    if db_path is None:
+        raise BackupError("The backup was not made: the database has no file.")
+    try:
+        _create_private(tmp)
+        counts, version = encrypted_backup.copy_encrypted(db, tmp, key)
+        encrypted_backup.verify_encrypted(tmp, key, counts, version)
+        _create_private(tmp_enc)
+        meta = _encrypted_meta(db, now, version, counts)
+        encrypted_backup.write_container(tmp, tmp_enc, key, db_path, meta, passphrase)
+        name = backup_name(now, encrypted=True, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / name)
+        os.replace(tmp_enc, target)
+        _fsync_dir(folder)
+    except BaseException as exc:
+        _cleanup(tmp, tmp_enc, None)
+        failure = _backup_failure(exc, folder)
+        if failure is exc:
+            raise
+        raise failure from exc
+    _cleanup(tmp, tmp_enc, None)
+    log.info("encrypted backup of an encrypted database written to %s", target)
+    return BackupResult(target, now, counts, target.stat().st_size, True)
 
 
 def _private_parent(db: Database) -> str | None:
@@ -706,10 +756,18 @@ def _created_at(candidate: Path, header: dict[str, Any] | None) -> datetime | No
 
 @contextlib.contextmanager
 def prepared_backup(
-    candidate: Path, *, passphrase: str | None = None, workdir: Path | None = None
+    candidate: Path,
+    *,
+    passphrase: str | None = None,
+    workdir: Path | None = None,
+    into: Path | None = None,
 ) -> Iterator[PreparedBackup]:
     """Validate ``candidate`` (decrypting it into a private temporary folder under ``workdir``
-    when it is encrypted) without changing it. Raises ``RestoreError`` with a sentence."""
+    when it is encrypted) without changing it. Raises ``RestoreError`` with a sentence.
+
+    ``into`` is the database it is for: when that is encrypted, a backup encrypted with a
+    passphrase of its own (made before the database was encrypted) is refused before it is
+    decrypted, since its decrypted copy would be an unencrypted file on disk."""
     name = str(candidate)
     try:
         if not candidate.is_file():
@@ -721,10 +779,16 @@ def prepared_backup(
         raise RestoreError(
             f"Nothing was restored: cannot read {candidate} ({exc.strerror})."
         ) from exc
+    if encrypted_backup.is_encrypted_database_backup(head):
+        with _prepared_encrypted_database_backup(candidate, passphrase, workdir) as ready:
+            yield ready
+        return
     with contextlib.ExitStack() as stack:
         header: dict[str, Any] | None = None
         plain = candidate
         if crypto.is_encrypted(head):
+            if into is not None and is_encrypted(into):
+                raise RestoreError(_OLD_BACKUP_INTO_ENCRYPTED)
             if not passphrase:
                 raise RestoreError("This backup is encrypted: give its passphrase to restore it.")
             try:
@@ -756,7 +820,7 @@ def prepared_backup(
                 found_id = _meta_database_id(conn)
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
+        except dbapi.DatabaseError as exc:
             raise RestoreError(
                 f"Nothing was restored: {name} cannot be read ({exc}). Your current data is "
                 "unchanged."
@@ -772,15 +836,16 @@ def prepared_backup(
                 _named_database(candidate, header),
             ),
             plain,
+            decrypted=header is not None,
         )
 
 
-def _meta_database_id(conn: sqlite3.Connection) -> str | None:
+def _meta_database_id(conn: dbapi.Connection) -> str | None:
     """The database id a backup holds in its own ``meta`` (the authenticated contents: an
     encrypted backup's header says the same, for listing without the passphrase)."""
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", [DATABASE_ID_KEY]).fetchone()
-    except sqlite3.OperationalError:  # no meta table: not a database Keel would open anyway
+    except dbapi.OperationalError:  # no meta table: not a database Keel would open anyway
         return None
     return str(row[0]) if row and row[0] else None
 
@@ -793,6 +858,109 @@ def _named_database(candidate: Path, header: dict[str, Any] | None) -> str | Non
     return backup_stem(candidate)
 
 
+@contextlib.contextmanager
+def _prepared_encrypted_database_backup(
+    candidate: Path, passphrase: str | None, workdir: Path | None
+) -> Iterator[PreparedBackup]:
+    """The backup of an encrypted database, checked and extracted — still encrypted — into a
+    private temporary folder; its key comes from this process (the open database's), else from
+    ``passphrase`` (the database's passphrase of that day, or the backup's own), which may also
+    be a recovery key."""
+    from app.storage import keys
+
+    name = str(candidate)
+    try:
+        with candidate.open("rb") as fh:
+            container = encrypted_backup.read_container(fh, candidate.stat().st_size)
+        recovery = None
+        if passphrase and _looks_like_recovery_key(passphrase):
+            recovery, passphrase = passphrase, None
+        key = encrypted_backup.key_for_backup(
+            container.header, passphrase=passphrase, recovery=recovery, known=keys.known_keys()
+        )
+    except (encrypted_backup.EncryptedBackupError, KeelError) as exc:
+        raise RestoreError(f"Nothing was restored. {exc}") from exc
+    except OSError as exc:
+        raise RestoreError(f"Nothing was restored: cannot read {candidate}.") from exc
+    with tempfile.TemporaryDirectory(
+        prefix="keel-restore-", dir=str(workdir) if workdir else None
+    ) as folder:
+        body = Path(folder) / "backup.db"
+        _create_private(body)
+        try:
+            encrypted_backup.extract_body(candidate, container, key, body)
+        except encrypted_backup.EncryptedBackupError as exc:
+            raise RestoreError(f"Nothing was restored. {exc}") from exc
+        keys.register_key(body, key)
+        try:
+            try:
+                info = inspect_file(body)
+            except StorageError as exc:
+                raise _refusal(_renamed(exc, str(body), name), name) from exc
+            conn = read_only_connection(body)
+            try:
+                counts = row_counts(conn)
+                found_id = _meta_database_id(conn)
+            finally:
+                conn.close()
+            header = container.header
+            yield PreparedBackup(
+                BackupInfo(
+                    candidate,
+                    True,
+                    info.schema_version,
+                    counts,
+                    _created_at(candidate, header),
+                    found_id,
+                    _named_database(candidate, header),
+                ),
+                body,
+                key=key,
+                passphrase=passphrase,
+            )
+        finally:
+            keys.forget_key(body)
+
+
+def needs_passphrase(candidate: Path) -> bool:
+    """Whether restoring ``candidate`` needs a passphrase: an encrypted backup, unless it is the
+    backup of an encrypted database whose key this process already has (it was unlocked)."""
+    from app.storage import keys
+
+    try:
+        with candidate.open("rb") as fh:
+            head = fh.read(16)
+            if crypto.is_encrypted(head):
+                return True
+            if not encrypted_backup.is_encrypted_database_backup(head):
+                return False
+            fh.seek(0)
+            container = encrypted_backup.read_container(fh, candidate.stat().st_size)
+    except (OSError, encrypted_backup.EncryptedBackupError):
+        return False  # refused with its reason when it is prepared
+    check = str(container.header.get("key_check", ""))
+    return not any(keys.key_check(k) == check for k in keys.known_keys())
+
+
+_OLD_BACKUP_INTO_ENCRYPTED = (
+    "Nothing was restored: this backup was made before the database was encrypted, with a "
+    "passphrase of its own, and restoring it into an encrypted database would write its "
+    "unencrypted content to disk. Restore it into a new file instead (`keel --db NEW.db "
+    "restore FILE`), then encrypt that file (`keel --db NEW.db encrypt`)."
+)
+
+
+def _looks_like_recovery_key(text: str) -> bool:
+    from app.errors import RecoveryKeyFormatError
+    from app.storage import keys
+
+    try:
+        keys.parse_recovery_key(text)
+    except RecoveryKeyFormatError:
+        return False
+    return True
+
+
 def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
     """The same error, naming the file the person chose rather than a decrypted temporary."""
     if old == new:
@@ -800,9 +968,12 @@ def _renamed(exc: StorageError, old: str, new: str) -> StorageError:
     return type(exc)(str(exc).replace(old, new))
 
 
-def inspect_backup(candidate: Path, *, passphrase: str | None = None) -> BackupInfo:
+def inspect_backup(
+    candidate: Path, *, passphrase: str | None = None, into: Path | None = None
+) -> BackupInfo:
     """What ``candidate`` holds (counts, date), after the same checks a restore makes."""
-    with prepared_backup(candidate, passphrase=passphrase) as prepared:
+    workdir = into.parent if into is not None and os.access(into.parent, os.W_OK) else None
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=into) as prepared:
         return prepared.info
 
 
@@ -834,11 +1005,11 @@ def restore_database(
         return _restore_prepared(db, candidate, safety_folder, another_database)
     live = _database_file(db)
     workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
-    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=live) as prepared:
         return _restore_prepared(db, prepared, safety_folder, another_database)
 
 
-def holds_data(conn: sqlite3.Connection) -> bool:
+def holds_data(conn: dbapi.Connection) -> bool:
     """The database has workers or sessions: data a restore would replace. (A new, empty
     database has neither: restoring onto it is never restoring "another database".)"""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -870,6 +1041,15 @@ def _restore_prepared(
     if db.conn.in_transaction:
         raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
     previous_id = database_id(db)
+    target_key = encrypted_backup.database_key(db)
+    if prepared.key is not None and target_key is None:
+        raise RestoreError(
+            "Nothing was restored: this backup is of an encrypted database and this database "
+            "is not encrypted. Encrypt it first (Data → Encrypt this database…, or `keel "
+            "encrypt`), then restore the backup."
+        )
+    if prepared.key is None and target_key is not None and prepared.decrypted:
+        raise RestoreError(_OLD_BACKUP_INTO_ENCRYPTED)
     try:
         safety = backup_database(db, safety_folder, prefix=SAFETY_PREFIX)
     except BackupError as exc:
@@ -878,12 +1058,9 @@ def _restore_prepared(
             f"made. {exc}"
         ) from exc
     try:
-        src = read_only_connection(prepared.plain)
-        try:
+        with _source_for(prepared, target_key, db) as src:
             _copy_pages(src, db.conn, "restore the backup")
-        finally:
-            src.close()
-    except (sqlite3.Error, BackupError) as exc:
+    except (dbapi.Error, BackupError) as exc:
         raise RestoreError(
             f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
             f"is in {safety.path}."
@@ -904,6 +1081,50 @@ def _keep_identity(db: Database, previous_id: str | None) -> None:
     db.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [DATABASE_ID_KEY, previous_id]
     )
+
+
+@contextlib.contextmanager
+def _source_for(
+    prepared: PreparedBackup, target_key: bytes | None, db: Database
+) -> Iterator[dbapi.Connection]:
+    """A read-only connection to the backup that SQLite's backup API can copy into ``db``: the
+    backup itself, or — a plain backup restored into an encrypted database — an encrypted copy
+    of it made with ``sqlcipher_export`` (the backup API cannot copy plain pages into an
+    encrypted file), so nothing unencrypted is written."""
+    if prepared.key is not None or target_key is None:
+        src = read_only_connection(prepared.plain, key=prepared.key)
+        try:
+            yield src
+        finally:
+            src.close()
+        return
+    live = _database_file(db)
+    parent = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="keel-restore-", dir=parent) as folder:
+        keyed = Path(folder) / "backup-encrypted.db"
+        _create_private(keyed)
+        conn = dbapi.connect(str(prepared.plain), isolation_level=None)
+        try:
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"ATTACH DATABASE ? AS target KEY {keys_pragma(target_key)}", [str(keyed)])
+            conn.execute("SELECT sqlcipher_export('target')")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA target.user_version = {version}")
+            conn.execute(f"PRAGMA target.application_id = {APPLICATION_ID}")
+            conn.execute("DETACH DATABASE target")
+        finally:
+            conn.close()
+        src = read_only_connection(keyed, key=target_key)
+        try:
+            yield src
+        finally:
+            src.close()
+
+
+def keys_pragma(key: bytes) -> str:
+    from app.storage import keys
+
+    return keys.raw_key_pragma(key)
 
 
 def restore_into_file(
@@ -928,7 +1149,9 @@ def restore_into_file(
     if isinstance(candidate, PreparedBackup):
         return _restore_file_prepared(db_path, candidate, safety_folder, now, another_database)
     workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
-    with prepared_backup(candidate, passphrase=passphrase, workdir=workdir) as prepared:
+    with prepared_backup(
+        candidate, passphrase=passphrase, workdir=workdir, into=db_path
+    ) as prepared:
         return _restore_file_prepared(db_path, prepared, safety_folder, now, another_database)
 
 
@@ -978,7 +1201,7 @@ def _restore_file_prepared(
 def _move_aside(db_path: Path, tag: str, *, main: bool = True) -> Path:
     """Rename the database (and its side files) to ``<name>.<tag>`` in the same folder."""
     aside = _unique(db_path.with_name(f"{db_path.name}.{tag}"))
-    for suffix in _SIDE_FILES:
+    for suffix in (*_SIDE_FILES, ".key"):  # an encrypted file keeps its key file beside it
         side = Path(f"{db_path}{suffix}")
         if side.exists():
             os.replace(side, Path(f"{aside}{suffix}"))
@@ -994,9 +1217,9 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
     _remove_with_side_files(building)
     try:
         _create_private(building)
-        src = read_only_connection(prepared.plain)
+        src = read_only_connection(prepared.plain, key=prepared.key)
         try:
-            dst = sqlite3.connect(str(building))
+            dst = use_key(dbapi.connect(str(building)), prepared.key)
             try:
                 _copy_pages(src, dst, "restore the backup")
                 dst.execute("PRAGMA journal_mode = DELETE")
@@ -1005,13 +1228,31 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
         finally:
             src.close()
         _fsync_file(building)
+        if prepared.key is not None:
+            _key_file_for_restored(prepared, building, db_path)
         os.replace(building, db_path)
         _fsync_dir(db_path.parent)
-    except (sqlite3.Error, OSError) as exc:
+    except (dbapi.Error, OSError) as exc:
         _remove_with_side_files(building)
         raise RestoreError(
             f"The restore failed: {_why(exc, db_path.parent)}. Nothing was restored."
         ) from exc
+
+
+def _key_file_for_restored(prepared: PreparedBackup, building: Path, db_path: Path) -> None:
+    """A database rebuilt from the backup of an encrypted one is encrypted with the backup's
+    key: its key file is written (the passphrase given to open the backup wraps it) before the
+    file is renamed into place, and the key is known to this process from now on."""
+    from app.storage import keys
+
+    if not prepared.passphrase or prepared.key is None:
+        raise RestoreError(
+            "Nothing was restored: give the backup's passphrase (not the recovery key) to "
+            "restore it as a new database file, so that the restored database has a passphrase."
+        )
+    entry = keys.wrap(prepared.key, prepared.passphrase, keys.db_salt_of(building))
+    keys.write_key_file(db_path, [entry])
+    keys.register_key(db_path, prepared.key)
 
 
 def _result_for_new(

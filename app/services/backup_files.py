@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sqlite3
 import time
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import dbapi
 from app.dates import uk
 
 if TYPE_CHECKING:
@@ -161,19 +161,25 @@ def backup_database_id(path: Path) -> str | None:
 
 
 def _read_database_id(path: Path) -> str | None:
-    from app.services import crypto
+    from app.services import crypto, encrypted_backup
 
     try:
         with path.open("rb") as fh:
             head = fh.read(12)
-            if crypto.is_encrypted(head):
+            header: dict[str, object] | None = None
+            if crypto.is_encrypted(head):  # encrypted with a passphrase of its own
                 length = int.from_bytes(head[8:12], "big")
                 if length > _MAX_HEADER:
                     return None
-                found = crypto.read_header(head + fh.read(length)).params.get(DATABASE_ID_KEY)
-                return found if isinstance(found, str) and found else None
-    except (OSError, crypto.DecryptionError):
+                header = crypto.read_header(head + fh.read(length)).params
+            elif encrypted_backup.is_encrypted_database_backup(head):  # an encrypted database's
+                fh.seek(0)
+                header = encrypted_backup.read_container(fh, path.stat().st_size).header
+    except (OSError, crypto.DecryptionError, encrypted_backup.EncryptedBackupError):
         return None
+    if header is not None:
+        found = header.get(DATABASE_ID_KEY)
+        return found if isinstance(found, str) and found else None
     from app.storage.db import read_only_connection
 
     try:
@@ -183,7 +189,7 @@ def _read_database_id(path: Path) -> str | None:
             found_row = row.fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except dbapi.Error:
         return None
     return str(found_row[0]) if found_row and found_row[0] else None
 

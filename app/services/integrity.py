@@ -3,10 +3,10 @@ trail's hash chain and the fingerprint of every signed record."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import dbapi
 from app.errors import StorageError
 from app.services.records import RecordService
 from app.storage.db import Database, connect, inspect_file, integrity_message
@@ -50,7 +50,7 @@ def check_database(path: Path) -> CheckReport:
         report.facts.append(f"schema version {info.schema_version} (current)")
     try:
         _read_checks(path, report)
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         # Damage that quick_check missed can still stop a query half-way through.
         report.problems.append(f"the database could not be read to the end ({exc})")
     return report

@@ -12,11 +12,11 @@ which database it is of; the comparison says so, and it is not treated as anothe
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app import dbapi
 from app.errors import StorageError
 from app.services.backup import PreparedBackup
 from app.services.backup_files import ANOTHER_DATABASE, DATABASE_ID_KEY, format_when
@@ -45,7 +45,7 @@ class DataSummary:
     last_change: datetime | None
 
 
-def summarize(conn: sqlite3.Connection, name: str) -> DataSummary:
+def summarize(conn: dbapi.Connection, name: str) -> DataSummary:
     """Count what ``conn``'s database holds (a read: nothing changes)."""
     tables = {
         r[0]: {c[1] for c in conn.execute(f'PRAGMA table_info("{r[0]}")')}
@@ -74,7 +74,7 @@ def summarize(conn: sqlite3.Connection, name: str) -> DataSummary:
     )
 
 
-def _last_change(conn: sqlite3.Connection, tables: dict[str, set[str]]) -> datetime | None:
+def _last_change(conn: dbapi.Connection, tables: dict[str, set[str]]) -> datetime | None:
     latest: datetime | None = None
     for table, column in _CHANGE_COLUMNS:
         if column not in tables.get(table, set()):
@@ -189,7 +189,7 @@ def compare_with_file(prepared: PreparedBackup, db_path: Path) -> Comparison:
             return Comparison(backup, summarize(conn, db_path.stem))
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         return Comparison(backup, None, f"cannot be read ({exc})")
 
 

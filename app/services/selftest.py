@@ -197,6 +197,39 @@ def backup_and_verify(db: Database, folder: Path, *, encrypted: bool = False) ->
     return f"{result.path.name}, {result.size / 1024:.0f} KB, verified ({rows} rows)"
 
 
+def encrypted_database(folder: Path, today: date) -> str:
+    """SQLCipher is in this build: a scratch database is encrypted, reopened with its
+    passphrase, its statuses computed, and its file unreadable without the key."""
+    from app import dbapi
+    from app.services import encryption
+    from app.storage import keys
+    from app.storage.db import close_database, open_database
+
+    path = folder / "encrypted.db"
+    db = open_database(path)
+    try:
+        load_demo_data(db, today)
+    finally:
+        close_database(db)
+    encryption.encrypt_database(path, _SCRATCH_PASSPHRASE)
+    keys.forget_key(path)
+    encryption.unlock(path, _SCRATCH_PASSPHRASE)
+    db = open_database(path)
+    try:
+        rows = compute_statuses(db, today)
+    finally:
+        close_database(db)
+    plain = dbapi.connect(str(path))
+    try:
+        plain.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        raise AssertionError("the encrypted file could be read without its key")
+    except dbapi.DatabaseError:
+        pass
+    finally:
+        plain.close()
+    return f"SQLCipher {dbapi.cipher_version()}: encrypted, reopened, {rows}"
+
+
 def export_calendar_file(db: Database, today: date, folder: Path) -> str:
     import icalendar
 

@@ -10,7 +10,6 @@ import contextlib
 import functools
 import logging
 import os
-import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -19,15 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app import dbapi
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
+    EncryptedDatabaseError,
     ForeignDatabaseError,
     NewerSchemaError,
     NotADatabaseError,
     StorageError,
     storage_error_from,
 )
+from app.storage import keys
 from app.storage.schema import MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ class Database:
     blank window's start-up, and showing the scheduler reads only.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: dbapi.Connection) -> None:
         self.conn = conn
         # What Database sets on every connection; Keel's triggers rely on it.
         conn.execute("PRAGMA recursive_triggers = ON")
@@ -71,7 +73,7 @@ class Database:
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
-    ) -> sqlite3.Cursor:
+    ) -> dbapi.Cursor:
         """Run one statement. A write outside a transaction is committed at once (and a failed
         one leaves no transaction open), as sqlite-utils' ``execute`` does: anything but a
         plain read goes through it. Reads go straight to the connection, since for them it
@@ -94,6 +96,13 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+    def replace_connection(self, conn: dbapi.Connection) -> None:
+        """Carry on over ``conn`` (the same file, reopened after it was encrypted, decrypted or
+        re-keyed): every service holding this handle follows."""
+        self.__dict__.pop("utils", None)
+        self.conn = conn
+        conn.execute("PRAGMA recursive_triggers = ON")
 
 
 # "KEEL" in ASCII: PRAGMA application_id marks the file as Keel's.
@@ -143,10 +152,11 @@ def inspect_file(path: Path, *, integrity: bool = True) -> FileInfo:
     with path.open("rb") as fh:
         header = fh.read(100)
     if not header.startswith(SQLITE_HEADER):
-        raise NotADatabaseError(
-            f"{path} is not a Keel database (it is not an SQLite file at all). "
-            "Check that you chose the right file, or restore a backup."
-        )
+        return _inspect_encrypted(path, size, integrity=integrity)
+    return _inspect_plain(path, header, size, integrity=integrity)
+
+
+def _inspect_plain(path: Path, header: bytes, size: int, *, integrity: bool) -> FileInfo:
     if len(header) < 100:
         raise DamagedDatabaseError(
             f"{path} is truncated: it ends inside its header. Restore the latest backup."
@@ -165,6 +175,71 @@ def inspect_file(path: Path, *, integrity: bool = True) -> FileInfo:
             "the file has not been changed."
         )
     _check_length(path, header, size)
+    if integrity:
+        _quick_check(path)
+    return FileInfo(path, True, user_version, application_id)
+
+
+def is_encrypted(path: Path) -> bool:
+    """True for an existing file that is not a plain SQLite file but has Keel's key file (or
+    whose key is known in this process): an encrypted Keel database."""
+    return keys.key_for(path) is not None or keys.looks_encrypted(path)
+
+
+def _inspect_encrypted(path: Path, size: int, *, integrity: bool) -> FileInfo:
+    """The checks of :func:`inspect_file` for a file that is not a plain SQLite file: an
+    encrypted Keel database when its key is known (the header's fields are read through
+    SQLCipher), else refused without being changed."""
+    key = keys.key_for(path)
+    if key is None:
+        if keys.key_file_for(path).exists():
+            raise EncryptedDatabaseError(
+                f"{path} is encrypted: its passphrase (or recovery key) is needed to open it."
+            )
+        raise NotADatabaseError(
+            f"{path} is not a Keel database (it is not an SQLite file). If it is an encrypted "
+            "Keel database whose key file is missing, open it with its recovery key "
+            "(`keel unlock-with-recovery-key`); otherwise check that you chose the right file, "
+            "or restore a backup."
+        )
+    damaged = DamagedDatabaseError(
+        f"{path} is encrypted and its key is right, but the file is damaged and cannot be "
+        "read. Restore the latest backup."
+    )
+    if size < 512:
+        raise damaged
+    try:
+        conn = read_only_connection(path)
+        try:
+            application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+            pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            conn.close()
+    except dbapi.OperationalError as exc:
+        raise storage_error_from(exc, f"read {path}") from exc
+    except dbapi.DatabaseError as exc:
+        raise damaged from exc
+    if application_id != APPLICATION_ID:
+        raise ForeignDatabaseError(
+            f"{path} opens with this key but is not one of Keel's databases. Keel has not "
+            "changed it. Choose your Keel database (keel.db) instead."
+        )
+    if user_version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer version of Keel (schema {user_version}; this "
+            f"version understands up to {SCHEMA_VERSION}). Install the newer Keel to open it; "
+            "the file has not been changed."
+        )
+    wal = Path(f"{path}-wal")
+    if not (wal.exists() and wal.stat().st_size > 0) and (
+        size % page_size or size < pages * page_size
+    ):
+        raise DamagedDatabaseError(
+            f"{path} is truncated (only {size:,} bytes of {pages * page_size:,}): it may be an "
+            "interrupted copy. Keel has not changed it. Restore the latest backup."
+        )
     if integrity:
         _quick_check(path)
     return FileInfo(path, True, user_version, application_id)
@@ -194,7 +269,16 @@ def _uri(path: Path, flags: str) -> str:
     return f"file:{urllib.parse.quote(Path(path).as_posix(), safe='/:')}?{flags}"
 
 
-def read_only_connection(path: Path) -> sqlite3.Connection:
+def use_key(conn: dbapi.Connection, key: bytes | None) -> dbapi.Connection:
+    """Give ``conn`` the raw data key of an encrypted database (nothing for a plain one); its
+    temporary tables and indices then stay in memory, never in a plain temporary file."""
+    if key is not None:
+        conn.execute(f"PRAGMA key = {keys.raw_key_pragma(key)}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def read_only_connection(path: Path, *, key: bytes | None = None) -> dbapi.Connection:
     """A connection that cannot change the file and leaves no -wal/-shm files beside it.
 
     A plain read-only connection to a WAL database creates -wal and -shm files it cannot
@@ -203,7 +287,8 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     must be read, so the connection is an ordinary read-only one.
     """
     flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-    return sqlite3.connect(_uri(path, flags), uri=True, timeout=5)
+    conn = dbapi.connect(_uri(path, flags), uri=True, timeout=5)
+    return use_key(conn, key if key is not None else keys.key_for(path))
 
 
 def _quick_check(path: Path) -> None:
@@ -213,10 +298,10 @@ def _quick_check(path: Path) -> None:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
+    except dbapi.OperationalError as exc:
         # Locked, busy, unreadable: the environment, not damage (restoring would be wrong).
         raise storage_error_from(exc, f"read {path}") from exc
-    except sqlite3.DatabaseError as exc:
+    except dbapi.DatabaseError as exc:
         raise DamagedDatabaseError(
             f"{path} is damaged and cannot be read ({exc}). Restore the latest backup."
         ) from exc
@@ -240,7 +325,7 @@ class IntegrityCheck:
         self.path = path
         self._error: StorageError | None = None
         self._done = threading.Event()
-        self._read_only: list[sqlite3.Connection] = []
+        self._read_only: list[dbapi.Connection] = []
         self._thread = threading.Thread(target=self._run, name="keel-integrity", daemon=True)
 
     def start(self) -> None:
@@ -357,24 +442,26 @@ def integrity_message(problem: str) -> str:
     return " ".join(problem.replace("*** in database main ***", "").split())
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> Database:
+def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = None) -> Database:
     """Open a connection with Keel's pragmas (foreign keys, WAL, synchronous=FULL).
 
     A connection that may write waits for a background integrity check of the file, if one is
     running, and refuses a file that failed it.
     """
     if read_only:
-        conn = read_only_connection(Path(path))
+        conn = read_only_connection(Path(path), key=key)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         return Database(conn)
     if str(path) != ":memory:":
         wait_until_checked(path)
-    return _connect_writable(path)
+    return _connect_writable(path, key=key)
 
 
-def _connect_writable(path: Path | str) -> Database:
-    conn = sqlite3.connect(str(path), timeout=5)
+def _connect_writable(path: Path | str, *, key: bytes | None = None) -> Database:
+    conn = dbapi.connect(str(path), timeout=5)
+    if str(path) != ":memory:":
+        use_key(conn, key if key is not None else keys.key_for(path))
     conn.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -425,7 +512,7 @@ def _split_sql(script: str) -> list[str]:
     buffer = ""
     for line in script.splitlines(keepends=True):
         buffer += line
-        if sqlite3.complete_statement(buffer):
+        if dbapi.complete_statement(buffer):
             if buffer.strip():
                 statements.append(buffer.strip())
             buffer = ""
@@ -438,7 +525,8 @@ def _backup_before_migrating(path: Path, version: int) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.pre-migration-v{version}-{stamp}.bak")
     src = read_only_connection(path)
-    dst = sqlite3.connect(str(target))
+    # An encrypted database's copy is encrypted with the same key (never a plain copy).
+    dst = use_key(dbapi.connect(str(target)), keys.key_for(path))
     try:
         src.backup(dst)
     finally:
@@ -491,7 +579,7 @@ def open_database(
             db.close()
             raise
         return db
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
 
 
@@ -513,7 +601,7 @@ def _open_checking_in_background(path: Path) -> Database:
     check = IntegrityCheck(path)
     try:
         db = _connect_writable(path)
-    except sqlite3.Error as exc:
+    except dbapi.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
     db.execute("PRAGMA query_only = ON")
     check._read_only.append(db.conn)
@@ -532,7 +620,7 @@ def close_database(db: Database) -> None:
             if _checks.get(_key(path or "")) is check:
                 del _checks[_key(path or "")]
     if check is None or db.conn not in check._read_only:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(dbapi.Error):
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 
@@ -544,5 +632,5 @@ def transaction(db: Database, doing: str = "save your change") -> Iterator[None]
     try:
         with db.atomic():
             yield
-    except sqlite3.OperationalError as exc:
+    except dbapi.OperationalError as exc:
         raise storage_error_from(exc, doing) from exc

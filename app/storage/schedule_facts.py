@@ -13,12 +13,12 @@ when they are few, with the set-based queries below when they are many.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from app import dbapi
 from app.domain.model import (
     ALL_TYPES,
     Assessment,
@@ -119,7 +119,7 @@ def _only(ids: list[str], params: dict[str, str], prefix: str) -> str:
 
 
 def _held_rows(
-    conn: sqlite3.Connection, as_of: str, ids: list[str] | None
+    conn: dbapi.Connection, as_of: str, ids: list[str] | None
 ) -> Iterable[tuple[str, str, str]]:
     """The latest held session per worker and type on or before ``as_of``, from the history."""
     params = {"as_of": as_of}
@@ -135,7 +135,7 @@ def _held_rows(
 
 
 def _assessment_rows(
-    conn: sqlite3.Connection, as_of: str, ids: list[str] | None
+    conn: dbapi.Connection, as_of: str, ids: list[str] | None
 ) -> Iterable[tuple[Any, ...]]:
     """Every assessment on each worker's latest assessment date on or before ``as_of``."""
     params = {"as_of": as_of}

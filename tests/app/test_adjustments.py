@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
+from app import dbapi
 from app.domain.model import LeaveKind, SupervisionType, TriggerKind, Worker
 from app.errors import UsageError
 from app.services.workers import WorkerService
@@ -36,15 +36,15 @@ def test_service_refuses_with_a_sentence_and_writes_nothing(db: Database, worker
 
 
 def test_the_database_refuses_what_slips_past_the_service(db: Database, worker: Worker) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         adjustments.add_leave(db, worker.id, date(2026, 5, 2), date(2026, 5, 1))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         adjustments.add_override(db, worker.id, SupervisionType.LINE, 14, " ", date(2027, 1, 1))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         adjustments.add_override(
             db, worker.id, SupervisionType.LINE, 0, "Probation", date(2027, 1, 1)
         )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         adjustments.add_trigger(
             db, worker.id, TriggerKind.INCIDENT, date(2026, 5, 1), SupervisionType.CLINICAL, -1
         )

@@ -8,13 +8,13 @@ left exactly as it was — the same promise as the synchronous check (tests/app/
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.domain.model import Worker
 from app.errors import DamagedDatabaseError
 from app.services.backup import BackupError, backup_database
@@ -70,7 +70,7 @@ def test_a_sound_file_opens_at_once_and_writes_wait_for_the_check(
         check = pending_check(path)
         assert check is not None and not check.done
         assert db.execute("SELECT count(*) FROM workers").fetchone()[0] == 20  # reads work
-        with pytest.raises(sqlite3.OperationalError):  # nothing writes behind the guard
+        with pytest.raises(dbapi.OperationalError):  # nothing writes behind the guard
             db.execute("DELETE FROM workers")
         assert confirm_checked(db) is False  # still running: nothing lifted yet
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from app import dbapi
 from app.services import backup as backup_module
 from app.services.backup import BackupError, backup_database
 from app.services.sessions import SessionService
@@ -116,7 +117,8 @@ def test_a_reader_that_blocks_the_checkpoint_means_the_backup_api_at_once(
     db.execute("PRAGMA wal_autocheckpoint = 0")
     service = SessionService(db)
     saved = service.save(held(str(data["worker"]), str(data["lead"]), date(2026, 2, 1)))
-    reader = sqlite3.connect(str(db_path), isolation_level=None)
+    # Keel's own driver: two copies of SQLite in one process do not see each other's locks.
+    reader = dbapi.connect(str(db_path), isolation_level=None)
     try:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM sessions").fetchone()  # holds the WAL's frames
@@ -136,12 +138,12 @@ class SaveBeforeLock:
     """``db.conn``, except that another connection commits a save just before the backup's
     ``BEGIN IMMEDIATE``: the WAL is no longer empty when the lock is taken."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: dbapi.Connection, path: Path) -> None:
         self._conn, self._path = conn, path
 
     def execute(self, sql: str, *args: Any) -> Any:
         if sql == "BEGIN IMMEDIATE":
-            other = sqlite3.connect(str(self._path))
+            other = dbapi.connect(str(self._path))
             try:
                 other.execute("PRAGMA wal_autocheckpoint = 0")
                 other.execute(
@@ -185,7 +187,7 @@ def test_uncommitted_changes_of_another_connection_are_not_in_the_backup(
 ) -> None:
     """Even when they have spilled into the WAL (a big change in a small page cache)."""
     ways = Ways(monkeypatch)
-    other = sqlite3.connect(str(db_path), isolation_level=None)
+    other = dbapi.connect(str(db_path), isolation_level=None)
     try:
         other.execute("PRAGMA cache_size = 1")
         other.execute("BEGIN IMMEDIATE")

@@ -68,3 +68,17 @@ def test_generator_builds_a_valid_database_through_the_real_schema(tmp_path: Pat
     assert {k: v for k, v in again.items() if k not in varying} == {
         k: v for k, v in figures.items() if k not in varying
     }
+
+
+def test_bench_encryption_quick_prints_the_table(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [_python(), str(REPO / "tests" / "benchmarks" / "bench_encryption.py"), "--quick"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for measure in ("status of all workers", "save held session + refresh",
+                    "start to interactive scheduler", "one record PDF"):  # fmt: skip
+        assert re.search(rf"^{re.escape(measure)}\s+\d+ ms\s+\d+ ms\s+\d+\.\d\d×", out, re.M), out
+    assert re.search(r"^key derivation \(scrypt, once\)\s+\d+ ms", out, re.M), out

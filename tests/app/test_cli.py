@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from app import dbapi
 from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Tier, Worker
 from app.domain.records import SessionRecord
 from app.storage.db import close_database, open_database
@@ -375,8 +376,14 @@ def _many_workers(path: Path) -> bytes:
 def _damage_a_value(path: Path) -> None:
     """One staff id changed inside its row: the row and its index entry now disagree."""
     data = _many_workers(path)
+    # The first copy of the bytes may be a stale one in a page's free space (SQLite leaves
+    # them there): change the first copy whose change integrity_check notices.
     at = data.index(b"STAFF-0007")
-    path.write_bytes(data[:at] + b"STAFF-7007" + data[at + 10 :])
+    while True:
+        path.write_bytes(data[:at] + b"STAFF-7007" + data[at + 10 :])
+        if _integrity_fails(path):
+            return
+        at = data.index(b"STAFF-0007", at + 1)
 
 
 def _damage_a_page_header(path: Path) -> None:
@@ -508,7 +515,7 @@ def test_an_sqlite_error_from_the_environment_is_one_sentence(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     code, stderr = _run_in_process(
-        monkeypatch, tmp_path, sqlite3.OperationalError("database or disk is full")
+        monkeypatch, tmp_path, dbapi.OperationalError("database or disk is full")
     )
     assert code == 1
     assert stderr.count("\n") == 1 and "disk is full" in stderr and "Traceback" not in stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.storage.db import Database, close_database, connect, open_database, transaction
 from tests.app.test_store import make_keel_db_with_data
 
@@ -67,7 +68,7 @@ def test_a_refused_write_leaves_no_transaction_to_swallow_the_next(tmp_path: Pat
     db = connect(path)
     try:
         db.execute("PRAGMA query_only = ON")
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(dbapi.OperationalError):
             db.execute("DELETE FROM workers")
         assert not db.conn.in_transaction
         db.execute("PRAGMA query_only = OFF")
@@ -86,7 +87,7 @@ def test_nested_transactions_undo_only_their_own_part(tmp_path: Path, db: Databa
     insert = "INSERT INTO themes (id, name, seeded, created_at) VALUES (?, ?, 0, 'x')"
     with transaction(db):
         db.execute(insert, ["o1", "Outer"])
-        with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        with pytest.raises(dbapi.IntegrityError), transaction(db):
             db.execute(insert, ["i1", "Inner"])
             db.execute(insert, ["i1", "Duplicate id"])
     names = _names(tmp_path / "keel.db")

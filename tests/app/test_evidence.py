@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
+from app import dbapi
 from app.domain.model import SessionStatus, SupervisionType, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.errors import UsageError
@@ -83,11 +83,11 @@ def test_quality_gaps_warn_unless_accepted(db, people) -> None:
 
 def test_a_signed_record_refuses_update_at_the_sql_level(db, people) -> None:
     sid = _signed(db, people)
-    with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):
+    with pytest.raises(dbapi.IntegrityError, match="signed and locked"):
         db.execute("UPDATE sessions SET issues = 'rewritten' WHERE id = ?", [sid])
-    with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):
+    with pytest.raises(dbapi.IntegrityError, match="signed and locked"):
         db.execute("DELETE FROM decisions WHERE session_id = ?", [sid])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("DELETE FROM sessions WHERE id = ?", [sid])
     rec = SessionService(db).get(sid)
     assert rec is not None
@@ -121,7 +121,7 @@ def test_supervisee_responds_once_and_disagreement_needs_a_reason(db, people) ->
     assert state.label.endswith("recorded disagreement")
     with pytest.raises(UsageError, match="already responded"):
         records.respond(sid, agree=True, name="Łukasz Nowak")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("UPDATE sessions SET supervisee_response = 'acknowledged' WHERE id = ?", [sid])
 
 
@@ -137,9 +137,9 @@ def test_addenda_are_kept_and_cannot_be_changed(db, people) -> None:
         "Wrong case code",
         "C-1034, not C-1043",
     )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("UPDATE addenda SET text = 'x'")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("DELETE FROM addenda")
     assert records.verify().ok
 
@@ -154,9 +154,9 @@ def test_audit_chain_verifies_after_normal_use(db, people) -> None:
 
 def test_audit_log_cannot_be_updated_or_deleted(db, people) -> None:
     _signed(db, people)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("DELETE FROM audit_log WHERE seq = 1")
 
 

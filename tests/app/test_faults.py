@@ -17,7 +17,6 @@ import contextlib
 import os
 import random
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.errors import SaveError, StorageError
 from app.services import instance
 from app.services.backup import BackupError, backup_database
@@ -296,7 +296,7 @@ def test_a_folder_that_cannot_hold_the_lock_file_gives_a_sentence(tmp_path: Path
     with pytest.raises(Exception) as refused:
         InstanceLock(blocker / "keel.db").acquire()
     assert "cannot create its lock file" in str(refused.value)
-    assert not isinstance(refused.value, sqlite3.Error)
+    assert not isinstance(refused.value, dbapi.Error)
 
 
 # --------------------------------------------------------------------------- read-only places

@@ -4,12 +4,12 @@ refused transitions, the MDT agenda and the learning log (read back from the PDF
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.domain.governance import Forum, ItemSource, ItemStatus, alert_text, window_words
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner
@@ -215,9 +215,9 @@ def test_alert_outcomes_are_append_only(db, team) -> None:
     for i, w in enumerate((a, b, a)):
         session(db, w, AS_OF - timedelta(days=i), themes=[THEME])
     gov.dismiss_alert(db, trends(db)[0], "Known issue")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("UPDATE trend_alerts SET reason = 'changed'")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("DELETE FROM trend_alerts")
 
 
@@ -314,13 +314,13 @@ def test_invalid_transitions_are_refused(db, team) -> None:
     assert gov.learning_log(db) == []  # closed without a change: not in the learning log
     # The database refuses what the service would: skipping a step or touching a closed item.
     other = gov.raise_item(db, forum=Forum.MDT, title="Other", raised_on=AS_OF)
-    with pytest.raises(sqlite3.IntegrityError, match="raised → tabled"):
+    with pytest.raises(dbapi.IntegrityError, match="raised → tabled"):
         db.execute("UPDATE governance_items SET status = 'decided', tabled_on = ?, "
                    "decided_on = ?, decision = 'x' WHERE id = ?",
                    [AS_OF.isoformat(), AS_OF.isoformat(), other.id])  # fmt: skip
-    with pytest.raises(sqlite3.IntegrityError, match="final"):
+    with pytest.raises(dbapi.IntegrityError, match="final"):
         db.execute("UPDATE governance_items SET title = 'x' WHERE id = ?", [item.id])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(dbapi.IntegrityError):
         db.execute("DELETE FROM governance_items WHERE id = ?", [other.id])
 
 
@@ -376,7 +376,7 @@ def test_decision_themes_are_locked_and_fingerprinted_without_changing_old_finge
     for sid in (plain, tagged):
         RecordService(db).sign_off(sid, "Amara Okafor", confirmed=True, accept_gaps=True)
     assert verify_fingerprints(db) == []
-    with pytest.raises(sqlite3.IntegrityError, match="locked"):
+    with pytest.raises(dbapi.IntegrityError, match="locked"):
         db.execute("DELETE FROM decision_themes")
 
 

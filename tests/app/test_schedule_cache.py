@@ -4,7 +4,6 @@ after every kind of write, and the loader gives the same facts with them as with
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -14,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import dbapi
 from app.domain.model import DueStatus, RiskFactors, SessionStatus, SupervisionType, Tier, Worker
 from app.domain.records import SessionRecord
 from app.services.demo import load_demo
@@ -362,7 +362,7 @@ def test_signed_records_stay_locked_and_the_cache_fresh(db: Database) -> None:
         ("DELETE FROM session_attendees WHERE session_id = ?", [group]),
         ("INSERT INTO session_attendees (session_id, worker_id) VALUES (?, ?)", [group, b]),
     ):
-        with pytest.raises(sqlite3.DatabaseError, match="signed"), transaction(db):
+        with pytest.raises(dbapi.DatabaseError, match="signed"), transaction(db):
             db.execute(sql, params)
         assert_fresh(db)
     assert held_cells(db) == {

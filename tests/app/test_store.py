@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.domain.model import RiskFactors, Tier, Worker
 from app.domain.policy import Policy
 from app.errors import (
@@ -422,7 +423,8 @@ def test_check_reads_changes_still_in_the_wal_of_an_open_database(work: Path) ->
 def test_a_locked_file_is_reported_as_locked_not_as_damaged(work: Path) -> None:
     """Advice to restore a backup over a file another program holds would do harm."""
     path = make_keel_db_with_data(work / "keel.db", workers=1)
-    holder = sqlite3.connect(str(path), isolation_level=None)
+    # Keel's own driver: two copies of SQLite in one process do not see each other's locks.
+    holder = dbapi.connect(str(path), isolation_level=None)
     try:
         holder.execute("PRAGMA locking_mode = EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
@@ -439,9 +441,18 @@ def test_a_locked_file_is_reported_as_locked_not_as_damaged(work: Path) -> None:
 def test_index_damage_that_quick_check_misses_is_found_by_check(work: Path) -> None:
     path = make_keel_db_with_data(work / "keel.db")
     data = path.read_bytes()
-    first = data.index(b"STAFF-0007")
-    # Change the value in one place only: the row and its index entry now disagree.
-    path.write_bytes(data[:first] + b"STAFF-7007" + data[first + 10 :])
+    # Change the value in one place only: the row and its index entry now disagree. (A first
+    # copy may be a stale one in a page's free space: the first one SQLite notices is used.)
+    at = data.index(b"STAFF-0007")
+    while True:
+        path.write_bytes(data[:at] + b"STAFF-7007" + data[at + 10 :])
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
+                break
+        finally:
+            conn.close()
+        at = data.index(b"STAFF-0007", at + 1)
     report = check_database(path)
     assert not report.ok
     assert any(p.startswith("integrity:") for p in report.problems), report.lines()
@@ -465,7 +476,7 @@ def test_pragmas_are_set(db: Database) -> None:
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(dbapi.IntegrityError, match="FOREIGN KEY"):
         db.execute(
             "INSERT INTO leave_periods (id, worker_id, start_date, created_at) "
             "VALUES (?, 'nobody', '2026-01-01', '2026-01-01T00:00:00Z')",
@@ -584,7 +595,7 @@ def test_an_error_while_creating_leaves_no_keel_db(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def fail(_db: Database) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
+        raise dbapi.OperationalError("database or disk is full")
 
     monkeypatch.setitem(store._AFTER_STEP, 2, fail)
     path = work / "keel.db"
@@ -599,9 +610,9 @@ def test_an_error_while_creating_leaves_no_keel_db(
 def test_risk_assessments_cannot_be_updated_or_deleted(db: Database) -> None:
     worker = insert_worker(db, Worker(id="", name="Ada Okafor"))
     stored = add_assessment(db, worker.id, date(2026, 1, 5), RiskFactors(3, 3, 1, 2), Tier.HIGH)
-    with pytest.raises(sqlite3.IntegrityError, match="add a new assessment"):
+    with pytest.raises(dbapi.IntegrityError, match="add a new assessment"):
         db.execute("UPDATE risk_assessments SET cohort_risk = 1 WHERE id = ?", [stored.id])
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be deleted"):
+    with pytest.raises(dbapi.IntegrityError, match="cannot be deleted"):
         db.execute("DELETE FROM risk_assessments WHERE id = ?", [stored.id])
     row = db.execute("SELECT cohort_risk, tier FROM risk_assessments").fetchall()
     assert row == [(3, "high")]

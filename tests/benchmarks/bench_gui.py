@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -107,11 +108,30 @@ def compare_start_up(db: Path, other: Path, runs: int) -> str:
     )
 
 
+def held_session(worker: Any, as_of: date, n: int) -> Any:
+    """The session the save-and-refresh figure saves: held, one decision, five actions."""
+    from app.domain.model import SessionStatus, SupervisionType
+    from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+
+    return SessionRecord(
+        type=SupervisionType.LINE,
+        status=SessionStatus.HELD,
+        session_date=as_of,
+        worker_id=worker.id,
+        supervisor_id=worker.line_supervisor_id,
+        issues=f"Benchmark session {n}",
+        decisions=[Decision("Carry on", "Stable caseload")],
+        actions=[
+            Action(f"Action {i}", ActionOwner.SUPERVISEE, as_of + timedelta(days=7), "Note")
+            for i in range(5)
+        ],
+        risk_link=False,
+    )
+
+
 def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from app.domain.model import SessionStatus, SupervisionType
-    from app.domain.records import Action, ActionOwner, Decision, SessionRecord
     from app.storage.db import close_database, open_database
     from ui.context import AppContext
     from ui.screens.scheduler import SchedulerScreen
@@ -126,20 +146,7 @@ def in_process(db_path: Path, as_of: date, runs: int) -> dict[str, float]:
     worker = ctx.workers.all()[0]
     saves = []
     for n in range(runs):
-        rec = SessionRecord(
-            type=SupervisionType.LINE,
-            status=SessionStatus.HELD,
-            session_date=as_of,
-            worker_id=worker.id,
-            supervisor_id=worker.line_supervisor_id,
-            issues=f"Benchmark session {n}",
-            decisions=[Decision("Carry on", "Stable caseload")],
-            actions=[
-                Action(f"Action {i}", ActionOwner.SUPERVISEE, as_of + timedelta(days=7), "Note")
-                for i in range(5)
-            ],
-            risk_link=False,
-        )
+        rec = held_session(worker, as_of, n)
         started = time.perf_counter()
         ctx.sessions.save(rec)
         screen.refresh([worker.id])

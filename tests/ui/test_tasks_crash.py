@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 import threading
 import time
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 import ui.crash as crash
 import ui.crash_dialog as crash_dialog
+from app import dbapi
 from app.domain.model import Worker
 from app.errors import UsageError
 from app.storage.db import Database
@@ -67,7 +67,7 @@ def test_success_arrives_on_the_gui_thread_with_the_workers_own_connection(
     assert seen["work_thread"] != _gui_thread()
     assert seen["callback_thread"] == _gui_thread()
     # The worker's connection is closed before the result is delivered …
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(dbapi.ProgrammingError):
         seen["db"].execute("SELECT 1")
     # … and what it wrote is visible to the GUI's own connection.
     assert ctx.workers.count() == 1
