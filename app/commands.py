@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -48,8 +48,9 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     finally:
         close_database(db)
     if args.json:
-        json.dump(status_records(schedule), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # One write: json.dump hands the stream a piece per token (168,000 writes for 1,000
+        # workers, most of the command's half second).
+        out.write(json.dumps(status_records(schedule), ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
@@ -76,23 +77,64 @@ def _status_table(out: TextIO, second: str, rows: list[tuple[str, Any]], pct: fl
     out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
 
 
+# The commands that bring data in may make a new database (and say so on stderr); every other
+# command refuses a missing file (exit 2) and makes nothing, not even its folder. A later
+# `policy import` joins this list.
+CREATES_DATABASE = frozenset({"demo", "import-staff", "restore"})
+_NO_LOCAL_FILE = frozenset({"service"})
+
+
+@contextlib.contextmanager
+def _new_database(db_path: Path) -> Iterator[bool]:
+    """Around a command that may make the database: says so on stderr when it is missing, and
+    if the command then fails, removes the new file and any folder made for it (a failed
+    import leaves nothing behind). Yields whether the database is new."""
+    created = not db_path.exists()
+    folders = [p for p in (db_path.parent, *db_path.parent.parents) if not p.exists()]
+    if created:
+        sys.stderr.write(f"Creating a new database at {db_path}.\n")
+    try:
+        yield created
+    except BaseException:
+        if created:
+            _discard_new_database(db_path, folders)
+        raise
+
+
+def _discard_new_database(db_path: Path, folders: list[Path]) -> None:
+    for leftover in (db_path, *(Path(f"{db_path}{s}") for s in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    for folder in folders:  # innermost first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+class _NothingImported(Exception):
+    """An import refused with its problems (already written on stderr)."""
+
+
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.importing import ImportFailed, import_staff
 
     if not Path(args.file).is_file():
         raise UsageError(f"There is no file at {args.file}: check the path.")
-    db = open_database(db_path)
     try:
-        result = import_staff(db, Path(args.file), today=_today())
-    except ImportFailed as failed:
-        sys.stderr.write(
-            f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
-        )
-        for problem in failed.problems:
-            sys.stderr.write(f"{problem}\n")
+        with _new_database(db_path):
+            db = open_database(db_path)
+            try:
+                result = import_staff(db, Path(args.file), today=_today())
+            except ImportFailed as failed:
+                sys.stderr.write(
+                    f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
+                )
+                for problem in failed.problems:
+                    sys.stderr.write(f"{problem}\n")
+                raise _NothingImported from failed
+            finally:
+                close_database(db)
+    except _NothingImported:
         return EXIT_USAGE
-    finally:
-        close_database(db)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     out.write(result.summary() + "\n")
@@ -102,11 +144,12 @@ def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.demo import load_demo
 
-    db = open_database(db_path)
-    try:
-        summary = load_demo(db, today=_today())
-    finally:
-        close_database(db)
+    with _new_database(db_path):
+        db = open_database(db_path)
+        try:
+            summary = load_demo(db, today=_today())
+        finally:
+            close_database(db)
     out.write(summary + "\n")
     return EXIT_OK
 
@@ -355,6 +398,8 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write("Nothing was restored.\n")
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
+            if not db_path.exists():
+                sys.stderr.write(f"Creating a new database at {db_path} from the backup.\n")
             try:
                 result = restore_into_file(
                     db_path, ready, default_backup_dir(),
@@ -618,6 +663,11 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Run one command; turn Keel's own errors into a sentence and an exit code."""
     db_path = resolve_db_path(args.db)
     try:
+        if args.command not in CREATES_DATABASE | _NO_LOCAL_FILE and not db_path.exists():
+            raise UsageError(
+                f"There is no database at {db_path}: check the path. Nothing was created "
+                "(only demo, import-staff and restore make a new database)."
+            )
         if args.command not in _NO_UNLOCK:
             unlock_database(db_path)
         return _HANDLERS[args.command](db_path, args, out)
