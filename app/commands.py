@@ -29,6 +29,7 @@ from app.cli import (
 from app.dates import uk
 from app.domain.model import ALL_TYPES
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
+from app.logging_setup import error_kind
 from app.paths import log_dir, resolve_db_path
 from app.storage.db import close_database, open_database
 
@@ -317,14 +318,23 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             except KeyboardInterrupt:
                 sys.stderr.write("The backup was cancelled: nothing was written.\n")
                 return EXIT_PROBLEM
-            if marker is not None:
-                record_backup(db, result, marker)
-            if not args.to:
-                # The backup folder rotates like the daily backups (a nightly cron job must not
-                # fill the disk); a folder named with --to is the administrator's to manage.
-                pruned = rotate(db, folder, _today())
-                if pruned:
-                    out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
+            # The backup is made and verified: what follows is bookkeeping, and its failure
+            # (a read-only or locked database) is a warning — the exit code is the backup's.
+            try:
+                if marker is not None:
+                    record_backup(db, result, marker)
+                if not args.to:
+                    # The backup folder rotates like the daily backups (a nightly cron job
+                    # must not fill the disk); a folder named with --to is the administrator's.
+                    pruned = rotate(db, folder, _today())
+                    if pruned:
+                        out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
+            except (KeelError, dbapi.Error, OSError) as exc:
+                log.warning("after the backup: %s", error_kind(exc))
+                sys.stderr.write(
+                    f"warning: the backup was written and verified, but Keel could not note it "
+                    f"in the database or rotate older backups ({exc}).\n"
+                )
         finally:
             if lock.held:
                 close_database(db)
@@ -685,7 +695,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return EXIT_USAGE
     except dbapi.Error as exc:
         # Damage that the checks on opening missed, a full disk, a lock: the environment.
-        log.warning("%s failed on %s: %s", args.command, db_path, exc)
+        log.warning("%s failed on the database: %s", args.command, error_kind(exc))
         sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")
         return EXIT_PROBLEM
     except Exception as exc:

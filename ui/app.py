@@ -197,13 +197,13 @@ class IntegrityWatcher(QObject):
         try:
             confirm_checked(self._ctx.db)
         except StorageError as exc:
-            log.error("%s failed its integrity check: %s", self._ctx.db_path, exc)
+            log.error("the database failed its integrity check (%s)", type(exc).__name__)
             self.error = exc
             for widget in QApplication.topLevelWidgets():
                 widget.hide()
             QCoreApplication.exit(_FAILED_CHECK)
         else:
-            log.info("%s passed its integrity check", self._ctx.db_path)
+            log.info("the database passed its integrity check")
             # Writes are allowed from now: load sqlite-utils, which they use, so the first
             # save does not wait for its import (≈70 ms, kept off the start-up).
             _ = self._ctx.db.utils
@@ -229,7 +229,7 @@ def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
         db = open_database(path, check_in_background=True)
     except StorageError as exc:
         lock.release()
-        log.warning("could not open %s: %s", path, exc)
+        log.warning("could not open the database (%s)", type(exc).__name__)
         return ask_for_database(path, exc)
     if created:
         _new_databases.add(str(path))

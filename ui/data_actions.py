@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from app import dbapi
 from app.errors import KeelError
+from app.logging_setup import error_kind
 from app.services import autobackup
 from app.storage.db import pending_check, wait_for_check
 from ui.context import AppContext
@@ -113,11 +114,11 @@ class DataActions(QObject):
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
         except (KeelError, dbapi.Error) as exc:
-            log.warning("automatic backup failed: %s", exc)
+            log.warning("automatic backup failed (%s)", error_kind(exc))
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
             if outcome.made is not None:
-                log.info("automatic backup: %s", outcome.made.path)
+                log.info("automatic backup made (%d bytes)", outcome.made.size)
         self.update_status()
 
     def update_status(self) -> None:

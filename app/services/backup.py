@@ -579,7 +579,7 @@ def backup_database(
     except StorageError as exc:
         raise BackupError(f"The backup was not made: {exc}") from exc
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)  # owner-only, as the backups in it
     except FileNotFoundError:
         raise BackupError(
             f"The backup folder {folder} is not available. If it is on a USB stick or a "
@@ -631,7 +631,7 @@ def backup_database(
             raise
         raise failure from exc
     _cleanup(tmp, tmp_enc, private)
-    log.info("backup written to %s", target)
+    log.info("backup of database %s written (%d bytes)", database_id(db), target.stat().st_size)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
 
 
@@ -698,7 +698,7 @@ def _backup_encrypted_database(
             raise
         raise failure from exc
     _cleanup(tmp, tmp_enc, None)
-    log.info("encrypted backup of an encrypted database written to %s", target)
+    log.info("encrypted backup of encrypted database %s written", database_id(db))
     return BackupResult(target, now, counts, target.stat().st_size, True)
 
 

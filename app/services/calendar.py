@@ -44,6 +44,7 @@ from app.dates import uk
 from app.domain.model import SupervisionType
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
+from app.logging_setup import error_kind
 from app.services.records import RecordService
 from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
@@ -239,7 +240,7 @@ def _write_atomically(data: bytes, out: Path) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        log.warning("calendar export to %s failed: %s", out, exc)
+        log.warning("calendar export failed (%s)", error_kind(exc))
         raise CalendarExportFailed(
             f"The calendar was not saved: {_why(exc, folder)}. No file was written."
         ) from exc
@@ -282,5 +283,5 @@ def export_calendar(
         with contextlib.suppress(OSError):
             out.unlink()
         raise
-    log.info("exported %d booked sessions (%d cancelled) to %s", events, cancelled, out)
+    log.info("exported %d booked sessions (%d cancelled) as a calendar file", events, cancelled)
     return CalendarExport(out, events, cancelled)

@@ -22,6 +22,7 @@ from app.dates import uk
 from app.domain.governance import Forum
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
+from app.logging_setup import error_kind, file_kind
 from app.services.records import RecordService
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
@@ -243,7 +244,7 @@ class ExportService:
             os.replace(tmp, out)
         except OSError as exc:
             self._discard(tmp)
-            log.warning("export to %s failed: %s", out, exc)
+            log.warning("export of %s failed (%s)", file_kind(out), error_kind(exc))
             raise ExportFailed(
                 f"The PDF was not saved: {_why(exc, folder, out)}. No file was written."
             ) from exc
@@ -256,7 +257,7 @@ class ExportService:
             # No export without its audit entry: take the file back.
             self._discard(out)
             raise
-        log.info("exported %s to %s", detail.get("report"), out)
+        log.info("exported %s %s as %s", detail.get("report"), entity_id or "", file_kind(out))
         return out
 
     @staticmethod

@@ -487,7 +487,7 @@ class ImportDialog(QDialog):
         self.preview_shown.emit()
 
     def _import_done(self, result: ImportResult) -> None:
-        log.info("import of %s finished: %s", self._path, result.summary())
+        log.info("staff import finished: %s", result.summary())
         self.result_summary = result
         self._preview = None
         self.status_label.setText(result.summary())
