@@ -40,7 +40,7 @@ class DataActions(QObject):
         self._ctx = ctx
         self._window = window
         self.status_label = QLabel()
-        self.status_label.setAccessibleName("Last backup")
+        self.status_label.setAccessibleDescription("Last backup")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def build_menu(self, menu: QMenu) -> None:

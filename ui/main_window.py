@@ -29,6 +29,7 @@ from ui.encryption_actions import EncryptionActions
 from ui.publishing import PublishActions
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
+from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.lazy import LazyPage
 
 if TYPE_CHECKING:  # the other screens and the forms are imported when first used
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._connect()
+        name_inner_controls(self)
         self._restore_layout()
         self._show_right_page()
         self.data.update_status()

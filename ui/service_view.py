@@ -111,7 +111,7 @@ class ServiceViewWindow(QMainWindow):
 
     def _build(self) -> None:
         self.counts = QLabel("Reading the service…")
-        self.counts.setAccessibleName("Service counts")
+        self.counts.setAccessibleDescription("Service counts")
         font = QFont(self.counts.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)

@@ -370,7 +370,7 @@ class DetailsSection(Section):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.supervisee = QLabel(self)
         self.supervisee.setTextFormat(Qt.TextFormat.PlainText)
-        self.supervisee.setAccessibleName("Supervisee")
+        self.supervisee.setAccessibleDescription("Supervisee")
         if type_ is not SupervisionType.GROUP:
             self.supervisee.setText(_describe(supervisee) if supervisee else "—")
             form.addRow("Supervisee:", self.supervisee)
@@ -651,7 +651,7 @@ class ConfidentialSection(Section):
         lock.setAccessibleName("Locked")
         self.notice = QLabel(self.NOTICE, self)
         self.notice.setWordWrap(True)
-        self.notice.setAccessibleName("Confidentiality notice")
+        self.notice.setAccessibleDescription("Confidentiality notice")
         self.notice.setStyleSheet("font-weight: bold; color: #4b3b7a;")
         notice_row = QHBoxLayout()
         notice_row.addWidget(lock)

@@ -266,7 +266,7 @@ class ImportDialog(QDialog):
         file_label.setBuddy(self.path_edit)
 
         self.status_label = _plain("Choose the CSV file to see what it holds.")
-        self.status_label.setAccessibleName("Import status")
+        self.status_label.setAccessibleDescription("Import status")
         status_font = self.status_label.font()
         status_font.setBold(True)
         self.status_label.setFont(status_font)

@@ -131,6 +131,16 @@ class _RowsModel(QAbstractTableModel):
             return value.isoformat() if isinstance(value, date) else str(value or "")
         if role == Qt.ItemDataRole.ForegroundRole and col.kind == "date" and value is None:
             return QApplication.palette().placeholderText()
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # What a screen reader hears for the cell: what it is and what it holds, and for
+            # a drop-down that it is one (its combo box sits over the cell).
+            shown = self._display(row, col, value).replace("\n", ", ") or "empty"
+            kind = ", drop-down" if col.kind == "choice" and col.editable else ""
+            return f"{col.title}: {shown}{kind}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and col.editable:
+            if self.read_only:
+                return None
+            return "Enter or F2 to change" if col.kind == "choice" else "Enter or F2 to edit"
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

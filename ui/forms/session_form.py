@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -60,6 +61,7 @@ from ui.forms.session_sections import (
     GroupThemesSection,
     WellbeingSection,
 )
+from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.focus import set_tab_order
 
 TITLES = {
@@ -79,8 +81,9 @@ def _local_time(stamp: str) -> str:
     return f"{uk(when.date())} at {when:%H:%M}"
 
 
-class SessionForm(QWidget):
-    """A top-level, non-modal window recording one session of one type."""
+class SessionForm(QMainWindow):
+    """A top-level, non-modal window recording one session of one type (a main window, so a
+    screen reader announces it as a window, named with its worker and date)."""
 
     session_saved = Signal(list)  # ids of the workers whose schedule the save changed
 
@@ -121,7 +124,7 @@ class SessionForm(QWidget):
         draft_worker: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent)
         self._ctx = ctx
         self._type = record.type
         self._base = replace(record)
@@ -237,7 +240,7 @@ class SessionForm(QWidget):
         self.governance = GovernanceLinks(ctx, self, self)  # items this session fed
         column.insertWidget(1, self.governance.label)
         self.status_line = QLabel(self)
-        self.status_line.setAccessibleName("Save status")
+        self.status_line.setAccessibleDescription("Save status")
         self.save_button = QPushButton("Save", self)
         self.save_button.setAccessibleName("Save the session")
         self.save_button.setToolTip("Save the session (Ctrl+S)")
@@ -263,7 +266,9 @@ class SessionForm(QWidget):
                 break
         set_tab_order(previous, *self.evidence.buttons(), self.save_button)
 
-        layout = QVBoxLayout(self)
+        central = QWidget(self)
+        self.setCentralWidget(central)
+        layout = QVBoxLayout(central)
         layout.addWidget(self.info_banner)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.evidence.banner)
@@ -275,6 +280,7 @@ class SessionForm(QWidget):
         self.close_button.clicked.connect(self.close)
         self.evidence.evidence_changed.connect(self._update_status_line)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        name_inner_controls(self)
         for widget in content.findChildren(QWidget):
             if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
                 widget.installEventFilter(self)
@@ -608,6 +614,7 @@ class SessionForm(QWidget):
             self._order_quality_panel()
             title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
+            self.setAccessibleName(title)
             self.heading.setText(f"{TITLES[self._type]} — {self._who(record)}")
             self.evidence.update_buttons()
         finally:

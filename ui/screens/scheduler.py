@@ -177,7 +177,7 @@ class SchedulerScreen(QWidget):
 
     def _build(self) -> None:
         self.counts = plain_label()
-        self.counts.setAccessibleName("Schedule counts")
+        self.counts.setAccessibleDescription("Schedule counts")
         self.counts.setToolTip(
             "Overdue: workers with at least one overdue type. Due this week: workers not "
             f"overdue whose next due date falls within {WEEK_DAYS} days from the as-of date. "
@@ -222,7 +222,7 @@ class SchedulerScreen(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(12)
         self.shown = plain_label()
-        self.shown.setAccessibleName("Workers shown")
+        self.shown.setAccessibleDescription("Workers shown")
 
         filters = QHBoxLayout()
         search_label = QLabel("&Search:")
@@ -260,7 +260,7 @@ class SchedulerScreen(QWidget):
         self.empty_label = plain_label()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        self.empty_label.setAccessibleName("Schedule message")
+        self.empty_label.setAccessibleDescription("Schedule message")
         self.clear_button = QPushButton("&Clear filters")
         self.clear_button.setAccessibleName("Clear the search and the filters")
         empty = QWidget()

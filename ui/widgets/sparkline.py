@@ -282,7 +282,7 @@ class WellbeingPanel(QWidget):
         self.worker_id: str | None = None
         self.flag_label = QLabel()
         self.flag_label.setObjectName("wellbeingFlag")
-        self.flag_label.setAccessibleName("Wellbeing prompt")
+        self.flag_label.setAccessibleDescription("Wellbeing prompt")
         self.flag_label.setTextFormat(Qt.TextFormat.PlainText)
         self.flag_label.setWordWrap(True)
         self.flag_label.setStyleSheet(
