@@ -76,11 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (one object per worker/type)")
 
     sub.add_parser("demo", help="fill an empty database with a realistic demo service")
-    sub.add_parser("check", help="verify the database's integrity and schema version")
+    p = sub.add_parser(
+        "check",
+        help="verify the database: its integrity, and that nothing Keel keeps as evidence (signed "
+        "records, the audit trail, assessments, leave, policies…) was changed outside Keel",
+    )
+    p.add_argument("--against", metavar="BACKUP", help="also verify that this backup's audit "
+                   "trail is the beginning of the database's (an encrypted backup's passphrase "
+                   f"from {PASSPHRASE_ENV}, else asked)")  # fmt: skip
     sub.add_parser(
         "rebuild-summary",
         help="recompute the scheduler's summary of the latest sessions and risk assessments "
-        "from the records (when `check` reports it wrong); no record changes",
+        "from the records (when `check` reports it wrong); no record changes. Refused while "
+        "`check` finds evidence changed outside Keel",
     )
     _add_export_parser(sub)
     _add_calendar_parser(sub)

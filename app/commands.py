@@ -31,7 +31,7 @@ from app.domain.model import ALL_TYPES
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
 from app.logging_setup import error_kind
 from app.paths import log_dir, resolve_db_path
-from app.storage.db import close_database, open_database
+from app.storage.db import Database, close_database, open_database
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,20 @@ def _today() -> date:
     return date.today()
 
 
+def _open(db_path: Path, *, create: bool = True) -> Database:
+    """Open the database as every command does, saying on stderr when Keel had to put back a
+    protection removed or changed outside Keel (each repair is in the audit trail)."""
+    db = open_database(db_path, create=create)
+    for sentence in db.repaired:
+        sys.stderr.write(f"warning: {sentence} Keel has restored it and recorded this in the "
+                         "audit trail; run `keel check`.\n")  # fmt: skip
+    return db
+
+
 def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.scheduling import compute_schedule, sort_worst_first, status_records
 
-    db = open_database(db_path)
+    db = _open(db_path)
     try:
         schedule = compute_schedule(db, args.as_of or _today())
     finally:
@@ -122,7 +132,7 @@ def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"There is no file at {args.file}: check the path.")
     try:
         with _new_database(db_path):
-            db = open_database(db_path)
+            db = _open(db_path)
             try:
                 result = import_staff(db, Path(args.file), today=_today())
             except ImportFailed as failed:
@@ -146,7 +156,7 @@ def cmd_demo(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.demo import load_demo
 
     with _new_database(db_path):
-        db = open_database(db_path)
+        db = _open(db_path)
         try:
             summary = load_demo(db, today=_today())
         finally:
@@ -160,33 +170,43 @@ def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
-    report = check_database(db_path)
+    against = None
+    passphrase = None
+    if args.against:
+        against = Path(args.against).expanduser()
+        if not against.is_file():
+            what = "a folder" if against.is_dir() else "no file"
+            raise UsageError(f"There is {what} at {against}: check the path of the backup.")
+        passphrase = _existing_passphrase(against)
+    report = check_database(db_path, against=against, passphrase=passphrase)
     for line in report.lines():
         out.write(line + "\n")
     return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
+def _existing_passphrase(backup: Path) -> str | None:
+    """An encrypted backup's passphrase (the environment variable, else asked once); None for
+    a plain backup."""
+    import os
+
+    from app.services import crypto
+
+    with backup.open("rb") as fh:
+        if not crypto.is_encrypted(fh.read(16)):
+            return None
+    return os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(f"Passphrase of {backup.name}: ")
+
+
 def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     """The scheduler reads each worker's latest held session and risk assessment from summary
     tables kept by triggers; `check` compares them with the records. This recomputes them from
-    the records in one transaction (records themselves are not touched)."""
-    from app.storage.db import transaction
-    from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
+    the records in one transaction (records themselves are not touched), unless `check` finds
+    evidence changed outside Keel."""
+    from app.services.integrity import rebuild_summary
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
-    db = open_database(db_path, create=False)
-    try:
-        before = schedule_cache_drift(db)
-        with transaction(db, "rebuild the scheduler's summary"):
-            rebuild_schedule_cache(db)
-        after = schedule_cache_drift(db)
-    finally:
-        close_database(db)
-    wrong = sum(before.values())
-    if any(after.values()):  # cannot happen unless the records change while it runs
-        out.write("The summary still does not match the records: run it again.\n")
-        return EXIT_PROBLEM
+    wrong = rebuild_summary(db_path).corrected
     out.write(
         f"Rebuilt the scheduler's summary from the records ({wrong} wrong entr"
         f"{'y' if wrong == 1 else 'ies'} corrected). `check` will now report it ok.\n"
@@ -201,7 +221,7 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
     target = Path(args.out)
-    db = open_database(db_path, create=False)
+    db = _open(db_path, create=False)
     try:
         service = ExportService(db, today=_today)
         if args.report == "record":
@@ -233,7 +253,7 @@ def cmd_export_ics(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
-    db = open_database(db_path, create=False)
+    db = _open(db_path, create=False)
     try:
         result = export_calendar(db, args.date_from, args.date_to, Path(args.out))
     finally:
@@ -672,6 +692,9 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Run one command; turn Keel's own errors into a sentence and an exit code."""
     db_path = resolve_db_path(args.db)
+    from app.services.temporaries import clean_for_database
+
+    clean_for_database(db_path)  # what an interrupted Keel left behind (never a running one's)
     try:
         if args.command not in CREATES_DATABASE | _NO_LOCAL_FILE and not db_path.exists():
             raise UsageError(

@@ -96,7 +96,7 @@ def storage_error_from(exc: dbapi.Error, doing: str) -> StorageError:
     elif "readonly" in text or "read-only" in text:
         why = "the database file or its folder is read-only. Check its permissions or open a copy"
     elif "locked" in text or "busy" in text:
-        why = "the database is locked by another program. Close other copies of Keel and try again"
+        why = "another program is writing to this database; try again"
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = (
             "the database file is damaged. Restore the latest backup "

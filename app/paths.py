@@ -26,6 +26,11 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_DIR_NAME, APP_AUTHOR))
 
 
+def state_dir() -> Path:
+    """Keel's own state outside any database (the audit trail's witnesses)."""
+    return Path(platformdirs.user_state_dir(APP_DIR_NAME, APP_AUTHOR))
+
+
 def default_backup_dir() -> Path:
     """Where backups go until the user chooses a folder (a USB stick, a share)."""
     return data_dir() / "backups"

@@ -207,6 +207,37 @@ class IntegrityWatcher(QObject):
             # Writes are allowed from now: load sqlite-utils, which they use, so the first
             # save does not wait for its import (≈70 ms, kept off the start-up).
             _ = self._ctx.db.utils
+            restore_protections_and_say_so(self._ctx.db, self._window)
+
+
+def restore_protections_and_say_so(db: Database, window: QWidget) -> list[str]:
+    """Put back any protection (trigger) removed or changed outside Keel — recorded in the
+    audit trail — and tell the person, who may need to look into it. A file opened without a
+    background check had this done as it opened (``db.repaired``). Returns what was said."""
+    from app.services.integrity import restore_protections
+
+    repaired = list(db.repaired)
+    try:
+        repaired += restore_protections(db)
+    except (KeelError, dbapi.Error) as exc:
+        log.warning("could not restore the database's protections: %s", exc)
+    db.repaired = []
+    if repaired:
+        box = QMessageBox(window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("This database was changed outside Keel")
+        box.setText(
+            "Some of the protections that keep signed records, risk assessments and the audit "
+            "trail from being changed were removed or altered by another program. Keel has put "
+            "them back and recorded this in the audit trail."
+        )
+        box.setInformativeText(
+            "Run Data → Check the database to see whether any record was changed while they were "
+            "missing. What was found:\n\n" + "\n".join(f"• {line}" for line in repaired)
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.open()  # not modal to the start-up: the window is usable behind it
+    return repaired
 
 
 def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
@@ -262,6 +293,14 @@ def _busy_cursor() -> Iterator[None]:
         yield
     finally:
         QGuiApplication.restoreOverrideCursor()
+
+
+def _clean_stale_temporaries(path: Path) -> None:
+    """What an interrupted Keel left behind (never a running one's): see
+    ``app.services.temporaries``. After the window is up, off the start-up's path."""
+    from app.services.temporaries import clean_for_database
+
+    clean_for_database(path)
 
 
 def _listen_for_later_launches(path: Path, window: MainWindow) -> InstanceServer:
@@ -323,6 +362,9 @@ def _run_window(
     check = pending_check(path)
     watcher = IntegrityWatcher(check, ctx, window) if check is not None else None
     window.show()
+    if check is None and db.repaired:  # opened after a migration or a crash: checked already
+        QTimer.singleShot(0, lambda: restore_protections_and_say_so(db, window))
+    QTimer.singleShot(1500, lambda: _clean_stale_temporaries(path))
     # main() paused the cyclic garbage collector while the window was built. It resumes on the
     # event loop's second pass, once the window has been drawn: its first pass then looks at
     # every object the start-up made (≈15 ms on the reference database), which is not needed

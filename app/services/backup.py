@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +59,8 @@ from app.services.backup_files import (
     database_stem,
     format_when,
 )
+from app.services.temporaries import PRIVATE_TEMP, RESTORE_TEMP, owned_name
+from app.storage import audit, witness
 from app.storage.db import (
     APPLICATION_ID,
     Database,
@@ -589,20 +591,25 @@ def backup_database(
         raise BackupError(f"Cannot use the backup folder {folder}: {_why(exc, folder)}.") from exc
     if not folder.is_dir():
         raise BackupError(f"The backup folder {folder} is a file, not a folder.")
-    token = uuid.uuid4().hex
-    tmp = folder / f"{TEMP_PREFIX}{token}.tmp"
-    tmp_enc = folder / f"{TEMP_PREFIX}{token}.enc.tmp"
+    name = owned_name(TEMP_PREFIX)  # says which process made it: see app.services.temporaries
+    tmp = folder / f"{name}.tmp"
+    tmp_enc = folder / f"{name}.enc.tmp"
+    outside = witness.current(db)  # read before the snapshot: never ahead of it
     db_key = encrypted_backup.database_key(db)
     if db_key is not None:  # an encrypted database's backups are always encrypted
         return _backup_encrypted_database(
-            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, stem
+            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, outside, stem
         )
     private: Path | None = None
     try:
         plain = tmp
         if encrypted:
-            # The unencrypted copy never touches the backup folder (a USB stick, a share).
-            private = Path(tempfile.mkdtemp(prefix="keel-backup-", dir=_private_parent(db)))
+            # The unencrypted copy never touches the backup folder (a USB stick, a share): it
+            # goes into a private folder named by this process, removed on failure and, after
+            # a crash, at the next start (app.services.temporaries).
+            private = Path(
+                tempfile.mkdtemp(prefix=owned_name(PRIVATE_TEMP) + "-", dir=_private_parent(db))
+            )
             plain = private / "plain.db"
         _create_private(plain)
         taken = _snapshot_copy(db, plain)
@@ -614,14 +621,15 @@ def backup_database(
             counts = _verify_plain(plain, expected, version)
         else:
             counts = _flush_and_verify(plain, snapshot)
+        _carry_witness_into(plain, outside)
         if passphrase:
             meta = _encrypted_meta(db, now, version, counts)
             _encrypt_into(plain, tmp_enc, passphrase, meta)
             final_tmp = tmp_enc
         else:
             final_tmp = tmp
-        name = backup_name(now, encrypted=encrypted, stem=stem or database_stem(db), prefix=prefix)
-        target = _unique(folder / name)
+        final = backup_name(now, encrypted=encrypted, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / final)
         os.replace(final_tmp, target)
         _fsync_dir(folder)
     except BaseException as exc:
@@ -671,11 +679,13 @@ def _backup_encrypted_database(
     now: datetime,
     prefix: str,
     passphrase: str | None,
+    outside: witness.Witness | None,
     stem: str | None = None,
 ) -> BackupResult:
     """The backup of an encrypted database (see ``app.services.encrypted_backup``): a SQLCipher
-    copy under the same key, verified, wrapped with the key entries, renamed into place; named
-    after the database and carrying its id, as every backup."""
+    copy under the same key, verified, the witness of its trail stamped in, wrapped with the key
+    entries, renamed into place; named after the database and carrying its id, as every
+    backup."""
     tmp, tmp_enc = temps
     db_path = _database_file(db)
     if db_path is None:
@@ -684,11 +694,12 @@ def _backup_encrypted_database(
         _create_private(tmp)
         counts, version = encrypted_backup.copy_encrypted(db, tmp, key)
         encrypted_backup.verify_encrypted(tmp, key, counts, version)
+        _carry_witness_into(tmp, outside, key=key)
         _create_private(tmp_enc)
         meta = _encrypted_meta(db, now, version, counts)
         encrypted_backup.write_container(tmp, tmp_enc, key, db_path, meta, passphrase)
-        name = backup_name(now, encrypted=True, stem=stem or database_stem(db), prefix=prefix)
-        target = _unique(folder / name)
+        final = backup_name(now, encrypted=True, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / final)
         os.replace(tmp_enc, target)
         _fsync_dir(folder)
     except BaseException as exc:
@@ -802,7 +813,7 @@ def prepared_backup(
             del blob
             folder = stack.enter_context(
                 tempfile.TemporaryDirectory(
-                    prefix="keel-restore-", dir=str(workdir) if workdir else None
+                    prefix=owned_name(RESTORE_TEMP) + "-", dir=str(workdir) if workdir else None
                 )
             )
             plain = Path(folder) / "backup.db"
@@ -883,7 +894,7 @@ def _prepared_encrypted_database_backup(
     except OSError as exc:
         raise RestoreError(f"Nothing was restored: cannot read {candidate}.") from exc
     with tempfile.TemporaryDirectory(
-        prefix="keel-restore-", dir=str(workdir) if workdir else None
+        prefix=owned_name(RESTORE_TEMP) + "-", dir=str(workdir) if workdir else None
     ) as folder:
         body = Path(folder) / "backup.db"
         _create_private(body)
@@ -1057,6 +1068,7 @@ def _restore_prepared(
             f"Nothing was restored, because the safety copy of your current data could not be "
             f"made. {exc}"
         ) from exc
+    replaced = _trail_before_restore(db)
     try:
         with _source_for(prepared, target_key, db) as src:
             _copy_pages(src, db.conn, "restore the backup")
@@ -1068,8 +1080,11 @@ def _restore_prepared(
     _keep_identity(db, previous_id)
     if schema_version(db) < SCHEMA_VERSION:
         migrate(db)
+    warnings = _record_restore(db, prepared, replaced, safety.path)
     counts = row_counts(db.conn)
-    return RestoreResult(counts, prepared.info.created_at, safety.path, prepared.info.source)
+    return RestoreResult(
+        counts, prepared.info.created_at, safety.path, prepared.info.source, warnings
+    )
 
 
 def _keep_identity(db: Database, previous_id: str | None) -> None:
@@ -1100,7 +1115,7 @@ def _source_for(
         return
     live = _database_file(db)
     parent = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="keel-restore-", dir=parent) as folder:
+    with tempfile.TemporaryDirectory(prefix=owned_name(RESTORE_TEMP) + "-", dir=parent) as folder:
         keyed = Path(folder) / "backup-encrypted.db"
         _create_private(keyed)
         conn = dbapi.connect(str(prepared.plain), isolation_level=None)
@@ -1262,7 +1277,122 @@ def _result_for_new(
     try:
         if schema_version(db) < SCHEMA_VERSION:
             migrate(db)
+        messages = messages + _record_restore(db, prepared, None, safety)
         counts = row_counts(db.conn)
     finally:
         close_database(db)
     return RestoreResult(counts, prepared.info.created_at, safety, prepared.info.source, messages)
+
+
+# --------------------------------------------------------------------------- restore's audit
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """The audit trail a restore replaces: its head, and the witness of it."""
+
+    head: tuple[int, str] | None
+    witness: witness.Witness | None
+
+
+def _trail_before_restore(db: Database) -> _Trail | None:
+    try:
+        return _Trail(audit.head(db), witness.current(db))
+    except dbapi.Error:
+        return None  # an older schema without an audit trail, or an unreadable one
+
+
+def _head_dict(head: tuple[int, str] | None) -> dict[str, Any] | None:
+    return None if head is None else {"seq": head[0], "hash": head[1]}
+
+
+def _record_restore(
+    db: Database, prepared: PreparedBackup, replaced: _Trail | None, safety: Path | None
+) -> list[str]:
+    """The restore's audit entry, in the restored trail: the backup file and its chain's head,
+    the head it replaced, the safety copy. The witness outside the database is rewritten from
+    the restored trail. Returns warnings for the person restoring (the backup's trail does not
+    reach the witness it carries: it was cut before it was restored)."""
+    if "audit_log" not in db.table_names():
+        return []
+    with db.atomic():
+        head = audit.head(db)
+        carried = witness.carried_in(db)
+        findings: list[str] = []
+        if carried is not None:
+            found = witness.compare(carried, head, _hash_in(db))
+            findings = found.findings
+        db.execute("DELETE FROM meta WHERE key = ?", [witness.CARRIED_KEY])
+        detail: dict[str, Any] = {
+            "backup": prepared.info.source.name,
+            "backup_head": _head_dict(head),
+            "backup_created": (
+                prepared.info.created_at.isoformat() if prepared.info.created_at else None
+            ),
+            "encrypted": prepared.info.encrypted,
+            "safety_copy": safety.name if safety is not None else None,
+        }
+        if replaced is not None:
+            detail["replaced_head"] = _head_dict(replaced.head)
+            if replaced.witness is not None:
+                detail["replaced_witness"] = replaced.witness.as_dict()
+        if findings:
+            detail["backup_findings"] = findings
+        from app.storage.identity import database_id
+
+        audit.append(db, "restore", "database", database_id(db), detail)
+        witness.rewrite_after_commit(db)
+    return [f"Warning: in the backup, {f[:1].lower()}{f[1:]}" for f in findings]
+
+
+def _hash_in(db: Database) -> Callable[[int], str | None]:
+    def hash_at(seq: int) -> str | None:
+        row = db.execute("SELECT hash FROM audit_log WHERE seq = ?", [seq]).fetchone()
+        return None if row is None else str(row[0])
+
+    return hash_at
+
+
+# --------------------------------------------------------------------------- the witness inside
+
+
+def _stamp_witness(conn: dbapi.Connection, outside: witness.Witness | None) -> None:
+    """Store the witness of the copy's audit trail in its ``meta`` table (see
+    ``app.storage.witness``): the head of the chain it holds, and the witness kept outside the
+    database when the copy was made."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"meta", "audit_log"} <= names:
+        return  # an older schema has no audit trail to witness
+    carried = witness.carried(Database(conn), outside)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [witness.CARRIED_KEY, json.dumps(carried, sort_keys=True)],
+    )
+    conn.commit()
+
+
+def _carry_witness_into(
+    copy: Path, outside: witness.Witness | None, *, key: bytes | None = None
+) -> None:
+    """Stamp the witness into a verified copy (encrypted under ``key`` for an encrypted
+    database's), then flush it again."""
+    conn = use_key(dbapi.connect(str(copy)), key)
+    try:
+        _stamp_witness(conn, outside)
+    finally:
+        conn.close()
+    _fsync_file(copy)
+
+
+@contextlib.contextmanager
+def open_backup_read_only(candidate: Path, *, passphrase: str | None = None) -> Iterator[Database]:
+    """A backup opened for reading, after the checks a restore makes (an encrypted one is
+    decrypted into a private temporary folder named by this process, removed afterwards).
+    Raises ``RestoreError`` with a sentence."""
+    with prepared_backup(candidate, passphrase=passphrase) as ready:
+        conn = read_only_connection(ready.plain, key=ready.key)
+        try:
+            yield Database(conn)
+        finally:
+            conn.close()

@@ -14,9 +14,7 @@ can say when the last backup was made without loading the backup machinery at st
 
 from __future__ import annotations
 
-import contextlib
 import re
-import time
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -252,8 +250,8 @@ def backups_to_keep(
 def prune_backups(folder: Path, today: date, *, stem: str, database_id: str | None) -> list[Path]:
     """Delete one database's rotated-out backups: another database's, and safety copies made
     before a restore, are never touched (nor anything, when the database's id is unknown).
-    Also removes temporary files left over an hour ago by a backup that was interrupted (a
-    crash, a pulled USB stick)."""
+    Also removes temporary files left by a backup that was interrupted (a crash, a pulled USB
+    stick)."""
     backups = backups_of(folder, stem, database_id) if database_id is not None else []
     keep = backups_to_keep(backups, today)
     removed = []
@@ -264,10 +262,7 @@ def prune_backups(folder: Path, today: date, *, stem: str, database_id: str | No
             except OSError:
                 continue
             removed.append(path)
-    cutoff = time.time() - 3600
-    with contextlib.suppress(OSError):
-        for stale in folder.glob(f"{TEMP_PREFIX}*"):
-            with contextlib.suppress(OSError):
-                if stale.stat().st_mtime < cutoff:
-                    stale.unlink()
+    from app.services.temporaries import clean_stale  # its owner gone, or over a day old
+
+    clean_stale([folder])
     return removed

@@ -29,11 +29,9 @@ them as busy time only.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -45,7 +43,7 @@ from app.domain.model import SupervisionType
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind
-from app.services.records import RecordService
+from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
 from app.storage.policies import current_policy
@@ -227,23 +225,21 @@ def _why(exc: OSError, folder: Path) -> str:
     return f"{exc.strerror or exc}"
 
 
-def _write_atomically(data: bytes, out: Path) -> None:
-    """Write beside ``out`` and rename into place: never a half-written file."""
-    folder = out.parent
-    tmp = folder / f".{out.name}.{uuid.uuid4().hex[:12]}.keel-tmp"
+def _write_temporary(data: bytes, out: Path) -> Path:
+    """Write beside ``out`` and flush: the file ``publish`` renames into place."""
+    tmp = temporary_for(out)
     try:
         with tmp.open("xb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, out)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        discard(tmp)
         log.warning("calendar export failed (%s)", error_kind(exc))
         raise CalendarExportFailed(
-            f"The calendar was not saved: {_why(exc, folder)}. No file was written."
+            f"The calendar was not saved: {_why(exc, out.parent)}. No file was written."
         ) from exc
+    return tmp
 
 
 def export_calendar(
@@ -267,21 +263,24 @@ def export_calendar(
     if not folder.is_dir():
         raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
     cal, events, cancelled = build_calendar(db, date_from, date_to, tz=tz, now=now)
-    _write_atomically(cal.to_ical(), out)
+    tmp = _write_temporary(cal.to_ical(), out)
     detail = {
         "report": "calendar",
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "events": events,
         "cancelled": cancelled,
-        "file": out.name,
     }
     try:
-        RecordService(db).log("export", "calendar", None, detail)
-    except BaseException:
-        # No export without its audit entry: take the file back.
-        with contextlib.suppress(OSError):
-            out.unlink()
-        raise
+        publish(db, tmp, out, action="export", entity="calendar", entity_id=None,
+                detail=detail, what="calendar")  # fmt: skip
+    except NotPublished as exc:
+        raise CalendarExportFailed(str(exc)) from exc
+    except OSError as exc:
+        log.warning("calendar export failed (%s)", error_kind(exc))
+        raise CalendarExportFailed(
+            f"The calendar was not saved: {_why(exc, folder)}. "
+            + (f"{out.name} is as it was." if out.exists() else "No file was written.")
+        ) from exc
     log.info("exported %d booked sessions (%d cancelled) as a calendar file", events, cancelled)
     return CalendarExport(out, events, cancelled)

@@ -19,7 +19,11 @@ What the demo shows, by design:
 * records that read like real ones: issues, decisions with rationale, actions carried forward
   and reviewed (done, still open, dropped), pseudonymous case references (never names), the
   wellbeing pulse, and themes — with "Delayed crisis response" raised again and again by the
-  crisis and community staff in the last eight weeks (the trend a governance screen picks up).
+  crisis and community staff in the last eight weeks (the trend a governance screen picks up);
+* evidence (``app.services.demo_evidence``): about two thirds of the held records older than a
+  week signed by their supervisors, most acknowledged by the supervisee, a few disagreed with
+  and why, addenda (corrections, answers to a disagreement, an outcome), every step in the audit
+  trail as Keel writes it, so that ``check`` has something to verify.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from app.domain.model import (
     Worker,
 )
 from app.domain.policy import Policy
+from app.domain.quality import quality_gaps
 from app.domain.records import (
     CHECKLISTS,
     Action,
@@ -53,6 +58,7 @@ from app.domain.records import (
 )
 from app.domain.schedule import tier_for
 from app.errors import UsageError
+from app.services.demo_evidence import EvidencePlan, HeldRecord, add_demo_evidence
 from app.services.demo_governance import add_demo_governance
 from app.storage.adjustments import add_leave, add_override, add_trigger
 from app.storage.db import Database, new_id, transaction, utc_now
@@ -1034,6 +1040,22 @@ class _Builder:
                 open_actions[action.worker_id].append(action)
         _write_sessions(self.db, [slot.rec for slot in self.slots])
 
+    def evidence_plan(self) -> EvidencePlan:
+        """What the demo's evidence is made from: the held records, their people and gaps."""
+        names = {self.ids[key]: name for key, name in self.names.items()}
+        qualified = {self.ids[p.key]: p.qualified for p in _STAFF}
+        held = []
+        for slot in self.slots:
+            rec = slot.rec
+            if rec.status is not SessionStatus.HELD:
+                continue
+            gaps = len(
+                quality_gaps(rec, supervisor_qualified=qualified.get(rec.supervisor_id or ""))
+            )
+            held.append(HeldRecord(rec.id, rec.session_date, rec.supervisor_id, rec.worker_id,
+                                   rec.case_refs, gaps, rec.issues))  # fmt: skip
+        return EvidencePlan(self.today, held, names, random.Random(SEED + 1))
+
     def _review(self, pending: list[Action], on: date, leaving: bool) -> list[ActionReview]:
         reviews = []
         still_open = []
@@ -1154,6 +1176,7 @@ def load_demo(db: Database, *, today: date) -> str:
         builder.add_groups()
         builder.choose_content()
         builder.store()
+        add_demo_evidence(db, builder.evidence_plan())
         add_demo_governance(db, today)
     return _summary(db)
 
@@ -1173,5 +1196,12 @@ def _summary(db: Database) -> str:
         f"{one('SELECT count(*) FROM actions')} actions "
         f"({open_actions} open), "
         f"{one('SELECT count(*) FROM leave_periods')} leave periods, "
-        f"{one('SELECT count(*) FROM trigger_events')} trigger events."
+        f"{one('SELECT count(*) FROM trigger_events')} trigger events; "
+        f"{one('SELECT count(*) FROM sessions WHERE signed_at IS NOT NULL')} signed records "
+        f"({one(_RESPONDED.format('acknowledged'))} acknowledged, "
+        f"{one(_RESPONDED.format('disagreed'))} disagreed with), "
+        f"{one('SELECT count(*) FROM addenda')} addenda."
     )
+
+
+_RESPONDED = "SELECT count(*) FROM sessions WHERE supervisee_response = '{}'"

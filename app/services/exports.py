@@ -1,8 +1,9 @@
 """PDF exports the desktop app and the command line share.
 
-Each export is written to a temporary file in the target folder and renamed into place only
-when complete, so a failed or cancelled export never leaves a half-written file (and never
-damages a file already at that path). Every export appends an audit entry.
+Each export is written to a temporary file in the target folder, its audit entry is written,
+and only then is it renamed into place (``app.services.export_files``): a failed or cancelled
+export never leaves a half-written file, an export whose audit entry cannot be written is not
+made, and a file already at that path is never damaged or removed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import errno
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from app.domain.governance import Forum
 from app.domain.model import SupervisionType
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind, file_kind
-from app.services.records import RecordService
+from app.services.export_files import NotPublished, publish, temporary_for
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
 from app.storage.policies import current_policy
@@ -237,25 +237,23 @@ class ExportService:
             raise UsageError(f"{out} is a folder: give a file name, for example report.pdf.")
         if not folder.is_dir():
             raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
-        tmp = folder / f".{out.name}.{uuid.uuid4().hex[:12]}.keel-tmp"
+        tmp = temporary_for(out)
         try:
             build(tmp)
             _fsync(tmp)
-            os.replace(tmp, out)
+            publish(self._db, tmp, out, action=action, entity=entity, entity_id=entity_id,
+                    detail=detail, what="PDF")  # fmt: skip
+        except NotPublished as exc:
+            raise ExportFailed(str(exc)) from exc
         except OSError as exc:
             self._discard(tmp)
             log.warning("export of %s failed (%s)", file_kind(out), error_kind(exc))
             raise ExportFailed(
-                f"The PDF was not saved: {_why(exc, folder, out)}. No file was written."
+                f"The PDF was not saved: {_why(exc, folder, out)}. "
+                + (f"{out.name} is as it was." if out.exists() else "No file was written.")
             ) from exc
         except BaseException:
             self._discard(tmp)
-            raise
-        try:
-            RecordService(self._db).log(action, entity, entity_id, {**detail, "file": out.name})
-        except BaseException:
-            # No export without its audit entry: take the file back.
-            self._discard(out)
             raise
         log.info("exported %s %s as %s", detail.get("report"), entity_id or "", file_kind(out))
         return out

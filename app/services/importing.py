@@ -36,6 +36,7 @@ from app.domain.policy import Policy
 from app.domain.records import SessionRecord
 from app.domain.schedule import tier_for
 from app.errors import KeelError, UsageError
+from app.storage import audit
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
 from app.storage.sessions import save_session, session_exists
@@ -862,19 +863,26 @@ def import_staff(
                 raise ImportCancelled()
             if stored is None:
                 worker = insert_worker(db, _new_worker(row))
+                audit.append(db, "create", "worker", worker.id, {"name": worker.name})
                 result.created += 1
             else:
                 worker = _updated_worker(stored, row)
                 if worker != stored:
                     update_worker(db, worker)
+                    audit.append(db, "change", "worker", worker.id, {"name": worker.name})
                     result.updated += 1
                 else:
                     result.unchanged += 1
             new = stored is None
+            # Each assessment writes its own audit entry (evidence).
             result.assessments_added += _add_assessment(
                 db, worker.id, row, policy, path.name, new=new
             )
             result.sessions_added += _add_sessions(db, worker.id, row, new=new)
             if progress is not None:
                 progress(done, total)
+        audit.append(db, "import", "staff", None, {
+            "file": path.name, "created": result.created, "updated": result.updated,
+            "assessments": result.assessments_added, "sessions": result.sessions_added,
+        })  # fmt: skip
     return result

@@ -10,7 +10,7 @@ from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
 from app.errors import UsageError
 from app.services.sessions import SessionService
-from app.storage import audit, evidence
+from app.storage import audit, evidence, evidence_registry
 from app.storage.db import Database, transaction
 from app.storage.evidence import Addendum, SignOff
 from app.storage.policies import current_policy
@@ -96,12 +96,12 @@ class RecordService:
             fingerprint = evidence.sign(
                 self._db, session_id, name, supervisor.id if supervisor else None
             )
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 "sign",
-                "session",
+                "signed_record",
                 session_id,
-                {"by": name, "fingerprint": fingerprint, "gaps": len(gaps)},
+                detail={"by": name, "fingerprint": fingerprint, "gaps": len(gaps)},
                 actor=name,
             )
         return fingerprint
@@ -123,12 +123,12 @@ class RecordService:
         name = supervisee.name if supervisee and _same_name(name, supervisee.name) else _tidy(name)
         with transaction(self._db):
             evidence.respond(self._db, session_id, response, name, comment)
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 response,
-                "session",
+                "response",
                 session_id,
-                {"by": name, "comment": comment.strip()},
+                detail={"by": name, "comment": comment.strip()},
                 actor=name,
             )
 
@@ -140,12 +140,13 @@ class RecordService:
             raise UsageError("An addendum needs its author, a reason and the text.")
         with transaction(self._db):
             addendum = evidence.add_addendum(self._db, session_id, author, reason, text)
-            audit.append(
+            evidence_registry.record(
                 self._db,
                 "addendum",
-                "session",
-                session_id,
-                {"addendum": addendum.id, "reason": addendum.reason},
+                "addendum",
+                addendum.id,
+                entity_id=session_id,
+                detail={"addendum": addendum.id, "reason": addendum.reason},
                 actor=addendum.author,
             )
         return addendum
@@ -154,8 +155,9 @@ class RecordService:
         return evidence.addenda_for(self._db, session_id)
 
     def log(self, action: str, entity: str, entity_id: str | None, detail: dict[str, Any]) -> None:
-        """Record an export or a print in the audit trail."""
-        with transaction(self._db):
+        """Record an export or a print in the audit trail (a ``StorageError`` that says why
+        when it cannot be written: the database locked by another program, or read-only)."""
+        with transaction(self._db, f"record the {action} in the audit trail"):
             audit.append(self._db, action, entity, entity_id, detail)
 
     def verify(self) -> Verification:

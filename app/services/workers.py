@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 
 class WorkerService:
-    """Use cases about staff. Every write is one transaction."""
+    """Use cases about staff. Every write is one transaction, with its audit entry (the storage
+    functions of evidence — assessments, leave, overrides, triggers — write theirs)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -109,17 +110,10 @@ class WorkerService:
         self._require(worker_id)
         tier, _ = tier_for(factors, self.policy)
         with transaction(self._db):
-            stored = workers.add_assessment(
+            # The storage function writes its audit entry (evidence).
+            return workers.add_assessment(
                 self._db, worker_id, on, factors, tier, assessed_by=assessed_by, rationale=rationale
             )
-            audit.append(
-                self._db,
-                "create",
-                "risk_assessment",
-                stored.id,
-                {"worker": worker_id, "on": on.isoformat(), **factors.as_dict()},
-            )
-            return stored
 
     def preview(self, worker_id: str | None, factors: RiskFactors, as_of: date) -> WorkerStatus:
         """What the schedule would say if this profile were saved today (nothing is written)."""
@@ -145,14 +139,11 @@ class WorkerService:
         if end is not None and end < start:
             raise UsageError("Leave cannot end before it starts.")
         with transaction(self._db):
-            leave = adjustments.add_leave(self._db, worker_id, start, end, kind, note)
-            audit.append(self._db, "create", "leave", leave.id, {"worker": worker_id})
-            return leave
+            return adjustments.add_leave(self._db, worker_id, start, end, kind, note)
 
     def remove_leave(self, leave_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_leave(self._db, leave_id)
-            audit.append(self._db, "delete", "leave", leave_id, {})
 
     def overrides(self, worker_id: str) -> list[StoredOverride]:
         return adjustments.overrides_for(self._db, worker_id)
@@ -173,18 +164,13 @@ class WorkerService:
         if starts_on is not None and expires_on < starts_on:
             raise UsageError("An override cannot expire before it starts.")
         with transaction(self._db):
-            override = adjustments.add_override(
+            return adjustments.add_override(
                 self._db, worker_id, type_, interval_days, reason, expires_on, starts_on
             )
-            audit.append(
-                self._db, "create", "override", override.id, {"worker": worker_id, "reason": reason}
-            )
-            return override
 
     def remove_override(self, override_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_override(self._db, override_id)
-            audit.append(self._db, "delete", "override", override_id, {})
 
     def triggers(self, worker_id: str) -> list[StoredTrigger]:
         return adjustments.triggers_for(self._db, worker_id)
@@ -201,16 +187,13 @@ class WorkerService:
         if response_days < 0:
             raise UsageError("Response days cannot be negative.")
         with transaction(self._db):
-            trigger = adjustments.add_trigger(
+            return adjustments.add_trigger(
                 self._db, worker_id, kind, event_date, type_, response_days, note
             )
-            audit.append(self._db, "create", "trigger", trigger.id, {"worker": worker_id})
-            return trigger
 
     def remove_trigger(self, trigger_id: str) -> None:
         with transaction(self._db):
             adjustments.delete_trigger(self._db, trigger_id)
-            audit.append(self._db, "delete", "trigger", trigger_id, {})
 
     def themes(self, *, include_retired: bool = False) -> list[Theme]:
         from app.storage.themes import list_themes  # not needed to show the schedule

@@ -1,5 +1,8 @@
 """Leave periods, per-worker overrides and trigger events: what moves a worker's due dates.
 
+Each is evidence (``app.storage.evidence_kinds``): every add and delete here writes its audit
+entry, with a hash of the row, in the caller's transaction.
+
 The friendly checks live in ``app.services.workers``; the table CHECK constraints are the
 backstop, so nothing here checks twice.
 """
@@ -12,6 +15,21 @@ from datetime import date
 from app.domain.model import LeaveKind, SupervisionType, TriggerKind
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
+
+
+def _audited(db: Database, kind: str, row_id: str, detail: dict[str, str]) -> None:
+    """The audit entry (evidence) of a row just added."""
+    from app.storage.evidence_registry import record  # not needed to show the schedule
+
+    record(db, "create", kind, row_id, detail=detail)
+
+
+def _audited_delete(db: Database, kind: str, table: str, row_id: str) -> None:
+    """Delete a row, with the audit entry that says so (written first: it names the row)."""
+    from app.storage.evidence_registry import record_delete
+
+    record_delete(db, kind, row_id)
+    db.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +78,7 @@ def add_leave(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [leave.id, worker_id, kind.value, start.isoformat(), iso(end), leave.note, utc_now()],
     )
+    _audited(db, "leave", leave.id, {"worker": worker_id})
     return leave
 
 
@@ -76,7 +95,7 @@ def leave_for(db: Database, worker_id: str) -> list[StoredLeave]:
 
 
 def delete_leave(db: Database, leave_id: str) -> None:
-    db.execute("DELETE FROM leave_periods WHERE id = ?", [leave_id])
+    _audited_delete(db, "leave", "leave_periods", leave_id)
 
 
 def add_override(
@@ -97,6 +116,7 @@ def add_override(
         [ov.id, worker_id, type_.value, interval_days, ov.reason, iso(starts_on),
          expires_on.isoformat(), utc_now()],
     )  # fmt: skip
+    _audited(db, "override", ov.id, {"worker": worker_id, "reason": ov.reason})
     return ov
 
 
@@ -114,7 +134,7 @@ def overrides_for(db: Database, worker_id: str) -> list[StoredOverride]:
 
 
 def delete_override(db: Database, override_id: str) -> None:
-    db.execute("DELETE FROM overrides WHERE id = ?", [override_id])
+    _audited_delete(db, "override", "overrides", override_id)
 
 
 def add_trigger(
@@ -133,6 +153,7 @@ def add_trigger(
         [trig.id, worker_id, kind.value, event_date.isoformat(), type_.value, response_days,
          trig.note, utc_now()],
     )  # fmt: skip
+    _audited(db, "trigger", trig.id, {"worker": worker_id})
     return trig
 
 
@@ -150,4 +171,4 @@ def triggers_for(db: Database, worker_id: str) -> list[StoredTrigger]:
 
 
 def delete_trigger(db: Database, trigger_id: str) -> None:
-    db.execute("DELETE FROM trigger_events WHERE id = ?", [trigger_id])
+    _audited_delete(db, "trigger", "trigger_events", trigger_id)

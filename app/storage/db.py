@@ -30,13 +30,15 @@ from app.errors import (
     storage_error_from,
 )
 from app.storage import keys
-from app.storage.schema import MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
+from app.storage.schema import EVIDENCE_BASELINE, MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 log = logging.getLogger(__name__)
 
+# How long a write waits for another program's write to finish before giving up (seconds).
+BUSY_TIMEOUT_S = 10.0
 
 _READS = frozenset({"SELECT", "PRAGMA", "WITH"})
 
@@ -52,15 +54,27 @@ def _is_read(sql: str) -> bool:
 class Database:
     """Keel's handle on one open SQLite file.
 
-    Writes go through sqlite-utils: :func:`transaction` uses its ``atomic()`` (a transaction,
-    with savepoints when nested) and a write outside one goes through its ``execute``. Reads
-    go straight to the sqlite3 connection. The sqlite-utils handle is
-    made the first time it is needed: importing sqlite-utils costs about 70 ms, a third of a
-    blank window's start-up, and showing the scheduler reads only.
+    Every write transaction begins ``IMMEDIATE`` (:meth:`atomic`, which :func:`transaction`
+    uses): the write lock is taken first, waiting up to :data:`BUSY_TIMEOUT_S` for another
+    program to finish, so a transaction that reads (the last audit entry) and then writes can
+    never fail at once because another connection committed in between. Nested blocks are
+    savepoints. A write outside a transaction goes through sqlite-utils' ``execute`` (one
+    statement, committed at once). Reads go straight to the sqlite3 connection. The
+    sqlite-utils handle is made the first time it is needed: importing sqlite-utils costs
+    about 70 ms, a third of a blank window's start-up, and showing the scheduler reads only.
+
+    ``after_commit`` holds callables run once the outermost transaction has committed (the
+    audit trail's witness is written that way: never ahead of what is on disk).
     """
 
     def __init__(self, conn: dbapi.Connection) -> None:
         self.conn = conn
+        self.after_commit: dict[str, Callable[[Database], None]] = {}
+        self._savepoints = 0
+        # False while a file is built under a temporary name (its witness would name that).
+        self.keeps_witness = True
+        # Protections (triggers) Keel put back when it opened the file: sentences to show.
+        self.repaired: list[str] = []
         # What Database sets on every connection; Keel's triggers rely on it.
         conn.execute("PRAGMA recursive_triggers = ON")
 
@@ -83,11 +97,51 @@ class Database:
             if parameters is None:
                 return self.conn.execute(sql)
             return self.conn.execute(sql, parameters)
-        return self.utils.execute(sql, parameters)
+        cursor = self.utils.execute(sql, parameters)
+        if not self.conn.in_transaction:
+            self._committed()
+        return cursor
 
-    def atomic(self) -> contextlib.AbstractContextManager[object]:
-        """A transaction (a savepoint inside one), committed unless the block raises."""
-        return self.utils.atomic()
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """A write transaction begun ``IMMEDIATE`` (a savepoint inside one), committed unless
+        the block raises."""
+        conn = self.conn
+        if conn.in_transaction:
+            self._savepoints += 1
+            name = f"keel_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                # A RAISE(ROLLBACK) can end the whole transaction, savepoints included.
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+            conn.commit()
+        except BaseException:
+            self.after_commit.clear()
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        self._committed()
+
+    def _committed(self) -> None:
+        """Run what waits for the commit (each once); a failure there is logged, never
+        raised: the change itself is saved."""
+        pending = list(self.after_commit.values())
+        self.after_commit.clear()
+        for run in pending:
+            try:
+                run(self)
+            except Exception:
+                log.exception("after saving a change")
 
     def table_names(self) -> list[str]:
         return [
@@ -287,7 +341,7 @@ def read_only_connection(path: Path, *, key: bytes | None = None) -> dbapi.Conne
     must be read, so the connection is an ordinary read-only one.
     """
     flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-    conn = dbapi.connect(_uri(path, flags), uri=True, timeout=5)
+    conn = dbapi.connect(_uri(path, flags), uri=True, timeout=BUSY_TIMEOUT_S)
     return use_key(conn, key if key is not None else keys.key_for(path))
 
 
@@ -430,6 +484,12 @@ def confirm_checked(db: Database) -> bool:
     return True
 
 
+def database_file(db: Database) -> Path | None:
+    """The file ``db`` is open on (None for an in-memory database)."""
+    found = _database_file(db)
+    return Path(found) if found else None
+
+
 def _database_file(db: Database) -> str | None:
     for _seq, name, file in db.conn.execute("PRAGMA database_list"):
         if name == "main" and file:
@@ -459,7 +519,7 @@ def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = No
 
 
 def _connect_writable(path: Path | str, *, key: bytes | None = None) -> Database:
-    conn = dbapi.connect(str(path), timeout=5)
+    conn = dbapi.connect(str(path), timeout=BUSY_TIMEOUT_S)
     if str(path) != ":memory:":
         use_key(conn, key if key is not None else keys.key_for(path))
     conn.execute("PRAGMA foreign_keys = ON")
@@ -482,8 +542,19 @@ def _seed_themes(db: Database) -> None:
         )
 
 
+def _begin_evidence(db: Database) -> None:
+    """The evidence step (schema 8): one baseline audit entry per existing row of evidence."""
+    from app.storage.evidence_kinds import TRACKED_AT_BASELINE
+    from app.storage.evidence_registry import begin_tracking
+
+    begin_tracking(db, TRACKED_AT_BASELINE, MIGRATIONS.index(EVIDENCE_BASELINE) + 1)
+
+
 # Python steps that run after a migration's SQL, in the same transaction.
-_AFTER_STEP: dict[int, Callable[[Database], None]] = {2: _seed_themes}
+_AFTER_STEP: dict[int, Callable[[Database], None]] = {
+    2: _seed_themes,
+    MIGRATIONS.index(EVIDENCE_BASELINE) + 1: _begin_evidence,
+}
 
 
 def migrate(db: Database) -> int:
@@ -563,24 +634,49 @@ def open_database(
             for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
                 leftover.unlink(missing_ok=True)
             db = connect(building)
+            db.keeps_witness = False
             try:
                 migrate(db)
             finally:
                 close_database(db)
             os.chmod(building, 0o600)
             os.replace(building, path)
-        elif info.schema_version < SCHEMA_VERSION:
-            saved = _backup_before_migrating(path, info.schema_version)
-            log.info("kept a copy of the database before migrating (%s)", saved.suffix)
+            created = True
+        else:
+            created = False
+            if info.schema_version < SCHEMA_VERSION:
+                saved = _backup_before_migrating(path, info.schema_version)
+                log.info("kept a copy of the database before migrating (%s)", saved.suffix)
         db = connect(path)
         try:
             migrate(db)
+            if created:
+                from app.storage import witness
+
+                witness.refresh(db)
+            _restore_protections(db)
         except BaseException:
             db.close()
             raise
         return db
     except dbapi.Error as exc:
         raise storage_error_from(exc, f"open {path}") from exc
+
+
+def _restore_protections(db: Database) -> None:
+    """Put back any protection (trigger) removed or changed outside Keel, recording each in
+    the audit trail; the sentences are kept in ``db.repaired`` for the caller to show. A file
+    that cannot be written is left as it is (``check`` reports it)."""
+    from app.storage import protections
+
+    try:
+        repaired = protections.restore(db)
+    except dbapi.Error as exc:
+        log.warning("could not restore the database's protections: %s", exc)
+        return
+    if repaired:
+        log.warning("restored %d protection(s) changed outside Keel", len(repaired))
+        db.repaired = [d.sentence for d in repaired]
 
 
 def _can_check_later(path: Path) -> bool:

@@ -17,12 +17,20 @@ def current_policy(db: Database) -> Policy:
 
 
 def save_policy(db: Database, policy: Policy, created_by: str = "") -> int:
-    """Store ``policy`` as a new version and return its number; old versions stay."""
+    """Store ``policy`` as a new version, with its audit entry (evidence), and return its
+    number; old versions stay."""
+    from app.storage.evidence_registry import record
+
     policy.validate()
-    row = db.execute("SELECT coalesce(max(version), 0) FROM policies").fetchone()
-    version = int(row[0]) + 1
-    db.execute(
-        "INSERT INTO policies (id, version, created_at, created_by, data) VALUES (?, ?, ?, ?, ?)",
-        [new_id(), version, utc_now(), created_by, json.dumps(policy.to_dict(), sort_keys=True)],
-    )
+    with db.atomic():
+        row = db.execute("SELECT coalesce(max(version), 0) FROM policies").fetchone()
+        version = int(row[0]) + 1
+        policy_id = new_id()
+        db.execute(
+            "INSERT INTO policies (id, version, created_at, created_by, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [policy_id, version, utc_now(), created_by,
+             json.dumps(policy.to_dict(), sort_keys=True)],
+        )  # fmt: skip
+        record(db, "create", "policy", policy_id, detail={"version": version}, actor=created_by)
     return version

@@ -904,7 +904,20 @@ CREATE TABLE publish_acks (
 ) STRICT;
 """ + _publish_triggers()
 
-# --- V8: search ranks what was discussed above where it happened ----------------------------
+# --- V8: evidence kept in the audit trail ------------------------------------------------
+#
+# From this schema on, every write of evidence (signed records, responses, addenda, risk
+# assessments, leave, overrides, trigger events, policy versions) is recorded with a hash of the
+# row (app.storage.evidence_registry). This step's Python part (``_AFTER_STEP`` in
+# app.storage.db) writes the starting point: one "baseline" entry per existing row.
+
+EVIDENCE_BASELINE = """
+-- The baseline entries are written by app.storage.db's step after this one.
+CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, entity);
+"""
+
+
+# --- V9: search ranks what was discussed above where it happened ----------------------------
 #
 # A search for "housing" found 181 sessions, nearly all because they were held at "Ashcroft
 # House". The search document is split into columns so a search can rank and choose: ``body``
@@ -917,7 +930,7 @@ CREATE TABLE publish_acks (
 
 def session_parts_sql() -> tuple[str, str, str]:
     """SQL expressions over ``sessions s``: the ``body``, ``other`` and ``place`` of its
-    search document (schema 8 on)."""
+    search document (schema 9 on)."""
     nl = "char(10)"
     body = f"""s.issues || {nl} || s.case_discussion || {nl} ||
     coalesce((SELECT group_concat(d.text || {nl} || d.rationale, {nl}) FROM decisions d
@@ -975,6 +988,7 @@ MIGRATIONS: tuple[str, ...] = (
     SCHEDULE_CACHE,
     IDENTITY,
     PUBLISH_LOG,
+    EVIDENCE_BASELINE,
     SEARCH_PARTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

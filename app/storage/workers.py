@@ -138,8 +138,10 @@ def add_assessment(
     assessed_by: str = "",
     rationale: str = "",
     source: str = "manual",
+    audit_detail: dict[str, Any] | None = None,
 ) -> StoredAssessment:
-    """Append a dated assessment. Earlier ones are history and are never changed."""
+    """Append a dated assessment, with its audit entry (evidence). Earlier ones are history
+    and are never changed."""
     stored = StoredAssessment(
         id=new_id(),
         worker_id=worker_id,
@@ -161,6 +163,10 @@ def add_assessment(
             tier.value, stored.assessed_by, stored.rationale, source, stored.created_at,
         ],
     )  # fmt: skip
+    from app.storage.evidence_registry import record  # not needed to show the schedule
+
+    detail = {"worker": worker_id, "on": assessed_on.isoformat(), **factors.as_dict()}
+    record(db, "create", "risk_assessment", stored.id, detail={**detail, **(audit_detail or {})})
     return stored
 
 

@@ -96,9 +96,22 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
                 "ORDER BY name"
             )
         ]
-        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
+        out = {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
     finally:
         conn.close()
+    if "meta" in out:  # the audit trail's witness a backup carries is not data
+        out["meta"] = [r for r in out["meta"] if r[0] != "audit_witness"]
+    return out
+
+
+def restored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """``dump`` of a restored database, less the audit entry the restore added (it must be
+    the last one): what must equal the backup's ``dump``."""
+    data = dump(path)
+    entries = sorted(data["audit_log"], key=lambda r: r[0])
+    assert entries and entries[-1][4] == "restore", "the restore is not in the audit trail"
+    data["audit_log"] = sorted(entries[:-1], key=repr)
+    return data
 
 
 def stand_in_backup(path: Path, database_id: str | None) -> Path:

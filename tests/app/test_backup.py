@@ -7,6 +7,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +36,7 @@ from app.services.backup import (
 from app.services.backup_files import backup_name, backups_to_keep, list_backups, prune_backups
 from app.services.location import location_warning
 from app.services.sessions import SessionService
+from app.services.temporaries import owner
 from app.storage.db import APPLICATION_ID, Database, close_database, connect, open_database
 from app.storage.schema import SCHEMA_VERSION
 from tests.app.backup_support import (
@@ -42,6 +45,7 @@ from tests.app.backup_support import (
     listing,
     populate,
     quick_check,
+    restored,
     stand_in_backup,
 )
 
@@ -228,11 +232,12 @@ def test_encrypted_backup_round_trip(
     fresh_path = tmp_path / "fresh.db"
     fresh = open_database(fresh_path)
     try:
-        restored = restore_database(fresh, result.path, tmp_path / "safety", passphrase=PASSPHRASE)
+        outcome = restore_database(fresh, result.path, tmp_path / "safety", passphrase=PASSPHRASE)
     finally:
         close_database(fresh)
-    assert restored.counts == result.counts
-    assert dump(fresh_path) == expected
+    # Everything the backup holds, and the restore's own audit entry.
+    assert outcome.counts == {**result.counts, "audit_log": result.counts["audit_log"] + 1}
+    assert restored(fresh_path) == expected
 
 
 def test_an_empty_passphrase_is_refused(db: Database, tmp_path: Path) -> None:
@@ -359,14 +364,22 @@ def test_rotation_keeps_backups_dated_in_the_future_and_sparse_old_ones(tmp_path
 
 
 def test_pruning_removes_stale_temporary_files_only(tmp_path: Path) -> None:
-    stale = tmp_path / ".keel-backup-abc.tmp"
-    fresh = tmp_path / ".keel-backup-def.tmp"
-    stale.write_bytes(b"x")
-    fresh.write_bytes(b"x")
-    old = time.time() - 7200
-    os.utime(stale, (old, old))
+    """A temporary goes when the process that made it is gone, or after a day: never one a
+    backup running beside the window is still writing."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = owner().split("-")[0]
+    orphan = tmp_path / f".keel-backup-{host}-{gone.pid}-abc.tmp"  # its process has ended
+    running = tmp_path / f".keel-backup-{owner()}-def.tmp"  # this process: still writing
+    old_style = tmp_path / ".keel-backup-0123.tmp"  # an older Keel's: by age alone
+    day_old = tmp_path / ".keel-backup-4567.tmp"
+    for path in (orphan, running, old_style, day_old):
+        path.write_bytes(b"x")
+    old = time.time() - 25 * 3600
+    os.utime(day_old, (old, old))
     prune_backups(tmp_path, date(2026, 11, 26), stem="keel", database_id=ROTATED_ID)
-    assert not stale.exists() and fresh.exists()
+    assert not orphan.exists() and not day_old.exists()
+    assert running.exists() and old_style.exists()
 
 
 # --------------------------------------------------------------------------- automatic backups

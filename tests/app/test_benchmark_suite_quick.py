@@ -36,10 +36,13 @@ def test_run_all_quick_prints_each_benchmark_beside_its_floor(tmp_path: Path) ->
     out = result.stdout
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    for script in ("bench_status.py", "bench_gui.py", "bench_reports.py", "bench_backup.py"):
+    for script in ("bench_status.py", "bench_gui.py", "bench_reports.py", "bench_backup.py",
+                   "bench_check.py"):  # fmt: skip
         assert f"=== {script}" in out
     assert re.search(r"raw SQL floor \(LATEST_HELD_SQL fetchall\)\s+\d", out)
     assert re.search(r"start to interactive scheduler\s+\d+ ms\s+blank window \d+ ms", out)
     assert re.search(r"compliance pack, bare ReportLab, same text\s+\d", out)
     assert re.search(r"^cp\s+\d", out, re.M)
+    assert re.search(r"PRAGMA integrity_check alone \(floor\)\s+\d", out)
+    assert re.search(r"ratio check / floor \(median of pairs\)\s+\d", out)
     assert re.search(r"peak memory, app on the reference database: \d+ MB", out)

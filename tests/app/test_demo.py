@@ -321,3 +321,48 @@ def test_cli_demo_then_refuses_a_second_time(db_path: Path) -> None:
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
     assert "already holds 25 workers" in err
+
+
+def test_the_demo_holds_evidence_that_check_verifies(
+    db: Database, db_path: Path, today: date
+) -> None:
+    """Signed records (about two thirds of the held ones older than a week), acknowledged and
+    disagreed responses, addenda, a governance item closed with its change made — every step
+    in the audit trail with its hash, so check verifies it all."""
+    from app.services.integrity import check_database
+
+    summary = load_demo(db, today=today)
+    week_ago = (today - timedelta(days=7)).isoformat()
+    held_old, signed_old, signed_recent = db.execute(
+        "SELECT count(*), sum(signed_at IS NOT NULL), "
+        "(SELECT count(*) FROM sessions WHERE signed_at IS NOT NULL AND session_date > ?) "
+        "FROM sessions WHERE status = 'held' AND session_date <= ?",
+        [week_ago, week_ago],
+    ).fetchone()
+    assert 0.6 <= signed_old / held_old <= 0.73, (signed_old, held_old)
+    assert signed_recent == 0, "the last week's records are still drafts"
+    responses = dict(
+        db.execute(
+            "SELECT supervisee_response, count(*) FROM sessions WHERE signed_at IS NOT NULL "
+            "GROUP BY 1"
+        ).fetchall()
+    )
+    assert responses["acknowledged"] > 100 and responses["disagreed"] >= 2
+    assert responses[None] > 0, "some signed records still await their supervisee"
+    disagreed = db.execute(
+        "SELECT s.supervisee_comment, (SELECT count(*) FROM addenda a WHERE a.session_id = s.id) "
+        "FROM sessions s WHERE supervisee_response = 'disagreed'"
+    ).fetchall()
+    assert all(comment.strip() and answers >= 1 for comment, answers in disagreed), disagreed
+    reasons = {r[0] for r in db.execute("SELECT reason FROM addenda").fetchall()}
+    assert "Correction: a case reference was mistyped" in reasons
+    (closed,) = db.execute(
+        "SELECT count(*) FROM governance_items WHERE status = 'closed' AND trim(change_made) <> ''"
+    ).fetchone()
+    assert closed == 1
+    # Every fingerprint verifies, and every piece of evidence matches its audit entry.
+    signs = db.execute("SELECT count(*) FROM audit_log WHERE action = 'sign'").fetchone()[0]
+    assert signs == signed_old
+    assert f"{signed_old} signed records" in summary and "disagreed with" in summary
+    report = check_database(db_path)
+    assert report.ok and not report.warnings, report.lines()

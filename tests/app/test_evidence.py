@@ -183,3 +183,19 @@ def test_a_changed_byte_in_a_signed_note_is_reported(db, people) -> None:
     problems = RecordService(db).verify().fingerprint_problems
     assert len(problems) == 1 and sid in problems[0]
     assert "does not match its fingerprint" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain", 'quote " and \\ backslash', "line\nbreak\ttab\r\x00\x1f\x7f", "Zoë 🙂 ܫ עברית",
+     "\u2028\u2029 separators", '{"json": [1, 2]}', "</script>&amp;"],
+)  # fmt: skip
+def test_an_entrys_payload_is_exactly_what_json_dumps_writes(text: str) -> None:
+    import json
+
+    from app.storage.audit import _payload
+
+    for fields in ([7, text, "2026-11-26T10:00:00Z", text, "sign", "session", None, text],
+                   [1, "id", "at", "", "a", "e", text, "{}"]):  # fmt: skip
+        expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert _payload(fields) == expected

@@ -147,8 +147,10 @@ def test_only_what_the_service_view_needs_leaves_the_laptop(
            "VALUES ('d-secret', ?, 'SECRET-DECISION', 'SECRET-RATIONALE')", [session])  # fmt: skip
     _write(demo_db, "UPDATE leave_periods SET note = 'SECRET-LEAVE-NOTE'", [])
     _write(demo_db, "UPDATE trigger_events SET note = 'SECRET-TRIGGER-NOTE'", [])
+    # Open actions of records still in draft (a signed record's actions are locked).
     _write(demo_db, "UPDATE actions SET description = 'SECRET-ACTION', evidence = 'SECRET-EV' "
-           "WHERE id IN (SELECT id FROM actions WHERE status = 'open' LIMIT 3)", [])  # fmt: skip
+           "WHERE id IN (SELECT a.id FROM actions a JOIN sessions s ON s.id = a.session_id "
+           "WHERE a.status = 'open' AND s.signed_at IS NULL LIMIT 3)", [])  # fmt: skip
     publish(demo_db, service.team_urls["North"])
     with psycopg.connect(service.admin_url) as conn:
         dump = "\n".join(

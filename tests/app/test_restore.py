@@ -28,6 +28,7 @@ from tests.app.backup_support import (
     integrity_check,
     listing,
     make_db,
+    restored,
     save_then_crash,
     session_ids,
     sha256,
@@ -97,7 +98,7 @@ def test_restore_into_the_open_database_replaces_the_data_exactly(
         result = restore_database(db, good_backup, safety)
     finally:
         close_database(db)
-    assert dump(path) == expected and integrity_check(path) == [("ok",)]
+    assert restored(path) == expected and integrity_check(path) == [("ok",)]
     assert result.counts["sessions"] == 3 and result.backup_date is not None
     assert result.safety_backup is not None and result.safety_backup.parent == safety
     assert dump(result.safety_backup) == before, "the safety copy must hold the data replaced"
@@ -123,14 +124,14 @@ def test_restore_over_a_stale_wal_equals_the_backup_exactly(
     assert wal.exists() and wal.stat().st_size > 0, "the test needs a -wal with frames"
     expected = dump(backup)
     result = restore_into_file(path, backup, tmp_path / "safety")
-    assert dump(path) == expected
+    assert restored(path) == expected
     # Opened again as Keel opens it: nothing is replayed later either.
     db = open_database(path)
     try:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         close_database(db)
-    assert dump(path) == expected
+    assert restored(path) == expected
     assert result.safety_backup is not None
     assert set(later) <= session_ids(result.safety_backup)
 
@@ -153,7 +154,7 @@ def test_restore_into_an_open_connection_over_a_stale_wal(
         assert "sessions" in tables
     finally:
         close_database(db)
-    assert dump(path) == dump(backup)
+    assert restored(path) == dump(backup)
 
 
 def test_restore_of_an_encrypted_backup_and_of_an_older_schema(
@@ -174,7 +175,7 @@ def test_restore_of_an_encrypted_backup_and_of_an_older_schema(
     assert int.from_bytes(raw[60:64], "big") == SCHEMA_VERSION  # migrated after the restore
     assert int.from_bytes(raw[68:72], "big") == APPLICATION_ID
     restore_into_file(path, encrypted, tmp_path / "safety", passphrase=PASSPHRASE)
-    assert dump(path) == expected
+    assert restored(path) == expected
 
 
 def test_restore_creates_a_missing_database(tmp_path: Path, good_backup: Path) -> None:
@@ -183,7 +184,7 @@ def test_restore_creates_a_missing_database(tmp_path: Path, good_backup: Path) -
     target.parent.mkdir()
     result = restore_into_file(target, good_backup, tmp_path / "safety")
     assert result.safety_backup is None
-    assert dump(target) == dump(good_backup)
+    assert restored(target) == dump(good_backup)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert listing(target.parent) == ["keel.db"]
 
@@ -200,7 +201,7 @@ def test_an_orphan_wal_beside_a_missing_database_is_never_replayed(
     Path(f"{target}-wal").write_bytes(Path(f"{path}-wal").read_bytes())
     orphan = sha256(Path(f"{target}-wal"))
     restore_into_file(target, good_backup, tmp_path / "safety")
-    assert dump(target) == dump(good_backup)
+    assert restored(target) == dump(good_backup)
     kept = [p for p in target.parent.iterdir() if p.name.endswith("-wal") and "orphan" in p.name]
     assert len(kept) == 1 and sha256(kept[0]) == orphan, "the orphan must be kept, not replayed"
 
@@ -219,7 +220,7 @@ def test_restore_over_a_damaged_database_keeps_the_damaged_file(
         path.write_bytes(data[: len(data) // 2])
     damaged = sha256(path)
     result = restore_into_file(path, good_backup, tmp_path / "safety")
-    assert dump(path) == dump(good_backup)
+    assert restored(path) == dump(good_backup)
     assert result.safety_backup is not None and sha256(result.safety_backup) == damaged
     assert "damaged" in result.summary()
 

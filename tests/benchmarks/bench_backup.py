@@ -33,13 +33,17 @@ from app.services import backup as backup_module
 from app.services.backup import backup_database, restore_database
 from app.storage.db import close_database, connect, open_database
 
-PHASES = ("_snapshot_copy", "_fsync_file", "_verify_plain", "_verify_file_copy", "_encrypt_into")
+PHASES = (
+    "_snapshot_copy", "_fsync_file", "_verify_plain", "_verify_file_copy", "_carry_witness_into",
+    "_encrypt_into",
+)  # fmt: skip
 # The plain backup's rows: the copy, the flush, and whichever verification it got (a byte copy
 # of the file is checked by header and counts, a backup-API copy by quick_check as well).
 PLAIN_PHASES = (
     ("snapshot copy", ("_snapshot_copy",)),
     ("fsync file", ("_fsync_file",)),
     ("verify", ("_verify_plain", "_verify_file_copy")),
+    ("witness carried inside", ("_carry_witness_into",)),
 )
 
 

@@ -351,6 +351,7 @@ def generate_reference(
                     marks = ", ".join("?" for _ in data[0])
                     columns = _COLUMNS.get(table, "")
                     db.conn.executemany(f"INSERT INTO {table} {columns} VALUES ({marks})", data)
+            _evidence(db, rng, today, sessions, rows["workers"])
         db.conn.execute("PRAGMA journal_mode = WAL")
         counts = {
             table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in rows
@@ -366,6 +367,65 @@ def generate_reference(
         "seconds": time.perf_counter() - started,
         "path": str(path),
     }
+
+
+def _evidence(
+    db: Any,
+    rng: random.Random,
+    today: date,
+    sessions: list[tuple[Any, ...]],
+    workers: list[tuple[Any, ...]],
+) -> None:
+    """What a real service's database holds as evidence, written as Keel writes it: two thirds
+    of the held records older than a week signed by their supervisor, most acknowledged by the
+    supervisee, a few disagreed with; an addendum now and then; and the audit entry, with its
+    hash, of every signature, response, addendum, risk assessment, leave period, override and
+    trigger event (``check`` verifies them all)."""
+    from app.storage.evidence import Signature, sign_many
+    from app.storage.evidence_registry import record_many
+
+    names = {w[0]: w[2] for w in workers}
+    cutoff = (today - timedelta(days=7)).isoformat()
+    signatures, one_to_one = [], []
+    for row in sessions:
+        sid, status, day, sup, worker = row[0], row[2], row[3], row[7], row[8]
+        if status != "held" or day > cutoff or sup is None or rng.random() >= 0.67:
+            continue
+        signatures.append(Signature(sid, f"{day}T16:30:00Z", names[sup], sup))
+        if worker is not None:
+            one_to_one.append((sid, day, worker))
+    fingerprints = sign_many(db, signatures)
+    by = {s.session_id: s.signed_by_name for s in signatures}
+    record_many(db, "sign", "signed_record", [s.session_id for s in signatures],
+                detail=lambda i, _c: {"by": by[i], "fingerprint": fingerprints[i], "gaps": 0},
+                actor=lambda i, _c: by[i])  # fmt: skip
+    answered: dict[str, list[tuple[Any, ...]]] = {"acknowledged": [], "disagreed": []}
+    addenda = []
+    for sid, day, worker in one_to_one:
+        roll = rng.random()
+        if roll < 0.85:
+            response = "disagreed" if roll < 0.01 else "acknowledged"
+            comment = "I do not agree with the caseload figure recorded." if roll < 0.01 else ""
+            answered[response].append((response, names[worker], comment, f"{day}T18:00:00Z", sid))
+        if roll > 0.995:
+            addenda.append((f"add-{sid}", sid, by[sid], "Correction",
+                            "The case reference above was mistyped.", f"{day}T19:00:00Z"))  # fmt: skip
+    for response, updates in answered.items():
+        db.conn.executemany(
+            "UPDATE sessions SET supervisee_response = ?, supervisee_name = ?, "
+            "supervisee_comment = ?, supervisee_responded_at = ? WHERE id = ?", updates,
+        )  # fmt: skip
+        record_many(db, response, "response", [u[4] for u in updates],
+                    detail={"by": "supervisee"})  # fmt: skip
+    db.conn.executemany(
+        "INSERT INTO addenda (id, session_id, author, reason, text, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)", addenda,
+    )  # fmt: skip
+    session_of = {a[0]: a[1] for a in addenda}
+    record_many(db, "addendum", "addendum", [a[0] for a in addenda],
+                entity_id=lambda i, _c: session_of[i])  # fmt: skip
+    for kind in ("risk_assessment", "leave", "override", "trigger"):
+        record_many(db, "create", kind)
 
 
 _COLUMNS = {

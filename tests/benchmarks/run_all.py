@@ -5,7 +5,7 @@
 Generates the reference database (1,000 workers, 10 years, ≈110k sessions) unless --db is
 given, then runs each benchmark script in turn — statuses vs the raw SQL floor, the GUI (start vs
 a blank window, save-and-refresh, filter/sort), the PDFs (record, compliance pack vs bare
-ReportLab), backup vs ``cp`` — each printing its own table with figures beside their floors,
+ReportLab), backup vs ``cp``, ``check`` vs ``integrity_check`` — each printing its own table with figures beside their floors,
 and finally the peak memory of the app opened on the reference database. Figures go to
 docs/PERFORMANCE.md by hand, with the machine they were measured on.
 """
@@ -86,6 +86,7 @@ def main() -> int:
         failures += (
             _run("bench_backup.py", "--db", str(db), *(["--runs", "1"] if args.quick else [])) != 0
         )
+        failures += _run("bench_check.py", "--db", str(db), *quick) != 0
         print(
             f"\npeak memory, app on the reference database: {peak_memory_mb(db):.0f} MB (goal ≤ 250 MB)"
         )

@@ -1,0 +1,374 @@
+"""The kinds of evidence Keel keeps (see ``app.storage.evidence_registry`` for the mechanism).
+
+* ``signed_record``: a signed session with its decisions, their themes, actions (as signed),
+  reviews, themes and attendees; recorded when it is signed. Its printed fingerprint is checked
+  too, and against the one its sign-off's entry recorded.
+* ``response``: the supervisee's response and comment on a signed record.
+* ``addendum``: an addendum to a signed record.
+* ``risk_assessment``, ``leave``, ``override``, ``trigger``: what moves a worker's due dates.
+* ``policy``: a policy version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.storage.db import Database
+from app.storage.evidence import (
+    ACTION_PROGRESS_COLUMNS,
+    DECISION_COLUMNS,
+    RESPONSE_COLUMNS,
+    REVIEW_COLUMNS,
+    SIGNED_ACTION_COLUMNS,
+    SIGNED_SESSION_COLUMNS,
+    fingerprint_of,
+    signed_rows,
+)
+from app.storage.evidence_registry import (
+    Kind,
+    Labels,
+    Last,
+    Row,
+    day,
+    quoted,
+    register,
+    table_kind,
+    whose,
+)
+
+# The kinds the migration that began keeping evidence baselined, in the order it wrote them.
+TRACKED_AT_BASELINE = (
+    "signed_record", "response", "addendum", "risk_assessment", "leave", "override", "trigger",
+    "policy",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- signed records
+
+
+# The rows that belong to a signed record, each as (section, table, its columns in the form,
+# the SQL from that table, alias ``x``, that names the record it belongs to).
+_PARTS = (
+    ("decisions", "decisions", DECISION_COLUMNS, "x.session_id", ""),
+    ("decision_themes", "decision_themes", ("decision_id", "theme_id"), "d.session_id",
+     "JOIN decisions d ON d.id = x.decision_id"),
+    ("actions", "actions", SIGNED_ACTION_COLUMNS, "x.session_id", ""),
+    ("reviews", "action_reviews", REVIEW_COLUMNS, "x.session_id", ""),
+    ("themes", "session_themes", ("session_id", "theme_id"), "x.session_id", ""),
+    ("attendees", "session_attendees", ("session_id", "worker_id"), "x.session_id", ""),
+)  # fmt: skip
+
+
+def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
+    """Form 1 of a signed record: its session row, then each kind of row that belongs to it
+    (sorted), every row as its quoted values (``quoted``); sections split by U+001E, rows
+    within one by U+001F. Everything but the sorting and joining is done by SQLite."""
+    if form != 1:
+        raise ValueError(f"signed_record has no form {form}")
+    only, args = "", []
+    if ids is not None:
+        only, args = " AND s.id IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
+    sessions = {
+        str(sid): (text, {"worker": worker, "date": on, "type": type_})
+        for sid, worker, on, type_, text in db.execute(
+            "SELECT s.id, s.worker_id, s.session_date, s.type, "
+            f"{quoted(SIGNED_SESSION_COLUMNS, 's')} FROM sessions s "
+            f"WHERE s.signed_at IS NOT NULL{only}",
+            args,
+        )
+    }
+    parts: dict[str, list[list[str]]] = {}  # made for a record when a row of it comes
+    for n, (_section, table, columns, owner, join) in enumerate(_PARTS):
+        if ids is None:  # every row, each kept if its record is signed: cheaper than a join
+            rows = db.execute(f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join}")
+        else:
+            rows = db.execute(
+                f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join} "
+                f"WHERE {owner} IN (SELECT value FROM json_each(?))",
+                args,
+            )
+        for sid, text in rows:
+            found = parts.get(sid)
+            if found is None:
+                if sid not in sessions:
+                    continue  # a row of a record that is not signed
+                found = parts[sid] = [[] for _ in _PARTS]
+            found[n].append(text)
+    out: dict[str, Row] = {}
+    none = "\x1e" * len(_PARTS)
+    for sid, (text, labels) in sessions.items():
+        found = parts.get(sid)
+        if found is None:
+            out[sid] = (text + none, labels)
+        else:
+            out[sid] = (text + "\x1e" + "\x1e".join("\x1f".join(sorted(r)) for r in found), labels)
+    return out
+
+
+def _signed_title(labels: Labels, names: Mapping[str, str]) -> str:
+    what = f"signed {labels.get('type') or 'supervision'} record"
+    if labels.get("worker"):
+        return f"the {what} of {whose(labels, names)} dated {day(labels.get('date'))}"
+    return f"the {what} of a group dated {day(labels.get('date'))}"
+
+
+def _signed_inspect(
+    db: Database, current: dict[str, Row], last: Mapping[str, Last], failed: set[str]
+) -> dict[str, str]:
+    """The printed fingerprint against the record's content, and against the one its sign-off's
+    entry recorded. A record that matches the entry Keel wrote when it was signed is, byte for
+    byte, what Keel fingerprinted then (the stored fingerprint is part of its form): only the
+    others are fingerprinted again — records whose last entry is a migration's baseline, and
+    those whose replay failed."""
+    doubtful = [
+        sid for sid in current if sid in failed or sid not in last or last[sid].action == "baseline"
+    ]
+    if not doubtful:
+        return {}
+    signed_with: dict[str, tuple[int, str]] = {}
+    for seq, session_id, fingerprint in db.execute(
+        "SELECT seq, entity_id, json_extract(detail, '$.fingerprint') FROM audit_log "
+        "WHERE action = 'sign' AND entity = 'session' AND json_valid(detail) "
+        "AND entity_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        [json.dumps(doubtful)],
+    ):
+        if isinstance(fingerprint, str):
+            signed_with[str(session_id)] = (int(seq), fingerprint)
+    rows = signed_rows(db, doubtful)
+    out: dict[str, str] = {}
+    for session_id in doubtful:
+        clauses = []
+        stored = None
+        if session_id in rows.sessions:
+            stored = rows.sessions[session_id]["fingerprint"]
+            try:
+                printed = fingerprint_of(rows.fingerprint_content(session_id))
+            except (ValueError, TypeError, AttributeError):
+                printed = ""
+            if printed != stored:
+                clauses.append("its printed fingerprint no longer matches its content")
+        recorded = signed_with.get(session_id)
+        if recorded is not None and stored is not None and recorded[1] != stored:
+            clauses.append(
+                f"its fingerprint is not the one audit entry #{recorded[0]} recorded when it "
+                "was signed"
+            )
+        if clauses:
+            out[session_id] = " and ".join(clauses)
+    return out
+
+
+def _signed_absent(db: Database, gone: dict[str, int]) -> dict[str, str]:
+    present = {
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM sessions WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(gone))],
+        )
+    }
+    return {
+        session_id: (
+            f"is no longer signed: the signature that audit entry #{seq} recorded was removed "
+            "outside Keel"
+            if session_id in present
+            else f"was deleted outside Keel: audit entry #{seq} recorded its signature"
+        )
+        for session_id, seq in gone.items()
+    }
+
+
+SIGNED_RECORD = register(
+    Kind(
+        name="signed_record",
+        entity="session",
+        noun="signed record",
+        load=_load_signed,
+        title=_signed_title,
+        tables={
+            "sessions": SIGNED_SESSION_COLUMNS,
+            "decisions": DECISION_COLUMNS,
+            "decision_themes": ("decision_id", "theme_id"),
+            "actions": SIGNED_ACTION_COLUMNS,
+            "action_reviews": REVIEW_COLUMNS,
+            "session_themes": ("session_id", "theme_id"),
+            "session_attendees": ("session_id", "worker_id"),
+        },
+        exempt={
+            "actions": {
+                c: "an action's progress moves on after its record is signed (closed on the "
+                "Actions screen, or reviewed in a later record), each step audited"
+                for c in ACTION_PROGRESS_COLUMNS
+            },
+        },
+        absent=_signed_absent,
+        inspect=_signed_inspect,
+    )
+)
+
+
+# --------------------------------------------------------------------------- on signed records
+
+
+def _of_record(labels: Labels, names: Mapping[str, str]) -> str:
+    return _signed_title(labels, names)
+
+
+def _response_absent(db: Database, gone: dict[str, int]) -> dict[str, str]:
+    return {
+        session_id: f"was removed outside Keel: audit entry #{seq} recorded it"
+        for session_id, seq in gone.items()
+    }
+
+
+RESPONSE = register(
+    table_kind(
+        "response",
+        entity="session",
+        noun="supervisee's response",
+        table="sessions",
+        columns=("id", *RESPONSE_COLUMNS),
+        where="t.supervisee_response IS NOT NULL",
+        labels={"worker": "t.worker_id", "date": "t.session_date", "type": "t.type"},
+        title=lambda labels, names: f"the supervisee's response to {_of_record(labels, names)}",
+        absent=_response_absent,
+    )
+)
+
+ADDENDUM = register(
+    table_kind(
+        "addendum",
+        entity="session",
+        noun="addendum",
+        plural="addenda",
+        table="addenda",
+        columns=("id", "session_id", "author", "reason", "text", "created_at"),
+        joins="LEFT JOIN sessions s ON s.id = t.session_id",
+        labels={
+            "worker": "s.worker_id",
+            "date": "s.session_date",
+            "type": "s.type",
+            "written": "t.created_at",
+        },
+        title=lambda labels, names: (
+            f"the addendum of {day(labels.get('written'))} to {_of_record(labels, names)}"
+        ),
+    )
+)
+
+
+# --------------------------------------------------------------------------- what moves due dates
+
+_LEAVE = {"sickness": "sick leave", "parental": "parental leave"}
+_EVENTS = {"return_from_leave": "return-from-leave"}
+
+
+def _named(what: str, date_label: str, prefix: str = "dated") -> Any:
+    def title(labels: Labels, names: Mapping[str, str]) -> str:
+        return f"the {what} of {whose(labels, names)} {prefix} {day(labels.get(date_label))}"
+
+    return title
+
+
+RISK_ASSESSMENT = register(
+    table_kind(
+        "risk_assessment",
+        entity="risk_assessment",
+        noun="risk assessment",
+        table="risk_assessments",
+        columns=(
+            "id",
+            "worker_id",
+            "assessed_on",
+            "cohort_risk",
+            "decision_complexity",
+            "support_need",
+            "volatility",
+            "tier",
+            "assessed_by",
+            "rationale",
+            "source",
+            "created_at",
+        ),
+        labels={"worker": "t.worker_id", "date": "t.assessed_on"},
+        title=_named("risk assessment", "date"),
+    )
+)
+
+LEAVE = register(
+    table_kind(
+        "leave",
+        entity="leave",
+        noun="leave period",
+        table="leave_periods",
+        columns=("id", "worker_id", "kind", "start_date", "end_date", "note", "created_at"),
+        labels={"worker": "t.worker_id", "date": "t.start_date", "kind": "t.kind"},
+        title=lambda labels, names: (
+            f"the {_LEAVE.get(str(labels.get('kind')), 'leave')} of {whose(labels, names)} "
+            f"from {day(labels.get('date'))}"
+        ),
+    )
+)
+
+OVERRIDE = register(
+    table_kind(
+        "override",
+        entity="override",
+        noun="override",
+        table="overrides",
+        columns=(
+            "id",
+            "worker_id",
+            "type",
+            "interval_days",
+            "reason",
+            "starts_on",
+            "expires_on",
+            "created_at",
+        ),
+        labels={"worker": "t.worker_id", "date": "t.expires_on", "type": "t.type"},
+        title=lambda labels, names: (
+            f"the {labels.get('type') or ''} supervision interval override of "
+            f"{whose(labels, names)} expiring {day(labels.get('date'))}"
+        ).replace("the  ", "the "),
+    )
+)
+
+TRIGGER = register(
+    table_kind(
+        "trigger",
+        entity="trigger",
+        noun="trigger event",
+        table="trigger_events",
+        columns=(
+            "id",
+            "worker_id",
+            "kind",
+            "event_date",
+            "type",
+            "response_days",
+            "note",
+            "created_at",
+        ),
+        labels={"worker": "t.worker_id", "date": "t.event_date", "kind": "t.kind"},
+        title=lambda labels, names: (
+            f"the {_EVENTS.get(str(labels.get('kind')), str(labels.get('kind') or ''))} "
+            f"trigger event of {whose(labels, names)} dated {day(labels.get('date'))}"
+        ),
+    )
+)
+
+POLICY = register(
+    table_kind(
+        "policy",
+        entity="policy",
+        noun="policy version",
+        table="policies",
+        columns=("id", "version", "created_at", "created_by", "data"),
+        labels={"version": "t.version", "date": "t.created_at"},
+        title=lambda labels, _names: (
+            f"policy version {labels.get('version')} saved on {day(labels.get('date'))}"
+        ),
+    )
+)
