@@ -32,7 +32,7 @@ from app.services.backup_files import (
     prune_backups,
 )
 from app.services.location import location_warning
-from app.storage.db import Database, read_only_connection, transaction
+from app.storage.db import Database, transaction
 from app.storage.identity import database_id
 
 if TYPE_CHECKING:
@@ -87,17 +87,10 @@ def backup_folder(db: Database) -> Path:
 def backup_folder_for_file(db_path: Path) -> Path:
     """The backup folder setting of a database file that is not open (read-only look; the
     default when the file cannot be read, e.g. because it is damaged)."""
-    with contextlib.suppress(dbapi.Error, OSError):
-        if db_path.is_file():
-            conn = read_only_connection(db_path)
-            try:
-                row = conn.execute("SELECT value FROM meta WHERE key = ?", [BACKUP_DIR_KEY])
-                found = row.fetchone()
-            finally:
-                conn.close()
-            if found and found[0]:
-                return Path(str(found[0]))
-    return default_backup_dir()
+    from app.services.backup_files import meta_value_of_file
+
+    value = meta_value_of_file(db_path, BACKUP_DIR_KEY)
+    return Path(value) if value else default_backup_dir()
 
 
 def latest_backup_for_file(db_path: Path) -> Path | None:

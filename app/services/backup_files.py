@@ -178,18 +178,25 @@ def _read_database_id(path: Path) -> str | None:
     if header is not None:
         found = header.get(DATABASE_ID_KEY)
         return found if isinstance(found, str) and found else None
+    return meta_value_of_file(path, DATABASE_ID_KEY)
+
+
+def meta_value_of_file(path: Path, key: str) -> str | None:
+    """A ``meta`` setting of a database file that is not open (a read-only look), or None
+    when it has none or cannot be read (damaged, another program's, locked)."""
     from app.storage.db import read_only_connection
 
     try:
+        if not path.is_file():
+            return None
         conn = read_only_connection(path)
         try:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", [DATABASE_ID_KEY])
-            found_row = row.fetchone()
+            found = conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         finally:
             conn.close()
-    except dbapi.Error:
+    except (dbapi.Error, OSError):
         return None
-    return str(found_row[0]) if found_row and found_row[0] else None
+    return str(found[0]) if found and found[0] else None
 
 
 def backups_of(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,15 +29,11 @@ from app.services.restore_compare import compare_with_file, compare_with_open
 from app.services.workers import WorkerService
 from app.storage.db import Database, close_database, open_database
 from app.storage.identity import database_id
+from tests.app import test_backup
 from tests.app.backup_support import populate, stand_in_backup
+from tests.app.test_backup import NOW, PASSPHRASE
 
-NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
-PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(crypto, "SCRYPT_N", 2**14)
+fast_scrypt = test_backup.fast_scrypt  # the smallest scrypt cost, for every test here
 
 
 @pytest.fixture

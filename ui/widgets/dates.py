@@ -166,6 +166,10 @@ class DateEdit(QLineEdit):
     def choose(self, day: Day) -> None:
         """A date the person chose (from the calendar): shown, and said so."""
         self.touched = True
+        self._take(day)
+
+    def _take(self, day: Day) -> None:
+        """Show ``day`` and say so, or refuse it (outside the allowed range)."""
         refusal = self._out_of_range(day)
         if refusal:
             self._refuse(refusal)
@@ -191,22 +195,18 @@ class DateEdit(QLineEdit):
         try:
             day = parse_typed_date(text, self._today())
         except ValueError as exc:
-            kept = f" The date is still {uk(self._date)}." if self._date is not None else ""
-            self._refuse(f"{exc}{kept}")
+            self._refuse(f"{exc}{self._kept()}")
             return
-        refusal = self._out_of_range(day)
-        if refusal:
-            self._refuse(refusal)
-            return
-        self.set_date(day)
-        self._say(f"Understood as {spelled_out(day)}.")
+        self._take(day)
+
+    def _kept(self) -> str:
+        return f" The date is still {uk(self._date)}." if self._date is not None else ""
 
     def _out_of_range(self, day: Day) -> str | None:
-        kept = f" The date is still {uk(self._date)}." if self._date is not None else ""
         if self._earliest is not None and day < self._earliest:
-            return f"Choose a date on or after {uk(self._earliest)}.{kept}"
+            return f"Choose a date on or after {uk(self._earliest)}.{self._kept()}"
         if self._latest is not None and day > self._latest:
-            return f"Choose a date on or before {uk(self._latest)}.{kept}"
+            return f"Choose a date on or before {uk(self._latest)}.{self._kept()}"
         return None
 
     def _show(self, day: Day | None) -> None:
