@@ -23,14 +23,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.services import selftest
 from app.services.selftest import SelfTest
 from app.storage.db import Database
 from ui.platform_check import chosen_platform, problem
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 # Platform plugins a real (not offscreen) start needs, per operating system.
 _NATIVE_PLATFORMS = {
@@ -96,11 +101,27 @@ def check_qt_plugins() -> str:
     )
 
 
+def _wait_until_exposed(window: QWidget, seconds: float) -> bool:
+    """Whether the window is exposed (mapped on the screen) within `seconds`. Not QtTest's
+    qWaitForWindowExposed: the installed build leaves QtTest out (installer.spec)."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = QDeadlineTimer(int(seconds * 1000))
+    while True:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed():
+            return True
+        if deadline.hasExpired():
+            return False
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
 def open_main_window(db: Database, db_path: Path, today: date) -> str:
     """Show the main window on the demo data, let it paint, check what it shows. On a display
     the window must be exposed (mapped on the screen), not only built."""
     from PySide6.QtGui import QFontDatabase, QGuiApplication
-    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from ui.app import _application
@@ -113,7 +134,7 @@ def open_main_window(db: Database, db_path: Path, today: date) -> str:
     window = MainWindow(ctx)
     try:
         window.show()
-        exposed = QTest.qWaitForWindowExposed(window, 10_000)
+        exposed = _wait_until_exposed(window, 10.0)
         QApplication.processEvents()
         if not window.isVisible():
             raise AssertionError("the main window is not visible")

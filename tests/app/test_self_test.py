@@ -164,3 +164,30 @@ def test_a_failed_step_is_reported_with_its_reason_and_stops_the_rest() -> None:
 
 def test_no_steps_is_not_a_pass() -> None:
     assert not SelfTest().ok
+
+
+def test_the_program_imports_no_qt_module_the_installed_build_leaves_out() -> None:
+    """The installed build leaves out the Qt modules of installer.spec's UNUSED_QT_MODULES; the
+    self-test once waited for its window with QtTest, and failed only in the built program."""
+    import ast
+    import re
+
+    spec = (REPO / "installer.spec").read_text(encoding="utf-8")
+    listed = re.search(r"UNUSED_QT_MODULES = (\[.*?\])", spec, re.S)
+    assert listed is not None
+    left_out = set(ast.literal_eval(listed.group(1)))
+    assert "QtTest" in left_out
+    sources = [REPO / "main.py", *(REPO / "app").rglob("*.py"), *(REPO / "ui").rglob("*.py")]
+    found = []
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""] if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names] if isinstance(node, ast.Import)
+                else []
+            )  # fmt: skip
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "PySide6" and len(parts) > 1 and parts[1] in left_out:
+                    found.append(f"{source.relative_to(REPO)}:{node.lineno} {name}")
+    assert found == []
