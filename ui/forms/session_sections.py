@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
 from app.domain.model import SupervisionType, Worker
 from app.domain.records import CHECKLISTS, SessionRecord, Workload
 from app.storage.themes import Theme
-from ui.forms.common_sections import CheckList, RadioChoice, Section, plain_text, set_plain
+from ui.forms.common_sections import (
+    CheckList,
+    RadioChoice,
+    Section,
+    plain_text,
+    set_plain,
+    show_decision_themes,
+)
 
 AGENDA_TITLES = {
     SupervisionType.LINE: "Agenda — line management",
@@ -194,6 +201,9 @@ class GroupThemesSection(Section):
     def fill(self, record: SessionRecord) -> None:
         record.checklist = self.checklist.values(self._previous)
         record.theme_ids = self.themes.model.checked()
+
+    def set_decision_themes(self, theme_ids: Sequence[str]) -> None:
+        show_decision_themes(self.themes, theme_ids)
 
 
 WORKLOAD_LABELS = {

@@ -82,7 +82,7 @@ class _TypeDetails(QGroupBox):
             ("booked date", self.booked),
             ("reason", self.reason),
         ):
-            widget.setAccessibleName(f"{type_.label} {name}")
+            widget.setAccessibleDescription(f"{type_.label} {name}")
 
     def show_row(self, row: ScheduleRow, as_of: date) -> None:
         s = row.status.by_type[self.type]
@@ -115,13 +115,13 @@ class DetailsPane(QWidget):
         self.title.setFont(font)
         self.subtitle = plain_label()
         self.subtitle.setWordWrap(True)
-        self.title.setAccessibleName("Selected worker")
+        self.title.setAccessibleDescription("Selected worker")
         self.agreement = plain_label()
-        self.agreement.setAccessibleName("Supervision agreement review")
+        self.agreement.setAccessibleDescription("Supervision agreement review")
         self.agreement.setAutoFillBackground(True)
         self.agreement.setContentsMargins(4, 1, 4, 1)
         self.agreement.hide()
-        self.subtitle.setAccessibleName("Selected worker's role, team, tier and supervisors")
+        self.subtitle.setAccessibleDescription("Selected worker's role, team, tier and supervisors")
         self.types = {t: _TypeDetails(t, self) for t in ALL_TYPES}
         self.placeholder = plain_label(
             "Select a worker to see each type's interval, dates and the reason for the due date."
