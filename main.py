@@ -21,8 +21,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args = parse(sys.argv[1:] if argv is None else argv)
         configure_logging(log_dir())
-        if args.self_test or args.command:
+        if args.self_test or args.self_test_window or args.command:
             gc.enable()
+        if args.self_test_window:
+            from ui.self_test import window_check
+
+            return window_check(Path(args.self_test_window))
         if args.self_test:
             from ui.self_test import run_self_test
 

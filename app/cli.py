@@ -252,6 +252,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, version: bool = True
         "temporary database with the demo data, computes statuses, writes a PDF, a calendar "
         "and backups; your own data is not touched. Exit 0 if all worked, else 1",
     )
+    # The self-test's child process that opens the window (see ui.self_test): not for people.
+    parser.add_argument("--self-test-window", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument(
         "--self-test-report",
         metavar="PATH",

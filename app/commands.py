@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,6 +28,7 @@ from app.cli import (
 )
 from app.dates import uk
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
+from app.logging_setup import error_kind
 from app.paths import log_dir, resolve_db_path
 from app.services.database import Database, close_database, open_database
 
@@ -60,8 +61,9 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     finally:
         close_database(db)
     if args.json:
-        json.dump(status_records(schedule), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # One write: json.dump hands the stream a piece per token (168,000 writes for 1,000
+        # workers, most of the command's half second).
+        out.write(json.dumps(status_records(schedule), ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
@@ -103,23 +105,77 @@ def _status_table(
     out.write(f"Compliance: {'n/a' if pct is None else f'{pct:.0f}%'}  (* = not assessed)\n")
 
 
+# The commands that bring data in may make a new database (and say so on stderr); every other
+# command refuses a missing file (exit 2) and makes nothing, not even its folder.
+CREATES_DATABASE = frozenset({"demo", "import-staff", "restore", "policy import"})
+_NO_LOCAL_FILE = frozenset({"service"})
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """ "status", "policy import": the command as CREATES_DATABASE names it."""
+    action = getattr(args, "policy_action", None) if args.command == "policy" else None
+    return f"{args.command} {action}" if action else str(args.command)
+
+
+@contextlib.contextmanager
+def _new_database(db_path: Path) -> Iterator[bool]:
+    """Around a command that may make the database: says so on stderr when it is missing, and
+    if the command then fails, removes the new file and any folder made for it (a failed
+    import leaves nothing behind). Yields whether the database is new."""
+    created = not db_path.exists()
+    folders = [p for p in (db_path.parent, *db_path.parent.parents) if not p.exists()]
+    if created:
+        sys.stderr.write(f"Creating a new database at {db_path}.\n")
+    try:
+        yield created
+    except BaseException:
+        if created:
+            _discard_new_database(db_path, folders)
+        raise
+
+
+def _discard_new_database(db_path: Path, folders: list[Path]) -> None:
+    for leftover in (db_path, *(Path(f"{db_path}{s}") for s in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    for folder in folders:  # innermost first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+class _NothingImported(Exception):
+    """An import refused with its problems (already written on stderr)."""
+
+
+class _NothingSaved(Exception):
+    """A policy import declined or refused (already said): its exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.importing import ImportFailed, import_staff
 
     if not Path(args.file).is_file():
         raise UsageError(f"There is no file at {args.file}: check the path.")
-    db = _open(db_path)
     try:
-        result = import_staff(db, Path(args.file), today=_today())
-    except ImportFailed as failed:
-        sys.stderr.write(
-            f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
-        )
-        for problem in failed.problems:
-            sys.stderr.write(f"{problem}\n")
+        with _new_database(db_path):
+            db = _open(db_path)
+            try:
+                result = import_staff(db, Path(args.file), today=_today())
+            except ImportFailed as failed:
+                sys.stderr.write(
+                    f"Nothing was imported: {len(failed.problems)} problem(s) in {args.file}.\n"
+                )
+                for problem in failed.problems:
+                    sys.stderr.write(f"{problem}\n")
+                raise _NothingImported from failed
+            finally:
+                close_database(db)
+    except _NothingImported:
         return EXIT_USAGE
-    finally:
-        close_database(db)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     out.write(result.summary() + "\n")
@@ -129,11 +185,12 @@ def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.services.demo import load_demo
 
-    db = _open(db_path)
-    try:
-        summary = load_demo(db, today=_today())
-    finally:
-        close_database(db)
+    with _new_database(db_path):
+        db = _open(db_path)
+        try:
+            summary = load_demo(db, today=_today())
+        finally:
+            close_database(db)
     out.write(summary + "\n")
     return EXIT_OK
 
@@ -282,9 +339,9 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         ensure_folder,
         folder_warning,
         record_backup,
+        rotate,
     )
     from app.services.backup import backup_database
-    from app.services.backup_files import prune_backups
     from app.services.database import connect, inspect_file
     from app.services.instance import AlreadyRunningError, InstanceLock
 
@@ -310,14 +367,23 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             except KeyboardInterrupt:
                 sys.stderr.write("The backup was cancelled: nothing was written.\n")
                 return EXIT_PROBLEM
-            if marker is not None:
-                record_backup(db, result, marker)
-            if not args.to:
-                # The backup folder rotates like the daily backups (a nightly cron job must not
-                # fill the disk); a folder named with --to is the administrator's to manage.
-                pruned = prune_backups(folder, _today())
-                if pruned:
-                    out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
+            # The backup is made and verified: what follows is bookkeeping, and its failure
+            # (a read-only or locked database) is a warning — the exit code is the backup's.
+            try:
+                if marker is not None:
+                    record_backup(db, result, marker)
+                if not args.to:
+                    # The backup folder rotates like the daily backups (a nightly cron job
+                    # must not fill the disk); a folder named with --to is the administrator's.
+                    pruned = rotate(db, folder, _today())
+                    if pruned:
+                        out.write(f"Rotation removed {len(pruned)} older backup(s).\n")
+            except (KeelError, dbapi.Error, OSError) as exc:
+                log.warning("after the backup: %s", error_kind(exc))
+                sys.stderr.write(
+                    f"warning: the backup was written and verified, but Keel could not note it "
+                    f"in the database or rotate older backups ({exc}).\n"
+                )
         finally:
             if lock.held:
                 close_database(db)
@@ -355,7 +421,9 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     from app.paths import default_backup_dir
     from app.services.autobackup import ensure_folder
     from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
+    from app.services.backup_files import ANOTHER_DATABASE
     from app.services.instance import InstanceLock
+    from app.services.restore_compare import compare_with_file
 
     candidate = Path(args.file).expanduser()
     if not candidate.is_file():
@@ -375,6 +443,19 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             candidate, passphrase=passphrase, workdir=db_path.parent, into=db_path
         ) as ready:
             out.write(f"{candidate} holds {ready.info.describe()}.\n")
+            comparison = compare_with_file(ready, db_path)
+            out.write(comparison.table() + "\n")
+            warning = comparison.warning()
+            if warning:
+                out.write(warning + "\n")
+            if comparison.another_database and not args.yes:
+                # Never on a single keypress, not even at a terminal: a script's --yes is the
+                # second confirmation.
+                sys.stderr.write(
+                    f"Nothing was restored: {ANOTHER_DATABASE}. To replace the data in "
+                    f"{db_path} with it, run the command again with --yes.\n"
+                )
+                return EXIT_USAGE
             question = (
                 f"Replace all the data in {db_path} with this backup? (The current data is "
                 "kept in a safety copy.) [y/N] "
@@ -382,8 +463,13 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
             if not _agreed(args, question, out, "Nothing was restored."):
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
+            if not db_path.exists():
+                sys.stderr.write(f"Creating a new database at {db_path} from the backup.\n")
             try:
-                result = restore_into_file(db_path, ready, default_backup_dir())
+                result = restore_into_file(
+                    db_path, ready, default_backup_dir(),
+                    another_database=comparison.another_database,
+                )  # fmt: skip
             except KeyboardInterrupt:
                 sys.stderr.write(
                     f"The restore was interrupted. Run `check` on {db_path}; a safety copy of "
@@ -397,19 +483,35 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_policy(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     """``keel policy show|export FILE|import FILE``: see app.services.policy_file."""
     from app.domain.policy import Policy
-    from app.services.policy import PolicyService
-    from app.services.policy_file import describe_policy, policy_to_toml, read_policy_file
+    from app.services.policy_file import read_policy_file
 
     today = _today()
+    text = ""
     if args.policy_action == "import":
         text = _read_text(Path(args.file))
-        fresh = not db_path.exists()
-        # A fresh laptop's database is only made once the file has been read and found sound.
-        if fresh:
+        if not db_path.exists():
+            # A fresh laptop's database is only made once the file has been read and found
+            # sound; an import declined or refused after that leaves no database behind.
             read_policy_file(text, Policy())
-            sys.stderr.write(f"There was no Keel database at {db_path}: creating a new one.\n")
+            try:
+                with _new_database(db_path):
+                    code = _policy_command(db_path, args, text, today, out)
+                    if code != EXIT_OK:
+                        raise _NothingSaved(code)
+            except _NothingSaved as nothing:
+                return nothing.code
+            return code
     elif not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
+    return _policy_command(db_path, args, text, today, out)
+
+
+def _policy_command(
+    db_path: Path, args: argparse.Namespace, text: str, today: date, out: TextIO
+) -> int:
+    from app.services.policy import PolicyService
+    from app.services.policy_file import describe_policy, policy_to_toml
+
     db = open_database(db_path)
     try:
         service = PolicyService(db)
@@ -759,6 +861,15 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     clean_for_database(db_path)  # what an interrupted Keel left behind (never a running one's)
     try:
+        if (
+            _command_name(args) not in CREATES_DATABASE
+            and args.command not in _NO_LOCAL_FILE
+            and not db_path.exists()
+        ):
+            raise UsageError(
+                f"There is no database at {db_path}: check the path. Nothing was created "
+                "(only demo, import-staff, restore and policy import make a new database)."
+            )
         if args.command not in _NO_UNLOCK:
             unlock_database(db_path)
         return _HANDLERS[args.command](db_path, args, out)
@@ -776,7 +887,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return EXIT_USAGE
     except dbapi.Error as exc:
         # Damage that the checks on opening missed, a full disk, a lock: the environment.
-        log.warning("%s failed on %s: %s", args.command, db_path, exc)
+        log.warning("%s failed on the database: %s", args.command, error_kind(exc))
         sys.stderr.write(f"{storage_error_from(exc, f'run {args.command} on {db_path}')}\n")
         return EXIT_PROBLEM
     except Exception as exc:

@@ -1,5 +1,11 @@
 """A log file in the user log folder, rotated when Keel starts (and nothing on the console
-unless asked)."""
+unless asked).
+
+The log holds no personal data: it names records by their ids, files by their kind and the
+database as "the database" — never a worker's name, nor a path (a home folder is a person's
+name; an export is called "2026-11-20 Clinical supervision - Zoë Hartley.pdf"). The folder and
+the files are readable by their owner only.
+"""
 
 from __future__ import annotations
 
@@ -35,18 +41,35 @@ def configure_logging(folder: Path, *, verbose: bool = False) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return None
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)  # a folder an older Keel made 755
     path = folder / "keel.log"
     # Another Keel may have the log open (Windows will not rename an open file): then keep
     # logging to it; a later start rotates it.
     with contextlib.suppress(OSError):
         rotate(path)
     try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(path, 0o600)
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return path
+
+
+def file_kind(path: Path) -> str:
+    """How the log names a file: by its kind ("a .pdf file"), never its path or name."""
+    suffix = path.suffix.lower()
+    return f"a {suffix} file" if suffix else "a file"
+
+
+def error_kind(exc: BaseException) -> str:
+    """An error as the log gives it, without the file names or text it may carry: its class
+    and, for the environment's errors, the reason ("OSError: No space left on device")."""
+    reason = getattr(exc, "strerror", None)
+    return f"{type(exc).__name__}: {reason}" if isinstance(reason, str) else type(exc).__name__

@@ -81,12 +81,12 @@ def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = N
     """Explain why ``path`` cannot be opened; offer to restore the latest backup (when that
     can help), to open another file, or to quit. Returns the file to try next (None: quit)."""
     gc.enable()  # main() pauses it to build the first window; no window comes before this answer
-    from app.services.autobackup import backup_folder_for_file
-    from app.services.backup_files import backup_time, format_when, latest_backup
+    from app.services.autobackup import latest_backup_for_file
+    from app.services.backup_files import backup_time, format_when
 
     latest = None
     if not isinstance(error, (ForeignDatabaseError, NewerSchemaError)):
-        latest = latest_backup(backup_folder_for_file(path), include_safety=False)
+        latest = latest_backup_for_file(path)
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("Keel cannot open this database")
@@ -122,9 +122,12 @@ def ask_for_database(path: Path, error: StorageError, parent: QWidget | None = N
 
 def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | None:
     """Restore ``backup`` as the database at ``path`` (the damaged file is moved aside, never
-    deleted); returns ``path`` to open it, or None to quit."""
+    deleted) after the same confirmation as every restore; returns ``path`` to open it, or
+    None to quit."""
     from app.services.autobackup import backup_folder_for_file
-    from app.services.backup import needs_passphrase, restore_into_file
+    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
+    from app.services.restore_compare import compare_with_file
+    from ui.restore_dialogs import RestoreConfirmation
 
     passphrase = None
     if needs_passphrase(backup):
@@ -134,9 +137,18 @@ def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | 
         if passphrase is None:
             return None
     try:
-        result = restore_into_file(
-            path, backup, backup_folder_for_file(path), passphrase=passphrase
-        )
+        workdir = path.parent if os.access(path.parent, os.W_OK) else None
+        with prepared_backup(backup, passphrase=passphrase, workdir=workdir, into=path) as prepared:
+            comparison = compare_with_file(prepared, path)
+            confirm = RestoreConfirmation(
+                comparison, prepared.info.created_at, prepared.info.source, parent
+            )
+            if confirm.exec() != RestoreConfirmation.DialogCode.Accepted:
+                return None
+            result = restore_into_file(
+                path, prepared, backup_folder_for_file(path),
+                another_database=comparison.another_database,
+            )  # fmt: skip
     except KeelError as exc:
         QMessageBox.warning(parent, "Nothing was restored", str(exc))
         return None
@@ -185,13 +197,13 @@ class IntegrityWatcher(QObject):
         try:
             confirm_checked(self._ctx.db)
         except StorageError as exc:
-            log.error("%s failed its integrity check: %s", self._ctx.db_path, exc)
+            log.error("the database failed its integrity check (%s)", type(exc).__name__)
             self.error = exc
             for widget in QApplication.topLevelWidgets():
                 widget.hide()
             QCoreApplication.exit(_FAILED_CHECK)
         else:
-            log.info("%s passed its integrity check", self._ctx.db_path)
+            log.info("the database passed its integrity check")
             # Writes are allowed from now: load sqlite-utils, which they use, so the first
             # save does not wait for its import (≈70 ms, kept off the start-up).
             _ = self._ctx.db.utils
@@ -248,7 +260,7 @@ def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
         db = open_database(path, check_in_background=True)
     except StorageError as exc:
         lock.release()
-        log.warning("could not open %s: %s", path, exc)
+        log.warning("could not open the database (%s)", type(exc).__name__)
         return ask_for_database(path, exc)
     if created:
         _new_databases.add(str(path))

@@ -62,7 +62,7 @@ class CrashDialog(QDialog):
         self.log_label.setWordWrap(True)
         self.log_label.setTextFormat(Qt.TextFormat.PlainText)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.log_label.setAccessibleName("Log file location")
+        self.log_label.setAccessibleDescription("Log file location")
 
         self.copy_button = QPushButton("&Copy report")
         self.copy_button.setAccessibleName("Copy report")
@@ -73,7 +73,7 @@ class CrashDialog(QDialog):
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setAccessibleName("Close")
         self.copied_label = QLabel("")
-        self.copied_label.setAccessibleName("Copy status")
+        self.copied_label.setAccessibleDescription("Copy status")
 
         layout = QVBoxLayout(self)
         layout.addWidget(headline)

@@ -8,6 +8,7 @@ only asks the questions and shows the answers.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from app import dbapi
 from app.errors import KeelError
+from app.logging_setup import error_kind
 from app.services import autobackup
 from app.services.database import pending_check, wait_for_check
 from ui.context import AppContext
 from ui.tasks import run_task
 
 if TYPE_CHECKING:
-    from app.services.backup import BackupResult
+    from app.services.backup import BackupInfo, BackupResult
+    from app.services.restore_compare import Comparison
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ class DataActions(QObject):
         self._ctx = ctx
         self._window = window
         self.status_label = QLabel()
-        self.status_label.setAccessibleName("Last backup")
+        self.status_label.setAccessibleDescription("Last backup")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def build_menu(self, menu: QMenu) -> None:
@@ -111,11 +114,11 @@ class DataActions(QObject):
         try:
             outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
         except (KeelError, dbapi.Error) as exc:
-            log.warning("automatic backup failed: %s", exc)
+            log.warning("automatic backup failed (%s)", error_kind(exc))
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
         else:
             if outcome.made is not None:
-                log.info("automatic backup: %s", outcome.made.path)
+                log.info("automatic backup made (%d bytes)", outcome.made.size)
         self.update_status()
 
     def update_status(self) -> None:
@@ -159,19 +162,31 @@ class DataActions(QObject):
     # Restore and check --------------------------------------------------------------------
 
     def restore(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        """Data → Restore: this database's backups (and any other file, on request), then the
+        same confirmation as every restore."""
+        from ui.restore_dialogs import RestoreChooser
 
-        chosen, _ = QFileDialog.getOpenFileName(
+        folder = self.folder()
+        chooser = RestoreChooser(
+            autobackup.own_backups(self._ctx.db, folder, include_safety=True),
+            folder,
+            self._ctx.db_path.name,
             self._window,
-            "Restore from a backup",
-            str(self.folder()),
-            "Keel backups (*.db *.keelenc);;All files (*)",
         )
-        if chosen:
-            self.restore_file(Path(chosen))
+        if chooser.exec() == RestoreChooser.DialogCode.Accepted and chooser.chosen is not None:
+            self.restore_file(chooser.chosen)
+
+    def confirm_restore(self, comparison: Comparison, info: BackupInfo) -> bool:
+        """The backup beside the current data; True when the person chose to restore (for a
+        backup of another database, after ticking the second confirmation)."""
+        from ui.restore_dialogs import RestoreConfirmation
+
+        dialog = RestoreConfirmation(comparison, info.created_at, info.source, self._window)
+        return dialog.exec() == RestoreConfirmation.DialogCode.Accepted
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import inspect_backup, needs_passphrase, restore_database
+        from app.services.backup import needs_passphrase, prepared_backup, restore_database
+        from app.services.restore_compare import compare_with_open
 
         passphrase = None
         if not candidate.is_file():
@@ -183,26 +198,26 @@ class DataActions(QObject):
             passphrase = ask_passphrase(self._window, confirm=False)
             if passphrase is None:
                 return False
+        folder = self._ctx.db_path.parent
+        workdir = folder if os.access(folder, os.W_OK) else None
         try:
-            info = inspect_backup(candidate, passphrase=passphrase, into=self._ctx.db_path)
+            with prepared_backup(
+                candidate, passphrase=passphrase, workdir=workdir, into=self._ctx.db_path
+            ) as prepared:
+                comparison = compare_with_open(prepared, self._ctx.db, self._ctx.db_path)
+                if not self.confirm_restore(comparison, prepared.info):
+                    return False
+                self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
+                try:
+                    result = restore_database(
+                        self._ctx.db, prepared, self.folder(),
+                        another_database=comparison.another_database,
+                    )  # fmt: skip
+                except KeelError as exc:
+                    QMessageBox.warning(self._window, "Nothing was restored", str(exc))
+                    return False
         except KeelError as exc:
             QMessageBox.warning(self._window, "This backup cannot be restored", str(exc))
-            return False
-        answer = QMessageBox.question(
-            self._window,
-            "Restore this backup?",
-            f"Replace all the data in Keel with {info.describe()}?\n\n"
-            "A safety copy of your current data is made first, in the backup folder.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
-        try:
-            result = restore_database(self._ctx.db, candidate, self.folder(), passphrase=passphrase)
-        except KeelError as exc:
-            QMessageBox.warning(self._window, "Nothing was restored", str(exc))
             return False
         self.data_replaced.emit()
         self.update_status()

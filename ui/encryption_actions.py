@@ -49,7 +49,7 @@ class EncryptionActions(QObject):
         self._window = window
         self._file_checked = file_checked
         self.reminder = QLabel()
-        self.reminder.setAccessibleName("Encryption")
+        self.reminder.setAccessibleDescription("Encryption")
         self.reminder.setTextFormat(Qt.TextFormat.RichText)
         self.reminder.setOpenExternalLinks(False)
         self.reminder.linkActivated.connect(lambda _link: self.encrypt())

@@ -66,7 +66,7 @@ class PassphrasePrompt(QWidget):
         self.button.setDefault(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setAccessibleName("Passphrase message")
+        self.message.setAccessibleDescription("Passphrase message")
         self.message.setStyleSheet("color: #8a1010;")
         row = QHBoxLayout()
         row.addWidget(self.field, 1)
@@ -286,7 +286,7 @@ class RecoveryKeyDialog(QDialog):
         self.key_label.setFont(mono)
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.key_label.setAccessibleName("Recovery key")
+        self.key_label.setAccessibleDescription("Recovery key")
         self.key_label.setStyleSheet(
             "QLabel { background: #f4f4f4; border: 1px solid #888; padding: 12px; }"
         )

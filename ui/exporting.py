@@ -38,6 +38,7 @@ from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.model import TypeKey
 from app.errors import KeelError
+from app.logging_setup import error_kind
 from app.services.database import Database
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
@@ -487,7 +488,7 @@ class Exporter(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, KeelError):
-            log.warning("export failed: %s", exc)
+            log.warning("export failed (%s)", error_kind(exc))
             self._refuse(str(exc))
         else:
             sys.excepthook(type(exc), exc, exc.__traceback__)

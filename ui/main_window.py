@@ -28,6 +28,7 @@ from ui.encryption_actions import EncryptionActions
 from ui.publishing import PublishActions
 from ui.screens.scheduler import SchedulerScreen
 from ui.tasks import run_task, running_tasks
+from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.lazy import LazyPage
 
 if TYPE_CHECKING:  # the other screens and the forms are imported when first used
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._connect()
+        name_inner_controls(self)
         self._restore_layout()
         self._show_right_page()
         self.data.update_status()
@@ -175,6 +177,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.scheduler.session_requested.connect(self.open_new_session)
+        self.scheduler.booking_open_requested.connect(self.open_session)
         self.scheduler.worker_requested.connect(self.show_worker)
         self.scheduler.booking_made.connect(lambda _wid: self._refresh_workers())
         self.data.data_replaced.connect(self.refresh_all)
@@ -410,7 +413,10 @@ class MainWindow(QMainWindow):
         from ui.forms.import_dialog import ImportDialog
 
         dialog = ImportDialog(self._ctx, parent=self)
+        first = self._ctx.workers.count() == 0
         dialog.imported.connect(lambda ids: self._workers_changed(list(ids)))
+        if first:  # a team brought in from the welcome page: show its schedule
+            dialog.imported.connect(lambda _ids: self.tabs.setCurrentWidget(self.scheduler))
         dialog.imported.connect(lambda _ids: self._refresh_workers())
         dialog.exec()
 
@@ -445,6 +451,8 @@ class MainWindow(QMainWindow):
 
     def _demo_loaded(self, summary: str) -> None:
         self.refresh_all()
+        # The demo is a service to look at: its scheduler first, whichever tab was last used.
+        self.tabs.setCurrentWidget(self.scheduler)
         self.statusBar().showMessage(summary, 10000)
 
     def open_log_folder(self) -> None:

@@ -43,7 +43,7 @@ class PublishActions(QObject):
         self._running: TaskHandle[PublishResult] | None = None
         self._last_error: str | None = None
         self.status_label = QLabel()
-        self.status_label.setAccessibleName("Last publish to the service")
+        self.status_label.setAccessibleDescription("Last publish to the service")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.publish_in_background)

@@ -111,7 +111,7 @@ class ServiceViewWindow(QMainWindow):
 
     def _build(self) -> None:
         self.counts = QLabel("Reading the service…")
-        self.counts.setAccessibleName("Service counts")
+        self.counts.setAccessibleDescription("Service counts")
         font = QFont(self.counts.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -140,6 +140,7 @@ class ServiceViewWindow(QMainWindow):
         top.addWidget(self.pack_button)
 
         self.teams = QTableWidget(0, 4)
+        self.teams.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.teams.setHorizontalHeaderLabels(["Team database", "Last published", "Workers",
                                               "Compliance"])  # fmt: skip
         self.teams.setAccessibleName("Teams and their last publish")
@@ -157,6 +158,7 @@ class ServiceViewWindow(QMainWindow):
         self.model = ScheduleModel(self)
         self.proxy = ScheduleFilter(self.model, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Supervision schedule across the service")
         self.table.setSortingEnabled(True)

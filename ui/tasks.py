@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QProgressBar, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from app.errors import KeelError
@@ -105,39 +114,63 @@ class _WorkerThread(QThread):
         self.progressed.emit(done, total)
 
 
-class _ProgressDialog(QProgressDialog):
-    """A progress dialog that stays up after Cancel until the work has really stopped.
+class TaskDialog(QDialog):
+    """What a long task shows while it runs: its title, a progress bar and (when the work can
+    stop) Cancel. It stays up after Cancel until the work has really stopped.
 
-    QProgressDialog hides itself on Cancel, Escape or the close button; here each of those only
-    asks the work to stop, so the window stays modal until nothing is being written any more.
+    A plain dialog, not a ``QProgressDialog``: that one starts a timer when it is made that
+    shows it 4 s later unless a value was set, and hiding it does not stop that timer. A task
+    that finished before its dialog appeared (a backup takes a second) then had its dialog
+    come back over the "Backup made" box, modal, and the window froze. This dialog has no
+    timer; the runner shows it, and once the task is over it refuses to be shown again.
     """
+
+    canceled = Signal()
 
     def __init__(self, title: str, cancellable: bool, parent: QWidget | None) -> None:
         super().__init__(parent)
         self._cancellable = cancellable
-        self.canceled.disconnect(self.cancel)
+        self._over = False
+        self.label = QLabel(title)
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # busy until the work reports a total
+        self.bar.setAccessibleName("Progress")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
         self.cancel_button: QPushButton | None = None
         if cancellable:
             self.cancel_button = QPushButton("Cancel")
             self.cancel_button.setAccessibleName("Cancel")
-            self.setCancelButton(self.cancel_button)
-        else:
-            self.setCancelButton(None)
-        # Updated directly: QProgressDialog.setValue() runs processEvents() on a modal dialog,
-        # which would let the task's own finish arrive in the middle of a progress update.
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)  # busy until the work reports a total
-        self.bar.setAccessibleName("Progress")
-        self.setBar(self.bar)
-        self.setLabelText(title)
+            self.cancel_button.clicked.connect(self.canceled)
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(self.cancel_button)
+            layout.addLayout(row)
         self.setWindowTitle("Keel")
         self.setAccessibleName(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setAutoClose(False)
-        self.setAutoReset(False)
         self.setMinimumWidth(380)
 
+    def labelText(self) -> str:
+        return self.label.text()
+
+    def setLabelText(self, text: str) -> None:
+        self.label.setText(text)
+
+    def finish(self) -> None:
+        """The task is over: hide, and never show again."""
+        self._over = True
+        self.hide()
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self._over:
+            return
+        super().setVisible(visible)
+
     def reject(self) -> None:
+        """Escape asks the work to stop (when it can); the dialog goes when the work ends."""
         if self._cancellable:
             self.canceled.emit()
 
@@ -175,7 +208,7 @@ class TaskHandle(QObject, Generic[T]):
         self._thread.finished.connect(self._on_thread_finished)
         window = parent.window() if parent is not None else None
         self._silent = silent  # background work: no dialog ever shows
-        self.dialog = _ProgressDialog(title, cancellable, window)
+        self.dialog = TaskDialog(title, cancellable, window)
         self.dialog.canceled.connect(self.cancel)
         self._done = False
 
@@ -228,7 +261,7 @@ class TaskHandle(QObject, Generic[T]):
         self._thread.wait()  # finished is emitted just before run() has fully unwound
         self._done = True
         if isValid(self.dialog):
-            self.dialog.hide()
+            self.dialog.finish()
             self.dialog.deleteLater()
         error, result = self._thread.error, self._thread.result
         try:

@@ -4,9 +4,11 @@ item, and theme trend alerts.
 Trend rule (policy: N = ``trend_min_sessions``, M = ``trend_min_workers``, D =
 ``trend_window_days``): a theme raises an alert on an as-of date when at least N *held*
 sessions dated from ``as_of - D`` to ``as_of`` (both ends included) raised it, and those
-sessions involve at least M different workers. A session raises a theme when the session or
-one of its decisions is tagged with it. A one-to-one session involves its supervisee; a group
-session involves every attendee. A worker counts once however many sessions they are in.
+sessions come from at least M different workers. A session raises a theme when the session or
+one of its decisions is tagged with it. Workers are counted as K: the different supervisees of
+the one-to-one sessions, plus one for each group session — a group raises a theme with one
+voice, however many attend (counting every attendee once said "raised 6 times by 22
+workers"). The alert says "raised in N sessions (G group) by K workers", and M applies to K.
 
 Handled alerts: when an alert is dismissed (with a reason) or turned into a governance item,
 the sessions it listed are remembered for that theme. The theme alerts again only when a
@@ -93,6 +95,26 @@ class ThemeMention:
     theme_id: str
     on: date
     worker_ids: frozenset[str]
+    group: bool = False
+    """A group session: its attendees count as one voice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """How many sessions raised a theme, how many of them were groups, and from how many
+    workers (K: different one-to-one supervisees, plus one per group session)."""
+
+    sessions: int
+    groups: int
+    workers: int
+
+
+def count_voices(mentions: Iterable[ThemeMention]) -> Voices:
+    """N, G and K of the module docstring over ``mentions`` (a session counts once)."""
+    by_session = {m.session_id: m for m in mentions}
+    groups = sum(1 for m in by_session.values() if m.group)
+    supervisees = set().union(*(m.worker_ids for m in by_session.values() if not m.group))
+    return Voices(len(by_session), groups, len(supervisees) + groups)
 
 
 def window_words(days: int) -> str:
@@ -103,11 +125,22 @@ def window_words(days: int) -> str:
     return "the last day" if days == 1 else f"the last {days} days"
 
 
-def alert_text(theme_name: str, sessions: int, workers: int, window_days: int) -> str:
-    """'Delayed crisis response — raised 5 times by 4 workers in the last 8 weeks'."""
-    times = "once" if sessions == 1 else f"{sessions} times"
+def sessions_words(sessions: int, groups: int) -> str:
+    """'in 6 sessions (3 group)', 'in 1 session'."""
+    noun = "session" if sessions == 1 else "sessions"
+    return f"in {sessions} {noun}" + (f" ({groups} group)" if groups else "")
+
+
+def alert_text(
+    theme_name: str, sessions: int, workers: int, window_days: int, groups: int = 0
+) -> str:
+    """'Delayed crisis response — raised in 6 sessions (3 group) by 5 workers in the last 8
+    weeks' (a group session counts as one worker: see the module docstring)."""
     people = "1 worker" if workers == 1 else f"{workers} workers"
-    return f"{theme_name} — raised {times} by {people} in {window_words(window_days)}"
+    return (
+        f"{theme_name} — raised {sessions_words(sessions, groups)} by {people} in "
+        f"{window_words(window_days)}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +156,9 @@ class TrendAlert:
     new_session_ids: tuple[str, ...]  # not listed by an earlier dismissal or item
     first_on: date
     last_on: date
+    group_sessions: int = 0
+    voices: int = 0
+    """K: the workers the rule counts (one-to-one supervisees, plus one per group)."""
 
     @property
     def sessions(self) -> int:
@@ -130,7 +166,8 @@ class TrendAlert:
 
     @property
     def workers(self) -> int:
-        return len(self.worker_ids)
+        """K, the number the rule and the text use (``worker_ids`` lists every attendee)."""
+        return self.voices
 
     @property
     def window_start(self) -> date:
@@ -144,7 +181,9 @@ class TrendAlert:
 
     @property
     def text(self) -> str:
-        return alert_text(self.theme_name, self.sessions, self.workers, self.window_days)
+        return alert_text(
+            self.theme_name, self.sessions, self.workers, self.window_days, self.group_sessions
+        )
 
 
 def find_trends(
@@ -170,7 +209,8 @@ def find_trends(
     alerts: list[TrendAlert] = []
     for theme_id, sessions in by_theme.items():
         workers = set().union(*(m.worker_ids for m in sessions.values()))
-        if len(sessions) < min_sessions or len(workers) < min_workers:
+        voices = count_voices(sessions.values())
+        if voices.sessions < min_sessions or voices.workers < min_workers:
             continue
         ordered = sorted(sessions.values(), key=lambda m: (m.on, m.session_id))
         seen = (handled or {}).get(theme_id, set())
@@ -188,6 +228,8 @@ def find_trends(
                 new_session_ids=new,
                 first_on=ordered[0].on,
                 last_on=ordered[-1].on,
+                group_sessions=voices.groups,
+                voices=voices.workers,
             )
         )
     alerts.sort(key=lambda a: (-a.sessions, -a.workers, a.theme_name.casefold()))

@@ -30,7 +30,14 @@ from datetime import date, timedelta
 
 from app.dates import uk
 from app.domain.catalogue import Catalogue
-from app.domain.governance import OPEN_STATUSES, Forum, ItemStatus, window_words
+from app.domain.governance import (
+    OPEN_STATUSES,
+    Forum,
+    ItemStatus,
+    ThemeMention,
+    count_voices,
+    window_words,
+)
 from app.domain.model import DueStatus, Tier, TypeKey
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner
@@ -78,12 +85,18 @@ class ThemeTrend:
     theme_id: str
     name: str
     sessions: int
-    workers: int
+    workers: int  # K: one-to-one supervisees, plus one per group session (as the alert rule)
     alert_text: str  # the trend alert on the meeting date ('' when the rule is not met)
+    groups: int = 0  # how many of the sessions were group sessions
 
     @property
     def alert(self) -> bool:
         return bool(self.alert_text)
+
+    @property
+    def sessions_text(self) -> str:
+        """'6 (3 group)'."""
+        return f"{self.sessions}" + (f" ({self.groups} group)" if self.groups else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,20 +237,23 @@ def mdt_agenda(
 def _trends(
     db: Database, since: date, meeting_date: date, team: str | None, policy: Policy
 ) -> list[ThemeTrend]:
-    sessions: dict[str, set[str]] = defaultdict(set)
-    workers: dict[str, set[str]] = defaultdict(set)
+    """Themes raised since the last meeting, counted as the alert rule counts (a group session
+    once, its attendees as one worker), and every theme alerting on the meeting date — the
+    same alerts, with the same words, as the Governance screen shows on that day (dismissed
+    alerts and those already made items stay off both)."""
+    mentions: dict[str, list[ThemeMention]] = defaultdict(list)
     for m in theme_mentions(db, since, meeting_date, team=team):
-        sessions[m.theme_id].add(m.session_id)
-        workers[m.theme_id].update(m.worker_ids)
-    alerts = {
-        a.theme_id: a.text
-        for a in detect_trends(db, meeting_date, policy, team=team, include_handled=True)
-    }
+        mentions[m.theme_id].append(m)
+    alerts = {a.theme_id: a.text for a in detect_trends(db, meeting_date, policy, team=team)}
     names = {t.id: t.name for t in list_themes(db, include_retired=True)}
-    trends = [
-        ThemeTrend(tid, names[tid], len(sessions[tid]), len(workers[tid]), alerts.get(tid, ""))
-        for tid in sessions
-    ]
+    trends = []
+    for tid in {**dict.fromkeys(mentions), **dict.fromkeys(alerts)}:
+        voices = count_voices(mentions.get(tid, []))
+        trends.append(
+            ThemeTrend(
+                tid, names[tid], voices.sessions, voices.workers, alerts.get(tid, ""), voices.groups
+            )
+        )
     trends.sort(key=lambda t: (not t.alert, -t.sessions, -t.workers, t.name.casefold()))
     return trends
 

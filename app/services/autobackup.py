@@ -18,15 +18,22 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import dbapi
 from app.paths import default_backup_dir
-from app.services.backup_files import backup_time, format_when, list_backups, prune_backups
+from app.services.backup_files import (
+    backup_time,
+    backups_of,
+    database_stem,
+    format_when,
+    prune_backups,
+)
 from app.services.location import location_warning
-from app.storage.db import Database, read_only_connection, transaction
+from app.storage.db import Database, transaction
+from app.storage.identity import database_id
 
 if TYPE_CHECKING:
     # Making a backup is imported when one is made: the status bar's "last backup" line,
@@ -80,17 +87,21 @@ def backup_folder(db: Database) -> Path:
 def backup_folder_for_file(db_path: Path) -> Path:
     """The backup folder setting of a database file that is not open (read-only look; the
     default when the file cannot be read, e.g. because it is damaged)."""
-    with contextlib.suppress(dbapi.Error, OSError):
-        if db_path.is_file():
-            conn = read_only_connection(db_path)
-            try:
-                row = conn.execute("SELECT value FROM meta WHERE key = ?", [BACKUP_DIR_KEY])
-                found = row.fetchone()
-            finally:
-                conn.close()
-            if found and found[0]:
-                return Path(str(found[0]))
-    return default_backup_dir()
+    from app.services.backup_files import meta_value_of_file
+
+    value = meta_value_of_file(db_path, BACKUP_DIR_KEY)
+    return Path(value) if value else default_backup_dir()
+
+
+def latest_backup_for_file(db_path: Path) -> Path | None:
+    """The newest backup of the database file at ``db_path``, which is not open (it may be
+    damaged): in its backup folder, named with its stem, and holding its id when the id can
+    still be read from it."""
+    from app.services.backup_files import backup_database_id, latest_backup_of, safe_stem
+
+    return latest_backup_of(
+        backup_folder_for_file(db_path), safe_stem(db_path.name), backup_database_id(db_path)
+    )
 
 
 def ensure_folder(folder: Path) -> None:
@@ -200,15 +211,27 @@ class AutoBackupOutcome:
     warning: str | None = None
 
 
+def own_backups(db: Database, folder: Path, *, include_safety: bool = False) -> list[Path]:
+    """This database's backups in ``folder``, newest first (another database's backups in the
+    same folder are not this one's: see ``app.services.backup_files``); with
+    ``include_safety``, also the safety copies made before its restores."""
+    return backups_of(folder, database_stem(db), database_id(db), include_safety=include_safety)
+
+
+def rotate(db: Database, folder: Path, today: date) -> list[Path]:
+    """Rotate this database's backups in ``folder`` (never another database's)."""
+    return prune_backups(folder, today, stem=database_stem(db), database_id=database_id(db))
+
+
 def auto_backup_if_due(
     db: Database, folder: Path | None = None, now: datetime | None = None
 ) -> AutoBackupOutcome:
-    """Back up at most once a (UTC) day, only when something changed since the last backup,
-    then rotate the folder's backups. Raises ``BackupError`` when a due backup fails."""
+    """Back up at most once a (UTC) day, only when something changed since this database's
+    last backup, then rotate its backups. Raises ``BackupError`` when a due backup fails."""
     now = now or datetime.now(UTC)
     folder = folder or backup_folder(db)
     warning = folder_warning(folder)
-    existing = list_backups(folder, include_safety=False)
+    existing = own_backups(db, folder)
     newest = backup_time(existing[0]) if existing else None
     if newest is not None and newest.date() >= now.astimezone(UTC).date():
         return AutoBackupOutcome(None, "There is already a backup from today.", warning=warning)
@@ -223,7 +246,7 @@ def auto_backup_if_due(
 
     result = backup_database(db, folder, now=now)
     record_backup(db, result, marker)
-    removed = prune_backups(folder, now.astimezone(UTC).date())
+    removed = rotate(db, folder, now.astimezone(UTC).date())
     return AutoBackupOutcome(result, "Backed up.", removed, warning)
 
 
@@ -242,11 +265,12 @@ class LastBackupInfo:
 def last_backup_info(
     db: Database, folder: Path | None = None, now: datetime | None = None
 ) -> LastBackupInfo:
-    """When the last backup was made (the newest in the folder, or the last one recorded, made
-    elsewhere) and whether to warn: no backup for ``WARN_AFTER`` while there is data."""
+    """When this database's last backup was made (its newest in the folder, or the last one
+    recorded, made elsewhere) and whether to warn: no backup for ``WARN_AFTER`` while there
+    is data. Another database's backups in the same folder do not count."""
     now = now or datetime.now(UTC)
     folder = folder or backup_folder(db)
-    backups = list_backups(folder, include_safety=False)
+    backups = own_backups(db, folder)
     path = backups[0] if backups else None
     when = backup_time(path) if path is not None else None
     recorded = _meta(db, LAST_BACKUP_AT_KEY)

@@ -48,11 +48,15 @@ from app.errors import (
 )
 from app.services import crypto, encrypted_backup
 from app.services.backup_files import (
+    ANOTHER_DATABASE,
+    DATABASE_ID_KEY,
     PREFIX,
     SAFETY_PREFIX,
     TEMP_PREFIX,
     backup_name,
+    backup_stem,
     backup_time,
+    database_stem,
     format_when,
 )
 from app.services.temporaries import PRIVATE_TEMP, RESTORE_TEMP, owned_name
@@ -70,6 +74,7 @@ from app.storage.db import (
     use_key,
     wait_for_check,
 )
+from app.storage.identity import database_id
 from app.storage.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -126,6 +131,10 @@ class BackupInfo:
     schema_version: int
     counts: dict[str, int]
     created_at: datetime | None
+    database_id: str | None = None
+    """The id of the database it is a backup of (None: made before databases had one)."""
+    database_name: str | None = None
+    """That database's file stem, as the backup's name (or encrypted header) gives it."""
 
     def describe(self) -> str:
         return f"the backup of {format_when(self.created_at)} ({describe_counts(self.counts)})"
@@ -550,8 +559,10 @@ def backup_database(
     passphrase: str | None = None,
     now: datetime | None = None,
     prefix: str = PREFIX,
+    stem: str | None = None,
 ) -> BackupResult:
-    """Make one verified backup of the open database in ``folder``.
+    """Make one verified backup of the open database in ``folder``, named after the database
+    file (``stem``, by default its own: ``keel-backup-<stem>-YYYYMMDD-HHMMSS.db``).
 
     ``passphrase`` (not None) makes an encrypted backup; an empty one is refused. The folder is
     created if its parent exists (a missing parent usually means a USB stick or share that is
@@ -570,7 +581,7 @@ def backup_database(
     except StorageError as exc:
         raise BackupError(f"The backup was not made: {exc}") from exc
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)  # owner-only, as the backups in it
     except FileNotFoundError:
         raise BackupError(
             f"The backup folder {folder} is not available. If it is on a USB stick or a "
@@ -587,7 +598,7 @@ def backup_database(
     db_key = encrypted_backup.database_key(db)
     if db_key is not None:  # an encrypted database's backups are always encrypted
         return _backup_encrypted_database(
-            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, outside
+            db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, outside, stem
         )
     private: Path | None = None
     try:
@@ -612,12 +623,13 @@ def backup_database(
             counts = _flush_and_verify(plain, snapshot)
         _carry_witness_into(plain, outside)
         if passphrase:
-            meta = {"created": now.isoformat(), "schema": version, "counts": counts}
+            meta = _encrypted_meta(db, now, version, counts)
             _encrypt_into(plain, tmp_enc, passphrase, meta)
             final_tmp = tmp_enc
         else:
             final_tmp = tmp
-        target = _unique(folder / backup_name(now, encrypted=encrypted, prefix=prefix))
+        final = backup_name(now, encrypted=encrypted, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / final)
         os.replace(final_tmp, target)
         _fsync_dir(folder)
     except BaseException as exc:
@@ -627,8 +639,24 @@ def backup_database(
             raise
         raise failure from exc
     _cleanup(tmp, tmp_enc, private)
-    log.info("backup written to %s", target)
+    log.info("backup of database %s written (%d bytes)", database_id(db), target.stat().st_size)
     return BackupResult(target, now, counts, target.stat().st_size, encrypted)
+
+
+def _encrypted_meta(
+    db: Database, now: datetime, version: int, counts: dict[str, int]
+) -> dict[str, Any]:
+    """What an encrypted backup's header says (authenticated with the contents, readable
+    without the passphrase): when, which schema, what it holds, and which database it is of —
+    its id and its file name."""
+    path = _database_file(db)
+    return {
+        "created": now.isoformat(),
+        "schema": version,
+        "counts": counts,
+        DATABASE_ID_KEY: database_id(db),
+        "database": path.name if path is not None else None,
+    }
 
 
 def _backup_failure(exc: BaseException, folder: Path) -> BaseException:
@@ -652,10 +680,12 @@ def _backup_encrypted_database(
     prefix: str,
     passphrase: str | None,
     outside: witness.Witness | None,
+    stem: str | None = None,
 ) -> BackupResult:
     """The backup of an encrypted database (see ``app.services.encrypted_backup``): a SQLCipher
     copy under the same key, verified, the witness of its trail stamped in, wrapped with the key
-    entries, renamed into place."""
+    entries, renamed into place; named after the database and carrying its id, as every
+    backup."""
     tmp, tmp_enc = temps
     db_path = _database_file(db)
     if db_path is None:
@@ -666,9 +696,10 @@ def _backup_encrypted_database(
         encrypted_backup.verify_encrypted(tmp, key, counts, version)
         _carry_witness_into(tmp, outside, key=key)
         _create_private(tmp_enc)
-        meta = {"created": now.isoformat(), "schema": version, "counts": counts}
+        meta = _encrypted_meta(db, now, version, counts)
         encrypted_backup.write_container(tmp, tmp_enc, key, db_path, meta, passphrase)
-        target = _unique(folder / backup_name(now, encrypted=True, prefix=prefix))
+        final = backup_name(now, encrypted=True, stem=stem or database_stem(db), prefix=prefix)
+        target = _unique(folder / final)
         os.replace(tmp_enc, target)
         _fsync_dir(folder)
     except BaseException as exc:
@@ -678,7 +709,7 @@ def _backup_encrypted_database(
             raise
         raise failure from exc
     _cleanup(tmp, tmp_enc, None)
-    log.info("encrypted backup of an encrypted database written to %s", target)
+    log.info("encrypted backup of encrypted database %s written", database_id(db))
     return BackupResult(target, now, counts, target.stat().st_size, True)
 
 
@@ -797,6 +828,7 @@ def prepared_backup(
             conn = read_only_connection(plain)
             try:
                 counts = row_counts(conn)
+                found_id = _meta_database_id(conn)
             finally:
                 conn.close()
         except dbapi.DatabaseError as exc:
@@ -811,10 +843,30 @@ def prepared_backup(
                 info.schema_version,
                 counts,
                 _created_at(candidate, header),
+                found_id,
+                _named_database(candidate, header),
             ),
             plain,
             decrypted=header is not None,
         )
+
+
+def _meta_database_id(conn: dbapi.Connection) -> str | None:
+    """The database id a backup holds in its own ``meta`` (the authenticated contents: an
+    encrypted backup's header says the same, for listing without the passphrase)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", [DATABASE_ID_KEY]).fetchone()
+    except dbapi.OperationalError:  # no meta table: not a database Keel would open anyway
+        return None
+    return str(row[0]) if row and row[0] else None
+
+
+def _named_database(candidate: Path, header: dict[str, Any] | None) -> str | None:
+    """The stem of the database file a backup was made from: its header's (encrypted), else
+    its name's."""
+    if header is not None and isinstance(header.get("database"), str):
+        return Path(header["database"]).stem
+    return backup_stem(candidate)
 
 
 @contextlib.contextmanager
@@ -859,12 +911,19 @@ def _prepared_encrypted_database_backup(
             conn = read_only_connection(body)
             try:
                 counts = row_counts(conn)
+                found_id = _meta_database_id(conn)
             finally:
                 conn.close()
             header = container.header
             yield PreparedBackup(
                 BackupInfo(
-                    candidate, True, info.schema_version, counts, _created_at(candidate, header)
+                    candidate,
+                    True,
+                    info.schema_version,
+                    counts,
+                    _created_at(candidate, header),
+                    found_id,
+                    _named_database(candidate, header),
                 ),
                 body,
                 key=key,
@@ -944,26 +1003,55 @@ def restore_database(
     safety_folder: Path,
     *,
     passphrase: str | None = None,
+    another_database: bool = False,
 ) -> RestoreResult:
     """Replace the open database's content with ``candidate`` after validating it.
 
-    A rejected candidate changes nothing. Before anything is replaced, the current data is
-    backed up to ``safety_folder``. The copy is one write transaction into ``db``'s own
-    connection: it either happens completely or not at all.
+    A rejected candidate changes nothing. A backup of another database (its id is not this
+    database's) is refused unless ``another_database`` says the person confirmed it. Before
+    anything is replaced, the current data is backed up to ``safety_folder``. The copy is one
+    write transaction into ``db``'s own connection: it either happens completely or not at all.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_prepared(db, candidate, safety_folder)
+        return _restore_prepared(db, candidate, safety_folder, another_database)
     live = _database_file(db)
     workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
     with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=live) as prepared:
-        return _restore_prepared(db, prepared, safety_folder)
+        return _restore_prepared(db, prepared, safety_folder, another_database)
 
 
-def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Path) -> RestoreResult:
+def holds_data(conn: dbapi.Connection) -> bool:
+    """The database has workers or sessions: data a restore would replace. (A new, empty
+    database has neither: restoring onto it is never restoring "another database".)"""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return any(
+        conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+        for t in ("workers", "sessions")
+        if t in names
+    )
+
+
+def refuse_another_database(db: Database, prepared: PreparedBackup) -> None:
+    """``RestoreError`` when ``prepared`` is a backup of another database than ``db`` and
+    ``db`` holds data of its own."""
+    mine, theirs = database_id(db), prepared.info.database_id
+    if mine is not None and theirs is not None and mine != theirs and holds_data(db.conn):
+        raise RestoreError(
+            f"Nothing was restored: {ANOTHER_DATABASE}. Confirm that you want to replace this "
+            "database's data with it. Your current data is unchanged."
+        )
+
+
+def _restore_prepared(
+    db: Database, prepared: PreparedBackup, safety_folder: Path, another_database: bool = False
+) -> RestoreResult:
+    if not another_database:
+        refuse_another_database(db, prepared)
     if _same_file(prepared.plain, _database_file(db)):
         raise RestoreError("Nothing was restored: that file is the database Keel has open.")
     if db.conn.in_transaction:
         raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
+    previous_id = database_id(db)
     target_key = encrypted_backup.database_key(db)
     if prepared.key is not None and target_key is None:
         raise RestoreError(
@@ -989,12 +1077,24 @@ def _restore_prepared(db: Database, prepared: PreparedBackup, safety_folder: Pat
             f"The restore failed ({exc}); your data is as it was before. A safety copy of it "
             f"is in {safety.path}."
         ) from exc
+    _keep_identity(db, previous_id)
     if schema_version(db) < SCHEMA_VERSION:
         migrate(db)
     warnings = _record_restore(db, prepared, replaced, safety.path)
     counts = row_counts(db.conn)
     return RestoreResult(
         counts, prepared.info.created_at, safety.path, prepared.info.source, warnings
+    )
+
+
+def _keep_identity(db: Database, previous_id: str | None) -> None:
+    """A backup made before databases had an id, restored over this database, keeps this
+    database's id (the upgrade would give it a new one, and its later backups would then look
+    like another database's). A backup that has an id brings it, with its data."""
+    if previous_id is None or database_id(db) is not None or "meta" not in db.table_names():
+        return
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [DATABASE_ID_KEY, previous_id]
     )
 
 
@@ -1049,9 +1149,11 @@ def restore_into_file(
     *,
     passphrase: str | None = None,
     now: datetime | None = None,
+    another_database: bool = False,
 ) -> RestoreResult:
     """Restore ``candidate`` as the database at ``db_path``, which is not open in this process
-    (the caller holds the ``InstanceLock``).
+    (the caller holds the ``InstanceLock``). A sound database is not replaced by a backup of
+    another database unless ``another_database`` says the person confirmed it.
 
     A sound database is restored into through the backup API after a safety backup, exactly as
     ``restore_database``. A missing one is created from the backup. An empty or damaged one is
@@ -1060,16 +1162,20 @@ def restore_into_file(
     be replayed onto the restored data. Another program's database or a newer Keel's is refused.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_file_prepared(db_path, candidate, safety_folder, now)
+        return _restore_file_prepared(db_path, candidate, safety_folder, now, another_database)
     workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
     with prepared_backup(
         candidate, passphrase=passphrase, workdir=workdir, into=db_path
     ) as prepared:
-        return _restore_file_prepared(db_path, prepared, safety_folder, now)
+        return _restore_file_prepared(db_path, prepared, safety_folder, now, another_database)
 
 
 def _restore_file_prepared(
-    db_path: Path, prepared: PreparedBackup, safety_folder: Path, now: datetime | None
+    db_path: Path,
+    prepared: PreparedBackup,
+    safety_folder: Path,
+    now: datetime | None,
+    another_database: bool = False,
 ) -> RestoreResult:
     now = now or datetime.now(UTC)
     if _same_file(prepared.plain, db_path):
@@ -1102,7 +1208,7 @@ def _restore_file_prepared(
         return _result_for_new(db_path, prepared, None, [])
     db = connect(db_path)
     try:
-        return _restore_prepared(db, prepared, safety_folder)
+        return _restore_prepared(db, prepared, safety_folder, another_database)
     finally:
         close_database(db)
 

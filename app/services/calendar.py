@@ -42,6 +42,7 @@ from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
+from app.logging_setup import error_kind
 from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
@@ -230,7 +231,7 @@ def _write_temporary(data: bytes, out: Path) -> Path:
             os.fsync(fh.fileno())
     except OSError as exc:
         discard(tmp)
-        log.warning("calendar export to %s failed: %s", out, exc)
+        log.warning("calendar export failed (%s)", error_kind(exc))
         raise CalendarExportFailed(
             f"The calendar was not saved: {_why(exc, out.parent)}. No file was written."
         ) from exc
@@ -272,10 +273,10 @@ def export_calendar(
     except NotPublished as exc:
         raise CalendarExportFailed(str(exc)) from exc
     except OSError as exc:
-        log.warning("calendar export to %s failed: %s", out, exc)
+        log.warning("calendar export failed (%s)", error_kind(exc))
         raise CalendarExportFailed(
             f"The calendar was not saved: {_why(exc, folder)}. "
             + (f"{out.name} is as it was." if out.exists() else "No file was written.")
         ) from exc
-    log.info("exported %d booked sessions (%d cancelled) to %s", events, cancelled, out)
+    log.info("exported %d booked sessions (%d cancelled) as a calendar file", events, cancelled)
     return CalendarExport(out, events, cancelled)

@@ -147,7 +147,7 @@ def unlock(db_path: Path, passphrase: str) -> None:
     ``DamagedDatabaseError`` (the passphrase is right, the file is damaged)."""
     key = keys.unlock_with_passphrase(db_path, passphrase)
     _check_key_opens(db_path, key, damaged_if_not=True)
-    log.info("unlocked %s", db_path)
+    log.info("unlocked the database")
 
 
 def _check_key_opens(db_path: Path, key: bytes, *, damaged_if_not: bool) -> None:
@@ -191,7 +191,7 @@ def unlock_with_recovery_key(db_path: Path, recovery: str, new_passphrase: str) 
     entry = keys.wrap(key, new_passphrase, keys.db_salt_of(db_path))
     keys.write_key_file(db_path, [entry])
     _audit(db_path, "unlock_with_recovery_key")
-    log.info("set a new passphrase for %s with its recovery key", db_path)
+    log.info("set a new passphrase for the database with its recovery key")
 
 
 # --------------------------------------------------------------------------- conversions
@@ -343,7 +343,7 @@ def encrypt_database(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     _quiesce(db_path)  # nothing may have written to it since; keeps the swap clean
     _swap_in(work, db_path, key, step)
     _audit(db_path, "encrypt")
-    log.info("encrypted %s", db_path)
+    log.info("encrypted the database")
     return keys.recovery_key(key)
 
 
@@ -368,7 +368,7 @@ def decrypt_database(db_path: Path, *, step: Step = _no_step) -> None:
         keys.key_file_for(db_path).unlink()
     keys.fsync_dir(db_path.parent)
     _audit(db_path, "decrypt")
-    log.info("decrypted %s", db_path)
+    log.info("decrypted the database")
 
 
 def change_passphrase(db_path: Path, new_passphrase: str, *, step: Step = _no_step) -> None:
@@ -382,7 +382,7 @@ def change_passphrase(db_path: Path, new_passphrase: str, *, step: Step = _no_st
     keys.write_key_file(db_path, [entry])
     step("key written")
     _audit(db_path, "change_passphrase")
-    log.info("changed the passphrase of %s", db_path)
+    log.info("changed the passphrase of the database")
 
 
 def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -> str:
@@ -398,7 +398,7 @@ def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     _swap_in(work, db_path, key, step)
     keys.write_key_file(db_path, [entry])
     _audit(db_path, "new_recovery_key")
-    log.info("re-encrypted %s with a new key", db_path)
+    log.info("re-encrypted the database with a new key")
     return keys.recovery_key(key)
 
 

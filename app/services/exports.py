@@ -22,6 +22,7 @@ from app.dates import uk
 from app.domain.governance import Forum
 from app.domain.model import TypeKey
 from app.errors import KeelError, UsageError
+from app.logging_setup import error_kind, file_kind
 from app.services.export_files import NotPublished, publish, temporary_for
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
@@ -250,7 +251,7 @@ class ExportService:
             raise ExportFailed(str(exc)) from exc
         except OSError as exc:
             self._discard(tmp)
-            log.warning("export to %s failed: %s", out, exc)
+            log.warning("export of %s failed (%s)", file_kind(out), error_kind(exc))
             raise ExportFailed(
                 f"The PDF was not saved: {_why(exc, folder, out)}. "
                 + (f"{out.name} is as it was." if out.exists() else "No file was written.")
@@ -258,7 +259,7 @@ class ExportService:
         except BaseException:
             self._discard(tmp)
             raise
-        log.info("exported %s to %s", detail.get("report"), out)
+        log.info("exported %s %s as %s", detail.get("report"), entity_id or "", file_kind(out))
         return out
 
     @staticmethod

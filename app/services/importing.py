@@ -815,12 +815,13 @@ def _assessment_exists(db: Database, worker_id: str, on: date, factors: RiskFact
 
 
 def _add_assessment(
-    db: Database, worker_id: str, row: StaffRow, policy: Policy, source_name: str
+    db: Database, worker_id: str, row: StaffRow, policy: Policy, source_name: str, *, new: bool
 ) -> int:
-    """Add the row's assessment unless the same one is stored. Returns how many were added."""
+    """Add the row's assessment unless the same one is stored (a worker ``new`` in this import
+    has none). Returns how many were added."""
     if row.factors is None or row.assessed_on is None:
         return 0
-    if _assessment_exists(db, worker_id, row.assessed_on, row.factors):
+    if not new and _assessment_exists(db, worker_id, row.assessed_on, row.factors):
         return 0
     tier, reason = tier_for(row.factors, policy)
     add_assessment(
@@ -836,11 +837,14 @@ def _add_assessment(
     return 1
 
 
-def _add_sessions(db: Database, worker_id: str, row: StaffRow, catalogue: Catalogue) -> int:
-    """A held, imported session for each last_* date not already stored. Returns the count."""
+def _add_sessions(
+    db: Database, worker_id: str, row: StaffRow, catalogue: Catalogue, *, new: bool
+) -> int:
+    """A held, imported session for each last_* date not already stored (a worker ``new`` in
+    this import has none). Returns the count."""
     added = 0
     for type_, held_on in row.last_held.items():
-        if session_exists(db, worker_id, type_, held_on, SessionStatus.HELD):
+        if not new and session_exists(db, worker_id, type_, held_on, SessionStatus.HELD):
             continue
         group = catalogue.is_group(type_)
         save_session(
@@ -904,9 +908,12 @@ def import_staff(
                     result.updated += 1
                 else:
                     result.unchanged += 1
+            new = stored is None
             # Each assessment writes its own audit entry (evidence).
-            result.assessments_added += _add_assessment(db, worker.id, row, policy, path.name)
-            result.sessions_added += _add_sessions(db, worker.id, row, catalogue)
+            result.assessments_added += _add_assessment(
+                db, worker.id, row, policy, path.name, new=new
+            )
+            result.sessions_added += _add_sessions(db, worker.id, row, catalogue, new=new)
             if progress is not None:
                 progress(done, total)
         audit.append(db, "import", "staff", None, {

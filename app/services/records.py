@@ -31,8 +31,13 @@ class QualityGapsFound(UsageError):
         super().__init__(f"{lead}: " + " ".join(g.message for g in gaps))
 
 
+def _tidy(name: str) -> str:
+    """Spaces as one: "  Zoë   Hartley " → "Zoë Hartley"."""
+    return " ".join(name.split())
+
+
 def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return _tidy(a).casefold() == _tidy(b).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +90,19 @@ class RecordService:
             blocking = current_policy(self._db).quality_blocks_sign_off
             if blocking or not accept_gaps:
                 raise QualityGapsFound(gaps, blocking)
+        # The name as the service records it ("Amira Haddad"), not as typed ("amira haddad ").
+        name = supervisor.name if supervisor is not None else _tidy(typed_name)
         with transaction(self._db):
             fingerprint = evidence.sign(
-                self._db, session_id, typed_name, supervisor.id if supervisor else None
+                self._db, session_id, name, supervisor.id if supervisor else None
             )
             evidence_registry.record(
                 self._db,
                 "sign",
                 "signed_record",
                 session_id,
-                detail={"by": typed_name.strip(), "fingerprint": fingerprint, "gaps": len(gaps)},
-                actor=typed_name.strip(),
+                detail={"by": name, "fingerprint": fingerprint, "gaps": len(gaps)},
+                actor=name,
             )
         return fingerprint
 
@@ -111,6 +118,9 @@ class RecordService:
         if not agree and not comment.strip():
             raise UsageError("Say what the supervisee disagrees with.")
         response = "acknowledged" if agree else "disagreed"
+        record = self._sessions.get(session_id)
+        supervisee = get_worker(self._db, record.worker_id) if record and record.worker_id else None
+        name = supervisee.name if supervisee and _same_name(name, supervisee.name) else _tidy(name)
         with transaction(self._db):
             evidence.respond(self._db, session_id, response, name, comment)
             evidence_registry.record(
@@ -118,8 +128,8 @@ class RecordService:
                 response,
                 "response",
                 session_id,
-                detail={"by": name.strip(), "comment": comment.strip()},
-                actor=name.strip(),
+                detail={"by": name, "comment": comment.strip()},
+                actor=name,
             )
 
     def add_addendum(self, session_id: str, *, author: str, reason: str, text: str) -> Addendum:

@@ -1,11 +1,18 @@
 """Search every session record: "find every session mentioning crisis line".
 
-What is searched (one document per session, kept in step by triggers): issues discussed, case
-discussion, case and referral references, support offered, the cancellation reason, location,
-the supervisee's comment, decisions and their rationale, actions with their evidence and
-completion notes, notes from reviewing earlier actions, and addenda. Confidential reflective
-notes are searched only when the caller passes ``include_confidential=True``; otherwise they
-can neither match nor appear in a snippet. How typed text is read: ``app.storage.search``.
+What is searched (one document per session, kept in step by triggers): what was discussed —
+issues, case discussion, decisions and their rationale, actions with their evidence and
+completion notes, notes from reviewing earlier actions, addenda — and the case and referral
+references, support offered, the cancellation reason and the supervisee's comment. The place
+a session was held is searched only with ``include_places=True`` (a search for "housing" once
+found every session held at "Ashcroft House"), and the confidential reflective notes only
+with ``include_confidential=True``; otherwise they can neither match nor appear in a snippet.
+
+Results are ranked: sessions whose discussion, decisions or actions (or, when asked, their
+confidential notes) hold every word come first, then those that need the references and
+notes, then those found only through their place; recent first within each. Each hit says
+where it was found and carries a snippet with the matched words' positions, to highlight.
+How typed text is read: ``app.storage.search``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,11 @@ from app.storage import search as store
 from app.storage.db import Database, transaction
 
 _START, _END = "\x02", "\x03"
+# Where a hit's words were found, best first (the rank of a hit).
+DISCUSSION = "discussion, decisions or actions"
+NOTES = "references and notes"
+PLACE = "place"
+_FOUND_IN = (DISCUSSION, NOTES, PLACE)
 _LINE_BREAKS = re.compile(r"\s*\n[\s\n]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
@@ -36,6 +48,8 @@ class SearchHit:
     snippet: str  # plain text; record fields are separated by " · "
     highlights: tuple[tuple[int, int], ...]  # (start, end) of each matched word in snippet
     in_confidential: bool  # the match includes the confidential notes (only when asked)
+    found_in: str = DISCUSSION
+    """Where the words were found: ``DISCUSSION``, ``NOTES`` or ``PLACE`` (the rank)."""
 
 
 def _plain(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -102,14 +116,17 @@ def search_sessions(
     date_to: date | None = None,
     theme_id: str | None = None,
     include_confidential: bool = False,
+    include_places: bool = False,
     limit: int | None = None,
 ) -> list[SearchHit]:
-    """Sessions whose record mentions every word (or quoted phrase) of ``query``, newest first.
+    """Sessions whose record mentions every word (or quoted phrase) of ``query``, best first
+    (see the module: what was discussed, then references and notes, then the place; recent
+    first among equals).
 
     Never raises on what a person types. A ``query`` with no words returns the sessions the
-    filters select (the snippet is then the start of the issues discussed). ``worker_id``
-    matches a supervisee or a group attendee; ``theme_id`` a session raising the theme on
-    itself or on a decision. ``limit`` caps the number of hits (None: every match).
+    filters select, newest first (the snippet is then the start of the issues discussed).
+    ``worker_id`` matches a supervisee or a group attendee; ``theme_id`` a session raising the
+    theme on itself or on a decision. ``limit`` caps the number of hits (None: every match).
     """
     clauses, params = _filters(type_, worker_id, date_from, date_to, theme_id)
     expression = store.match_expression(query)
@@ -122,41 +139,76 @@ def search_sessions(
         where = " AND ".join(clauses) or "1"
         rows = db.execute(
             f"SELECT s.id, s.session_date, s.type, s.status, s.worker_id, {who}, "
-            "substr(s.issues, 1, 200), '' FROM sessions s "
+            "substr(s.issues, 1, 200), '', 0 FROM sessions s "
             f"LEFT JOIN workers w ON w.id = s.worker_id WHERE {where} "
             "ORDER BY s.session_date DESC, s.id LIMIT ?",
             [*params, -1 if limit is None else limit],
         ).fetchall()
     else:
-        body_col = -1 if include_confidential else 1
-        confidential = (
-            f"snippet(session_text, 2, '{_START}', '{_END}', '…', 12)"
-            if include_confidential
-            else "''"
-        )
-        where = " AND ".join(["session_text MATCH ?", *clauses])
-        rows = db.execute(
-            f"SELECT s.id, s.session_date, s.type, s.status, s.worker_id, {who}, "
-            f"snippet(session_text, {body_col}, '{_START}', '{_END}', '…', 16), {confidential} "
-            "FROM session_text JOIN sessions s ON s.id = session_text.session_id "
-            f"LEFT JOIN workers w ON w.id = s.worker_id WHERE {where} "
-            "ORDER BY s.session_date DESC, s.id LIMIT ?",
-            [
-                store.column_filtered(expression, include_confidential=include_confidential),
-                *params,
-                -1 if limit is None else limit,
-            ],
-        ).fetchall()
+        rows = _ranked(db, expression, who, clauses, params, include_confidential,
+                       include_places, limit)  # fmt: skip
     hits = []
     for r in rows:
         snippet, spans = _plain(r[6] or "")
         hits.append(
             SearchHit(
                 r[0], date.fromisoformat(r[1]), r[2], SessionStatus(r[3]),
-                r[4], r[5], snippet, spans, _START in (r[7] or ""),
+                r[4], r[5], snippet, spans, _START in (r[7] or ""), _FOUND_IN[int(r[8])],
             )
         )  # fmt: skip
     return hits
+
+
+def _ranked(
+    db: Database,
+    expression: str,
+    who: str,
+    clauses: list[str],
+    params: list[object],
+    include_confidential: bool,
+    include_places: bool,
+    limit: int | None,
+) -> list[tuple[object, ...]]:
+    """Matching sessions with their rank: 0 when the discussion (or the confidential notes,
+    when asked) holds every word, 1 when the references and notes are needed too, 2 when only
+    the place completes the match. The snippet comes from the part that ranked the hit."""
+
+    def within(columns: str) -> str:
+        return store.column_filtered(expression, include_confidential=False, only=columns)
+
+    member = "session_text.rowid IN (SELECT rowid FROM session_text WHERE session_text MATCH ?)"
+    core = "body confidential" if include_confidential else "body"
+    mark = f"'{_START}', '{_END}', '…', 16"
+    snippet = f"CASE WHEN {member} THEN snippet(session_text, 1, {mark}) "
+    snippet_params: list[object] = [within("body")]
+    if include_confidential:
+        snippet += f"WHEN {member} THEN snippet(session_text, 4, {mark}) "
+        snippet_params.append(within("confidential"))
+    snippet += f"ELSE snippet(session_text, -1, {mark}) END"
+    rank = f"CASE WHEN {member} THEN 0 WHEN {member} THEN 1 ELSE 2 END"
+    rank_params = [within(core), within(f"{core} other")]
+    confidential = (
+        f"snippet(session_text, 4, '{_START}', '{_END}', '…', 12)" if include_confidential else "''"
+    )
+    where = " AND ".join(["session_text MATCH ?", *clauses])
+    return db.execute(
+        f"SELECT s.id, s.session_date, s.type, s.status, s.worker_id, {who}, {snippet}, "
+        f"{confidential}, {rank} AS found "
+        "FROM session_text JOIN sessions s ON s.id = session_text.session_id "
+        f"LEFT JOIN workers w ON w.id = s.worker_id WHERE {where} "
+        "ORDER BY found, s.session_date DESC, s.id LIMIT ?",
+        [
+            *snippet_params,
+            *rank_params,
+            store.column_filtered(
+                expression,
+                include_confidential=include_confidential,
+                include_places=include_places,
+            ),
+            *params,
+            -1 if limit is None else limit,
+        ],
+    ).fetchall()
 
 
 def rebuild_search_index(db: Database) -> int:

@@ -23,6 +23,13 @@ from app.storage.policies import policy_history
 from app.storage.rows import type_kinds
 from app.storage.sessions import is_group_type
 
+_SAME_DAY_WORDS = {"planned": "booked", "held": "held", "did_not_attend": "did not attend"}
+
+
+def same_day_words(sessions: list[SessionSummary]) -> str:
+    """ "booked", "held, booked": what a worker's other sessions that day are."""
+    return ", ".join(_SAME_DAY_WORDS.get(s.status.value, s.status.value) for s in sessions)
+
 
 @dataclass(frozen=True, slots=True)
 class SavedSession:
@@ -152,10 +159,55 @@ class SessionService:
         )
         return SavedSession(record, affected)
 
-    def book(self, worker_id: str, type_: TypeKey, on: date) -> SavedSession:
-        """Book a planned session for a date (shown on the scheduler's cell)."""
+    def book(
+        self,
+        worker_id: str,
+        type_: TypeKey,
+        on: date,
+        *,
+        start_time: str | None = None,
+        duration_minutes: int | None = None,
+        mode: Mode | None = None,
+        location: str = "",
+    ) -> SavedSession:
+        """Book a planned session: its date, start time, length, mode and place (shown on the
+        scheduler's cell, and what the calendar export sends to Outlook)."""
         record = self.new_record(type_, worker_id, on, SessionStatus.PLANNED)
+        record.start_time = start_time
+        record.duration_minutes = duration_minutes
+        record.mode = mode
+        record.location = location.strip()
         return self.save(record)
+
+    def booking_to_record(
+        self, worker_id: str, type_: TypeKey, today: date
+    ) -> SessionSummary | None:
+        """The booked (planned) session a team lead records from the worker's cell: the
+        latest whose day has come (booked, not yet recorded), else the next one."""
+        planned = [
+            s
+            for s in self.history(worker_id)
+            if s.type == type_ and s.status is SessionStatus.PLANNED
+        ]
+        due = [s for s in planned if s.session_date <= today]
+        if due:
+            return max(due, key=lambda s: s.session_date)
+        later = [s for s in planned if s.session_date > today]
+        return min(later, key=lambda s: s.session_date) if later else None
+
+    def same_day(
+        self, worker_id: str, type_: TypeKey, on: date, *, besides: str = ""
+    ) -> list[SessionSummary]:
+        """This worker's other sessions of ``type_`` on ``on`` (booked, held or missed; not
+        cancelled): a second one is most often a mistake, so the screens ask first."""
+        return [
+            s
+            for s in self.history(worker_id)
+            if s.type == type_
+            and s.session_date == on
+            and s.id != besides
+            and s.status is not SessionStatus.CANCELLED
+        ]
 
     def history(self, worker_id: str) -> list[SessionSummary]:
         return session_store.history_for(self._db, worker_id)

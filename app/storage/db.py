@@ -695,7 +695,7 @@ def open_database(
             created = False
             if info.schema_version < SCHEMA_VERSION:
                 saved = _backup_before_migrating(path, info.schema_version)
-                log.info("backed up %s to %s before migrating", path, saved)
+                log.info("kept a copy of the database before migrating (%s)", saved.suffix)
         db = connect(path)
         try:
             migrate(db)

@@ -6,6 +6,8 @@ Never edit a released step: add a new one. ``MIGRATIONS[i]`` takes the schema fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 V1_CORE = """
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -365,16 +367,19 @@ def session_document_sql() -> str:
               WHERE x.session_id = s.id), '')"""
 
 
-def _reindex(session: str) -> str:
-    """Trigger statements that rebuild the search document of session ``session``."""
+def _reindex(session: str, columns: str = "", values: str = "") -> str:
+    """Trigger statements that rebuild the search document of session ``session`` (schema 4's
+    two columns, or the ``columns`` and their ``values`` given)."""
+    columns = columns or "body, confidential"
+    values = values or f"{session_document_sql()}, s.confidential_notes"
     return f"""
     INSERT INTO search_docs (session_id, doc)
         SELECT {session}, (SELECT coalesce(max(doc), 0) + 1 FROM search_docs)
         WHERE EXISTS (SELECT 1 FROM sessions WHERE id = {session})
           AND NOT EXISTS (SELECT 1 FROM search_docs WHERE session_id = {session});
     DELETE FROM session_text WHERE rowid = (SELECT doc FROM search_docs WHERE session_id = {session});
-    INSERT INTO session_text (rowid, session_id, body, confidential)
-        SELECT d.doc, s.id, {session_document_sql()}, s.confidential_notes
+    INSERT INTO session_text (rowid, session_id, {columns})
+        SELECT d.doc, s.id, {values}
         FROM sessions s JOIN search_docs d ON d.session_id = s.id WHERE s.id = {session};"""
 
 
@@ -385,14 +390,14 @@ SEARCHED_SESSION_COLUMNS = (
 )  # fmt: skip
 
 
-def _search_triggers() -> str:
+def _search_triggers(reindex: Callable[[str], str] = _reindex) -> str:
     out = f"""
 CREATE TRIGGER sessions_search_insert AFTER INSERT ON sessions
-BEGIN{_reindex("NEW.id")}
+BEGIN{reindex("NEW.id")}
 END;
 CREATE TRIGGER sessions_search_update AFTER UPDATE OF {", ".join(SEARCHED_SESSION_COLUMNS)}
     ON sessions
-BEGIN{_reindex("NEW.id")}
+BEGIN{reindex("NEW.id")}
 END;
 CREATE TRIGGER sessions_search_delete AFTER DELETE ON sessions
 BEGIN
@@ -410,17 +415,17 @@ END;
     for table, update_of in children:
         out += f"""
 CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table}
-BEGIN{_reindex("NEW.session_id")}
+BEGIN{reindex("NEW.session_id")}
 END;
 """
         if update_of is None:  # append-only
             continue
         out += f"""
 CREATE TRIGGER {table}_search_update AFTER UPDATE{update_of} ON {table}
-BEGIN{_reindex("NEW.session_id")}
+BEGIN{reindex("NEW.session_id")}
 END;
 CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table}
-BEGIN{_reindex("OLD.session_id")}
+BEGIN{reindex("OLD.session_id")}
 END;
 """
     return out
@@ -912,7 +917,73 @@ CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, entity);
 """
 
 
-# --- V9: supervision types are data ---------------------------------------------------------
+# --- V9: search ranks what was discussed above where it happened ----------------------------
+#
+# A search for "housing" found 181 sessions, nearly all because they were held at "Ashcroft
+# House". The search document is split into columns so a search can rank and choose: ``body``
+# is what was discussed and decided (issues, case discussion, decisions and their rationale,
+# actions with their evidence and completion notes, review notes, addenda); ``other`` the
+# references, support offered, the cancellation reason and the supervisee's comment; ``place``
+# the location, searched only when asked; ``confidential`` as before. The schema 4 triggers
+# are replaced by ones that fill the four columns.
+
+
+def session_parts_sql() -> tuple[str, str, str]:
+    """SQL expressions over ``sessions s``: the ``body``, ``other`` and ``place`` of its
+    search document (schema 9 on)."""
+    nl = "char(10)"
+    body = f"""s.issues || {nl} || s.case_discussion || {nl} ||
+    coalesce((SELECT group_concat(d.text || {nl} || d.rationale, {nl}) FROM decisions d
+              WHERE d.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(a.description || {nl} || a.evidence || {nl} ||
+              a.completion_note, {nl}) FROM actions a WHERE a.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(r.note, {nl}) FROM action_reviews r
+              WHERE r.session_id = s.id), '') || {nl} ||
+    coalesce((SELECT group_concat(x.reason || {nl} || x.text, {nl}) FROM addenda x
+              WHERE x.session_id = s.id), '')"""
+    other = f"""s.case_refs || {nl} || s.referral_refs || {nl} || s.support_offered || {nl} ||
+    s.cancel_reason || {nl} || s.supervisee_comment"""
+    return body, other, "s.location"
+
+
+SEARCH_COLUMNS = "body, other, place, confidential"
+
+
+def search_values_sql() -> str:
+    return ", ".join([*session_parts_sql(), "s.confidential_notes"])
+
+
+def _reindex_parts(session: str) -> str:
+    return _reindex(session, SEARCH_COLUMNS, search_values_sql())
+
+
+_SEARCH_TRIGGER_NAMES = (
+    "sessions_search_insert", "sessions_search_update", "sessions_search_delete",
+    "decisions_search_insert", "decisions_search_update", "decisions_search_delete",
+    "actions_search_insert", "actions_search_update", "actions_search_delete",
+    "action_reviews_search_insert", "action_reviews_search_update",
+    "action_reviews_search_delete", "addenda_search_insert",
+)  # fmt: skip
+
+SEARCH_PARTS = (
+    "".join(f"DROP TRIGGER IF EXISTS {name};\n" for name in _SEARCH_TRIGGER_NAMES)
+    + f"""
+DROP TABLE session_text;
+CREATE VIRTUAL TABLE session_text USING fts5(
+    session_id UNINDEXED, body, other, place, confidential,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO session_text (rowid, session_id, {SEARCH_COLUMNS})
+    SELECT d.doc, s.id, {search_values_sql()}
+    FROM sessions s JOIN search_docs d ON d.session_id = s.id;
+"""
+    + _search_triggers(_reindex_parts)
+)
+
+
+# --- V10: supervision types are data --------------------------------------------------------
+#
+# (After issue 14's evidence baseline, V8, and issue 13's search split, V9: both released.)
 #
 # The types a service uses are rows of ``supervision_types`` (key and kind: what a record's
 # meaning depends on; labels, intervals and the rest are in the versioned policy). Every
@@ -1012,7 +1083,7 @@ def _is_group(type_: str) -> str:
     return f"(SELECT kind FROM supervision_types WHERE key = {type_}) = 'group'"
 
 
-def _held_on_v7(worker: str, type_: str) -> str:
+def _held_on_v10(worker: str, type_: str) -> str:
     """An SQL expression: the latest held session date of that worker and type, or NULL (a
     session of a group type counts for every attendee)."""
     return f"""nullif(max(
@@ -1024,11 +1095,11 @@ def _held_on_v7(worker: str, type_: str) -> str:
                      AND h.type = {type_} AND h.status = 'held'), '')), '')"""
 
 
-def _recompute_cell_v7(worker: str, type_: str) -> str:
+def _recompute_cell_v10(worker: str, type_: str) -> str:
     return f"""
     DELETE FROM latest_held WHERE worker_id = {worker} AND type = {type_};
     INSERT INTO latest_held (worker_id, type, session_date)
-        SELECT {worker}, {type_}, d FROM (SELECT {_held_on_v7(worker, type_)} AS d)
+        SELECT {worker}, {type_}, d FROM (SELECT {_held_on_v10(worker, type_)} AS d)
          WHERE d IS NOT NULL;"""
 
 
@@ -1041,7 +1112,7 @@ def _recompute_group_cells(workers: str) -> str:
        AND worker_id IN (SELECT w FROM ({workers}));
     INSERT INTO latest_held (worker_id, type, session_date)
         SELECT w, k, d FROM (
-            SELECT v.w AS w, t.key AS k, {_held_on_v7("v.w", "t.key")} AS d
+            SELECT v.w AS w, t.key AS k, {_held_on_v10("v.w", "t.key")} AS d
               FROM (SELECT DISTINCT w FROM ({workers})) v
              CROSS JOIN supervision_types t WHERE t.kind = 'group')
          WHERE d IS NOT NULL;"""
@@ -1063,7 +1134,7 @@ SELECT worker_id, type, max(d) FROM (
 
 _ATTENDEES_OF = "SELECT worker_id AS w FROM session_attendees WHERE session_id IN ({ids})"
 
-SCHEDULE_CACHE_V7 = (
+SCHEDULE_CACHE_V10 = (
     """
 DROP TRIGGER IF EXISTS latest_held_session_insert;
 DROP TRIGGER IF EXISTS latest_held_session_update;
@@ -1102,8 +1173,8 @@ WHEN (OLD.status = 'held' OR NEW.status = 'held')
  AND (OLD.id IS NOT NEW.id OR OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status
       OR OLD.session_date IS NOT NEW.session_date OR OLD.worker_id IS NOT NEW.worker_id)
 BEGIN"""
-    + _recompute_cell_v7("OLD.worker_id", "OLD.type")
-    + _recompute_cell_v7("NEW.worker_id", "NEW.type")
+    + _recompute_cell_v10("OLD.worker_id", "OLD.type")
+    + _recompute_cell_v10("NEW.worker_id", "NEW.type")
     + _recompute_group_cells(
         _ATTENDEES_OF.format(ids="OLD.id, NEW.id")
         + f" AND ({_is_group('OLD.type')} OR {_is_group('NEW.type')})"
@@ -1113,7 +1184,7 @@ END;
 CREATE TRIGGER latest_held_session_delete AFTER DELETE ON sessions
 WHEN OLD.status = 'held'
 BEGIN"""
-    + _recompute_cell_v7("OLD.worker_id", "OLD.type")
+    + _recompute_cell_v10("OLD.worker_id", "OLD.type")
     + _recompute_group_cells(_ATTENDEES_OF.format(ids="OLD.id") + f" AND {_is_group('OLD.type')}")
     + """
 END;
@@ -1150,6 +1221,7 @@ MIGRATIONS: tuple[str, ...] = (
     IDENTITY,
     PUBLISH_LOG,
     EVIDENCE_BASELINE,
+    SEARCH_PARTS,
     TYPES_AS_DATA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,7 +14,7 @@ import itertools
 import re
 
 from app.storage.db import Database
-from app.storage.schema import session_document_sql
+from app.storage.schema import SEARCH_COLUMNS, search_values_sql
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,9 +62,17 @@ def match_expression(query: str) -> str | None:
     return " AND ".join(f"({g})" for g in groups)
 
 
-def column_filtered(expression: str, *, include_confidential: bool) -> str:
-    """Restrict an expression to the record's text, or to it and the confidential notes."""
-    columns = "body confidential" if include_confidential else "body"
+def column_filtered(
+    expression: str, *, include_confidential: bool, include_places: bool = False, only: str = ""
+) -> str:
+    """Restrict an expression to the record's text — what was discussed (``body``) and the
+    references and notes (``other``) — plus the place and the confidential notes when asked;
+    ``only`` names the columns instead."""
+    columns = only or " ".join(
+        ["body", "other"]
+        + (["place"] if include_places else [])
+        + (["confidential"] if include_confidential else [])
+    )
     return f"{{{columns}}} : ({expression})"
 
 
@@ -81,8 +89,8 @@ def rebuild_index(db: Database) -> int:
         "SELECT id, row_number() OVER (ORDER BY session_date, created_at, id) FROM sessions"
     )
     db.execute(
-        "INSERT INTO session_text (rowid, session_id, body, confidential) "
-        f"SELECT d.doc, s.id, {session_document_sql()}, s.confidential_notes "
+        f"INSERT INTO session_text (rowid, session_id, {SEARCH_COLUMNS}) "
+        f"SELECT d.doc, s.id, {search_values_sql()} "
         "FROM sessions s JOIN search_docs d ON d.session_id = s.id"
     )
     return int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])

@@ -96,7 +96,7 @@ def theme_mentions(
         "      UNION "
         "      SELECT d.session_id, dt.theme_id FROM s JOIN decisions d ON d.session_id = s.id "
         "      JOIN decision_themes dt ON dt.decision_id = d.id) "
-        "SELECT r.session_id, r.theme_id, s.session_date, "
+        "SELECT r.session_id, r.theme_id, s.session_date, s.worker_id IS NULL, "
         "  (SELECT group_concat(w) FROM (SELECT s.worker_id AS w WHERE s.worker_id IS NOT NULL "
         "     UNION SELECT a.worker_id FROM session_attendees a WHERE a.session_id = s.id) "
         f"   {in_team}) AS who "
@@ -107,7 +107,11 @@ def theme_mentions(
     ).fetchall()
     return [
         ThemeMention(
-            r[0], r[1], date.fromisoformat(r[2]), frozenset((r[3] or "").split(",")) - {""}
-        )
+            r[0],
+            r[1],
+            date.fromisoformat(r[2]),
+            frozenset((r[4] or "").split(",")) - {""},
+            bool(r[3]),
+        )  # a session with no supervisee is a group: its attendees count as one
         for r in rows
     ]

@@ -1,4 +1,4 @@
-"""Schema 7's Python part: the tables whose CHECK named the three types are rebuilt to
+"""Schema 10's Python part: the tables whose CHECK named the three types are rebuilt to
 reference ``supervision_types`` instead, and the schedule cache's triggers learn the kinds.
 
 SQLite cannot drop a CHECK constraint in place, so each table is rebuilt the way its
@@ -32,11 +32,11 @@ def types_as_data(db: Database) -> None:
     """Rebuild the tables, make the cache's triggers again and record the first policy
     version. Runs inside the migration's transaction, with foreign keys off."""
     from app.storage.db import split_sql
-    from app.storage.schema import SCHEDULE_CACHE_V7
+    from app.storage.schema import SCHEDULE_CACHE_V10
 
     for table, edits in _REBUILT.items():
         _rebuild(db, table, edits)
-    for statement in split_sql(SCHEDULE_CACHE_V7):
+    for statement in split_sql(SCHEDULE_CACHE_V10):
         db.execute(statement)
     _policy_versions_into_audit(db)
 
@@ -65,7 +65,7 @@ def _rebuild(db: Database, table: str, edits: tuple[tuple[str, str], ...]) -> No
             [table],
         ).fetchall()
     ]
-    aside = f"{table}__before_v7"
+    aside = f"{table}__before_v10"
     db.execute("PRAGMA legacy_alter_table = ON")
     try:
         db.execute(f"ALTER TABLE {table} RENAME TO {aside}")

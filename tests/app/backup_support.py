@@ -117,6 +117,20 @@ def restored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return data
 
 
+def stand_in_backup(path: Path, database_id: str | None) -> Path:
+    """A tiny SQLite file standing in for a backup of the database with ``database_id`` (what
+    the folder's listing and rotation read from a backup: its name and its ``meta``)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        if database_id is not None:
+            conn.execute("INSERT INTO meta VALUES ('database_id', ?)", [database_id])
+        conn.commit()
+    finally:
+        conn.close()
+    return path
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -24,6 +23,7 @@ from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 from app.storage.db import Database
 from app.storage.themes import theme_by_name
+from tests.app import reportdata
 
 HELD = SessionStatus.HELD
 
@@ -117,11 +117,9 @@ def action(description: str, owner: ActionOwner, due: date, evidence: str = "") 
 
 
 def pdf_text(path: Path, *, layout: bool = False) -> str:
-    """The text of a PDF as poppler extracts it (``layout`` keeps table rows on one line),
-    runs of spaces made single."""
-    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
-    out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=120).stdout
-    return re.sub(r"[ \t]+", " ", out)
+    """The text of a PDF (pypdf; ``layout`` keeps table rows on one line), runs of spaces made
+    single."""
+    return re.sub(r"[ \t]+", " ", reportdata.pdf_text(path, layout=layout))
 
 
 def flat(text: str) -> str:

@@ -40,7 +40,15 @@ from app.services.sessions import SessionService
 from app.services.temporaries import owner
 from app.storage.db import APPLICATION_ID, Database, close_database, connect, open_database
 from app.storage.schema import SCHEMA_VERSION
-from tests.app.backup_support import dump, held, listing, populate, quick_check, restored
+from tests.app.backup_support import (
+    dump,
+    held,
+    listing,
+    populate,
+    quick_check,
+    restored,
+    stand_in_backup,
+)
 
 NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
 PASSPHRASE = "correct horse battery staple"
@@ -70,7 +78,7 @@ def test_a_backup_is_complete_verified_private_and_self_contained(
 ) -> None:
     folder = tmp_path / "backups"
     result = backup_database(db, folder, now=NOW)
-    assert result.path == folder / "keel-backup-20261126-143000.db"
+    assert result.path == folder / "keel-backup-keel-20261126-143000.db"
     assert listing(folder) == [result.path.name], "a temporary file was left behind"
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
     assert _header(result.path) == (APPLICATION_ID, SCHEMA_VERSION)
@@ -82,7 +90,7 @@ def test_a_backup_is_complete_verified_private_and_self_contained(
     assert dump(result.path) == dump(db_path)
     # A second backup in the same second gets its own name.
     again = backup_database(db, folder, now=NOW)
-    assert again.path.name == "keel-backup-20261126-143000-1.db"
+    assert again.path.name == "keel-backup-keel-20261126-143000-1.db"
     assert list_backups(folder) == [again.path, result.path]
 
 
@@ -204,7 +212,7 @@ def test_encrypted_backup_round_trip(
 ) -> None:
     folder = tmp_path / "stick"
     result = backup_database(db, folder, passphrase=PASSPHRASE, now=NOW)
-    assert result.encrypted and result.path.name == "keel-backup-20261126-143000.keelenc"
+    assert result.encrypted and result.path.name == "keel-backup-keel-20261126-143000.keelenc"
     assert listing(folder) == [result.path.name]
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
     blob = result.path.read_bytes()
@@ -281,16 +289,18 @@ def test_header_parameters_are_authenticated(db: Database, tmp_path: Path) -> No
 # --------------------------------------------------------------------------- rotation
 
 
-def _fake_backup(folder: Path, day: date) -> Path:
+ROTATED_ID = "0f6a2c1e-8a43-4b7f-9d0e-1c2b3a4d5e6f"
+
+
+def _fake_backup(folder: Path, day: date, database_id: str = ROTATED_ID) -> Path:
     path = folder / backup_name(
-        datetime(day.year, day.month, day.day, 12, tzinfo=UTC), encrypted=False
+        datetime(day.year, day.month, day.day, 12, tzinfo=UTC), encrypted=False, stem="keel"
     )
-    path.write_bytes(b"")
-    return path
+    return stand_in_backup(path, database_id)
 
 
 def _days(*pairs: tuple[int, int]) -> set[str]:
-    return {f"keel-backup-2026{m:02d}{d:02d}-120000.db" for m, d in pairs}
+    return {f"keel-backup-keel-2026{m:02d}{d:02d}-120000.db" for m, d in pairs}
 
 
 def test_rotation_over_a_simulated_year_of_daily_backups(tmp_path: Path) -> None:
@@ -335,7 +345,7 @@ def test_rotation_over_a_simulated_year_of_daily_backups(tmp_path: Path) -> None
     day = date(2026, 1, 1)
     while day <= date(2026, 12, 31):
         newest = _fake_backup(folder, day)
-        removed = prune_backups(folder, day)
+        removed = prune_backups(folder, day, stem="keel", database_id=ROTATED_ID)
         assert newest.exists() and newest not in removed
         names = {p.name for p in list_backups(folder, include_safety=False)}
         if day in expected:
@@ -368,7 +378,7 @@ def test_pruning_removes_stale_temporary_files_only(tmp_path: Path) -> None:
         path.write_bytes(b"x")
     old = time.time() - 25 * 3600
     os.utime(day_old, (old, old))
-    prune_backups(tmp_path, date(2026, 11, 26))
+    prune_backups(tmp_path, date(2026, 11, 26), stem="keel", database_id=ROTATED_ID)
     assert not orphan.exists() and not day_old.exists()
     assert running.exists() and old_style.exists()
 
@@ -573,5 +583,5 @@ def test_backup_module_names_the_gui_uses_exist() -> None:
         "BackupError", "RestoreError",
     ):  # fmt: skip
         assert hasattr(backup_module, name), name
-    for name in ("backups_to_keep", "prune_backups", "list_backups", "latest_backup"):
+    for name in ("backups_to_keep", "prune_backups", "list_backups", "backups_of"):
         assert hasattr(backup_files, name), name

@@ -29,6 +29,7 @@ from tests.app.backup_support import (
     make_db,
     restored,
     sha256,
+    stand_in_backup,
     start_child,
 )
 
@@ -54,6 +55,14 @@ def keel(
     assert "Traceback" not in done.stderr, done.stderr
     assert "Traceback" not in done.stdout, done.stdout
     return done
+
+
+def database_id_of(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def data_of(path: Path, *, restored_file: bool = False) -> dict[str, object]:
@@ -106,7 +115,7 @@ def test_backup_prints_the_path_and_counts(db_file: Path, backups: Path) -> None
     done = keel("--db", str(db_file), "backup", "--to", str(backups))
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(
-        r"Backup written to \S+keel-backup-\d{8}-\d{6}\.db \(2 workers, 0 risk assessments, "
+        r"Backup written to \S+keel-backup-keel-\d{8}-\d{6}\.db \(2 workers, 0 risk assessments, "
         r"3 sessions, 3 actions, 0 addenda, \d+ audit entries\)\.\n",
         done.stdout,
     ), done.stdout
@@ -343,16 +352,24 @@ def test_scheduled_backups_into_the_backup_folder_rotate(tmp_path: Path) -> None
     folder = tmp_path / "nightly"
     folder.mkdir()
     start = date(2024, 1, 1)
+    own_id = database_id_of(db_path)
     stale = [
-        folder / f"keel-backup-{start + timedelta(days=n):%Y%m%d}-020000.db" for n in range(90)
-    ]
-    for path in stale:
-        path.write_bytes(b"old")
+        stand_in_backup(folder / f"keel-backup-keel-{start + timedelta(days=n):%Y%m%d}-020000.db",
+                        own_id)
+        for n in range(90)
+    ]  # fmt: skip
+    # Another database's backups in the same folder: not this database's to rotate.
+    others = [
+        stand_in_backup(folder / f"keel-backup-keel-{start + timedelta(days=n):%Y%m%d}-030000.db",
+                        "another-database-id")
+        for n in range(30)
+    ]  # fmt: skip
     done = keel("--db", str(db_path), "backup")
     assert done.returncode == 0, done.stderr
     removed = int(re.search(r"Rotation removed (\d+) older backup", done.stdout).group(1))  # type: ignore[union-attr]
-    kept = list_backups(folder)
+    kept = [p for p in list_backups(folder) if p not in others]
     assert removed == 90 + 1 - len(kept) and removed > 0
+    assert all(p.exists() for p in others), "another database's backups were rotated"
     assert len(kept) <= 1 + 7 + 4 + 12, "today's, then at most 7 daily, 4 weekly, 12 monthly"
     assert stale[-1].exists(), "the newest older backup is kept"
     other = tmp_path / "usb"

@@ -82,3 +82,14 @@ def test_bench_encryption_quick_prints_the_table(tmp_path: Path) -> None:
                     "start to interactive scheduler", "one record PDF"):  # fmt: skip
         assert re.search(rf"^{re.escape(measure)}\s+\d+ ms\s+\d+ ms\s+\d+\.\d\d×", out, re.M), out
     assert re.search(r"^key derivation \(scrypt, once\)\s+\d+ ms", out, re.M), out
+
+
+def test_bench_import_quick_prints_seconds_and_microseconds_per_row(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [_python(), str(REPO / "tests" / "benchmarks" / "bench_import.py"), "--quick"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\s+rows\s+seconds\s+µs/row$", result.stdout, re.M)
+    assert re.search(r"^\s+200\s+\d+\.\d\d\s+\d+$", result.stdout, re.M)

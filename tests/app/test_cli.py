@@ -294,7 +294,11 @@ def test_keel_db_chooses_the_database_and_db_wins_over_it(work: Path, default_db
 
 
 def test_the_default_database_lives_in_the_user_data_folder(work: Path, default_db: Path) -> None:
-    assert status_json(cwd=work) == []
+    missing = keel("status", cwd=work)  # no database yet: refused, nothing made
+    assert missing.returncode == 2 and not default_db.parent.exists()
+    made = keel("demo", cwd=work)
+    assert made.returncode == 0, made.stderr
+    assert made.stderr == f"Creating a new database at {default_db}.\n"
     assert default_db.is_file()
     assert listing(default_db.parent) == ["keel.db"]
     assert listing(work) == []  # nothing in the current folder
@@ -506,6 +510,7 @@ def _run_in_process(
         raise failure
 
     monkeypatch.setitem(commands._HANDLERS, "status", fail)
+    close_database(open_database(tmp_path / "x.db"))  # a database to run on
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
     code = commands.run(cli.parse(["--db", str(tmp_path / "x.db"), "status"]), out=io.StringIO())

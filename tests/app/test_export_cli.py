@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.storage.db import close_database, open_database
-from tests.app.reportdata import ISSUES, Service, flat, make_service, pdftotext
+from tests.app.reportdata import ISSUES, Service, flat, make_service, pdf_text
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -71,7 +71,7 @@ def test_export_pdf_record(service_db, tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     assert_pdf(out)
     assert str(out) in done.stdout
-    assert ISSUES in flat(pdftotext(out))
+    assert ISSUES in flat(pdf_text(out))
     assert exports_logged(db_path) == [
         ("session", service.second,
          {"report": "record", "file": "record.pdf", "include_confidential": False}),
@@ -84,7 +84,7 @@ def test_export_pdf_record_with_confidential_notes(service_db, tmp_path) -> None
     done = keel("--db", str(db_path), "export-pdf", "record", service.second, "--out", str(out),
                 "--include-confidential", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Feels worn down" in flat(pdftotext(out))
+    assert "Feels worn down" in flat(pdf_text(out))
     assert exports_logged(db_path)[0][2]["include_confidential"] is True
 
 
@@ -96,7 +96,7 @@ def test_export_pdf_worker_accepts_both_date_forms(service_db, tmp_path) -> None
                 cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert_pdf(out)
-    assert "1 Jan 2026 to 26 Nov 2026" in flat(pdftotext(out))
+    assert "1 Jan 2026 to 26 Nov 2026" in flat(pdf_text(out))
     entity, entity_id, detail = exports_logged(db_path)[0]
     assert (entity, entity_id) == ("worker", service.worker.id)
     assert detail["from"] == "2026-01-01" and detail["to"] == "2026-11-26"
@@ -109,7 +109,7 @@ def test_export_pdf_compliance(service_db, tmp_path) -> None:
                 "--to", "2026-11-26", "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert_pdf(out)
-    assert "Supervision compliance pack" in flat(pdftotext(out))
+    assert "Supervision compliance pack" in flat(pdf_text(out))
     assert exports_logged(db_path)[0][:2] == ("service", None)
 
 

@@ -62,9 +62,13 @@ def trends(db: Database, **kw: object) -> list[gov.TrendAlert]:
 
 def test_alert_text_reads_like_the_issue() -> None:
     assert alert_text(THEME, 5, 4, 56) == (
-        "Delayed crisis response — raised 5 times by 4 workers in the last 8 weeks"
+        "Delayed crisis response — raised in 5 sessions by 4 workers in the last 8 weeks"
     )
-    assert alert_text("X", 1, 1, 30) == "X — raised once by 1 worker in the last 30 days"
+    assert alert_text("X", 1, 1, 30) == "X — raised in 1 session by 1 worker in the last 30 days"
+    assert (
+        alert_text("X", 6, 5, 56, groups=3)
+        == "X — raised in 6 sessions (3 group) by 5 workers in the last 8 weeks"
+    )
     assert window_words(7) == "the last week"
     assert window_words(1) == "the last day"
 
@@ -76,7 +80,10 @@ def test_n_minus_one_sessions_raise_no_alert_and_n_do(db, team) -> None:
     assert trends(db) == []
     third = session(db, a, AS_OF - timedelta(days=20), themes=[THEME])
     [alert] = trends(db)
-    assert alert.text == "Delayed crisis response — raised 3 times by 2 workers in the last 8 weeks"
+    assert (
+        alert.text
+        == "Delayed crisis response — raised in 3 sessions by 2 workers in the last 8 weeks"
+    )
     assert alert.sessions == 3 and alert.workers == 2
     assert alert.session_ids[0] == third  # oldest first
     assert set(alert.worker_ids) == {a.id, b.id}
@@ -135,7 +142,8 @@ def test_a_team_counts_only_its_own_workers(db, team) -> None:
     session(db, None, AS_OF - timedelta(days=3), type_=GROUP, supervisor=lead, attendees=[a, d],
             themes=[THEME])  # fmt: skip
     [north] = trends(db, team="North")
-    assert (north.sessions, north.workers) == (3, 2)
+    # a and b one to one, and the group (a and Rosa) as one voice: 3 sessions, 3 workers.
+    assert (north.sessions, north.group_sessions, north.workers) == (3, 1, 3)
     assert trends(db, team="Crisis") == []  # one session (the group) involves the team
     [everyone] = trends(db)
     assert everyone.workers == 3
@@ -517,7 +525,9 @@ def test_mdt_agenda_holds_exactly_the_right_items(db, team, tmp_path) -> None:
     assert [i.title for i in agenda.closed_since] == ["Closed item"]
     [trend] = agenda.trends
     assert (trend.name, trend.sessions, trend.workers) == (THEME, 3, 3)
-    assert trend.alert_text.startswith("Delayed crisis response — raised 3 times by 3 workers")
+    assert trend.alert_text.startswith(
+        "Delayed crisis response — raised in 3 sessions by 3 workers"
+    )
     assert [a.description for a in agenda.overdue_actions] == ["Raise duty cover at the MDT"]
     assert [w.name for w in agenda.overdue_high_risk] == ["Rosa Martinez"]
     assert agenda.overdue_high_risk[0].days_overdue == 40 - 14
@@ -529,7 +539,7 @@ def test_mdt_agenda_holds_exactly_the_right_items(db, team, tmp_path) -> None:
     assert "MDTmeeting—agenda" in squashed
     for present in ("Raiseditem", "Tableditem", "Decideditem", "Decision:Agreedanewrota",
                     "C-1001,C-1002", "RaisedutycoverattheMDT", "RosaMartinez",
-                    "Delayedcrisisresponse—raised3times"):  # fmt: skip
+                    "Delayedcrisisresponse—raisedin3sessions"):  # fmt: skip
         assert present in squashed, present
     for absent in ("Otherforumitem", "Raisedafterthemeeting", "Updateownnotes",
                    "Askthewardaboutfollow-up", "TomGallagher", "NARRATIVE-NEVER-PRINTED",

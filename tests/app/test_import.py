@@ -822,7 +822,9 @@ def test_cli_bad_file_exits_2_with_every_problem(tmp_path: Path) -> None:
     result = run_cli(db_file, path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
+    creating, *lines = result.stderr.splitlines()
+    assert creating == f"Creating a new database at {db_file}."
+    assert not db_file.exists()  # the failed import leaves no new database behind
     assert lines[0] == "Nothing was imported: 3 problem(s) in " + str(path) + "."
     assert lines[1:] == [
         "line 2: name: is empty; every row needs the worker's name",

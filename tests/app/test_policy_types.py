@@ -415,11 +415,14 @@ def test_keel_policy_commands(tmp_path: Path) -> None:
     done = keel("--db", str(path), "policy", "import", str(bad), "--yes")
     assert done.returncode == 2 and "bogus (line 2)" in done.stderr
     assert not path.exists()
-    # A good one creates the database, saying so; declining saves nothing (exit 1).
+    # A good one creates the database, saying so; declining saves nothing (exit 1) and, on a
+    # fresh laptop, leaves no database behind (like a failed import-staff).
     done = keel("--db", str(path), "policy", "import", str(good), stdin="n\n")
     assert done.returncode == 1, done.stderr
-    assert "creating a new one" in done.stderr and "Nothing was saved" in done.stderr
+    assert f"Creating a new database at {path}." in done.stderr
+    assert "Nothing was saved" in done.stderr
     assert "new type safeguarding" in done.stdout
+    assert not path.exists() and not path.parent.exists()
     done = keel("--db", str(path), "policy", "import", str(good), "--yes",
                 "--effective", "2026-01-01", "--reason", "Service policy 2026")  # fmt: skip
     assert done.returncode == 0, done.stderr

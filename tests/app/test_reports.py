@@ -1,8 +1,8 @@
 """The PDF reports: each holds what the records hold, user text never becomes markup, long notes
 flow across pages, confidential notes only on request, and every export is safe and audited.
 
-Text is read back with poppler's ``pdftotext``: what a person copying from the PDF gets. (pypdf
-was tried for the property test and mangles U+FEFF: it reads "\ufeff</b>" back as "/<b>".)
+Text is read back with pypdf (``reportdata.pdf_text``): what a person copying from the PDF
+gets, with no system tool.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from tests.app.reportdata import (
     links_and_images,
     make_service,
     page_count,
-    pdftotext,
+    pdf_text,
 )
 
 PERIOD = (date(2026, 1, 1), date(2026, 11, 26))
@@ -80,7 +80,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_record_pdf_holds_what_the_record_holds(db, service, tmp_path) -> None:
     out = build_record_pdf(db, service.second, tmp_path / "record.pdf")
-    text = flat(pdftotext(out))
+    text = flat(pdf_text(out))
     for expected in (
         "Clinical supervision record", "Łukasz Nowak", "Amara Okafor", "Community Mental Health Nurse",
         "20 Nov 2026", "14:30", "75 minutes", "Video", "Team base", ISSUES, DECISION, RATIONALE,
@@ -97,16 +97,16 @@ def test_record_pdf_holds_what_the_record_holds(db, service, tmp_path) -> None:
 def test_confidential_notes_absent_by_default_present_on_request(db, service, tmp_path) -> None:
     plain = build_record_pdf(db, service.second, tmp_path / "plain.pdf")
     asked = build_record_pdf(db, service.second, tmp_path / "asked.pdf", include_confidential=True)
-    assert CONFIDENTIAL not in flat(pdftotext(plain))
-    assert "left out of this copy" in flat(pdftotext(plain))
-    assert CONFIDENTIAL in flat(pdftotext(asked))
+    assert CONFIDENTIAL not in flat(pdf_text(plain))
+    assert "left out of this copy" in flat(pdf_text(plain))
+    assert CONFIDENTIAL in flat(pdf_text(asked))
     hist = build_worker_history_pdf(db, service.worker.id, *PERIOD, tmp_path / "h.pdf")
     hist_asked = build_worker_history_pdf(
         db, service.worker.id, *PERIOD, tmp_path / "h2.pdf", include_confidential=True
     )
-    assert CONFIDENTIAL not in flat(pdftotext(hist))
-    assert "left out of this pack" in flat(pdftotext(hist))
-    assert CONFIDENTIAL in flat(pdftotext(hist_asked))
+    assert CONFIDENTIAL not in flat(pdf_text(hist))
+    assert "left out of this pack" in flat(pdf_text(hist))
+    assert CONFIDENTIAL in flat(pdf_text(hist_asked))
 
 
 def test_signed_record_shows_fingerprint_addendum_and_response(db, service, tmp_path) -> None:
@@ -117,7 +117,7 @@ def test_signed_record_shows_fingerprint_addendum_and_response(db, service, tmp_
         service.second, author="Amara Okafor", reason="Wrong case code",
         text="The case discussed was C-1044 <i>not</i> C-1043.",
     )  # fmt: skip
-    text = flat(pdftotext(build_record_pdf(db, service.second, tmp_path / "signed.pdf")))
+    text = flat(pdf_text(build_record_pdf(db, service.second, tmp_path / "signed.pdf")))
     assert fingerprint in text
     assert "Signed by supervisor; supervisee recorded disagreement" in text
     assert "Caseload is 34" in text
@@ -125,7 +125,7 @@ def test_signed_record_shows_fingerprint_addendum_and_response(db, service, tmp_
     assert "The case discussed was C-1044 <i>not</i> C-1043." in text
     assert "Signature:" in text and "Date:" in text  # space for wet signatures
     # The history pack counts the addendum and prints it.
-    hist = flat(pdftotext(build_worker_history_pdf(db, service.worker.id, *PERIOD,
+    hist = flat(pdf_text(build_worker_history_pdf(db, service.worker.id, *PERIOD,
                                                    tmp_path / "h.pdf")))  # fmt: skip
     assert "1 addendum" in hist and "C-1044 <i>not</i> C-1043" in hist
 
@@ -152,7 +152,7 @@ def test_a_200000_character_note_flows_across_pages(db, service, tmp_path, capsy
         print(f"\n200,000-character note: {pages} pages in {seconds:.2f} s")
     assert seconds < 30
     assert pages > 20
-    text = flat(pdftotext(out))
+    text = flat(pdf_text(out))
     assert "the end" in text and f"Page {pages} of {pages}" in text
     assert text.count("caseload") == note.count("caseload")  # every piece arrived
     assert text.count("R&D") == note.count("R&D") and "R&D;" not in text
@@ -169,9 +169,9 @@ def test_names_in_any_script_print_and_copy_back(db, service, tmp_path) -> None:
     rec.actions, rec.reviews = [], []
     rec.issues = "Zoë \u2066נועה\u2069 and أمل agreed 😀 on Łukasz's plan"
     sid = SessionService(db).save(rec).record.id
-    text = pdftotext(build_record_pdf(db, sid, tmp_path / "names.pdf"))
+    text = pdf_text(build_record_pdf(db, sid, tmp_path / "names.pdf"))
     assert "Zoë" in text and "Łukasz's plan" in text and "😀" in text
-    assert "נועה" in text  # drawn right to left, so pdftotext reads it back in order
+    assert "נועה" in text  # drawn right to left, so it reads back in order
     assert Counter("أمل") <= Counter(unshaped(text))  # drawn joined: presentation forms
     assert "\u2066" not in text and "\u2069" not in text
 
@@ -216,7 +216,7 @@ def test_worker_history_pack_holds_profile_assessments_sessions_actions(
     out = build_worker_history_pdf(
         db, service.worker.id, *PERIOD, tmp_path / "history.pdf", today=today
     )
-    text = flat(pdftotext(out))
+    text = flat(pdf_text(out))
     for expected in (
         "Supervision history", "Łukasz Nowak · 1 Jan 2026 to 26 Nov 2026",
         "KL1003", "Community Mental Health Nurse", "North Community Team",
@@ -243,7 +243,7 @@ def test_worker_history_pack_holds_profile_assessments_sessions_actions(
 
 
 def test_worker_history_of_an_empty_period_still_reads(db, service, tmp_path) -> None:
-    text = flat(pdftotext(build_worker_history_pdf(
+    text = flat(pdf_text(build_worker_history_pdf(
         db, service.worker.id, date(2020, 1, 1), date(2020, 1, 31), tmp_path / "h.pdf",
         today=date(2026, 11, 26),
     )))  # fmt: skip
@@ -281,7 +281,7 @@ def test_compliance_pack_holds_overdue_cancellations_sign_off_quality(
     db, service, tmp_path, today
 ) -> None:
     out = build_compliance_pdf(db, *PERIOD, tmp_path / "compliance.pdf", today=today)
-    text = flat(pdftotext(out))
+    text = flat(pdf_text(out))
     data = gather_compliance(db, *PERIOD, today=today)
     end = data.points[-1].table[(None, None)]
     for expected in (
@@ -342,7 +342,7 @@ def test_the_compliance_pack_has_a_place_for_later_sections(db, service, tmp_pat
 
     sections = (*compliance_module.SECTIONS, learning_log)
     out = build_compliance_pdf(db, *PERIOD, tmp_path / "x.pdf", sections=sections)
-    assert "From supervision to practice" in flat(pdftotext(out))
+    assert "From supervision to practice" in flat(pdf_text(out))
 
 
 # --------------------------------------------------------------------------- blank forms
@@ -358,7 +358,7 @@ def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> No
 
     spec = DEFAULT_CATALOGUE[type_]
     out = build_blank_form_pdf(spec, tmp_path / "blank.pdf", service_name="Riverside CMHT")
-    text = flat(pdftotext(out))
+    text = flat(pdf_text(out))
     for expected in (
         f"{spec.label} record — paper form", "Riverside CMHT", "Issues discussed",
         "Decisions and guidance", "Rationale (why)", "Actions agreed", "Owner", "Due",
@@ -409,7 +409,7 @@ def test_the_blank_form_export_uses_the_services_own_themes(db, tmp_path, today)
 
     add_theme(db, "Out-of-area placements")
     exports(db, today).blank(LINE, tmp_path / "b.pdf")
-    text = flat(pdftotext(tmp_path / "b.pdf"))
+    text = flat(pdf_text(tmp_path / "b.pdf"))
     assert "Out-of-area placements" in text
     assert all(t.name in text for t in list_themes(db))
 
@@ -492,11 +492,11 @@ def test_every_report_renders_from_the_demo_service(tmp_path) -> None:
     finally:
         close_database(db)
     for out in outs:
-        text = pdftotext(out)
+        text = pdf_text(out)
         assert "Page 1 of" in text and links_and_images(out) == [], out.name
-    history = flat(pdftotext(tmp_path / "history.pdf"))
+    history = flat(pdf_text(tmp_path / "history.pdf"))
     assert "Łukasz Nowak" in history and "Wellbeing over time" in history
-    compliance = flat(pdftotext(tmp_path / "compliance.pdf"))
+    compliance = flat(pdf_text(tmp_path / "compliance.pdf"))
     assert "Crisis & Home Treatment" in compliance and "Workload / caseload pressure" in compliance
 
 
@@ -530,14 +530,14 @@ def normalise(value: str) -> str:
        combining mark next to a new base letter).
     2. Control characters (Cc) are dropped: Keel strips them (tabs and newlines become layout).
     3. Format characters (Cf: bidi marks U+200E/F, U+202A–E, U+2066–9, ZWSP, BOM, soft hyphen)
-       are dropped: they draw nothing, and extractors add or drop them (pdftotext wraps RTL
+       are dropped: they draw nothing, and extractors add or drop them (some wrap RTL
        runs in U+202B … U+202C).
     4. All whitespace is dropped: wrapping turns spaces into line breaks and splits words
        longer than a line wherever they reach the margin.
     5. Characters the bundled font cannot draw (emoji, most CJK) are dropped: Keel strips them
        rather than print a black box.
     6. A run of the same combining mark (Mn/Me) counts once: its glyphs have no width, so they
-       land on the same spot, and pdftotext drops a glyph drawn exactly on top of an identical
+       land on the same spot, and extractors drop a glyph drawn exactly on top of an identical
        one (its fix for "fake bold" text).
     """
     text = unicodedata.normalize("NFC", value)
@@ -614,10 +614,10 @@ def test_any_text_exports_and_reads_back(property_db, note: str) -> None:
     )  # fmt: skip
     sid = SessionService(db).save(rec).record.id
     out = build_record_pdf(db, sid, folder / "p.pdf")
-    # -layout: in its reading mode pdftotext joins a line ending in "-" to the next one and
-    # drops the hyphen (it takes it for a word broken at the margin), so "<!--" + newline
+    # Layout mode: in a reading mode an extractor may join a line ending in "-" to the next
+    # one and drop the hyphen (taking it for a word broken at the margin), so "<!--" + newline
     # came back as "<!-" although the PDF holds both hyphens.
-    extracted = normalise(pdftotext(out, layout=True))
+    extracted = normalise(pdf_text(out, layout=True))
     start, end = extracted.find("QZXSTART"), extracted.rfind("QZXEND")
     assert 0 <= start < end, extracted
     got = extracted[start + len("QZXSTART") : end]

@@ -427,7 +427,7 @@ def test_a_restore_that_fails_half_way_leaves_the_database_as_it_was(
         db = connect(small)
         try:
             with pytest.raises(RestoreError, match="restore failed"):
-                restore_database(db, backup, tmp_path / "safety")
+                restore_database(db, backup, tmp_path / "safety", another_database=True)
             assert not db.conn.in_transaction
         finally:
             close_database(db)

@@ -81,11 +81,11 @@ def test_restore_asks_first_keeps_a_safety_copy_and_replaces_the_data(
     replaced: list[bool] = []
     data.data_replaced.connect(lambda: replaced.append(True))
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(DataActions, "confirm_restore", lambda *_a: False)
     assert not data.restore_file(backup)
     assert len(ctx.workers.all()) == 2 and not replaced
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(DataActions, "confirm_restore", lambda *_a: True)
     assert data.restore_file(backup)
     assert [w.name for w in ctx.workers.all()] == ["Ada"]
     assert replaced == [True]
@@ -117,8 +117,18 @@ def test_check_reports_a_sound_database(data: DataActions, monkeypatch: pytest.M
 
 
 def test_start_up_restores_the_latest_backup_over_a_damaged_file(
-    qtbot: QtBot, tmp_path: Path, quiet: list[str]
+    qtbot: QtBot, tmp_path: Path, quiet: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from ui.restore_dialogs import RestoreConfirmation
+
+    shown: list[list[str]] = []
+
+    def accept(dialog: RestoreConfirmation) -> int:
+        table = dialog.table
+        shown.append([table.item(r, 2).text() for r in range(table.rowCount())])
+        return RestoreConfirmation.DialogCode.Accepted
+
+    monkeypatch.setattr(RestoreConfirmation, "exec", accept)
     path = tmp_path / "team.db"
     db = open_database(path)
     from app.services.workers import WorkerService
@@ -135,3 +145,6 @@ def test_start_up_restores_the_latest_backup_over_a_damaged_file(
     finally:
         close_database(db)
     assert any(p.name.startswith("team.db.damaged-") for p in tmp_path.iterdir())
+    # The same confirmation as every restore: the current data column says why it is empty.
+    [current] = shown
+    assert current[0].startswith("cannot be read") and "empty (0 bytes)" in current[0]

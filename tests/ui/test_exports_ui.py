@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.domain.catalogue import CLINICAL
 from app.services.exports import ExportService
 from app.storage.db import Database
-from tests.app.reportdata import flat, pdftotext
+from tests.app.reportdata import flat, pdf_text
 from tests.ui.test_session_forms import Dialogs, Team, click, make_team, show
 from tests.ui.test_signoff import CONFIDENTIAL, ISSUES, held, saved
 from ui import exporting
@@ -180,7 +180,7 @@ def test_export_from_the_form_writes_the_record_without_confidential_notes(
         str(documents / "2026-11-20 Line management supervision - Zoë Hartley.pdf")
     ]
     assert desktop.opened == [desktop.save_as]
-    text = flat(pdftotext(desktop.save_as))
+    text = flat(pdf_text(desktop.save_as))
     assert "Zoë Hartley" in text and "Priya Nair" in text
     assert ISSUES in text
     assert CONFIDENTIAL not in text
@@ -190,7 +190,7 @@ def test_export_from_the_form_writes_the_record_without_confidential_notes(
 
     answer(monkeypatch, ConfidentialDialog, lambda d: click(qtbot, d.include))
     form.evidence.export_button.click()
-    assert CONFIDENTIAL in flat(pdftotext(desktop.save_as))
+    assert CONFIDENTIAL in flat(pdf_text(desktop.save_as))
     assert audit(ctx.db, "export")[-1]["include_confidential"] is True
 
 
@@ -229,7 +229,7 @@ def test_print_opens_a_print_copy_and_is_audited_as_a_print(
     assert copy.is_file() and copy.parent.name == "print"
     assert isolated_user_folders in copy.parents  # the user's cache, never the working folder
     assert desktop.suggested == []  # printing asks for no file name
-    assert "Zoë Hartley" in flat(pdftotext(copy))
+    assert "Zoë Hartley" in flat(pdf_text(copy))
     assert "print copy" in form.status_line.text()
     [entry] = audit(ctx.db, "print")
     assert entry["id"] == sid and entry["include_confidential"] is False
@@ -284,7 +284,7 @@ def test_the_compliance_pack_runs_on_the_runner_and_opens_when_done(
     assert periods[0].period() == (date(2025, 11, 27), date(2026, 11, 26))
     assert Path(desktop.suggested[0]).name == "Compliance pack 2025-11-27 to 2026-11-26.pdf"
     assert desktop.opened == [desktop.save_as]
-    assert "compliance" in flat(pdftotext(desktop.save_as)).casefold()
+    assert "compliance" in flat(pdf_text(desktop.save_as)).casefold()
     assert window.statusBar().currentMessage() == (
         f"Saved the compliance pack to {desktop.save_as}"
     )
@@ -329,7 +329,7 @@ def test_blank_forms_from_the_file_menu(
     action.trigger()
     assert Path(desktop.suggested[0]).name == "Blank form - Clinical supervision.pdf"
     assert desktop.opened == [desktop.save_as]
-    assert "clinical" in flat(pdftotext(desktop.save_as)).casefold()
+    assert "clinical" in flat(pdf_text(desktop.save_as)).casefold()
     assert audit(ctx.db, "export")[0]["report"] == "blank_form"
     assert str(desktop.save_as) in window.statusBar().currentMessage()
 
@@ -357,7 +357,7 @@ def test_a_workers_history_from_the_workers_screen(
     assert Path(desktop.suggested[0]).name == (
         "Supervision history - Zoë Hartley - 2026-05-27 to 2026-11-26.pdf"
     )
-    text = flat(pdftotext(desktop.save_as))
+    text = flat(pdf_text(desktop.save_as))
     assert "Zoë Hartley" in text and CONFIDENTIAL not in text
     assert desktop.opened == [desktop.save_as]
     assert str(desktop.save_as) in window.statusBar().currentMessage()

@@ -135,7 +135,7 @@ def test_the_alert_reads_as_a_sentence_and_lists_its_sessions(
 ) -> None:
     alerts = screen.alerts
     assert [a.text for a in alerts.alerts()] == [
-        "Delayed crisis response — raised 4 times by 3 workers in the last 8 weeks"
+        "Delayed crisis response — raised in 4 sessions by 3 workers in the last 8 weeks"
     ]
     assert screen.tabs.tabText(0) == "Trend alerts (1)"
     assert alerts.alert_label.text() == alerts.alerts()[0].text
@@ -164,7 +164,7 @@ def test_alert_to_item_to_closed_with_a_change_then_in_the_learning_log(
 ) -> None:
     def fill_raise(d: RaiseItemDialog) -> None:
         assert d.title_edit.text() == THEME  # prefilled from the alert
-        assert "raised 4 times by 3 workers" in d.description_edit.toPlainText()
+        assert "raised in 4 sessions by 3 workers" in d.description_edit.toPlainText()
         d.forum_combo.setCurrentIndex(d.forum_combo.findData(Forum.QUALITY.value))
         d.title_edit.clear()
         qtbot.keyClicks(d.title_edit, "Crisis line waits <out of hours> & weekends")
@@ -688,12 +688,13 @@ def test_controls_have_accessible_names(trend: dict[str, Any], screen: Governanc
         QAbstractButton,
         QAbstractItemView,
         QComboBox,
-        QDateEdit,
         QHeaderView,
         QTextBrowser,
     )
 
-    kinds = (QAbstractButton, QComboBox, QDateEdit, QAbstractItemView, QTextBrowser)
+    from ui.widgets.dates import DateEdit
+
+    kinds = (QAbstractButton, QComboBox, DateEdit, QAbstractItemView, QTextBrowser)
     missing: set[str] = set()
     for index in range(screen.tabs.count()):
         screen.tabs.setCurrentIndex(index)

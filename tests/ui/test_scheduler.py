@@ -22,10 +22,11 @@ from app.domain.model import (
     TypeKey,
     Worker,
 )
-from app.domain.records import SessionRecord
+from app.domain.records import Mode, SessionRecord
 from app.services.scheduling import compute_schedule
 from app.storage.db import Database
 from ui.context import AppContext
+from ui.forms.booking_dialog import Booking
 from ui.models.schedule_model import (
     FIRST_TYPE_COLUMN,
     OBJECT_ROLE,
@@ -193,15 +194,19 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
         return model.index(row, column)
 
     alex = index("Alex", type_column(CLINICAL))
-    assert alex.data() == "✖ Overdue · 25 Oct 2026"  # held 27 Sep, standard: every 28 days
+    # Held 27 Sep, standard: every 28 days: due 25 Oct, 32 days ago — how late comes first.
+    assert alex.data() == "✖ Overdue · 32 days · 25 Oct"
     status = alex.data(OBJECT_ROLE)
     assert status.status is DueStatus.OVERDUE and alex.data(STATUS_ROLE) == DueStatus.OVERDUE
     assert alex.data(Qt.ItemDataRole.BackgroundRole).name() == "#f4c7c3"
     assert index("Daniel", type_column(CLINICAL)).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
-    assert index("Liam", type_column(LINE)).data() == "✖ Overdue · 18 Nov · booked 28 Nov"
+    assert index("Liam", type_column(LINE)).data() == "✖ Overdue · 8 days · booked 28 Nov"
     assert index("Fatima", type_column(LINE)).data() == "‖ Paused"
     assert index("Ben", type_column(GROUP)).data() == "– Not required"
-    assert index("Chloe", Column.TIER).data() == "Standard (not assessed)"
+    assert index("Chloe", Column.TIER).data() == "Not assessed"
+    assert index("Chloe", Column.TIER).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Tier: Standard until assessed (not assessed)"
+    )
     assert index("سارة", Column.TIER).data() == "High"
     assert index("Ruth", Column.TIER).data() == "Low"
     assert index("Sam", Column.OVERALL).data() == "✔ On track"
@@ -407,9 +412,9 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
 
     def fake_ask(parent, name, type_, default, earliest):  # type: ignore[no-untyped-def]
         asked.append((name, type_.key, default, earliest))
-        return date(2026, 11, 30)
+        return Booking(date(2026, 11, 30), "14:30", 45, Mode.VIDEO, "Team base, room 2")
 
-    monkeypatch.setattr(scheduler_module, "ask_booking_date", fake_ask)
+    monkeypatch.setattr(scheduler_module, "ask_booking", fake_ask)
     index = cell(screen, staff["Jo"], type_column(LINE))
     menu = screen.context_menu(index)
     assert menu is not None
@@ -429,6 +434,11 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
     )
     planned = [s for s in ctx.sessions.history(staff["Jo"]) if s.status is SessionStatus.PLANNED]
     assert len(planned) == 1
+    booked = ctx.sessions.get(planned[0].id)
+    assert booked is not None
+    assert (booked.start_time, booked.duration_minutes, booked.mode, booked.location) == (
+        "14:30", 45, Mode.VIDEO, "Team base, room 2",
+    )  # fmt: skip
 
     with qtbot.waitSignal(screen.session_requested) as blocker:
         _menu_action(screen.context_menu(cell(screen, staff["Jo"], type_column(GROUP))),
@@ -443,8 +453,10 @@ def test_booking_an_overdue_worker_defaults_to_today_and_refuses_the_past(
     warnings: list[str] = []
     monkeypatch.setattr(
         scheduler_module,
-        "ask_booking_date",
-        lambda parent, name, type_, default, earliest: asked.append(default) or date(2026, 11, 1),
+        "ask_booking",
+        lambda parent, name, type_, default, earliest: (
+            asked.append(default) or Booking(date(2026, 11, 1), "10:00", 60, Mode.IN_PERSON, "")
+        ),
     )
     monkeypatch.setattr(
         QMessageBox, "warning", lambda parent, title, text, *a: warnings.append(text)

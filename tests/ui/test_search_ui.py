@@ -20,7 +20,12 @@ from app.storage.db import Database
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.screens import search as search_module
-from ui.screens.search import CONFIDENTIAL_MARK, SearchDialog, SearchResultsModel
+from ui.screens.search import (
+    CONFIDENTIAL_MARK,
+    SNIPPET_COLUMN,
+    SearchDialog,
+    SearchResultsModel,
+)
 
 from .records_helpers import Staff, held, make_staff
 
@@ -106,7 +111,8 @@ def test_a_stemmed_word_finds_the_record_and_enter_opens_it(
     assert search_for(qtbot, dialog, "delayed") == [records["delays"]]  # "delays" in the text
     row = [dialog.proxy.index(0, c).data() for c in range(dialog.proxy.columnCount())]
     assert row[:4] == ["2 Nov 2026", "Line management", "Held", "Zoë Adams"]
-    assert "delays reaching the crisis line" in row[4]
+    assert row[4] == "Discussion"
+    assert "delays reaching the crisis line" in row[SNIPPET_COLUMN]
     assert "1 session mention “delayed”" in dialog.summary.text()
     dialog.view.setFocus()
     with qtbot.waitSignal(dialog.session_open_requested) as opened:
@@ -162,7 +168,7 @@ def test_confidential_notes_are_found_only_when_ticked(
     qtbot.mouseClick(dialog.confidential_check, Qt.MouseButton.LeftButton)
     assert dialog.confidential_check.isChecked()
     assert [h.session_id for h in dialog.hits()] == [records["secret"]]
-    snippet = dialog.proxy.index(0, 4).data()
+    snippet = dialog.proxy.index(0, SNIPPET_COLUMN).data()
     assert snippet.startswith(CONFIDENTIAL_MARK) and "burnout" in snippet
     assert "confidential notes included" in dialog.summary.text()
 
@@ -172,7 +178,9 @@ def test_user_text_shows_literally(
 ) -> None:
     assert search_for(qtbot, dialog, "pilot") == [records["odd"]]
     assert (
-        dialog.proxy.index(0, 4).data().startswith('R&D <pilot> with النص العربي 🙂 and "quotes"')
+        dialog.proxy.index(0, SNIPPET_COLUMN)
+        .data()
+        .startswith('R&D <pilot> with النص العربي 🙂 and "quotes"')
     )
 
 
@@ -232,3 +240,37 @@ def test_typing_searches_after_a_pause(
     qtbot.keyClicks(dialog.query_edit, "rota")
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=3000)
     assert dialog.hits()[0].session_id == records["rota"]
+
+
+def test_places_need_the_tick_results_are_ranked_and_matches_highlighted(
+    qtbot: QtBot, ctx: AppContext, staff: Staff
+) -> None:
+    """The team lead's "housing": a session at Ashcroft House is not a housing session."""
+    place = held(ctx, staff.zoe, date(2026, 11, 20), supervisor=staff.lead,
+                 issues="Caseload <b>review</b>.", location="Ashcroft House")  # fmt: skip
+    older = held(ctx, staff.zoe, date(2026, 6, 1), supervisor=staff.lead,
+                 issues="Client lost <their> housing & benefits.")  # fmt: skip
+    newer_notes = held(ctx, staff.zoe, date(2026, 11, 1), supervisor=staff.lead,
+                       support_offered="Housing advice line.")  # fmt: skip
+    d = SearchDialog(ctx)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    assert search_for(qtbot, d, "housing") == [older, newer_notes]  # discussion first
+    assert "places" not in d.summary.text()
+    qtbot.mouseClick(d.places_check, Qt.MouseButton.LeftButton)
+    assert d.places_check.isChecked()
+    assert [h.session_id for h in d.hits()] == [older, newer_notes, place]
+    assert [d.proxy.index(r, 4).data() for r in range(3)] == [
+        "Discussion", "Notes", "Place",
+    ]  # fmt: skip
+    assert "(places included)" in d.summary.text()
+    # The snippet cell reads as plain text; what is drawn highlights the matched word, escaped.
+    hit = d.hits()[0]
+    assert d.proxy.index(0, SNIPPET_COLUMN).data() == hit.snippet
+    drawn = search_module.snippet_html(hit)
+    assert f'<span style="{search_module.HIGHLIGHT}">housing</span>' in drawn
+    assert "&lt;their&gt;" in drawn and "&amp;" in drawn and "<their>" not in drawn
+    assert isinstance(d.view.itemDelegateForColumn(SNIPPET_COLUMN), search_module.HighlightDelegate)
+    image = d.view.viewport().grab().toImage()  # the delegate paints without error
+    assert not image.isNull()

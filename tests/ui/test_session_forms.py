@@ -114,6 +114,8 @@ def show(qtbot: Any, form: SessionForm) -> SessionForm:
     qtbot.addWidget(form, before_close_func=lambda w: setattr(w, "_quitting", True))
     form.show()
     qtbot.waitExposed(form)
+    with qtbot.waitActive(form):  # as on a desktop: the window just opened has the keyboard
+        form.activateWindow()
     return form
 
 
@@ -141,14 +143,28 @@ def focused(form: QWidget) -> QWidget:
     return widget
 
 
+def next_cell(qtbot: Any, form: SessionForm, view: QWidget) -> None:
+    """Keep what was typed in the cell (Enter) and move to the cell on its right (→): a table
+    is one Tab stop, so inside it the arrows move."""
+    qtbot.keyClick(focused(form), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: focused(form) is view)  # the editor closes on the next pass
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+
+
+def type_into_cell(qtbot: Any, form: SessionForm, view: QWidget, text: str) -> None:
+    """Type into the current cell: the first key opens its editor, the rest go to it."""
+    type_text(qtbot, view, text[:1])
+    type_text(qtbot, focused(form), text[1:])
+
+
 def add_decision(qtbot: Any, form: SessionForm, text: str, rationale: str) -> None:
     table = form.decisions.table
     rows = table.model.rowCount()
     assert table.add_button is not None
     qtbot.mouseClick(table.add_button, Qt.MouseButton.LeftButton)
     type_text(qtbot, focused(form), text)
-    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
-    type_text(qtbot, focused(form), rationale)
+    next_cell(qtbot, form, table.view)
+    type_into_cell(qtbot, form, table.view, rationale)
     qtbot.keyClick(focused(form), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: form.decisions.model.rows()[rows].rationale == rationale)
 
@@ -162,21 +178,27 @@ def add_action(
     *,
     for_name: str | None = None,
 ) -> None:
-    """Add an action with the keyboard; the due date is the suggested one plus a day."""
+    """Add an action with the keyboard; the due date is the suggested one plus a day, typed
+    the way people write dates."""
     table = form.actions_section.table
+    view = table.view
     rows = table.model.rowCount()
     assert table.add_button is not None
     qtbot.mouseClick(table.add_button, Qt.MouseButton.LeftButton)
     type_text(qtbot, focused(form), description)
-    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
+    next_cell(qtbot, form, view)  # → owner: its drop-down opens with F2
+    qtbot.keyClick(view, Qt.Key.Key_F2)
     combo = focused(form)
     assert isinstance(combo, QComboBox)
     qtbot.keyClicks(combo, owner)
-    qtbot.keyClick(combo, Qt.Key.Key_Tab)  # → name (if other)
-    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)  # → due date
-    qtbot.keyClick(focused(form), Qt.Key.Key_Up)  # one day after the suggested date
-    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)  # → evidence
-    type_text(qtbot, focused(form), evidence)
+    qtbot.keyClick(combo, Qt.Key.Key_Escape)  # back to the table
+    qtbot.waitUntil(lambda: focused(form) is view)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # → name (if other)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # → due date
+    due = form._default_due() + timedelta(days=1)
+    type_into_cell(qtbot, form, view, f"{due.day}/{due.month}/{due.year % 100}")
+    next_cell(qtbot, form, view)  # → evidence
+    type_into_cell(qtbot, form, view, evidence)
     qtbot.keyClick(focused(form), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: form.actions_section.model.rows()[rows].evidence == evidence)
     if for_name is not None:
@@ -742,15 +764,17 @@ def test_table_models_pass_the_model_tester(qtmodeltester: Any) -> None:
 def test_an_empty_due_date_stays_empty_when_tabbed_past(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
+    """Tab leaves the table from the cell being typed in: what was typed is kept, the due
+    date left alone stays empty, and the focus goes to the field after the table."""
     form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     table = form.actions_section.table
     qtbot.mouseClick(table.add_button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
     qtbot.keyClicks(focused(form), "Read the policy")
-    for _ in range(4):  # owner, name, due date, evidence
-        qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
-    qtbot.keyClick(focused(form), Qt.Key.Key_Return)
+    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: table.view.state() is not table.view.State.EditingState)
+    assert focused(form) is table.add_button
     (action,) = form.record().actions
+    assert action.description == "Read the policy"
     assert action.due_date is None
     due = form.actions_section.model.index(0, form.actions_section.model.column_of("due_date"))
     assert due.data() == "— set a date"

@@ -28,7 +28,7 @@ from app.domain.policy import BEGINNING
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.storage.db import Database
 from app.storage.policies import current_policy, save_policy
-from tests.app.reportdata import flat, pdftotext
+from tests.app.reportdata import flat, pdf_text
 from tests.ui.test_session_forms import Dialogs, Team, click, make_team, show, type_text
 from ui.context import AppContext
 from ui.forms import signoff_dialogs
@@ -197,7 +197,8 @@ def test_sign_off_with_the_right_name_and_the_tick_signs_and_audits(
     assert messages.calls == []
     assert dialog.result() == QDialog.DialogCode.Accepted
     state = ctx.records.state(sid)
-    assert state.signed and state.signed_by_name == "priya   NAIR"
+    # Stored as the service records the supervisor's name, not as typed.
+    assert state.signed and state.signed_by_name == "Priya Nair"
     assert dialog.fingerprint == state.fingerprint and len(state.fingerprint) == 64
     assert audit_actions(ctx.db, sid)[-1] == "sign"
 
@@ -383,7 +384,7 @@ def test_an_addendum_added_in_the_dialog_shows_in_the_form_and_the_pdf(
     assert "addendum" in audit_actions(ctx.db, sid)
 
     out = ctx.exports.record(sid, tmp_path / "record.pdf")
-    pdf = flat(pdftotext(out))
+    pdf = flat(pdf_text(out))
     assert "Due date typed wrongly" in pdf
     assert "Due date of the C-1043 review is 4 Dec, <b>not</b> 14 Dec & R&D" in pdf
     assert ctx.records.verify().ok
@@ -454,7 +455,8 @@ def test_the_supervisee_acknowledges(
     drive(monkeypatch, SuperviseeResponseDialog, acknowledge)
     qtbot.mouseClick(form.evidence.respond_button, Qt.MouseButton.LeftButton)
     assert ctx.records.state(sid).supervisee_response == "acknowledged"
-    assert "acknowledged by zoë adams" in form.evidence.banner.text()
+    assert "acknowledged by Zoë Adams" in form.evidence.banner.text()
+    assert ctx.records.state(sid).supervisee_name == "Zoë Adams"
 
 
 def test_a_draft_left_for_a_record_signed_since_is_not_applied(

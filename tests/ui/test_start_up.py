@@ -268,5 +268,6 @@ def test_the_commands_run_with_the_garbage_collector_on(
     monkeypatch.setitem(commands._HANDLERS, "check", lambda *_a: seen.append(gc.isenabled()) or 0)
     # Not the real log set-up: it would leave a file handler on the root logger for later tests.
     monkeypatch.setattr("app.logging_setup.configure_logging", lambda _folder: None)
+    (tmp_path / "team.db").write_bytes(b"")  # a file to run on (a missing one is refused first)
     assert main.main(["--db", str(tmp_path / "team.db"), "check"]) == 0
     assert seen == [True]  # main() paused the collector; the command ran with it back on

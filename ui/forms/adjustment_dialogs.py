@@ -285,7 +285,7 @@ class TriggerDialog(_AdjustmentDialog):
         self.days_spin.setSuffix(" days")
         self.days_spin.setAccessibleName("Response days")
         self.due_label = QLabel()
-        self.due_label.setAccessibleName("Respond by")
+        self.due_label.setAccessibleDescription("Respond by")
         self.note_edit = _note_edit("Trigger note")
         self.note_edit.setPlaceholderText("What happened (no client names: use case references)")
         days_row = QHBoxLayout()

@@ -330,7 +330,7 @@ class AgreementPanel(QWidget):
         self.current: Agreement | None = None
         self._names: dict[str, str] = {}
         self.review_label = QLabel()
-        self.review_label.setAccessibleName("Agreement review")
+        self.review_label.setAccessibleDescription("Agreement review")
         self.review_label.setTextFormat(Qt.TextFormat.PlainText)
         self.review_label.setAutoFillBackground(True)
         self.review_label.setContentsMargins(6, 3, 6, 3)
@@ -353,7 +353,7 @@ class AgreementPanel(QWidget):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setAccessibleName(text.rstrip(":"))
+            label.setAccessibleDescription(text.rstrip(":"))
             self.fields[key] = label
             details.addRow(text, label)
         self.details_box = QGroupBox("Agreement in force")
@@ -373,6 +373,7 @@ class AgreementPanel(QWidget):
         buttons.addStretch(1)
         self.history_model = AgreementHistoryModel(self)
         self.history = QTableView()
+        self.history.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.history.setModel(self.history_model)
         self.history.setAccessibleName("Agreement history")
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

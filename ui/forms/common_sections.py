@@ -163,6 +163,10 @@ class CheckListModel(QAbstractListModel):
         super().__init__(parent)
         self._items: list[tuple[str, str]] = []
         self._checked: set[str] = set()
+        # Ticked elsewhere (a theme ticked on a decision): shown ticked and locked here, with
+        # the note, and not one of this list's own ticks.
+        self._elsewhere: set[str] = set()
+        self.elsewhere_note = ""
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._items)
@@ -172,11 +176,10 @@ class CheckListModel(QAbstractListModel):
             return None
         item_id, label = self._items[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return label
+            return f"{label} ({self.elsewhere_note})" if item_id in self._elsewhere else label
         if role == Qt.ItemDataRole.CheckStateRole:
-            return (
-                Qt.CheckState.Checked if item_id in self._checked else Qt.CheckState.Unchecked
-            ).value
+            ticked = item_id in self._checked or item_id in self._elsewhere
+            return (Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked).value
         if role == self.IdRole:
             return item_id
         return None
@@ -184,11 +187,27 @@ class CheckListModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
+        if self._items[index.row()][0] in self._elsewhere:
+            return Qt.ItemFlag.ItemIsSelectable  # ticked by a decision: untick it there
         return (
             Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable
             | Qt.ItemFlag.ItemIsUserCheckable
         )
+
+    def set_elsewhere(self, ids: Sequence[str], note: str) -> None:
+        """Show ``ids`` ticked and locked, labelled with ``note``, because they are ticked
+        somewhere else that counts too (a theme on one of the session's decisions)."""
+        wanted = set(ids)
+        if wanted == self._elsewhere and note == self.elsewhere_note:
+            return
+        self._elsewhere = wanted
+        self.elsewhere_note = note
+        if self._items:
+            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1))
+
+    def elsewhere(self) -> set[str]:
+        return set(self._elsewhere)
 
     def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:
@@ -270,11 +289,18 @@ class CheckGrid(QWidget):
 
     def _sync(self) -> None:
         checked = set(self._model.checked())
+        elsewhere = self._model.elsewhere()
         for item_id, box in self.boxes.items():
-            if box.isChecked() != (item_id in checked):
+            ticked = item_id in checked or item_id in elsewhere
+            if box.isChecked() != ticked:
                 box.blockSignals(True)
-                box.setChecked(item_id in checked)
+                box.setChecked(ticked)
                 box.blockSignals(False)
+            label = self._model.label(item_id)
+            note = self._model.elsewhere_note if item_id in elsewhere else ""
+            box.setText(f"{label} ({note})" if note else label)
+            box.setAccessibleName(f"Theme: {label}" + (f" ({note})" if note else ""))
+            box.setEnabled(item_id not in elsewhere)
 
 
 class CheckList(QWidget):
@@ -345,7 +371,7 @@ class DetailsSection(Section):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.supervisee = QLabel(self)
         self.supervisee.setTextFormat(Qt.TextFormat.PlainText)
-        self.supervisee.setAccessibleName("Supervisee")
+        self.supervisee.setAccessibleDescription("Supervisee")
         if not spec.is_group:
             self.supervisee.setText(_describe(supervisee) if supervisee else "—")
             form.addRow("Supervisee:", self.supervisee)
@@ -572,6 +598,14 @@ class ThemesSection(Section):
     def fill(self, record: SessionRecord) -> None:
         record.theme_ids = self.themes.model.checked()
 
+    def set_decision_themes(self, theme_ids: Sequence[str]) -> None:
+        show_decision_themes(self.themes, theme_ids)
+
+
+def show_decision_themes(checklist: CheckList, theme_ids: Sequence[str]) -> None:
+    """A theme ticked on a decision counts for the session: shown ticked here, locked."""
+    checklist.model.set_elsewhere(theme_ids, "on a decision")
+
 
 def lock_pixmap(size: int, colour: str = "#4b3b7a") -> QPixmap:
     """A padlock drawn with QPainter (emoji fonts are often missing on work laptops)."""
@@ -616,7 +650,7 @@ class ConfidentialSection(Section):
         lock.setAccessibleName("Locked")
         self.notice = QLabel(self.NOTICE, self)
         self.notice.setWordWrap(True)
-        self.notice.setAccessibleName("Confidentiality notice")
+        self.notice.setAccessibleDescription("Confidentiality notice")
         self.notice.setStyleSheet("font-weight: bold; color: #4b3b7a;")
         notice_row = QHBoxLayout()
         notice_row.addWidget(lock)

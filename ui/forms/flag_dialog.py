@@ -201,7 +201,7 @@ class GovernanceLinks(QObject):
         )
         self.label = QLabel(parent)
         self.label.setObjectName("governanceLinks")
-        self.label.setAccessibleName("Taken to governance")
+        self.label.setAccessibleDescription("Taken to governance")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -210,7 +210,7 @@ class DismissAlertDialog(_StepDialog):
             parent,
         )
         self.alert_label = _plain(alert_text, bold=True)
-        self.alert_label.setAccessibleName("Alert")
+        self.alert_label.setAccessibleDescription("Alert")
         self.form.addRow(self.alert_label)
         self.reason_edit = _text_box(
             "Reason for dismissing",
@@ -242,7 +242,7 @@ class DismissAlertDialog(_StepDialog):
 
 def _item_label(item: GovernanceItem) -> QLabel:
     label = _plain(f"{item.title}\n{item.forum.label} · {item.status.label.lower()}", bold=True)
-    label.setAccessibleName("Item")
+    label.setAccessibleDescription("Item")
     return label
 
 

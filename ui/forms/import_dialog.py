@@ -267,7 +267,7 @@ class ImportDialog(QDialog):
         file_label.setBuddy(self.path_edit)
 
         self.status_label = _plain("Choose the CSV file to see what it holds.")
-        self.status_label.setAccessibleName("Import status")
+        self.status_label.setAccessibleDescription("Import status")
         status_font = self.status_label.font()
         status_font.setBold(True)
         self.status_label.setFont(status_font)
@@ -277,6 +277,7 @@ class ImportDialog(QDialog):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Rows to import")
         self.table.setSortingEnabled(True)
@@ -488,7 +489,7 @@ class ImportDialog(QDialog):
         self.preview_shown.emit()
 
     def _import_done(self, result: ImportResult) -> None:
-        log.info("import of %s finished: %s", self._path, result.summary())
+        log.info("staff import finished: %s", result.summary())
         self.result_summary = result
         self._preview = None
         self.status_label.setText(result.summary())

@@ -82,7 +82,7 @@ class QualityPanel(QFrame):
         self.summary.setWordWrap(True)
         self.ready = QLabel(_READY, self)
         self.ready.setObjectName("qualityReady")
-        self.ready.setAccessibleName("Record quality: ready for sign-off")
+        self.ready.setAccessibleDescription("Record quality")
         self.not_held = QLabel(self)
         self.not_held.setWordWrap(True)
         self._list = QVBoxLayout()

@@ -56,7 +56,7 @@ def _plain(text: str = "", name: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if name:
-        label.setAccessibleName(name)
+        label.setAccessibleDescription(name)
     return label
 
 

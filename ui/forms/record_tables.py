@@ -17,12 +17,13 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
+from app.domain.model import DueStatus
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -52,6 +54,7 @@ from app.services.themes import Theme
 from ui.forms.common_sections import Section
 from ui.forms.themes_dialog import ask_decision_themes
 from ui.widgets.dates import DateEdit
+from ui.widgets.status_style import BACKGROUND, FOREGROUND
 
 ObjectRole = Qt.ItemDataRole.UserRole
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -128,6 +131,16 @@ class _RowsModel(QAbstractTableModel):
             return value.isoformat() if isinstance(value, date) else str(value or "")
         if role == Qt.ItemDataRole.ForegroundRole and col.kind == "date" and value is None:
             return QApplication.palette().placeholderText()
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # What a screen reader hears for the cell: what it is and what it holds, and for
+            # a drop-down that it is one (its combo box sits over the cell).
+            shown = self._display(row, col, value).replace("\n", ", ") or "empty"
+            kind = ", drop-down" if col.kind == "choice" and col.editable else ""
+            return f"{col.title}: {shown}{kind}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and col.editable:
+            if self.read_only:
+                return None
+            return "Enter or F2 to change" if col.kind == "choice" else "Enter or F2 to edit"
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -363,20 +376,44 @@ class ReviewsModel(_RowsModel):
             return replace(row, outcome=ActionStatus(value or "open"))
         return replace(row, **{key: value or ""})
 
+    as_of: date | None = None
+    """The session's date: a carried action still open and due before it is overdue."""
+
+    def set_as_of(self, day: date) -> None:
+        if day != self.as_of:
+            self.as_of = day
+            if self._rows:
+                last = self.index(len(self._rows) - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+
+    def overdue_days(self, row: CarriedAction) -> int:
+        """How long past its due date an open carried action is, on the session's date."""
+        due: date | None = row.due_date
+        if self.as_of is None or due is None or row.outcome is not ActionStatus.OPEN:
+            return 0
+        return max(0, (self.as_of - due).days)
+
     def _display(self, row: Any, col: Column, value: Any) -> str:
         if col.key == "due_date":
+            late = self.overdue_days(row)
+            if late:
+                return f"✖ {uk(value)}\noverdue {late} day{'s' if late != 1 else ''}"
             return uk(value, "no date")
         if col.key == "description" and row.evidence:
             return f"{value}\nEvidence: {row.evidence}"
         return super()._display(row, col, value)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (
-            role == Qt.ItemDataRole.ForegroundRole
-            and index.isValid()
-            and self._columns[index.column()].key == "due_date"
-        ):
+        if not index.isValid():
             return None
+        key = self._columns[index.column()].key
+        if key in ("due_date", "description") and role in (
+            Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+        ):  # fmt: skip
+            if not self.overdue_days(self._rows[index.row()]):
+                return None
+            overdue = DueStatus.OVERDUE
+            return (FOREGROUND if role == Qt.ItemDataRole.ForegroundRole else BACKGROUND)[overdue]
         return super().data(index, role)
 
     def missing_reasons(self) -> list[CarriedAction]:
@@ -386,11 +423,72 @@ class ReviewsModel(_RowsModel):
 # Delegates -----------------------------------------------------------------------------------
 
 
-class ChoiceDelegate(QStyledItemDelegate):
-    """A combo box for a choice column, kept open as a persistent editor; commits at once."""
+class _LeavesOnTab(QStyledItemDelegate):
+    """Tab (Shift+Tab) in a cell's editor keeps what was typed and leaves the table — to the
+    next (previous) field of the form — instead of editing the next cell: a table is one Tab
+    stop; the arrow keys move inside it. Escape in a drop-down goes back to the table."""
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if isinstance(editor, QWidget) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                forward = key == Qt.Key.Key_Tab and not (
+                    event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                )
+                self._leave(editor, forward)
+                return True
+            if key == Qt.Key.Key_Escape and isinstance(editor, QComboBox):
+                view = self.parent()
+                if isinstance(view, QAbstractItemView):
+                    view.setFocus(Qt.FocusReason.OtherFocusReason)
+                    return True
+        return super().eventFilter(editor, event)
+
+    def _leave(self, editor: QWidget, forward: bool) -> None:
+        view = self.parent()
+        if isinstance(editor, DateEdit):
+            editor.commit_typing()
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+        if isinstance(view, QAbstractItemView):
+            view.setFocus(Qt.FocusReason.TabFocusReason)
+            leave_table(view, forward)
+
+
+def leave_table(view: QAbstractItemView, forward: bool) -> None:
+    """Move the focus from ``view`` to the next (previous) field outside it."""
+    step = QWidget.nextInFocusChain if forward else QWidget.previousInFocusChain
+    widget = step(view)
+    for _ in range(1000):
+        if widget is None or widget is view:
+            return
+        if (
+            not view.isAncestorOf(widget)
+            and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.isVisible()
+            and widget.isEnabled()
+            and widget.focusProxy() is None
+        ):
+            widget.setFocus(
+                Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+            )
+            return
+        widget = step(widget)
+
+
+class TextDelegate(_LeavesOnTab):
+    """A plain text cell's editor, as Qt makes it, leaving the table on Tab."""
+
+
+class ChoiceDelegate(_LeavesOnTab):
+    """A combo box for a choice column, kept open as a persistent editor; commits at once.
+    It is reached from its cell (Enter, F2 or typing, or a click), not by Tab: the table is
+    one Tab stop."""
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
+        combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         model = index.model()
         key = _column_key(index)
         combo.addItem("—", "")
@@ -429,48 +527,31 @@ class ChoiceDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentData() or None, Qt.ItemDataRole.EditRole)
 
 
-class _DateEditor(DateEdit):
-    """Knows whether the user chose a date, so tabbing past an empty cell leaves it empty."""
-
-    touched = False
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
-            self.touched = True
-        super().keyPressEvent(event)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.touched = True
-        super().mousePressEvent(event)
-
-
-class DateDelegate(QStyledItemDelegate):
-    """A calendar date field; an empty cell opens on ``default()`` but stays empty until
-    the user picks or types a date."""
+class DateDelegate(_LeavesOnTab):
+    """A date field typed the way people write dates (or chosen from its calendar); an
+    empty cell stays empty until the user types or picks a date."""
 
     def __init__(self, default: Callable[[], date], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._default = default
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        editor = _DateEditor(self._default(), parent)
+        editor = DateEdit(None, parent, allow_empty=True, suggest=self._default)
         header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
         editor.setAccessibleName(f"{header} date, row {index.row() + 1}")
-        calendar = editor.calendarWidget()
-        calendar.clicked.connect(lambda _d, e=editor: setattr(e, "touched", True))
-        calendar.activated.connect(lambda _d, e=editor: setattr(e, "touched", True))
         return editor
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
-        assert isinstance(editor, _DateEditor)
+        assert isinstance(editor, DateEdit)
         value = index.data(Qt.ItemDataRole.EditRole)
-        editor.set_date(value if isinstance(value, date) else self._default())
+        editor.set_date(value if isinstance(value, date) else None)
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
-        assert isinstance(editor, _DateEditor)
+        assert isinstance(editor, DateEdit)
+        editor.commit_typing()
         if index.data(Qt.ItemDataRole.EditRole) is None and not editor.touched:
             return
-        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+        model.setData(index, editor.optional_value(), Qt.ItemDataRole.EditRole)
 
 
 def _column_key(index: Index) -> str:
@@ -541,6 +622,7 @@ class RecordTable(QWidget):
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setMinimumSectionSize(QComboBox().sizeHint().height() + 6)
+        self.view.setItemDelegate(TextDelegate(self.view))
         self._choice_delegate = ChoiceDelegate(self.view)
         when = default_date or (lambda: date.today() + timedelta(days=14))
         self._date_delegate = DateDelegate(when, self.view)
@@ -553,6 +635,13 @@ class RecordTable(QWidget):
                 self.view.setItemDelegateForColumn(n, self._date_delegate)
             if col.stretch:
                 header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch)
+            elif col.kind == "date" and col.editable:
+                # Sized for a date and the field's calendar button, even while every cell is
+                # empty (a column sized to its contents was 30 px: "Due" and nothing else).
+                texts = ("— set a date", "30 Sept 2026", col.title)
+                width = max(self.fontMetrics().horizontalAdvance(t) for t in texts)
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(n, width + 56)
             elif col.kind == "choice" and col.editable:
                 # Persistent combo boxes do not size their column: size it for the labels.
                 labels = [label for _, label in model.choices(col.key)] or ["A long name here"]

@@ -167,7 +167,7 @@ class RiskEditor(QWidget):
         self.current_label = QLabel()
         self.current_label.setTextFormat(Qt.TextFormat.PlainText)
         self.current_label.setWordWrap(True)
-        self.current_label.setAccessibleName("Current risk profile")
+        self.current_label.setAccessibleDescription("Current risk profile")
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
@@ -219,7 +219,7 @@ class RiskEditor(QWidget):
         self.rationale.setFixedHeight(52)
         self.hint_label = QLabel()
         self.hint_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.hint_label.setAccessibleName("New in post hint")
+        self.hint_label.setAccessibleDescription("New in post hint")
         self.hint_label.setStyleSheet(
             "background: #fff4d6; border: 1px solid #e0c36a; border-radius: 3px; padding: 3px;"
         )
@@ -253,7 +253,7 @@ class RiskEditor(QWidget):
         # Live preview.
         self.preview_box = QGroupBox("Preview if saved")
         self.tier_label = QLabel()
-        self.tier_label.setAccessibleName("Tier preview")
+        self.tier_label.setAccessibleDescription("Tier preview")
         big = QFont()
         big.setBold(True)
         big.setPointSizeF(big.pointSizeF() * 1.15)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -60,6 +61,7 @@ from ui.forms.session_sections import (
     GroupThemesSection,
     WellbeingSection,
 )
+from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.focus import set_tab_order
 
 DRAFT_DELAY_MS = 700
@@ -74,8 +76,9 @@ def _local_time(stamp: str) -> str:
     return f"{uk(when.date())} at {when:%H:%M}"
 
 
-class SessionForm(QWidget):
-    """A top-level, non-modal window recording one session of one type."""
+class SessionForm(QMainWindow):
+    """A top-level, non-modal window recording one session of one type (a main window, so a
+    screen reader announces it as a window, named with its worker and date)."""
 
     session_saved = Signal(list)  # ids of the workers whose schedule the save changed
 
@@ -116,7 +119,7 @@ class SessionForm(QWidget):
         draft_worker: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent)
         self._ctx = ctx
         self._type = record.type
         # The type's catalogue entry (title, kind, agenda) as the policy words it today.
@@ -133,6 +136,7 @@ class SessionForm(QWidget):
         self._loading = False
         self._refreshing = False
         self._quitting = False
+        self._second_ok: date | None = None  # a second session that day, confirmed
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
         self.setAccessibleName(self._spec.label)
         self._draft_timer = QTimer(self)
@@ -184,7 +188,9 @@ class SessionForm(QWidget):
         self.decisions.set_themes(themes)
         self.actions_section = ActionsSection(group=group, default_date=self._default_due)
         self.risk = RiskSection()
-        self.themes: Section = GroupThemesSection(themes, spec) if group else ThemesSection(themes)
+        self.themes: ThemesSection | GroupThemesSection = (
+            GroupThemesSection(themes, spec) if group else ThemesSection(themes)
+        )
         self.wellbeing = None if group else WellbeingSection()
         self.confidential = ConfidentialSection()
         candidates: list[Section | None] = [
@@ -231,7 +237,7 @@ class SessionForm(QWidget):
         self.governance = GovernanceLinks(ctx, self, self)  # items this session fed
         column.insertWidget(1, self.governance.label)
         self.status_line = QLabel(self)
-        self.status_line.setAccessibleName("Save status")
+        self.status_line.setAccessibleDescription("Save status")
         self.save_button = QPushButton("Save", self)
         self.save_button.setAccessibleName("Save the session")
         self.save_button.setToolTip("Save the session (Ctrl+S)")
@@ -257,7 +263,9 @@ class SessionForm(QWidget):
                 break
         set_tab_order(previous, *self.evidence.buttons(), self.save_button)
 
-        layout = QVBoxLayout(self)
+        central = QWidget(self)
+        self.setCentralWidget(central)
+        layout = QVBoxLayout(central)
         layout.addWidget(self.info_banner)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.evidence.banner)
@@ -269,6 +277,7 @@ class SessionForm(QWidget):
         self.close_button.clicked.connect(self.close)
         self.evidence.evidence_changed.connect(self._update_status_line)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        name_inner_controls(self)
         for widget in content.findChildren(QWidget):
             if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
                 widget.installEventFilter(self)
@@ -328,6 +337,8 @@ class SessionForm(QWidget):
         self._draft_timer.stop()
         record = self.record()
         problem = self._problem(record)
+        if problem is None and not self._second_session_confirmed(record):
+            return False
         if problem is None:
             try:
                 saved = self._ctx.sessions.save(record, draft_id=self._draft_id)
@@ -356,6 +367,38 @@ class SessionForm(QWidget):
         self.governance.reload()
         self._update_status_line(f"Saved at {datetime.now():%H:%M}.")
         self.session_saved.emit(affected)
+        return True
+
+    def _second_session_confirmed(self, record: SessionRecord) -> bool:
+        """A second session of this type for this worker on one day is most often a slip
+        (the booking was there to be recorded): ask before saving it, once per date."""
+        if (
+            record.worker_id is None
+            or record.status is SessionStatus.CANCELLED
+            or self._second_ok == record.session_date
+        ):
+            return True
+        others = self._ctx.sessions.same_day(
+            record.worker_id, record.type, record.session_date, besides=record.id
+        )
+        if not others:
+            return True
+        from app.services.sessions import same_day_words
+
+        what = same_day_words(others)
+        name = self._supervisee.name if self._supervisee else "This worker"
+        answer = QMessageBox.question(
+            self,
+            "A second session that day?",
+            f"{name} already has a {self._spec.name.lower()} session on "
+            f"{uk(record.session_date)} ({what}). Save this one as a second session that day? "
+            "(To record a booked session, open it from the scheduler's cell instead.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._second_ok = record.session_date
         return True
 
     def keep_draft(self) -> bool:
@@ -560,13 +603,38 @@ class SessionForm(QWidget):
             if self.attendees is not None:
                 self.actions_section.model.set_attendees(self.attendees.attendees())
             record = self.record()
+            if self.carried is not None:  # overdue on the session's date
+                self.carried.model.set_as_of(record.session_date)
+            decision_themes = [t for d in record.decisions for t in d.theme_ids]
+            self.themes.set_decision_themes(decision_themes)
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
+            self._order_quality_panel()
             title = f"{self._spec.label} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
+            self.setAccessibleName(title)
             self.heading.setText(f"{self._spec.label} — {self._who(record)}")
             self.evidence.update_buttons()
         finally:
             self._refreshing = False
+
+    def _order_quality_panel(self) -> None:
+        """Tab reads the quality panel's gaps after the form's fields (the panel stands to
+        their right) and before the buttons below both. Gaps are made as they appear, at
+        the end of the focus chain, so they are put in place each time."""
+        labels = [label for label in self.quality.gap_labels() if label.isVisibleTo(self)]
+        if not labels:
+            return
+        first_button = self.governance.flag_button
+        before: QWidget = first_button
+        while (earlier := before.previousInFocusChain()) is not None and earlier is not self:
+            before = earlier
+            if (
+                before.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not self.quality.isAncestorOf(before)
+                and before is not first_button
+            ):
+                break
+        set_tab_order(before, *labels, first_button)
 
     def _who(self, record: SessionRecord) -> str:
         if self._spec.is_group:

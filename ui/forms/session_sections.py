@@ -25,7 +25,14 @@ from app.domain.catalogue import TypeSpec
 from app.domain.model import Worker
 from app.domain.records import SessionRecord, Workload
 from app.domain.rows import Theme
-from ui.forms.common_sections import CheckList, RadioChoice, Section, plain_text, set_plain
+from ui.forms.common_sections import (
+    CheckList,
+    RadioChoice,
+    Section,
+    plain_text,
+    set_plain,
+    show_decision_themes,
+)
 
 
 class AgendaChecklist(QWidget):
@@ -185,6 +192,9 @@ class GroupThemesSection(Section):
     def fill(self, record: SessionRecord) -> None:
         record.checklist = self.checklist.values(self._previous)
         record.theme_ids = self.themes.model.checked()
+
+    def set_decision_themes(self, theme_ids: Sequence[str]) -> None:
+        show_decision_themes(self.themes, theme_ids)
 
 
 WORKLOAD_LABELS = {

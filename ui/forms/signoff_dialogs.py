@@ -53,7 +53,7 @@ def _plain_label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     if name:
-        label.setAccessibleName(name)
+        label.setAccessibleDescription(name)
     if style:
         label.setStyleSheet(style)
     return label

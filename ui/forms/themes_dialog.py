@@ -108,6 +108,7 @@ class ThemesDialog(QDialog):
         self.show_retired.setAccessibleName("Show retired themes")
         self.show_retired.setChecked(True)
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Themes")
         self.view.setSortingEnabled(True)

@@ -91,9 +91,17 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 
 
 def tier_text(row: ScheduleRow) -> str:
-    """ "High", "Standard", "Low" or "Standard (not assessed)"."""
+    """ "High", "Standard", "Low", or "Not assessed" (a gap: standard intervals apply until a
+    risk profile is scored; the tooltip and the screen reader say so)."""
+    return TIER_WORDS[row.status.tier] if row.status.assessed else NOT_ASSESSED
+
+
+NOT_ASSESSED = "Not assessed"
+
+
+def tier_spoken(row: ScheduleRow) -> str:
     word = TIER_WORDS[row.status.tier]
-    return word if row.status.assessed else f"{word} (not assessed)"
+    return word if row.status.assessed else f"{word} until assessed (not assessed)"
 
 
 def short_date(day: date, as_of: date) -> str:
@@ -113,8 +121,15 @@ def next_booking(row: ScheduleRow, type_: TypeKey, as_of: date) -> date | None:
     return min(planned) if planned else None
 
 
+def overdue_days(due: date, as_of: date) -> str:
+    """ "12 days" (how long past the due date on the as-of date)."""
+    days = (as_of - due).days
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def cell_text(status: TypeStatus, booking: date | None, as_of: date) -> str:
-    """ "✖ Overdue · 12 Nov 2026", or with a booking "▲ Due soon · 2 Dec · booked 29 Nov".
+    """ "✖ Overdue · 12 days · 14 Nov", "✔ On track · 12 Nov 2026", or with a booking
+    "▲ Due soon · 2 Dec · booked 29 Nov" and "✖ Overdue · 12 days · booked 30 Nov".
 
     Readable without colour. A booked cell drops the year of dates near the as-of date so it
     fits a column at 1366 px (the tooltip and the details pane give full dates). A booking
@@ -126,6 +141,10 @@ def cell_text(status: TypeStatus, booking: date | None, as_of: date) -> str:
     booked = status.booked or booking
     if status.due is None:
         due = "no record"
+    elif status.status is DueStatus.OVERDUE:
+        # How late it is comes first; the due date follows while there is room.
+        late_by = overdue_days(status.due, as_of)
+        due = late_by if booked else f"{late_by} · {short_date(status.due, as_of)}"
     else:
         due = short_date(status.due, as_of) if booked else uk(status.due)
     if booked is None:
@@ -419,7 +438,8 @@ class ScheduleModel(QAbstractTableModel):
             {
                 _DISPLAY: tier_text(row),
                 OBJECT_ROLE: row,
-                _TOOLTIP: rich_tooltip("Tier", tier_reason(row)),
+                _TOOLTIP: rich_tooltip(f"Tier: {tier_spoken(row)}", tier_reason(row)),
+                _ACCESSIBLE: f"Tier: {tier_spoken(row)}",
             },
             {
                 _DISPLAY: status_text(overall),

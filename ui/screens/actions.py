@@ -184,7 +184,7 @@ class ActionsScreen(QWidget):
         font.setBold(True)
         title.setFont(font)
         self.counts_label = _plain_label()
-        self.counts_label.setAccessibleName("Action counts")
+        self.counts_label.setAccessibleDescription("Action counts")
 
         self.worker_combo = QComboBox()
         self.worker_combo.setAccessibleName("Filter by worker")
@@ -211,6 +211,7 @@ class ActionsScreen(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Actions")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -237,7 +238,7 @@ class ActionsScreen(QWidget):
             self.table.setColumnWidth(column, width)
         self.empty_label = _plain_label()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setAccessibleName("No actions")
+        self.empty_label.setAccessibleDescription("No actions")
 
         self.complete_button = QPushButton("Co&mplete…")
         self.complete_button.setAccessibleName("Complete action")

@@ -95,7 +95,7 @@ class AlertsPanel(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self.rule_label = plain_label()
-        self.rule_label.setAccessibleName("Trend rule")
+        self.rule_label.setAccessibleDescription("Trend rule")
         self.model = AlertsModel(parent=self)
         self.table = table_view(self.model, "Trend alerts", stretch=0)
         self.table.setMinimumHeight(120)
@@ -103,9 +103,9 @@ class AlertsPanel(QWidget):
             "No theme trend at the moment. An alert appears here when a theme is raised often "
             "enough, by enough different workers, in the policy's window."
         )
-        self.empty_label.setAccessibleName("No alerts")
+        self.empty_label.setAccessibleDescription("No alerts")
         self.alert_label = plain_label()
-        self.alert_label.setAccessibleName("Selected alert")
+        self.alert_label.setAccessibleDescription("Selected alert")
         font = self.alert_label.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
@@ -327,7 +327,7 @@ class ItemsPanel(QWidget):
         self.show_closed = QCheckBox("Show c&losed items")
         self.show_closed.setAccessibleName("Show closed items")
         self.counts_label = plain_label()
-        self.counts_label.setAccessibleName("Item counts")
+        self.counts_label.setAccessibleDescription("Item counts")
 
         self.model = ItemsModel(parent=self)
         self.proxy = QSortFilterProxyModel(self)
@@ -678,7 +678,7 @@ class LearningPanel(QWidget):
         self.empty_label = plain_label(
             "Nothing yet: an item closed with the change it made appears here."
         )
-        self.empty_label.setAccessibleName("Learning log is empty")
+        self.empty_label.setAccessibleDescription("Learning log is empty")
         self.show_button = QPushButton("&Show the item")
         self.show_button.setAccessibleName("Show the item")
         self.show_button.setToolTip("Show the item and its source sessions (or double-click)")
@@ -741,7 +741,7 @@ class GovernanceScreen(QWidget):
         font.setBold(True)
         title.setFont(font)
         self.summary_label = plain_label()
-        self.summary_label.setAccessibleName("Governance summary")
+        self.summary_label.setAccessibleDescription("Governance summary")
 
         self.alerts = AlertsPanel(ctx)
         self.items = ItemsPanel(ctx)

@@ -194,7 +194,7 @@ class HeatMapPanel(QWidget):
         self.as_table.setAccessibleName("Show the heat map as a table")
         self.as_table.setToolTip("The same counts in a table (for screen readers and copying)")
         self.period_label = plain_label()
-        self.period_label.setAccessibleName("Period")
+        self.period_label.setAccessibleDescription("Period")
 
         self.model = HeatMapModel(self)
         self.heat_widget = HeatMapWidget(self.model)
@@ -362,7 +362,7 @@ def _trends_part(agenda: MdtAgenda) -> str:
     rows = [
         [
             html_text(t.name),
-            str(t.sessions),
+            t.sessions_text,
             str(t.workers),
             html_text(f"Yes: {t.alert_text}") if t.alert else "—",
         ]
@@ -524,7 +524,7 @@ class AgendaPanel(QWidget):
         self.export_button.setAccessibleName("Export the agenda as PDF")
         self.export_button.setToolTip("Save the agenda as a PDF for the meeting and open it")
         self.status_label = plain_label()
-        self.status_label.setAccessibleName("Export status")
+        self.status_label.setAccessibleDescription("Export status")
         self.view = QTextBrowser()
         self.view.setAccessibleName("Agenda")
         self.view.setOpenLinks(False)
@@ -692,10 +692,10 @@ class WorkloadPanel(QWidget):
             self.months_combo.addItem(f"This month and the {months - 1} before", months)
         self.months_combo.setCurrentIndex(1)
         self.rule_label = plain_label()
-        self.rule_label.setAccessibleName("Crowded-out rule")
+        self.rule_label.setAccessibleDescription("Crowded-out rule")
         self.rule_label.setStyleSheet("color: #444444;")
         self.summary_label = plain_label()
-        self.summary_label.setAccessibleName("Crowded-out summary")
+        self.summary_label.setAccessibleDescription("Crowded-out summary")
         font = self.summary_label.font()
         font.setBold(True)
         self.summary_label.setFont(font)
@@ -785,7 +785,7 @@ class WellbeingPanel(QWidget):
             "with fewer than 3 readings shows no average, so a figure cannot point to one "
             "person. Each worker's own pulse and any gentle flags are on their page."
         )
-        self.note_label.setAccessibleName("About these figures")
+        self.note_label.setAccessibleDescription("About these figures")
         self.model = WellbeingModel(parent=self)
         self.table = table_view(self.model, "Team wellbeing by month")
         controls = QHBoxLayout()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -64,6 +62,8 @@ from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
 if TYPE_CHECKING:  # annotations only: Qt's event types are not created at start-up
     from PySide6.QtGui import QHideEvent
 
+    from ui.forms.booking_dialog import Booking
+
 log = logging.getLogger(__name__)
 
 WEEK_DAYS = 7
@@ -82,34 +82,41 @@ ALL = ""
 reference to None each time Qt hands an empty QVariant back (see ``schedule_model``)."""
 _AS_OF_DELAY_MS = 250  # typing a date fires a change per keystroke: recompute once at the end
 _SPLITTER_KEY = "scheduler/splitter"
-_HEADER_KEY = "scheduler/header"
+# Column widths as the user left them. Version 2: widths saved before the columns were sized to
+# fit a 1366-pixel screen (team and tier cut) are not brought back.
+_HEADER_KEY = "scheduler/header-v2"
 
 
-def ask_booking_date(
+def ask_booking(
     parent: QWidget, worker_name: str, spec: TypeSpec, default: date, earliest: date
-) -> date | None:
-    """Ask for the date of a booked session; None when the user cancels."""
-    dialog = QDialog(parent)
-    dialog.setWindowTitle("Book a session")
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(plain_label(f"Book a {spec.name.lower()} session for {worker_name}."))
-    edit = DateEdit(default, dialog)
-    edit.setMinimumDate(edit.date().addDays((earliest - default).days))
-    edit.setAccessibleName("Date of the booked session")
-    form = QFormLayout()
-    form.addRow("&Date:", edit)
-    layout.addLayout(form)
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Book")
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    layout.addWidget(buttons)
+) -> Booking | None:
+    """Ask for the date, start time, length, mode and place of a session to book; None when
+    the user cancels."""
+    from ui.forms.booking_dialog import BookingDialog  # with the first booking
+
+    dialog = BookingDialog(worker_name, spec, default, earliest, parent)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    chosen = edit.value()
+    chosen = dialog.booking() if accepted else None
     dialog.deleteLater()
-    return chosen if accepted else None
+    return chosen
+
+
+def confirm_second_session(
+    parent: QWidget, worker_name: str, spec: TypeSpec, on: date, others: list[Any]
+) -> bool:
+    """A second session of one type for one worker on one day is most often a slip: ask."""
+    from app.services.sessions import same_day_words
+
+    what = same_day_words(others)
+    answer = QMessageBox.question(
+        parent,
+        "A second session that day?",
+        f"{worker_name} already has a {spec.name.lower()} session on {uk(on)} ({what}). "
+        "Book a second one that day?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def counts_text(model: ScheduleModel, today: date) -> str:
@@ -145,6 +152,8 @@ class SchedulerScreen(QWidget):
     """(worker_id, type value): open a new session of that type for that worker."""
     worker_requested = Signal(str)
     """worker_id: open the worker's page."""
+    booking_open_requested = Signal(str)
+    """session id: record a booked (planned) session — it becomes the record."""
     booking_made = Signal(str)
     """worker_id: a planned session was booked for this worker."""
 
@@ -168,7 +177,7 @@ class SchedulerScreen(QWidget):
 
     def _build(self) -> None:
         self.counts = plain_label()
-        self.counts.setAccessibleName("Schedule counts")
+        self.counts.setAccessibleDescription("Schedule counts")
         self.counts.setToolTip(
             "Overdue: workers with at least one overdue type. Due this week: workers not "
             f"overdue whose next due date falls within {WEEK_DAYS} days from the as-of date. "
@@ -213,7 +222,7 @@ class SchedulerScreen(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(12)
         self.shown = plain_label()
-        self.shown.setAccessibleName("Workers shown")
+        self.shown.setAccessibleDescription("Workers shown")
 
         filters = QHBoxLayout()
         search_label = QLabel("&Search:")
@@ -234,6 +243,7 @@ class SchedulerScreen(QWidget):
         filters.addWidget(self.shown, 1)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop, not ~190: arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Supervision schedule")
         self.table.setSortingEnabled(True)
@@ -250,7 +260,7 @@ class SchedulerScreen(QWidget):
         self.empty_label = plain_label()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        self.empty_label.setAccessibleName("Schedule message")
+        self.empty_label.setAccessibleDescription("Schedule message")
         self.clear_button = QPushButton("&Clear filters")
         self.clear_button.setAccessibleName("Clear the search and the filters")
         empty = QWidget()
@@ -279,13 +289,14 @@ class SchedulerScreen(QWidget):
         layout.addWidget(self._legend())
         layout.addWidget(self.splitter, 1)
 
+        # Tab follows the page: the As of row above the filters, then the table.
         set_tab_order(
+            self.as_of_edit,
+            self.today_button,
             self.search,
             self.team_combo,
             self.supervisor_combo,
             self.status_combo,
-            self.as_of_edit,
-            self.today_button,
             self.table,
             self.clear_button,
         )
@@ -330,27 +341,29 @@ class SchedulerScreen(QWidget):
         self.table.setPalette(palette)
 
     def _size_columns(self) -> None:
+        """Every column shows its longest text whole on a 1366-pixel laptop screen: names,
+        "Crisis & Home Treatment", "Not assessed" and "✖ Overdue · 99 days · booked 30 Nov".
+        The team column takes what is left, never less than its longest team (a longer one
+        elides, its full text in the tooltip and the details pane)."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        # Names never elide on a 1280-pixel window: the team column gives way instead (its
-        # full text is in the tooltip and the details pane), as does a long tier note.
         header.setSectionResizeMode(Column.TEAM, QHeaderView.ResizeMode.Stretch)
         metrics = QFontMetrics(self.table.font())
-        pad = 16
+        pad = 12
         widths = {
             int(Column.WORKER): metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
-            int(Column.TIER): metrics.horizontalAdvance("Standard (not as…") + pad,
-            int(Column.OVERALL): metrics.horizontalAdvance("▲ Due soon") + 2 * pad,
+            int(Column.TIER): metrics.horizontalAdvance("Not assessed") + pad,
+            int(Column.OVERALL): metrics.horizontalAdvance("▲ Due soon") + pad + 4,
             self.model.next_due_column: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
-        # Wide enough for a booked cell ("✖ Overdue · 30 Nov · booked 30 Nov"); with more than
-        # three types, narrower so every type still fits a 1366-pixel screen (a booking then
-        # shows in full in the tooltip and the details pane).
-        type_width = metrics.horizontalAdvance("✖ Overdue · 30 Nov · booked 30 Nov") + pad
+        # Wide enough for an overdue booked cell ("✖ Overdue · 99 days · booked 30 Nov"); with
+        # more than three types, narrower so every type still fits a 1366-pixel screen (the
+        # cell's full text is then in the tooltip and the details pane).
+        type_width = metrics.horizontalAdvance("✖ Overdue · 99 days · booked 30 Nov") + pad
         shown = len(self.model.types)
         if shown > 3:
-            floor = metrics.horizontalAdvance("✖ Overdue · 30 Nov 2026") + pad
+            floor = metrics.horizontalAdvance("✖ Overdue · 99 days") + pad
             type_width = max(floor, type_width * 3 // shown)
         for type_ in self.model.types:
             widths[FIRST_TYPE_COLUMN + self.model.types.index(type_)] = type_width
@@ -588,6 +601,10 @@ class SchedulerScreen(QWidget):
         type_ = self.model.type_at(index.column())
         if type_ is None:
             self.worker_requested.emit(row.worker_id)
+            return
+        booking = self._ctx.sessions.booking_to_record(row.worker_id, type_, self._ctx.today())
+        if booking is not None:  # the booking becomes the record, not a second session
+            self.booking_open_requested.emit(booking.id)
         else:
             self.session_requested.emit(row.worker_id, type_)
 
@@ -601,10 +618,19 @@ class SchedulerScreen(QWidget):
         menu = QMenu(self)
         type_ = self.model.type_at(index.column())
         types = [type_] if type_ is not None else list(self.model.types)
+        today = self._ctx.today()
         for t in types:
             name = self.model.catalogue.spec(t).name.lower()
             label = "" if type_ is not None else f" ({name})"
-            record = menu.addAction(f"&Record a session now{label}…")
+            booking = self._ctx.sessions.booking_to_record(wid, t, today)
+            if booking is not None:
+                when = f"{weekday(booking.session_date)} {uk(booking.session_date)}"
+                booked = menu.addAction(f"&Record the booked session{label}, {when}…")
+                booked.triggered.connect(
+                    lambda _=False, sid=booking.id: self.booking_open_requested.emit(sid)
+                )
+            now = "Record a &new session now" if booking is not None else "&Record a session now"
+            record = menu.addAction(f"{now}{label}…")
             record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t))
             book = menu.addAction(f"&Book a session{label}…")
             book.triggered.connect(lambda _=False, t=t: self.book_session(wid, t))
@@ -634,7 +660,8 @@ class SchedulerScreen(QWidget):
         menu.deleteLater()
 
     def book_session(self, worker_id: str, type_: TypeKey) -> bool:
-        """Ask for a date and book a planned session; True when one was booked."""
+        """Ask for the date, time, length, mode and place, and book a planned session; True
+        when one was booked. A second one that day for the same worker and type asks first."""
         source_row = self.model.row_of(worker_id)
         if source_row is None:
             return False
@@ -643,10 +670,10 @@ class SchedulerScreen(QWidget):
         due = row.status.by_type[type_].due
         default = due if due is not None and due >= today else today
         spec = self.model.catalogue.spec(type_)
-        chosen = ask_booking_date(self, row.facts.name, spec, default, today)
+        chosen = ask_booking(self, row.facts.name, spec, default, today)
         if chosen is None:
             return False
-        if chosen < today:
+        if chosen.on < today:
             QMessageBox.warning(
                 self,
                 "Book a session",
@@ -654,8 +681,15 @@ class SchedulerScreen(QWidget):
                 "already happened, use “Record a session now…” instead.",
             )
             return False
+        others = self._ctx.sessions.same_day(worker_id, type_, chosen.on)
+        if others and not confirm_second_session(self, row.facts.name, spec, chosen.on, others):
+            return False
         try:
-            self._ctx.sessions.book(worker_id, type_, chosen)
+            self._ctx.sessions.book(
+                worker_id, type_, chosen.on, start_time=chosen.start_time,
+                duration_minutes=chosen.duration_minutes, mode=chosen.mode,
+                location=chosen.location,
+            )  # fmt: skip
         except KeelError as exc:
             QMessageBox.warning(self, "The session was not booked", str(exc))
             return False

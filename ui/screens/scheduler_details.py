@@ -91,7 +91,7 @@ class _TypeDetails(QGroupBox):
             ("booked date", self.booked),
             ("reason", self.reason),
         ):
-            widget.setAccessibleName(f"{spec.label} {name}")
+            widget.setAccessibleDescription(f"{spec.label} {name}")
 
     def show_row(self, row: ScheduleRow, as_of: date) -> None:
         s = row.status.by_type.get(self.type)
@@ -129,13 +129,13 @@ class DetailsPane(QWidget):
         self.title.setFont(font)
         self.subtitle = plain_label()
         self.subtitle.setWordWrap(True)
-        self.title.setAccessibleName("Selected worker")
+        self.title.setAccessibleDescription("Selected worker")
         self.agreement = plain_label()
-        self.agreement.setAccessibleName("Supervision agreement review")
+        self.agreement.setAccessibleDescription("Supervision agreement review")
         self.agreement.setAutoFillBackground(True)
         self.agreement.setContentsMargins(4, 1, 4, 1)
         self.agreement.hide()
-        self.subtitle.setAccessibleName("Selected worker's role, team, tier and supervisors")
+        self.subtitle.setAccessibleDescription("Selected worker's role, team, tier and supervisors")
         self.types: dict[TypeKey, _TypeDetails] = {}
         self._shown: tuple[tuple[str, str], ...] = ()
         self.placeholder = plain_label(

@@ -1,19 +1,37 @@
 """Search every session record: "find every session mentioning crisis line".
 
-A non-modal dialog: a query box, filters (type, worker, period, theme), a choice to search the
-confidential reflective notes too (off by default), and the sessions found, newest first. Enter
-or a double-click on a result asks for the record to be opened (``session_open_requested``);
-the main window opens the form. Whatever is typed is handed to the search service as it is:
-the service reads quotes and operators as plain words, so a query never fails on its syntax.
+A non-modal dialog: a query box, filters (type, worker, period, theme), choices to search the
+places sessions were held and the confidential reflective notes too (both off by default), and
+the sessions found, best first — what was discussed, decided or agreed above references and
+notes, above places; recent first among equals — each with a snippet whose matched words are
+highlighted. Enter or a double-click on a result asks for the record to be opened
+(``session_open_requested``); the main window opens the form. Whatever is typed is handed to
+the search service as it is: the service reads quotes and operators as plain words, so a query
+never fails on its syntax.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QKeyEvent,
+    QPainter,
+    QShowEvent,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,6 +43,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,7 +54,7 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.model import TypeKey
 from app.errors import KeelError
-from app.services.search import SearchHit, search_sessions
+from app.services.search import DISCUSSION, NOTES, PLACE, SearchHit, search_sessions
 from app.services.themes import theme_usage
 from ui.context import AppContext
 from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel, type_column
@@ -52,6 +73,66 @@ def snippet_text(hit: SearchHit) -> str:
     return (CONFIDENTIAL_MARK if hit.in_confidential else "") + hit.snippet
 
 
+HIGHLIGHT = "background-color: #ffe58a; font-weight: bold;"
+
+
+def snippet_html(hit: SearchHit) -> str:
+    """The snippet with each matched word highlighted (every piece of record text escaped:
+    what a team lead typed never becomes markup)."""
+    text, parts, at = hit.snippet, [], 0
+    for start, end in hit.highlights:
+        parts.append(html.escape(text[at:start]))
+        parts.append(f'<span style="{HIGHLIGHT}">{html.escape(text[start:end])}</span>')
+        at = end
+    parts.append(html.escape(text[at:]))
+    mark = f"<i>{html.escape(CONFIDENTIAL_MARK)}</i>" if hit.in_confidential else ""
+    return mark + "".join(parts)
+
+
+class HighlightDelegate(QStyledItemDelegate):
+    """Draws a result's snippet with its matched words highlighted (the cell's text, which
+    screen readers read, stays plain)."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        hit = index.data(OBJECT_ROLE)
+        if not isinstance(hit, SearchHit):
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget is not None else None
+        text = option.text
+        option.text = ""
+        if style is not None:  # the background, selection and focus, without the text
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        option.text = text
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(f"<span style='white-space: pre'>{snippet_html(hit)}</span>")
+        painter.save()
+        rect = option.rect.adjusted(2, 0, -2, 0)
+        painter.translate(rect.left(), rect.top() + (rect.height() - document.size().height()) / 2)
+        painter.setClipRect(0, 0, rect.width(), rect.height())
+        context = QAbstractTextDocumentLayout.PaintContext()
+        if option.state & QStyle.StateFlag.State_Selected:
+            context.palette.setColor(
+                context.palette.ColorRole.Text,
+                option.palette.color(option.palette.ColorRole.HighlightedText),
+            )
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+
+_RANK = {DISCUSSION: 0, NOTES: 1, PLACE: 2}
+FOUND_IN = {DISCUSSION: "Discussion", NOTES: "Notes", PLACE: "Place"}
+SNIPPET_COLUMN = 5
+
+
 class SearchResultsModel(RowTableModel[SearchHit]):
     """Sessions found, one row each: date, type, status, worker and the snippet (plain text).
 
@@ -65,6 +146,12 @@ class SearchResultsModel(RowTableModel[SearchHit]):
         type_column("Type", lambda h: h.type),
         Column[SearchHit]("Status", lambda h: STATUS_WORDS.get(h.status.value, h.status.value)),
         Column[SearchHit]("Worker", lambda h: h.worker_name),
+        Column[SearchHit](
+            "Found in",
+            lambda h: FOUND_IN.get(h.found_in, h.found_in),
+            lambda h: _RANK.get(h.found_in, 9),
+            spelled=lambda h: f"found in the {h.found_in}",
+        ),
         Column[SearchHit]("Where it is mentioned", snippet_text),
     )
 
@@ -80,6 +167,7 @@ class SearchRequest:
     date_to: date | None = None
     theme_id: str | None = None
     include_confidential: bool = False
+    include_places: bool = False
 
     @property
     def filtered(self) -> bool:
@@ -173,6 +261,11 @@ class SearchDialog(QDialog):
         self.confidential_check.setToolTip(
             "Confidential reflective notes are searched only when this is ticked."
         )
+        self.places_check = QCheckBox("Include &places")
+        self.places_check.setAccessibleName("Search the places sessions were held too")
+        self.places_check.setToolTip(
+            "Where a session was held (“Ashcroft House”) is searched only when this is ticked."
+        )
 
         top = QHBoxLayout()
         top.addWidget(query_label)
@@ -196,6 +289,8 @@ class SearchDialog(QDialog):
         period.addWidget(self.to_check)
         period.addWidget(self.to_edit)
         period.addSpacing(16)
+        period.addWidget(self.places_check)
+        period.addSpacing(10)
         period.addWidget(self.confidential_check)
         period.addStretch(1)
         filters.addLayout(period, 1, 0, 1, 6)
@@ -217,6 +312,7 @@ class SearchDialog(QDialog):
         self.error_label.hide()
 
         self.view = _ResultsView()
+        self.view.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Sessions found")
         self.view.setSortingEnabled(True)
@@ -233,11 +329,20 @@ class SearchDialog(QDialog):
         header.setStretchLastSection(True)
         metrics = self.view.fontMetrics()
         for column, sample in enumerate(
-            ("26 Nov 2026", "Line management", "Cancelled", "Zoë Hartley-Ward")
+            (
+                "26 Nov 2026",
+                "Line management",
+                "Cancelled",
+                "Zoë Hartley-Ward",
+                "discussion, decisions",
+            )
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
         self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 12)
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        # Best first, as the search ranks them; a click on a header sorts by that column.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self.view.setItemDelegateForColumn(SNIPPET_COLUMN, HighlightDelegate(self.view))
 
         self.open_button = QPushButton("&Open record")
         self.open_button.setAccessibleName("Open the selected record")
@@ -264,7 +369,8 @@ class SearchDialog(QDialog):
         order = (
             self.query_edit, self.search_button, self.type_combo, self.worker_combo,
             self.theme_combo, self.from_check, self.from_edit, self.to_check, self.to_edit,
-            self.confidential_check, self.view, self.open_button, self.close_button,
+            self.places_check, self.confidential_check, self.view, self.open_button,
+            self.close_button,
         )  # fmt: skip
         set_tab_order(*order)
 
@@ -280,6 +386,7 @@ class SearchDialog(QDialog):
             check.toggled.connect(lambda _on: self.run_search())
             edit.dateChanged.connect(lambda _d: self._timer.start())
         self.confidential_check.toggled.connect(lambda _on: self.run_search())
+        self.places_check.toggled.connect(lambda _on: self.run_search())
         self.view.activated.connect(self._open_index)
         self.view.open_requested.connect(self._open_index)
         self.view.selectionModel().selectionChanged.connect(
@@ -320,6 +427,7 @@ class SearchDialog(QDialog):
             date_to=self.to_edit.value() if self.to_check.isChecked() else None,
             theme_id=self.theme_combo.currentData() or None,
             include_confidential=self.confidential_check.isChecked(),
+            include_places=self.places_check.isChecked(),
         )
 
     def run_search(self) -> None:
@@ -348,6 +456,7 @@ class SearchDialog(QDialog):
                 date_to=request.date_to,
                 theme_id=request.theme_id,
                 include_confidential=request.include_confidential,
+                include_places=request.include_places,
             )
         except KeelError as exc:
             self.model.set_rows([])
@@ -370,17 +479,29 @@ class SearchDialog(QDialog):
 
     def _summary(self, request: SearchRequest, found: int) -> str:
         words = request.query.strip()
-        where = " (confidential notes included)" if request.include_confidential else ""
+        asked = [
+            what
+            for what, on in (
+                ("places", request.include_places),
+                ("confidential notes", request.include_confidential),
+            )
+            if on
+        ]
+        where = f" ({' and '.join(asked)} included)" if asked else ""
         if found == 0:
             if words:
+                hint = "" if request.include_places else " or tick Include places"
                 return (
-                    f"No session mentions “{words}”{where}. Try fewer or shorter words, or "
-                    "clear a filter."
+                    f"No session mentions “{words}”{where}. Try fewer or shorter words{hint}, "
+                    "or clear a filter."
                 )
             return "No session matches these filters."
         noun = "session" if found == 1 else "sessions"
         if words:
-            return f"{found} {noun} mention “{words}”{where}, newest first."
+            return (
+                f"{found} {noun} mention “{words}”{where}: what was discussed, decided or agreed "
+                "first, recent first."
+            )
         return f"{found} {noun} match the filters, newest first."
 
     def _show_error(self, text: str) -> None:

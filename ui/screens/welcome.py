@@ -83,7 +83,7 @@ class WelcomeScreen(QWidget):
             f"Your records are kept in {ctx.db_path}. Back it up like any important file.", 0.95
         )
         self.where_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.where_label.setAccessibleName("Database location")
+        self.where_label.setAccessibleDescription("Database location")
         self.where_label.setStyleSheet("color: palette(placeholder-text);")
 
         column = QVBoxLayout()

@@ -98,6 +98,7 @@ def time_in_post(start: date, today: date) -> str:
 
 def _table(name: str, model: QAbstractItemModel) -> QTableView:
     view = QTableView()
+    view.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
     view.setAccessibleName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -305,20 +306,20 @@ class WorkersScreen(QWidget):
     def _build_header(self) -> None:
         self.header = QWidget()
         self.name_label = _plain()
-        self.name_label.setAccessibleName("Worker name")
+        self.name_label.setAccessibleDescription("Worker name")
         font = QFont()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.5)
         self.name_label.setFont(font)
         self.details_label = _plain()
-        self.details_label.setAccessibleName("Role, team, start date and employment")
+        self.details_label.setAccessibleDescription("Role, team, start date and employment")
         self.supervisors_label = _plain()
-        self.supervisors_label.setAccessibleName("Supervisors")
+        self.supervisors_label.setAccessibleDescription("Supervisors")
         self.status_label = QLabel()
-        self.status_label.setAccessibleName("Overall status")
+        self.status_label.setAccessibleDescription("Overall status")
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tier_header_label = _plain()
-        self.tier_header_label.setAccessibleName("Tier")
+        self.tier_header_label.setAccessibleDescription("Tier")
         self.tier_header_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         left = QVBoxLayout()
         left.setSpacing(1)
@@ -353,7 +354,7 @@ class WorkersScreen(QWidget):
             ("left", "In post"),
         ):
             label = _plain()
-            label.setAccessibleName(text)
+            label.setAccessibleDescription(text)
             label.setWordWrap(True)
             self.profile_fields[key] = label
             form.addRow(f"{text}:", label)

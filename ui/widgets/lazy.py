@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ui.widgets.accessibility import name_inner_controls
+
 if TYPE_CHECKING:  # an annotation only: Qt's event types are not created at start-up
     from PySide6.QtGui import QShowEvent
 
@@ -36,6 +38,7 @@ class LazyPage(QWidget, Generic[S]):
         """The real screen (built now if it was not yet)."""
         if self._screen is None:
             self._screen = self._factory()
+            name_inner_controls(self._screen)
             self._layout.addWidget(self._screen)
             self.setFocusProxy(self._screen)
             if self.isVisible():  # a child added to a shown widget stays hidden until told

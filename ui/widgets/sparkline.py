@@ -282,7 +282,7 @@ class WellbeingPanel(QWidget):
         self.worker_id: str | None = None
         self.flag_label = QLabel()
         self.flag_label.setObjectName("wellbeingFlag")
-        self.flag_label.setAccessibleName("Wellbeing prompt")
+        self.flag_label.setAccessibleDescription("Wellbeing prompt")
         self.flag_label.setTextFormat(Qt.TextFormat.PlainText)
         self.flag_label.setWordWrap(True)
         self.flag_label.setStyleSheet(
@@ -297,6 +297,7 @@ class WellbeingPanel(QWidget):
         self.chart = WellbeingChart()
         self.model = PulseModel(parent=self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # one Tab stop: arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Wellbeing readings")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -146,7 +146,7 @@ def _trends(agenda: MdtAgenda, width: float) -> list[Flowable]:
     rows: list[list[Flowable | str]] = [_head("Theme", "Sessions", "Workers", "Trend alert")]
     for t in agenda.trends:
         rows.append(
-            [para(t.name, st["cell"]), para(str(t.sessions), st["num"]),
+            [para(t.name, st["cell"]), para(t.sessions_text, st["num"]),
              para(str(t.workers), st["num"]),
              para(f"Yes: {t.alert_text}" if t.alert else "—", st["cell"])]
         )  # fmt: skip
@@ -154,8 +154,9 @@ def _trends(agenda: MdtAgenda, width: float) -> list[Flowable]:
     story.append(
         para(
             f"Sessions and workers count held sessions from {uk(agenda.since)} to "
-            f"{uk(agenda.meeting_date)}; a group session counts for each attendee. A trend "
-            "alert follows the service's rule on the meeting date (its window may be longer).",
+            f"{uk(agenda.meeting_date)}; a group session counts once, and its attendees as one "
+            "worker. A trend alert follows the service's rule on the meeting date (its window "
+            "may be longer), as the Governance screen shows it that day.",
             st["small"],
         )
     )
