@@ -369,6 +369,19 @@ def test_tooltip_and_details_pane_give_the_engines_reason(
     assert "Line supervisor: Priya Sharma" in screen.details.subtitle.text()
 
 
+def test_the_details_boxes_share_the_whole_width(qtbot, screen: SchedulerScreen, staff: Staff):
+    """Three types: each box takes a third of the pane (no empty quarter on the right, where a
+    fourth type would go), so the values do not wrap for want of room."""
+    screen.table.setCurrentIndex(cell(screen, staff["Hannah"], type_column(CLINICAL)))
+    qtbot.waitUntil(lambda: screen.details.types[GROUP].isVisible())
+    boxes = [screen.details.types[key] for key in BUILTIN_KEYS]
+    body = boxes[0].parentWidget()
+    right = boxes[-1].mapTo(body, boxes[-1].rect().topRight()).x()
+    assert right >= body.width() - 12, (right, body.width())
+    widths = [box.width() for box in boxes]
+    assert max(widths) - min(widths) <= 2, widths
+
+
 def test_enter_and_double_click_on_a_clinical_cell_request_a_session(
     qtbot, screen: SchedulerScreen, staff: Staff
 ):

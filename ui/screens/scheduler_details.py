@@ -178,6 +178,11 @@ class DetailsPane(QWidget):
             self.types[spec.key] = box
             self._grid.addWidget(box, 3 + n // _PER_ROW, n % _PER_ROW)
         rows = max(1, -(-len(specs) // _PER_ROW))
+        # The boxes share the whole width: three types take a third each, not three quarters
+        # of it with an empty quarter on the right.
+        across = max(1, min(len(specs), _PER_ROW))
+        for column in range(_PER_ROW):
+            self._grid.setColumnStretch(column, 1 if column < across else 0)
         for r in range(3, 3 + rows):
             self._grid.setRowStretch(r, 1)
 
