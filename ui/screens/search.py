@@ -328,14 +328,10 @@ class SearchDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         metrics = self.view.fontMetrics()
+        # The type column fits the longest type name of the service's policy.
+        type_sample = max((spec.name for spec in self._ctx.catalogue), key=len, default="Type")
         for column, sample in enumerate(
-            (
-                "26 Nov 2026",
-                "Line management",
-                "Cancelled",
-                "Zoë Hartley-Ward",
-                "discussion, decisions",
-            )
+            ("26 Nov 2026", type_sample, "Cancelled", "Zoë Hartley-Ward", "discussion, decisions")
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
         self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 12)
