@@ -9,6 +9,7 @@ from datetime import date
 from app.domain.agreements import Agreement, review_reason, review_status
 from app.domain.model import DueStatus
 from app.errors import UsageError
+from app.services.bound import BoundService, bound
 from app.storage import agreements as store
 from app.storage import audit
 from app.storage.db import Database, transaction
@@ -113,3 +114,13 @@ def agreements_due(db: Database, as_of: date, window: int | None = None) -> list
         )  # fmt: skip
     out.sort(key=lambda d: (d.status is not DueStatus.OVERDUE, d.review_on, d.worker_name))
     return out
+
+
+class AgreementService(BoundService):
+    """Supervision agreements: each worker's current one, its history, those due review. (The open database given: see ``app.services.bound``.)"""
+
+    save_agreement = bound(save_agreement)
+    update_agreement = bound(update_agreement)
+    current_agreement = bound(current_agreement)
+    agreement_history = bound(agreement_history)
+    agreements_due = bound(agreements_due)

@@ -41,8 +41,6 @@ from app.domain.agreements import Agreement, review_reason, review_status
 from app.domain.catalogue import SupervisorRole
 from app.domain.model import TypeKey, Worker
 from app.errors import KeelError
-from app.services import agreements as agreement_service
-from app.services.scheduling import compute_schedule
 from ui.context import AppContext
 from ui.models.worker_models import Column, RowTableModel
 from ui.widgets.dates import DateEdit
@@ -248,8 +246,8 @@ class AgreementDialog(QDialog):
         if type_ not in self._worker.requires:
             return None
         try:
-            schedule = compute_schedule(
-                self._ctx.db, self._ctx.today(), worker_ids=[self._worker.id]
+            schedule = self._ctx.schedule.compute_schedule(
+                self._ctx.today(), worker_ids=[self._worker.id]
             )
         except KeelError:
             return None
@@ -282,11 +280,11 @@ class AgreementDialog(QDialog):
         agreement = self.agreement()
         try:
             if self._original is not None:
-                self.saved = agreement_service.update_agreement(
-                    self._ctx.db, replace(agreement, ended_on=self._original.ended_on)
+                self.saved = self._ctx.agreements.update_agreement(
+                    replace(agreement, ended_on=self._original.ended_on)
                 )
             else:
-                self.saved = agreement_service.save_agreement(self._ctx.db, agreement)
+                self.saved = self._ctx.agreements.save_agreement(agreement)
         except KeelError as exc:
             QMessageBox.warning(self, "Agreement not saved", str(exc))
             return
@@ -404,8 +402,8 @@ class AgreementPanel(QWidget):
         current = None
         if worker is not None:
             try:
-                history = agreement_service.agreement_history(self._ctx.db, worker.id)
-                current = agreement_service.current_agreement(self._ctx.db, worker.id)
+                history = self._ctx.agreements.agreement_history(worker.id)
+                current = self._ctx.agreements.current_agreement(worker.id)
             except KeelError as exc:
                 QMessageBox.warning(self, "Agreement", f"The agreement could not be read: {exc}")
         self.current = current
