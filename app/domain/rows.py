@@ -247,3 +247,20 @@ class Finding:
     row_id: str
     problem: str  # "added", "changed", "deleted", "restored", "inspected"
     sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAction:
+    """One of a worker's actions, with the session it was agreed in and when it closed."""
+
+    id: str
+    description: str
+    owner: ActionOwner | None
+    owner_name: str
+    due_date: date | None
+    evidence: str
+    status: ActionStatus
+    completion_note: str
+    closed_on: date | None
+    session_date: date
+    session_type: TypeKey
