@@ -213,7 +213,7 @@ class Services:
         """The supervision types as the policy in force today words them (and any retired
         type a record may name), read once until the policy changes."""
         if self._catalogue is None:
-            self._catalogue = self.policies.catalogue(self.today())
+            self._catalogue = self.workers.catalogue(self.today())
         return self._catalogue
 
     def policy_changed(self) -> None:
