@@ -280,8 +280,10 @@ def _unique(target: Path) -> Path:
 
 def _why(exc: BaseException, folder: Path) -> str:
     code = getattr(exc, "errno", None)
-    text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "full" in text:
+    # The error's own words, never the file name in them: a folder called "fullerton" or
+    # "readonly-archive" is not a full or read-only disk.
+    text = (exc.strerror or "" if isinstance(exc, OSError) else str(exc)).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text:
         return f"there is not enough space in {folder}"
     if (
         code in (errno.EACCES, errno.EPERM, errno.EROFS)

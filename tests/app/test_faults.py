@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import signal
@@ -310,7 +311,8 @@ def test_a_read_only_backup_folder_gives_a_clear_error_and_leaves_nothing(
     make_db(db_path)
     stick = tmp_path / "stick"
     stick.mkdir()
-    with read_only_bind(stick, tmp_path / "ro-stick") as ro:
+    # Named "full…": the reason comes from the error, not from words in the folder's name.
+    with read_only_bind(stick, tmp_path / "fullerton-stick") as ro:
         if ro is None:
             pytest.skip("mounting is not permitted here")
         db = open_database(db_path)
@@ -338,3 +340,22 @@ def test_a_database_on_a_read_only_disk_is_refused_with_a_sentence(tmp_path: Pat
         with pytest.raises(StorageError, match="lock file"):
             InstanceLock(ro / "keel.db").acquire()
     assert sha256(folder / "keel.db") == before
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OSError(errno.EROFS, "Read-only file system", "/media/fullerton/keel.db"),
+         "cannot be written to"),
+        (OSError(errno.ENOSPC, "No space left on device", "/media/readonly-archive/keel.db"),
+         "there is not enough space"),
+        (dbapi.OperationalError("database or disk is full"), "there is not enough space"),
+        (dbapi.OperationalError("attempt to write a readonly database"), "cannot be written to"),
+    ],
+)  # fmt: skip
+def test_a_backup_failure_is_explained_by_the_error_not_by_the_folders_name(
+    error: BaseException, reason: str
+) -> None:
+    from app.services.backup import _why
+
+    assert reason in _why(error, Path("/media/stick"))
