@@ -141,7 +141,7 @@ def add_template_content(
     """Add the schema v11 parts of a record (its stored ``RECORD_COLUMNS_V11`` and each
     action's ``ACTION_COLUMNS_V11``, in position order) to its fingerprint content."""
     part = {}
-    for column, empty in _TEMPLATE_EMPTY.items():
+    for column in _TEMPLATE_EMPTY:
         value = stored[column]
         if column in _TEMPLATE_JSON:
             value = json.loads(value)
