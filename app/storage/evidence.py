@@ -41,8 +41,12 @@ def sign_off_state(db: Database, session_id: str) -> SignOff:
     ).fetchone()
     if row is None:
         raise KeyError(session_id)
-    *head, received, given = row
-    return SignOff(*head, None if received is None else bool(received), _date_or_none(given))
+    at, by_name, by_id, fingerprint, response, name, comment, responded, received, given = row
+    return SignOff(
+        at, by_name, by_id, fingerprint, response, name, comment, responded,
+        supervisee_copy_received=None if received is None else bool(received),
+        copy_given_on=_date_or_none(given),
+    )  # fmt: skip
 
 
 def _date_or_none(value: str | None) -> date | None:
