@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -10,8 +10,10 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import uk
 from app.domain.catalogue import TypeSpec
+from app.domain.policy import Policy
 from app.domain.records import SessionRecord
 from app.errors import UsageError
+from app.services.record_facts import YearCount, copy_deadline, signed_on, year_count
 from app.services.reports.base import (
     CONFIDENTIAL_MARK,
     KeelDocument,
@@ -42,7 +44,13 @@ STATUS_WORDS = {
     "cancelled": "Cancelled",
     "dna": "Did not attend",
 }
-OWNER_WORDS = {"supervisee": "Supervisee", "supervisor": "Supervisor", "other": "Other"}
+OWNER_WORDS = {
+    "supervisee": "Staff member",
+    "supervisor": "Supervisor",
+    "other": "Other",
+    "both": "Both (staff member and supervisor)",
+}
+STATUS_OF_ACTION = {"open": "Open", "done": "Complete", "dropped": "Dropped"}
 
 
 def _name(db: Database, worker_id: str | None) -> str:
@@ -77,14 +85,24 @@ def record_story(
         Spacer(1, 3 * mm),
     ]
     duration = f"{rec.duration_minutes} minutes" if rec.duration_minutes else ""
+    policy = current_policy(db, rec.session_date)
+    count = year_count(db, rec, policy)
     pairs: list[tuple[str, object]] = [
         ("Worker", worker.name if worker else "Group (see attendees)"),
         ("Role", worker.role if worker else ""),
+    ]
+    if worker is not None:
+        pairs.append(("Employed since", uk(worker.employment_start, "Not recorded")))
+        pairs.append(("Start in post", uk(worker.start_date, "Not recorded")))
+    pairs += [
         ("Supervisor", supervisor),
+        ("Job title", rec.supervisor_title or _role(db, rec.supervisor_id)),
         ("Type", spec.label),
+        ("Session", count.words if count else ""),
         ("Date", uk(rec.session_date)),
-        ("Time", rec.start_time or ""),
-        ("Duration", duration),
+        ("Start time", rec.start_time or ""),
+        ("End time", rec.end_time or ""),
+        ("Total time", duration),
         ("Mode", rec.mode.label if rec.mode else ""),
         ("Location", rec.location),
         ("Status", STATUS_WORDS[rec.status.value]),
@@ -96,9 +114,12 @@ def record_story(
     story += _discussion(db, rec, spec, width)
     story += _actions(db, rec, width)
     story += _risk_themes_wellbeing(db, rec, spec, width, include_confidential)
+    story += _template_sections(db, rec, spec, width, count)
+    story += _declarations(db, rec, policy, worker.name if worker else "", supervisor)
     story += _sign_off(
         db, rec, width, worker.name if worker else "(attendees)", supervisor, time_zone
     )
+    story += _distribution(policy, width)
     if not include_confidential and rec.confidential_notes:
         story.append(
             para(
@@ -156,22 +177,25 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
     story: list[Flowable] = section("Actions agreed")
     rows: list[list[Flowable | str]]
     if rec.actions:
-        head = ["Action", "Owner", "Due", "Evidence to close", "Status"]
+        head = ["Action", "Responsibility", "Target date", "Review date", "Evidence to close",
+                "Status"]  # fmt: skip
         rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in head]]
         for a in rec.actions:
             owner = OWNER_WORDS.get(a.owner.value, "") if a.owner else "Not set"
             if a.owner_name:
                 owner += f" ({a.owner_name})"
-            status = a.status.value.capitalize()
+            status = STATUS_OF_ACTION.get(a.status.value, a.status.value.capitalize())
             if a.completion_note:
                 status += f": {a.completion_note}"
             rows.append(
                 [para(a.description, st["cell"]), para(owner, st["cell"]),
-                 para(uk(a.due_date, "Not set"), st["cell"]), para(a.evidence, st["cell"]),
+                 para(uk(a.due_date, "Not set"), st["cell"]),
+                 para(uk(a.review_date, "Not set"), st["cell"]), para(a.evidence, st["cell"]),
                  para(status, st["cell"])]
             )  # fmt: skip
         story.append(
-            table(rows, [width * 0.34, width * 0.15, width * 0.12, width * 0.23, width * 0.16])
+            table(rows, [width * 0.28, width * 0.14, width * 0.11, width * 0.11, width * 0.2,
+                         width * 0.16])  # fmt: skip
         )
     else:
         story.append(para("No actions agreed.", st["body"]))
@@ -195,19 +219,22 @@ def _risk_themes_wellbeing(
 ) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = section("Risk and safeguarding")
-    answer = {None: "Not answered", True: "Yes", False: "No"}[rec.risk_link]
+    answer = {None: "Not answered", True: "Yes", False: "No"}
     story.append(
         key_values(
             [
-                ("Linked", answer),
+                ("Risk issues discussed", answer[rec.risk_link]),
                 ("Case refs", rec.case_refs),
+                ("Safeguarding concerns", answer[rec.safeguarding]),
                 ("Referral refs", rec.referral_refs),
             ],
             width,
             st,
-            cols=3,
         )
     )
+    if rec.safeguarding_notes.strip():
+        story.append(para("Safeguarding notes", st["label"]))
+        story += paras(rec.safeguarding_notes, st["body"])
     theme_names = {t.id: t.name for t in list_themes(db, include_retired=True)}
     story += section("Themes")
     story.append(
@@ -221,12 +248,25 @@ def _risk_themes_wellbeing(
             key_values(
                 [
                     ("Wellbeing", f"{rec.wellbeing} / 10" if rec.wellbeing else "Not recorded"),
-                    (
-                        "Workload",
-                        rec.workload.value.capitalize() if rec.workload else "Not recorded",
-                    ),
+                    ("Workload", rec.workload.label if rec.workload else "Not recorded"),
                     ("Moral distress", distress),
-                    ("Support offered", rec.support_offered),
+                    ("Workload support", rec.workload_support),
+                    (
+                        "Sickness absence",
+                        "Not recorded"
+                        if rec.sickness_days is None
+                        else f"{rec.sickness_days} day{'s' if rec.sickness_days != 1 else ''}",
+                    ),
+                    (
+                        "Return to work",
+                        {None: "Not recorded", True: "Yes", False: "No"}[rec.return_to_work],
+                    ),
+                    ("Concerns raised", rec.wellbeing_concerns or "None raised"),
+                    (
+                        "Support offered",
+                        "; ".join(k.label for k in rec.support_kinds) or "None recorded",
+                    ),
+                    ("Support notes", rec.support_offered),
                 ],
                 width,
                 st,
@@ -292,6 +332,117 @@ def _sign_off(
     ]
     story.append(KeepTogether(block))
     return story
+
+
+def _role(db: Database, worker_id: str | None) -> str:
+    worker = get_worker(db, worker_id) if worker_id else None
+    return worker.role if worker else ""
+
+
+def _template_sections(
+    db: Database, rec: SessionRecord, spec: TypeSpec, width: float, count: YearCount | None
+) -> list[Flowable]:
+    """Incidents, the staff member's comments, escalation and the next session."""
+    st = styles()
+    story: list[Flowable] = section("Incidents since the last session")
+    if rec.incidents:
+        rows: list[list[Flowable | str]] = [
+            [markup("<b>Case code</b>", st["cell"]), markup("<b>Learning</b>", st["cell"])]
+        ]
+        rows += [[para(i.case_ref, st["cell"]), para(i.learning, st["cell"])]
+                 for i in rec.incidents]  # fmt: skip
+        story.append(table(rows, [width * 0.2, width * 0.8]))
+    else:
+        story.append(para("None recorded.", st["body"]))
+    if not spec.is_group:
+        story += section("The staff member's comments")
+        story += paras(rec.staff_comments or "None recorded.", st["body"])
+        story += section("Escalation")
+        story.append(
+            key_values(
+                [
+                    ("Escalated to", rec.escalation.label if rec.escalation else "Not recorded"),
+                    ("Notes", rec.escalation_notes),
+                ],
+                width,
+                st,
+            )
+        )
+    story += section("Next session")
+    interval = count.interval_days if count else None
+    story.append(
+        key_values(
+            [
+                ("Date", uk(rec.next_date, "Not booked")),
+                ("Time", rec.next_time or ""),
+                ("Place", rec.next_place),
+                ("Frequency", f"Every {interval} days (the worker's interval)" if interval else ""),
+                ("Focus", rec.next_focus),
+            ],
+            width,
+            st,
+        )
+    )
+    return story
+
+
+SUPERVISOR_DECLARATION = (
+    "I confirm that this is an accurate record of the supervision session, that the actions "
+    "agreed are recorded, and that any risk or safeguarding concern raised has been acted on."
+)
+SUPERVISEE_DECLARATION = (
+    "I confirm that this record is an accurate account of the session and that I have "
+    "received a copy of it."
+)
+
+
+def _declarations(
+    db: Database, rec: SessionRecord, policy: Policy, supervisee: str, supervisor: str
+) -> list[Flowable]:
+    """The supervisor's and the supervisee's declarations, with the supervisee's copy against
+    the policy's deadline (the signatures themselves are in the sign-off below)."""
+    st = styles()
+    state = sign_off_state(db, rec.id)
+    story: list[Flowable] = section("Declarations")
+    story.append(para(f"Supervisor ({supervisor or 'not named'}): {SUPERVISOR_DECLARATION}",
+                      st["body"]))  # fmt: skip
+    if state.signed_at:
+        story.append(para(f"Declared by signing on {uk(signed_on(state, policy.zone()))}.",
+                          st["small"]))  # fmt: skip
+    if rec.worker_id:
+        story.append(para(f"Supervisee ({supervisee}): {SUPERVISEE_DECLARATION}", st["body"]))
+        if state.supervisee_response == "acknowledged":
+            made = "Declared"
+        elif state.supervisee_response == "disagreed":
+            made = "Not declared accurate: the supervisee recorded disagreement (see sign-off)"
+        else:
+            made = "Not yet declared"
+        received = {True: "a copy received", False: "no copy received", None: ""}[
+            state.supervisee_copy_received
+        ]
+        deadline = copy_deadline(state, policy, date.today())
+        line = made + (f"; {received}" if received and state.supervisee_response else "")
+        if deadline is not None:
+            line += f". {deadline.words}"
+        story.append(para(line + ".", st["small"]))
+    return story
+
+
+def _distribution(policy: Policy, width: float) -> list[Flowable]:
+    st = styles()
+    service = policy.service_name
+    if policy.registration_number.strip():
+        service += f" (registration number {policy.registration_number.strip()})"
+    return [
+        Spacer(1, 3 * mm),
+        para(f"Service: {service}", st["small"]),
+        para(f"Distribution: {policy.record_distribution}", st["small"]),
+        para(
+            f"Retention: kept for the supervisee's employment plus {policy.retention_years} "
+            "years, then destroyed securely.",
+            st["small"],
+        ),
+    ]
 
 
 def build_record_pdf(
