@@ -67,17 +67,24 @@ def year_count(db: Database, rec: SessionRecord, policy: Policy | None = None) -
              rec.session_date.isoformat(), rec.id or ""],
         ).fetchone()  # fmt: skip
     number = int(row[0]) + 1
-    interval = None
-    if rec.worker_id:
-        schedule = compute_schedule(db, rec.session_date, worker_ids=[rec.worker_id])
-        for found in schedule.rows:
-            status = found.status.by_type.get(rec.type)
-            if status is not None:
-                interval = status.interval_days
+    interval = current_interval(db, rec.worker_id, rec.type, rec.session_date)
     expected = None
     if interval:
         expected = math.ceil((following - first).days / interval)
     return YearCount(number, expected, first, interval)
+
+
+def current_interval(db: Database, worker_id: str | None, type_: str, on: date) -> int | None:
+    """The worker's interval for the type on ``on``, as the scheduler works it out (tier,
+    override, new-starter cap); None for a group session or a worker it does not show."""
+    if not worker_id:
+        return None
+    schedule = compute_schedule(db, on, worker_ids=[worker_id])
+    for found in schedule.rows:
+        status = found.status.by_type.get(type_)
+        if status is not None:
+            return status.interval_days
+    return None
 
 
 class CopyTiming(enum.StrEnum):

@@ -65,6 +65,7 @@ class SessionService:
             raise UsageError(f"There is no supervision type {type_!r} in the policy.")
         supervisor_id = None
         attendees: list[str] = []
+        title = ""
         if worker_id is not None:
             worker = worker_store.get_worker(self._db, worker_id)
             if worker is None:
@@ -75,7 +76,10 @@ class SessionService:
                 supervisor_id = worker.line_supervisor_id
             if spec.is_group:
                 attendees = [worker_id]
+            supervisor = worker_store.get_worker(self._db, supervisor_id) if supervisor_id else None
+            title = supervisor.role if supervisor else ""
         return SessionRecord(
+            supervisor_title=title,
             type=type_,
             status=status,
             session_date=on,
@@ -86,6 +90,13 @@ class SessionService:
             mode=Mode.IN_PERSON,
             attendees=attendees,
         )
+
+    def interval_for(self, worker_id: str | None, type_: TypeKey, on: date) -> int | None:
+        """The worker's current interval for the type (what "frequency" means on a record's
+        next session: shown, never an override)."""
+        from app.services.record_facts import current_interval
+
+        return current_interval(self._db, worker_id, type_, on)
 
     def get(self, session_id: str) -> SessionRecord | None:
         return session_store.get_session(self._db, session_id)

@@ -197,6 +197,9 @@ def add_action(
     qtbot.keyClick(view, Qt.Key.Key_Right)  # → due date
     due = form._default_due() + timedelta(days=1)
     type_into_cell(qtbot, form, view, f"{due.day}/{due.month}/{due.year % 100}")
+    next_cell(qtbot, form, view)  # → review date
+    review = due - timedelta(days=7)
+    type_into_cell(qtbot, form, view, f"{review.day}/{review.month}/{review.year % 100}")
     next_cell(qtbot, form, view)  # → evidence
     type_into_cell(qtbot, form, view, evidence)
     qtbot.keyClick(focused(form), Qt.Key.Key_Return)
@@ -639,7 +642,7 @@ def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
         # Follow the tab chain from the date field: sections are visited in page order.
         order: list[QWidget] = []
         widget: QWidget = form.details.date
-        for _ in range(200):
+        for _ in range(400):
             if widget.isVisibleTo(form) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
                 order.append(widget)
             widget = widget.nextInFocusChain()

@@ -48,6 +48,7 @@ from app.domain.records import (
     ActionReview,
     ActionStatus,
     Decision,
+    Incident,
     SessionRecord,
 )
 from app.services.themes import Theme
@@ -256,6 +257,7 @@ class DecisionsModel(_RowsModel):
 OWNER_LABELS = {
     ActionOwner.SUPERVISEE.value: "Supervisee",
     ActionOwner.SUPERVISOR.value: "Supervisor",
+    ActionOwner.BOTH.value: "Both",
     ActionOwner.OTHER.value: "Other (name it)",
 }
 
@@ -267,7 +269,8 @@ class ActionsModel(_RowsModel):
         Column("description", "Action", stretch=True),
         Column("owner", "Owner", kind="choice"),
         Column("owner_name", "Name (if other)"),
-        Column("due_date", "Due", kind="date"),
+        Column("due_date", "Due", kind="date", tooltip="The target date"),
+        Column("review_date", "Review", kind="date", tooltip="When progress is reviewed"),
         Column("evidence", "Evidence needed to close", stretch=True),
     )
 
@@ -306,7 +309,8 @@ class ActionsModel(_RowsModel):
     def _with(self, row: Any, key: str, value: Any) -> Any:
         if key == "owner":
             return replace(row, owner=ActionOwner(value) if value else None)
-        return replace(row, **{key: value if value is not None or key == "due_date" else ""})
+        dated = key in ("due_date", "review_date")
+        return replace(row, **{key: value if value is not None or dated else ""})
 
     def _display(self, row: Any, col: Column, value: Any) -> str:
         if col.key == "owner_name" and row.owner is not ActionOwner.OTHER and not value:
@@ -321,6 +325,50 @@ class ActionsModel(_RowsModel):
 
     def blank(self) -> Action:
         return Action(description="")
+
+
+class IncidentsModel(_RowsModel):
+    """Incidents since the last session: the case code (never a name) and the learning."""
+
+    columns = (
+        Column("case_ref", "Case code", tooltip="A case code, never a name — e.g. C-1042"),
+        Column("learning", "Learning", stretch=True),
+    )
+
+    def _with(self, row: Any, key: str, value: Any) -> Any:
+        return replace(row, **{key: value or ""})
+
+    def incidents(self) -> list[Incident]:
+        return [replace(i) for i in self._rows]
+
+    def blank(self) -> Incident:
+        return Incident(case_ref="")
+
+
+class IncidentsSection(Section):
+    """Incidents since the last session, each with its learning."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Incidents since the last session", parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Each incident by its case code (never a name), and what was learned from it.", self
+        )
+        intro.setWordWrap(True)
+        self.model = IncidentsModel(self)
+        self.table = RecordTable(
+            self.model, noun="incident", empty_text="No incidents recorded.", parent=self
+        )
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        self.table.changed.connect(self.changed)
+
+    def load(self, record: SessionRecord) -> None:
+        if self.model.incidents() != record.incidents:
+            self.model.set_rows([replace(i) for i in record.incidents])
+
+    def fill(self, record: SessionRecord) -> None:
+        record.incidents = [i for i in self.model.incidents() if i.case_ref.strip()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ from ui.forms.record_tables import (
     CarriedAction,
     CarriedForwardSection,
     DecisionsSection,
+    IncidentsSection,
     RecordTable,
 )
 from ui.forms.session_sections import (
@@ -59,6 +60,8 @@ from ui.forms.session_sections import (
     AttendeesSection,
     CaseDiscussionSection,
     GroupThemesSection,
+    NextSessionSection,
+    StaffViewSection,
     WellbeingSection,
 )
 from ui.widgets.accessibility import name_inner_controls
@@ -192,6 +195,9 @@ class SessionForm(QMainWindow):
             GroupThemesSection(themes, spec) if group else ThemesSection(themes)
         )
         self.wellbeing = None if group else WellbeingSection()
+        self.incidents = IncidentsSection()
+        self.staff_view = None if group else StaffViewSection()
+        self.next_session = NextSessionSection(self._frequency_words())
         self.confidential = ConfidentialSection()
         candidates: list[Section | None] = [
             self.details,
@@ -205,6 +211,9 @@ class SessionForm(QMainWindow):
             self.risk,
             self.themes,
             self.wellbeing,
+            self.incidents,
+            self.staff_view,
+            self.next_session,
             self.confidential,
         ]
         self.sections: list[Section] = [s for s in candidates if s is not None]
@@ -656,11 +665,21 @@ class SessionForm(QMainWindow):
                 text = "Unsaved changes."
         self.status_line.setText(text)
 
+    def _frequency_words(self) -> str:
+        if self._spec.is_group or self._base.worker_id is None:
+            return "As the group meets"
+        interval = self._ctx.sessions.interval_for(
+            self._base.worker_id, self._type, self._ctx.today()
+        )
+        if interval is None:
+            return "Not set (the worker has no interval for this type yet)"
+        return f"Every {interval} days — the worker's current interval (not changed here)"
+
     def _default_due(self) -> date:
         return self.details.date.value() + timedelta(days=14)
 
     def _tables(self) -> list[RecordTable]:
-        tables = [self.decisions.table, self.actions_section.table]
+        tables = [self.decisions.table, self.actions_section.table, self.incidents.table]
         if self.carried is not None:
             tables.append(self.carried.table)
         return tables

@@ -194,8 +194,10 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
                  para(status, st["cell"])]
             )  # fmt: skip
         story.append(
-            table(rows, [width * 0.28, width * 0.14, width * 0.11, width * 0.11, width * 0.2,
-                         width * 0.16])  # fmt: skip
+            table(
+                rows,
+                [width * 0.28, width * 0.14, width * 0.11, width * 0.11, width * 0.2, width * 0.16],
+            )  # fmt: skip
         )
     else:
         story.append(para("No actions agreed.", st["body"]))
