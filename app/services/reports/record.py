@@ -193,12 +193,8 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
                  para(uk(a.review_date, "Not set"), st["cell"]), para(a.evidence, st["cell"]),
                  para(status, st["cell"])]
             )  # fmt: skip
-        story.append(
-            table(
-                rows,
-                [width * 0.28, width * 0.14, width * 0.11, width * 0.11, width * 0.2, width * 0.16],
-            )  # fmt: skip
-        )
+        widths = [width * f for f in (0.28, 0.14, 0.11, 0.11, 0.2, 0.16)]
+        story.append(table(rows, widths))
     else:
         story.append(para("No actions agreed.", st["body"]))
 
