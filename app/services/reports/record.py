@@ -253,7 +253,8 @@ def _risk_themes_wellbeing(
                         "Sickness absence",
                         "Not recorded"
                         if rec.sickness_days is None
-                        else f"{rec.sickness_days} day{'s' if rec.sickness_days != 1 else ''}",
+                        else f"{rec.sickness_days} day{'s' if rec.sickness_days != 1 else ''}"
+                        " since the last session",
                     ),
                     (
                         "Return to work",
@@ -429,8 +430,8 @@ def _declarations(
 def _distribution(policy: Policy, width: float) -> list[Flowable]:
     st = styles()
     service = policy.service_name
-    if policy.registration_number.strip():
-        service += f" (registration number {policy.registration_number.strip()})"
+    number = policy.registration_number.strip()
+    service += f" (registration number {number or 'not set in the policy'})"
     return [
         Spacer(1, 3 * mm),
         para(f"Service: {service}", st["small"]),
