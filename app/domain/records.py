@@ -8,6 +8,13 @@ from datetime import date
 
 from app.domain.model import SessionStatus, TypeKey
 
+# The declarations a record carries: what the supervisor confirms by signing (the sign-off
+# dialog's tick box says exactly this), and what the supervisee confirms by acknowledging.
+SUPERVISOR_DECLARATION = "I confirm this record is an accurate account of the supervision"
+SUPERVISEE_DECLARATION = (
+    "I confirm this record is an accurate account of the session, and I have received a copy of it"
+)
+
 
 class Mode(enum.StrEnum):
     IN_PERSON = "in_person"

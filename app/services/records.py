@@ -164,6 +164,28 @@ class RecordService:
                 self._db, response, "response", session_id, detail=detail, actor=name
             )
 
+    def copy_words(self, session_id: str, given_on: date | None) -> str:
+        """The supervisee's copy against the policy's deadline, were it given on ``given_on``
+        (None: not given): what the response dialog shows as the date is picked."""
+        from dataclasses import replace
+
+        from app.services.record_facts import copy_deadline
+
+        policy = current_policy(self._db)
+        state = replace(
+            self.state(session_id),
+            supervisee_response=None,
+            supervisee_copy_received=given_on is not None,
+            copy_given_on=given_on,
+        )
+        found = copy_deadline(state, policy, date.today())
+        if found is None:
+            return ""
+        return (
+            f"{found.words}: {policy.copy_deadline_working_days} working days after sign-off, "
+            f"counting {policy.bank_holiday_nation}'s bank holidays."
+        )
+
     def add_addendum(self, session_id: str, *, author: str, reason: str, text: str) -> Addendum:
         """Corrections to a signed record: author, time, reason and text — never an edit."""
         if not self.state(session_id).signed:

@@ -31,6 +31,7 @@ from tests.ui.test_session_forms import (
     next_cell,
     show,
     type_into_cell,
+    type_text,
 )
 from ui.context import AppContext
 from ui.forms import session_form
@@ -184,7 +185,7 @@ def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
         "Team base, room 3",
         "Caseload review; wellbeing",
         "Both (staff member and supervisor)",
-        "I confirm that this record is an accurate account of the session",
+        "I confirm this record is an accurate account of the session, and I have received",
         f"Copy given late on {given:%-d %B %Y} (due by {due:%-d %B %Y})",
         "Service: Community Mental Health Service (registration number not set in the policy)",
         "Distribution: Supervisee; supervisor; personnel file",
@@ -223,3 +224,46 @@ def test_group_form_gets_what_fits_a_group(
     assert "Large meeting room" in text
     assert "The staff member's comments" not in text and "Escalated to" not in text
     assert "Safeguarding concerns No" in text
+
+
+def test_the_supervisee_declares_the_copy_and_its_date_in_the_response_dialog(
+    qtbot: Any, ctx: AppContext, team: Team, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.domain.model import SessionStatus
+    from app.domain.records import Decision, SessionRecord
+    from ui.forms import signoff_dialogs
+    from ui.forms.signoff_dialogs import SuperviseeResponseDialog
+
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        signoff_dialogs.QMessageBox, "warning", lambda *a, **k: warnings.append(a[2])
+    )
+    record = SessionRecord(
+        type=LINE, status=SessionStatus.HELD, session_date=today, worker_id=team.zoe.id,
+        supervisor_id=team.lead.id, issues="Caseload.", risk_link=False,
+        decisions=[Decision("Cap", "High")],
+    )  # fmt: skip
+    sid = ctx.sessions.save(record).record.id
+    ctx.records.sign_off(sid, "Priya Nair", confirmed=True, accept_gaps=True)
+    signed = signed_on(ctx.records.state(sid), Policy().zone())
+    assert signed is not None
+    dialog = SuperviseeResponseDialog(ctx, sid, supervisee_names=["Zoë Adams"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.copy_date.isEnabled()
+    assert "not given yet" in dialog.copy_deadline.text()
+    click(qtbot, dialog.acknowledge)
+    click(qtbot, dialog.copy_received)
+    assert dialog.copy_date.isEnabled()
+    dialog.copy_date.set_date(signed)
+    assert "Copy given within the deadline" in dialog.copy_deadline.text()
+    assert "5 working days after sign-off, counting England and Wales's bank holidays" in (
+        dialog.copy_deadline.text()
+    )
+    type_text(qtbot, dialog.name_edit, "Zoë Adams")
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    assert warnings == []
+    state = ctx.records.state(sid)
+    assert state.supervisee_response == "acknowledged"
+    assert (state.supervisee_copy_received, state.copy_given_on) == (True, signed)

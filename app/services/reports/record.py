@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.policy import Policy
-from app.domain.records import SessionRecord
+from app.domain.records import SUPERVISEE_DECLARATION, SUPERVISOR_DECLARATION, SessionRecord
 from app.errors import UsageError
 from app.services.record_facts import YearCount, copy_deadline, signed_on, year_count
 from app.services.reports.base import (
@@ -385,16 +385,6 @@ def _template_sections(
     return story
 
 
-SUPERVISOR_DECLARATION = (
-    "I confirm that this is an accurate record of the supervision session, that the actions "
-    "agreed are recorded, and that any risk or safeguarding concern raised has been acted on."
-)
-SUPERVISEE_DECLARATION = (
-    "I confirm that this record is an accurate account of the session and that I have "
-    "received a copy of it."
-)
-
-
 def _declarations(
     db: Database, rec: SessionRecord, policy: Policy, supervisee: str, supervisor: str
 ) -> list[Flowable]:
@@ -403,13 +393,14 @@ def _declarations(
     st = styles()
     state = sign_off_state(db, rec.id)
     story: list[Flowable] = section("Declarations")
-    story.append(para(f"Supervisor ({supervisor or 'not named'}): {SUPERVISOR_DECLARATION}",
-                      st["body"]))  # fmt: skip
+    story.append(
+        para(f"Supervisor ({supervisor or 'not named'}): “{SUPERVISOR_DECLARATION}.”", st["body"])
+    )
     if state.signed_at:
         story.append(para(f"Declared by signing on {uk(signed_on(state, policy.zone()))}.",
                           st["small"]))  # fmt: skip
     if rec.worker_id:
-        story.append(para(f"Supervisee ({supervisee}): {SUPERVISEE_DECLARATION}", st["body"]))
+        story.append(para(f"Supervisee ({supervisee}): “{SUPERVISEE_DECLARATION}.”", st["body"]))
         if state.supervisee_response == "acknowledged":
             made = "Declared"
         elif state.supervisee_response == "disagreed":
