@@ -148,13 +148,34 @@ class Action:
     review_date: date | None = None  # when progress on it is checked (before or at the due date)
 
 
+class Progress(enum.StrEnum):
+    """How far an action reviewed as still open has got."""
+
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+
+
 @dataclass(slots=True)
 class ActionReview:
-    """The outcome of reviewing a carried-forward action in a later session."""
+    """The outcome of reviewing a carried-forward action in a later session: complete
+    (done), still open — in progress or not started — or dropped."""
 
     action_id: str
     outcome: ActionStatus
     note: str = ""
+    progress: Progress | None = None  # only for an open outcome
+
+    @property
+    def label(self) -> str:
+        if self.outcome is ActionStatus.DONE:
+            return "Complete"
+        if self.outcome is ActionStatus.DROPPED:
+            return "Dropped"
+        if self.progress is Progress.NOT_STARTED:
+            return "Not started"
+        if self.progress is Progress.IN_PROGRESS:
+            return "In progress"
+        return "Still open"
 
 
 @dataclass(slots=True)

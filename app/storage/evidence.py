@@ -27,6 +27,7 @@ from app.storage.schema import (
     ACTION_COLUMNS_V11,
     DECLARATION_COLUMNS_V11,
     RECORD_COLUMNS_V11,
+    REVIEW_COLUMNS_V11,
 )
 from app.storage.sessions import get_session, has_v11
 
@@ -122,6 +123,9 @@ def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
         [session_id],
     ).fetchall()
     add_template_content(content, dict(zip(RECORD_COLUMNS_V11, row, strict=True)), plan)
+    add_review_progress(
+        content, [(r.action_id, r.progress.value if r.progress else None) for r in rec.reviews]
+    )
     return content
 
 
@@ -137,6 +141,13 @@ _TEMPLATE_EMPTY: dict[str, Any] = {
 }  # fmt: skip
 _TEMPLATE_FLAGS = ("return_to_work", "safeguarding")
 _TEMPLATE_JSON = ("support_kinds", "incidents")
+
+
+def add_review_progress(content: dict[str, Any], progress: list[tuple[str, str | None]]) -> None:
+    """Schema v11's progress of the open actions reviewed ((action id, progress) of each
+    review), in the fingerprint content only when one is recorded."""
+    if any(p is not None for _, p in progress):
+        content["review_progress"] = sorted([a, p] for a, p in progress)
 
 
 def add_template_content(
@@ -273,7 +284,8 @@ SIGNED_ACTION_COLUMNS_1 = (
 )  # fmt: skip
 SIGNED_ACTION_COLUMNS = (*SIGNED_ACTION_COLUMNS_1, *ACTION_COLUMNS_V11)
 ACTION_PROGRESS_COLUMNS = ("status", "completion_note", "closed_on", "updated_at")
-REVIEW_COLUMNS = ("id", "action_id", "session_id", "outcome", "note", "created_at")
+REVIEW_COLUMNS_1 = ("id", "action_id", "session_id", "outcome", "note", "created_at")
+REVIEW_COLUMNS = (*REVIEW_COLUMNS_1, *REVIEW_COLUMNS_V11)
 
 
 def _only(ids: list[str] | None, column: str) -> tuple[str, list[Any]]:
@@ -343,6 +355,10 @@ class SignedRows:
         }
         if any(by_decision.get(d[0]) for d in decisions):
             content["decision_themes"] = [sorted(by_decision.get(d[0], [])) for d in decisions]
+        add_review_progress(
+            content,
+            [(r[1], r[len(REVIEW_COLUMNS_1)]) for r in self.reviews[session_id]],
+        )
         plan_at = len(SIGNED_ACTION_COLUMNS_1)
         add_template_content(
             content,

@@ -23,6 +23,7 @@ from app.storage.evidence import (
     RESPONSE_COLUMNS,
     RESPONSE_COLUMNS_2,
     REVIEW_COLUMNS,
+    REVIEW_COLUMNS_1,
     SIGNED_ACTION_COLUMNS,
     SIGNED_ACTION_COLUMNS_1,
     SIGNED_SESSION_COLUMNS,
@@ -54,13 +55,15 @@ TRACKED_AT_BASELINE = (
 
 # The rows that belong to a signed record, each as (section, table, its columns in the form,
 # the SQL from that table, alias ``x``, that names the record it belongs to).
-def _parts(action_columns: tuple[str, ...]) -> tuple[tuple[Any, ...], ...]:
+def _parts(
+    action_columns: tuple[str, ...], review_columns: tuple[str, ...]
+) -> tuple[tuple[Any, ...], ...]:
     return (
         ("decisions", "decisions", DECISION_COLUMNS, "x.session_id", ""),
         ("decision_themes", "decision_themes", ("decision_id", "theme_id"), "d.session_id",
          "JOIN decisions d ON d.id = x.decision_id"),
         ("actions", "actions", action_columns, "x.session_id", ""),
-        ("reviews", "action_reviews", REVIEW_COLUMNS, "x.session_id", ""),
+        ("reviews", "action_reviews", review_columns, "x.session_id", ""),
         ("themes", "session_themes", ("session_id", "theme_id"), "x.session_id", ""),
         ("attendees", "session_attendees", ("session_id", "worker_id"), "x.session_id", ""),
     )  # fmt: skip
@@ -69,8 +72,8 @@ def _parts(action_columns: tuple[str, ...]) -> tuple[tuple[Any, ...], ...]:
 # Form 1: a signed record as schema 8 stored it. Form 2 (schema v11 on): with the columns the
 # inspection template added to sessions and actions.
 _SIGNED_FORMS = {
-    1: (SIGNED_SESSION_COLUMNS_1, _parts(SIGNED_ACTION_COLUMNS_1)),
-    2: (SIGNED_SESSION_COLUMNS, _parts(SIGNED_ACTION_COLUMNS)),
+    1: (SIGNED_SESSION_COLUMNS_1, _parts(SIGNED_ACTION_COLUMNS_1, REVIEW_COLUMNS_1)),
+    2: (SIGNED_SESSION_COLUMNS, _parts(SIGNED_ACTION_COLUMNS, REVIEW_COLUMNS)),
 }
 
 

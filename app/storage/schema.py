@@ -1227,6 +1227,7 @@ RECORD_COLUMNS_V11 = (
 )  # fmt: skip
 ACTION_COLUMNS_V11 = ("review_date", "shared")
 DECLARATION_COLUMNS_V11 = ("supervisee_copy_received", "copy_given_on")
+REVIEW_COLUMNS_V11 = ("progress",)  # an open action reviewed: in progress, or not started
 
 RECORD_TEMPLATE = (
     """
@@ -1256,6 +1257,8 @@ ALTER TABLE sessions ADD COLUMN next_focus TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN supervisee_copy_received INTEGER
     CHECK (supervisee_copy_received IS NULL OR supervisee_copy_received IN (0, 1));
 ALTER TABLE sessions ADD COLUMN copy_given_on TEXT;
+ALTER TABLE action_reviews ADD COLUMN progress TEXT
+    CHECK (progress IS NULL OR progress IN ('in_progress', 'not_started'));
 ALTER TABLE actions ADD COLUMN review_date TEXT;
 ALTER TABLE actions ADD COLUMN shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1));
 

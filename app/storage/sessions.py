@@ -17,6 +17,7 @@ from app.domain.records import (
     Escalation,
     Incident,
     Mode,
+    Progress,
     SessionRecord,
     SupportKind,
     Workload,
@@ -236,12 +237,14 @@ def _upsert_action(db: Database, rec: SessionRecord, act: Action, pos: int, now:
 def _replace_reviews(db: Database, rec: SessionRecord, now: str) -> None:
     """Store this session's review of carried-forward actions and apply each outcome."""
     db.execute("DELETE FROM action_reviews WHERE session_id = ?", [rec.id])
-    for review in rec.reviews:
+    for review in {r.action_id: r for r in rec.reviews}.values():  # one review per action
+        progress = review.progress if review.outcome is ActionStatus.OPEN else None
         db.execute(
-            "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [new_id(), review.action_id, rec.id, review.outcome.value, review.note, now],
-        )
+            "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, progress, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new_id(), review.action_id, rec.id, review.outcome.value, review.note,
+             progress.value if progress else None, now],
+        )  # fmt: skip
         closed_on = None if review.outcome is ActionStatus.OPEN else rec.session_date.isoformat()
         db.execute(
             "UPDATE actions SET status = ?, completion_note = CASE WHEN ? = '' THEN "
@@ -377,11 +380,17 @@ def get_session(db: Database, session_id: str) -> SessionRecord | None:
             )
         ]
     rec.actions = [_action_from_row(r) for r in action_rows]
+    progress = "progress" if current else "NULL"
     rec.reviews = [
-        ActionReview(action_id=r[0], outcome=ActionStatus(r[1]), note=r[2])
+        ActionReview(
+            action_id=r[0],
+            outcome=ActionStatus(r[1]),
+            note=r[2],
+            progress=Progress(r[3]) if r[3] else None,
+        )  # fmt: skip
         for r in db.execute(
-            "SELECT action_id, outcome, note FROM action_reviews WHERE session_id = ? "
-            "ORDER BY created_at",
+            f"SELECT action_id, outcome, note, {progress} FROM action_reviews "
+            "WHERE session_id = ? ORDER BY created_at",
             [session_id],
         ).fetchall()
     ]

@@ -210,6 +210,7 @@ ENUMS = (
     "dropped", "high", "standard", "low", "sickness", "parental", "incident", "safeguarding",
     "complaint", "boundary", "return_from_leave", "line", "clinical", "group", "in_person",
     "video", "phone", "workload", "leave", "manageable", "stretched", "excessive",
+    "in_progress", "not_started",
 )  # fmt: skip
 
 

@@ -49,6 +49,7 @@ from app.domain.records import (
     ActionStatus,
     Decision,
     Incident,
+    Progress,
     SessionRecord,
 )
 from app.services.themes import Theme
@@ -385,6 +386,7 @@ class CarriedAction:
     note: str = ""
     status: ActionStatus = ActionStatus.OPEN  # the action's status in the database now
     closed_here: bool = False  # this (saved) session is the one that closed it
+    progress: Progress | None = None  # of an open action: in progress, or not started
 
     def review(self) -> ActionReview | None:
         """The review to store, or None when storing one would tell nothing or undo a
@@ -392,14 +394,24 @@ class CarriedAction:
         newer session closed)."""
         if self.outcome is not ActionStatus.OPEN:
             return ActionReview(self.action_id, self.outcome, self.note)
-        if self.closed_here or (self.note.strip() and self.status is ActionStatus.OPEN):
-            return ActionReview(self.action_id, self.outcome, self.note)
+        if (
+            self.closed_here
+            or self.progress is not None
+            or (self.note.strip() and self.status is ActionStatus.OPEN)
+        ):
+            return ActionReview(self.action_id, self.outcome, self.note, self.progress)
         return None
+
+    @property
+    def unresolved(self) -> bool:
+        return self.outcome is ActionStatus.OPEN
 
 
 OUTCOME_LABELS = {
     ActionStatus.OPEN.value: "Still open",
-    ActionStatus.DONE.value: "Done",
+    Progress.IN_PROGRESS.value: "In progress",
+    Progress.NOT_STARTED.value: "Not started",
+    ActionStatus.DONE.value: "Complete",
     ActionStatus.DROPPED.value: "Dropped",
 }
 
@@ -421,8 +433,15 @@ class ReviewsModel(_RowsModel):
 
     def _with(self, row: Any, key: str, value: Any) -> Any:
         if key == "outcome":
-            return replace(row, outcome=ActionStatus(value or "open"))
+            if value in (Progress.IN_PROGRESS.value, Progress.NOT_STARTED.value):
+                return replace(row, outcome=ActionStatus.OPEN, progress=Progress(value))
+            return replace(row, outcome=ActionStatus(value or "open"), progress=None)
         return replace(row, **{key: value or ""})
+
+    def _value(self, row: Any, key: str) -> Any:
+        if key == "outcome" and row.outcome is ActionStatus.OPEN and row.progress is not None:
+            return row.progress.value
+        return super()._value(row, key)
 
     as_of: date | None = None
     """The session's date: a carried action still open and due before it is overdue."""
@@ -973,7 +992,8 @@ class CarriedForwardSection(Section):
         super().__init__("Actions carried forward", parent)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Open actions from earlier sessions. Mark each done, still open, or dropped (say why).",
+            "Open actions from earlier sessions of any type (“Agreed in” says which). Mark each "
+            "complete, in progress, not started, or dropped (say why).",
             self,
         )
         intro.setWordWrap(True)
@@ -985,9 +1005,14 @@ class CarriedForwardSection(Section):
             empty_text="No open actions to review.",
             parent=self,
         )
+        self.unresolved = QLabel(self)
+        self.unresolved.setTextFormat(Qt.TextFormat.PlainText)
+        self.unresolved.setAccessibleName("Carried-forward actions still unresolved")
         layout.addWidget(intro)
         layout.addWidget(self.table)
+        layout.addWidget(self.unresolved)
         self.table.changed.connect(self.changed)
+        self.table.changed.connect(self._count)
         self._base: list[CarriedAction] = []
 
     def set_actions(self, actions: Sequence[CarriedAction]) -> None:
@@ -1004,11 +1029,20 @@ class CarriedForwardSection(Section):
                 if a.action_id in reviews
                 else ActionStatus.OPEN,
                 note=reviews[a.action_id].note if a.action_id in reviews else "",
+                progress=reviews[a.action_id].progress if a.action_id in reviews else None,
             )
             for a in self._base
         ]
         if rows != self.model.rows():
             self.model.set_rows(rows)
+        self._count()
+
+    def _count(self) -> None:
+        rows = self.model.rows()
+        open_ = sum(1 for r in rows if r.unresolved)
+        self.unresolved.setText(
+            f"{open_} of {len(rows)} still unresolved" if rows else "Nothing to review."
+        )
 
     def fill(self, record: SessionRecord) -> None:
         reviews = (row.review() for row in self.model.rows())

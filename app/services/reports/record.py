@@ -30,7 +30,7 @@ from app.services.reports.base import (
     table,
     text,
 )
-from app.storage.actions import descriptions as action_descriptions
+from app.storage.actions import origins as action_origins
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
 from app.storage.policies import current_policy, policy_history
@@ -200,15 +200,31 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
 
     if rec.reviews:
         story += section("Previous actions reviewed")
-        descriptions = action_descriptions(db, [r.action_id for r in rec.reviews])
-        rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in ("Action", "Outcome", "Note")]]
-        outcome_words = {"done": "Done", "open": "Still open", "dropped": "Dropped"}
-        rows += [
-            [para(descriptions.get(r.action_id, ""), st["cell"]),
-             para(outcome_words[r.outcome.value], st["cell"]), para(r.note, st["cell"])]
-            for r in rec.reviews
-        ]  # fmt: skip
-        story.append(table(rows, [width * 0.5, width * 0.15, width * 0.35]))
+        found = action_origins(db, [r.action_id for r in rec.reviews])
+        catalogue = policy_history(db).display_catalogue(rec.session_date)
+        head = ["Action", "Agreed in", "Status", "Note"]
+        rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in head]]
+        # Oldest first, each action once (a review is per action and session).
+        ordered = sorted(
+            {r.action_id: r for r in rec.reviews}.values(),
+            key=lambda r: (found.get(r.action_id, ("", "", ""))[2], r.action_id),
+        )
+        for r in ordered:
+            description, type_, on = found.get(r.action_id, ("", "", ""))
+            origin = catalogue.name(type_) if type_ else ""
+            if type_ and type_ != rec.type:
+                origin += " (another type)"
+            if on:
+                origin += f" · {uk(date.fromisoformat(on))}"
+            rows.append(
+                [para(description, st["cell"]), para(origin, st["cell"]),
+                 para(r.label, st["cell"]), para(r.note, st["cell"])]
+            )  # fmt: skip
+        story.append(table(rows, [width * f for f in (0.38, 0.22, 0.13, 0.27)]))
+        unresolved = sum(1 for r in ordered if r.outcome.value == "open")
+        story.append(
+            para(f"{unresolved} of {len(ordered)} reviewed still unresolved.", st["small"])
+        )
     return story
 
 
