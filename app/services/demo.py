@@ -1004,7 +1004,7 @@ class _Builder:
                         # facilitator's: theirs piled up, and their own records then reviewed
                         # the group's repeated actions as rows that looked the same.
                         worker_id=rec.worker_id
-                        or (rng.choice(sorted(rec.attendees)) if rec.attendees else "")
+                        or (rng.choice(self._by_name(rec.attendees)) if rec.attendees else "")
                         or rec.supervisor_id
                         or "",
                     )
@@ -1032,10 +1032,10 @@ class _Builder:
         rec.supervisor_title = next((p.role for p in _STAFF if p.key == supervisor), "")
         if rec.risk_link and refs and rng.random() < 0.35:
             rec.incidents = [Incident(refs[0], rng.choice(_INCIDENT_LEARNING))]
-        rec.next_date = rec.session_date + timedelta(days=28 if rec.worker_id else 28)
+        rec.next_date = rec.session_date + timedelta(days=28)
         rec.next_time = rec.start_time
         rec.next_place = rec.location
-        rec.next_focus = rng.choice(_NEXT_FOCUS[rec.type] if rec.type in _NEXT_FOCUS else ("",))
+        rec.next_focus = rng.choice(_NEXT_FOCUS.get(rec.type, ("",)))
         rec.checklist = {
             key: rng.random() < 0.85 or index == 0
             for index, (key, _label) in enumerate(self.policy.spec(rec.type).agenda)
@@ -1078,6 +1078,11 @@ class _Builder:
             rec.escalation_notes = "Caseload above the team's cap raised with the service manager."
         if rng.random() < 0.05:
             rec.confidential_notes = rng.choice(_CONFIDENTIAL)
+
+    def _by_name(self, worker_ids: list[str]) -> list[str]:
+        """Worker ids in the order of their names (ids are new on every run; names are not)."""
+        named = {v: self.names[k] for k, v in self.ids.items()}
+        return sorted(worker_ids, key=lambda i: named.get(i, i))
 
     def _owner_name(self, owner: ActionOwner, rec: SessionRecord) -> str:
         key = rec.worker_id if owner is ActionOwner.SUPERVISEE else rec.supervisor_id

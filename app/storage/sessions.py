@@ -387,7 +387,7 @@ def get_session(db: Database, session_id: str) -> SessionRecord | None:
             outcome=ActionStatus(r[1]),
             note=r[2],
             progress=Progress(r[3]) if r[3] else None,
-        )  # fmt: skip
+        )
         for r in db.execute(
             f"SELECT action_id, outcome, note, {progress} FROM action_reviews "
             "WHERE session_id = ? ORDER BY created_at",
