@@ -137,6 +137,10 @@ class SessionService:
                 raise UsageError("Every decision needs its text (or remove the empty row).")
         if record.supervisor_id and record.supervisor_id == record.worker_id:
             raise UsageError("A worker cannot supervise themselves.")
+        if record.next_date is not None and record.next_date <= record.session_date:
+            raise UsageError("The next session is booked for a day after this one.")
+        if record.sickness_days is not None and record.sickness_days < 0:
+            raise UsageError("Sickness absence is a number of days (0 or more).")
 
     def save(self, record: SessionRecord, *, draft_id: str | None = None) -> SavedSession:
         """Save the whole record in one transaction and discard its draft."""
@@ -149,6 +153,7 @@ class SessionService:
         created = not record.id
         with transaction(self._db):
             session_store.save_session(self._db, record)
+            booked = self._book_next(record)
             if draft_id:
                 draft_store.delete_draft(self._db, draft_id)
             audit.append(
@@ -168,7 +173,58 @@ class SessionService:
             if is_group_type(self._db, record.type)
             else ((record.worker_id,) if record.worker_id else ())
         )
+        if booked is not None:
+            affected = tuple(dict.fromkeys((*affected, *booked.attendees, booked.worker_id or "")))
+            affected = tuple(w for w in affected if w)
         return SavedSession(record, affected)
+
+    def _book_next(self, record: SessionRecord) -> SessionRecord | None:
+        """The record's next session, booked (call inside the save's transaction): a planned
+        session of the same type, on that date, at that time and place, with the same
+        supervisor — the scheduler's next booking. Nothing is booked twice: not when that day
+        already has a session of the type for the worker (or, for a group, led by the same
+        supervisor)."""
+        if record.next_date is None or record.status is not SessionStatus.HELD:
+            return None
+        on = record.next_date.isoformat()
+        if record.worker_id:
+            taken = self._db.execute(
+                "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
+                "AND status <> 'cancelled'",
+                [record.worker_id, record.type, on],
+            ).fetchone()
+        else:
+            taken = self._db.execute(
+                "SELECT 1 FROM sessions WHERE type = ? AND session_date = ? "
+                "AND supervisor_id IS ? AND status <> 'cancelled'",
+                [record.type, on, record.supervisor_id],
+            ).fetchone()
+        if taken is not None:
+            return None
+        booking = SessionRecord(
+            type=record.type,
+            status=SessionStatus.PLANNED,
+            session_date=record.next_date,
+            worker_id=record.worker_id,
+            supervisor_id=record.supervisor_id,
+            supervisor_title=record.supervisor_title,
+            start_time=record.next_time,
+            duration_minutes=record.duration_minutes,
+            mode=record.mode,
+            location=record.next_place.strip(),
+            attendees=list(record.attendees),
+            issues="",
+        )
+        session_store.save_session(self._db, booking)
+        audit.append(
+            self._db,
+            "create",
+            "session",
+            booking.id,
+            {"type": booking.type, "status": "planned", "date": on, "worker": booking.worker_id,
+             "booked_from": record.id},
+        )  # fmt: skip
+        return booking
 
     def book(
         self,

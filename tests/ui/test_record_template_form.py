@@ -17,6 +17,7 @@ from app.domain.records import ActionOwner, Escalation, SupportKind, Workload
 from app.domain.working_days import add_working_days
 from app.services.record_facts import signed_on
 from app.services.reports.record import build_record_pdf
+from app.services.scheduling import compute_schedule
 from tests.app.pdfcheck import pdf_text
 from tests.ui.test_session_forms import (
     Dialogs,
@@ -144,6 +145,20 @@ def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
     assert (stored.next_date, stored.next_time) == (today + timedelta(days=28), "14:00")
     assert (stored.next_place, stored.next_focus) == ("Team base, room 3",
                                                       "Caseload review; wellbeing")  # fmt: skip
+    # The next session is the scheduler's next booking (no override made for its frequency).
+    booking = ctx.sessions.booking_to_record(team.zoe.id, LINE, today)
+    assert booking is not None and booking.session_date == today + timedelta(days=28)
+    planned = ctx.sessions.get(booking.id)
+    assert planned is not None
+    assert (planned.start_time, planned.location) == ("14:00", "Team base, room 3")
+    assert ctx.db.execute("SELECT count(*) FROM overrides").fetchone()[0] == 0
+    schedule = compute_schedule(ctx.db, today)
+    zoe = next(r for r in schedule.rows if r.worker_id == team.zoe.id)
+    assert zoe.status.by_type[LINE].booked == today + timedelta(days=28)
+    # Saving again books nothing more.
+    with qtbot.waitSignal(form.session_saved):
+        qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert len([s for s in ctx.sessions.history(team.zoe.id) if s.status.value == "planned"]) == 1
     (action,) = stored.actions
     assert action.owner is ActionOwner.BOTH
     assert action.review_date == action.due_date - timedelta(days=7)  # type: ignore[operator]
