@@ -138,6 +138,8 @@ class RecordService:
                 raise UsageError(
                     "A date the copy was given needs the declaration that it was received."
                 )
+            if copy_given_on > date.today():
+                raise UsageError("The date the copy was given cannot be in the future.")
             if record is not None and copy_given_on < record.session_date:
                 raise UsageError(
                     "The copy cannot have been given before the session "

@@ -1,0 +1,66 @@
+"""The compliance pack's record parts (issue 16), on the demo: supervisees' copies given within
+the deadline, late, or not yet — each counted against the working days an independent count
+gives — and escalations counted by where to, never named."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from app.domain.records import Escalation
+from app.domain.working_days import add_working_days
+from app.services.demo import load_demo
+from app.services.reports.compliance import build_compliance_pdf
+from app.storage.db import Database
+from tests.app.pdfcheck import pdf_text
+
+TODAY = date(2026, 11, 20)
+START = date(2026, 4, 1)
+
+
+def test_the_pack_counts_copies_against_the_deadline_and_escalations(
+    db: Database, tmp_path: Path
+) -> None:
+    load_demo(db, today=TODAY)
+    on_time = late = not_yet = overdue = 0
+    for signed_at, response, given in db.execute(
+        "SELECT s.signed_at, s.supervisee_response, s.copy_given_on FROM sessions s "
+        "JOIN supervision_types t ON t.key = s.type WHERE s.status = 'held' "
+        "AND s.signed_at IS NOT NULL AND t.kind = 'one-to-one' AND s.session_date BETWEEN ? AND ?",
+        [START.isoformat(), TODAY.isoformat()],
+    ):
+        signed = datetime.fromisoformat(signed_at.replace("Z", "+00:00")).date()
+        due = add_working_days(signed, 5, "England and Wales")
+        if given is not None:
+            if date.fromisoformat(given) <= due:
+                on_time += 1
+            else:
+                late += 1
+        elif TODAY > due:
+            overdue += 1
+        else:
+            not_yet += 1
+    assert late > 0 and on_time > late and overdue + not_yet > 0  # the demo has each
+    escalated = dict(
+        db.execute(
+            "SELECT escalation, count(*) FROM sessions WHERE status = 'held' AND escalation IS "
+            "NOT NULL AND session_date BETWEEN ? AND ? GROUP BY escalation",
+            [START.isoformat(), TODAY.isoformat()],
+        ).fetchall()
+    )
+    assert escalated.get("occupational_health", 0) > 0
+
+    text = pdf_text(build_compliance_pdf(db, START, TODAY, tmp_path / "pack.pdf", today=TODAY))
+    assert "Supervisees' copies of signed records" in text
+    assert "Policy: the supervisee is given a copy within 5 working days of sign-off" in text
+    assert f"Given within the deadline {on_time:,}" in text
+    assert f"Given late {late:,}" in text
+    assert f"Not given yet (deadline not passed) {not_yet:,}" in text
+    assert f"Not given yet, deadline passed {overdue:,}" in text
+    assert "Escalations from supervision" in text
+    for kind in Escalation:
+        assert f"{kind.label} {escalated.get(kind.value, 0):,}" in text
+    # Counted, never named: no supervisee's name appears in the escalation section.
+    part = text[text.index("Escalations from supervision") : text.index("Record quality")]
+    names = [r[0] for r in db.execute("SELECT name FROM workers")]
+    assert not any(name in part for name in names)
