@@ -23,7 +23,7 @@ def test_the_pack_counts_copies_against_the_deadline_and_escalations(
 ) -> None:
     load_demo(db, today=TODAY)
     on_time = late = not_yet = overdue = 0
-    for signed_at, response, given in db.execute(
+    for signed_at, _response, given in db.execute(
         "SELECT s.signed_at, s.supervisee_response, s.copy_given_on FROM sessions s "
         "JOIN supervision_types t ON t.key = s.type WHERE s.status = 'held' "
         "AND s.signed_at IS NOT NULL AND t.kind = 'one-to-one' AND s.session_date BETWEEN ? AND ?",
@@ -36,7 +36,7 @@ def test_the_pack_counts_copies_against_the_deadline_and_escalations(
                 on_time += 1
             else:
                 late += 1
-        elif TODAY > due:
+        elif due < TODAY:
             overdue += 1
         else:
             not_yet += 1
