@@ -319,6 +319,15 @@ class Policy:
         help="Printed on every record as its distribution line.",
     )
 
+    template_items_block_sign_off: bool = setting(
+        False,
+        "Inspection-template items block sign-off",
+        Section.RECORDS,
+        help="Off: the items an inspection template asks for besides the core (safeguarding, "
+        "sickness, workload support, escalation, next session…) are listed as advice. On: a "
+        "record that lacks one cannot be signed.",
+    )
+
     # Governance trend alerts: N sessions across M workers within D days.
     trend_min_sessions: int = setting(
         3,

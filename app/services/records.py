@@ -91,6 +91,11 @@ class RecordService:
             blocking = current_policy(self._db).quality_blocks_sign_off
             if blocking or not accept_gaps:
                 raise QualityGapsFound(gaps, blocking)
+        # The inspection template's items block only when the policy says so.
+        if current_policy(self._db).template_items_block_sign_off:
+            missing = self._sessions.template_gaps(record)
+            if missing:
+                raise QualityGapsFound(missing, True)
         # The name as the service records it ("Amira Haddad"), not as typed ("amira haddad ").
         name = supervisor.name if supervisor is not None else _tidy(typed_name)
         with transaction(self._db):
@@ -228,4 +233,9 @@ class RecordService:
         if record is None:
             raise UsageError("That record no longer exists.")
         gaps = self._sessions.quality(record)
-        return gaps, bool(gaps) and current_policy(self._db).quality_blocks_sign_off
+        policy = current_policy(self._db)
+        if policy.template_items_block_sign_off:
+            missing = self._sessions.template_gaps(record)
+            if missing:
+                return gaps + missing, True
+        return gaps, bool(gaps) and policy.quality_blocks_sign_off

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.catalogue import SupervisorRole, TypeSpec
 from app.domain.model import SessionStatus, TypeKey, Worker
-from app.domain.quality import QualityGap, quality_gaps
+from app.domain.quality import QualityGap, quality_gaps, template_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
 from app.domain.rows import ActionRow, Draft, SessionSummary
 from app.errors import UsageError
@@ -19,7 +19,7 @@ from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
 from app.storage.db import Database, new_id, transaction
-from app.storage.policies import policy_history
+from app.storage.policies import current_policy, policy_history
 from app.storage.rows import type_kinds
 from app.storage.sessions import is_group_type
 
@@ -117,6 +117,14 @@ class SessionService:
         return quality_gaps(
             record, self.type_spec(record.type, record.session_date), supervisor_qualified=qualified
         )
+
+    def template_gaps(self, record: SessionRecord) -> list[QualityGap]:
+        """What the inspection template also asks for that the record lacks (advice, or
+        blocking sign-off when the policy says so)."""
+        return template_gaps(record, self.type_spec(record.type, record.session_date))
+
+    def template_items_block(self) -> bool:
+        return bool(current_policy(self._db).template_items_block_sign_off)
 
     def validate(self, record: SessionRecord) -> None:
         """Refuse what cannot be stored; quality gaps are reported separately."""

@@ -71,7 +71,13 @@ def _add_incident(qtbot: Any, form: SessionForm, code: str, learning: str) -> No
 
 
 def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
-    qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs, tmp_path: Path
+    qtbot: Any,
+    ctx: AppContext,
+    team: Team,
+    today: date,
+    dialogs: Dialogs,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     details = form.details
@@ -165,8 +171,11 @@ def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
     row = ctx.db.execute("SELECT owner, shared FROM actions WHERE id = ?", [action.id]).fetchone()
     assert tuple(row) == (None, 1)
 
-    # Signed (now: Keel stamps the signature with the clock), with the supervisee's copy
-    # given a working day after the policy's five.
+    # Signed on the session's day (Keel stamps a signature with the clock: it is set to that
+    # day), with the supervisee's copy given a working day after the policy's five.
+    from app.storage import evidence
+
+    monkeypatch.setattr(evidence, "utc_now", lambda: f"{today.isoformat()}T16:00:00Z")
     ctx.records.sign_off(stored.id, "Priya Nair", confirmed=True)
     signed = signed_on(ctx.records.state(stored.id), Policy().zone())
     assert signed is not None
@@ -282,3 +291,44 @@ def test_the_supervisee_declares_the_copy_and_its_date_in_the_response_dialog(
     state = ctx.records.state(sid)
     assert state.supervisee_response == "acknowledged"
     assert (state.supervisee_copy_received, state.copy_given_on) == (True, signed)
+
+
+def test_the_quality_panel_lists_the_template_items_and_the_policy_decides_if_they_block(
+    qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from app.services.records import QualityGapsFound
+
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
+    fill_core(qtbot, form, "Caseload review.")
+    add_decision(qtbot, form, "Cap caseload at 12", "High")
+    assert form.quality.is_ready(), form.quality_messages()  # the core is complete
+    advice = form.quality.advice()
+    assert "The safeguarding question is unanswered." in advice
+    assert "The next session is not booked." in advice
+    assert "The escalation question is unanswered." in advice
+    click(qtbot, form.risk.safeguarding.button(False))
+    assert "The safeguarding question is unanswered." not in form.quality.advice()
+    # Clicking an item goes to its field.
+    label = next(w for w in form.quality.findChildren(QLabel) if w.property("code") == "escalation")
+    qtbot.mouseClick(label, Qt.MouseButton.LeftButton)
+    assert form.staff_view is not None
+    assert form.focusWidget() is form.staff_view.escalation.button(Escalation.NONE)
+    with qtbot.waitSignal(form.session_saved):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    sid = form.session_id
+
+    # With the policy's "block" on, they block sign-off (and the panel says so).
+    policy = replace(ctx.policies.in_force(today).policy, template_items_block_sign_off=True)
+    ctx.policies.save(
+        policy, effective_from=today, reason="Inspection template items are required",
+        by="Service manager", today=today,
+    )  # fmt: skip
+    with pytest.raises(QualityGapsFound) as refused:
+        ctx.records.sign_off(sid, "Priya Nair", confirmed=True, accept_gaps=True)
+    assert refused.value.blocking
+    assert "The next session is not booked." in str(refused.value)
+    blocked = show(qtbot, SessionForm.for_existing(ctx, sid))
+    assert not blocked.quality.is_ready()
+    assert "The next session is not booked." in blocked.quality.advice()

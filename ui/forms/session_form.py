@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import SessionStatus, TypeKey, Worker
-from app.domain.records import ActionOwner, ActionStatus, SessionRecord
+from app.domain.records import (
+    ActionOwner,
+    ActionStatus,
+    Escalation,
+    SessionRecord,
+    SupportKind,
+    Workload,
+)
 from app.domain.rows import Draft
 from app.errors import KeelError, UsageError
 from app.services.themes import themes_for_tagging
@@ -141,6 +148,7 @@ class SessionForm(QMainWindow):
         self._quitting = False
         self._second_ok: date | None = None  # a second session that day, confirmed
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
+        self._template_blocks = ctx.sessions.template_items_block()
         self.setAccessibleName(self._spec.label)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -481,6 +489,18 @@ class SessionForm(QMainWindow):
         }
         if self.attendees is not None and self.attendees.list.filter is not None:
             targets["attendees"] = self.attendees.list.filter
+        targets["safeguarding"] = self.risk.safeguarding.button(True)
+        targets["safeguarding_notes"] = self.risk.safeguarding_notes
+        targets["incident"] = self.incidents.table.view
+        targets["next_session"] = self.next_session.book
+        if self.wellbeing is not None:
+            targets["workload"] = self.wellbeing.workload.button(Workload.MANAGEABLE)
+            targets["workload_support"] = self.wellbeing.workload_support
+            targets["sickness"] = self.wellbeing.sickness_days
+            targets["return_to_work"] = self.wellbeing.return_to_work.button(True)
+            targets["support"] = self.wellbeing.support_kinds[SupportKind.OCCUPATIONAL_HEALTH]
+        if self.staff_view is not None:
+            targets["escalation"] = self.staff_view.escalation.button(Escalation.NONE)
         return targets
 
     def quality_messages(self) -> list[str]:
@@ -616,6 +636,11 @@ class SessionForm(QMainWindow):
                 self.carried.model.set_as_of(record.session_date)
             decision_themes = [t for d in record.decisions for t in d.theme_ids]
             self.themes.set_decision_themes(decision_themes)
+            self.quality.show_advice(
+                self._ctx.sessions.template_gaps(record),
+                blocking=self._template_blocks,
+                held=record.status is SessionStatus.HELD,
+            )
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
             self._order_quality_panel()
             title = f"{self._spec.label} — {self._who(record)} — {uk(record.session_date)}"
