@@ -434,21 +434,21 @@ def _declarations(
     return story
 
 
+def record_footer(policy: Policy) -> list[str]:
+    """The service with its registration number, who holds copies, and how long the record
+    is kept (the policy's words): printed at the end of every record and paper form."""
+    number = policy.registration_number.strip()
+    return [
+        f"Service: {policy.service_name} (registration number {number or 'not set in the policy'})",
+        f"Distribution: {policy.record_distribution}",
+        f"Retention: kept for the supervisee's employment plus {policy.retention_years} "
+        "years, then destroyed securely.",
+    ]
+
+
 def _distribution(policy: Policy, width: float) -> list[Flowable]:
     st = styles()
-    service = policy.service_name
-    number = policy.registration_number.strip()
-    service += f" (registration number {number or 'not set in the policy'})"
-    return [
-        Spacer(1, 3 * mm),
-        para(f"Service: {service}", st["small"]),
-        para(f"Distribution: {policy.record_distribution}", st["small"]),
-        para(
-            f"Retention: kept for the supervisee's employment plus {policy.retention_years} "
-            "years, then destroyed securely.",
-            st["small"],
-        ),
-    ]
+    return [Spacer(1, 3 * mm), *(para(line, st["small"]) for line in record_footer(policy))]
 
 
 def build_record_pdf(
