@@ -212,9 +212,16 @@ def blank_form_story(
     themes: Sequence[str] = SEEDED_THEMES,
     width: float = BODY_WIDTH,
     copy_days: int = 5,
-    footer: Sequence[str] = (),
+    footer: Sequence[str] | None = None,
 ) -> list[Flowable]:
-    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it."""
+    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it.
+    ``footer``: the service, distribution and retention lines (the default policy's when
+    not given)."""
+    if footer is None:
+        from app.domain.policy import Policy
+        from app.services.reports.record import record_footer
+
+        footer = record_footer(Policy())
     st = styles()
     w = width
     group = spec.is_group
@@ -271,7 +278,7 @@ def blank_form_story(
         + (" — and the attendee it is for" if group else "")
     )
     story.append(
-        _block("Action plan",
+        _block("Actions agreed",
                _grid(["Action", "Responsibility", "Target date", "Review date", "Evidence to close"],
                      [w * 0.32, w * 0.18, w * 0.12, w * 0.12, w * 0.26], 5, 12 * mm),
                markup(owner, st["cell"]))
@@ -379,7 +386,7 @@ def build_blank_form_pdf(
     themes: Sequence[str] = SEEDED_THEMES,
     time_zone: tzinfo | None = None,
     copy_days: int = 5,
-    footer: Sequence[str] = (),
+    footer: Sequence[str] | None = None,
 ) -> Path:
     """Write a blank paper form for the type ``spec`` to ``out`` (A4 PDF). ``themes``
     defaults to the seeded list; pass the service's own list to match its screens."""

@@ -255,7 +255,16 @@ def _risk_themes_wellbeing(
         para(", ".join(theme_names.get(t, "") for t in rec.theme_ids) or "None", st["body"])
     )
 
-    if not spec.is_group:
+    empty = not (
+        rec.wellbeing or rec.workload or rec.moral_distress is not None
+        or rec.workload_support.strip() or rec.sickness_days is not None
+        or rec.return_to_work is not None or rec.wellbeing_concerns.strip()
+        or rec.support_kinds or rec.support_offered.strip()
+    )  # fmt: skip
+    if not spec.is_group and empty:
+        story += section("Wellbeing")
+        story.append(para("Nothing recorded.", st["body"]))
+    elif not spec.is_group:
         story += section("Wellbeing")
         distress = {None: "Not recorded", True: "Yes", False: "No"}[rec.moral_distress]
         story.append(
@@ -357,8 +366,17 @@ def _role(db: Database, worker_id: str | None) -> str:
 def _template_sections(
     db: Database, rec: SessionRecord, spec: TypeSpec, width: float, count: YearCount | None
 ) -> list[Flowable]:
-    """Incidents, the staff member's comments, escalation and the next session."""
+    """Incidents, the staff member's comments, escalation and the next session (one line
+    when none is recorded: a record made before Keel asked for them stays short)."""
     st = styles()
+    if not (rec.incidents or rec.staff_comments.strip() or rec.escalation or rec.next_date
+            or rec.next_place.strip() or rec.next_focus.strip()):  # fmt: skip
+        what = (
+            "Incidents, next session"
+            if spec.is_group
+            else ("Incidents, the staff member's comments, escalation, next session")
+        )
+        return [*section(what), para("None recorded.", st["body"])]
     story: list[Flowable] = section("Incidents since the last session")
     if rec.incidents:
         rows: list[list[Flowable | str]] = [
