@@ -26,7 +26,8 @@ def list_actions(
         params.append(worker_id)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = db.execute(
-        "SELECT a.id, a.description, a.worker_id, w.name, a.owner, a.owner_name, a.due_date, "
+        "SELECT a.id, a.description, a.worker_id, w.name, "
+        "CASE WHEN a.shared = 1 THEN 'both' ELSE a.owner END, a.owner_name, a.due_date, "
         "a.evidence, a.status, a.completion_note, a.session_id, s.session_date, s.type "
         "FROM actions a JOIN workers w ON w.id = a.worker_id "
         f"JOIN sessions s ON s.id = a.session_id {where} "
