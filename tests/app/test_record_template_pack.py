@@ -64,3 +64,23 @@ def test_the_pack_counts_copies_against_the_deadline_and_escalations(
     part = text[text.index("Escalations from supervision") : text.index("Record quality")]
     names = [r[0] for r in db.execute("SELECT name FROM workers")]
     assert not any(name in part for name in names)
+
+
+def test_the_worker_history_pack_carries_the_new_items(db: Database, tmp_path: Path) -> None:
+    from app.services.reports.history import build_worker_history_pdf
+
+    load_demo(db, today=TODAY)
+    worker_id, name, employed = db.execute(
+        "SELECT w.id, w.name, w.employment_start FROM workers w JOIN sessions s "
+        "ON s.worker_id = w.id WHERE s.safeguarding = 1 AND s.session_date >= ? "
+        "AND w.employment_start IS NOT NULL LIMIT 1",
+        [START.isoformat()],
+    ).fetchone()
+    out = build_worker_history_pdf(db, worker_id, START, TODAY, tmp_path / "h.pdf", today=TODAY)
+    text = pdf_text(out)
+    assert f"Employed since {date.fromisoformat(employed):%-d %b %Y}" in text
+    assert "Safeguarding, incidents, escalations and comments" in text
+    assert "Safeguarding concern: Concern raised about" in text
+    assert "Stretched" not in text  # shown in the template's word
+    assert "Sickness (days)" in text
+    assert name in text
