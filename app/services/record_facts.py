@@ -35,10 +35,13 @@ class YearCount:
     year_start: date
     interval_days: int | None
 
+    group: bool = False
+
     @property
     def words(self) -> str:
         of = f" of {self.expected}" if self.expected else ""
-        return f"{self.number}{of} this service year (from {self.year_start:%-d %B %Y})"
+        led = " led by this facilitator" if self.group else ""
+        return f"{self.number}{of}{led} this service year (from {self.year_start:%-d %B %Y})"
 
 
 def year_count(db: Database, rec: SessionRecord, policy: Policy | None = None) -> YearCount | None:
@@ -58,12 +61,13 @@ def year_count(db: Database, rec: SessionRecord, policy: Policy | None = None) -
             [rec.worker_id, rec.type, first.isoformat(), rec.session_date.isoformat(),
              rec.session_date.isoformat(), rec.id or ""],
         ).fetchone()  # fmt: skip
-    else:  # a group session: the type's held group sessions that year
+    else:  # a group session: the type's held sessions that year with the same facilitator
         row = db.execute(
             "SELECT count(*) FROM sessions WHERE type = ? AND status = 'held' "
-            "AND session_date >= ? AND (session_date < ? OR (session_date = ? AND "
+            "AND supervisor_id IS ? AND session_date >= ? AND (session_date < ? OR "
+            "(session_date = ? AND "
             "(created_at, id) < (SELECT created_at, id FROM sessions WHERE id = ?)))",
-            [rec.type, first.isoformat(), rec.session_date.isoformat(),
+            [rec.type, rec.supervisor_id, first.isoformat(), rec.session_date.isoformat(),
              rec.session_date.isoformat(), rec.id or ""],
         ).fetchone()  # fmt: skip
     number = int(row[0]) + 1
@@ -71,7 +75,7 @@ def year_count(db: Database, rec: SessionRecord, policy: Policy | None = None) -
     expected = None
     if interval:
         expected = math.ceil((following - first).days / interval)
-    return YearCount(number, expected, first, interval)
+    return YearCount(number, expected, first, interval, group=rec.worker_id is None)
 
 
 def current_interval(db: Database, worker_id: str | None, type_: str, on: date) -> int | None:

@@ -84,3 +84,40 @@ def test_the_worker_history_pack_carries_the_new_items(db: Database, tmp_path: P
     assert "Stretched" not in text  # shown in the template's word
     assert "Sickness (days)" in text
     assert name in text
+
+
+def test_session_x_of_y_counts_the_type_in_the_service_year(db: Database) -> None:
+    from dataclasses import replace
+
+    from app.domain.catalogue import LINE
+    from app.domain.model import SessionStatus, Worker
+    from app.domain.policy import Policy
+    from app.domain.records import SessionRecord
+    from app.services.record_facts import year_count
+    from app.services.sessions import SessionService
+    from app.services.workers import WorkerService
+
+    workers = WorkerService(db)
+    lead = workers.save(Worker("", "Priya Nair", "Team lead", "North", date(2015, 1, 1)))
+    ana = workers.save(
+        Worker("", "Ana Silva", "CPN", "North", date(2019, 1, 1), line_supervisor_id=lead.id)
+    )
+    sessions = SessionService(db)
+    saved = {}
+    for day in (date(2026, 3, 20), date(2026, 4, 10), date(2026, 5, 20), date(2026, 7, 1)):
+        rec = SessionRecord(type=LINE, status=SessionStatus.HELD, session_date=day,
+                            worker_id=ana.id, supervisor_id=lead.id)  # fmt: skip
+        saved[day] = sessions.save(rec).record
+    # Not assessed: the standard tier, line every 42 days; 1 Apr 2026 to 1 Apr 2027 is 365
+    # days: y = ceil(365 / 42) = 9. The March session is in the previous service year.
+    count = year_count(db, saved[date(2026, 7, 1)], Policy())
+    assert count is not None
+    assert (count.number, count.expected, count.interval_days) == (3, 9, 42)
+    assert count.words == "3 of 9 this service year (from 1 April 2026)"
+    march = year_count(db, saved[date(2026, 3, 20)], Policy())
+    assert march is not None and march.number == 1 and march.year_start == date(2025, 4, 1)
+    # A January service year counts the March session too.
+    january = year_count(
+        db, saved[date(2026, 7, 1)], replace(Policy(), service_year_start="1 January")
+    )
+    assert january is not None and january.number == 4

@@ -283,7 +283,9 @@ def _risk_themes_wellbeing(
                     ),
                     (
                         "Return to work",
-                        {None: "Not recorded", True: "Yes", False: "No"}[rec.return_to_work],
+                        "Not applicable"
+                        if rec.sickness_days == 0 and rec.return_to_work is None
+                        else {None: "Not recorded", True: "Yes", False: "No"}[rec.return_to_work],
                     ),
                     ("Concerns raised", rec.wellbeing_concerns or "None raised"),
                     (
