@@ -121,3 +121,35 @@ def test_session_x_of_y_counts_the_type_in_the_service_year(db: Database) -> Non
         db, saved[date(2026, 7, 1)], replace(Policy(), service_year_start="1 January")
     )
     assert january is not None and january.number == 4
+
+
+def test_a_group_record_lists_each_attendee_s_acknowledgement_by_name(
+    db: Database, tmp_path: Path
+) -> None:
+    from app.domain.catalogue import GROUP
+    from app.domain.model import SessionStatus, Worker
+    from app.domain.records import Decision, SessionRecord
+    from app.services.records import RecordService
+    from app.services.reports.record import build_record_pdf
+    from app.services.sessions import SessionService
+    from app.services.workers import WorkerService
+
+    workers = WorkerService(db)
+    lead = workers.save(Worker("", "Priya Nair", "Team lead", "North", date(2015, 1, 1)))
+    ana = workers.save(Worker("", "Ana Silva", "CPN", "North", date(2019, 1, 1)))
+    ben = workers.save(Worker("", "Ben Carter", "OT", "North", date(2019, 1, 1)))
+    rec = SessionRecord(
+        type=GROUP, status=SessionStatus.HELD, session_date=date(2026, 11, 2),
+        supervisor_id=lead.id, attendees=[ana.id, ben.id], issues="Reflective group.",
+        risk_link=False, decisions=[Decision("Share the learning", "Useful")],
+    )  # fmt: skip
+    sid = SessionService(db).save(rec).record.id
+    records = RecordService(db)
+    text = pdf_text(build_record_pdf(db, sid, tmp_path / "draft.pdf"))
+    assert "Ana Silva Not yet (the record is not signed)" in text
+    records.sign_off(sid, "Priya Nair", confirmed=True, accept_gaps=True)
+    records.respond(sid, agree=True, name="ben carter")
+    text = pdf_text(build_record_pdf(db, sid, tmp_path / "group.pdf"))
+    assert "Attendees and their acknowledgement" in text
+    assert "Ana Silva Not yet" in text
+    assert "Ben Carter Acknowledged on " in text

@@ -139,8 +139,8 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
     st = styles()
     story: list[Flowable] = []
     if rec.attendees:
-        story += section("Attendees")
-        story.append(para(", ".join(_name(db, a) for a in rec.attendees), st["body"]))
+        story += section("Attendees and their acknowledgement")
+        story.append(_acknowledgements(db, rec, width))
 
     covered = [label for key, label in spec.agenda if rec.checklist.get(key)]
     missed = [label for key, label in spec.agenda if not rec.checklist.get(key)]
@@ -170,6 +170,28 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
     else:
         story.append(para("No decision recorded.", st["body"]))
     return story
+
+
+def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowable:
+    """Each attendee by name with their acknowledgement of the signed record, or "Not yet".
+    (A group record takes one response, made in an attendee's own name: that attendee's.)"""
+    st = styles()
+    state = sign_off_state(db, rec.id)
+    responder = " ".join(state.supervisee_name.split()).casefold()
+    rows: list[list[Flowable | str]] = [
+        [markup("<b>Attendee</b>", st["cell"]), markup("<b>Acknowledgement</b>", st["cell"])]
+    ]
+    for worker_id in rec.attendees:
+        name = _name(db, worker_id)
+        said = "Not yet"
+        if not state.signed_at:
+            said = "Not yet (the record is not signed)"
+        elif state.supervisee_response and " ".join(name.split()).casefold() == responder:
+            verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
+            when = str(state.supervisee_responded_at or "")[:10]
+            said = f"{verb} on {uk(date.fromisoformat(when))}" if when else verb
+        rows.append([para(name, st["cell"]), para(said, st["cell"])])
+    return table(rows, [width * 0.5, width * 0.5])
 
 
 def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
