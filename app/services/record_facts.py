@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from app.dates import uk
 from app.domain.model import SessionStatus
 from app.domain.policy import Policy
 from app.domain.records import SessionRecord
@@ -41,7 +42,7 @@ class YearCount:
     def words(self) -> str:
         of = f" of {self.expected}" if self.expected else ""
         led = " led by this facilitator" if self.group else ""
-        return f"{self.number}{of}{led} this service year (from {self.year_start:%-d %B %Y})"
+        return f"{self.number}{of}{led} this service year (from {uk(self.year_start)})"
 
 
 def year_count(db: Database, rec: SessionRecord, policy: Policy | None = None) -> YearCount | None:
@@ -122,8 +123,8 @@ class CopyDeadline:
     def words(self) -> str:
         days = ""
         if self.given_on is not None:
-            days = f" on {self.given_on:%-d %B %Y}"
-        return f"Copy {self.timing.label}{days} (due by {self.due:%-d %B %Y})"
+            days = f" on {uk(self.given_on)}"
+        return f"Copy {self.timing.label}{days} (due by {uk(self.due)})"
 
 
 def signed_on(state: SignOff, zone: ZoneInfo) -> date | None:

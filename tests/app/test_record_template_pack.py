@@ -113,7 +113,7 @@ def test_session_x_of_y_counts_the_type_in_the_service_year(db: Database) -> Non
     count = year_count(db, saved[date(2026, 7, 1)], Policy())
     assert count is not None
     assert (count.number, count.expected, count.interval_days) == (3, 9, 42)
-    assert count.words == "3 of 9 this service year (from 1 April 2026)"
+    assert count.words == "3 of 9 this service year (from 1 Apr 2026)"
     march = year_count(db, saved[date(2026, 3, 20)], Policy())
     assert march is not None and march.number == 1 and march.year_start == date(2025, 4, 1)
     # A January service year counts the March session too.

@@ -231,7 +231,7 @@ def test_worker_history_pack_holds_profile_assessments_sessions_actions(
         "Open actions", ACTION, "4 Dec 2026", EVIDENCE, "Closed actions",
         "Book lone-working refresher", "Attended 28 Oct",
         # wellbeing over time
-        "Wellbeing over time", "5 / 10", "7 / 10", "Stretched", "lowest 5, highest 7, latest 7",
+        "Wellbeing over time", "5 / 10", "7 / 10", "Challenging", "lowest 5, highest 7, latest 7",
         # due status with reasons
         "Due status on 26 Nov 2026", "Clinical", "Line management", "Reflective / group",
         "High: two factors at 3",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt, QTime
 
+from app.dates import uk
 from app.domain.catalogue import GROUP, LINE
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner, Escalation, SupportKind, Workload
@@ -190,7 +191,7 @@ def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
         "Employed since 3 Jun 2024",
         "Job title Team leader, North",
         "Session 1 of ",
-        "this service year (from 1 April 2026)",
+        "this service year (from 1 Apr 2026)",
         "Start time 09:30",
         "End time 10:45",
         "Total time 75 minutes",
@@ -210,7 +211,7 @@ def test_line_form_keeps_every_new_item_and_the_pdf_prints_them(
         "Caseload review; wellbeing",
         "Both (staff member and supervisor)",
         "I confirm this record is an accurate account of the session, and I have received",
-        f"Copy given late on {given:%-d %B %Y} (due by {due:%-d %B %Y})",
+        f"Copy given late on {uk(given)} (due by {uk(due)})",
         "Service: Community Mental Health Service (registration number not set in the policy)",
         "Distribution: Supervisee; supervisor; personnel file",
         "employment plus 6 years",

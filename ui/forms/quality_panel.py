@@ -186,7 +186,11 @@ class QualityPanel(QFrame):
 
     def gap_labels(self) -> list[QLabel]:
         """The labels listing the gaps, in order (what a user clicks)."""
-        labels = (self._list.itemAt(n).widget() for n in range(self._list.count()))  # type: ignore[union-attr]
+        labels = [self._list.itemAt(n).widget() for n in range(self._list.count())]  # type: ignore[union-attr]
+        labels += [
+            self._advice_list.itemAt(n).widget()  # type: ignore[union-attr]
+            for n in range(self._advice_list.count())
+        ]
         return [w for w in labels if isinstance(w, QLabel)]
 
     def messages(self) -> list[str]:

@@ -1007,7 +1007,6 @@ class CarriedForwardSection(Section):
         )
         self.unresolved = QLabel(self)
         self.unresolved.setTextFormat(Qt.TextFormat.PlainText)
-        self.unresolved.setAccessibleName("Carried-forward actions still unresolved")
         layout.addWidget(intro)
         layout.addWidget(self.table)
         layout.addWidget(self.unresolved)

@@ -388,7 +388,6 @@ class NextSessionSection(Section):
         form.addRow("Place:", self.place)
         self.frequency = QLabel(frequency, self)
         self.frequency.setTextFormat(Qt.TextFormat.PlainText)
-        self.frequency.setAccessibleName("Frequency")
         form.addRow("Frequency:", self.frequency)
         self.focus = plain_text(
             "Next session focus areas", lines=2, placeholder="What the next session will focus on",

@@ -315,7 +315,7 @@ class SuperviseeResponseDialog(QDialog):
         self.copy_date.setAccessibleName("Date the copy was given")
         copy_label = QLabel("Copy &given on:")
         copy_label.setBuddy(self.copy_date)
-        self.copy_deadline = _plain_label(name="Copy deadline")
+        self.copy_deadline = _plain_label()
         form = QFormLayout()
         form.addRow(self.reason_label, self.reason)
         form.addRow(self.copy_received)

@@ -141,7 +141,8 @@ class WorkerDialog(QDialog):
 
         order: list[QWidget] = [
             self.name_edit, self.staff_id_edit, self.role_edit, self.team_combo,
-            self.start_edit, self.start_unknown, self.employment_combo, self.profession_edit,
+            self.start_edit, self.start_unknown, self.employed_edit, self.employed_unknown,
+            self.employment_combo, self.profession_edit,
             self.line_combo, self.clinical_combo, self.qualified_check,
             *self.requires_checks.values(), self.buttons,
         ]  # fmt: skip
