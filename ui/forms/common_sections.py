@@ -393,7 +393,7 @@ class DetailsSection(Section):
         when.addWidget(self.start)
         when.addWidget(QLabel("Duration:", self))
         when.addWidget(self.duration)
-        self.end = QTimeEdit(self)
+        self.end = TimeEdit(self)
         self.end.setDisplayFormat("HH:mm")
         self.end.setSpecialValueText("not set")
         self.end.setAccessibleName("End time")

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from ui.forms.common_sections import (
     show_decision_themes,
 )
 from ui.widgets.dates import DateEdit
+from ui.widgets.times import TimeEdit
 
 
 class AgendaChecklist(QWidget):
@@ -372,7 +372,7 @@ class NextSessionSection(Section):
         self.book.setAccessibleName("Book the next session")
         self.date = DateEdit(date.today(), self)
         self.date.setAccessibleName("Next session date")
-        self.time = QTimeEdit(self)
+        self.time = TimeEdit(self)
         self.time.setDisplayFormat("HH:mm")
         self.time.setAccessibleName("Next session time")
         when = QWidget(self)
