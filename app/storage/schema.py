@@ -1240,6 +1240,10 @@ SELECT id, 'group', reflective_supervisor_id, reflective_every_days FROM supervi
 
 # --- V11: the record an inspection template asks for --------------------------------------
 #
+# "v11" (here, in names such as RECORD_COLUMNS_V11 and in comments elsewhere) is this step's
+# name from when it was written as the 11th; the agreements-per-type step landed first, so it
+# runs as step 12. Code finds its columns by name (``has_v11``), never by the number.
+#
 # Issue 16: what a published inspection-body supervision record asks for that Keel did not
 # keep. Every column defaults to "not recorded" (NULL, '' or an empty JSON list), so a record
 # signed before keeps its stored values, its fingerprint and its evidence form unchanged. A
