@@ -209,6 +209,9 @@ class Worker:
     qualified_clinical: bool = False
     requires: frozenset[TypeKey] = BUILTIN_TYPE_KEYS
     left_on: date | None = None
+    # The date the worker joined the organisation (an inspection record asks for it); the
+    # start date above is the start in post, which the new-starter rule uses.
+    employment_start: date | None = None
 
     @property
     def active(self) -> bool:

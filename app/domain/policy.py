@@ -29,6 +29,7 @@ from app.domain.catalogue import (
     TypeSpec,
 )
 from app.domain.model import Tier, TriggerKind, TypeKey
+from app.domain.working_days import DEFAULT_NATION, NATIONS
 
 # --- Declaring a setting ----------------------------------------------------------------------
 
@@ -53,6 +54,11 @@ class Section:
 
 
 TRIGGER_KINDS: tuple[str, ...] = tuple(k.value for k in TriggerKind)
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+YEAR_STARTS: tuple[str, ...] = tuple(f"1 {m}" for m in MONTHS)
 TYPE_CHOICE = "type"
 """``choices`` of a setting whose value is a supervision type key of the policy."""
 ZONE_CHOICE = "zone"
@@ -269,6 +275,59 @@ class Policy:
         "cannot be signed until they are filled.",
     )
 
+    # The record an inspection template asks for (issue 16).
+    service_year_start: str = setting(
+        "1 April",
+        "Service year starts",
+        Section.RECORDS,
+        help="A record's “session x of y this year” counts the type's sessions from this day "
+        "(the first of a month; 1 April is the financial year).",
+        choices=YEAR_STARTS,
+    )
+    bank_holiday_nation: str = setting(
+        DEFAULT_NATION,
+        "Bank holidays of",
+        Section.RECORDS,
+        help="The UK nation whose bank holidays are not working days when the supervisee's "
+        "copy deadline is counted.",
+        choices=tuple(NATIONS),
+    )
+    copy_deadline_working_days: int = setting(
+        5,
+        "Supervisee's copy within",
+        Section.RECORDS,
+        help="The supervisee is given a copy of the signed record within this many working "
+        "days of its sign-off; the compliance pack counts copies given late.",
+        minimum=1,
+        maximum=60,
+        unit="working days",
+    )
+    retention_years: int = setting(
+        6,
+        "Records kept for employment plus",
+        Section.RECORDS,
+        help="Printed on every record: it is retained for the supervisee's employment plus "
+        "this many years.",
+        minimum=1,
+        maximum=100,
+        unit="years",
+    )
+    record_distribution: str = setting(
+        "Supervisee; supervisor; personnel file",
+        "Copies of a record are held by",
+        Section.RECORDS,
+        help="Printed on every record as its distribution line.",
+    )
+
+    template_items_block_sign_off: bool = setting(
+        False,
+        "Inspection-template items block sign-off",
+        Section.RECORDS,
+        help="Off: the items an inspection template asks for besides the core (safeguarding, "
+        "sickness, workload support, escalation, next session…) are listed as advice. On: a "
+        "record that lacks one cannot be signed.",
+    )
+
     # Governance trend alerts: N sessions across M workers within D days.
     trend_min_sessions: int = setting(
         3,
@@ -398,6 +457,24 @@ class Policy:
         active = self.catalogue.active
         pick = [t for t in active if not t.is_group] or list(active)
         return pick[0].key if pick else None
+
+    def year_start_month(self) -> int:
+        """The month (1-12) the service year starts in (``service_year_start``)."""
+        return YEAR_STARTS.index(self.service_year_start) + 1
+
+    def service_year(self, on: date) -> tuple[date, date]:
+        """The service year that holds ``on``: (its first day, the first day of the next)."""
+        month = self.year_start_month()
+        year = on.year if on.month >= month else on.year - 1
+        return date(year, month, 1), date(year + 1, month, 1)
+
+    def copy_due(self, signed_on: date) -> date:
+        """The last day the supervisee's copy of a record signed on ``signed_on`` is on time."""
+        from app.domain.working_days import add_working_days
+
+        return add_working_days(
+            signed_on, self.copy_deadline_working_days, self.bank_holiday_nation
+        )
 
     def zone(self) -> ZoneInfo:
         """The service's time zone (``time_zone``), from the zone data Keel ships."""

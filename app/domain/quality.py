@@ -59,3 +59,49 @@ def quality_gaps(
     if record.supervisor_id is None:
         gaps.append(QualityGap("supervisor", "No supervisor is recorded."))
     return gaps
+
+
+def template_gaps(record: SessionRecord, spec: TypeSpec) -> list[QualityGap]:
+    """What an inspection template's record also asks for (issue 16) that a held record
+    lacks. These block sign-off only when the policy says so
+    (``Policy.template_items_block_sign_off``); otherwise the panel lists them as advice."""
+    if record.status is not SessionStatus.HELD:
+        return []
+    gaps: list[QualityGap] = []
+    if record.safeguarding is None:
+        gaps.append(QualityGap("safeguarding", "The safeguarding question is unanswered."))
+    elif record.safeguarding and not record.safeguarding_notes.strip():
+        gaps.append(
+            QualityGap("safeguarding_notes", "A safeguarding concern is recorded without notes.")
+        )
+    for incident in record.incidents:
+        if not incident.learning.strip():
+            gaps.append(
+                QualityGap("incident", f"Incident {incident.case_ref} has no learning recorded.")
+            )
+    if not spec.is_group:
+        if record.workload is None:
+            gaps.append(QualityGap("workload", "Workload is not recorded."))
+        elif record.workload.value != "manageable" and not record.workload_support.strip():
+            gaps.append(
+                QualityGap(
+                    "workload_support",
+                    f"Workload is {record.workload.label.lower()} but no support is agreed.",
+                )
+            )
+        if record.sickness_days is None:
+            gaps.append(QualityGap("sickness", "Sickness absence since the last session is not "
+                                   "recorded (0 if none)."))  # fmt: skip
+        elif record.sickness_days > 0 and record.return_to_work is None:
+            gaps.append(
+                QualityGap("return_to_work", "Sickness absence without the return-to-work answer.")
+            )
+        if record.wellbeing_concerns.strip() and not record.support_kinds:
+            gaps.append(
+                QualityGap("support", "Wellbeing concerns are recorded but no support offered.")
+            )
+        if record.escalation is None:
+            gaps.append(QualityGap("escalation", "The escalation question is unanswered."))
+    if record.next_date is None:
+        gaps.append(QualityGap("next_session", "The next session is not booked."))
+    return gaps

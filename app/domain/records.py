@@ -8,6 +8,13 @@ from datetime import date
 
 from app.domain.model import SessionStatus, TypeKey
 
+# The declarations a record carries: what the supervisor confirms by signing (the sign-off
+# dialog's tick box says exactly this), and what the supervisee confirms by acknowledging.
+SUPERVISOR_DECLARATION = "I confirm this record is an accurate account of the supervision"
+SUPERVISEE_DECLARATION = (
+    "I confirm this record is an accurate account of the session, and I have received a copy of it"
+)
+
 
 class Mode(enum.StrEnum):
     IN_PERSON = "in_person"
@@ -20,9 +27,56 @@ class Mode(enum.StrEnum):
 
 
 class Workload(enum.StrEnum):
+    """The supervisee's workload. The stored ``stretched`` predates the inspection template's
+    wording and is shown as "Challenging": a stored value is never rewritten."""
+
     MANAGEABLE = "manageable"
     STRETCHED = "stretched"
     EXCESSIVE = "excessive"
+
+    @property
+    def label(self) -> str:
+        return {"manageable": "Manageable", "stretched": "Challenging", "excessive": "Excessive"}[
+            self.value
+        ]
+
+
+class SupportKind(enum.StrEnum):
+    """Support offered for stress or wellbeing concerns (the notes say what exactly)."""
+
+    OCCUPATIONAL_HEALTH = "occupational_health"
+    EMPLOYEE_ASSISTANCE = "employee_assistance"
+    WORKLOAD_ADJUSTMENT = "workload_adjustment"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "occupational_health": "Occupational health",
+            "employee_assistance": "Employee assistance programme",
+            "workload_adjustment": "Workload adjustment",
+            "other": "Other",
+        }[self.value]
+
+
+class Escalation(enum.StrEnum):
+    """Where a concern from the session was escalated (counted, never named, in the pack)."""
+
+    NONE = "none"
+    HR = "hr"
+    SENIOR_MANAGEMENT = "senior_management"
+    OCCUPATIONAL_HEALTH = "occupational_health"
+    CAPABILITY_CONDUCT = "capability_conduct"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "None",
+            "hr": "HR",
+            "senior_management": "Senior management",
+            "occupational_health": "Occupational health referral",
+            "capability_conduct": "Capability or conduct process",
+        }[self.value]
 
 
 class CancelCategory(enum.StrEnum):
@@ -44,9 +98,22 @@ class CancelCategory(enum.StrEnum):
 
 
 class ActionOwner(enum.StrEnum):
+    """Who is responsible for an action. ``both`` (the supervisee and the supervisor) is
+    stored as the action's ``shared`` flag with no single owner."""
+
     SUPERVISEE = "supervisee"
     SUPERVISOR = "supervisor"
     OTHER = "other"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return {
+            "supervisee": "Staff member",
+            "supervisor": "Supervisor",
+            "other": "Other",
+            "both": "Both",
+        }[self.value]
 
 
 class ActionStatus(enum.StrEnum):
@@ -78,15 +145,46 @@ class Action:
     id: str = ""
     session_id: str = ""
     worker_id: str = ""
+    review_date: date | None = None  # when progress on it is checked (before or at the due date)
+
+
+class Progress(enum.StrEnum):
+    """How far an action reviewed as still open has got."""
+
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
 
 
 @dataclass(slots=True)
 class ActionReview:
-    """The outcome of reviewing a carried-forward action in a later session."""
+    """The outcome of reviewing a carried-forward action in a later session: complete
+    (done), still open — in progress or not started — or dropped."""
 
     action_id: str
     outcome: ActionStatus
     note: str = ""
+    progress: Progress | None = None  # only for an open outcome
+
+    @property
+    def label(self) -> str:
+        if self.outcome is ActionStatus.DONE:
+            return "Complete"
+        if self.outcome is ActionStatus.DROPPED:
+            return "Dropped"
+        if self.progress is Progress.NOT_STARTED:
+            return "Not started"
+        if self.progress is Progress.IN_PROGRESS:
+            return "In progress"
+        return "Still open"
+
+
+@dataclass(slots=True)
+class Incident:
+    """An incident since the last session and the learning from it (by case code, never by
+    a name)."""
+
+    case_ref: str
+    learning: str = ""
 
 
 @dataclass(slots=True)
@@ -123,3 +221,49 @@ class SessionRecord:
     confidential_notes: str = ""
     imported: bool = False
     id: str = ""
+    # What an inspection template's record asks for (schema v11). Each defaults to "not
+    # recorded", which is what a record made before holds.
+    supervisor_title: str = ""
+    sickness_days: int | None = None  # days of sickness absence since the last session
+    return_to_work: bool | None = None  # a return-to-work conversation was done
+    wellbeing_concerns: str = ""  # stress or wellbeing concerns raised
+    support_kinds: list[SupportKind] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    safeguarding: bool | None = None  # safeguarding concerns (separate from risk_link)
+    safeguarding_notes: str = ""
+    workload_support: str = ""  # support measures agreed for the workload
+    staff_comments: str = ""  # the staff member's own comments
+    escalation: Escalation | None = None
+    escalation_notes: str = ""
+    next_date: date | None = None
+    next_time: str | None = None
+    next_place: str = ""
+    next_focus: str = ""
+
+    @property
+    def end_time(self) -> str | None:
+        """'HH:MM' the session ended (start + duration), or None when either is unknown."""
+        return end_time(self.start_time, self.duration_minutes)
+
+
+def end_time(start: str | None, minutes: int | None) -> str | None:
+    if not start or not minutes:
+        return None
+    try:
+        hours, mins = (int(p) for p in start.split(":")[:2])
+    except ValueError:
+        return None
+    total = hours * 60 + mins + minutes
+    day, total = divmod(total, 24 * 60)
+    return f"{total // 60:02d}:{total % 60:02d}" + (" (next day)" if day else "")
+
+
+def minutes_between(start: str, end: str) -> int | None:
+    """Minutes from ``start`` to ``end`` ('HH:MM'); an end before the start is the next day."""
+    try:
+        h1, m1 = (int(p) for p in start.split(":")[:2])
+        h2, m2 = (int(p) for p in end.split(":")[:2])
+    except ValueError:
+        return None
+    gap = (h2 * 60 + m2) - (h1 * 60 + m1)
+    return gap if gap > 0 else gap + 24 * 60 if gap < 0 else None

@@ -117,6 +117,9 @@ class SignOff:
     supervisee_name: str
     supervisee_comment: str
     supervisee_responded_at: str | None
+    # The supervisee's declaration (schema v11): they received a copy, given on that date.
+    supervisee_copy_received: bool | None = None
+    copy_given_on: date | None = None
 
     @property
     def signed(self) -> bool:

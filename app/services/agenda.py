@@ -266,10 +266,11 @@ def _overdue_actions(db: Database, counted_to: date, team: str | None) -> list[A
         team_clause = "AND w.team = ? "
         params.append(team)
     rows = db.execute(
-        "SELECT a.id, a.description, a.worker_id, w.name, a.owner, a.owner_name, a.due_date, "
+        "SELECT a.id, a.description, a.worker_id, w.name, "
+        "CASE WHEN a.shared = 1 THEN 'both' ELSE a.owner END, a.owner_name, a.due_date, "
         "a.evidence, s.id, s.session_date, s.type FROM actions a "
         "JOIN workers w ON w.id = a.worker_id JOIN sessions s ON s.id = a.session_id "
-        "WHERE a.status = 'open' AND a.owner IN ('supervisor', 'other') "
+        "WHERE a.status = 'open' AND (a.owner IN ('supervisor', 'other') OR a.shared = 1) "
         "AND a.due_date IS NOT NULL AND a.due_date < ? "
         f"{team_clause}ORDER BY a.due_date, w.name COLLATE NOCASE",
         params,

@@ -53,8 +53,12 @@ from app.domain.records import (
     ActionReview,
     ActionStatus,
     Decision,
+    Escalation,
+    Incident,
     Mode,
+    Progress,
     SessionRecord,
+    SupportKind,
     Workload,
 )
 from app.domain.schedule import tier_for
@@ -550,6 +554,35 @@ _SUPPORT_OFFERED = (
     "Agreed a protected half day this week and no new allocations until the next session.",
     "Offered a referral to occupational health and time with the staff psychologist.",
 )
+_CONCERNS = (
+    "Finding it hard to switch off after shifts; sleeping badly.",
+    "Feeling the weight of two recent serious incidents.",
+    "Worried about keeping up with recording on the current caseload.",
+)
+_WORKLOAD_SUPPORT = (
+    "No new allocations for four weeks; two cases transferred.",
+    "Protected admin time on Friday afternoons.",
+    "Joint visits for the two most complex cases until the next session.",
+)
+_STAFF_COMMENTS = (
+    "",
+    "",
+    "Helpful session; I feel supported.",
+    "I would like more time for reflective practice.",
+    "Agreed with the plan; the cap on allocations helps.",
+)
+_INCIDENT_LEARNING = (
+    "Check the crisis plan is current before a home visit.",
+    "Share the risk summary with the out-of-hours team the same day.",
+    "Escalate missed depot injections to the consultant within 24 hours.",
+)
+_NEXT_FOCUS = {
+    LINE: ("Caseload and wellbeing review.", "Training plan and appraisal objectives.",
+           "Recording backlog and leave plans."),
+    CLINICAL: ("Risk formulations for the highest-risk cases.", "Safeguarding follow-up.",
+               "Reflective case discussion."),
+    GROUP: ("Crisis pathway themes.", "Learning from recent incidents."),
+}  # fmt: skip
 _CONFIDENTIAL = (
     "Worker shared a family health worry and asked for it to stay private; flexible start "
     "times agreed informally.",
@@ -619,6 +652,15 @@ class _Builder:
 
     # -- people ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def _employed(start: date, employment: Employment) -> date | None:
+        """When they joined the organisation: agency staff are not its employees; some
+        permanent staff joined in another post years before this one."""
+        if employment is Employment.AGENCY:
+            return None
+        earlier = (start.toordinal() * 7919) % 5  # deterministic, from the start date
+        return start if earlier < 3 else date(start.year - earlier, start.month, 1)
+
     def add_people(self) -> None:
         for p in _STAFF:
             start = self.day(p.started_days_ago)
@@ -632,6 +674,7 @@ class _Builder:
                 role=p.role,
                 team=p.team,
                 start_date=start,
+                employment_start=self._employed(start, p.employment),
                 employment=p.employment,
                 profession=p.profession,
                 staff_id=f"KL{1001 + len(self.ids):04d}",
@@ -649,6 +692,7 @@ class _Builder:
                 role=p.role,
                 team=p.team,
                 start_date=self.start[p.key],
+                employment_start=self._employed(self.start[p.key], p.employment),
                 employment=p.employment,
                 profession=p.profession,
                 staff_id=f"KL{1001 + _STAFF.index(p):04d}",
@@ -955,8 +999,15 @@ class _Builder:
                         owner=owner,
                         owner_name=self._owner_name(owner, rec),
                         due_date=rec.session_date + timedelta(days=days + rng.randint(0, 4)),
+                        review_date=rec.session_date + timedelta(days=max(7, days // 2)),
                         evidence=evidence,
-                        worker_id=rec.worker_id or rec.supervisor_id or "",
+                        # A group's action is for one attendee (as the form asks), never the
+                        # facilitator's: theirs piled up, and their own records then reviewed
+                        # the group's repeated actions as rows that looked the same.
+                        worker_id=rec.worker_id
+                        or (rng.choice(self._by_name(rec.attendees)) if rec.attendees else "")
+                        or rec.supervisor_id
+                        or "",
                     )
                 )
             # Themes are tagged when they stand out, not on every record that touches them:
@@ -971,6 +1022,21 @@ class _Builder:
         rec.risk_link = any(t.risk for t in templates)
         if any(t.referral for t in templates):
             rec.referral_refs = f"SG-{rec.session_date.year}-{rng.randint(100, 999):04d}"
+            rec.safeguarding = True
+            rec.safeguarding_notes = (
+                f"Concern raised about {refs[0] if refs else 'a person on the caseload'}; "
+                f"referral {rec.referral_refs} made the same day and the plan updated."
+            )
+        else:
+            rec.safeguarding = False
+        supervisor = next((k for k, v in self.ids.items() if v == rec.supervisor_id), None)
+        rec.supervisor_title = next((p.role for p in _STAFF if p.key == supervisor), "")
+        if rec.risk_link and refs and rng.random() < 0.35:
+            rec.incidents = [Incident(refs[0], rng.choice(_INCIDENT_LEARNING))]
+        rec.next_date = rec.session_date + timedelta(days=28)
+        rec.next_time = rec.start_time
+        rec.next_place = rec.location
+        rec.next_focus = rng.choice(_NEXT_FOCUS.get(rec.type, ("",)))
         rec.checklist = {
             key: rng.random() < 0.85 or index == 0
             for index, (key, _label) in enumerate(self.policy.spec(rec.type).agenda)
@@ -994,8 +1060,30 @@ class _Builder:
         rec.workload = workloads[max(0, min(2, base + rng.choice((-1, 0, 0, 0, 1))))]
         if rec.wellbeing <= 5 or rec.moral_distress:
             rec.support_offered = rng.choice(_SUPPORT_OFFERED)
+            rec.wellbeing_concerns = rng.choice(_CONCERNS)
+            rec.support_kinds = sorted(
+                rng.sample(list(SupportKind), rng.choice((1, 1, 2))), key=list(SupportKind).index
+            )
+        if rec.workload is not Workload.MANAGEABLE:
+            rec.workload_support = rng.choice(_WORKLOAD_SUPPORT)
+        sick = rng.random() < 0.08
+        rec.sickness_days = rng.randint(1, 6) if sick else 0
+        rec.return_to_work = True if sick else None
+        rec.staff_comments = rng.choice(_STAFF_COMMENTS)
+        rec.escalation = Escalation.NONE
+        if rec.moral_distress and rng.random() < 0.3:
+            rec.escalation = Escalation.OCCUPATIONAL_HEALTH
+            rec.escalation_notes = "Referral to occupational health agreed and sent."
+        elif rec.workload is Workload.EXCESSIVE and rng.random() < 0.2:
+            rec.escalation = Escalation.SENIOR_MANAGEMENT
+            rec.escalation_notes = "Caseload above the team's cap raised with the service manager."
         if rng.random() < 0.05:
             rec.confidential_notes = rng.choice(_CONFIDENTIAL)
+
+    def _by_name(self, worker_ids: list[str]) -> list[str]:
+        """Worker ids in the order of their names (ids are new on every run; names are not)."""
+        named = {v: self.names[k] for k, v in self.ids.items()}
+        return sorted(worker_ids, key=lambda i: named.get(i, i))
 
     def _owner_name(self, owner: ActionOwner, rec: SessionRecord) -> str:
         key = rec.worker_id if owner is ActionOwner.SUPERVISEE else rec.supervisor_id
@@ -1034,6 +1122,12 @@ class _Builder:
                         rec.issues += "\nLast supervision before leaving: caseload handover."
             for decision in rec.decisions:
                 decision.id = new_id()
+            # An action agreed again while the same one is still open is the same action:
+            # it is carried forward, not added a second time.
+            rec.actions = [
+                a for a in rec.actions
+                if all(o.description != a.description for o in open_actions[a.worker_id])
+            ]  # fmt: skip
             for action in rec.actions:
                 action.id, action.session_id = new_id(), rec.id
                 open_actions[action.worker_id].append(action)
@@ -1083,7 +1177,10 @@ class _Builder:
                 )  # fmt: skip
             else:
                 outcome, note = ActionStatus.DROPPED, "No longer needed: the person was discharged."
-            reviews.append(ActionReview(action.id, outcome, note))
+            progress = None
+            if outcome is ActionStatus.OPEN:
+                progress = Progress.NOT_STARTED if note.startswith("Not") else Progress.IN_PROGRESS
+            reviews.append(ActionReview(action.id, outcome, note, progress))
             # What storing the review does to the action (as save_session would).
             action.status = outcome
             action.completion_note = note or action.completion_note
@@ -1107,7 +1204,7 @@ def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
     db.execute("PRAGMA defer_foreign_keys = ON")
     decisions: list[tuple[Any, ...]] = []
     actions: list[tuple[Any, ...]] = []
-    reviews: list[tuple[str, ...]] = []
+    reviews: list[tuple[str | None, ...]] = []
     attendees: list[tuple[str, str]] = []
     themes: list[tuple[str, str]] = []
     sessions: list[tuple[Any, ...]] = []
@@ -1120,11 +1217,13 @@ def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
                 (act.id, rec.id, act.worker_id, act.description,
                  act.owner.value if act.owner else None, act.owner_name, iso(act.due_date),
                  act.evidence, act.status.value, act.completion_note, iso(act.closed_on), pos,
-                 now, now)
+                 iso(act.review_date), now, now)
             )  # fmt: skip
         reviews.extend(
-            (new_id(), r.action_id, rec.id, r.outcome.value, r.note, now) for r in rec.reviews
-        )
+            (new_id(), r.action_id, rec.id, r.outcome.value, r.note,
+             r.progress.value if r.progress else None, now)
+            for r in rec.reviews
+        )  # fmt: skip
         attendees.extend((rec.id, w) for w in dict.fromkeys(rec.attendees))
         themes.extend((rec.id, t) for t in dict.fromkeys(rec.theme_ids))
         values = session_values(rec, rec.type not in groups)
@@ -1137,13 +1236,13 @@ def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
     )
     conn.executemany(
         "INSERT INTO actions (id, session_id, worker_id, description, owner, owner_name, "
-        "due_date, evidence, status, completion_note, closed_on, position, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "due_date, evidence, status, completion_note, closed_on, position, review_date, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         actions,
     )
     conn.executemany(
-        "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, progress, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         reviews,
     )
     conn.executemany(

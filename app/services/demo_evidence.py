@@ -30,6 +30,7 @@ from app.storage.evidence import Signature, sign_many
 from app.storage.evidence_registry import record_many
 
 SIGNED_SHARE = 0.67  # of the held records older than a week
+LATE_COPY_SHARE = 0.06  # of the copies given: after the policy's deadline
 RESPONSE_SHARE = 0.9  # of the signed one-to-one records old enough to have been responded to
 DISAGREEMENTS = (
     "I don't agree that my caseload is manageable: the two referrals allocated after this "
@@ -149,19 +150,27 @@ def _respond(
         else:
             response = "acknowledged"
             comment = rng.choice(("", "", "", "Agreed.", "Agreed; thank you."))
-        at = min(when + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 3)), now)
+        # The copy is given within a few days of signing; now and then it is late (a
+        # supervisor on leave, a copy left in a tray), which the compliance pack counts.
+        late = rng.random() < LATE_COPY_SHARE
+        given = when + timedelta(days=rng.randint(8, 12) if late else rng.choice((0, 0, 1, 2)))
+        at = when + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 3))
+        at = min(max(at, given + timedelta(hours=1)), now)
+        given = min(given, at)
         answered[rec.id] = (response, name, comment)
-        updates.append((response, name, comment, _stamp(at), rec.id))
+        updates.append((response, name, comment, _stamp(at), given.date().isoformat(), rec.id))
     db.conn.executemany(
         "UPDATE sessions SET supervisee_response = ?, supervisee_name = ?, "
-        "supervisee_comment = ?, supervisee_responded_at = ? WHERE id = ?",
+        "supervisee_comment = ?, supervisee_responded_at = ?, supervisee_copy_received = 1, "
+        "copy_given_on = ? WHERE id = ?",
         updates,
     )
     for response in ("acknowledged", "disagreed"):
-        ids = [u[4] for u in updates if u[0] == response]
+        ids = [u[5] for u in updates if u[0] == response]
         record_many(
             db, response, "response", ids,
-            detail=lambda sid, _c: {"by": answered[sid][1], "comment": answered[sid][2]},
+            detail=lambda sid, _c: {"by": answered[sid][1], "comment": answered[sid][2],
+                                    "copy_received": True},
             actor=lambda sid, _c: answered[sid][1],
         )  # fmt: skip
     return answered

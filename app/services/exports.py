@@ -168,6 +168,7 @@ class ExportService:
     def blank(self, type_: TypeKey, out: Path) -> Path:
         """A blank paper form for one supervision type, with the service's theme list."""
         from app.services.reports.blank import build_blank_form_pdf
+        from app.services.reports.record import record_footer
 
         policy = current_policy(self._db, self._today())
         spec = policy.catalogue.get(type_)
@@ -183,6 +184,8 @@ class ExportService:
                 service_name=policy.service_name,
                 themes=themes,
                 time_zone=policy.zone(),
+                copy_days=policy.copy_deadline_working_days,
+                footer=record_footer(policy),
             ),
             "blank_form",
             type_,

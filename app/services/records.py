@@ -4,6 +4,7 @@ trail and the integrity of signed records."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.domain.model import SessionStatus
@@ -90,6 +91,11 @@ class RecordService:
             blocking = current_policy(self._db).quality_blocks_sign_off
             if blocking or not accept_gaps:
                 raise QualityGapsFound(gaps, blocking)
+        # The inspection template's items block only when the policy says so.
+        if current_policy(self._db).template_items_block_sign_off:
+            missing = self._sessions.template_gaps(record)
+            if missing:
+                raise QualityGapsFound(missing, True)
         # The name as the service records it ("Amira Haddad"), not as typed ("amira haddad ").
         name = supervisor.name if supervisor is not None else _tidy(typed_name)
         with transaction(self._db):
@@ -106,8 +112,19 @@ class RecordService:
             )
         return fingerprint
 
-    def respond(self, session_id: str, *, agree: bool, name: str, comment: str = "") -> None:
-        """The supervisee acknowledges, or records that they disagree and why (once)."""
+    def respond(
+        self,
+        session_id: str,
+        *,
+        agree: bool,
+        name: str,
+        comment: str = "",
+        copy_received: bool | None = None,
+        copy_given_on: date | None = None,
+    ) -> None:
+        """The supervisee acknowledges, or records that they disagree and why (once), with
+        their declaration: whether they received a copy of the record, and the date it was
+        given (tracked against the policy's deadline)."""
         state = self.state(session_id)
         if not state.signed:
             raise UsageError("The supervisor signs first; then the supervisee responds.")
@@ -119,18 +136,62 @@ class RecordService:
             raise UsageError("Say what the supervisee disagrees with.")
         response = "acknowledged" if agree else "disagreed"
         record = self._sessions.get(session_id)
+        if copy_received and copy_given_on is None:
+            raise UsageError("Give the date the supervisee was given their copy.")
+        if copy_given_on is not None:
+            if not copy_received:
+                raise UsageError(
+                    "A date the copy was given needs the declaration that it was received."
+                )
+            if copy_given_on > date.today():
+                raise UsageError("The date the copy was given cannot be in the future.")
+            if record is not None and copy_given_on < record.session_date:
+                raise UsageError(
+                    "The copy cannot have been given before the session "
+                    f"({record.session_date:%d/%m/%Y})."
+                )
+            signed_on = date.fromisoformat(str(state.signed_at)[:10])
+            if copy_given_on < signed_on:
+                raise UsageError(
+                    "The copy is of the signed record: it cannot have been given before it "
+                    f"was signed ({signed_on:%d/%m/%Y})."
+                )
         supervisee = get_worker(self._db, record.worker_id) if record and record.worker_id else None
         name = supervisee.name if supervisee and _same_name(name, supervisee.name) else _tidy(name)
         with transaction(self._db):
-            evidence.respond(self._db, session_id, response, name, comment)
-            evidence_registry.record(
-                self._db,
-                response,
-                "response",
-                session_id,
-                detail={"by": name, "comment": comment.strip()},
-                actor=name,
+            evidence.respond(
+                self._db, session_id, response, name, comment, copy_received, copy_given_on
             )
+            detail: dict[str, Any] = {"by": name, "comment": comment.strip()}
+            if copy_received is not None:
+                detail["copy_received"] = copy_received
+            if copy_given_on is not None:
+                detail["copy_given_on"] = copy_given_on.isoformat()
+            evidence_registry.record(
+                self._db, response, "response", session_id, detail=detail, actor=name
+            )
+
+    def copy_words(self, session_id: str, given_on: date | None) -> str:
+        """The supervisee's copy against the policy's deadline, were it given on ``given_on``
+        (None: not given): what the response dialog shows as the date is picked."""
+        from dataclasses import replace
+
+        from app.services.record_facts import copy_deadline
+
+        policy = current_policy(self._db)
+        state = replace(
+            self.state(session_id),
+            supervisee_response=None,
+            supervisee_copy_received=given_on is not None,
+            copy_given_on=given_on,
+        )
+        found = copy_deadline(state, policy, date.today())
+        if found is None:
+            return ""
+        return (
+            f"{found.words}: {policy.copy_deadline_working_days} working days after sign-off, "
+            f"counting {policy.bank_holiday_nation}'s bank holidays."
+        )
 
     def add_addendum(self, session_id: str, *, author: str, reason: str, text: str) -> Addendum:
         """Corrections to a signed record: author, time, reason and text — never an edit."""
@@ -172,4 +233,9 @@ class RecordService:
         if record is None:
             raise UsageError("That record no longer exists.")
         gaps = self._sessions.quality(record)
-        return gaps, bool(gaps) and current_policy(self._db).quality_blocks_sign_off
+        policy = current_policy(self._db)
+        if policy.template_items_block_sign_off:
+            missing = self._sessions.template_gaps(record)
+            if missing:
+                return gaps + missing, True
+        return gaps, bool(gaps) and policy.quality_blocks_sign_off

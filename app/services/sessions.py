@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.catalogue import SupervisorRole, TypeSpec
 from app.domain.model import SessionStatus, TypeKey, Worker
-from app.domain.quality import QualityGap, quality_gaps
+from app.domain.quality import QualityGap, quality_gaps, template_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
 from app.domain.rows import ActionRow, Draft, SessionSummary
 from app.errors import UsageError
@@ -19,7 +19,7 @@ from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
 from app.storage.db import Database, new_id, transaction
-from app.storage.policies import policy_history
+from app.storage.policies import current_policy, policy_history
 from app.storage.rows import type_kinds
 from app.storage.sessions import is_group_type
 
@@ -65,6 +65,7 @@ class SessionService:
             raise UsageError(f"There is no supervision type {type_!r} in the policy.")
         supervisor_id = None
         attendees: list[str] = []
+        title = ""
         if worker_id is not None:
             worker = worker_store.get_worker(self._db, worker_id)
             if worker is None:
@@ -75,7 +76,10 @@ class SessionService:
                 supervisor_id = worker.line_supervisor_id
             if spec.is_group:
                 attendees = [worker_id]
+            supervisor = worker_store.get_worker(self._db, supervisor_id) if supervisor_id else None
+            title = supervisor.role if supervisor else ""
         return SessionRecord(
+            supervisor_title=title,
             type=type_,
             status=status,
             session_date=on,
@@ -86,6 +90,13 @@ class SessionService:
             mode=Mode.IN_PERSON,
             attendees=attendees,
         )
+
+    def interval_for(self, worker_id: str | None, type_: TypeKey, on: date) -> int | None:
+        """The worker's current interval for the type (what "frequency" means on a record's
+        next session: shown, never an override)."""
+        from app.services.record_facts import current_interval
+
+        return current_interval(self._db, worker_id, type_, on)
 
     def get(self, session_id: str) -> SessionRecord | None:
         return session_store.get_session(self._db, session_id)
@@ -107,6 +118,14 @@ class SessionService:
             record, self.type_spec(record.type, record.session_date), supervisor_qualified=qualified
         )
 
+    def template_gaps(self, record: SessionRecord) -> list[QualityGap]:
+        """What the inspection template also asks for that the record lacks (advice, or
+        blocking sign-off when the policy says so)."""
+        return template_gaps(record, self.type_spec(record.type, record.session_date))
+
+    def template_items_block(self) -> bool:
+        return bool(current_policy(self._db).template_items_block_sign_off)
+
     def validate(self, record: SessionRecord) -> None:
         """Refuse what cannot be stored; quality gaps are reported separately."""
         if record.status is SessionStatus.CANCELLED and not record.cancel_reason.strip():
@@ -126,6 +145,10 @@ class SessionService:
                 raise UsageError("Every decision needs its text (or remove the empty row).")
         if record.supervisor_id and record.supervisor_id == record.worker_id:
             raise UsageError("A worker cannot supervise themselves.")
+        if record.next_date is not None and record.next_date <= record.session_date:
+            raise UsageError("The next session is booked for a day after this one.")
+        if record.sickness_days is not None and record.sickness_days < 0:
+            raise UsageError("Sickness absence is a number of days (0 or more).")
 
     def save(self, record: SessionRecord, *, draft_id: str | None = None) -> SavedSession:
         """Save the whole record in one transaction and discard its draft."""
@@ -138,6 +161,7 @@ class SessionService:
         created = not record.id
         with transaction(self._db):
             session_store.save_session(self._db, record)
+            booked = self._book_next(record)
             if draft_id:
                 draft_store.delete_draft(self._db, draft_id)
             audit.append(
@@ -157,7 +181,58 @@ class SessionService:
             if is_group_type(self._db, record.type)
             else ((record.worker_id,) if record.worker_id else ())
         )
+        if booked is not None:
+            affected = tuple(dict.fromkeys((*affected, *booked.attendees, booked.worker_id or "")))
+            affected = tuple(w for w in affected if w)
         return SavedSession(record, affected)
+
+    def _book_next(self, record: SessionRecord) -> SessionRecord | None:
+        """The record's next session, booked (call inside the save's transaction): a planned
+        session of the same type, on that date, at that time and place, with the same
+        supervisor — the scheduler's next booking. Nothing is booked twice: not when that day
+        already has a session of the type for the worker (or, for a group, led by the same
+        supervisor)."""
+        if record.next_date is None or record.status is not SessionStatus.HELD:
+            return None
+        on = record.next_date.isoformat()
+        if record.worker_id:
+            taken = self._db.execute(
+                "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
+                "AND status <> 'cancelled'",
+                [record.worker_id, record.type, on],
+            ).fetchone()
+        else:
+            taken = self._db.execute(
+                "SELECT 1 FROM sessions WHERE type = ? AND session_date = ? "
+                "AND supervisor_id IS ? AND status <> 'cancelled'",
+                [record.type, on, record.supervisor_id],
+            ).fetchone()
+        if taken is not None:
+            return None
+        booking = SessionRecord(
+            type=record.type,
+            status=SessionStatus.PLANNED,
+            session_date=record.next_date,
+            worker_id=record.worker_id,
+            supervisor_id=record.supervisor_id,
+            supervisor_title=record.supervisor_title,
+            start_time=record.next_time,
+            duration_minutes=record.duration_minutes,
+            mode=record.mode,
+            location=record.next_place.strip(),
+            attendees=list(record.attendees),
+            issues="",
+        )
+        session_store.save_session(self._db, booking)
+        audit.append(
+            self._db,
+            "create",
+            "session",
+            booking.id,
+            {"type": booking.type, "status": "planned", "date": on, "worker": booking.worker_id,
+             "booked_from": record.id},
+        )  # fmt: skip
+        return booking
 
     def book(
         self,

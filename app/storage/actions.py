@@ -26,7 +26,8 @@ def list_actions(
         params.append(worker_id)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = db.execute(
-        "SELECT a.id, a.description, a.worker_id, w.name, a.owner, a.owner_name, a.due_date, "
+        "SELECT a.id, a.description, a.worker_id, w.name, "
+        "CASE WHEN a.shared = 1 THEN 'both' ELSE a.owner END, a.owner_name, a.due_date, "
         "a.evidence, a.status, a.completion_note, a.session_id, s.session_date, s.type "
         "FROM actions a JOIN workers w ON w.id = a.worker_id "
         f"JOIN sessions s ON s.id = a.session_id {where} "
@@ -65,3 +66,17 @@ def descriptions(db: Database, action_ids: list[str]) -> dict[str, str]:
         f"SELECT id, description FROM actions WHERE id IN ({marks})", action_ids
     ).fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def origins(db: Database, action_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """(description, the type of the session that agreed it, that session's date) of each
+    action: a review names where each carried-forward action came from."""
+    if not action_ids:
+        return {}
+    marks = ",".join("?" for _ in action_ids)
+    rows = db.execute(
+        "SELECT a.id, a.description, s.type, s.session_date FROM actions a "
+        f"JOIN sessions s ON s.id = a.session_id WHERE a.id IN ({marks})",
+        action_ids,
+    ).fetchall()
+    return {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}

@@ -23,18 +23,35 @@ from typing import Any
 
 from app.domain.rows import Addendum, SignOff
 from app.storage.db import Database, new_id, utc_now
-from app.storage.sessions import get_session
+from app.storage.schema import (
+    ACTION_COLUMNS_V11,
+    DECLARATION_COLUMNS_V11,
+    RECORD_COLUMNS_V11,
+    REVIEW_COLUMNS_V11,
+)
+from app.storage.sessions import get_session, has_v11
 
 
 def sign_off_state(db: Database, session_id: str) -> SignOff:
+    declaration = "supervisee_copy_received, copy_given_on" if has_v11(db) else "NULL, NULL"
     row = db.execute(
         "SELECT signed_at, signed_by_name, signed_by_id, fingerprint, supervisee_response, "
-        "supervisee_name, supervisee_comment, supervisee_responded_at FROM sessions WHERE id = ?",
+        f"supervisee_name, supervisee_comment, supervisee_responded_at, {declaration} "
+        "FROM sessions WHERE id = ?",
         [session_id],
     ).fetchone()
     if row is None:
         raise KeyError(session_id)
-    return SignOff(*row)
+    at, by_name, by_id, fingerprint, response, name, comment, responded, received, given = row
+    return SignOff(
+        at, by_name, by_id, fingerprint, response, name, comment, responded,
+        supervisee_copy_received=None if received is None else bool(received),
+        copy_given_on=_date_or_none(given),
+    )  # fmt: skip
+
+
+def _date_or_none(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
@@ -67,7 +84,8 @@ def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
         "actions": [
             [
                 a.description,
-                a.owner.value if a.owner else None,
+                # a shared action (schema v11) stores no single owner; "action_plan" says so
+                a.owner.value if a.owner and a.owner.value != "both" else None,
                 a.owner_name,
                 day(a.due_date),
                 a.evidence,
@@ -94,7 +112,62 @@ def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
     # decision carries a theme, so every fingerprint made before v4 still verifies.
     if any(d.theme_ids for d in rec.decisions):
         content["decision_themes"] = [sorted(d.theme_ids) for d in rec.decisions]
+    if not has_v11(db):  # a file at an older schema (a migration's own tests sign there)
+        return content
+    row = db.execute(
+        f"SELECT {', '.join(RECORD_COLUMNS_V11)} FROM sessions WHERE id = ?", [session_id]
+    ).fetchone()
+    plan = db.execute(
+        f"SELECT {', '.join(ACTION_COLUMNS_V11)} FROM actions WHERE session_id = ? "
+        "ORDER BY position, rowid",
+        [session_id],
+    ).fetchall()
+    add_template_content(content, dict(zip(RECORD_COLUMNS_V11, row, strict=True)), plan)
+    add_review_progress(
+        content, [(r.action_id, r.progress.value if r.progress else None) for r in rec.reviews]
+    )
     return content
+
+
+# What schema v11 added, each with the value that means "not recorded" (what every record
+# made before holds). The fingerprint covers them only when one is recorded, so a
+# fingerprint made before v11 still verifies, and one made after covers what it says.
+_TEMPLATE_EMPTY: dict[str, Any] = {
+    "supervisor_title": "", "sickness_days": None, "return_to_work": None,
+    "wellbeing_concerns": "", "support_kinds": [], "incidents": [], "safeguarding": None,
+    "safeguarding_notes": "", "workload_support": "", "staff_comments": "", "escalation": None,
+    "escalation_notes": "", "next_date": None, "next_time": None, "next_place": "",
+    "next_focus": "",
+}  # fmt: skip
+_TEMPLATE_FLAGS = ("return_to_work", "safeguarding")
+_TEMPLATE_JSON = ("support_kinds", "incidents")
+
+
+def add_review_progress(content: dict[str, Any], progress: list[tuple[str, str | None]]) -> None:
+    """Schema v11's progress of the open actions reviewed ((action id, progress) of each
+    review), in the fingerprint content only when one is recorded."""
+    if any(p is not None for _, p in progress):
+        content["review_progress"] = sorted([a, p] for a, p in progress)
+
+
+def add_template_content(
+    content: dict[str, Any], stored: dict[str, Any], plan: list[tuple[Any, ...]]
+) -> None:
+    """Add the schema v11 parts of a record (its stored ``RECORD_COLUMNS_V11`` and each
+    action's ``ACTION_COLUMNS_V11``, in position order) to its fingerprint content."""
+    part = {}
+    for column in _TEMPLATE_EMPTY:
+        value = stored[column]
+        if column in _TEMPLATE_JSON:
+            value = json.loads(value)
+        elif column in _TEMPLATE_FLAGS and value is not None:
+            value = bool(value)
+        part[column] = value
+    if part != _TEMPLATE_EMPTY:
+        content["record"] = part
+    actions = [[_day(review), bool(shared)] for review, shared in plan]
+    if any(review is not None or shared for review, shared in actions):
+        content["action_plan"] = actions
 
 
 def fingerprint_of(content: dict[str, Any]) -> str:
@@ -120,7 +193,25 @@ def sign(db: Database, session_id: str, signer_name: str, signer_id: str | None)
     return fingerprint
 
 
-def respond(db: Database, session_id: str, response: str, name: str, comment: str) -> None:
+def respond(
+    db: Database,
+    session_id: str,
+    response: str,
+    name: str,
+    comment: str,
+    copy_received: bool | None = None,
+    copy_given_on: date | None = None,
+) -> None:
+    """The supervisee's response and declaration (the declaration's columns first: once the
+    response is stored, the record's response is final)."""
+    db.execute(
+        "UPDATE sessions SET supervisee_copy_received = ?, copy_given_on = ? WHERE id = ?",
+        [
+            None if copy_received is None else int(copy_received),
+            None if copy_given_on is None else copy_given_on.isoformat(),
+            session_id,
+        ],
+    )
     db.execute(
         "UPDATE sessions SET supervisee_response = ?, supervisee_name = ?, "
         "supervisee_comment = ?, supervisee_responded_at = ? WHERE id = ?",
@@ -172,23 +263,29 @@ def verify_fingerprints(db: Database) -> list[str]:
 RESPONSE_COLUMNS = (
     "supervisee_response", "supervisee_name", "supervisee_comment", "supervisee_responded_at",
 )  # fmt: skip
-# Every other column of a signed session: its evidence form (form 1).
-SIGNED_SESSION_COLUMNS = (
+# Every other column of a signed session: its evidence form 1 (before schema v11).
+SIGNED_SESSION_COLUMNS_1 = (
     "id", "type", "status", "session_date", "start_time", "duration_minutes", "mode",
     "supervisor_id", "worker_id", "cancel_reason", "imported", "created_at", "updated_at",
     "checklist", "issues", "case_discussion", "risk_link", "case_refs", "referral_refs",
     "wellbeing", "workload", "moral_distress", "support_offered", "confidential_notes",
     "location", "signed_at", "signed_by_name", "signed_by_id", "fingerprint", "cancel_category",
 )  # fmt: skip
+# Form 2 (schema v11 on): with what the inspection template added.
+SIGNED_SESSION_COLUMNS = (*SIGNED_SESSION_COLUMNS_1, *RECORD_COLUMNS_V11)
+# The supervisee's declaration is part of their response (form 2 of the response).
+RESPONSE_COLUMNS_2 = (*RESPONSE_COLUMNS, *DECLARATION_COLUMNS_V11)
 DECISION_COLUMNS = ("id", "session_id", "position", "text", "rationale")
 # An action as signed; its progress (status, completion note, closed on, updated at) moves on
 # legitimately after sign-off, when it is closed or reviewed in a later session.
-SIGNED_ACTION_COLUMNS = (
+SIGNED_ACTION_COLUMNS_1 = (
     "id", "session_id", "worker_id", "description", "owner", "owner_name", "due_date",
     "evidence", "position", "created_at",
 )  # fmt: skip
+SIGNED_ACTION_COLUMNS = (*SIGNED_ACTION_COLUMNS_1, *ACTION_COLUMNS_V11)
 ACTION_PROGRESS_COLUMNS = ("status", "completion_note", "closed_on", "updated_at")
-REVIEW_COLUMNS = ("id", "action_id", "session_id", "outcome", "note", "created_at")
+REVIEW_COLUMNS_1 = ("id", "action_id", "session_id", "outcome", "note", "created_at")
+REVIEW_COLUMNS = (*REVIEW_COLUMNS_1, *REVIEW_COLUMNS_V11)
 
 
 def _only(ids: list[str] | None, column: str) -> tuple[str, list[Any]]:
@@ -258,6 +355,16 @@ class SignedRows:
         }
         if any(by_decision.get(d[0]) for d in decisions):
             content["decision_themes"] = [sorted(by_decision.get(d[0], [])) for d in decisions]
+        add_review_progress(
+            content,
+            [(r[1], r[len(REVIEW_COLUMNS_1)]) for r in self.reviews[session_id]],
+        )
+        plan_at = len(SIGNED_ACTION_COLUMNS_1)
+        add_template_content(
+            content,
+            s,
+            [a[plan_at : plan_at + len(ACTION_COLUMNS_V11)] for a in self.actions[session_id]],
+        )
         return content
 
 

@@ -21,9 +21,13 @@ from app.storage.evidence import (
     ACTION_PROGRESS_COLUMNS,
     DECISION_COLUMNS,
     RESPONSE_COLUMNS,
+    RESPONSE_COLUMNS_2,
     REVIEW_COLUMNS,
+    REVIEW_COLUMNS_1,
     SIGNED_ACTION_COLUMNS,
+    SIGNED_ACTION_COLUMNS_1,
     SIGNED_SESSION_COLUMNS,
+    SIGNED_SESSION_COLUMNS_1,
     fingerprint_of,
     signed_rows,
 )
@@ -51,23 +55,35 @@ TRACKED_AT_BASELINE = (
 
 # The rows that belong to a signed record, each as (section, table, its columns in the form,
 # the SQL from that table, alias ``x``, that names the record it belongs to).
-_PARTS = (
-    ("decisions", "decisions", DECISION_COLUMNS, "x.session_id", ""),
-    ("decision_themes", "decision_themes", ("decision_id", "theme_id"), "d.session_id",
-     "JOIN decisions d ON d.id = x.decision_id"),
-    ("actions", "actions", SIGNED_ACTION_COLUMNS, "x.session_id", ""),
-    ("reviews", "action_reviews", REVIEW_COLUMNS, "x.session_id", ""),
-    ("themes", "session_themes", ("session_id", "theme_id"), "x.session_id", ""),
-    ("attendees", "session_attendees", ("session_id", "worker_id"), "x.session_id", ""),
-)  # fmt: skip
+def _parts(
+    action_columns: tuple[str, ...], review_columns: tuple[str, ...]
+) -> tuple[tuple[Any, ...], ...]:
+    return (
+        ("decisions", "decisions", DECISION_COLUMNS, "x.session_id", ""),
+        ("decision_themes", "decision_themes", ("decision_id", "theme_id"), "d.session_id",
+         "JOIN decisions d ON d.id = x.decision_id"),
+        ("actions", "actions", action_columns, "x.session_id", ""),
+        ("reviews", "action_reviews", review_columns, "x.session_id", ""),
+        ("themes", "session_themes", ("session_id", "theme_id"), "x.session_id", ""),
+        ("attendees", "session_attendees", ("session_id", "worker_id"), "x.session_id", ""),
+    )  # fmt: skip
+
+
+# Form 1: a signed record as schema 8 stored it. Form 2 (schema v11 on): with the columns the
+# inspection template added to sessions and actions.
+_SIGNED_FORMS = {
+    1: (SIGNED_SESSION_COLUMNS_1, _parts(SIGNED_ACTION_COLUMNS_1, REVIEW_COLUMNS_1)),
+    2: (SIGNED_SESSION_COLUMNS, _parts(SIGNED_ACTION_COLUMNS, REVIEW_COLUMNS)),
+}
 
 
 def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
     """Form 1 of a signed record: its session row, then each kind of row that belongs to it
     (sorted), every row as its quoted values (``quoted``); sections split by U+001E, rows
     within one by U+001F. Everything but the sorting and joining is done by SQLite."""
-    if form != 1:
+    if form not in _SIGNED_FORMS:
         raise ValueError(f"signed_record has no form {form}")
+    session_columns, form_parts = _SIGNED_FORMS[form]
     only, args = "", []
     if ids is not None:
         only, args = " AND s.id IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
@@ -75,13 +91,13 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
         str(sid): (text, {"worker": worker, "date": on, "type": type_})
         for sid, worker, on, type_, text in db.execute(
             "SELECT s.id, s.worker_id, s.session_date, s.type, "
-            f"{quoted(SIGNED_SESSION_COLUMNS, 's')} FROM sessions s "
+            f"{quoted(session_columns, 's')} FROM sessions s "
             f"WHERE s.signed_at IS NOT NULL{only}",
             args,
         )
     }
     parts: dict[str, list[list[str]]] = {}  # made for a record when a row of it comes
-    for n, (_section, table, columns, owner, join) in enumerate(_PARTS):
+    for n, (_section, table, columns, owner, join) in enumerate(form_parts):
         if ids is None:  # every row, each kept if its record is signed: cheaper than a join
             rows = db.execute(f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join}")
         else:
@@ -95,10 +111,10 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
             if found is None:
                 if sid not in sessions:
                     continue  # a row of a record that is not signed
-                found = parts[sid] = [[] for _ in _PARTS]
+                found = parts[sid] = [[] for _ in form_parts]
             found[n].append(text)
     out: dict[str, Row] = {}
-    none = "\x1e" * len(_PARTS)
+    none = "\x1e" * len(form_parts)
     for sid, (text, labels) in sessions.items():
         found = parts.get(sid)
         if found is None:
@@ -187,6 +203,8 @@ SIGNED_RECORD = register(
         noun="signed record",
         load=_load_signed,
         title=_signed_title,
+        form=2,
+        forms=(1, 2),
         tables={
             "sessions": SIGNED_SESSION_COLUMNS,
             "decisions": DECISION_COLUMNS,
@@ -223,19 +241,32 @@ def _response_absent(db: Database, gone: dict[str, int]) -> dict[str, str]:
     }
 
 
-RESPONSE = register(
-    table_kind(
+def _response_kind(columns: tuple[str, ...]) -> Kind:
+    return table_kind(
         "response",
         entity="session",
         noun="supervisee's response",
         table="sessions",
-        columns=("id", *RESPONSE_COLUMNS),
+        columns=("id", *columns),
         where="t.supervisee_response IS NOT NULL",
         labels={"worker": "t.worker_id", "date": "t.session_date", "type": "t.type"},
         title=lambda labels, names: f"the supervisee's response to {_of_record(labels, names)}",
         absent=_response_absent,
     )
-)
+
+
+# Form 1: the response as schema 3 stored it. Form 2 (schema v11 on): with the supervisee's
+# declaration (a copy received, and the date it was given).
+_RESPONSE_FORMS = {1: _response_kind(RESPONSE_COLUMNS), 2: _response_kind(RESPONSE_COLUMNS_2)}
+
+
+def _load_response(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
+    if form not in _RESPONSE_FORMS:
+        raise ValueError(f"response has no form {form}")
+    return _RESPONSE_FORMS[form].load(db, ids, 1)
+
+
+RESPONSE = register(replace(_RESPONSE_FORMS[2], load=_load_response, form=2, forms=(1, 2)))
 
 ADDENDUM = register(
     table_kind(

@@ -169,7 +169,8 @@ def period_sessions(
     owners = {o.value: o for o in ActionOwner}
     actions: dict[str, list[Action]] = defaultdict(list)
     for sid, description, owner, due in conn.execute(
-        f"SELECT session_id, description, owner, due_date FROM actions "
+        f"SELECT session_id, description, CASE WHEN shared = 1 THEN 'both' ELSE owner END, "
+        "due_date FROM actions "
         f"WHERE session_id IN ({in_period}) ORDER BY session_id, position",
         params,
     ):
@@ -229,7 +230,8 @@ def period_sessions(
 def actions_of_worker(db: Database, worker_id: str) -> list[WorkerAction]:
     """Every action of a worker, oldest session first."""
     rows = db.execute(
-        "SELECT a.id, a.description, a.owner, a.owner_name, a.due_date, a.evidence, a.status, "
+        "SELECT a.id, a.description, CASE WHEN a.shared = 1 THEN 'both' ELSE a.owner END, "
+        "a.owner_name, a.due_date, a.evidence, a.status, "
         "a.completion_note, a.closed_on, s.session_date, s.type FROM actions a "
         "JOIN sessions s ON s.id = a.session_id WHERE a.worker_id = ? "
         "ORDER BY s.session_date, a.position, a.id",

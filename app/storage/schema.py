@@ -1238,6 +1238,83 @@ SELECT id, 'group', reflective_supervisor_id, reflective_every_days FROM supervi
 """
 
 
+# --- V11: the record an inspection template asks for --------------------------------------
+#
+# "v11" (here, in names such as RECORD_COLUMNS_V11 and in comments elsewhere) is this step's
+# name from when it was written as the 11th; the agreements-per-type step landed first, so it
+# runs as step 12. Code finds its columns by name (``has_v11``), never by the number.
+#
+# Issue 16: what a published inspection-body supervision record asks for that Keel did not
+# keep. Every column defaults to "not recorded" (NULL, '' or an empty JSON list), so a record
+# signed before keeps its stored values, its fingerprint and its evidence form unchanged. A
+# signed record's new columns are locked like the others (``sessions_locked_record``); the
+# supervisee's declaration is part of their response (set once, after sign-off).
+RECORD_COLUMNS_V11 = (
+    "supervisor_title", "sickness_days", "return_to_work", "wellbeing_concerns",
+    "support_kinds", "incidents", "safeguarding", "safeguarding_notes", "workload_support",
+    "staff_comments", "escalation", "escalation_notes", "next_date", "next_time",
+    "next_place", "next_focus",
+)  # fmt: skip
+ACTION_COLUMNS_V11 = ("review_date", "shared")
+DECLARATION_COLUMNS_V11 = ("supervisee_copy_received", "copy_given_on")
+REVIEW_COLUMNS_V11 = ("progress",)  # an open action reviewed: in progress, or not started
+
+RECORD_TEMPLATE = (
+    """
+ALTER TABLE workers ADD COLUMN employment_start TEXT;
+ALTER TABLE sessions ADD COLUMN supervisor_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN sickness_days INTEGER
+    CHECK (sickness_days IS NULL OR sickness_days BETWEEN 0 AND 3660);
+ALTER TABLE sessions ADD COLUMN return_to_work INTEGER
+    CHECK (return_to_work IS NULL OR return_to_work IN (0, 1));
+ALTER TABLE sessions ADD COLUMN wellbeing_concerns TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN support_kinds TEXT NOT NULL DEFAULT '[]'
+    CHECK (json_valid(support_kinds) AND json_type(support_kinds) = 'array');
+ALTER TABLE sessions ADD COLUMN incidents TEXT NOT NULL DEFAULT '[]'
+    CHECK (json_valid(incidents) AND json_type(incidents) = 'array');
+ALTER TABLE sessions ADD COLUMN safeguarding INTEGER
+    CHECK (safeguarding IS NULL OR safeguarding IN (0, 1));
+ALTER TABLE sessions ADD COLUMN safeguarding_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN workload_support TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN staff_comments TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN escalation TEXT CHECK (escalation IS NULL OR escalation IN
+    ('none', 'hr', 'senior_management', 'occupational_health', 'capability_conduct'));
+ALTER TABLE sessions ADD COLUMN escalation_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN next_date TEXT;
+ALTER TABLE sessions ADD COLUMN next_time TEXT;
+ALTER TABLE sessions ADD COLUMN next_place TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN next_focus TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN supervisee_copy_received INTEGER
+    CHECK (supervisee_copy_received IS NULL OR supervisee_copy_received IN (0, 1));
+ALTER TABLE sessions ADD COLUMN copy_given_on TEXT;
+ALTER TABLE action_reviews ADD COLUMN progress TEXT
+    CHECK (progress IS NULL OR progress IN ('in_progress', 'not_started'));
+ALTER TABLE actions ADD COLUMN review_date TEXT;
+ALTER TABLE actions ADD COLUMN shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1));
+
+CREATE TRIGGER sessions_locked_record BEFORE UPDATE OF """
+    + ", ".join(RECORD_COLUMNS_V11)
+    + """ ON sessions
+WHEN OLD.signed_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this record is signed and locked: add an addendum instead');
+END;
+CREATE TRIGGER sessions_declaration_final BEFORE UPDATE OF """
+    + ", ".join(DECLARATION_COLUMNS_V11)
+    + """ ON sessions
+WHEN OLD.supervisee_response IS NOT NULL OR OLD.signed_at IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'the supervisee responds once, after the supervisor has signed');
+END;
+CREATE TRIGGER actions_locked_record BEFORE UPDATE OF review_date, shared ON actions
+WHEN (SELECT signed_at FROM sessions WHERE id = OLD.session_id) IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'this action belongs to a signed record: add an addendum instead');
+END;
+"""
+)
+
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
@@ -1250,5 +1327,6 @@ MIGRATIONS: tuple[str, ...] = (
     SEARCH_PARTS,
     TYPES_AS_DATA,
     AGREEMENT_TYPES,
+    RECORD_TEMPLATE,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,20 +14,36 @@ from app.domain.records import (
     ActionStatus,
     CancelCategory,
     Decision,
+    Escalation,
+    Incident,
     Mode,
+    Progress,
     SessionRecord,
+    SupportKind,
     Workload,
 )
 from app.domain.rows import SessionSummary
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
+from app.storage.schema import RECORD_COLUMNS_V11
 
 _SESSION_COLUMNS = (
     "id", "type", "status", "session_date", "start_time", "duration_minutes", "mode",
     "supervisor_id", "worker_id", "cancel_reason", "cancel_category", "imported", "checklist",
     "issues", "case_discussion", "risk_link", "case_refs", "referral_refs", "wellbeing",
     "workload", "moral_distress", "support_offered", "confidential_notes", "location",
+    *RECORD_COLUMNS_V11,
 )  # fmt: skip
+
+
+# The schema v11 columns as a record made before holds them.
+_V11_EMPTY: dict[str, Any] = {
+    column: "[]" if column in ("support_kinds", "incidents") else
+    "" if column in ("supervisor_title", "wellbeing_concerns", "safeguarding_notes",
+                     "workload_support", "staff_comments", "escalation_notes", "next_place",
+                     "next_focus") else None
+    for column in RECORD_COLUMNS_V11
+}  # fmt: skip
 
 
 def _bool_or_none(value: bool | None) -> int | None:
@@ -72,6 +88,40 @@ def _session_values(rec: SessionRecord, one_to_one: bool) -> dict[str, Any]:
         "support_offered": rec.support_offered if one_to_one else "",
         "confidential_notes": rec.confidential_notes,
         "location": rec.location.strip(),
+        **record_template_values(rec, one_to_one),
+    }
+
+
+def record_template_values(rec: SessionRecord, one_to_one: bool) -> dict[str, Any]:
+    """The columns schema v11 added, as stored. A group session has no single supervisee:
+    the supervisee's own items (sickness, wellbeing, workload, their comments, escalation
+    about them) are not kept for it."""
+
+    def mine(value: Any, empty: Any) -> Any:
+        return value if one_to_one else empty
+
+    return {
+        "supervisor_title": rec.supervisor_title.strip(),
+        "sickness_days": mine(rec.sickness_days, None),
+        "return_to_work": mine(_bool_or_none(rec.return_to_work), None),
+        "wellbeing_concerns": mine(rec.wellbeing_concerns, ""),
+        "support_kinds": json.dumps(
+            [k.value for k in dict.fromkeys(rec.support_kinds)] if one_to_one else []
+        ),
+        "incidents": json.dumps(
+            [[i.case_ref.strip(), i.learning] for i in rec.incidents if i.case_ref.strip()],
+            ensure_ascii=False,
+        ),
+        "safeguarding": _bool_or_none(rec.safeguarding),
+        "safeguarding_notes": rec.safeguarding_notes,
+        "workload_support": mine(rec.workload_support, ""),
+        "staff_comments": mine(rec.staff_comments, ""),
+        "escalation": mine(rec.escalation.value if rec.escalation else None, None),
+        "escalation_notes": mine(rec.escalation_notes, ""),
+        "next_date": iso(rec.next_date),
+        "next_time": rec.next_time or None,
+        "next_place": rec.next_place.strip(),
+        "next_focus": rec.next_focus,
     }
 
 
@@ -160,24 +210,26 @@ def _action_worker(rec: SessionRecord, act: Action) -> str:
 def _upsert_action(db: Database, rec: SessionRecord, act: Action, pos: int, now: str) -> None:
     act.worker_id = _action_worker(rec, act)
     act.session_id = rec.id
+    shared = act.owner is ActionOwner.BOTH
+    owner = None if act.owner is None or shared else act.owner.value
     values = [
-        act.worker_id, act.description, act.owner.value if act.owner else None, act.owner_name,
+        act.worker_id, act.description, owner, act.owner_name,
         iso(act.due_date), act.evidence, act.status.value, act.completion_note,
-        iso(act.closed_on), pos,
+        iso(act.closed_on), pos, iso(act.review_date), int(shared),
     ]  # fmt: skip
     if act.id:
         db.execute(
             "UPDATE actions SET worker_id = ?, description = ?, owner = ?, owner_name = ?, "
             "due_date = ?, evidence = ?, status = ?, completion_note = ?, closed_on = ?, "
-            "position = ?, updated_at = ? WHERE id = ?",
+            "position = ?, review_date = ?, shared = ?, updated_at = ? WHERE id = ?",
             [*values, now, act.id],
         )
         return
     act.id = new_id()
     db.execute(
         "INSERT INTO actions (id, session_id, worker_id, description, owner, owner_name, "
-        "due_date, evidence, status, completion_note, closed_on, position, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "due_date, evidence, status, completion_note, closed_on, position, review_date, "
+        "shared, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [act.id, rec.id, *values, now, now],
     )
 
@@ -185,12 +237,14 @@ def _upsert_action(db: Database, rec: SessionRecord, act: Action, pos: int, now:
 def _replace_reviews(db: Database, rec: SessionRecord, now: str) -> None:
     """Store this session's review of carried-forward actions and apply each outcome."""
     db.execute("DELETE FROM action_reviews WHERE session_id = ?", [rec.id])
-    for review in rec.reviews:
+    for review in {r.action_id: r for r in rec.reviews}.values():  # one review per action
+        progress = review.progress if review.outcome is ActionStatus.OPEN else None
         db.execute(
-            "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [new_id(), review.action_id, rec.id, review.outcome.value, review.note, now],
-        )
+            "INSERT INTO action_reviews (id, action_id, session_id, outcome, note, progress, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new_id(), review.action_id, rec.id, review.outcome.value, review.note,
+             progress.value if progress else None, now],
+        )  # fmt: skip
         closed_on = None if review.outcome is ActionStatus.OPEN else rec.session_date.isoformat()
         db.execute(
             "UPDATE actions SET status = ?, completion_note = CASE WHEN ? = '' THEN "
@@ -225,6 +279,22 @@ def _record_from_row(row: dict[str, Any]) -> SessionRecord:
         support_offered=row["support_offered"],
         confidential_notes=row["confidential_notes"],
         imported=bool(row["imported"]),
+        supervisor_title=row["supervisor_title"],
+        sickness_days=row["sickness_days"],
+        return_to_work=None if row["return_to_work"] is None else bool(row["return_to_work"]),
+        wellbeing_concerns=row["wellbeing_concerns"],
+        support_kinds=[SupportKind(k) for k in json.loads(row["support_kinds"])],
+        incidents=[Incident(str(c), str(t)) for c, t in json.loads(row["incidents"])],
+        safeguarding=None if row["safeguarding"] is None else bool(row["safeguarding"]),
+        safeguarding_notes=row["safeguarding_notes"],
+        workload_support=row["workload_support"],
+        staff_comments=row["staff_comments"],
+        escalation=Escalation(row["escalation"]) if row["escalation"] else None,
+        escalation_notes=row["escalation_notes"],
+        next_date=to_date(row["next_date"]),
+        next_time=row["next_time"],
+        next_place=row["next_place"],
+        next_focus=row["next_focus"],
     )
 
 
@@ -233,23 +303,40 @@ def _action_from_row(r: tuple[Any, ...]) -> Action:
         id=r[0], session_id=r[1], worker_id=r[2], description=r[3],
         owner=ActionOwner(r[4]) if r[4] else None, owner_name=r[5], due_date=to_date(r[6]),
         evidence=r[7], status=ActionStatus(r[8]), completion_note=r[9], closed_on=to_date(r[10]),
+        review_date=to_date(r[11]),
     )  # fmt: skip
 
 
+# An action's owner as the domain names it: a shared action (schema v11) is "both".
+ACTION_OWNER_SQL = "CASE WHEN a.shared = 1 THEN 'both' ELSE a.owner END"
 _ACTION_COLUMNS = (
+    f"a.id, a.session_id, a.worker_id, a.description, {ACTION_OWNER_SQL}, a.owner_name, "
+    "a.due_date, a.evidence, a.status, a.completion_note, a.closed_on, a.review_date"
+)
+
+
+_ACTION_COLUMNS_V10 = (
     "a.id, a.session_id, a.worker_id, a.description, a.owner, a.owner_name, a.due_date, "
     "a.evidence, a.status, a.completion_note, a.closed_on"
 )
 
 
+def has_v11(db: Database) -> bool:
+    """Whether the file has schema v11's columns (the record an inspection template asks for)."""
+    return any(r[1] == RECORD_COLUMNS_V11[0] for r in db.execute("PRAGMA table_info(sessions)"))
+
+
 def get_session(db: Database, session_id: str) -> SessionRecord | None:
-    cur = db.execute(
-        f"SELECT {', '.join(_SESSION_COLUMNS)} FROM sessions WHERE id = ?", [session_id]
-    )
+    current = has_v11(db)
+    # A file before schema v11 is read too (a migration's own tests sign records there).
+    columns = _SESSION_COLUMNS if current else _SESSION_COLUMNS[: -len(RECORD_COLUMNS_V11)]
+    cur = db.execute(f"SELECT {', '.join(columns)} FROM sessions WHERE id = ?", [session_id])
     row = cur.fetchone()
     if row is None:
         return None
-    rec = _record_from_row(dict(zip(_SESSION_COLUMNS, row, strict=True)))
+    found = dict(_V11_EMPTY)
+    found.update(zip(columns, row, strict=True))
+    rec = _record_from_row(found)
     rec.decisions = [
         Decision(text=t, rationale=r, id=i)
         for i, t, r in db.execute(
@@ -278,18 +365,32 @@ def get_session(db: Database, session_id: str) -> SessionRecord | None:
             "SELECT theme_id FROM session_themes WHERE session_id = ?", [session_id]
         ).fetchall()
     ]
-    rec.actions = [
-        _action_from_row(r)
-        for r in db.execute(
+    if current:
+        action_rows = db.execute(
             f"SELECT {_ACTION_COLUMNS} FROM actions a WHERE a.session_id = ? ORDER BY a.position",
             [session_id],
         ).fetchall()
-    ]
+    else:
+        action_rows = [
+            (*r, None)
+            for r in db.execute(
+                f"SELECT {_ACTION_COLUMNS_V10} FROM actions a WHERE a.session_id = ? "
+                "ORDER BY a.position",
+                [session_id],
+            )
+        ]
+    rec.actions = [_action_from_row(r) for r in action_rows]
+    progress = "progress" if current else "NULL"
     rec.reviews = [
-        ActionReview(action_id=r[0], outcome=ActionStatus(r[1]), note=r[2])
+        ActionReview(
+            action_id=r[0],
+            outcome=ActionStatus(r[1]),
+            note=r[2],
+            progress=Progress(r[3]) if r[3] else None,
+        )
         for r in db.execute(
-            "SELECT action_id, outcome, note FROM action_reviews WHERE session_id = ? "
-            "ORDER BY created_at",
+            f"SELECT action_id, outcome, note, {progress} FROM action_reviews "
+            "WHERE session_id = ? ORDER BY created_at",
             [session_id],
         ).fetchall()
     ]

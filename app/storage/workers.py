@@ -27,6 +27,7 @@ _COLUMNS = (
     "id, staff_id, name, role, team, start_date, employment, profession, line_supervisor_id, "
     "clinical_supervisor_id, qualified_clinical, left_on, "
     + REQUIRED_TYPES_SQL.format(id="workers.id")
+    + ", employment_start"
 )
 
 
@@ -50,7 +51,7 @@ def required_types(text: str | None) -> frozenset[TypeKey]:
 
 def _worker_from_row(row: tuple[Any, ...]) -> Worker:
     (wid, staff_id, name, role, team, start, employment, profession, line_sup, clin_sup,
-     qualified, left_on, requires) = row  # fmt: skip
+     qualified, left_on, requires, employment_start) = row  # fmt: skip
     return _make_worker(
         wid,
         name,
@@ -65,6 +66,7 @@ def _worker_from_row(row: tuple[Any, ...]) -> Worker:
         bool(qualified),
         required_types(requires),
         to_date(left_on),
+        to_date(employment_start),
     )
 
 
@@ -81,6 +83,7 @@ def _values(worker: Worker) -> dict[str, Any]:
         "clinical_supervisor_id": worker.clinical_supervisor_id,
         "qualified_clinical": int(worker.qualified_clinical),
         "left_on": iso(worker.left_on),
+        "employment_start": iso(worker.employment_start),
     }
 
 

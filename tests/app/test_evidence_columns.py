@@ -28,7 +28,10 @@ from app.domain.records import (
     ActionReview,
     ActionStatus,
     Decision,
+    Escalation,
+    Incident,
     SessionRecord,
+    SupportKind,
 )
 from app.services.integrity import check_database
 from app.services.records import RecordService
@@ -105,8 +108,14 @@ def _fill(db: Any) -> None:
         issues="Caseload of 31.", decisions=[Decision("Cap allocations", "Over the norm",
         theme_ids=[themes[0]])], actions=[Action("Review C-1043", ActionOwner.SUPERVISEE,
         ON + timedelta(days=14), "Plan seen")], risk_link=True, case_refs="C-1043",
-        theme_ids=[themes[1]], wellbeing=6,
+        theme_ids=[themes[1]], wellbeing=6, supervisor_title="Team lead", sickness_days=2,
+        return_to_work=True, wellbeing_concerns="Tired.", support_kinds=[SupportKind.OTHER],
+        incidents=[Incident("C-1043", "Check the plan.")], safeguarding=False,
+        safeguarding_notes="None.", workload_support="Cap.", staff_comments="Fine.",
+        escalation=Escalation.NONE, escalation_notes="-", next_date=ON + timedelta(28),
+        next_time="10:00", next_place="Room 2", next_focus="Caseload.",
     )  # fmt: skip
+    first.actions[0].review_date = ON + timedelta(7)
     saved = sessions.save(first).record
     records.sign_off(saved.id, "Amara Okafor", confirmed=True, accept_gaps=True)
     records.respond(saved.id, agree=False, name="Ana Silva", comment="Not manageable.")
@@ -183,6 +192,8 @@ def _candidates(conn: sqlite3.Connection, table: str, column: str, now: Any) -> 
         except ValueError:
             pass
         extra += [now + " (changed)", "{}" if now.startswith("{") else "x", now.upper()]
+        if now.startswith("["):  # a JSON list (schema v11's support kinds and incidents)
+            extra.insert(0, "[]" if now != "[]" else '[["forged", ""]]')
         if now.startswith("{"):
             extra.insert(0, now.replace("}", ', "forged": true}') if now != "{}" else '{"a": 1}')
     else:  # NULL
@@ -199,6 +210,7 @@ ENUMS = (
     "dropped", "high", "standard", "low", "sickness", "parental", "incident", "safeguarding",
     "complaint", "boundary", "return_from_leave", "line", "clinical", "group", "in_person",
     "video", "phone", "workload", "leave", "manageable", "stretched", "excessive",
+    "in_progress", "not_started",
 )  # fmt: skip
 
 

@@ -84,7 +84,7 @@ def test_record_pdf_holds_what_the_record_holds(db, service, tmp_path) -> None:
     for expected in (
         "Clinical supervision record", "Łukasz Nowak", "Amara Okafor", "Community Mental Health Nurse",
         "20 Nov 2026", "14:30", "75 minutes", "Video", "Team base", ISSUES, DECISION, RATIONALE,
-        ACTION, EVIDENCE, "4 Dec 2026", "Supervisee", "Book lone-working refresher", "Done",
+        ACTION, EVIDENCE, "4 Dec 2026", "Supervisee", "Book lone-working refresher", "Complete",
         "Attended 28 Oct", "C-1043", "SG-2026-118", "Workload pressure", "7 / 10", "Excessive",
         "EAP details given", "Draft — not signed", "Risk formulation and review",
         "Community Mental Health Service", "Confidential", "Page 1 of",
@@ -231,7 +231,7 @@ def test_worker_history_pack_holds_profile_assessments_sessions_actions(
         "Open actions", ACTION, "4 Dec 2026", EVIDENCE, "Closed actions",
         "Book lone-working refresher", "Attended 28 Oct",
         # wellbeing over time
-        "Wellbeing over time", "5 / 10", "7 / 10", "Stretched", "lowest 5, highest 7, latest 7",
+        "Wellbeing over time", "5 / 10", "7 / 10", "Challenging", "lowest 5, highest 7, latest 7",
         # due status with reasons
         "Due status on 26 Nov 2026", "Clinical", "Line management", "Reflective / group",
         "High: two factors at 3",
@@ -361,9 +361,12 @@ def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> No
     text = flat(pdf_text(out))
     for expected in (
         f"{spec.label} record — paper form", "Riverside CMHT", "Issues discussed",
-        "Decisions and guidance", "Rationale (why)", "Actions agreed", "Owner", "Due",
-        "Evidence needed to close", "Risk and safeguarding", "Yes", "No", "Case refs",
-        "Confidential reflective notes", "Signature:", "Held", "Cancelled", "Did not attend",
+        "Decisions and guidance", "Rationale (why)", "Actions agreed", "Responsibility",
+        "Target date", "Review date", "Evidence to close", "Risk and safeguarding", "Yes",
+        "No", "Case refs", "Safeguarding concerns?", "Incidents since the last session",
+        "Next session", "Supervisor's declaration", "Confidential reflective notes",
+        "Signature:", "Held", "Cancelled", "Did not attend", "End time", "Job title",
+        "Retention: kept for the supervisee's employment plus 6 years",
         *(label for _k, label in spec.agenda), *SEEDED_THEMES,
     ):  # fmt: skip
         if type_ == GROUP and expected in GROUP_ITEM_THEMES:
@@ -372,7 +375,12 @@ def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> No
     assert "☐" in text  # tick boxes print as boxes drawn by the font, not missing glyphs
     one_to_one = type_ != GROUP
     assert ("Wellbeing pulse" in text) is one_to_one
-    assert ("Actions carried forward" in text) is one_to_one
+    assert ("Previous actions reviewed" in text) is one_to_one
+    assert ("Challenging" in text) is one_to_one and "Stretched" not in text
+    assert ("Sickness absence since the last session" in text) is one_to_one
+    assert ("Escalation" in text) is one_to_one
+    assert ("The staff member's comments" in text) is one_to_one
+    assert ("Supervisee's declaration" in text) is one_to_one
     assert ("Attendees" in text) is not one_to_one
     assert ("Supervisee" in text) is True
     assert links_and_images(out) == []

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import DueStatus, SessionStatus, TypeKey, Worker
-from app.domain.records import Action, ActionOwner, ActionStatus, Decision
+from app.domain.records import Action, ActionOwner, ActionStatus, Decision, Progress
 from app.errors import SaveError
 from app.services.scheduling import compute_schedule
 from ui.context import AppContext
@@ -197,6 +197,9 @@ def add_action(
     qtbot.keyClick(view, Qt.Key.Key_Right)  # → due date
     due = form._default_due() + timedelta(days=1)
     type_into_cell(qtbot, form, view, f"{due.day}/{due.month}/{due.year % 100}")
+    next_cell(qtbot, form, view)  # → review date
+    review = due - timedelta(days=7)
+    type_into_cell(qtbot, form, view, f"{review.day}/{review.month}/{review.year % 100}")
     next_cell(qtbot, form, view)  # → evidence
     type_into_cell(qtbot, form, view, evidence)
     qtbot.keyClick(focused(form), Qt.Key.Key_Return)
@@ -447,8 +450,11 @@ def test_carried_forward_actions_are_reviewed_and_closed(
     assert shown == "Lone-working training\nEvidence: Certificate"
     assert form.carried.model.index(2, 2).data() == "no date"
 
-    _choose_outcome(qtbot, form, 0, "Done")
+    assert form.carried.unresolved.text() == "3 of 3 still unresolved"
+    _choose_outcome(qtbot, form, 0, "Complete")
+    _choose_outcome(qtbot, form, 1, "In progress")
     _choose_outcome(qtbot, form, 2, "Dropped")
+    assert form.carried.unresolved.text() == "1 of 3 still unresolved"
     assert form.save() is False  # dropped needs a reason
     assert "Say why the action “Catch up on case notes” is dropped" in dialogs.texts("warning")[0]
 
@@ -468,6 +474,8 @@ def test_carried_forward_actions_are_reviewed_and_closed(
     outcomes = {r.action_id: (r.outcome, r.note) for r in stored.reviews}
     assert outcomes[notes.id] == (ActionStatus.DROPPED, "Cases moved to Ben")
     assert outcomes[training.id][0] is ActionStatus.DONE
+    progress = {r.action_id: r.progress for r in stored.reviews}
+    assert progress[shadowing.id] is Progress.IN_PROGRESS and progress[notes.id] is None
 
     # The saved session still shows what it reviewed; the next session only what is open.
     assert [r.outcome for r in form.carried.model.rows()] == [
@@ -486,7 +494,7 @@ def test_resaving_an_older_session_never_reopens_an_action_closed_later(
     qtbot.keyClicks(older.discussion.issues, "Reviewed actions, all still open")
     assert older.save()
     newer = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
-    _choose_outcome(qtbot, newer, 0, "Done")
+    _choose_outcome(qtbot, newer, 0, "Complete")
     assert newer.save()
     status = {a.id: a.status for a in ctx.sessions.actions(status=None, worker_id=team.zoe.id)}
     assert status[training.id] is ActionStatus.DONE
@@ -639,7 +647,7 @@ def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
         # Follow the tab chain from the date field: sections are visited in page order.
         order: list[QWidget] = []
         widget: QWidget = form.details.date
-        for _ in range(200):
+        for _ in range(400):
             if widget.isVisibleTo(form) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
                 order.append(widget)
             widget = widget.nextInFocusChain()

@@ -141,6 +141,12 @@ def test_add_worker_with_the_keyboard(qtbot: Any, ctx: AppContext) -> None:
         qtbot.keyClicks(dialog.team_combo.lineEdit(), "North CMHT")
         qtbot.keyClicks(dialog.line_combo, "Priya")
         qtbot.keyClick(dialog.requires_checks[GROUP], Qt.Key.Key_Space)  # untick group
+        assert not dialog.employed_edit.isEnabled()  # "Not recorded" until it is given
+        qtbot.keyClick(dialog.employed_unknown, Qt.Key.Key_Space)
+        dialog.employed_edit.setFocus()
+        dialog.employed_edit.selectAll()
+        qtbot.keyClicks(dialog.employed_edit, "3/6/24")
+        qtbot.keyClick(dialog.employed_edit, Qt.Key.Key_Return)
         qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
 
     with qtbot.waitSignal(screen.workers_changed) as changed:
@@ -154,6 +160,7 @@ def test_add_worker_with_the_keyboard(qtbot: Any, ctx: AppContext) -> None:
     assert ana.clinical_supervisor_id is None
     assert ana.requires == frozenset({LINE, CLINICAL})
     assert ana.start_date == ctx.today()
+    assert ana.employment_start == date(2024, 6, 3)
     assert changed.args == [[ana.id]]
     assert "Ana Kowalska" in names_listed(screen)
     assert screen.current_worker_id == ana.id

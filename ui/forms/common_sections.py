@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.catalogue import TypeSpec
 from app.domain.model import SessionStatus, Worker
-from app.domain.records import Mode, SessionRecord
+from app.domain.records import Mode, SessionRecord, minutes_between
 from app.domain.rows import Theme
 from ui.widgets.dates import DateEdit
 from ui.widgets.times import TimeEdit
@@ -393,6 +393,13 @@ class DetailsSection(Section):
         when.addWidget(self.start)
         when.addWidget(QLabel("Duration:", self))
         when.addWidget(self.duration)
+        self.end = TimeEdit(self)
+        self.end.setDisplayFormat("HH:mm")
+        self.end.setSpecialValueText("not set")
+        self.end.setAccessibleName("End time")
+        self.end.setToolTip("The end time sets the duration (and follows the start and duration)")
+        when.addWidget(QLabel("End:", self))
+        when.addWidget(self.end)
         when.addStretch(1)
         form.addRow("Date:", when)
         self.mode = RadioChoice("Mode", [(m, m.label) for m in Mode], self)
@@ -411,6 +418,10 @@ class DetailsSection(Section):
             self.supervisor.addItem(f"{worker.name}{suffix}", worker.id)
         label = "Facilitator:" if spec.is_group else "Supervisor:"
         form.addRow(label, self.supervisor)
+        self.supervisor_title = line_edit(
+            "Supervisor's job title", "e.g. Team leader (filled from the supervisor's role)", self
+        )
+        form.addRow("Job title:", self.supervisor_title)
         self.qualification_warning = QLabel(self)
         self.qualification_warning.setTextFormat(Qt.TextFormat.PlainText)
         self.qualification_warning.setWordWrap(True)
@@ -439,11 +450,55 @@ class DetailsSection(Section):
             self.supervisor.currentIndexChanged,
             self.status.changed,
             self.cancel_reason.textChanged,
+            self.supervisor_title.textChanged,
         ):
             signal.connect(self.changed)
         self.status.changed.connect(self._show_reason)
         self.supervisor.currentIndexChanged.connect(self._check_qualified)
+        self.supervisor.currentIndexChanged.connect(self._fill_title)
+        self.start.timeChanged.connect(self._show_end)
+        self.duration.valueChanged.connect(self._show_end)
+        self.end.timeChanged.connect(self._end_edited)
+        self._syncing = False
         self._show_reason()
+        self._show_end()
+
+    def _fill_title(self) -> None:
+        """A new supervisor's role becomes the job title, unless one was typed."""
+        worker = self._supervisors.get(self.supervisor.currentData() or "")
+        roles = {w.role for w in self._supervisors.values()}
+        if worker is not None and (not self.supervisor_title.text() or
+                                   self.supervisor_title.text() in roles):  # fmt: skip
+            self.supervisor_title.setText(worker.role)
+
+    def _show_end(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            start = self.start.time()
+            minutes = self.duration.value()
+            if start == self.start.minimumTime() or not minutes:
+                self.end.setTime(self.end.minimumTime())
+            else:
+                self.end.setTime(start.addSecs(60 * minutes))
+        finally:
+            self._syncing = False
+
+    def _end_edited(self) -> None:
+        """An end time typed sets the duration (an end before the start is the next day)."""
+        if self._syncing:
+            return
+        start, end = self.start.time(), self.end.time()
+        if start == self.start.minimumTime() or end == self.end.minimumTime():
+            return
+        minutes = minutes_between(start.toString("HH:mm"), end.toString("HH:mm"))
+        if minutes:
+            self._syncing = True
+            try:
+                self.duration.setValue(min(minutes, self.duration.maximum()))
+            finally:
+                self._syncing = False
 
     def _show_reason(self) -> None:
         cancelled = self.status.value() is SessionStatus.CANCELLED
@@ -477,8 +532,10 @@ class DetailsSection(Section):
         self.supervisor.setCurrentIndex(max(0, self.supervisor.findData(record.supervisor_id)))
         self.status.set_value(record.status)
         set_line(self.cancel_reason, record.cancel_reason)
+        set_line(self.supervisor_title, record.supervisor_title)
         self._show_reason()
         self._check_qualified()
+        self._show_end()
 
     def fill(self, record: SessionRecord) -> None:
         record.session_date = self.date.value()
@@ -494,6 +551,7 @@ class DetailsSection(Section):
         record.cancel_reason = (
             self.cancel_reason.text() if record.status is SessionStatus.CANCELLED else ""
         )
+        record.supervisor_title = self.supervisor_title.text()
 
 
 def _describe(worker: Worker) -> str:
@@ -529,7 +587,9 @@ class RiskSection(Section):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Risk and safeguarding", parent)
         form = QFormLayout(self)
-        question = QLabel("Did this session discuss risk or a safeguarding concern?", self)
+        question = QLabel(
+            "Did this session discuss risk (to or from a person on the caseload)?", self
+        )
         question.setWordWrap(True)
         self.answer = RadioChoice("Risk or safeguarding discussed", [(True, "Yes"), (False, "No")])
         self.unanswered = QLabel("Not answered yet", self)
@@ -547,11 +607,24 @@ class RiskSection(Section):
             "Referral references", "Referral codes only, never names — e.g. SG-2026-118"
         )
         form.addRow("Case references:", self.case_refs)
+        self.safeguarding = RadioChoice(
+            "Safeguarding concerns", [(True, "Yes"), (False, "No")], self
+        )
+        form.addRow("Safeguarding concerns?", self.safeguarding)
+        self.safeguarding_notes = plain_text(
+            "Safeguarding notes",
+            lines=2,
+            placeholder="The concern and what was done (case and referral codes, never names)",
+            parent=self,
+        )
+        form.addRow("Safeguarding notes:", self.safeguarding_notes)
         form.addRow("Referral references:", self.referral_refs)
         for signal in (
             self.answer.changed,
             self.case_refs.textChanged,
             self.referral_refs.textChanged,
+            self.safeguarding.changed,
+            self.safeguarding_notes.textChanged,
         ):
             signal.connect(self.changed)
         self.answer.changed.connect(self._update)
@@ -563,6 +636,8 @@ class RiskSection(Section):
         self.answer.set_value(record.risk_link)
         set_line(self.case_refs, record.case_refs)
         set_line(self.referral_refs, record.referral_refs)
+        self.safeguarding.set_value(record.safeguarding)
+        set_plain(self.safeguarding_notes, record.safeguarding_notes)
         self._update()
 
     def fill(self, record: SessionRecord) -> None:
@@ -570,6 +645,9 @@ class RiskSection(Section):
         record.risk_link = answer if isinstance(answer, bool) else None
         record.case_refs = self.case_refs.text()
         record.referral_refs = self.referral_refs.text()
+        concern = self.safeguarding.value()
+        record.safeguarding = concern if isinstance(concern, bool) else None
+        record.safeguarding_notes = self.safeguarding_notes.toPlainText()
 
 
 class ThemesSection(Section):

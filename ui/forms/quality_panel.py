@@ -87,6 +87,14 @@ class QualityPanel(QFrame):
         self.not_held.setWordWrap(True)
         self._list = QVBoxLayout()
         self._list.setSpacing(6)
+        self.advice_heading = QLabel(self)
+        self.advice_heading.setWordWrap(True)
+        self.advice_heading.setObjectName("qualityAdvice")
+        self.advice_heading.setStyleSheet("#qualityAdvice { color: #6b4a00; font-weight: bold; }")
+        self._advice_list = QVBoxLayout()
+        self._advice_list.setSpacing(6)
+        self._advice: list[QualityGap] = []
+        self._advice_blocks = False
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(intro)
@@ -95,6 +103,9 @@ class QualityPanel(QFrame):
         layout.addWidget(self.ready)
         layout.addWidget(self.not_held)
         layout.addLayout(self._list)
+        layout.addSpacing(6)
+        layout.addWidget(self.advice_heading)
+        layout.addLayout(self._advice_list)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.show_gaps([], SessionStatus.HELD)
@@ -114,7 +125,9 @@ class QualityPanel(QFrame):
         held = status is SessionStatus.HELD
         self.not_held.setVisible(not held)
         self.not_held.setText(_NOT_HELD.get(status, ""))
-        self.ready.setVisible(held and not self._gaps)
+        self.ready.setVisible(
+            held and not self._gaps and not (self._advice_blocks and self._advice)
+        )
         self.summary.setVisible(bool(self._gaps))
         n = len(self._gaps)
         self.summary.setText(f"✖ {n} thing{'s' if n != 1 else ''} missing")
@@ -129,6 +142,39 @@ class QualityPanel(QFrame):
             "; ".join(g.message for g in self._gaps) if self._gaps else _READY
         )
 
+    def show_advice(self, gaps: Sequence[QualityGap], *, blocking: bool, held: bool) -> None:
+        """What the inspection template also asks for (``SessionService.template_gaps``):
+        advice, or missing items that block sign-off when the policy says so."""
+        gaps = list(gaps) if held else []
+        if gaps == self._advice and blocking == self._advice_blocks:
+            return
+        self._advice, self._advice_blocks = gaps, blocking
+        while self._advice_list.count():
+            item = self._advice_list.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.advice_heading.setVisible(bool(gaps))
+        n = len(gaps)
+        self.advice_heading.setText(
+            f"✖ The policy also requires {n} more item{'s' if n != 1 else ''}:"
+            if blocking
+            else f"Also asked for by the inspection template ({n}):"
+        )
+        for gap in gaps:
+            label = _GapLabel(f"•  {gap.message}", self)
+            label.setAccessibleName(("Missing: " if blocking else "Advised: ") + gap.message)
+            label.setProperty("gap", True)
+            label.setProperty("code", gap.code)
+            label.activated.connect(lambda code=gap.code: self.gap_activated.emit(code))
+            self._advice_list.addWidget(label)
+        held_now = self.property("status") in (None, SessionStatus.HELD.value)
+        self.ready.setVisible(held_now and not self._gaps and not (blocking and gaps))
+
+    def advice(self) -> list[str]:
+        return [g.message for g in self._advice]
+
     def set_signed(self, signed: bool) -> None:
         """A signed record: the panel reports what it was signed with, not what to fix."""
         self.intro.setText(_SIGNED_INTRO if signed else _INTRO)
@@ -140,7 +186,11 @@ class QualityPanel(QFrame):
 
     def gap_labels(self) -> list[QLabel]:
         """The labels listing the gaps, in order (what a user clicks)."""
-        labels = (self._list.itemAt(n).widget() for n in range(self._list.count()))  # type: ignore[union-attr]
+        labels = [self._list.itemAt(n).widget() for n in range(self._list.count())]  # type: ignore[union-attr]
+        labels += [
+            self._advice_list.itemAt(n).widget()  # type: ignore[union-attr]
+            for n in range(self._advice_list.count())
+        ]
         return [w for w in labels if isinstance(w, QLabel)]
 
     def messages(self) -> list[str]:

@@ -48,6 +48,8 @@ from app.domain.records import (
     ActionReview,
     ActionStatus,
     Decision,
+    Incident,
+    Progress,
     SessionRecord,
 )
 from app.services.themes import Theme
@@ -256,6 +258,7 @@ class DecisionsModel(_RowsModel):
 OWNER_LABELS = {
     ActionOwner.SUPERVISEE.value: "Supervisee",
     ActionOwner.SUPERVISOR.value: "Supervisor",
+    ActionOwner.BOTH.value: "Both",
     ActionOwner.OTHER.value: "Other (name it)",
 }
 
@@ -267,7 +270,8 @@ class ActionsModel(_RowsModel):
         Column("description", "Action", stretch=True),
         Column("owner", "Owner", kind="choice"),
         Column("owner_name", "Name (if other)"),
-        Column("due_date", "Due", kind="date"),
+        Column("due_date", "Due", kind="date", tooltip="The target date"),
+        Column("review_date", "Review", kind="date", tooltip="When progress is reviewed"),
         Column("evidence", "Evidence needed to close", stretch=True),
     )
 
@@ -306,7 +310,8 @@ class ActionsModel(_RowsModel):
     def _with(self, row: Any, key: str, value: Any) -> Any:
         if key == "owner":
             return replace(row, owner=ActionOwner(value) if value else None)
-        return replace(row, **{key: value if value is not None or key == "due_date" else ""})
+        dated = key in ("due_date", "review_date")
+        return replace(row, **{key: value if value is not None or dated else ""})
 
     def _display(self, row: Any, col: Column, value: Any) -> str:
         if col.key == "owner_name" and row.owner is not ActionOwner.OTHER and not value:
@@ -323,6 +328,50 @@ class ActionsModel(_RowsModel):
         return Action(description="")
 
 
+class IncidentsModel(_RowsModel):
+    """Incidents since the last session: the case code (never a name) and the learning."""
+
+    columns = (
+        Column("case_ref", "Case code", tooltip="A case code, never a name — e.g. C-1042"),
+        Column("learning", "Learning", stretch=True),
+    )
+
+    def _with(self, row: Any, key: str, value: Any) -> Any:
+        return replace(row, **{key: value or ""})
+
+    def incidents(self) -> list[Incident]:
+        return [replace(i) for i in self._rows]
+
+    def blank(self) -> Incident:
+        return Incident(case_ref="")
+
+
+class IncidentsSection(Section):
+    """Incidents since the last session, each with its learning."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Incidents since the last session", parent)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Each incident by its case code (never a name), and what was learned from it.", self
+        )
+        intro.setWordWrap(True)
+        self.model = IncidentsModel(self)
+        self.table = RecordTable(
+            self.model, noun="incident", empty_text="No incidents recorded.", parent=self
+        )
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        self.table.changed.connect(self.changed)
+
+    def load(self, record: SessionRecord) -> None:
+        if self.model.incidents() != record.incidents:
+            self.model.set_rows([replace(i) for i in record.incidents])
+
+    def fill(self, record: SessionRecord) -> None:
+        record.incidents = [i for i in self.model.incidents() if i.case_ref.strip()]
+
+
 @dataclass(frozen=True, slots=True)
 class CarriedAction:
     """An open action from an earlier session, as reviewed in this one."""
@@ -337,6 +386,7 @@ class CarriedAction:
     note: str = ""
     status: ActionStatus = ActionStatus.OPEN  # the action's status in the database now
     closed_here: bool = False  # this (saved) session is the one that closed it
+    progress: Progress | None = None  # of an open action: in progress, or not started
 
     def review(self) -> ActionReview | None:
         """The review to store, or None when storing one would tell nothing or undo a
@@ -344,14 +394,24 @@ class CarriedAction:
         newer session closed)."""
         if self.outcome is not ActionStatus.OPEN:
             return ActionReview(self.action_id, self.outcome, self.note)
-        if self.closed_here or (self.note.strip() and self.status is ActionStatus.OPEN):
-            return ActionReview(self.action_id, self.outcome, self.note)
+        if (
+            self.closed_here
+            or self.progress is not None
+            or (self.note.strip() and self.status is ActionStatus.OPEN)
+        ):
+            return ActionReview(self.action_id, self.outcome, self.note, self.progress)
         return None
+
+    @property
+    def unresolved(self) -> bool:
+        return self.outcome is ActionStatus.OPEN
 
 
 OUTCOME_LABELS = {
     ActionStatus.OPEN.value: "Still open",
-    ActionStatus.DONE.value: "Done",
+    Progress.IN_PROGRESS.value: "In progress",
+    Progress.NOT_STARTED.value: "Not started",
+    ActionStatus.DONE.value: "Complete",
     ActionStatus.DROPPED.value: "Dropped",
 }
 
@@ -373,8 +433,15 @@ class ReviewsModel(_RowsModel):
 
     def _with(self, row: Any, key: str, value: Any) -> Any:
         if key == "outcome":
-            return replace(row, outcome=ActionStatus(value or "open"))
+            if value in (Progress.IN_PROGRESS.value, Progress.NOT_STARTED.value):
+                return replace(row, outcome=ActionStatus.OPEN, progress=Progress(value))
+            return replace(row, outcome=ActionStatus(value or "open"), progress=None)
         return replace(row, **{key: value or ""})
+
+    def _value(self, row: Any, key: str) -> Any:
+        if key == "outcome" and row.outcome is ActionStatus.OPEN and row.progress is not None:
+            return row.progress.value
+        return super()._value(row, key)
 
     as_of: date | None = None
     """The session's date: a carried action still open and due before it is overdue."""
@@ -925,7 +992,8 @@ class CarriedForwardSection(Section):
         super().__init__("Actions carried forward", parent)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Open actions from earlier sessions. Mark each done, still open, or dropped (say why).",
+            "Open actions from earlier sessions of any type (“Agreed in” says which). Mark each "
+            "complete, in progress, not started, or dropped (say why).",
             self,
         )
         intro.setWordWrap(True)
@@ -937,9 +1005,13 @@ class CarriedForwardSection(Section):
             empty_text="No open actions to review.",
             parent=self,
         )
+        self.unresolved = QLabel(self)
+        self.unresolved.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(intro)
         layout.addWidget(self.table)
+        layout.addWidget(self.unresolved)
         self.table.changed.connect(self.changed)
+        self.table.changed.connect(self._count)
         self._base: list[CarriedAction] = []
 
     def set_actions(self, actions: Sequence[CarriedAction]) -> None:
@@ -956,11 +1028,20 @@ class CarriedForwardSection(Section):
                 if a.action_id in reviews
                 else ActionStatus.OPEN,
                 note=reviews[a.action_id].note if a.action_id in reviews else "",
+                progress=reviews[a.action_id].progress if a.action_id in reviews else None,
             )
             for a in self._base
         ]
         if rows != self.model.rows():
             self.model.set_rows(rows)
+        self._count()
+
+    def _count(self) -> None:
+        rows = self.model.rows()
+        open_ = sum(1 for r in rows if r.unresolved)
+        self.unresolved.setText(
+            f"{open_} of {len(rows)} still unresolved" if rows else "Nothing to review."
+        )
 
     def fill(self, record: SessionRecord) -> None:
         reviews = (row.review() for row in self.model.rows())

@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import SessionStatus, TypeKey, Worker
-from app.domain.records import ActionOwner, ActionStatus, SessionRecord
+from app.domain.records import (
+    ActionOwner,
+    ActionStatus,
+    Escalation,
+    SessionRecord,
+    SupportKind,
+    Workload,
+)
 from app.domain.rows import Draft
 from app.errors import KeelError, UsageError
 from ui.context import AppContext
@@ -51,6 +58,7 @@ from ui.forms.record_tables import (
     CarriedAction,
     CarriedForwardSection,
     DecisionsSection,
+    IncidentsSection,
     RecordTable,
 )
 from ui.forms.session_sections import (
@@ -58,6 +66,8 @@ from ui.forms.session_sections import (
     AttendeesSection,
     CaseDiscussionSection,
     GroupThemesSection,
+    NextSessionSection,
+    StaffViewSection,
     WellbeingSection,
 )
 from ui.widgets.accessibility import name_inner_controls
@@ -137,6 +147,7 @@ class SessionForm(QMainWindow):
         self._quitting = False
         self._second_ok: date | None = None  # a second session that day, confirmed
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
+        self._template_blocks = ctx.sessions.template_items_block()
         self.setAccessibleName(self._spec.label)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -191,6 +202,9 @@ class SessionForm(QMainWindow):
             GroupThemesSection(themes, spec) if group else ThemesSection(themes)
         )
         self.wellbeing = None if group else WellbeingSection()
+        self.incidents = IncidentsSection()
+        self.staff_view = None if group else StaffViewSection()
+        self.next_session = NextSessionSection(self._frequency_words())
         self.confidential = ConfidentialSection()
         candidates: list[Section | None] = [
             self.details,
@@ -204,6 +218,9 @@ class SessionForm(QMainWindow):
             self.risk,
             self.themes,
             self.wellbeing,
+            self.incidents,
+            self.staff_view,
+            self.next_session,
             self.confidential,
         ]
         self.sections: list[Section] = [s for s in candidates if s is not None]
@@ -488,6 +505,18 @@ class SessionForm(QMainWindow):
         }
         if self.attendees is not None and self.attendees.list.filter is not None:
             targets["attendees"] = self.attendees.list.filter
+        targets["safeguarding"] = self.risk.safeguarding.button(True)
+        targets["safeguarding_notes"] = self.risk.safeguarding_notes
+        targets["incident"] = self.incidents.table.view
+        targets["next_session"] = self.next_session.book
+        if self.wellbeing is not None:
+            targets["workload"] = self.wellbeing.workload.button(Workload.MANAGEABLE)
+            targets["workload_support"] = self.wellbeing.workload_support
+            targets["sickness"] = self.wellbeing.sickness_days
+            targets["return_to_work"] = self.wellbeing.return_to_work.button(True)
+            targets["support"] = self.wellbeing.support_kinds[SupportKind.OCCUPATIONAL_HEALTH]
+        if self.staff_view is not None:
+            targets["escalation"] = self.staff_view.escalation.button(Escalation.NONE)
         return targets
 
     def quality_messages(self) -> list[str]:
@@ -623,6 +652,11 @@ class SessionForm(QMainWindow):
                 self.carried.model.set_as_of(record.session_date)
             decision_themes = [t for d in record.decisions for t in d.theme_ids]
             self.themes.set_decision_themes(decision_themes)
+            self.quality.show_advice(
+                self._ctx.sessions.template_gaps(record),
+                blocking=self._template_blocks,
+                held=record.status is SessionStatus.HELD,
+            )
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
             self._order_quality_panel()
             title = f"{self._spec.label} — {self._who(record)} — {uk(record.session_date)}"
@@ -672,11 +706,21 @@ class SessionForm(QMainWindow):
                 text = "Unsaved changes."
         self.status_line.setText(text)
 
+    def _frequency_words(self) -> str:
+        if self._spec.is_group or self._base.worker_id is None:
+            return "As the group meets"
+        interval = self._ctx.sessions.interval_for(
+            self._base.worker_id, self._type, self._ctx.today()
+        )
+        if interval is None:
+            return "Not set (the worker has no interval for this type yet)"
+        return f"Every {interval} days — the worker's current interval (not changed here)"
+
     def _default_due(self) -> date:
         return self.details.date.value() + timedelta(days=14)
 
     def _tables(self) -> list[RecordTable]:
-        tables = [self.decisions.table, self.actions_section.table]
+        tables = [self.decisions.table, self.actions_section.table, self.incidents.table]
         if self.carried is not None:
             tables.append(self.carried.table)
         return tables

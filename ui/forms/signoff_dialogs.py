@@ -30,13 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.quality import QualityGap
+from app.domain.records import SUPERVISOR_DECLARATION
 from app.domain.rows import Addendum
 from app.errors import KeelError, UsageError
 from app.services.records import QualityGapsFound
 from ui.context import AppContext
+from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
 
-CONFIRMATION = "I confirm this record is an accurate account of the supervision"
+CONFIRMATION = SUPERVISOR_DECLARATION
 
 
 def _either(names: list[str]) -> str:
@@ -307,9 +309,20 @@ class SuperviseeResponseDialog(QDialog):
         self.name_edit = _line("Supervisee's full name", "The supervisee types their own name")
         name_label = QLabel("Supervisee's &full name:")
         name_label.setBuddy(self.name_edit)
+        self.copy_received = QCheckBox("I have &received a copy of this record")
+        self.copy_received.setAccessibleName("Supervisee has received a copy")
+        self.copy_date = DateEdit(ctx.today())
+        self.copy_date.setAccessibleName("Date the copy was given")
+        copy_label = QLabel("Copy &given on:")
+        copy_label.setBuddy(self.copy_date)
+        self.copy_deadline = _plain_label()
         form = QFormLayout()
         form.addRow(self.reason_label, self.reason)
+        form.addRow(self.copy_received)
+        form.addRow(copy_label, self.copy_date)
+        form.addRow(self.copy_deadline)
         form.addRow(name_label, self.name_edit)
+        self._copy_label = copy_label
         self.buttons = _buttons(self, "Record response", "Later")
         self.record_button = self.buttons.buttons()[0]
         later = _plain_label(
@@ -325,12 +338,22 @@ class SuperviseeResponseDialog(QDialog):
         layout.addWidget(later)
         layout.addWidget(self.buttons)
         self.disagree.toggled.connect(self._update)
+        self.copy_received.toggled.connect(self._update)
+        self.copy_date.dateChanged.connect(self._update)
         self._update()
 
     def _update(self) -> None:
         disagreeing = self.disagree.isChecked()
         self.reason.setEnabled(disagreeing)
         self.reason_label.setEnabled(disagreeing)
+        received = self.copy_received.isChecked()
+        self.copy_date.setEnabled(received)
+        self._copy_label.setEnabled(received)
+        self.copy_deadline.setText(
+            self._ctx.records.copy_words(
+                self._session_id, self.copy_date.value() if received else None
+            )
+        )
 
     def accept(self) -> None:
         problem = self._problem()
@@ -341,6 +364,10 @@ class SuperviseeResponseDialog(QDialog):
                     agree=self.acknowledge.isChecked(),
                     name=self.name_edit.text(),
                     comment=self.reason.toPlainText() if self.disagree.isChecked() else "",
+                    copy_received=self.copy_received.isChecked(),
+                    copy_given_on=(
+                        self.copy_date.value() if self.copy_received.isChecked() else None
+                    ),
                 )
             except UsageError as exc:
                 problem = str(exc)

@@ -83,6 +83,15 @@ class WorkerDialog(QDialog):
         start_row = QHBoxLayout()
         start_row.addWidget(self.start_edit, 1)
         start_row.addWidget(self.start_unknown)
+        self.employed_edit = DateEdit(self._ctx.today())
+        self.employed_edit.setAccessibleName("Employment start date")
+        self.employed_unknown = QCheckBox("Not recorded")
+        self.employed_unknown.setAccessibleName("Employment start date not recorded")
+        self.employed_unknown.toggled.connect(lambda on: self.employed_edit.setEnabled(not on))
+        self.employed_unknown.setChecked(True)
+        employed_row = QHBoxLayout()
+        employed_row.addWidget(self.employed_edit, 1)
+        employed_row.addWidget(self.employed_unknown)
         self.employment_combo = QComboBox()
         self.employment_combo.setAccessibleName("Employment")
         for employment, label in EMPLOYMENT_LABELS.items():
@@ -113,6 +122,7 @@ class WorkerDialog(QDialog):
         form.addRow(_label_for(self.role_edit, "&Role"), self.role_edit)
         form.addRow(_label_for(self.team_combo, "&Team"), self.team_combo)
         form.addRow(_label_for(self.start_edit, "&Start date in post"), start_row)
+        form.addRow(_label_for(self.employed_edit, "Emplo&yed since"), employed_row)
         form.addRow(_label_for(self.employment_combo, "&Employment"), self.employment_combo)
         form.addRow(_label_for(self.profession_edit, "&Profession"), self.profession_edit)
         form.addRow(_label_for(self.line_combo, "&Line supervisor"), self.line_combo)
@@ -131,7 +141,8 @@ class WorkerDialog(QDialog):
 
         order: list[QWidget] = [
             self.name_edit, self.staff_id_edit, self.role_edit, self.team_combo,
-            self.start_edit, self.start_unknown, self.employment_combo, self.profession_edit,
+            self.start_edit, self.start_unknown, self.employed_edit, self.employed_unknown,
+            self.employment_combo, self.profession_edit,
             self.line_combo, self.clinical_combo, self.qualified_check,
             *self.requires_checks.values(), self.buttons,
         ]  # fmt: skip
@@ -163,6 +174,9 @@ class WorkerDialog(QDialog):
             self.start_unknown.setChecked(True)
         else:
             self.start_edit.set_date(worker.start_date)
+        self.employed_unknown.setChecked(worker.employment_start is None)
+        if worker.employment_start is not None:
+            self.employed_edit.set_date(worker.employment_start)
         self.employment_combo.setCurrentIndex(
             max(self.employment_combo.findData(worker.employment.value), 0)
         )
@@ -188,6 +202,9 @@ class WorkerDialog(QDialog):
             team=self.team_combo.currentText().strip(),
             start_date=None if self.start_unknown.isChecked() else self.start_edit.value(),
             employment=Employment(self.employment_combo.currentData()),
+            employment_start=(
+                None if self.employed_unknown.isChecked() else self.employed_edit.value()
+            ),
             profession=self.profession_edit.text().strip(),
             line_supervisor_id=line if isinstance(line, str) else None,
             clinical_supervisor_id=clinical if isinstance(clinical, str) else None,

@@ -64,6 +64,7 @@ OWNER_LABELS = {
     ActionOwner.SUPERVISEE: "Supervisee",
     ActionOwner.SUPERVISOR: "Supervisor",
     ActionOwner.OTHER: "Other",
+    ActionOwner.BOTH: "Both",
 }
 
 

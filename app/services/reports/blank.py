@@ -18,6 +18,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.domain.catalogue import TypeSpec
+from app.domain.records import (
+    SUPERVISEE_DECLARATION,
+    SUPERVISOR_DECLARATION,
+    Escalation,
+    SupportKind,
+)
 from app.services.reports.base import (
     BODY_WIDTH,
     INK,
@@ -136,11 +142,13 @@ def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
 
 def _details(spec: TypeSpec, w: float) -> list[Flowable]:
     pairs: list[tuple[str, str]] = (
-        [("Facilitator", ""), ("Date", ""), ("Start time", ""), ("Duration (min)", ""),
-         ("Location", ""), ("Attendees (no.)", "")]
+        [("Facilitator", ""), ("Job title", ""), ("Date", ""), ("Session no.", "____ of ____ this year"),
+         ("Start time", ""), ("End time", ""), ("Total (min)", ""), ("Location", ""),
+         ("Attendees (no.)", "")]
         if spec.is_group
-        else [("Supervisee", ""), ("Supervisor", ""), ("Date", ""), ("Start time", ""),
-              ("Duration (min)", ""), ("Location", "")]
+        else [("Supervisee", ""), ("Employed since", ""), ("Supervisor", ""),
+              ("Job title", ""), ("Date", ""), ("Session no.", "____ of ____ this year"),
+              ("Start time", ""), ("End time", ""), ("Total (min)", ""), ("Location", "")]
     )  # fmt: skip
     story: list[Flowable] = [_fields(pairs, w)]
     st = styles()
@@ -199,9 +207,21 @@ def _group_themes(spec: TypeSpec, themes: Sequence[str], w: float) -> KeepTogeth
 
 
 def blank_form_story(
-    spec: TypeSpec, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
+    spec: TypeSpec,
+    *,
+    themes: Sequence[str] = SEEDED_THEMES,
+    width: float = BODY_WIDTH,
+    copy_days: int = 5,
+    footer: Sequence[str] | None = None,
 ) -> list[Flowable]:
-    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it."""
+    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it.
+    ``footer``: the service, distribution and retention lines (the default policy's when
+    not given)."""
+    if footer is None:
+        from app.domain.policy import Policy
+        from app.services.reports.record import record_footer
+
+        footer = record_footer(Policy())
     st = styles()
     w = width
     group = spec.is_group
@@ -229,10 +249,12 @@ def blank_form_story(
                 _block(spec.agenda_title, _note(escape(spec.agenda_intro)), _tick_grid(agenda, w))
             )
         story.append(
-            _block("Actions carried forward (reviewed in this session)",
-                   _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
-                         [w * 0.38, w * 0.12, w * 0.25, w * 0.25], 4, 11 * mm),
-                   markup(f"Outcome: {_boxes(['Done', 'Still open', 'Dropped'])}", st["cell"]))
+            _block("Previous actions reviewed",
+                   _grid(["Action", "Agreed in (type, date)", "Status", "Note (why if dropped)"],
+                         [w * 0.34, w * 0.2, w * 0.2, w * 0.26], 4, 11 * mm),
+                   markup("Status: " + _boxes(["Complete", "In progress", "Not started",
+                                               "Dropped"]), st["cell"]),
+                   _fields([("Still unresolved", "")], w))
         )  # fmt: skip
     if group:
         story.append(
@@ -250,22 +272,32 @@ def blank_form_story(
         _block("Decisions and guidance",
                _grid(["Decision or guidance", "Rationale (why)"], [w * 0.5, w * 0.5], 4, 16 * mm))
     )  # fmt: skip
-    owner = f"Owner: {_boxes(['Supervisee', 'Supervisor', 'Other (name)'])}" + (
-        " — and the attendee it is for" if group else ""
+    owner = (
+        "Responsibility: "
+        + _boxes(["Staff member", "Supervisor", "Both", "Other (name)"])
+        + (" — and the attendee it is for" if group else "")
     )
     story.append(
         _block("Actions agreed",
-               _grid(["Action", "Owner", "Due", "Evidence needed to close"],
-                     [w * 0.38, w * 0.22, w * 0.12, w * 0.28], 5, 12 * mm),
+               _grid(["Action", "Responsibility", "Target date", "Review date", "Evidence to close"],
+                     [w * 0.32, w * 0.18, w * 0.12, w * 0.12, w * 0.26], 5, 12 * mm),
                markup(owner, st["cell"]))
     )  # fmt: skip
     story.append(
         _block("Risk and safeguarding",
-               markup("<b>Did this session discuss risk or a safeguarding concern?</b>"
+               markup("<b>Did this session discuss risk?</b>"
                       f"&nbsp;&nbsp;&nbsp;{_boxes(['Yes', 'No'])}", st["body"]),
                Spacer(1, 1 * mm),
+               markup("<b>Safeguarding concerns?</b>"
+                      f"&nbsp;&nbsp;&nbsp;{_boxes(['Yes', 'No'])}", st["body"]),
+               writing_lines(2, w, label="Safeguarding notes"),
                _fields([("Case refs", ""), ("Referral refs", "")], w),
                _note("Pseudonymous case and referral codes only, never names."))
+    )  # fmt: skip
+    story.append(
+        _block("Incidents since the last session",
+               _grid(["Case code", "Learning"], [w * 0.2, w * 0.8], 3, 11 * mm),
+               _note("By case code, never a name."))
     )  # fmt: skip
     if group:
         story.append(_group_themes(spec, themes, w))
@@ -280,12 +312,34 @@ def blank_form_story(
                    _note("1 = struggling, 10 = thriving"),
                    Spacer(1, 1.5 * mm),
                    markup("<b>Workload:</b>&nbsp;&nbsp;"
-                          + _boxes(["Manageable", "Stretched", "Excessive"]), st["body"]),
+                          + _boxes(["Manageable", "Challenging", "Excessive"]), st["body"]),
+                   writing_lines(1, w, label="Support measures agreed"),
                    Spacer(1, 1.5 * mm),
                    markup(f"<b>Moral distress:</b>&nbsp;&nbsp;{_boxes(['Yes', 'No'])}",
                           st["body"]),
-                   writing_lines(2, w, label="Support offered"))
+                   Spacer(1, 1.5 * mm),
+                   markup("<b>Sickness absence since the last session:</b> ______ days"
+                          f"&nbsp;&nbsp;&nbsp;<b>Return to work done:</b>&nbsp;"
+                          f"{_boxes(['Yes', 'No', 'n/a'])}", st["body"]),
+                   writing_lines(2, w, label="Stress or wellbeing concerns raised"),
+                   markup("<b>Support offered:</b>&nbsp;&nbsp;"
+                          + _boxes([k.label for k in SupportKind]), st["body"]),
+                   writing_lines(2, w, label="Support notes"))
         )  # fmt: skip
+        story.append(
+            _block("The staff member's comments", writing_lines(3, w))
+        )  # fmt: skip
+        story.append(
+            _block("Escalation",
+                   markup(_boxes([e.label for e in Escalation]), st["body"]),
+                   writing_lines(1, w, label="Notes"))
+        )  # fmt: skip
+    story.append(
+        _block("Next session",
+               _fields([("Date", ""), ("Time", ""), ("Place", ""),
+                        ("Frequency", "the worker's interval")], w),
+               writing_lines(2, w, label="Focus areas"))
+    )  # fmt: skip
     story.append(
         _block("Confidential reflective notes",
                _note("Confidential — left out of reports and exports unless asked for. "
@@ -303,15 +357,23 @@ def blank_form_story(
     signatures.setStyle(
         TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
     )
+    declarations = [_note(f"<b>Supervisor's declaration:</b> “{escape(SUPERVISOR_DECLARATION)}.”")]
+    if not group:
+        declarations += [
+            _note(f"<b>Supervisee's declaration:</b> “{escape(SUPERVISEE_DECLARATION)}.”"),
+            _fields([("Copy given on", ""), ("Due by", f"{copy_days} working days")], w),
+        ]
     story.append(
-        _block("Sign-off",
+        _block("Declarations and sign-off",
+               *declarations,
                _note(("The facilitator signs that this record is accurate; an attendee may "
                       "write here what they disagree with.") if group else
                      ("The supervisor signs that this record is accurate. The supervisee "
                       "acknowledges it, or writes here what they disagree with.")),
                writing_lines(2, w, label="Comment or disagreement" if group
                              else "Supervisee's comment or disagreement"),
-               Spacer(1, 3 * mm), signatures)
+               Spacer(1, 3 * mm), signatures,
+               Spacer(1, 3 * mm), *(_note(escape(line)) for line in footer))
     )  # fmt: skip
     return story
 
@@ -323,6 +385,8 @@ def build_blank_form_pdf(
     service_name: str,
     themes: Sequence[str] = SEEDED_THEMES,
     time_zone: tzinfo | None = None,
+    copy_days: int = 5,
+    footer: Sequence[str] | None = None,
 ) -> Path:
     """Write a blank paper form for the type ``spec`` to ``out`` (A4 PDF). ``themes``
     defaults to the seeded list; pass the service's own list to match its screens."""
@@ -332,5 +396,7 @@ def build_blank_form_pdf(
         service_name=service_name,
         time_zone=time_zone,
     )
-    doc.build(blank_form_story(spec, themes=themes, width=doc.width))
+    doc.build(
+        blank_form_story(spec, themes=themes, width=doc.width, copy_days=copy_days, footer=footer)
+    )
     return out

@@ -61,6 +61,7 @@ from app.services.reports.charts import (
 )
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.reports.governance import learning_log_section, theme_heatmap_section
+from app.services.reports.pack_records import copies_section, escalations_section
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
@@ -882,7 +883,7 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
             f"Held in the period and, on {uk(d.today)}: {_plural(len(d.unsigned), 'record')} "
             f"not yet signed by the supervisor; {_plural(len(d.awaiting), 'signed record')} "
             "awaiting the supervisee's acknowledgement. Policy: the supervisee has a copy within "
-            "5 working days.",
+            f"{d.policy.copy_deadline_working_days} working days.",
             st["body"],
         )
     )
@@ -1258,6 +1259,8 @@ SECTIONS: tuple[PackSection, ...] = (
     _sign_off,
     # Parts that need the record's QA and copy fields (issue 16) go here: QA sampling, the
     # supervisee's copy on time, escalations.
+    copies_section,
+    escalations_section,
     _quality,
     _wellbeing,
     _themes,

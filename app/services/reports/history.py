@@ -46,7 +46,8 @@ DECISION_LIMIT = 150
 DECISIONS_SHOWN = 4
 EMPLOYMENT_WORDS = {"permanent": "Permanent", "bank": "Bank", "agency": "Agency",
                     "student": "Student"}  # fmt: skip
-WORKLOAD_WORDS = {"manageable": "Manageable", "stretched": "Stretched", "excessive": "Excessive"}
+# The stored "stretched" is shown in the inspection template's word.
+WORKLOAD_WORDS = {"manageable": "Manageable", "stretched": "Challenging", "excessive": "Excessive"}
 
 
 def _head(*labels: str, style: str = "cell") -> list[Flowable | str]:
@@ -91,6 +92,7 @@ def _profile(data: HistoryData) -> list[Flowable]:
         ("Profession", worker.profession or "—"),
         ("Employment", EMPLOYMENT_WORDS.get(worker.employment.value, worker.employment.value)),
         ("Start date", start),
+        ("Employed since", uk(worker.employment_start, "Not recorded")),
         ("Status", status),
         ("Line supervisor", name_of(worker.line_supervisor_id)),
         ("Clinical supervisor", name_of(worker.clinical_supervisor_id)),
@@ -351,16 +353,30 @@ def _wellbeing(
         )
         story.append(Spacer(1, 2 * mm))
     rows: list[list[Flowable | str]] = [
-        _head("Date", "Type", "Wellbeing", "Workload", "Moral distress", "Support offered")
+        _head(
+            "Date",
+            "Type",
+            "Wellbeing",
+            "Workload",
+            "Moral distress",
+            "Sickness (days)",
+            "Support offered",
+        )
     ]
     distress = {None: "—", True: "Yes", False: "No"}
     for r in pulses:
+        support = "; ".join(k.label for k in r.support_kinds)
+        if r.support_offered:
+            support = f"{support}: {r.support_offered}" if support else r.support_offered
+        sick = "—" if r.sickness_days is None else str(r.sickness_days)
+        if r.sickness_days and r.return_to_work:
+            sick += " (return to work done)"
         rows.append(
             [para(uk(r.session_date), st["cell"]), para(cat.name(r.type), st["cell"]),
              para(f"{r.wellbeing} / 10" if r.wellbeing else "—", st["cell"]),
              para(WORKLOAD_WORDS.get(r.workload.value, "") if r.workload else "—", st["cell"]),
-             para(distress[r.moral_distress], st["cell"]),
-             para(r.support_offered or "—", st["cell"])]
+             para(distress[r.moral_distress], st["cell"]), para(sick, st["cell"]),
+             para(support or "—", st["cell"])]
         )  # fmt: skip
     scores = [r.wellbeing for r in pulses if r.wellbeing is not None]
     if scores:
@@ -372,7 +388,38 @@ def _wellbeing(
             )
         )
         story.append(Spacer(1, 1.5 * mm))
-    story.append(table(rows, [w * 0.14, w * 0.16, w * 0.12, w * 0.12, w * 0.12, w * 0.34]))
+    story.append(table(rows, [w * f for f in (0.12, 0.15, 0.1, 0.12, 0.1, 0.13, 0.28)]))
+    return story
+
+
+def _concerns(records: list[SessionRecord], cat: Catalogue) -> list[Flowable]:
+    """Safeguarding concerns, incidents with their learning, escalations and the worker's own
+    comments, record by record (what an inspector asks a supervision history to show)."""
+    st = styles()
+    story = section("Safeguarding, incidents, escalations and comments", need=TABLE_NEED)
+    rows: list[list[Flowable | str]] = [_head("Date", "Type", "Recorded")]
+    for r in records:
+        if r.status is not SessionStatus.HELD:
+            continue
+        parts = []
+        if r.safeguarding:
+            parts.append(f"Safeguarding concern: {r.safeguarding_notes or 'no notes'}")
+        parts += [f"Incident {i.case_ref}: {i.learning or 'no learning recorded'}"
+                  for i in r.incidents]  # fmt: skip
+        if r.escalation is not None and r.escalation.value != "none":
+            parts.append(f"Escalated to {r.escalation.label}: {r.escalation_notes or '—'}")
+        if r.staff_comments.strip():
+            parts.append(f"Staff member's comments: {r.staff_comments.strip()}")
+        if parts:
+            rows.append(
+                [para(uk(r.session_date), st["cell"]), para(cat.name(r.type), st["cell"]),
+                 [para(part, st["cell"]) for part in parts]]
+            )  # fmt: skip
+    if len(rows) == 1:
+        story.append(para("None recorded in this period.", st["body"]))
+        return story
+    w = BODY_WIDTH
+    story.append(table(rows, [w * 0.13, w * 0.17, w * 0.7]))
     return story
 
 
@@ -451,6 +498,7 @@ def worker_history_story(data: HistoryData, *, include_confidential: bool) -> li
     story += _sessions(data)
     story += _actions(data.actions, data.date_from, data.date_to, data.as_of, cat)
     story += _wellbeing(records, data.date_from, data.date_to, cat)
+    story += _concerns(records, cat)
     story += _addenda(data)
     story += _confidential(records, include_confidential, cat)
     return story

@@ -1,0 +1,88 @@
+"""Schema v11 (issue 16: the record an inspection template asks for) on a database written
+before it: every signed record's fingerprint and evidence still verify, the new columns read
+as "not recorded", and the new columns of a signed record are locked like the old ones.
+
+``tests/fixtures/schema-v10-demo.db.xz`` is the demo service (418 signed records, 355
+responses, addenda) written by Keel at schema 10, the commit before v11 (add565e), then
+vacuumed and compressed. Never regenerate it to "fix" this test.
+"""
+
+from __future__ import annotations
+
+import lzma
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import dbapi
+from app.services.records import RecordService
+from app.services.sessions import SessionService
+from app.storage.db import open_database
+from app.storage.evidence import verify_fingerprints
+from app.storage.evidence_registry import verify
+from app.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "schema-v10-demo.db.xz"
+
+
+@pytest.fixture
+def v10(tmp_path: Path) -> Path:
+    path = tmp_path / "keel.db"
+    with lzma.open(FIXTURE) as src, path.open("wb") as out:
+        shutil.copyfileobj(src, out)
+    return path
+
+
+def test_the_fixture_is_a_schema_10_database(v10: Path) -> None:
+    conn = dbapi.connect(str(v10))
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
+        assert SCHEMA_VERSION > 10 and len(MIGRATIONS) == SCHEMA_VERSION
+        signed = conn.execute("SELECT count(*) FROM sessions WHERE signed_at IS NOT NULL")
+        assert signed.fetchone()[0] == 418
+    finally:
+        conn.close()
+
+
+def test_migrating_keeps_every_signed_record_verifying(v10: Path) -> None:
+    conn = dbapi.connect(str(v10))
+    before = dict(conn.execute("SELECT id, fingerprint FROM sessions WHERE signed_at IS NOT NULL"))
+    conn.close()
+    db = open_database(v10)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        after = dict(db.execute("SELECT id, fingerprint FROM sessions WHERE signed_at IS NOT NULL"))
+        assert after == before and len(after) == 418
+        assert verify_fingerprints(db) == []
+        assert [f.sentence for f in verify(db)] == []
+        # What an old record holds for the new items: "not recorded".
+        sessions = SessionService(db)
+        some = next(iter(before))
+        rec = sessions.get(some)
+        assert rec is not None
+        assert (rec.sickness_days, rec.safeguarding, rec.escalation, rec.incidents) == (
+            None,
+            None,
+            None,
+            [],
+        )
+        state = RecordService(db, sessions).state(some)
+        assert state.copy_given_on is None
+        # The new columns of a signed record are locked like the others.
+        for column, value in (("staff_comments", "'forged'"), ("sickness_days", "3"),
+                              ("incidents", "'[]'"), ("next_place", "'x'")):  # fmt: skip
+            with pytest.raises(dbapi.IntegrityError, match="signed and locked"):
+                db.execute(f"UPDATE sessions SET {column} = {value} WHERE id = ?", [some])
+        with pytest.raises(dbapi.IntegrityError, match="signed record"):
+            db.execute(
+                "UPDATE actions SET review_date = '2026-01-01' WHERE session_id IN "
+                "(SELECT id FROM sessions WHERE signed_at IS NOT NULL)"
+            )
+        responded = db.execute(
+            "SELECT id FROM sessions WHERE supervisee_response IS NOT NULL LIMIT 1"
+        ).fetchone()[0]
+        with pytest.raises(dbapi.IntegrityError, match="responds once"):
+            db.execute("UPDATE sessions SET copy_given_on = '2026-01-01' WHERE id = ?", [responded])
+    finally:
+        db.close()
