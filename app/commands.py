@@ -185,16 +185,20 @@ def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _existing_passphrase(backup: Path) -> str | None:
-    """An encrypted backup's passphrase (the environment variable, else asked once); None for
-    a plain backup."""
+    """An encrypted backup's passphrase (its own, from the environment variable; else the
+    database's of that day, for the backup of an encrypted database; else asked once); None
+    when the backup needs none (plain, or opened by the key of the unlocked database)."""
     import os
 
-    from app.services import crypto
+    from app.services.backup import needs_passphrase
 
-    with backup.open("rb") as fh:
-        if not crypto.is_encrypted(fh.read(16)):
-            return None
-    return os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(f"Passphrase of {backup.name}: ")
+    if not needs_passphrase(backup):
+        return None
+    return (
+        os.environ.get(PASSPHRASE_ENV)
+        or os.environ.get(DB_PASSPHRASE_ENV)
+        or _ask_passphrase(f"Passphrase (or recovery key) of {backup.name}: ")
+    )
 
 
 def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -376,11 +380,10 @@ def _confirm(question: str, out: TextIO) -> bool:
 def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     """Validate the backup, show what it holds, confirm, then restore it into the database
     (through SQLite's backup API, after a safety copy) while holding the instance lock."""
-    import os
 
     from app.paths import default_backup_dir
     from app.services.autobackup import ensure_folder
-    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
+    from app.services.backup import prepared_backup, restore_into_file
     from app.services.backup_files import ANOTHER_DATABASE
     from app.services.instance import InstanceLock
     from app.services.restore_compare import compare_with_file
@@ -390,15 +393,7 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         what = "a folder" if candidate.is_dir() else "no file"
         raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
     with InstanceLock(db_path):
-        passphrase = None
-        if needs_passphrase(candidate):
-            # The backup's own passphrase, else (the backup of an encrypted database) the
-            # database's passphrase of that day; a recovery key is accepted too.
-            passphrase = (
-                os.environ.get(PASSPHRASE_ENV)
-                or os.environ.get(DB_PASSPHRASE_ENV)
-                or _ask_passphrase(f"Passphrase (or recovery key) of {candidate.name}: ")
-            )
+        passphrase = _existing_passphrase(candidate)
         with prepared_backup(
             candidate, passphrase=passphrase, workdir=db_path.parent, into=db_path
         ) as ready:

@@ -1,9 +1,11 @@
 """Keel's temporary files: named by the process that made them, removed once it is gone.
 
 A temporary that may hold records — a backup being written (``.keel-backup-<owner>-….tmp``, in
-the backup folder), an encrypted backup's unencrypted working copy (``keel-backup-<owner>-…/``,
-a private folder beside the database), a decrypted backup being restored
-(``keel-restore-<owner>-…/``) — carries its *owner* in its name: a short hash of the computer's name and the process
+the backup folder; an encrypted backup's is encrypted from its first page), a backup being
+restored (``keel-restore-<owner>-…/``: still encrypted, except an old ``KEELENC1`` backup's
+decrypted copy) — and, from Keel before encrypted backups were written encrypted, an encrypted
+backup's unencrypted working copy (``keel-backup-<owner>-…/``, a private folder beside the
+database) — carries its *owner* in its name: a short hash of the computer's name and the process
 id. A process killed with ``kill -9`` or a power cut cannot remove its temporaries, so every
 start of Keel (the window or any command) calls :func:`clean_stale`, which removes one only when
 its owner is gone (made on this computer by a process that is no longer running) or when it is
@@ -12,8 +14,8 @@ without an owner (``.keel-backup-<token>.tmp``, ``keel-backup-…/`` working fol
 ``….restoring``) are removed by age alone. Each cleaning is logged without personal data: how
 many temporaries of which kind, never their names or folders.
 
-An encrypted backup writes the database unencrypted only into its private working folder
-(``app.services.backup``), which it removes itself unless it is killed.
+An encrypted backup never writes the database unencrypted (``app.services.encrypted_backup``):
+what a killed one leaves is encrypted, and removed here at the next start.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_S = 24 * 3600
 BACKUP_TEMP = ".keel-backup-"  # a backup being written, in the backup folder
-PRIVATE_TEMP = "keel-backup-"  # an encrypted backup's unencrypted working copy (a folder)
+PRIVATE_TEMP = "keel-backup-"  # an older Keel's unencrypted backup working copy (a folder)
 RESTORE_TEMP = "keel-restore-"  # a decrypted backup being restored (a folder)
 RESTORING = ".restoring"  # a database being rebuilt from a backup, beside it
 
