@@ -129,9 +129,7 @@ def export_encrypted(source: Path, tmp: Path, key: bytes) -> tuple[dict[str, int
             version = int(conn.execute("PRAGMA source.user_version").fetchone()[0])
             names = {
                 r[0]
-                for r in conn.execute(
-                    "SELECT name FROM source.sqlite_master WHERE type = 'table'"
-                )
+                for r in conn.execute("SELECT name FROM source.sqlite_master WHERE type = 'table'")
             }
             counts = {
                 t: int(conn.execute(f"SELECT count(*) FROM source.{t}").fetchone()[0])
@@ -228,8 +226,10 @@ def _check_written(target: Path, key: bytes, expected: bytes) -> None:
             mac.update(chunk)
             left -= len(chunk)
         stored = fh.read(_MAC_BYTES)
-    if left or not hmac.compare_digest(stored, expected) or not hmac.compare_digest(
-        mac.digest(), expected
+    if (
+        left
+        or not hmac.compare_digest(stored, expected)
+        or not hmac.compare_digest(mac.digest(), expected)
     ):
         raise EncryptedBackupError(
             "The encrypted backup did not read back correctly, so it was not kept."
