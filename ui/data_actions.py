@@ -21,7 +21,7 @@ from app.logging_setup import error_kind
 from app.services import autobackup
 from app.storage.db import pending_check, wait_for_check
 from ui.context import AppContext
-from ui.tasks import run_task
+from ui.tasks import exclusive_task_running, run_task
 
 if TYPE_CHECKING:
     from app.services.backup import BackupInfo, BackupResult
@@ -102,7 +102,7 @@ class DataActions(QObject):
         check: on a large database the check can take several seconds, and the window must
         not freeze waiting for it, so the backup is tried again a little later instead."""
         check = pending_check(self._ctx.db_path)
-        if check is not None and not check.done:
+        if exclusive_task_running() or (check is not None and not check.done):
             QTimer.singleShot(500, self, self.auto_backup_when_checked)
             return
         self.auto_backup()

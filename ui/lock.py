@@ -143,6 +143,7 @@ class LockController(QObject):
         self._panels: dict[QWidget, LockPanel] = {}
         self._titles: dict[QWidget, str] = {}
         self.prompt: QWidget | None = None
+        self.paused = False  # True while the database file is being converted
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._idle_timeout)
@@ -174,6 +175,9 @@ class LockController(QObject):
         self._idle.start(max(1, minutes) * 60_000)
 
     def _idle_timeout(self) -> None:
+        if self.paused:  # the database is being converted: lock once that is over
+            self._idle.start(60_000)
+            return
         if encryption.encryption_status(self._db_path):
             self.lock()
         else:
