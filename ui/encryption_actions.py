@@ -65,6 +65,13 @@ class EncryptionActions(QObject):
             lambda: encryption.lock_minutes(ctx.db),
             before_lock=before_lock,
         )
+        self.lock.recovered.connect(
+            lambda: window.statusBar().showMessage(
+                "Unlocked with the recovery key. The new passphrase opens the database from now "
+                "on; the recovery key stays the same.",
+                20000,
+            )
+        )
         self.lock_action = QAction("&Lock Keel", window)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)

@@ -185,6 +185,14 @@ def unlock(db_path: Path, passphrase: str) -> None:
 
 
 def _check_key_opens(db_path: Path, key: bytes, *, damaged_if_not: bool) -> None:
+    """``key`` opens ``db_path``; if not, the key is forgotten when it is the one registered
+    (never the key the open database is using: a wrong recovery key typed at the lock screen
+    leaves the window's key in place)."""
+
+    def forget_if_it_was_this_key() -> None:
+        if keys.key_for(db_path) == key:
+            keys.forget_key(db_path)
+
     try:
         conn = read_only_connection(db_path, key=key)
         try:
@@ -192,12 +200,12 @@ def _check_key_opens(db_path: Path, key: bytes, *, damaged_if_not: bool) -> None
         finally:
             conn.close()
     except dbapi.OperationalError as exc:
-        keys.forget_key(db_path)
+        forget_if_it_was_this_key()
         from app.errors import storage_error_from
 
         raise storage_error_from(exc, f"read {db_path}") from exc
     except dbapi.DatabaseError as exc:
-        keys.forget_key(db_path)
+        forget_if_it_was_this_key()
         if damaged_if_not:
             raise DamagedDatabaseError(
                 f"The passphrase is right, but {db_path} is damaged and cannot be read. "
