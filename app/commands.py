@@ -380,6 +380,7 @@ def _confirm(question: str, out: TextIO) -> bool:
 def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     """Validate the backup, show what it holds, confirm, then restore it into the database
     (through SQLite's backup API, after a safety copy) while holding the instance lock."""
+    import os
 
     from app.paths import default_backup_dir
     from app.services.autobackup import ensure_folder
@@ -429,6 +430,8 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 result = restore_into_file(
                     db_path, ready, default_backup_dir(),
                     another_database=comparison.another_database,
+                    db_passphrase=os.environ.get(DB_PASSPHRASE_ENV) or None,
+                    ask_db_passphrase=_ask_db_passphrase_to_keep(db_path),
                 )  # fmt: skip
             except KeyboardInterrupt:
                 sys.stderr.write(
@@ -438,6 +441,22 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_PROBLEM
     out.write(result.summary() + "\n")
     return EXIT_OK
+
+
+def _ask_db_passphrase_to_keep(db_path: Path) -> Callable[[], str | None] | None:
+    """At a terminal: ask the database's passphrase, to rebuild a missing or damaged encrypted
+    database encrypted from a backup made before it was encrypted (only asked then)."""
+    if not _has_terminal():
+        return None
+
+    def ask() -> str | None:
+        sys.stderr.write(
+            f"{db_path.name} was encrypted and this backup is not: Keel restores it encrypted "
+            "with the database's own key.\n"
+        )
+        return _ask_passphrase(f"Passphrase of {db_path.name}: ") or None
+
+    return ask
 
 
 # --------------------------------------------------------------------------- encryption

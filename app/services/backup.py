@@ -1156,6 +1156,8 @@ def restore_into_file(
     passphrase: str | None = None,
     now: datetime | None = None,
     another_database: bool = False,
+    db_passphrase: str | None = None,
+    ask_db_passphrase: Callable[[], str | None] | None = None,
 ) -> RestoreResult:
     """Restore ``candidate`` as the database at ``db_path``, which is not open in this process
     (the caller holds the ``InstanceLock``). A sound database is not replaced by a backup of
@@ -1166,14 +1168,93 @@ def restore_into_file(
     moved aside (with its ``-wal`` and ``-shm``, renamed ``….damaged-<time>``: never deleted),
     then created from the backup; any orphan ``-wal`` beside it is moved aside too so it cannot
     be replayed onto the restored data. Another program's database or a newer Keel's is refused.
+
+    Where the database was encrypted (its key file is beside it, or this process holds its
+    key) and the backup is not (a backup made before it was encrypted), the missing or damaged
+    database is rebuilt **encrypted with the same data key** (its recovery key still opens it),
+    its key file wrapped by ``db_passphrase`` (else asked by ``ask_db_passphrase``, only then)
+    — the database's passphrase, which must unwrap that key from the key file; without it
+    nothing is restored (``RestoreError`` saying so):
+    a restore never quietly turns an encrypted database into a plain one.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_file_prepared(db_path, candidate, safety_folder, now, another_database)
+        return _restore_file_prepared(
+            db_path, candidate, safety_folder, now, another_database,
+            db_passphrase, ask_db_passphrase,
+        )  # fmt: skip
     workdir = _writable_parent(db_path)
     with prepared_backup(
         candidate, passphrase=passphrase, workdir=workdir, into=db_path
     ) as prepared:
-        return _restore_file_prepared(db_path, prepared, safety_folder, now, another_database)
+        return _restore_file_prepared(
+            db_path, prepared, safety_folder, now, another_database,
+            db_passphrase, ask_db_passphrase,
+        )  # fmt: skip
+
+
+def restore_keeps_encryption(db_path: Path, prepared: PreparedBackup) -> bool:
+    """Restoring ``prepared`` as a new file at ``db_path`` (missing or damaged) keeps the
+    database's encryption, and needs the database's passphrase to do so: the database was
+    encrypted (its key file is beside it, or this process holds its key) and the backup is a
+    plain database's."""
+    from app.storage import keys
+
+    if prepared.of_encrypted_database:
+        return False
+    return keys.key_for(db_path) is not None or keys.key_file_for(db_path).exists()
+
+
+class _DatabasePassphrase:
+    """The database's passphrase for a restore: the one given, else asked (once, only when
+    it is needed)."""
+
+    def __init__(self, given: str | None, ask: Callable[[], str | None] | None) -> None:
+        self.value, self._ask, self._asked = given or None, ask, False
+
+    def get(self) -> str | None:
+        if self.value is None and self._ask is not None and not self._asked:
+            self._asked = True
+            self.value = self._ask() or None
+        return self.value
+
+
+def _key_to_keep(
+    db_path: Path, prepared: PreparedBackup, passphrase: _DatabasePassphrase
+) -> tuple[bytes, str] | None:
+    """The data key (and passphrase) a plain backup is rebuilt encrypted with, where the
+    database it replaces was encrypted (see :func:`restore_keeps_encryption`); None when it was
+    not. ``RestoreError`` when it was and the passphrase is missing or does not unwrap it (nor
+    the key this process already holds for it)."""
+    from app.storage import keys
+
+    if not restore_keeps_encryption(db_path, prepared):
+        return None
+    known = keys.key_for(db_path)
+    given = passphrase.get()
+    if given:
+        try:
+            entries = keys.read_key_file(db_path)
+        except (KeelError, OSError):
+            entries = []
+        for entry in entries:
+            try:
+                key = keys.unwrap(entry, given)
+            except KeelError:
+                continue
+            if known is None or key == known:
+                return key, given
+    why = (
+        "the passphrase given does not open its key file"
+        if given
+        else "give the database's passphrase (KEEL_DB_PASSPHRASE, or typed when asked)"
+    )
+    raise RestoreError(
+        f"Nothing was restored: {db_path.name} was encrypted, and this backup was made before "
+        "it was encrypted. Keel restores it encrypted with the database's own key (its "
+        f"recovery key keeps working), and for that it needs its passphrase: {why}. To "
+        "restore an unencrypted database on purpose instead, first move its key file "
+        f"{keys.key_file_for(db_path).name} out of the folder."
+    )
 
 
 def _restore_file_prepared(
@@ -1182,12 +1263,21 @@ def _restore_file_prepared(
     safety_folder: Path,
     now: datetime | None,
     another_database: bool = False,
+    db_passphrase: str | None = None,
+    ask_db_passphrase: Callable[[], str | None] | None = None,
 ) -> RestoreResult:
+    from app.storage import keys
+
     now = now or datetime.now(UTC)
     if _same_file(prepared.plain, db_path):
         raise RestoreError("Nothing was restored: that backup is the database file itself.")
     if db_path.is_dir():
         raise RestoreError(f"Nothing was restored: {db_path} is a folder.")
+    passphrase = _DatabasePassphrase(db_passphrase, ask_db_passphrase)
+    if keys.key_for(db_path) is None and keys.looks_encrypted(db_path):
+        keep = _key_to_keep(db_path, prepared, passphrase)
+        if keep is not None:  # a plain backup over it: unlocked with its passphrase to look
+            keys.register_key(db_path, keep[0])
     try:
         info = inspect_file(db_path)
     except (ForeignDatabaseError, NewerSchemaError) as exc:
@@ -1195,9 +1285,10 @@ def _restore_file_prepared(
             f"Nothing was restored: {exc} Keel does not replace it with a backup."
         ) from exc
     except (EmptyFileError, NotADatabaseError, DamagedDatabaseError) as exc:
+        keep = _key_to_keep(db_path, prepared, passphrase)  # before anything is moved
         stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         aside = _move_aside(db_path, f"damaged-{stamp}")
-        _build_from(prepared, db_path)
+        _build_from(prepared, db_path, keep)
         return _result_for_new(
             db_path,
             prepared,
@@ -1208,9 +1299,10 @@ def _restore_file_prepared(
     if not info.exists:
         stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         orphans = [Path(f"{db_path}{s}") for s in _SIDE_FILES if Path(f"{db_path}{s}").exists()]
+        keep = _key_to_keep(db_path, prepared, passphrase)
         if orphans:
             _move_aside(db_path, f"orphan-{stamp}", main=False)
-        _build_from(prepared, db_path)
+        _build_from(prepared, db_path, keep)
         return _result_for_new(db_path, prepared, None, [])
     db = connect(db_path)
     try:
@@ -1232,12 +1324,18 @@ def _move_aside(db_path: Path, tag: str, *, main: bool = True) -> Path:
     return aside
 
 
-def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
+def _build_from(
+    prepared: PreparedBackup, db_path: Path, keep: tuple[bytes, str] | None = None
+) -> None:
     """Create ``db_path`` from the backup: built beside it, flushed, then renamed into place.
     The backup of an encrypted database is rebuilt encrypted with its key (and a key file
     wrapped by the passphrase that opened the backup); a plain database's backup, encrypted or
-    not, is rebuilt as the plain database it was (an encrypted one decrypted in memory)."""
+    not, is rebuilt as the plain database it was (an encrypted one decrypted in memory) —
+    unless ``keep`` gives the key and passphrase of the encrypted database it replaces: then
+    it is rebuilt encrypted with that key (through an encrypted temporary, never a plain one)."""
     target_key = prepared.key if prepared.of_encrypted_database else None
+    if keep is not None:
+        target_key = keep[0]
     building = db_path.with_name(db_path.name + ".restoring")
     _remove_with_side_files(building)
     try:
@@ -1250,7 +1348,9 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
             finally:
                 dst.close()
         _fsync_file(building)
-        if target_key is not None:
+        if keep is not None:
+            _write_key_file(keep[0], keep[1], building, db_path)
+        elif target_key is not None:
             _key_file_for_restored(prepared, building, db_path)
         os.replace(building, db_path)
         _fsync_dir(db_path.parent)
@@ -1268,16 +1368,21 @@ def _key_file_for_restored(prepared: PreparedBackup, building: Path, db_path: Pa
     """A database rebuilt from the backup of an encrypted one is encrypted with the backup's
     key: its key file is written (the passphrase given to open the backup wraps it) before the
     file is renamed into place, and the key is known to this process from now on."""
-    from app.storage import keys
 
     if not prepared.passphrase or prepared.key is None:
         raise RestoreError(
             "Nothing was restored: give the backup's passphrase (not the recovery key) to "
             "restore it as a new database file, so that the restored database has a passphrase."
         )
-    entry = keys.wrap(prepared.key, prepared.passphrase, keys.db_salt_of(building))
+    _write_key_file(prepared.key, prepared.passphrase, building, db_path)
+
+
+def _write_key_file(key: bytes, passphrase: str, building: Path, db_path: Path) -> None:
+    from app.storage import keys
+
+    entry = keys.wrap(key, passphrase, keys.db_salt_of(building))
     keys.write_key_file(db_path, [entry])
-    keys.register_key(db_path, prepared.key)
+    keys.register_key(db_path, key)
 
 
 def _writable_parent(path: Path | None) -> Path | None:
