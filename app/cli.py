@@ -14,7 +14,6 @@ from datetime import date
 
 from app import __version__
 from app.dates import parse_date
-from app.domain.model import ALL_TYPES
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -30,6 +29,7 @@ COMMANDS = (
     "export-ics",
     "backup",
     "restore",
+    "policy",
     "encrypt",
     "decrypt",
     "change-passphrase",
@@ -93,9 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(sub)
     _add_calendar_parser(sub)
     _add_backup_parsers(sub)
+    _add_policy_parser(sub)
     _add_encryption_parsers(sub)
     _add_service_parsers(sub)
     return parser
+
+
+def _add_policy_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("policy", help="the supervision policy: show it, or export or import the "
+                       "policy file (TOML) that puts a service on one policy")  # fmt: skip
+    actions = p.add_subparsers(dest="policy_action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    actions.add_parser("show", help="the policy in force today, its types and every version")
+    e = actions.add_parser("export", help="write the latest policy version as a TOML file")
+    e.add_argument("file", metavar="FILE", help="the .toml file to write (replaced if it exists)")
+    i = actions.add_parser("import", help="save a TOML file's policy as a new version (shows "
+                           "what changes and asks first)")  # fmt: skip
+    i.add_argument("file", metavar="FILE", help="a policy file (TOML) as `policy export` writes")
+    i.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    i.add_argument("--effective", type=_date_arg, metavar="DATE",
+                   help="the date the new version takes effect (default today)")  # fmt: skip
+    i.add_argument("--reason", metavar="TEXT",
+                   help="why the policy changes (default: imported from FILE)")  # fmt: skip
 
 
 def _add_encryption_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -211,8 +230,9 @@ def _add_export_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="mdt (default), safeguarding or quality")  # fmt: skip
     a.add_argument("--out", required=True, metavar="FILE", help=out_help)
     b = kinds.add_parser("blank", help="a blank paper form for one supervision type")
-    b.add_argument("type", metavar="TYPE", choices=[t.value for t in ALL_TYPES],
-                   help="line, clinical or group")  # fmt: skip
+    b.add_argument("type", metavar="TYPE",
+                   help="a supervision type's key in the policy: line, clinical, group or one "
+                        "the service added (keel policy show lists them)")  # fmt: skip
     b.add_argument("--out", required=True, metavar="FILE", help=out_help)
 
 

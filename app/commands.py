@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app import dbapi
 from app.cli import (
@@ -27,11 +27,13 @@ from app.cli import (
     PASSPHRASE_ENV,
 )
 from app.dates import uk
-from app.domain.model import ALL_TYPES
 from app.errors import KeelError, StorageError, UsageError, storage_error_from
 from app.logging_setup import error_kind
 from app.paths import log_dir, resolve_db_path
-from app.storage.db import Database, close_database, open_database
+from app.services.database import Database, close_database, open_database
+
+if TYPE_CHECKING:
+    from app.services.policy import PolicyService
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +67,36 @@ def cmd_status(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     rows = sort_worst_first(schedule.rows)
     out.write(f"Due status as of {uk(schedule.as_of)} — {len(rows)} workers\n")
-    _status_table(out, "Team", [(r.facts.team, r) for r in rows], schedule.compliance().percent)
+    _status_table(
+        out,
+        "Team",
+        [(r.facts.team, r) for r in rows],
+        schedule.compliance().percent,
+        [(t, schedule.catalogue.short_label(t)) for t in schedule.types],
+    )
     return EXIT_OK
 
 
-def _status_table(out: TextIO, second: str, rows: list[tuple[str, Any]], pct: float | None) -> None:
+def _status_table(
+    out: TextIO,
+    second: str,
+    rows: list[tuple[str, Any]],
+    pct: float | None,
+    types: list[tuple[str, str]],
+) -> None:
     """The status table: worker, ``second`` (team or team database), tier, one cell per type
-    (status and due date), then the compliance line."""
+    (``types``: key and heading; status and due date), then the compliance line."""
     header = f"{'Worker':<28} {second:<18} {'Tier':<9} " + " ".join(
-        f"{t.value.capitalize():<24}" for t in ALL_TYPES
+        f"{heading:<24}" for _key, heading in types
     )
     out.write(header + "\n")
     for where, row in rows:
         cells = []
-        for t in ALL_TYPES:
-            s = row.status.by_type[t]
+        for t, _heading in types:
+            s = row.status.by_type.get(t)
+            if s is None:  # a team whose policy has no such type
+                cells.append(f"{'—':<24}")
+                continue
             due = f" {uk(s.due)}" if s.due else ""
             cells.append(f"{s.status.label + due:<24}")
         tier = row.status.tier.value + ("" if row.status.assessed else "*")
@@ -89,10 +106,15 @@ def _status_table(out: TextIO, second: str, rows: list[tuple[str, Any]], pct: fl
 
 
 # The commands that bring data in may make a new database (and say so on stderr); every other
-# command refuses a missing file (exit 2) and makes nothing, not even its folder. A later
-# `policy import` joins this list.
-CREATES_DATABASE = frozenset({"demo", "import-staff", "restore"})
+# command refuses a missing file (exit 2) and makes nothing, not even its folder.
+CREATES_DATABASE = frozenset({"demo", "import-staff", "restore", "policy import"})
 _NO_LOCAL_FILE = frozenset({"service"})
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """ "status", "policy import": the command as CREATES_DATABASE names it."""
+    action = getattr(args, "policy_action", None) if args.command == "policy" else None
+    return f"{args.command} {action}" if action else str(args.command)
 
 
 @contextlib.contextmanager
@@ -123,6 +145,14 @@ def _discard_new_database(db_path: Path, folders: list[Path]) -> None:
 
 class _NothingImported(Exception):
     """An import refused with its problems (already written on stderr)."""
+
+
+class _NothingSaved(Exception):
+    """A policy import declined or refused (already said): its exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def cmd_import(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -219,7 +249,6 @@ def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) ->
 
 
 def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
-    from app.domain.model import SupervisionType
     from app.services.exports import ExportService
 
     if not db_path.exists():
@@ -242,7 +271,7 @@ def cmd_export(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
             service.mdt_agenda(args.meeting_date or _today(), Forum(args.forum), target)
         else:
-            service.blank(SupervisionType(args.type), target)
+            service.blank(args.type, target)
     except KeyboardInterrupt:
         sys.stderr.write("The export was cancelled: no file was written.\n")
         return EXIT_PROBLEM
@@ -317,8 +346,8 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         rotate,
     )
     from app.services.backup import backup_database
+    from app.services.database import connect, inspect_file
     from app.services.instance import AlreadyRunningError, InstanceLock
-    from app.storage.db import connect, inspect_file
 
     if not db_path.exists():
         raise UsageError(f"There is no database at {db_path}: check the path.")
@@ -370,6 +399,17 @@ def cmd_backup(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _agreed(args: argparse.Namespace, question: str, out: TextIO, refused: str) -> bool:
+    """``--yes``, or the person answers yes; otherwise ``refused`` goes to stderr."""
+    try:
+        confirmed = bool(args.yes) or _confirm(question, out)
+    except KeyboardInterrupt:
+        confirmed = False
+    if not confirmed:
+        sys.stderr.write(f"{refused}\n")
+    return confirmed
+
+
 def _confirm(question: str, out: TextIO) -> bool:
     out.write(question)
     out.flush()
@@ -416,12 +456,7 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 f"Replace all the data in {db_path} with this backup? (The current data is "
                 "kept in a safety copy.) [y/N] "
             )
-            try:
-                confirmed = args.yes or _confirm(question, out)
-            except KeyboardInterrupt:
-                confirmed = False
-            if not confirmed:
-                sys.stderr.write("Nothing was restored.\n")
+            if not _agreed(args, question, out, "Nothing was restored."):
                 return EXIT_PROBLEM
             ensure_folder(default_backup_dir())
             if not db_path.exists():
@@ -457,6 +492,127 @@ def _ask_db_passphrase_to_keep(db_path: Path) -> Callable[[], str | None] | None
         return _ask_passphrase(f"Passphrase of {db_path.name}: ") or None
 
     return ask
+
+
+def cmd_policy(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    """``keel policy show|export FILE|import FILE``: see app.services.policy_file."""
+    from app.domain.policy import Policy
+    from app.services.policy_file import read_policy_file
+
+    today = _today()
+    text = ""
+    if args.policy_action == "import":
+        text = _read_text(Path(args.file))
+        if not db_path.exists():
+            # A fresh laptop's database is only made once the file has been read and found
+            # sound; an import declined or refused after that leaves no database behind.
+            read_policy_file(text, Policy())
+            try:
+                with _new_database(db_path):
+                    code = _policy_command(db_path, args, text, today, out)
+                    if code != EXIT_OK:
+                        raise _NothingSaved(code)
+            except _NothingSaved as nothing:
+                return nothing.code
+            return code
+    elif not db_path.exists():
+        raise UsageError(f"There is no database at {db_path}: check the path.")
+    return _policy_command(db_path, args, text, today, out)
+
+
+def _policy_command(
+    db_path: Path, args: argparse.Namespace, text: str, today: date, out: TextIO
+) -> int:
+    from app.services.policy import PolicyService
+    from app.services.policy_file import describe_policy, policy_to_toml
+
+    db = open_database(db_path)
+    try:
+        service = PolicyService(db)
+        history = service.history()
+        if args.policy_action == "show":
+            out.write(describe_policy(history.in_force(today), list(history.versions), today))
+            return EXIT_OK
+        if args.policy_action == "export":
+            target = Path(args.file)
+            latest = history.latest
+            _write_text(target, policy_to_toml(latest.policy, latest))
+            out.write(f"Wrote version {latest.version} of the policy to {target}\n")
+            return EXIT_OK
+        return _import_policy(service, text, args, today, out)
+    finally:
+        close_database(db)
+
+
+def _import_policy(
+    service: PolicyService, text: str, args: argparse.Namespace, today: date, out: TextIO
+) -> int:
+    import getpass
+
+    from app.domain.policy import differences
+    from app.services.policy_file import read_policy_file
+
+    latest = service.history().latest
+    policy = read_policy_file(text, latest.policy)
+    changes = differences(latest.policy, policy)
+    if not changes:
+        out.write(
+            f"The file changes nothing: the policy is already as it says (version "
+            f"{latest.version}). Nothing was saved.\n"
+        )
+        return EXIT_OK
+    effective = args.effective or today
+    service.check_effective(effective)
+    things = "1 thing" if len(changes) == 1 else f"{len(changes)} things"
+    out.write(f"{Path(args.file).name} changes {things} in version {latest.version}:\n")
+    for line in changes:
+        out.write(f"  {line}\n")
+    out.write(service.status_changes(policy, max(effective, today)).summary() + "\n")
+    question = f"Save this as a new version, in force from {uk(effective)}? [y/N] "
+    if not _agreed(args, question, out, "Nothing was saved."):
+        return EXIT_PROBLEM
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "administrator"
+    saved = service.save(
+        policy,
+        effective_from=effective,
+        reason=args.reason or f"Imported from {Path(args.file).name}",
+        by=f"{user} (keel policy import)",
+        today=today,
+    )
+    out.write(f"Saved as version {saved.version.version}, in force {saved.version.since}.\n")
+    return EXIT_OK
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise UsageError(f"There is no file at {path}: check the path.")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not a text file in UTF-8: is it a policy file?") from exc
+
+
+def _write_text(target: Path, text: str) -> None:
+    """Write beside ``target`` and rename into place: never a half-written file."""
+    import os
+    import tempfile
+
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"The folder {folder} does not exist: create it or choose another.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".keel-tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------- encryption
@@ -661,7 +817,15 @@ def _service_status(args: argparse.Namespace, out: TextIO) -> int:
         stale = " (stale)" if team.stale else ""
         out.write(f"  {team.name}: {team.last_publish_words}{stale}\n")
     rows = view.worst_first()
-    _status_table(out, "Source", [(r.source, r) for r in rows], view.compliance().percent)
+    # Each team's own policy: every type any team uses, headed by its key.
+    keys = list(dict.fromkeys(k for r in rows for k in r.status.by_type))
+    _status_table(
+        out,
+        "Source",
+        [(r.source, r) for r in rows],
+        view.compliance().percent,
+        [(k, k.replace("_", " ").capitalize()) for k in keys],
+    )
     return EXIT_OK
 
 
@@ -693,6 +857,7 @@ _HANDLERS: dict[str, Callable[[Path, argparse.Namespace, TextIO], int]] = {
     "export-ics": cmd_export_ics,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "policy": cmd_policy,
     "encrypt": cmd_encrypt,
     "decrypt": cmd_decrypt,
     "change-passphrase": cmd_change_passphrase,
@@ -710,10 +875,14 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     clean_for_database(db_path)  # what an interrupted Keel left behind (never a running one's)
     try:
-        if args.command not in CREATES_DATABASE | _NO_LOCAL_FILE and not db_path.exists():
+        if (
+            _command_name(args) not in CREATES_DATABASE
+            and args.command not in _NO_LOCAL_FILE
+            and not db_path.exists()
+        ):
             raise UsageError(
                 f"There is no database at {db_path}: check the path. Nothing was created "
-                "(only demo, import-staff and restore make a new database)."
+                "(only demo, import-staff, restore and policy import make a new database)."
             )
         if args.command not in _NO_UNLOCK:
             unlock_database(db_path)

@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.domain.model import SupervisionType
 from app.services.demo import load_demo
 from app.storage.db import close_database, open_database
 from ui.app import load_bundled_fonts
@@ -68,10 +67,11 @@ def main(out: Path) -> int:
         window.tabs.setCurrentWidget(window.governance_page)
         grab(window, out / "governance.png")
         workers = ctx.workers.all()
-        for type_ in SupervisionType:
-            worker = next(w for w in workers if type_ in w.requires)
-            form = SessionForm.for_new(ctx, type_, worker.id, today)
-            grab(form, out / f"form-{type_.value}.png")
+        for spec in ctx.catalogue.active:  # a form per type of the service's policy
+            worker = next(w for w in workers if spec.key in w.requires)
+            supervisee = None if spec.is_group else worker.id
+            form = SessionForm.for_new(ctx, spec.key, supervisee, today)
+            grab(form, out / f"form-{spec.key}.png")
             form.deleteLater()
         window.close()
         close_database(db)

@@ -28,8 +28,7 @@ from app.errors import (
     StorageError,
 )
 from app.paths import log_dir, resource_path
-from app.services.instance import AlreadyRunningError, InstanceLock
-from app.storage.db import (
+from app.services.database import (
     Database,
     IntegrityCheck,
     close_database,
@@ -38,6 +37,7 @@ from app.storage.db import (
     pending_check,
     set_waiting_feedback,
 )
+from app.services.instance import AlreadyRunningError, InstanceLock
 from ui.context import AppContext
 
 if TYPE_CHECKING:

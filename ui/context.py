@@ -13,11 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.services.database import Database
 from app.services.workers import WorkerService
-from app.storage.db import Database
 
 if TYPE_CHECKING:
+    from app.domain.catalogue import Catalogue
     from app.services.exports import ExportService
+    from app.services.policy import PolicyService
     from app.services.records import RecordService
     from app.services.sessions import SessionService
 
@@ -33,6 +35,7 @@ class AppContext:
         self.db_path = db_path
         self.today = today
         self.workers = WorkerService(db)
+        self._catalogue: Catalogue | None = None
 
     @classmethod
     def for_database(
@@ -57,6 +60,24 @@ class AppContext:
         from app.services.exports import ExportService
 
         return ExportService(self.db, today=self.today)
+
+    @cached_property
+    def policies(self) -> PolicyService:
+        from app.services.policy import PolicyService
+
+        return PolicyService(self.db)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The supervision types as the policy in force today words them (and any retired
+        type a record may name), read once until the policy changes."""
+        if self._catalogue is None:
+            self._catalogue = self.policies.catalogue(self.today())
+        return self._catalogue
+
+    def policy_changed(self) -> None:
+        """Forget the catalogue read: a new policy version was saved."""
+        self._catalogue = None
 
     def __repr__(self) -> str:
         return f"AppContext({self.db_path})"

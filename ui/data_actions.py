@@ -19,7 +19,7 @@ from app import dbapi
 from app.errors import KeelError
 from app.logging_setup import error_kind
 from app.services import autobackup
-from app.storage.db import pending_check, wait_for_check
+from app.services.database import pending_check, wait_for_check
 from ui.context import AppContext
 from ui.tasks import TaskHandle, exclusive_task_running, run_task
 

@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import SupervisionType
+from app.domain.catalogue import TypeSpec
+from app.domain.model import TypeKey
 from app.errors import KeelError
 from app.logging_setup import error_kind
-from app.storage.db import Database
+from app.services.database import Database
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit
@@ -48,11 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORD_TITLES = {
-    SupervisionType.LINE: "Line management supervision",
-    SupervisionType.CLINICAL: "Clinical supervision",
-    SupervisionType.GROUP: "Reflective group supervision",
-}
 _FOLDER_KEY = "exports/folder"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
@@ -67,12 +63,9 @@ def safe_file_name(name: str) -> str:
     return cleaned or "Keel export"
 
 
-def record_file_name(record: SessionRecord, who: str) -> str:
-    """ "2026-11-20 Clinical supervision - Zoë Hartley.pdf"."""
-    return (
-        safe_file_name(f"{record.session_date.isoformat()} {RECORD_TITLES[record.type]} - {who}")
-        + ".pdf"
-    )
+def record_file_name(record: SessionRecord, spec: TypeSpec, who: str) -> str:
+    """ "2026-11-20 Clinical supervision - Zoë Hartley.pdf" (``spec``: the record's type)."""
+    return safe_file_name(f"{record.session_date.isoformat()} {spec.label} - {who}") + ".pdf"
 
 
 def months_before(day: date, months: int) -> date:
@@ -298,7 +291,8 @@ class Exporter(QObject):
         if include is None:
             return None
         out = self._ask_path(
-            "Export the record as PDF", record_file_name(record, self._who(record))
+            "Export the record as PDF",
+            record_file_name(record, self._ctx.catalogue.spec(record.type), self._who(record)),
         )
         if out is None:
             return None
@@ -333,10 +327,11 @@ class Exporter(QObject):
             )
         return written
 
-    def export_blank(self, type_: SupervisionType) -> Path | None:
+    def export_blank(self, type_: TypeKey) -> Path | None:
         """A blank paper form for one type, for sessions away from the laptop."""
-        name = safe_file_name(f"Blank form - {RECORD_TITLES[type_]}") + ".pdf"
-        out = self._ask_path(f"Save a blank {type_.label.lower()} form", name)
+        spec = self._ctx.catalogue.spec(type_)
+        name = safe_file_name(f"Blank form - {spec.label}") + ".pdf"
+        out = self._ask_path(f"Save a blank {spec.name.lower()} form", name)
         if out is None:
             return None
         written = self._quietly(lambda: self._ctx.exports.blank(type_, out))

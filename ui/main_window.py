@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.domain.model import ALL_TYPES, SupervisionType
 from app.paths import log_dir
 from ui.context import AppContext
 from ui.data_actions import DataActions
@@ -119,15 +118,9 @@ class MainWindow(QMainWindow):
             "&Export compliance pack…",
             lambda _checked=False: self.exporter.export_compliance(),
         )
-        blank_menu = file_menu.addMenu("&Blank paper form")
-        self.blank_form_actions = {
-            type_: self._action(
-                blank_menu,
-                f"{type_.label} supervision…",
-                lambda _checked=False, t=type_: self.exporter.export_blank(t),
-            )
-            for type_ in ALL_TYPES
-        }
+        self.blank_menu = file_menu.addMenu("&Blank paper form")
+        self.blank_form_actions: dict[str, QAction] = {}
+        self._fill_blank_menu()
         file_menu.addSeparator()
         self.service_view_action = self._action(
             file_menu, "Open &service view…", self.open_service_view
@@ -162,6 +155,8 @@ class MainWindow(QMainWindow):
             data_menu, "&Publish to the service…", self.publishing.publish_dialog
         )
 
+        settings_menu = self.menuBar().addMenu("Se&ttings")
+        self.policy_action = self._action(settings_menu, "Supervision &policy…", self.edit_policy)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Open the &log folder", self.open_log_folder)
         self._action(help_menu, "&About Keel", self.about)
@@ -284,9 +279,7 @@ class MainWindow(QMainWindow):
     def open_new_session(self, worker_id: str, type_value: str) -> None:
         from ui.forms.session_form import SessionForm
 
-        form = SessionForm.for_new(
-            self._ctx, SupervisionType(type_value), worker_id, self._ctx.today()
-        )
+        form = SessionForm.for_new(self._ctx, type_value, worker_id, self._ctx.today())
         self._show_form(form)
 
     @Slot(str)
@@ -345,13 +338,41 @@ class MainWindow(QMainWindow):
 
     # Menu actions ---------------------------------------------------------------------------
 
+    def _fill_blank_menu(self) -> None:
+        """One blank form per supervision type in use, in the policy's order."""
+        self.blank_menu.clear()
+        self.blank_form_actions = {
+            spec.key: self._action(
+                self.blank_menu,
+                f"{spec.label}…",
+                lambda _checked=False, t=spec.key: self.exporter.export_blank(t),
+            )
+            for spec in self._ctx.catalogue.active
+        }
+
+    def edit_policy(self) -> None:
+        """Settings → Supervision policy…: the editor; a saved version refreshes every screen."""
+        from ui.forms.policy_dialog import PolicyDialog
+
+        dialog = PolicyDialog(self._ctx, self)
+        dialog.policy_saved.connect(self.policy_saved)
+        dialog.exec()
+        dialog.deleteLater()
+
+    @Slot()
+    def policy_saved(self) -> None:
+        self._ctx.policy_changed()
+        self._fill_blank_menu()
+        self.refresh_all()
+        self.statusBar().showMessage("Supervision policy saved as a new version.", 8000)
+
     def new_session(self) -> None:
         from ui.forms.new_session_dialog import NewSessionDialog
 
         dialog = NewSessionDialog(self._ctx, self)
         if dialog.exec():
             worker_id, type_ = dialog.choice()
-            self.open_new_session(worker_id, type_.value)
+            self.open_new_session(worker_id, type_)
 
     def add_worker(self) -> None:
         self.stack.setCurrentWidget(self.tabs)

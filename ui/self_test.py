@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.services import selftest
+from app.services.database import Database
 from app.services.selftest import SelfTest
-from app.storage.db import Database
 from ui.platform_check import chosen_platform, problem
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def window_check(db_path: Path) -> int:
     """The child process (``keel --self-test-window DB``): on the platform ``QT_QPA_PLATFORM``
     names, check Qt's libraries and plugins, then open the main window on ``db_path``. Prints
     one tab-separated line per step; exit 0 when both worked."""
-    from app.storage.db import close_database, open_database
+    from app.services.database import close_database, open_database
 
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     missing = problem(platform)
@@ -313,7 +313,7 @@ def run_self_test(report_path: Path | None = None) -> int:
         test.run("encrypted database", lambda: selftest.encrypted_database(work, today))
     finally:
         if db is not None:
-            from app.storage.db import close_database
+            from app.services.database import close_database
 
             close_database(db)
         if test.ok:

@@ -169,8 +169,7 @@ class ServiceViewWindow(QMainWindow):
         th = self.table.horizontalHeader()
         th.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in ((Column.WORKER, 130), (Column.TEAM, 120), (Column.TIER, 75),
-                              (Column.OVERALL, 85), (Column.LINE, 150), (Column.CLINICAL, 150),
-                              (Column.GROUP, 150), (Column.NEXT_DUE, 90)):  # fmt: skip
+                              (Column.OVERALL, 85)):  # fmt: skip
             self.table.setColumnWidth(int(column), width)
 
         self.heat_model = HeatMapModel(self)
@@ -244,6 +243,10 @@ class ServiceViewWindow(QMainWindow):
         self._data = data
         schedule = data.schedule
         self.model.set_schedule(schedule.for_screen())
+        # One column per type any team uses, then the next due date.
+        for type_ in self.model.types:
+            self.table.setColumnWidth(self.model.column_of(type_) or 0, 150)
+        self.table.setColumnWidth(self.model.next_due_column, 90)
         self._fill_teams(schedule)
         chosen = self.team_combo.currentData()
         self.team_combo.blockSignals(True)

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from app.errors import KeelError
-from app.storage.db import Database, connect
+from app.services.database import Database, connect
 
 if TYPE_CHECKING:  # an annotation only: Qt's event types are not created at start-up
     from PySide6.QtGui import QCloseEvent

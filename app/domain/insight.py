@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
 
@@ -66,7 +66,7 @@ class PulsePoint:
 
     session_id: str
     on: date
-    type: SupervisionType
+    type: TypeKey
     wellbeing: int | None
     workload: Workload | None
     moral_distress: bool | None

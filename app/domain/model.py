@@ -7,28 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+TypeKey = str
+"""A supervision type's key (see app.domain.catalogue): ``line``, ``clinical``, ``group`` or one
+a service added. Plain text, so a record names its type the same in every version."""
 
-class SupervisionType(enum.StrEnum):
-    LINE = "line"
-    CLINICAL = "clinical"
-    GROUP = "group"
-
-    @property
-    def label(self) -> str:
-        return TYPE_LABELS[self]
-
-
-TYPE_LABELS = {
-    SupervisionType.LINE: "Line management",
-    SupervisionType.CLINICAL: "Clinical",
-    SupervisionType.GROUP: "Reflective / group",
-}
-
-ALL_TYPES: tuple[SupervisionType, ...] = (
-    SupervisionType.LINE,
-    SupervisionType.CLINICAL,
-    SupervisionType.GROUP,
-)
+# The built-in types' keys, a worker's required types when nothing says otherwise (services
+# pass the policy's own defaults; see app.domain.catalogue).
+BUILTIN_TYPE_KEYS: frozenset[TypeKey] = frozenset({"line", "clinical", "group"})
 
 
 class Tier(enum.StrEnum):
@@ -154,7 +139,7 @@ class LeavePeriod:
 class Override:
     """A per-worker, per-type interval replacing the tier's while in force."""
 
-    type: SupervisionType
+    type: TypeKey
     interval_days: int
     reason: str
     expires_on: date
@@ -168,7 +153,7 @@ class Override:
 class TriggerEvent:
     """An event that makes a supervision of one type due within a response time."""
 
-    type: SupervisionType
+    type: TypeKey
     event_date: date
     response_days: int
     kind: str = TriggerKind.OTHER.value
@@ -178,7 +163,7 @@ class TriggerEvent:
 class SessionFact:
     """What the schedule needs to know of one session involving the worker."""
 
-    type: SupervisionType
+    type: TypeKey
     status: SessionStatus
     on: date
 
@@ -195,7 +180,7 @@ class WorkerFacts:
     worker_id: str
     name: str
     start_date: date | None
-    requires: frozenset[SupervisionType]
+    requires: frozenset[TypeKey]
     team: str = ""
     staff_id: str | None = None
     assessments: tuple[Assessment, ...] = ()
@@ -222,7 +207,7 @@ class Worker:
     line_supervisor_id: str | None = None
     clinical_supervisor_id: str | None = None
     qualified_clinical: bool = False
-    requires: frozenset[SupervisionType] = frozenset(ALL_TYPES)
+    requires: frozenset[TypeKey] = BUILTIN_TYPE_KEYS
     left_on: date | None = None
 
     @property

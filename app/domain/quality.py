@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.catalogue import TypeSpec
+from app.domain.model import SessionStatus
 from app.domain.records import SessionRecord
 
 
@@ -17,8 +18,11 @@ class QualityGap:
     message: str
 
 
-def quality_gaps(record: SessionRecord, *, supervisor_qualified: bool | None) -> list[QualityGap]:
-    """Gaps in a held session's record. Planned, cancelled and DNA sessions need no content."""
+def quality_gaps(
+    record: SessionRecord, spec: TypeSpec, *, supervisor_qualified: bool | None
+) -> list[QualityGap]:
+    """Gaps in a held session's record (``spec`` is its type's catalogue entry). Planned,
+    cancelled and DNA sessions need no content."""
     if record.status is not SessionStatus.HELD:
         return []
     gaps: list[QualityGap] = []
@@ -43,14 +47,14 @@ def quality_gaps(record: SessionRecord, *, supervisor_qualified: bool | None) ->
         gaps.append(
             QualityGap("risk_refs", "Risk or safeguarding is linked but no case reference given.")
         )
-    if record.type is SupervisionType.CLINICAL and supervisor_qualified is False:
+    if spec.qualified_supervisor and supervisor_qualified is False:
         gaps.append(
             QualityGap(
                 "qualified",
                 "The supervisor is not marked as qualified to give clinical supervision.",
             )
         )
-    if record.type is SupervisionType.GROUP and len(set(record.attendees)) < 2:
+    if spec.is_group and len(set(record.attendees)) < 2:
         gaps.append(QualityGap("attendees", "A group session needs at least two attendees."))
     if record.supervisor_id is None:
         gaps.append(QualityGap("supervisor", "No supervisor is recorded."))

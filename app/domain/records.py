@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 
 
 class Mode(enum.StrEnum):
@@ -55,29 +55,6 @@ class ActionStatus(enum.StrEnum):
     DROPPED = "dropped"
 
 
-# The agenda each type's checklist covers (DOMAIN.md §2), keyed for storage.
-CHECKLISTS: dict[SupervisionType, tuple[tuple[str, str], ...]] = {
-    SupervisionType.LINE: (
-        ("caseload", "Caseload balance and workload pressures"),
-        ("recording", "Recording quality and timeliness"),
-        ("safety", "Boundaries, lone working and safety"),
-        ("attendance", "Attendance, wellbeing and capability"),
-    ),
-    SupervisionType.CLINICAL: (
-        ("risk_formulation", "Risk formulation and review"),
-        ("safeguarding", "Safeguarding dilemmas and thresholds"),
-        ("judgement", "Professional judgement and uncertainty"),
-        ("reflection", "Reflective practice and emotional impact"),
-    ),
-    SupervisionType.GROUP: (
-        ("case_discussion", "Case discussion"),
-        ("crisis_triggers", "Repeated crisis triggers"),
-        ("system_blockages", "System blockages or delays"),
-        ("practice_drift", "Drift to risk-averse or risk-blind practice"),
-    ),
-}
-
-
 @dataclass(slots=True)
 class Decision:
     """A decision or piece of guidance; ``theme_ids`` tag this discussion item on its own."""
@@ -114,9 +91,10 @@ class ActionReview:
 
 @dataclass(slots=True)
 class SessionRecord:
-    """One session of any type. Group sessions have attendees and no single supervisee."""
+    """One session of any type. A session of a group type (see the catalogue) has attendees
+    and no single supervisee."""
 
-    type: SupervisionType
+    type: TypeKey
     status: SessionStatus
     session_date: date
     worker_id: str | None = None
@@ -145,7 +123,3 @@ class SessionRecord:
     confidential_notes: str = ""
     imported: bool = False
     id: str = ""
-
-    @property
-    def one_to_one(self) -> bool:
-        return self.type is not SupervisionType.GROUP

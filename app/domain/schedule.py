@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 from app.dates import uk
 from app.domain.model import (
-    ALL_TYPES,
     FACTOR_LABELS,
     FACTORS,
     STATUS_SEVERITY,
@@ -20,8 +19,8 @@ from app.domain.model import (
     DueStatus,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     Tier,
+    TypeKey,
     WorkerFacts,
 )
 from app.domain.policy import Policy
@@ -33,7 +32,7 @@ class TypeStatus:
     """The engine's answer for one worker and one supervision type."""
 
     worker_id: str
-    type: SupervisionType
+    type: TypeKey
     tier: Tier
     assessed: bool
     interval_days: int | None
@@ -45,7 +44,7 @@ class TypeStatus:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "type": self.type.value,
+            "type": self.type,
             "tier": self.tier.value,
             "assessed": self.assessed,
             "interval_days": self.interval_days,
@@ -65,7 +64,7 @@ class WorkerStatus:
     tier: Tier
     assessed: bool
     overall: DueStatus
-    by_type: dict[SupervisionType, TypeStatus]
+    by_type: dict[TypeKey, TypeStatus]
 
     @property
     def next_due(self) -> date | None:
@@ -168,44 +167,56 @@ class ScheduleRules:
     plain dicts; ``worker_status`` makes its own when none is passed.
     """
 
-    __slots__ = ("_caps", "_due_soon", "_first_windows", "_intervals", "_tiers", "_uk", "policy")
+    __slots__ = (
+        "_caps",
+        "_due_soon",
+        "_first_windows",
+        "_intervals",
+        "_not_required",
+        "_tiers",
+        "_uk",
+        "policy",
+        "types",
+    )
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self._intervals: dict[tuple[SupervisionType, Tier], int] = {}
-        self._caps: dict[SupervisionType, tuple[tuple[int, int], ...]] = {}
-        self._first_windows: dict[SupervisionType, int] = {}
+        # The types in use (not retired), in the catalogue's order: the engine's columns.
+        self.types: tuple[TypeKey, ...] = policy.catalogue.active_keys
+        self._not_required = {
+            t.key: f"{t.name} is not required for this role" for t in policy.catalogue.active
+        }
+        self._intervals: dict[tuple[TypeKey, Tier], int] = {}
+        self._caps: dict[TypeKey, tuple[tuple[int, int], ...]] = {}
+        self._first_windows: dict[TypeKey, int] = {}
         self._due_soon: dict[int, int] = {}
         self._tiers: dict[RiskFactors, tuple[Tier, str]] = {}
         # Dates as shown in reasons (app.dates spells them the same in every locale), shared
         # by every ScheduleRules: the same few thousand dates recur from one refresh to the next.
         self._uk = _UK
 
-    def interval(self, type_: SupervisionType, tier: Tier) -> int:
+    def interval(self, type_: TypeKey, tier: Tier) -> int:
         key = (type_, tier)
         value = self._intervals.get(key)
         if value is None:
             value = self._intervals[key] = self.policy.interval(type_, tier)
         return value
 
-    def caps(self, type_: SupervisionType) -> tuple[tuple[int, int], ...]:
+    def caps(self, type_: TypeKey) -> tuple[tuple[int, int], ...]:
         """The new-starter caps of a type as (max days in post, cap), checked in this order."""
         caps = self._caps.get(type_)
         if caps is None:
-            caps = self._caps[type_] = tuple(
-                (threshold, int(cap))
-                for threshold, cap in sorted(self.policy.new_starter_caps.get(type_.value, []))
-            )
+            caps = self._caps[type_] = self.policy.caps(type_)
         return caps
 
-    def cap(self, type_: SupervisionType, days_in_post: int) -> int | None:
+    def cap(self, type_: TypeKey, days_in_post: int) -> int | None:
         """``Policy.cap_for(type_, days_in_post)``'s cap."""
         for threshold, cap in self.caps(type_):
             if days_in_post <= threshold:
                 return cap
         return None
 
-    def first_window(self, type_: SupervisionType) -> int:
+    def first_window(self, type_: TypeKey) -> int:
         value = self._first_windows.get(type_)
         if value is None:
             value = self._first_windows[type_] = self.policy.first_window(type_)
@@ -245,8 +256,6 @@ _PAUSED = DueStatus.PAUSED
 _NOT_REQUIRED = DueStatus.NOT_REQUIRED
 _STANDARD = Tier.STANDARD
 _NOT_ASSESSED = "Not assessed (standard until assessed)"
-_VALUE = {t: t.value for t in ALL_TYPES}
-_NOT_REQUIRED_REASON = {t: f"{t.label} is not required for this role" for t in ALL_TYPES}
 # timedelta(days=n) for the small n the rules add up (intervals, windows, leave days).
 _DAYS = tuple(timedelta(days=n) for n in range(1000))
 
@@ -278,11 +287,11 @@ def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states the
         tier, tier_reason = rules.tier(latest.factors)
         assessed = True
 
-    # One pass over the sessions for all three types: the latest held one on or before the
+    # One pass over the sessions for every type: the latest held one on or before the
     # as-of date, and the earliest planned one on or after it (planned, cancelled and did not
     # attend never count as held).
-    lasts: dict[SupervisionType, date] = {}
-    planned: dict[SupervisionType, date] = {}
+    lasts: dict[TypeKey, date] = {}
+    planned: dict[TypeKey, date] = {}
     for s in facts.sessions:
         on = s.on
         if s.status is _HELD:
@@ -311,16 +320,17 @@ def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states the
     due_soon = rules._due_soon
     uk_cache = rules._uk
     uk_ = rules.uk
-    by_type: dict[SupervisionType, TypeStatus] = {}
+    not_required = rules._not_required
+    by_type: dict[TypeKey, TypeStatus] = {}
     overall = _NOT_REQUIRED
-    for type_ in ALL_TYPES:
+    for type_ in rules.types:
         if type_ not in requires:
             by_type[type_] = _new_type_status(
                 worker_id, type_, tier, assessed, None, None, None,
-                _NOT_REQUIRED, None, _NOT_REQUIRED_REASON[type_],
+                _NOT_REQUIRED, None, not_required[type_],
             )  # fmt: skip
             continue
-        label = _VALUE[type_]
+        label = type_
         last = lasts.get(type_)
 
         # Interval: the tier's, or an override in force; then the new-starter cap.
@@ -331,7 +341,7 @@ def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states the
             # the reason and start date only break exact ties, so the answer never depends on
             # row order.
             override = max(
-                (o for o in overrides if o.type is type_ and o.in_force(as_of)),
+                (o for o in overrides if o.type == type_ and o.in_force(as_of)),
                 key=lambda o: (o.expires_on, o.interval_days, o.reason, o.starts_on or date.min),
                 default=None,
             )
@@ -381,7 +391,7 @@ def _worker_status(  # noqa: C901 - §5 rule by rule, in the order it states the
             trigger_due: date | None = None
             trigger_kind = ""
             for t in triggers:
-                if t.type is not type_ or t.event_date > as_of:
+                if t.type != type_ or t.event_date > as_of:
                     continue
                 if last is not None and last >= t.event_date:
                     continue  # closed: a held session on or after the event exists
@@ -475,7 +485,7 @@ class Compliance:
 
 def compliance(
     statuses: Iterable[tuple[str, WorkerStatus]],
-    type_: SupervisionType | None = None,
+    type_: TypeKey | None = None,
 ) -> Compliance:
     """Compliance over (team, status) pairs, optionally for one type.
 
@@ -500,12 +510,13 @@ def compliance(
 
 def compliance_table(
     statuses: Sequence[tuple[str, WorkerStatus]],
-) -> dict[tuple[str | None, SupervisionType | None], Compliance]:
-    """Compliance per (team, type), with None meaning "all" on either axis."""
-    table: dict[tuple[str | None, SupervisionType | None], Compliance] = {}
+    types: Sequence[TypeKey],
+) -> dict[tuple[str | None, TypeKey | None], Compliance]:
+    """Compliance per (team, type) over ``types``, with None meaning "all" on either axis."""
+    table: dict[tuple[str | None, TypeKey | None], Compliance] = {}
     teams = sorted({team for team, _ in statuses})
     for team in [None, *teams]:
         subset = [p for p in statuses if team is None or p[0] == team]
-        for type_ in [None, *ALL_TYPES]:
+        for type_ in [None, *types]:
             table[(team, type_)] = compliance(subset, type_)
     return table

@@ -17,20 +17,18 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain.model import (
-    ALL_TYPES,
     Assessment,
     LeavePeriod,
     Override,
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     TriggerEvent,
+    TypeKey,
     WorkerFacts,
 )
 from app.server.schema import SCHEMA
 
-_TYPES = {t.value: t for t in ALL_TYPES}
 _HELD = SessionStatus.HELD
 _PLANNED = SessionStatus.PLANNED
 K = SCHEMA
@@ -71,20 +69,20 @@ SELECT team_id, worker_id, type, max(session_date) FROM {K}.sessions
  WHERE status = 'held' AND session_date <= %(d)s AND worker_id IS NOT NULL
  GROUP BY team_id, worker_id, type
 UNION ALL
-SELECT s.team_id, a.worker, 'group', max(s.session_date)
+SELECT s.team_id, a.worker, s.type, max(s.session_date)
   FROM {K}.sessions s CROSS JOIN LATERAL unnest(s.attendees) AS a(worker)
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= %(d)s
- GROUP BY s.team_id, a.worker"""
+ WHERE s.status = 'held' AND s.session_date <= %(d)s
+ GROUP BY s.team_id, a.worker, s.type"""
 
 _NEXT_PLANNED = f"""
 SELECT team_id, worker_id, type, min(session_date) FROM {K}.sessions
  WHERE status = 'planned' AND session_date >= %(d)s AND worker_id IS NOT NULL
  GROUP BY team_id, worker_id, type
 UNION ALL
-SELECT s.team_id, a.worker, 'group', min(s.session_date)
+SELECT s.team_id, a.worker, s.type, min(s.session_date)
   FROM {K}.sessions s CROSS JOIN LATERAL unnest(s.attendees) AS a(worker)
- WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= %(d)s
- GROUP BY s.team_id, a.worker"""
+ WHERE s.status = 'planned' AND s.session_date >= %(d)s
+ GROUP BY s.team_id, a.worker, s.type"""
 
 _LATEST_ASSESSMENT = f"""
 SELECT DISTINCT ON (team_id, worker_id) team_id, worker_id, id, assessed_on, recorded_at,
@@ -126,15 +124,13 @@ def read_worker_facts(  # noqa: C901 - one set-based query after another, then t
     def fact(type_: str, status: SessionStatus, on: date) -> SessionFact:
         found = facts_of.get((type_, on, status))
         if found is None:
-            found = facts_of[type_, on, status] = SessionFact(_TYPES[type_], status, on)
+            found = facts_of[type_, on, status] = SessionFact(type_, status, on)
         return found
 
     for (team, wid, type_), on in held.items():
-        if type_ in _TYPES:
-            sessions[team, wid].append(fact(type_, _HELD, on))
+        sessions[team, wid].append(fact(type_, _HELD, on))
     for team, wid, type_, on in conn.execute(_NEXT_PLANNED, params):
-        if type_ in _TYPES:
-            sessions[team, wid].append(fact(type_, _PLANNED, on))
+        sessions[team, wid].append(fact(type_, _PLANNED, on))
     assessments: dict[key, tuple[Assessment, ...]] = {}
     factors: dict[tuple[int, ...], RiskFactors] = {}
     for team, wid, aid, on, recorded, *scores in conn.execute(_LATEST_ASSESSMENT, params):
@@ -156,18 +152,16 @@ def read_worker_facts(  # noqa: C901 - one set-based query after another, then t
         f"FROM {K}.overrides WHERE expires_on >= %(d)s",
         params,
     ):
-        if type_ in _TYPES:
-            overrides[team, wid].append(Override(_TYPES[type_], days, reason, expires, starts))
+        overrides[team, wid].append(Override(type_, days, reason, expires, starts))
     triggers: dict[key, list[TriggerEvent]] = defaultdict(list)
     for team, wid, type_, on, days, kind in conn.execute(
         f"SELECT team_id, worker_id, type, event_date, response_days, kind "
         f"FROM {K}.trigger_events WHERE event_date <= %(d)s",
         params,
     ):
-        if type_ in _TYPES:
-            triggers[team, wid].append(TriggerEvent(_TYPES[type_], on, days, kind))
+        triggers[team, wid].append(TriggerEvent(type_, on, days, kind))
 
-    requirements: dict[tuple[str, ...], frozenset[SupervisionType]] = {}
+    requirements: dict[tuple[str, ...], frozenset[TypeKey]] = {}
     out: dict[int, list[WorkerFacts]] = defaultdict(list)
     for team, wid, name, team_name, staff_id, start, left_on, requires in workers:
         if wanted is not None and team not in wanted:
@@ -176,7 +170,7 @@ def read_worker_facts(  # noqa: C901 - one set-based query after another, then t
         needs = tuple(requires)
         required = requirements.get(needs)
         if required is None:
-            required = requirements[needs] = frozenset(_TYPES[t] for t in needs if t in _TYPES)
+            required = requirements[needs] = frozenset(needs)
         out[team].append(
             WorkerFacts(
                 wid,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.dates import uk
+from app.domain.catalogue import Catalogue
 from app.domain.governance import (
     OPEN_STATUSES,
     Forum,
@@ -37,16 +38,16 @@ from app.domain.governance import (
     count_voices,
     window_words,
 )
-from app.domain.model import DueStatus, SupervisionType, Tier
+from app.domain.model import DueStatus, Tier, TypeKey
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner
+from app.domain.rows import GovernanceItem, SourceSession
 from app.domain.schedule import is_active_on
 from app.services.governance import detect_trends
 from app.services.scheduling import compute_schedule
 from app.storage import governance as store
 from app.storage.db import Database
-from app.storage.governance import GovernanceItem, SourceSession
-from app.storage.policies import current_policy
+from app.storage.policies import current_policy, policy_history
 from app.storage.themes import list_themes, theme_mentions
 
 __all__ = [
@@ -113,7 +114,7 @@ class AgendaAction:
     evidence: str
     session_id: str
     session_date: date
-    session_type: SupervisionType
+    session_type: TypeKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ class AgendaWorker:
     days_overdue: int
     booked: date | None
     reason: str  # the engine's reason for the due date
+    type: TypeKey  # the overdue type of a clinical nature (see the catalogue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,7 @@ class MdtAgenda:
     overdue_actions: tuple[AgendaAction, ...]
     overdue_high_risk: tuple[AgendaWorker, ...]
     closed_since: tuple[GovernanceItem, ...]  # items of this forum closed since `since`
+    catalogue: Catalogue  # the supervision types' words, as the policy on the meeting date
     # Overdue is as on this day: the meeting date or today, whichever is earlier.
     counted_to: date
 
@@ -193,7 +196,7 @@ def mdt_agenda(
     overdue is counted to the meeting date or ``today`` (default: the clock's), whichever is
     earlier.
     """
-    policy = policy or current_policy(db)
+    policy = policy or current_policy(db, meeting_date)
     counted_to = min(meeting_date, today or date.today())
     last = store.last_meeting_before(db, forum, meeting_date)
     if since is None:
@@ -226,6 +229,7 @@ def mdt_agenda(
         overdue_actions=tuple(_overdue_actions(db, counted_to, team)),
         overdue_high_risk=tuple(_overdue_high_risk(db, counted_to, team, policy)),
         closed_since=closed,
+        catalogue=policy_history(db).display_catalogue(meeting_date),
         counted_to=counted_to,
     )
 
@@ -276,7 +280,7 @@ def _overdue_actions(db: Database, counted_to: date, team: str | None) -> list[A
             AgendaAction(
                 r[0], r[1], r[2], r[3], ActionOwner(r[4]) if r[4] else None, r[5], due,
                 (counted_to - due).days, r[7], r[8], date.fromisoformat(r[9]),
-                SupervisionType(r[10]),
+                r[10],
             )
         )  # fmt: skip
     return out
@@ -288,18 +292,28 @@ def _overdue_high_risk(
     schedule = compute_schedule(db, counted_to, policy=policy)
     roles = dict(db.execute("SELECT id, role FROM workers").fetchall())
     out = []
+    # The types of a clinical nature (their supervisor must be qualified: clinical supervision
+    # of the built-in ones): a high-risk caseload without them is what the meeting must see.
+    clinical_types = [t.key for t in schedule.catalogue.active if t.qualified_supervisor]
     for row in schedule.rows:
         facts, status = row.facts, row.status
-        clinical = status.by_type[SupervisionType.CLINICAL]
         if not is_active_on(facts, counted_to) or (team is not None and facts.team != team):
             continue
-        if clinical.tier is not Tier.HIGH or clinical.status is not DueStatus.OVERDUE:
+        overdue = [
+            s
+            for t in clinical_types
+            if (s := status.by_type[t]).tier is Tier.HIGH and s.status is DueStatus.OVERDUE
+        ]
+        if not overdue:
             continue
+        # The longest overdue (no date at all first), then the catalogue's order.
+        clinical = min(overdue, key=lambda s: s.due or date.min)
         days = (counted_to - clinical.due).days if clinical.due else 0
         out.append(
             AgendaWorker(
                 facts.worker_id, facts.name, facts.team, roles.get(facts.worker_id, ""),
                 clinical.last_held, clinical.due, days, clinical.booked, clinical.reason,
+                clinical.type,
             )
         )  # fmt: skip
     out.sort(key=lambda w: (-w.days_overdue, w.name.casefold()))

@@ -39,14 +39,14 @@ from typing import TYPE_CHECKING
 
 from app import APP_NAME, __version__
 from app.dates import uk
-from app.domain.model import SupervisionType
+from app.domain.catalogue import TypeSpec
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind
 from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
-from app.storage.policies import current_policy
+from app.storage.policies import current_policy, policy_history
 
 if TYPE_CHECKING:  # imported when an export is made: icalendar costs start-up time
     import icalendar
@@ -58,14 +58,7 @@ UID_DOMAIN = "keel"
 CALENDAR_NAME = "Keel supervision"
 DEFAULT_WEEKS = 8
 
-_TYPE_TITLES = {
-    SupervisionType.LINE: "Line management supervision",
-    SupervisionType.CLINICAL: "Clinical supervision",
-    SupervisionType.GROUP: "Reflective / group supervision",
-}
 _MODE_PLACES = {Mode.IN_PERSON: "In person", Mode.VIDEO: "Video call", Mode.PHONE: "Phone call"}
-# Booked sessions with a start time but no length get the length a new booking gets.
-_DEFAULT_MINUTES = {SupervisionType.GROUP: 90}
 _SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -93,10 +86,11 @@ def default_range(today: date) -> tuple[date, date]:
     return today, today + timedelta(weeks=DEFAULT_WEEKS) - timedelta(days=1)
 
 
-def summary_for(booking: Booking) -> str:
-    """ "Clinical supervision — Zoë Hartley"; a group: "… — 6 attendees"."""
-    title = _TYPE_TITLES[booking.type]
-    if booking.type is SupervisionType.GROUP:
+def summary_for(booking: Booking, spec: TypeSpec) -> str:
+    """ "Clinical supervision — Zoë Hartley"; a group: "… — 6 attendees" (``spec``: the
+    booking's type in the catalogue, whose label is the title)."""
+    title = spec.label
+    if spec.is_group:
         n = booking.attendees
         return f"{title} — {n} attendee{'' if n == 1 else 's'}" if n else title
     return f"{title} — {booking.worker_name}" if booking.worker_name else title
@@ -109,12 +103,12 @@ def location_for(booking: Booking) -> str:
     return _MODE_PLACES[booking.mode] if booking.mode else ""
 
 
-def description_for(booking: Booking) -> str:
+def description_for(booking: Booking, spec: TypeSpec) -> str:
     """The supervisor and the type, and nothing else."""
     lines = []
     if booking.supervisor_name:
         lines.append(f"Supervisor: {booking.supervisor_name}")
-    lines.append(f"Type: {_TYPE_TITLES[booking.type]}")
+    lines.append(f"Type: {spec.label}")
     return "\n".join(lines)
 
 
@@ -127,7 +121,7 @@ def _start_time(text: str | None) -> time | None:
         return None  # shown as an all-day event rather than at a guessed time
 
 
-def _when(booking: Booking, tz: tzinfo) -> tuple[date | datetime, date | datetime]:
+def _when(booking: Booking, tz: tzinfo, spec: TypeSpec) -> tuple[date | datetime, date | datetime]:
     start = _start_time(booking.start_time)
     if start is None:
         return booking.session_date, booking.session_date + timedelta(days=1)
@@ -135,7 +129,8 @@ def _when(booking: Booking, tz: tzinfo) -> tuple[date | datetime, date | datetim
     # forward) or exists twice (the hour they go back) is taken with fold=0: the earlier.
     local = datetime.combine(booking.session_date, start, tzinfo=tz)
     begins = local.astimezone(UTC)
-    minutes = booking.duration_minutes or _DEFAULT_MINUTES.get(booking.type, 60)
+    # A booking with a start time but no length gets the length a new booking gets.
+    minutes = booking.duration_minutes or spec.duration_minutes
     return begins, begins + timedelta(minutes=minutes)
 
 
@@ -154,21 +149,21 @@ def sequence(booking: Booking, changed: datetime) -> int:
     return max(0, int((changed - _SEQUENCE_EPOCH).total_seconds())) + booking.saves
 
 
-def _event(booking: Booking, stamp: datetime, tz: tzinfo) -> icalendar.Event:
+def _event(booking: Booking, stamp: datetime, tz: tzinfo, spec: TypeSpec) -> icalendar.Event:
     import icalendar
 
     event = icalendar.Event()
     event.add("uid", f"{booking.id}@{UID_DOMAIN}")
     event.add("dtstamp", stamp)
-    begins, ends = _when(booking, tz)
+    begins, ends = _when(booking, tz, spec)
     event.add("dtstart", begins)
     event.add("dtend", ends)
-    title = summary_for(booking)
+    title = summary_for(booking, spec)
     event.add("summary", f"Cancelled: {title}" if booking.cancelled else title)
     place = location_for(booking)
     if place:
         event.add("location", place)
-    event.add("description", description_for(booking))
+    event.add("description", description_for(booking, spec))
     event.add("class", "PRIVATE")
     event.add("transp", "TRANSPARENT" if booking.cancelled else "OPAQUE")
     event.add("status", "CANCELLED" if booking.cancelled else "CONFIRMED")
@@ -202,8 +197,9 @@ def build_calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", CALENDAR_NAME)
     bookings = calendar_bookings(db, date_from, date_to)
+    catalogue = policy_history(db).display_catalogue(date_from)
     for booking in bookings:
-        cal.add_component(_event(booking, stamp, zone))
+        cal.add_component(_event(booking, stamp, zone, catalogue.spec(booking.type)))
     cancelled = sum(1 for b in bookings if b.cancelled)
     return cal, len(bookings) - cancelled, cancelled
 

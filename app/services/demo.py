@@ -34,19 +34,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.catalogue import CLINICAL, DEFAULT_CATALOGUE, GROUP, LINE
 from app.domain.model import (
     Employment,
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
+    Tier,
     TriggerKind,
+    TypeKey,
     Worker,
 )
 from app.domain.policy import Policy
 from app.domain.quality import quality_gaps
 from app.domain.records import (
-    CHECKLISTS,
     Action,
     ActionOwner,
     ActionReview,
@@ -63,7 +64,7 @@ from app.services.demo_governance import add_demo_governance
 from app.storage.adjustments import add_leave, add_override, add_trigger
 from app.storage.db import Database, new_id, transaction, utc_now
 from app.storage.policies import current_policy
-from app.storage.rows import iso
+from app.storage.rows import iso, type_kinds
 from app.storage.sessions import _session_values as session_values
 from app.storage.workers import add_assessment, count_workers, insert_worker, update_worker
 
@@ -71,9 +72,6 @@ SEED = 20261126
 HISTORY_DAYS = 365
 TREND_THEME = "Delayed crisis response"
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 
 NORTH = "North Community Team"
 SOUTH = "South Community Team"
@@ -108,7 +106,7 @@ class _Person:
     started_days_ago: int
     employment: Employment = Employment.PERMANENT
     qualified: bool = False
-    requires: tuple[SupervisionType, ...] = (LINE, CLINICAL, GROUP)
+    requires: tuple[TypeKey, ...] = (LINE, CLINICAL, GROUP)
     line_sup: str | None = None
     clin_sup: str | None = None
     # (days ago, (cohort risk, decision complexity, support need, volatility), rationale)
@@ -708,20 +706,20 @@ class _Builder:
 
     # -- one-to-one sessions --------------------------------------------------------------------
 
-    def interval(self, p: _Person, type_: SupervisionType) -> int:
+    def interval(self, p: _Person, type_: TypeKey) -> int:
         """The interval the engine will use today (tier, override, new-starter cap)."""
         latest = max(p.assessments, default=None, key=lambda a: -a[0])
         if latest is None:
             tier_name = "standard"
         else:
             tier_name = tier_for(RiskFactors(*latest[1]), self.policy)[0].value
-        days = int(self.policy.intervals[type_.value][tier_name])
-        if p.key == "mei" and type_ is LINE:
+        days = self.policy.interval(type_, Tier(tier_name))
+        if p.key == "mei" and type_ == LINE:
             days = 21
         cap = self.policy.cap_for(type_, p.started_days_ago)
         return min(days, cap[1]) if cap else days
 
-    def held_dates(self, p: _Person, type_: SupervisionType, target: str) -> list[date]:
+    def held_dates(self, p: _Person, type_: TypeKey, target: str) -> list[date]:
         interval = self.interval(p, type_)
         end = self.left.get(p.key, self.today)
         first = max(self.start[p.key], self.day(HISTORY_DAYS))
@@ -757,12 +755,12 @@ class _Builder:
             dates.insert(0, self.workday_after(start + timedelta(days=min(3, first_window))))
         return [d for d in dates if d >= start]
 
-    def supervisor(self, p: _Person, type_: SupervisionType) -> str | None:
-        key = p.line_sup if type_ is LINE else p.clin_sup
+    def supervisor(self, p: _Person, type_: TypeKey) -> str | None:
+        key = p.line_sup if type_ == LINE else p.clin_sup
         return self.ids[key] if key else None
 
     def new_record(
-        self, type_: SupervisionType, status: SessionStatus, on: date, supervisor: str | None,
+        self, type_: TypeKey, status: SessionStatus, on: date, supervisor: str | None,
         team: str, worker: str | None = None,
     ) -> SessionRecord:  # fmt: skip
         mode = self.rng.choices(list(Mode), weights=(65, 25, 10))[0]
@@ -773,16 +771,16 @@ class _Builder:
             worker_id=worker,
             supervisor_id=supervisor,
             start_time=self.rng.choice(_START_TIMES),
-            duration_minutes=90 if type_ is GROUP else self.rng.choice((45, 60, 60, 60, 90)),
-            mode=Mode.IN_PERSON if type_ is GROUP else mode,
-            location=BASE[team] if type_ is GROUP or mode is Mode.IN_PERSON else "",
+            duration_minutes=90 if type_ == GROUP else self.rng.choice((45, 60, 60, 60, 90)),
+            mode=Mode.IN_PERSON if type_ == GROUP else mode,
+            location=BASE[team] if type_ == GROUP or mode is Mode.IN_PERSON else "",
         )
 
     def cancel_reason(self) -> str:
         reasons = [r for r, _ in CANCEL_REASONS]
         return self.rng.choices(reasons, weights=[w for _, w in CANCEL_REASONS])[0]
 
-    def add_one_to_one(self, p: _Person, type_: SupervisionType, target: str) -> None:
+    def add_one_to_one(self, p: _Person, type_: TypeKey, target: str) -> None:
         if type_ not in p.requires or target == NONE:
             return
         supervisor = self.supervisor(p, type_)
@@ -887,10 +885,10 @@ class _Builder:
         held = [s for s in self.slots if s.rec.status is SessionStatus.HELD]
         held.sort(key=lambda s: s.rec.session_date)
         for slot in held:
-            if slot.rec.type is GROUP:
+            if slot.rec.type == GROUP:
                 slot.template = self.rng.choice(_GROUP_TEMPLATES)
                 continue
-            bank = _LINE_TEMPLATES if slot.rec.type is LINE else _CLINICAL_TEMPLATES
+            bank = _LINE_TEMPLATES if slot.rec.type == LINE else _CLINICAL_TEMPLATES
             slot.template = self.rng.choice(bank)
             if self.rng.random() < 0.3:
                 other = self.rng.choice(bank)
@@ -903,12 +901,12 @@ class _Builder:
         crisis = list(_CRISIS_TEMPLATES)
         for key in _TREND_KEYS:
             mine = [s for s in held if s.person == key and s.rec.session_date >= window_start]
-            mine.sort(key=lambda s: (s.rec.type is CLINICAL, s.rec.session_date), reverse=True)
+            mine.sort(key=lambda s: (s.rec.type == CLINICAL, s.rec.session_date), reverse=True)
             for slot in mine[: 2 if key == "ben" else 1]:
                 slot.template = crisis[self.rng.randrange(len(crisis))]
                 slot.extra_template = None
         groups = [
-            s for s in held if s.rec.type is GROUP and s.team == CRISIS
+            s for s in held if s.rec.type == GROUP and s.team == CRISIS
             and s.rec.session_date >= window_start
         ]  # fmt: skip
         if groups:
@@ -974,7 +972,7 @@ class _Builder:
             rec.referral_refs = f"SG-{rec.session_date.year}-{rng.randint(100, 999):04d}"
         rec.checklist = {
             key: rng.random() < 0.85 or index == 0
-            for index, (key, _label) in enumerate(CHECKLISTS[rec.type])
+            for index, (key, _label) in enumerate(self.policy.spec(rec.type).agenda)
         }
         if person is not None:
             self._pulse(slot, person, any(t.distress for t in templates))
@@ -1050,7 +1048,11 @@ class _Builder:
             if rec.status is not SessionStatus.HELD:
                 continue
             gaps = len(
-                quality_gaps(rec, supervisor_qualified=qualified.get(rec.supervisor_id or ""))
+                quality_gaps(
+                    rec,
+                    DEFAULT_CATALOGUE.spec(rec.type),
+                    supervisor_qualified=qualified.get(rec.supervisor_id or ""),
+                )
             )
             held.append(HeldRecord(rec.id, rec.session_date, rec.supervisor_id, rec.worker_id,
                                    rec.case_refs, gaps, rec.issues))  # fmt: skip
@@ -1100,6 +1102,7 @@ def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
     search index, then happens once per session rather than once per child row.
     """
     now = utc_now()
+    groups = set(type_kinds(db).groups)
     db.execute("PRAGMA defer_foreign_keys = ON")
     decisions: list[tuple[Any, ...]] = []
     actions: list[tuple[Any, ...]] = []
@@ -1123,7 +1126,7 @@ def _write_sessions(db: Database, records: list[SessionRecord]) -> None:
         )
         attendees.extend((rec.id, w) for w in dict.fromkeys(rec.attendees))
         themes.extend((rec.id, t) for t in dict.fromkeys(rec.theme_ids))
-        values = session_values(rec)
+        values = session_values(rec, rec.type not in groups)
         columns = list(values)
         sessions.append((rec.id, *values.values(), now, now))
     conn = db.conn

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.dates import uk
 from app.domain.governance import Forum
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind, file_kind
 from app.services.export_files import NotPublished, discard, publish, temporary_for
@@ -169,24 +169,28 @@ class ExportService:
             },
         )
 
-    def blank(self, type_: SupervisionType, out: Path) -> Path:
+    def blank(self, type_: TypeKey, out: Path) -> Path:
         """A blank paper form for one supervision type, with the service's theme list."""
         from app.services.reports.blank import build_blank_form_pdf
 
-        policy = current_policy(self._db)
+        policy = current_policy(self._db, self._today())
+        spec = policy.catalogue.get(type_)
+        if spec is None:
+            known = ", ".join(policy.catalogue.keys)
+            raise UsageError(f"There is no supervision type {type_!r} in the policy ({known}).")
         themes = [t.name for t in list_themes(self._db)]
         return self._write(
             out,
             lambda tmp: build_blank_form_pdf(
-                type_,
+                spec,
                 tmp,
                 service_name=policy.service_name,
                 themes=themes,
                 time_zone=policy.zone(),
             ),
             "blank_form",
-            type_.value,
-            {"report": "blank_form", "type": type_.value, "include_confidential": False},
+            type_,
+            {"report": "blank_form", "type": type_, "include_confidential": False},
         )
 
     def mdt_agenda(

@@ -26,11 +26,11 @@ from app.domain.governance import (
     find_trends,
 )
 from app.domain.policy import Policy
+from app.domain.rows import AlertOutcome, GovernanceItem, SourceSession
 from app.errors import UsageError
 from app.storage import audit
 from app.storage import governance as store
 from app.storage.db import Database, transaction
-from app.storage.governance import AlertOutcome, GovernanceItem, SourceSession
 from app.storage.policies import current_policy
 from app.storage.themes import get_theme, list_themes, theme_mentions
 

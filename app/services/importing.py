@@ -23,13 +23,13 @@ from datetime import date
 from pathlib import Path
 
 from app.dates import parse_date, uk
+from app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
 from app.domain.model import (
-    ALL_TYPES,
     FACTORS,
     Employment,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
+    TypeKey,
     Worker,
 )
 from app.domain.policy import Policy
@@ -47,8 +47,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 SAVE_AS_HINT = "in Excel use File → Save As → “CSV UTF-8 (Comma delimited)” and import that file"
 
-LAST_COLUMNS: dict[str, SupervisionType] = {f"last_{t.value}": t for t in ALL_TYPES}
-COLUMNS: tuple[str, ...] = (
+# The columns before the ``last_<type key>`` ones (one per supervision type in use).
+FIXED_COLUMNS: tuple[str, ...] = (
     "staff_id",
     "name",
     "role",
@@ -58,17 +58,33 @@ COLUMNS: tuple[str, ...] = (
     *FACTORS,
     "assessed_on",
     "requires",
-    *LAST_COLUMNS,
 )
 
+
+def last_columns(catalogue: Catalogue) -> dict[str, TypeKey]:
+    """``last_<key>`` → key, for each type in use: the date it was last held."""
+    return {t.csv_column: t.key for t in catalogue.active}
+
+
+def columns(catalogue: Catalogue) -> tuple[str, ...]:
+    """Every column Keel reads, in order."""
+    return (*FIXED_COLUMNS, *last_columns(catalogue))
+
+
+COLUMNS: tuple[str, ...] = columns(DEFAULT_CATALOGUE)  # with the built-in types
+
 _LEVELS = {"1": 1, "2": 2, "3": 3, "low": 1, "medium": 2, "high": 3}
-_TYPE_WORDS: dict[str, SupervisionType] = {
-    "line": SupervisionType.LINE,
-    "line management": SupervisionType.LINE,
-    "clinical": SupervisionType.CLINICAL,
-    "group": SupervisionType.GROUP,
-    "reflective": SupervisionType.GROUP,
-}
+
+
+def _type_words(catalogue: Catalogue) -> dict[str, TypeKey]:
+    """What a ``requires`` cell may say for each type in use (key, label, short label…)."""
+    words: dict[str, TypeKey] = {}
+    for spec in catalogue.active:
+        for word in spec.words():
+            words.setdefault(word, spec.key)
+    return words
+
+
 _EMPLOYMENT_WORDS = {e.value: e for e in Employment}
 
 
@@ -107,8 +123,8 @@ class StaffRow:
     employment: Employment | None = None
     factors: RiskFactors | None = None
     assessed_on: date | None = None
-    requires: frozenset[SupervisionType] | None = None
-    last_held: dict[SupervisionType, date] = field(default_factory=dict)
+    requires: frozenset[TypeKey] | None = None
+    last_held: dict[TypeKey, date] = field(default_factory=dict)
 
     @property
     def team_or_blank(self) -> str:
@@ -312,11 +328,19 @@ def _has_control_characters(value: str) -> bool:
 class _RowChecker:
     """Turns one record into a StaffRow, collecting every problem and warning on the way."""
 
-    def __init__(self, line: int, cells: dict[str, str], headings: dict[str, str], today: date):
+    def __init__(
+        self,
+        line: int,
+        cells: dict[str, str],
+        headings: dict[str, str],
+        today: date,
+        catalogue: Catalogue,
+    ):
         self.line = line
         self.cells = cells
         self.headings = headings
         self.today = today
+        self.catalogue = catalogue
         self.problems: list[str] = []
         self.warnings: list[str] = []
 
@@ -397,21 +421,23 @@ class _RowChecker:
             return None
         return RiskFactors(**levels)
 
-    def requires(self) -> frozenset[SupervisionType] | None:
+    def requires(self) -> frozenset[TypeKey] | None:
         value = self.cells.get("requires", "").strip()
         if not value:
             return None
-        found: set[SupervisionType] = set()
+        found: set[TypeKey] = set()
+        words = _type_words(self.catalogue)
         for part in value.replace(",", ";").split(";"):
             word = " ".join(part.split()).casefold()
             if not word:
                 continue
-            type_ = _TYPE_WORDS.get(word)
+            type_ = words.get(word)
             if type_ is None:
+                keys = [t.key for t in self.catalogue.active]
+                listed = ", ".join(keys[:-1]) + f" and/or {keys[-1]}" if len(keys) > 1 else keys[0]
                 self.fail(
                     "requires",
-                    f"{part.strip()!r} is not a supervision type; use line, clinical and/or "
-                    "group, separated by ';'",
+                    f"{part.strip()!r} is not a supervision type; use {listed}, separated by ';'",
                 )
             else:
                 found.add(type_)
@@ -431,8 +457,8 @@ class _RowChecker:
             "assessed_on", past_only="a risk assessment cannot be dated after today"
         )
         requires = self.requires()
-        last_held: dict[SupervisionType, date] = {}
-        for column, type_ in LAST_COLUMNS.items():
+        last_held: dict[TypeKey, date] = {}
+        for column, type_ in last_columns(self.catalogue).items():
             held = self.day(column, past_only="only sessions already held can be imported")
             if held is not None:
                 last_held[type_] = held
@@ -444,9 +470,9 @@ class _RowChecker:
             for type_ in last_held:
                 if type_ not in requires:
                     self.warn(
-                        f"last_{type_.value}",
+                        f"last_{type_}",
                         f"recorded as a held session, though the row's requires column does not "
-                        f"include {type_.value}",
+                        f"include {type_}",
                     )
         if self.problems or name is None:
             return None
@@ -466,7 +492,7 @@ class _RowChecker:
 
 
 def _check_header(
-    line: int, header: list[str]
+    line: int, header: list[str], known: tuple[str, ...]
 ) -> tuple[dict[str, int], dict[str, str], list[int], list[str], list[str]]:
     """Map known columns to their position. Returns (positions, headings as written, positions
     of blank headings, unknown headings, problems)."""
@@ -479,7 +505,7 @@ def _check_header(
         key = _normalise_heading(cell)
         if not key:
             blank.append(index)
-        elif key in COLUMNS:
+        elif key in known:
             if key in positions:
                 problems.append(
                     _problem(
@@ -536,8 +562,13 @@ def _ragged(line: int, count: int, needed: int, width: int) -> str | None:
     return _problem(line, "row", f"has {count} cells but the heading row has {expected}; {advice}")
 
 
-def preview_staff(path: Path, *, today: date) -> ImportPreview:
+def preview_staff(
+    path: Path, *, today: date, catalogue: Catalogue = DEFAULT_CATALOGUE
+) -> ImportPreview:
     """Read and check ``path`` without touching any database.
+
+    ``catalogue`` is the policy's supervision types (what ``requires`` may name and which
+    ``last_<key>`` columns there are); the built-in ones when not given.
 
     Raises ``UsageError`` only when the file cannot be opened at all; everything wrong inside
     it is listed in ``problems``, in line order.
@@ -560,8 +591,9 @@ def preview_staff(path: Path, *, today: date) -> ImportPreview:
         )
 
     header_line, header = content[0]
+    known = columns(catalogue)
     positions, headings, blank_headings, unknown, header_problems = _check_header(
-        header_line, header
+        header_line, header, known
     )
     problems: list[tuple[int, str]] = [(header_line, p) for p in header_problems]
     if "name" not in positions:
@@ -580,7 +612,7 @@ def preview_staff(path: Path, *, today: date) -> ImportPreview:
             continue
         unheaded_data.update(i for i in blank_headings if i < len(cells) and cells[i].strip())
         values = {key: cells[i] if i < len(cells) else "" for key, i in positions.items()}
-        checker = _RowChecker(line, values, headings, today)
+        checker = _RowChecker(line, values, headings, today, catalogue)
         row = checker.check()
         warnings += checker.warnings
         problems += [(line, p) for p in checker.problems]
@@ -612,7 +644,7 @@ def preview_staff(path: Path, *, today: date) -> ImportPreview:
         problems=[p for _, p in problems],
         warnings=warnings,
         problem_lines=problem_lines,
-        columns=[k for k in COLUMNS if k in positions],
+        columns=[k for k in known if k in positions],
         ignored_columns=ignored,
         headings=headings,
     )
@@ -738,7 +770,7 @@ def _match_workers(
     return matched, problems, warnings
 
 
-def _new_worker(row: StaffRow) -> Worker:
+def _new_worker(row: StaffRow, catalogue: Catalogue) -> Worker:
     return Worker(
         id="",
         name=row.name,
@@ -747,7 +779,7 @@ def _new_worker(row: StaffRow) -> Worker:
         start_date=row.start_date,
         employment=row.employment or Employment.PERMANENT,
         staff_id=row.staff_id,
-        requires=row.requires if row.requires is not None else frozenset(ALL_TYPES),
+        requires=row.requires if row.requires is not None else catalogue.required_by_default,
     )
 
 
@@ -805,14 +837,16 @@ def _add_assessment(
     return 1
 
 
-def _add_sessions(db: Database, worker_id: str, row: StaffRow, *, new: bool) -> int:
+def _add_sessions(
+    db: Database, worker_id: str, row: StaffRow, catalogue: Catalogue, *, new: bool
+) -> int:
     """A held, imported session for each last_* date not already stored (a worker ``new`` in
     this import has none). Returns the count."""
     added = 0
     for type_, held_on in row.last_held.items():
         if not new and session_exists(db, worker_id, type_, held_on, SessionStatus.HELD):
             continue
-        group = type_ is SupervisionType.GROUP
+        group = catalogue.is_group(type_)
         save_session(
             db,
             SessionRecord(
@@ -842,7 +876,9 @@ def import_staff(
     database is unchanged. ``progress(done, total)`` is called after each row; ``cancelled()``
     is asked before each row.
     """
-    preview = preview_staff(path, today=today)
+    policy = current_policy(db, today)
+    catalogue = policy.catalogue
+    preview = preview_staff(path, today=today, catalogue=catalogue)
     if preview.problems:
         raise ImportFailed(preview.problems, path)
     rows = preview.rows
@@ -851,7 +887,6 @@ def import_staff(
     if progress is not None:
         progress(0, total)
     with transaction(db, f"import {path.name}"):
-        policy = current_policy(db)
         matched, problems, warnings = _match_workers(
             rows, list_workers(db, include_left=True), preview.headings
         )
@@ -862,7 +897,7 @@ def import_staff(
             if cancelled is not None and cancelled():
                 raise ImportCancelled()
             if stored is None:
-                worker = insert_worker(db, _new_worker(row))
+                worker = insert_worker(db, _new_worker(row, catalogue))
                 audit.append(db, "create", "worker", worker.id, {"name": worker.name})
                 result.created += 1
             else:
@@ -878,7 +913,7 @@ def import_staff(
             result.assessments_added += _add_assessment(
                 db, worker.id, row, policy, path.name, new=new
             )
-            result.sessions_added += _add_sessions(db, worker.id, row, new=new)
+            result.sessions_added += _add_sessions(db, worker.id, row, catalogue, new=new)
             if progress is not None:
                 progress(done, total)
         audit.append(db, "import", "staff", None, {

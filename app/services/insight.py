@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.catalogue import SupervisorRole
 from app.domain.insight import (
     PulsePoint,
     WellbeingFlag,
@@ -28,12 +29,13 @@ from app.domain.insight import (
     is_crowded_out,
     wellbeing_flags,
 )
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
 from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.rows import EVERY_TYPE
+from app.storage.workers import REQUIRED_TYPES_SQL, required_types
 
 __all__ = [
     "SupervisorMonth",
@@ -65,7 +67,8 @@ class WorkerWellbeing:
 
 # One-to-one held sessions that recorded any of the pulse questions.
 _PULSE_WHERE = (
-    "s.type IN ('line', 'clinical') AND s.status = 'held' AND s.worker_id IS NOT NULL "
+    "s.type IN (SELECT key FROM supervision_types WHERE kind = 'one-to-one') "
+    "AND s.status = 'held' AND s.worker_id IS NOT NULL "
     "AND (s.wellbeing IS NOT NULL OR s.workload IS NOT NULL OR s.moral_distress IS NOT NULL)"
 )
 
@@ -80,7 +83,6 @@ def _pulse_rows(db: Database, where: str, params: Sequence[object]) -> dict[str,
     return _pulse_points(rows)
 
 
-_TYPES = {t.value: t for t in SupervisionType}
 _WORKLOADS = {w.value: w for w in Workload}
 
 
@@ -89,7 +91,7 @@ def _pulse_points(rows: Sequence[Sequence[Any]]) -> dict[str, list[PulsePoint]]:
     for r in rows:
         out[r[0]].append(
             PulsePoint(
-                r[1], date.fromisoformat(r[2]), _TYPES.get(r[3]) or SupervisionType(r[3]), r[4],
+                r[1], date.fromisoformat(r[2]), r[3], r[4],
                 (_WORKLOADS.get(r[5]) or Workload(r[5])) if r[5] else None,
                 None if r[6] is None else bool(r[6]),
             )
@@ -283,8 +285,9 @@ class SupervisorMonth:
     cancel_reasons: dict[str, int]  # the reasons as typed (spaces tidied), most common first
     longest_gap_days: int | None  # among their supervisees (see supervisor_workload)
     longest_gap_worker: str  # the worker's name ('' when no gap)
-    longest_gap_type: SupervisionType | None
+    longest_gap_type: TypeKey | None
     crowded_out: bool
+    longest_gap_type_name: str = ""  # the type's name, as the policy words it
 
     @property
     def planned(self) -> int:
@@ -332,7 +335,7 @@ def supervisor_workload(
     months = months_between(date_from, date_to)
     tallies = _tally_sessions(db, months[0], _month_end(months[-1]))
     names = dict(db.execute("SELECT id, name FROM workers").fetchall())
-    duties = _duties(db)
+    duties = _duties(db, policy)
     held = _held_dates(db, as_of, since=months[0])
     out = []
     supervisors = sorted(set(duties) | {s for s, _ in tallies}, key=lambda s: names[s].casefold())
@@ -358,6 +361,7 @@ def supervisor_workload(
                     dict(tally.reasons.most_common()),
                     gap[0] if gap else None, names.get(gap[1], "") if gap else "",
                     gap[2] if gap else None, is_crowded_out(workload, planned, policy),
+                    policy.catalogue.spec(gap[2]).name if gap else "",
                 )
             )  # fmt: skip
     return out
@@ -390,7 +394,7 @@ class _Duty:
     """A supervisee and a type a supervisor is named for."""
 
     worker_id: str
-    type: SupervisionType
+    type: TypeKey
     start: date | None
     left_on: date | None
     leave: tuple[tuple[date, date | None], ...] = ()
@@ -412,8 +416,8 @@ class _Duty:
         return days
 
     def longest_gap(
-        self, held: dict[tuple[str, SupervisionType], list[date]], month: date, end: date
-    ) -> tuple[int, str, SupervisionType] | None:
+        self, held: dict[tuple[str, TypeKey], list[date]], month: date, end: date
+    ) -> tuple[int, str, TypeKey] | None:
         dates = [d for d in held.get((self.worker_id, self.type), ()) if d <= end]
         stop = min(end, self.left_on) if self.left_on else end
         if not dates:  # no evidence of supervision: the gap runs from the start in post
@@ -426,35 +430,37 @@ class _Duty:
         return (max(gaps), self.worker_id, self.type) if gaps else None
 
 
-def _duties(db: Database) -> dict[str, list[_Duty]]:
+def _duties(db: Database, policy: Policy) -> dict[str, list[_Duty]]:
+    """Per supervisor, the workers they supervise one-to-one, by type: a one-to-one type's
+    supervisor (see the catalogue) is the worker's line or clinical supervisor."""
     leave: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
     for wid, start, end in db.execute(
         "SELECT worker_id, start_date, end_date FROM leave_periods"
     ).fetchall():
         leave[wid].append((date.fromisoformat(start), date.fromisoformat(end) if end else None))
     out: dict[str, list[_Duty]] = defaultdict(list)
-    for wid, line_sup, clin_sup, start, left, req_line, req_clin in db.execute(
+    one_to_one = [t for t in policy.catalogue.active if not t.is_group]
+    for wid, line_sup, clin_sup, start, left, required in db.execute(
         "SELECT id, line_supervisor_id, clinical_supervisor_id, start_date, left_on, "
-        "requires_line, requires_clinical FROM workers"
+        f"{REQUIRED_TYPES_SQL.format(id='workers.id')} FROM workers"
     ).fetchall():
         begin = date.fromisoformat(start) if start else None
         gone = date.fromisoformat(left) if left else None
         away = tuple(leave.get(wid, ()))
-        if line_sup and req_line:
-            out[line_sup].append(_Duty(wid, SupervisionType.LINE, begin, gone, away))
-        if clin_sup and req_clin:
-            out[clin_sup].append(_Duty(wid, SupervisionType.CLINICAL, begin, gone, away))
+        requires = required_types(required)
+        for spec in one_to_one:
+            supervisor = clin_sup if spec.supervisor is SupervisorRole.CLINICAL else line_sup
+            if supervisor and spec.key in requires:
+                out[supervisor].append(_Duty(wid, spec.key, begin, gone, away))
     return dict(out)
 
 
-def _held_dates(
-    db: Database, as_of: date, since: date
-) -> dict[tuple[str, SupervisionType], list[date]]:
+def _held_dates(db: Database, as_of: date, since: date) -> dict[tuple[str, TypeKey], list[date]]:
     """Held dates per worker and type up to ``as_of``, oldest first: those from ``since`` on
     and the latest one before it, all that a gap ending on or after ``since`` can span (the
     rest of the history changes no gap in the period)."""
     held = "status = 'held' AND worker_id IS NOT NULL AND session_date <= ?"
-    out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
+    out: dict[tuple[str, TypeKey], list[date]] = defaultdict(list)
     for wid, type_, on in db.execute(
         "SELECT worker_id, type, max(session_date) FROM sessions "
         f"WHERE {held} AND session_date < ? GROUP BY worker_id, type "
@@ -462,5 +468,5 @@ def _held_dates(
         f"WHERE {held} AND session_date >= ? ORDER BY 3",
         [as_of.isoformat(), since.isoformat(), as_of.isoformat(), since.isoformat()],
     ).fetchall():
-        out[(wid, SupervisionType(type_))].append(date.fromisoformat(on))
+        out[(wid, type_)].append(date.fromisoformat(on))
     return dict(out)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import dbapi
+from app.domain.rows import Finding
 from app.errors import KeelError, StorageError
 from app.storage import audit, protections, witness
 from app.storage.db import (
@@ -37,7 +38,7 @@ from app.storage.db import (
     read_only_connection,
     transaction,
 )
-from app.storage.evidence_registry import Finding, kinds, verify
+from app.storage.evidence_registry import kinds, verify
 from app.storage.identity import database_id
 from app.storage.schedule_facts import rebuild_schedule_cache, schedule_cache_drift
 from app.storage.schema import SCHEMA_VERSION

@@ -8,11 +8,11 @@ from typing import Any
 
 from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
+from app.domain.rows import Addendum, SignOff
 from app.errors import UsageError
 from app.services.sessions import SessionService
 from app.storage import audit, evidence, evidence_registry
 from app.storage.db import Database, transaction
-from app.storage.evidence import Addendum, SignOff
 from app.storage.policies import current_policy
 from app.storage.workers import get_worker
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from app.domain.model import ALL_TYPES, STATUS_SEVERITY, DueStatus, SupervisionType, WorkerFacts
-from app.domain.policy import Policy
+from app.domain.catalogue import Catalogue
+from app.domain.model import STATUS_SEVERITY, DueStatus, TypeKey, WorkerFacts
+from app.domain.policy import Policy, PolicyVersion
 from app.domain.schedule import (
     Compliance,
     WorkerStatus,
@@ -20,7 +21,7 @@ from app.domain.schedule import (
     statuses_for,
 )
 from app.storage.db import Database
-from app.storage.policies import current_policy
+from app.storage.policies import version_in_force
 from app.storage.schedule_facts import load_worker_facts
 
 
@@ -38,18 +39,33 @@ class ScheduleRow:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
+    """Every worker's statuses on ``as_of`` under the policy version in force on it."""
+
     as_of: date
-    policy: Policy
+    version: PolicyVersion
     rows: list[ScheduleRow]
+
+    @property
+    def policy(self) -> Policy:
+        return self.version.policy
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.version.policy.catalogue
+
+    @property
+    def types(self) -> tuple[TypeKey, ...]:
+        """The types in use under this policy, in its order: the scheduler's columns."""
+        return self.version.policy.catalogue.active_keys
 
     def counted_pairs(self) -> list[tuple[str, WorkerStatus]]:
         return [(r.facts.team, r.status) for r in self.rows if is_active_on(r.facts, self.as_of)]
 
-    def compliance(self, type_: SupervisionType | None = None) -> Compliance:
+    def compliance(self, type_: TypeKey | None = None) -> Compliance:
         return compliance(self.counted_pairs(), type_)
 
-    def compliance_table(self) -> dict[tuple[str | None, SupervisionType | None], Compliance]:
-        return compliance_table(self.counted_pairs())
+    def compliance_table(self) -> dict[tuple[str | None, TypeKey | None], Compliance]:
+        return compliance_table(self.counted_pairs(), self.types)
 
     def count(self, status: DueStatus) -> int:
         """Workers whose overall status is ``status``."""
@@ -60,16 +76,30 @@ def compute_schedule(
     db: Database,
     as_of: date,
     *,
-    policy: Policy | None = None,
+    policy: Policy | PolicyVersion | None = None,
     worker_ids: list[str] | None = None,
+    also_required: frozenset[TypeKey] = frozenset(),
 ) -> Schedule:
-    """Every active worker's status on ``as_of`` under the policy in force."""
-    policy = policy or current_policy(db)
+    """Every active worker's status on ``as_of`` under the policy in force on that date (or
+    the one given: a version, or a policy not saved yet, which a preview shows).
+    ``also_required``: types every worker is taken to require (a new type required by
+    default, before it is saved)."""
+    version = _version(db, as_of, policy)
     with _no_collection_pauses():
         facts = load_worker_facts(db, as_of, worker_ids=worker_ids)
-        statuses = statuses_for(facts, policy, as_of)
+        if also_required:
+            facts = [replace(f, requires=f.requires | also_required) for f in facts]
+        statuses = statuses_for(facts, version.policy, as_of)
         rows = [ScheduleRow(f, s) for f, s in zip(facts, statuses, strict=True)]
-    return Schedule(as_of, policy, rows)
+    return Schedule(as_of, version, rows)
+
+
+def _version(db: Database, as_of: date, policy: Policy | PolicyVersion | None) -> PolicyVersion:
+    if isinstance(policy, PolicyVersion):
+        return policy
+    if policy is None:
+        return version_in_force(db, as_of)
+    return PolicyVersion(0, as_of, "", "", "not saved", policy)
 
 
 @contextmanager
@@ -93,8 +123,9 @@ def _no_collection_pauses() -> Iterator[None]:
 def status_records(schedule: Schedule) -> list[dict[str, Any]]:
     """The `status --json` shape: one object per worker and type (a stable contract)."""
     out: list[dict[str, Any]] = []
+    types = schedule.types
     for row in schedule.rows:
-        for type_ in ALL_TYPES:
+        for type_ in types:
             s = row.status.by_type[type_]
             out.append(
                 {

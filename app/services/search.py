@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 from app.storage import search as store
 from app.storage.db import Database, transaction
 
@@ -41,7 +41,7 @@ class SearchHit:
 
     session_id: str
     session_date: date
-    type: SupervisionType
+    type: TypeKey
     status: SessionStatus
     worker_id: str | None  # the supervisee; None for a group
     worker_name: str  # the supervisee's name, or "Group (n attendees)"
@@ -74,7 +74,7 @@ def _plain(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def _filters(
-    type_: SupervisionType | None,
+    type_: TypeKey | None,
     worker_id: str | None,
     date_from: date | None,
     date_to: date | None,
@@ -84,7 +84,7 @@ def _filters(
     params: list[object] = []
     if type_ is not None:
         clauses.append("s.type = ?")
-        params.append(type_.value)
+        params.append(type_)
     if worker_id is not None:
         clauses.append(
             "(s.worker_id = ? OR EXISTS (SELECT 1 FROM session_attendees a "
@@ -110,7 +110,7 @@ def search_sessions(
     db: Database,
     query: str,
     *,
-    type_: SupervisionType | None = None,
+    type_: TypeKey | None = None,
     worker_id: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -131,7 +131,8 @@ def search_sessions(
     clauses, params = _filters(type_, worker_id, date_from, date_to, theme_id)
     expression = store.match_expression(query)
     who = (
-        "CASE WHEN s.type = 'group' THEN 'Group (' || (SELECT count(*) FROM session_attendees a "
+        "CASE WHEN (SELECT kind FROM supervision_types WHERE key = s.type) = 'group' "
+        "THEN 'Group (' || (SELECT count(*) FROM session_attendees a "
         "WHERE a.session_id = s.id) || ' attendees)' ELSE coalesce(w.name, '') END"
     )
     if expression is None:
@@ -151,7 +152,7 @@ def search_sessions(
         snippet, spans = _plain(r[6] or "")
         hits.append(
             SearchHit(
-                r[0], date.fromisoformat(r[1]), SupervisionType(r[2]), SessionStatus(r[3]),
+                r[0], date.fromisoformat(r[1]), r[2], SessionStatus(r[3]),
                 r[4], r[5], snippet, spans, _START in (r[7] or ""), _FOUND_IN[int(r[8])],
             )
         )  # fmt: skip

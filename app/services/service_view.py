@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.domain.model import DueStatus, SupervisionType, WorkerFacts
-from app.domain.policy import Policy
+from app.domain.model import DueStatus, TypeKey, WorkerFacts
+from app.domain.policy import Policy, PolicyVersion
 from app.domain.schedule import (
     Compliance,
     WorkerStatus,
@@ -95,11 +95,20 @@ class ServiceSchedule:
         """(team database, status) for every worker in post on the as-of date."""
         return [(r.source, r.status) for r in self.rows if is_active_on(r.facts, self.as_of)]
 
-    def compliance(self, type_: SupervisionType | None = None) -> Compliance:
+    def compliance(self, type_: TypeKey | None = None) -> Compliance:
         return compliance(self.counted_pairs(), type_)
 
-    def compliance_table(self) -> dict[tuple[str | None, SupervisionType | None], Compliance]:
-        return compliance_table(self.counted_pairs())
+    def compliance_table(self) -> dict[tuple[str | None, TypeKey | None], Compliance]:
+        return compliance_table(self.counted_pairs(), self.union_policy().catalogue.active_keys)
+
+    def union_policy(self) -> Policy:
+        """The teams' types together (each team keeps its own policy for its statuses): every
+        type some team uses, with the words of the first team that has it."""
+        types: dict[TypeKey, object] = {}
+        for policy in self.policies.values():
+            for spec in policy.catalogue.active:
+                types.setdefault(spec.key, spec)
+        return Policy(types=tuple(types.values())) if types else Policy()  # type: ignore[arg-type]
 
     def worst_first(self) -> list[ServiceRow]:
         """Overdue first, as the laptop's ``status`` sorts (ties keep the teams' order)."""
@@ -112,7 +121,8 @@ class ServiceSchedule:
         rows = [
             ScheduleRow(dataclasses.replace(r.facts, team=r.source), r.status) for r in self.rows
         ]
-        return Schedule(self.as_of, Policy(), rows)
+        version = PolicyVersion(0, self.as_of, "", "", "each team's own", self.union_policy())
+        return Schedule(self.as_of, version, rows)
 
     def count(self, status: DueStatus) -> int:
         return sum(1 for r in self.rows if r.status.overall is status)
@@ -178,7 +188,9 @@ def service_status_records(view: ServiceSchedule) -> list[dict[str, Any]]:
     (each team's rows in the order its own ``status --json`` prints them)."""
     out: list[dict[str, Any]] = []
     for r in view.rows:
-        for record in status_records(Schedule(view.as_of, Policy(), [r.row])):
+        own = view.policies.get(r.source, Policy())
+        version = PolicyVersion(0, view.as_of, "", "", "the team's", own)
+        for record in status_records(Schedule(view.as_of, version, [r.row])):
             out.append({**record, "source": r.source})
     return out
 

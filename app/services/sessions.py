@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import SupervisorRole, TypeSpec
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.quality import QualityGap, quality_gaps
 from app.domain.records import Action, ActionStatus, Mode, SessionRecord
+from app.domain.rows import ActionRow, Draft, SessionSummary
 from app.errors import UsageError
 from app.services.themes import refuse_retired_tags
 from app.storage import actions as action_store
@@ -16,9 +18,10 @@ from app.storage import audit
 from app.storage import drafts as draft_store
 from app.storage import sessions as session_store
 from app.storage import workers as worker_store
-from app.storage.actions import ActionRow
 from app.storage.db import Database, new_id, transaction
-from app.storage.sessions import SessionSummary
+from app.storage.policies import policy_history
+from app.storage.rows import type_kinds
+from app.storage.sessions import is_group_type
 
 _SAME_DAY_WORDS = {"planned": "booked", "held": "held", "did_not_attend": "did not attend"}
 
@@ -44,34 +47,42 @@ class SessionService:
 
     # Forms --------------------------------------------------------------------------------
 
+    def type_spec(self, type_: TypeKey, on: date | None = None) -> TypeSpec:
+        """The catalogue entry of a type, as the policy in force on ``on`` (today) has it; a
+        type that policy does not name (a record of a retired type) still gets its words."""
+        return policy_history(self._db).display_catalogue(on or date.today()).spec(type_)
+
     def new_record(
         self,
-        type_: SupervisionType,
+        type_: TypeKey,
         worker_id: str | None,
         on: date,
         status: SessionStatus = SessionStatus.HELD,
     ) -> SessionRecord:
         """A blank record with the sensible defaults a team lead expects."""
+        spec = self.type_spec(type_, on)
+        if type_ not in type_kinds(self._db).keys:
+            raise UsageError(f"There is no supervision type {type_!r} in the policy.")
         supervisor_id = None
         attendees: list[str] = []
         if worker_id is not None:
             worker = worker_store.get_worker(self._db, worker_id)
             if worker is None:
                 raise UsageError("That worker no longer exists.")
-            if type_ is SupervisionType.CLINICAL:
+            if spec.supervisor is SupervisorRole.CLINICAL:
                 supervisor_id = worker.clinical_supervisor_id or worker.line_supervisor_id
             else:
                 supervisor_id = worker.line_supervisor_id
-            if type_ is SupervisionType.GROUP:
+            if spec.is_group:
                 attendees = [worker_id]
         return SessionRecord(
             type=type_,
             status=status,
             session_date=on,
-            worker_id=worker_id if type_ is not SupervisionType.GROUP else None,
+            worker_id=None if spec.is_group else worker_id,
             supervisor_id=supervisor_id,
             start_time="10:00",
-            duration_minutes=60 if type_ is not SupervisionType.GROUP else 90,
+            duration_minutes=spec.duration_minutes,
             mode=Mode.IN_PERSON,
             attendees=attendees,
         )
@@ -92,13 +103,15 @@ class SessionService:
         if record.supervisor_id:
             supervisor = worker_store.get_worker(self._db, record.supervisor_id)
             qualified = None if supervisor is None else supervisor.qualified_clinical
-        return quality_gaps(record, supervisor_qualified=qualified)
+        return quality_gaps(
+            record, self.type_spec(record.type, record.session_date), supervisor_qualified=qualified
+        )
 
     def validate(self, record: SessionRecord) -> None:
         """Refuse what cannot be stored; quality gaps are reported separately."""
         if record.status is SessionStatus.CANCELLED and not record.cancel_reason.strip():
             raise UsageError("A cancelled session needs a reason.")
-        if record.type is SupervisionType.GROUP:
+        if is_group_type(self._db, record.type):
             if not record.attendees:
                 raise UsageError("Pick at least one attendee for a group session.")
         elif not record.worker_id:
@@ -133,7 +146,7 @@ class SessionService:
                 "session",
                 record.id,
                 {
-                    "type": record.type.value,
+                    "type": record.type,
                     "status": record.status.value,
                     "date": record.session_date.isoformat(),
                     "worker": record.worker_id,
@@ -141,7 +154,7 @@ class SessionService:
             )
         affected = (
             tuple(record.attendees)
-            if record.type is SupervisionType.GROUP
+            if is_group_type(self._db, record.type)
             else ((record.worker_id,) if record.worker_id else ())
         )
         return SavedSession(record, affected)
@@ -149,7 +162,7 @@ class SessionService:
     def book(
         self,
         worker_id: str,
-        type_: SupervisionType,
+        type_: TypeKey,
         on: date,
         *,
         start_time: str | None = None,
@@ -167,14 +180,14 @@ class SessionService:
         return self.save(record)
 
     def booking_to_record(
-        self, worker_id: str, type_: SupervisionType, today: date
+        self, worker_id: str, type_: TypeKey, today: date
     ) -> SessionSummary | None:
         """The booked (planned) session a team lead records from the worker's cell: the
         latest whose day has come (booked, not yet recorded), else the next one."""
         planned = [
             s
             for s in self.history(worker_id)
-            if s.type is type_ and s.status is SessionStatus.PLANNED
+            if s.type == type_ and s.status is SessionStatus.PLANNED
         ]
         due = [s for s in planned if s.session_date <= today]
         if due:
@@ -183,14 +196,14 @@ class SessionService:
         return min(later, key=lambda s: s.session_date) if later else None
 
     def same_day(
-        self, worker_id: str, type_: SupervisionType, on: date, *, besides: str = ""
+        self, worker_id: str, type_: TypeKey, on: date, *, besides: str = ""
     ) -> list[SessionSummary]:
         """This worker's other sessions of ``type_`` on ``on`` (booked, held or missed; not
         cancelled): a second one is most often a mistake, so the screens ask first."""
         return [
             s
             for s in self.history(worker_id)
-            if s.type is type_
+            if s.type == type_
             and s.session_date == on
             and s.id != besides
             and s.status is not SessionStatus.CANCELLED
@@ -208,7 +221,7 @@ class SessionService:
     def save_draft(
         self,
         draft_id: str,
-        type_: SupervisionType,
+        type_: TypeKey,
         data: dict[str, Any],
         *,
         session_id: str | None,
@@ -220,13 +233,13 @@ class SessionService:
             )
 
     def draft_for(
-        self, *, session_id: str | None, worker_id: str | None, type_: SupervisionType
-    ) -> draft_store.Draft | None:
+        self, *, session_id: str | None, worker_id: str | None, type_: TypeKey
+    ) -> Draft | None:
         if session_id:
             return draft_store.draft_for_session(self._db, session_id)
         return draft_store.draft_for_new(self._db, worker_id, type_)
 
-    def drafts(self) -> list[draft_store.Draft]:
+    def drafts(self) -> list[Draft]:
         return draft_store.list_drafts(self._db)
 
     def discard_draft(self, draft_id: str) -> None:

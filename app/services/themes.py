@@ -23,11 +23,11 @@ from typing import Literal
 
 from app.dates import day_month, month_year
 from app.domain.records import SessionRecord
+from app.domain.rows import Theme, ThemeUsage
 from app.errors import UsageError
 from app.storage import audit
 from app.storage import themes as store
 from app.storage.db import Database, transaction
-from app.storage.themes import Theme, ThemeUsage
 
 __all__ = [
     "Bucket",

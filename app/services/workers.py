@@ -12,22 +12,23 @@ from app.domain.model import (
     RiskFactors,
     StaffEntry,
     StoredAssessment,
-    SupervisionType,
     TriggerKind,
+    TypeKey,
     Worker,
     WorkerFacts,
 )
 from app.domain.policy import Policy
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.schedule import WorkerStatus, tier_for, worker_status
 from app.errors import UsageError
 from app.storage import adjustments, audit, workers
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
+from app.storage.rows import type_kinds
 from app.storage.schedule_facts import load_worker_facts
 
 if TYPE_CHECKING:
-    from app.storage.themes import Theme
+    from app.domain.rows import Theme
 
 
 class WorkerService:
@@ -40,6 +41,11 @@ class WorkerService:
     @property
     def policy(self) -> Policy:
         return current_policy(self._db)
+
+    def _check_types(self, keys: frozenset[TypeKey] | set[TypeKey]) -> None:
+        unknown = sorted(set(keys) - set(type_kinds(self._db).keys))
+        if unknown:
+            raise UsageError(f"There is no supervision type {unknown[0]!r} in the policy.")
 
     def all(self, *, include_left: bool = False) -> list[Worker]:
         return workers.list_workers(self._db, include_left=include_left)
@@ -65,6 +71,7 @@ class WorkerService:
             other = workers.find_by_staff_id(self._db, worker.staff_id)
             if other is not None and other.id != worker.id:
                 raise UsageError(f"Staff ID {worker.staff_id} already belongs to {other.name}.")
+        self._check_types(worker.requires)
         with transaction(self._db):
             if worker.id and workers.get_worker(self._db, worker.id) is not None:
                 workers.update_worker(self._db, worker)
@@ -117,7 +124,6 @@ class WorkerService:
 
     def preview(self, worker_id: str | None, factors: RiskFactors, as_of: date) -> WorkerStatus:
         """What the schedule would say if this profile were saved today (nothing is written)."""
-        policy = self.policy
         facts_list = (
             load_worker_facts(self._db, as_of, include_left=True, worker_ids=[worker_id])
             if worker_id
@@ -126,7 +132,7 @@ class WorkerService:
         base = facts_list[0] if facts_list else WorkerFacts("new", "", as_of, frozenset())
         hypothetical = Assessment(as_of, factors, recorded_at="9999", id="preview")
         facts = replace(base, assessments=(*base.assessments, hypothetical))
-        return worker_status(facts, policy, as_of)
+        return worker_status(facts, current_policy(self._db, as_of), as_of)
 
     # Leave, overrides, triggers -----------------------------------------------------------
 
@@ -151,7 +157,7 @@ class WorkerService:
     def add_override(
         self,
         worker_id: str,
-        type_: SupervisionType,
+        type_: TypeKey,
         interval_days: int,
         reason: str,
         expires_on: date,
@@ -163,6 +169,7 @@ class WorkerService:
             raise UsageError("An override interval must be at least 1 day.")
         if starts_on is not None and expires_on < starts_on:
             raise UsageError("An override cannot expire before it starts.")
+        self._check_types({type_})
         with transaction(self._db):
             return adjustments.add_override(
                 self._db, worker_id, type_, interval_days, reason, expires_on, starts_on
@@ -180,12 +187,13 @@ class WorkerService:
         worker_id: str,
         kind: TriggerKind,
         event_date: date,
-        type_: SupervisionType,
+        type_: TypeKey,
         response_days: int,
         note: str = "",
     ) -> StoredTrigger:
         if response_days < 0:
             raise UsageError("Response days cannot be negative.")
+        self._check_types({type_})
         with transaction(self._db):
             return adjustments.add_trigger(
                 self._db, worker_id, kind, event_date, type_, response_days, note
@@ -215,4 +223,4 @@ class WorkerService:
         """``preview`` from facts already loaded by ``preview_base`` (nothing read or written)."""
         hypothetical = Assessment(as_of, factors, recorded_at="9999", id="preview")
         facts = replace(base, assessments=(*base.assessments, hypothetical))
-        return worker_status(facts, self.policy, as_of)
+        return worker_status(facts, current_policy(self._db, as_of), as_of)

@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import SupervisionType
 from app.domain.records import ActionOwner, ActionStatus
+from app.domain.rows import ActionRow
 from app.storage.db import Database, utc_now
 from app.storage.rows import to_date
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRow:
-    """One action with what the actions view shows beside it."""
-
-    id: str
-    description: str
-    worker_id: str
-    worker_name: str
-    owner: ActionOwner | None
-    owner_name: str
-    due_date: date | None
-    evidence: str
-    status: ActionStatus
-    completion_note: str
-    session_id: str
-    session_date: date
-    session_type: SupervisionType
-
-    def overdue_on(self, day: date) -> bool:
-        return (
-            self.status is ActionStatus.OPEN and self.due_date is not None and self.due_date < day
-        )
 
 
 def list_actions(
@@ -62,7 +37,7 @@ def list_actions(
         ActionRow(
             r[0], r[1], r[2], r[3], ActionOwner(r[4]) if r[4] else None, r[5], to_date(r[6]),
             r[7], ActionStatus(r[8]), r[9], r[10], date.fromisoformat(r[11]),
-            SupervisionType(r[12]),
+            r[12],
         )
         for r in rows
     ]  # fmt: skip

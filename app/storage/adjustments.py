@@ -9,10 +9,10 @@ backstop, so nothing here checks twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import LeaveKind, SupervisionType, TriggerKind
+from app.domain.model import LeaveKind, TriggerKind, TypeKey
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
@@ -30,38 +30,6 @@ def _audited_delete(db: Database, kind: str, table: str, row_id: str) -> None:
 
     record_delete(db, kind, row_id)
     db.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
-
-
-@dataclass(frozen=True, slots=True)
-class StoredLeave:
-    id: str
-    worker_id: str
-    kind: LeaveKind
-    start: date
-    end: date | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredOverride:
-    id: str
-    worker_id: str
-    type: SupervisionType
-    interval_days: int
-    reason: str
-    starts_on: date | None
-    expires_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTrigger:
-    id: str
-    worker_id: str
-    kind: TriggerKind
-    event_date: date
-    type: SupervisionType
-    response_days: int
-    note: str
 
 
 def add_leave(
@@ -101,7 +69,7 @@ def delete_leave(db: Database, leave_id: str) -> None:
 def add_override(
     db: Database,
     worker_id: str,
-    type_: SupervisionType,
+    type_: TypeKey,
     interval_days: int,
     reason: str,
     expires_on: date,
@@ -113,7 +81,7 @@ def add_override(
     db.execute(
         "INSERT INTO overrides (id, worker_id, type, interval_days, reason, starts_on, "
         "expires_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [ov.id, worker_id, type_.value, interval_days, ov.reason, iso(starts_on),
+        [ov.id, worker_id, type_, interval_days, ov.reason, iso(starts_on),
          expires_on.isoformat(), utc_now()],
     )  # fmt: skip
     _audited(db, "override", ov.id, {"worker": worker_id, "reason": ov.reason})
@@ -127,7 +95,7 @@ def overrides_for(db: Database, worker_id: str) -> list[StoredOverride]:
         [worker_id],
     ).fetchall()
     return [
-        StoredOverride(r[0], r[1], SupervisionType(r[2]), r[3], r[4], to_date(r[5]),
+        StoredOverride(r[0], r[1], r[2], r[3], r[4], to_date(r[5]),
                        date.fromisoformat(r[6]))
         for r in rows
     ]  # fmt: skip
@@ -142,7 +110,7 @@ def add_trigger(
     worker_id: str,
     kind: TriggerKind,
     event_date: date,
-    type_: SupervisionType,
+    type_: TypeKey,
     response_days: int,
     note: str = "",
 ) -> StoredTrigger:
@@ -150,7 +118,7 @@ def add_trigger(
     db.execute(
         "INSERT INTO trigger_events (id, worker_id, kind, event_date, type, response_days, note, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [trig.id, worker_id, kind.value, event_date.isoformat(), type_.value, response_days,
+        [trig.id, worker_id, kind.value, event_date.isoformat(), type_, response_days,
          trig.note, utc_now()],
     )  # fmt: skip
     _audited(db, "trigger", trig.id, {"worker": worker_id})
@@ -165,7 +133,7 @@ def triggers_for(db: Database, worker_id: str) -> list[StoredTrigger]:
     ).fetchall()
     return [
         StoredTrigger(r[0], r[1], TriggerKind(r[2]), date.fromisoformat(r[3]),
-                      SupervisionType(r[4]), r[5], r[6])
+                      r[4], r[5], r[6])
         for r in rows
     ]  # fmt: skip
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 from app.domain.records import Mode
 from app.storage.db import Database
 from app.storage.rows import EVERY_TYPE
@@ -26,7 +26,7 @@ class Booking:
     """One planned session as a calendar sees it."""
 
     id: str
-    type: SupervisionType
+    type: TypeKey
     session_date: date
     start_time: str | None
     duration_minutes: int | None
@@ -89,7 +89,7 @@ def _bookings(db: Database, where: str, date_from: date, date_to: date) -> list[
     return [
         Booking(
             id=r[0],
-            type=SupervisionType(r[1]),
+            type=r[1],
             session_date=date.fromisoformat(r[2]),
             start_time=r[3],
             duration_minutes=r[4],

@@ -30,7 +30,13 @@ from app.errors import (
     storage_error_from,
 )
 from app.storage import keys
-from app.storage.schema import EVIDENCE_BASELINE, MIGRATIONS, SCHEMA_VERSION, SEEDED_THEMES
+from app.storage.schema import (
+    EVIDENCE_BASELINE,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SEEDED_THEMES,
+    TYPES_AS_DATA,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -543,18 +549,30 @@ def _seed_themes(db: Database) -> None:
 
 
 def _begin_evidence(db: Database) -> None:
-    """The evidence step (schema 8): one baseline audit entry per existing row of evidence."""
+    """The evidence step: one baseline audit entry per existing row of evidence."""
     from app.storage.evidence_kinds import TRACKED_AT_BASELINE
     from app.storage.evidence_registry import begin_tracking
 
     begin_tracking(db, TRACKED_AT_BASELINE, MIGRATIONS.index(EVIDENCE_BASELINE) + 1)
 
 
+def _types_as_data(db: Database) -> None:
+    from app.storage.type_migration import types_as_data
+
+    types_as_data(db)
+
+
+_TYPES_STEP = MIGRATIONS.index(TYPES_AS_DATA) + 1
+
 # Python steps that run after a migration's SQL, in the same transaction.
 _AFTER_STEP: dict[int, Callable[[Database], None]] = {
     2: _seed_themes,
     MIGRATIONS.index(EVIDENCE_BASELINE) + 1: _begin_evidence,
+    _TYPES_STEP: _types_as_data,
 }
+# Steps that rebuild tables others refer to: they run with foreign keys off (SQLite's way to
+# rebuild a table), and every foreign key of the database is checked before they commit.
+_WITHOUT_FOREIGN_KEYS = frozenset({_TYPES_STEP})
 
 
 def migrate(db: Database) -> int:
@@ -566,18 +584,49 @@ def migrate(db: Database) -> int:
         )
     for target in range(current + 1, SCHEMA_VERSION + 1):
         log.info("migrating database to schema %d", target)
-        with db.atomic():
-            for statement in _split_sql(MIGRATIONS[target - 1]):
-                db.execute(statement)
-            after = _AFTER_STEP.get(target)
-            if after is not None:
-                after(db)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.execute(f"PRAGMA user_version = {target}")
+        rebuilding = target in _WITHOUT_FOREIGN_KEYS
+        if rebuilding:
+            db.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with db.atomic():
+                for statement in split_sql(MIGRATIONS[target - 1]):
+                    db.execute(statement)
+                after = _AFTER_STEP.get(target)
+                if after is not None:
+                    after(db)
+                if rebuilding:
+                    _refuse_broken_references(db)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {target}")
+        finally:
+            if rebuilding:
+                db.conn.execute("PRAGMA foreign_keys = ON")
+    if any(step in _WITHOUT_FOREIGN_KEYS for step in range(current + 1, SCHEMA_VERSION + 1)):
+        _compact(db)
     return SCHEMA_VERSION
 
 
-def _split_sql(script: str) -> list[str]:
+def _compact(db: Database) -> None:
+    """Give back the pages a table rebuild freed (once, after the upgrade): the file keeps its
+    size otherwise, and every integrity check reads the free pages too. Not done (and not
+    needed: the data is whole) when the disk has no room for the copy VACUUM makes."""
+    try:
+        db.conn.execute("VACUUM")
+    except dbapi.Error as exc:
+        log.warning("could not compact the database after upgrading it: %s", exc)
+
+
+def _refuse_broken_references(db: Database) -> None:
+    broken = db.execute("PRAGMA foreign_key_check").fetchmany(3)
+    if broken:
+        where = "; ".join(f"{r[0]} row {r[1]} → {r[2]}" for r in broken)
+        raise StorageError(
+            f"The database could not be upgraded: records refer to rows that do not exist "
+            f"({where}). Nothing was changed. Restore the latest backup, or ask for help."
+        )
+
+
+def split_sql(script: str) -> list[str]:
     """Split a migration script into statements (triggers keep their inner semicolons)."""
     statements: list[str] = []
     buffer = ""

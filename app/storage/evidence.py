@@ -21,46 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.domain.rows import Addendum, SignOff
 from app.storage.db import Database, new_id, utc_now
 from app.storage.sessions import get_session
-
-
-@dataclass(frozen=True, slots=True)
-class SignOff:
-    """A record's signature state, as printed on it."""
-
-    signed_at: str | None
-    signed_by_name: str
-    signed_by_id: str | None
-    fingerprint: str
-    supervisee_response: str | None
-    supervisee_name: str
-    supervisee_comment: str
-    supervisee_responded_at: str | None
-
-    @property
-    def signed(self) -> bool:
-        return self.signed_at is not None
-
-    @property
-    def label(self) -> str:
-        if not self.signed:
-            return "Draft — not signed"
-        if self.supervisee_response == "acknowledged":
-            return "Signed by supervisor; acknowledged by supervisee"
-        if self.supervisee_response == "disagreed":
-            return "Signed by supervisor; supervisee recorded disagreement"
-        return "Signed by supervisor; awaiting supervisee"
-
-
-@dataclass(frozen=True, slots=True)
-class Addendum:
-    id: str
-    session_id: str
-    author: str
-    reason: str
-    text: str
-    created_at: str
 
 
 def sign_off_state(db: Database, session_id: str) -> SignOff:
@@ -86,7 +49,7 @@ def canonical_content(db: Database, session_id: str) -> dict[str, Any]:
 
     content: dict[str, Any] = {
         "id": rec.id,
-        "type": rec.type.value,
+        "type": rec.type,
         "status": rec.status.value,
         "session_date": rec.session_date.isoformat(),
         "start_time": rec.start_time,

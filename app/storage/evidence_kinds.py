@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from app.storage.db import Database
@@ -359,16 +360,35 @@ TRIGGER = register(
     )
 )
 
-POLICY = register(
-    table_kind(
+
+def _policy_kind(columns: tuple[str, ...]) -> Kind:
+    return table_kind(
         "policy",
         entity="policy",
         noun="policy version",
         table="policies",
-        columns=("id", "version", "created_at", "created_by", "data"),
+        columns=columns,
         labels={"version": "t.version", "date": "t.created_at"},
         title=lambda labels, _names: (
             f"policy version {labels.get('version')} saved on {day(labels.get('date'))}"
         ),
     )
-)
+
+
+# Form 1: a version as schema 8 stored it. Form 2 (from the types-as-data step on): with the
+# date it takes effect and why it was saved.
+_POLICY_FORMS = {
+    1: _policy_kind(("id", "version", "created_at", "created_by", "data")),
+    2: _policy_kind(
+        ("id", "version", "created_at", "created_by", "data", "effective_from", "reason")
+    ),
+}
+
+
+def _load_policy(db: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
+    if form not in _POLICY_FORMS:
+        raise ValueError(f"policy has no form {form}")
+    return _POLICY_FORMS[form].load(db, ids, 1)
+
+
+POLICY = register(replace(_POLICY_FORMS[2], load=_load_policy, form=2, forms=(1, 2)))

@@ -45,6 +45,7 @@ from datetime import date
 from typing import Any
 
 from app.dates import uk
+from app.domain.rows import Finding
 from app.storage import audit
 from app.storage.db import Database
 
@@ -228,16 +229,6 @@ def begin_tracking(db: Database, names: Sequence[str], schema: int) -> dict[str,
 
 
 # --------------------------------------------------------------------------- replaying
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One change to evidence made outside Keel, as a sentence that names the row."""
-
-    kind: str
-    row_id: str
-    problem: str  # "added", "changed", "deleted", "restored", "inspected"
-    sentence: str
 
 
 @dataclass(frozen=True)

@@ -9,48 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from app.domain.governance import Forum, ItemSource, ItemStatus
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus
+from app.domain.rows import AlertOutcome, GovernanceItem, SourceSession
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import to_date
-
-
-@dataclass(frozen=True, slots=True)
-class GovernanceItem:
-    """An item for a governance forum, with the sessions it came from."""
-
-    id: str
-    forum: Forum
-    title: str
-    description: str
-    status: ItemStatus
-    source: ItemSource
-    theme_id: str | None
-    theme_name: str
-    raised_on: date
-    raised_by: str
-    tabled_on: date | None
-    decided_on: date | None
-    decision: str
-    change_made: str
-    change_made_on: date | None
-    closed_on: date | None
-    closing_note: str
-    session_ids: tuple[str, ...]
-
-    @property
-    def open(self) -> bool:
-        return self.status is not ItemStatus.CLOSED
-
-    @property
-    def in_learning_log(self) -> bool:
-        """Closed with a change made: "what supervision changed"."""
-        return self.status is ItemStatus.CLOSED and bool(self.change_made.strip())
-
 
 _ITEM_COLUMNS = (
     "g.id, g.forum, g.title, g.description, g.status, g.source, g.theme_id, "
@@ -201,19 +167,6 @@ def unlink_session(db: Database, item_id: str, session_id: str) -> bool:
     return bool(cur.rowcount)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceSession:
-    """A session an item came from, as an agenda lists it: case references only."""
-
-    session_id: str
-    session_date: date
-    type: SupervisionType
-    status: SessionStatus
-    worker_name: str  # the supervisee; blank for a group
-    attendees: int
-    case_refs: str
-
-
 def source_sessions(db: Database, session_ids: Sequence[str]) -> list[SourceSession]:
     """The sessions with these ids, oldest first."""
     out: list[SourceSession] = []
@@ -227,7 +180,7 @@ def source_sessions(db: Database, session_ids: Sequence[str]) -> list[SourceSess
             chunk,
         ).fetchall()
         out += [
-            SourceSession(r[0], date.fromisoformat(r[1]), SupervisionType(r[2]),
+            SourceSession(r[0], date.fromisoformat(r[1]), r[2],
                           SessionStatus(r[3]), r[4], int(r[5]), r[6])
             for r in rows
         ]  # fmt: skip
@@ -311,22 +264,6 @@ def handled_sessions(db: Database) -> dict[str, set[str]]:
     ).fetchall():
         out[theme_id].add(session_id)
     return dict(out)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertOutcome:
-    """What the team did with an alert."""
-
-    id: str
-    theme_id: str
-    theme_name: str
-    as_of: date
-    summary: str
-    outcome: str  # 'dismissed' or 'item'
-    reason: str
-    item_id: str | None
-    decided_by: str
-    created_at: str
 
 
 def alert_outcomes(db: Database, theme_id: str | None = None) -> list[AlertOutcome]:

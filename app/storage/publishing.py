@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.model import ALL_TYPES
 from app.storage.db import Database, utc_now
 
 # kind → (server table, the SELECT of its rows: id first, then the published columns; an
@@ -32,7 +31,8 @@ SELECT s.id, s.type, s.status, s.session_date, s.worker_id, s.supervisor_id,
 
 KINDS: dict[str, tuple[str, str]] = {
     "worker": ("workers", "SELECT id, staff_id, name, role, team, start_date, left_on, "
-               "requires_line, requires_clinical, requires_group FROM workers {only}"),
+               "(SELECT json_group_array(type) FROM (SELECT type FROM worker_required_types r "
+               "WHERE r.worker_id = workers.id ORDER BY type)) FROM workers {only}"),
     "assessment": ("risk_assessments", "SELECT id, worker_id, assessed_on, cohort_risk, "
                    "decision_complexity, support_need, volatility, tier, created_at "
                    "FROM risk_assessments {only}"),
@@ -58,10 +58,8 @@ _CHUNK = 500
 
 def _shape(kind: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A local row as the server stores it (lists for arrays, JSON for the policy)."""
-    if kind == "worker":
-        flags = row[7:10]
-        requires = [t.value for t, flag in zip(ALL_TYPES, flags, strict=True) if flag]
-        return (*row[:7], requires)
+    if kind == "worker":  # the keys of the types the role requires
+        return (*row[:7], json.loads(row[7]))
     if kind == "session":
         return (*row[:6], json.loads(row[6]), json.loads(row[7]), *row[8:])
     if kind == "policy":

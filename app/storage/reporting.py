@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -15,15 +15,14 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
+from app.domain.rows import SessionLine
 from app.domain.slots import slots_maker
 from app.storage.db import Database
-from app.storage.rows import EVERY_TYPE, to_date
+from app.storage.rows import EVERY_TYPE, to_date, type_kinds
 
 # Enum members and dates by their stored text: a period holds thousands of rows repeating a
 # handful of values, and a dict lookup is several times cheaper than calling the enum.
-_TYPES = {t.value: t for t in SupervisionType}
 _STATUSES = {s.value: s for s in SessionStatus}
-_GROUP = SupervisionType.GROUP
 
 
 class _Days(dict[str, date]):
@@ -36,24 +35,10 @@ class _Days(dict[str, date]):
 
 # The team a session counts for: the supervisee's, or for a group the facilitator's.
 _TEAM = "coalesce(nullif(w.team, ''), sup.team, '')"
-_WHO = "CASE WHEN s.type = 'group' THEN '' ELSE coalesce(w.name, '') END"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionLine:
-    """One session as a report lists it."""
-
-    id: str
-    type: SupervisionType
-    status: SessionStatus
-    session_date: date
-    worker_name: str  # blank for a group session
-    attendees: int
-    supervisor_name: str
-    team: str
-    cancel_reason: str
-    signed_at: str | None
-    supervisee_response: str | None
+_WHO = (
+    "CASE WHEN (SELECT kind FROM supervision_types WHERE key = s.type) = 'group' THEN '' "
+    "ELSE coalesce(w.name, '') END"
+)
 
 
 _new_line = slots_maker(SessionLine)
@@ -71,7 +56,7 @@ def _lines(db: Database, where: str, params: list[Any]) -> list[SessionLine]:
     ).fetchall()
     days = _Days()
     return [
-        SessionLine(r[0], _TYPES[r[1]], _STATUSES[r[2]], days[r[3]],
+        SessionLine(r[0], r[1], _STATUSES[r[2]], days[r[3]],
                     r[4], r[5], r[6], r[7], r[8], r[9], r[10])
         for r in rows
     ]  # fmt: skip
@@ -106,7 +91,8 @@ def awaiting_response(db: Database, date_from: date, date_to: date) -> list[Sess
     return _lines(
         db,
         "s.status = 'held' AND s.signed_at IS NOT NULL AND s.supervisee_response IS NULL "
-        f"AND s.type <> 'group' AND {_IN_PERIOD}",
+        "AND s.type NOT IN (SELECT key FROM supervision_types WHERE kind = 'group') "
+        f"AND {_IN_PERIOD}",
         [date_from.isoformat(), date_to.isoformat()],
     )
 
@@ -145,6 +131,7 @@ def period_sessions(
     two: the same lines in the same order, the same held records in the same order."""
     params = [date_from.isoformat(), date_to.isoformat()]
     conn = db.conn
+    groups = set(type_kinds(db).groups)
     # id → (name, team, qualified_clinical): the LEFT JOINs of ``_lines``, done here.
     people: dict[str, tuple[str, str, int]] = {
         wid: (name, team, qualified)
@@ -196,7 +183,7 @@ def period_sessions(
     no_one: list[str] = []
     for (sid, type_text, status_text, on, wid, sup_id, cancel_reason, signed_at, response,
          issues, case, risk, case_refs, referral_refs) in rows:  # fmt: skip
-        type_ = _TYPES[type_text]
+        type_ = type_text
         status = _STATUSES[status_text]
         day = days[on]
         present = attendees.get(sid, no_one)
@@ -209,7 +196,7 @@ def period_sessions(
             team = "" if sup is None or sup[1] is None else sup[1]
         sup_name = "" if sup is None or sup[0] is None else sup[0]
         qualified = None if sup is None else sup[2]
-        who = "" if type_ is _GROUP or worker is None else worker[0]
+        who = "" if type_ in groups or worker is None else worker[0]
         lines.append(
             new_line(sid, type_, status, day, who, len(present), sup_name, team,
                      cancel_reason, signed_at, response)
@@ -253,7 +240,7 @@ class WorkerAction:
     completion_note: str
     closed_on: date | None
     session_date: date
-    session_type: SupervisionType
+    session_type: TypeKey
 
 
 def actions_of_worker(db: Database, worker_id: str) -> list[WorkerAction]:
@@ -268,7 +255,7 @@ def actions_of_worker(db: Database, worker_id: str) -> list[WorkerAction]:
     return [
         WorkerAction(r[0], r[1], ActionOwner(r[2]) if r[2] else None, r[3], to_date(r[4]), r[5],
                      ActionStatus(r[6]), r[7], to_date(r[8]), date.fromisoformat(r[9]),
-                     SupervisionType(r[10]))
+                     r[10])
         for r in rows
     ]  # fmt: skip
 

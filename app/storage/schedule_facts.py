@@ -20,56 +20,64 @@ from typing import Any
 
 from app import dbapi
 from app.domain.model import (
-    ALL_TYPES,
     Assessment,
     LeavePeriod,
     Override,
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     TriggerEvent,
     WorkerFacts,
 )
 from app.domain.slots import slots_maker
 from app.storage.db import Database
-from app.storage.rows import to_date
+from app.storage.rows import TypeKinds, to_date, type_kinds
 from app.storage.schema import LATEST_ASSESSMENT_FILL_SQL, LATEST_HELD_FILL_SQL
+from app.storage.workers import REQUIRED_TYPES_SQL, required_types
 
-_TYPES = {t.value: t for t in ALL_TYPES}
-_TYPE_INDEX = {t.value: i for i, t in enumerate(ALL_TYPES)}
 _HELD = SessionStatus.HELD
 _PLANNED = SessionStatus.PLANNED
 
-# The latest held one-to-one session per worker and type, plus the latest held group session
-# each worker attended. The benchmark's floor query is this one.
+# The latest held one-to-one session per worker and type, plus the latest held session of a
+# group type each worker attended. The benchmark's floor query is this one. ``{groups}`` is
+# the group types' keys (TypeKinds.group_list).
 _LATEST_HELD = """
 SELECT worker_id, type, max(session_date) FROM sessions
  WHERE status = 'held' AND session_date <= :as_of AND worker_id IS NOT NULL{one}
  GROUP BY worker_id, type
 UNION ALL
-SELECT a.worker_id, 'group', max(s.session_date)
+SELECT a.worker_id, s.type, max(s.session_date)
   FROM session_attendees a {join} sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date <= :as_of{group}
- GROUP BY a.worker_id
+ WHERE s.type IN ({groups}) AND s.status = 'held' AND s.session_date <= :as_of{group}
+ GROUP BY a.worker_id, s.type
 """
-LATEST_HELD_SQL = _LATEST_HELD.format(one="", group="", join="JOIN")
 
-# ``type IN (...)`` names every type the schema allows, so it selects nothing less; it lets
-# SQLite read only the planned sessions from the as-of date on (sessions_type_date) instead of
+
+def latest_held_sql(kinds: TypeKinds) -> str:
+    return _LATEST_HELD.format(one="", group="", join="JOIN", groups=kinds.group_list)
+
+
+# ``type IN (...)`` names every type there is, so it selects nothing less; it lets SQLite
+# read only the planned sessions from the as-of date on (sessions_type_date) instead of
 # scanning every session in sessions_worker_type (about 4× faster on the reference database).
 _NEXT_PLANNED = """
 SELECT worker_id, type, min(session_date) FROM sessions
- WHERE type IN ('line', 'clinical', 'group') AND status = 'planned'
+ WHERE type IN ({every}) AND status = 'planned'
    AND session_date >= :as_of AND worker_id IS NOT NULL{one}
  GROUP BY worker_id, type
 UNION ALL
-SELECT a.worker_id, 'group', min(s.session_date)
+SELECT a.worker_id, s.type, min(s.session_date)
   FROM session_attendees a {join} sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= :as_of{group}
- GROUP BY a.worker_id
+ WHERE s.type IN ({groups}) AND s.status = 'planned' AND s.session_date >= :as_of{group}
+ GROUP BY a.worker_id, s.type
 """
-NEXT_PLANNED_SQL = _NEXT_PLANNED.format(one="", group="", join="JOIN")
+
+
+def next_planned_sql(kinds: TypeKinds) -> str:
+    return _NEXT_PLANNED.format(
+        one="", group="", join="JOIN", every=kinds.every_list, groups=kinds.group_list
+    )
+
 
 # The latest assessment date per worker on or before the as-of date, and every assessment of
 # that worker on that date (one, unless two were made the same day: the loader then keeps the
@@ -95,20 +103,29 @@ _new_leave = slots_maker(LeavePeriod)
 # Refreshing a few workers after a save reads only their rows (the indexes lead with worker_id).
 _FEW_WORKERS = 50
 
-# Every worker with the cached latest held date per type and the cached latest assessment.
+# Every worker with the cached latest assessment, then the cached latest held date of each
+# type (one column per type, in TypeKinds order: ``{held}``, joined by ``{joins}``).
 _WORKERS = """
-SELECT w.id, w.name, w.team, w.staff_id, w.start_date, w.requires_line, w.requires_clinical,
-       w.requires_group, w.left_on, l.session_date, c.session_date, g.session_date,
-       r.assessment_id, r.assessed_on, r.created_at, r.cohort_risk, r.decision_complexity,
-       r.support_need, r.volatility
+SELECT w.id, w.name, w.team, w.staff_id, w.start_date, """
+_WORKERS += REQUIRED_TYPES_SQL.format(id="w.id")
+_WORKERS += """,
+       w.left_on, r.assessment_id, r.assessed_on, r.created_at, r.cohort_risk,
+       r.decision_complexity, r.support_need, r.volatility{held}
   FROM workers w
-  LEFT JOIN latest_held l ON l.worker_id = w.id AND l.type = 'line'
-  LEFT JOIN latest_held c ON c.worker_id = w.id AND c.type = 'clinical'
-  LEFT JOIN latest_held g ON g.worker_id = w.id AND g.type = 'group'
-  LEFT JOIN latest_assessment r ON r.worker_id = w.id
+  LEFT JOIN latest_assessment r ON r.worker_id = w.id{joins}
  {where}
  ORDER BY w.name COLLATE NOCASE, w.id
 """
+_FIRST_HELD = 14  # the column of the first type's cached date
+
+
+def _workers_sql(kinds: TypeKinds, where: str) -> str:
+    held = "".join(f", h{i}.session_date" for i in range(len(kinds.keys)))
+    joins = "".join(
+        f"\n  LEFT JOIN latest_held h{i} ON h{i}.worker_id = w.id AND h{i}.type = '{key}'"
+        for i, key in enumerate(kinds.keys)
+    )
+    return _WORKERS.format(held=held, joins=joins, where=where)
 
 
 def _only(ids: list[str], params: dict[str, str], prefix: str) -> str:
@@ -119,17 +136,20 @@ def _only(ids: list[str], params: dict[str, str], prefix: str) -> str:
 
 
 def _held_rows(
-    conn: dbapi.Connection, as_of: str, ids: list[str] | None
+    conn: dbapi.Connection, kinds: TypeKinds, as_of: str, ids: list[str] | None
 ) -> Iterable[tuple[str, str, str]]:
     """The latest held session per worker and type on or before ``as_of``, from the history."""
     params = {"as_of": as_of}
     if ids is None or len(ids) > _FEW_WORKERS:
-        return conn.execute(LATEST_HELD_SQL, params)
+        return conn.execute(latest_held_sql(kinds), params)
     only = _only(sorted(ids), params, "w")
     # For a few workers, start from their attendances (CROSS JOIN fixes the order) rather than
     # from every group session.
     sql = _LATEST_HELD.format(
-        one=f" AND worker_id IN ({only})", group=f" AND a.worker_id IN ({only})", join="CROSS JOIN"
+        one=f" AND worker_id IN ({only})",
+        group=f" AND a.worker_id IN ({only})",
+        join="CROSS JOIN",
+        groups=kinds.group_list,
     )
     return conn.execute(sql, params)
 
@@ -170,7 +190,11 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
     if only:
         conditions.append(f"w.id IN ({only})")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    workers = conn.execute(_WORKERS.format(where=where), params).fetchall()
+    kinds = type_kinds(db)
+    keys = kinds.keys
+    index = {k: i for i, k in enumerate(keys)}
+    held_from, held_to = _FIRST_HELD, _FIRST_HELD + len(keys)
+    workers = conn.execute(_workers_sql(kinds, where), params).fetchall()
     if wanted is not None:
         workers = [w for w in workers if w[0] in wanted]
 
@@ -189,21 +213,17 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
     # A cached date after the as-of date says nothing about that date: those workers' latest
     # held sessions (or assessment) come from the history instead.
     if cached:
-        held_stale = [
-            w[0]
-            for w in workers
-            if (w[9] or "") > day or (w[10] or "") > day or (w[11] or "") > day
-        ]
-        assessed_stale = [w[0] for w in workers if w[13] is not None and w[13] > day]
+        held_stale = [w[0] for w in workers if any((on or "") > day for on in w[held_from:held_to])]
+        assessed_stale = [w[0] for w in workers if w[8] is not None and w[8] > day]
     else:
         held_stale = assessed_stale = [w[0] for w in workers]
     held_history: dict[str, list[str | None]] = {}
     if held_stale:
-        held_history = {wid: [None, None, None] for wid in held_stale}
-        for wid, type_, on in _held_rows(conn, day, held_stale):
+        held_history = {wid: [None] * len(keys) for wid in held_stale}
+        for wid, type_, on in _held_rows(conn, kinds, day, held_stale):
             cells = held_history.get(wid)
             if cells is not None:
-                i = _TYPE_INDEX[type_]
+                i = index[type_]
                 # A group session can count twice (as its worker's and as an attendee's): the
                 # later date wins, as it does in the engine.
                 if cells[i] is None or cells[i] < on:  # type: ignore[operator]
@@ -226,12 +246,18 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
     planned: dict[str, list[SessionFact]] = {}
     planned_facts: dict[tuple[str, str], SessionFact] = {}
     for wid, type_, on in conn.execute(
-        _NEXT_PLANNED.format(one=narrowed("worker_id"), group=narrowed("a.worker_id"), join=join),
+        _NEXT_PLANNED.format(
+            one=narrowed("worker_id"),
+            group=narrowed("a.worker_id"),
+            join=join,
+            every=kinds.every_list,
+            groups=kinds.group_list,
+        ),
         params,
     ):
         fact = planned_facts.get((type_, on))
         if fact is None:
-            fact = planned_facts[type_, on] = SessionFact(_TYPES[type_], _PLANNED, to_day(on))
+            fact = planned_facts[type_, on] = SessionFact(keys[index[type_]], _PLANNED, to_day(on))
         if wid in planned:
             planned[wid].append(fact)
         else:
@@ -252,7 +278,7 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
         params,
     ):
         overrides[wid].append(
-            Override(_TYPES[type_], days, reason, date.fromisoformat(expires), to_date(starts))
+            Override(keys[index[type_]], days, reason, date.fromisoformat(expires), to_date(starts))
         )
 
     triggers: dict[str, list[TriggerEvent]] = defaultdict(list)
@@ -261,23 +287,22 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
         "WHERE event_date <= :as_of" + narrowed("worker_id"),
         params,
     ):
-        triggers[wid].append(TriggerEvent(_TYPES[type_], date.fromisoformat(on), days, kind))
+        triggers[wid].append(TriggerEvent(keys[index[type_]], date.fromisoformat(on), days, kind))
 
     # Session facts and risk factors repeat across workers and are immutable: share them.
-    held_facts: tuple[dict[str, SessionFact], ...] = ({}, {}, {})
+    held_facts: list[dict[str, SessionFact]] = [{} for _ in keys]
     factors: dict[tuple[int, ...], RiskFactors] = {}
-    requirements: dict[tuple[int, int, int], frozenset[SupervisionType]] = {}
     empty: tuple[Any, ...] = ()
     out = []
     for row in workers:
         wid = row[0]
         cells = held_history.get(wid) if held_history else None
         sessions: list[SessionFact] = []
-        for i, on in enumerate(row[9:12] if cells is None else cells):
+        for i, on in enumerate(row[held_from:held_to] if cells is None else cells):
             if on is not None:
                 fact = held_facts[i].get(on)
                 if fact is None:
-                    fact = held_facts[i][on] = SessionFact(ALL_TYPES[i], _HELD, to_day(on))
+                    fact = held_facts[i][on] = SessionFact(keys[i], _HELD, to_day(on))
                 sessions.append(fact)
         upcoming = planned.get(wid)
         if upcoming:
@@ -287,7 +312,7 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
             picked = assessed_history[wid]
             aid, on, created, *key = (None,) * 7 if picked is None else picked[1:]
         else:
-            aid, on, created, *key = row[12:19]
+            aid, on, created, *key = row[7:14]
         assessments = empty
         if aid is not None:
             scores = tuple(key)
@@ -296,19 +321,13 @@ def load_worker_facts(  # noqa: C901 - one set-based query after another, then t
                 risk = factors[scores] = RiskFactors(*scores)
             assessments = (_new_assessment(to_day(on), risk, created, aid),)
 
-        flags = row[5:8]
-        requires = requirements.get(flags)
-        if requires is None:
-            requires = requirements[flags] = frozenset(
-                t for t, flag in zip(ALL_TYPES, flags, strict=True) if flag
-            )
-        start, left_on = row[4], row[8]
+        start, left_on = row[4], row[6]
         out.append(
             _new_worker_facts(
                 wid,
                 row[1],
                 to_day(start) if start else None,
-                requires,
+                required_types(row[5]),
                 row[2],
                 row[3],
                 assessments,

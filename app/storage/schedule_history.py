@@ -29,31 +29,27 @@ from datetime import date
 from typing import Any
 
 from app.domain.model import (
-    ALL_TYPES,
     Assessment,
     LeavePeriod,
     Override,
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     TriggerEvent,
     WorkerFacts,
 )
 from app.domain.slots import slots_maker
 from app.storage.db import Database
-from app.storage.rows import to_date
+from app.storage.rows import to_date, type_kinds
+from app.storage.workers import REQUIRED_TYPES_SQL, required_types
 
-_TYPES = {t.value: t for t in ALL_TYPES}
-_TYPE_INDEX = {t.value: i for i, t in enumerate(ALL_TYPES)}
-_GROUP = _TYPE_INDEX["group"]
 _HELD = SessionStatus.HELD
 _PLANNED = SessionStatus.PLANNED
 # WorkerFacts(...) made thousands of times (a worker per date): every field given, in order.
 _new_facts = slots_maker(WorkerFacts)
 
-_WORKERS = """
-SELECT id, name, team, staff_id, start_date, requires_line, requires_clinical, requires_group,
+_WORKERS = f"""
+SELECT id, name, team, staff_id, start_date, {REQUIRED_TYPES_SQL.format(id="workers.id")},
        left_on
   FROM workers
  ORDER BY name COLLATE NOCASE, id
@@ -70,25 +66,25 @@ UNION
 SELECT DISTINCT worker_id, type, session_date FROM sessions
  WHERE status = 'held' AND session_date BETWEEN :first AND :last AND worker_id IS NOT NULL
 UNION
-SELECT a.worker_id, 'group', max(s.session_date)
+SELECT a.worker_id, s.type, max(s.session_date)
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date < :first
- GROUP BY a.worker_id
+ WHERE s.type IN ({groups}) AND s.status = 'held' AND s.session_date < :first
+ GROUP BY a.worker_id, s.type
 UNION
-SELECT DISTINCT a.worker_id, 'group', s.session_date
+SELECT DISTINCT a.worker_id, s.type, s.session_date
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'held' AND s.session_date BETWEEN :first AND :last
+ WHERE s.type IN ({groups}) AND s.status = 'held' AND s.session_date BETWEEN :first AND :last
 """
 
 # Source 0: booked for the worker; source 1: a group session they attend.
 _PLANNED_DATES = """
 SELECT DISTINCT 0, worker_id, type, session_date FROM sessions
- WHERE type IN ('line', 'clinical', 'group') AND status = 'planned'
+ WHERE type IN ({every}) AND status = 'planned'
    AND session_date >= :first AND worker_id IS NOT NULL
 UNION
-SELECT DISTINCT 1, a.worker_id, 'group', s.session_date
+SELECT DISTINCT 1, a.worker_id, s.type, s.session_date
   FROM session_attendees a JOIN sessions s ON s.id = a.session_id
- WHERE s.type = 'group' AND s.status = 'planned' AND s.session_date >= :first
+ WHERE s.type IN ({groups}) AND s.status = 'planned' AND s.session_date >= :first
 """
 
 _ASSESSMENTS = """
@@ -129,28 +125,32 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
     params = {"first": first, "last": last}
     conn = db.conn
     to_day = _Dates()
+    kinds = type_kinds(db)
+    keys = kinds.keys
+    index = {k: i for i, k in enumerate(keys)}
 
     workers = conn.execute(_WORKERS).fetchall()
 
     # Per worker and type index, the sorted distinct held dates (both sources merged: the
     # later date wins in the single-date loader, which is what the merged list gives).
     held: dict[str, list[list[date]]] = {}
-    for wid, type_, on in conn.execute(_HELD_DATES, params):
+    for wid, type_, on in conn.execute(_HELD_DATES.format(groups=kinds.group_list), params):
         lists = held.get(wid)
         if lists is None:
-            lists = held[wid] = [[], [], []]
-        lists[_TYPE_INDEX[type_]].append(to_day(on))
+            lists = held[wid] = [[] for _ in keys]
+        lists[index[type_]].append(to_day(on))
     for lists in held.values():
         for days in lists:
             days.sort()  # UNION left each date once per list
 
     # Per worker, per (source, type index), the sorted planned dates.
     planned: dict[str, dict[tuple[int, int], list[date]]] = {}
-    for source, wid, type_, on in conn.execute(_PLANNED_DATES, params):
+    planned_sql = _PLANNED_DATES.format(every=kinds.every_list, groups=kinds.group_list)
+    for source, wid, type_, on in conn.execute(planned_sql, params):
         per = planned.get(wid)
         if per is None:
             per = planned[wid] = {}
-        key = (source, _TYPE_INDEX[type_])
+        key = (source, index[type_])
         if key in per:
             per[key].append(to_day(on))
         else:
@@ -158,7 +158,7 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
     for per in planned.values():
         for days in per.values():
             days.sort()
-    planned_keys = [(s, i) for s in (0, 1) for i in range(len(ALL_TYPES))]
+    planned_keys = [(s, i) for s in (0, 1) for i in range(len(keys))]
 
     # Per worker, assessments in (date, created_at, id) order: the last one on or before a
     # date is the one the single-date loader keeps.
@@ -194,7 +194,7 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
         params,
     ):
         overrides[wid].append(
-            Override(_TYPES[type_], days_, reason, to_day(expires), to_date(starts))
+            Override(keys[index[type_]], days_, reason, to_day(expires), to_date(starts))
         )
     override_ends = {wid: [o.expires_on for o in os_] for wid, os_ in overrides.items()}
 
@@ -205,19 +205,13 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
         "WHERE event_date <= :last ORDER BY worker_id, event_date, rowid",
         params,
     ):
-        triggers[wid].append(TriggerEvent(_TYPES[type_], to_day(on), days_, kind))
+        triggers[wid].append(TriggerEvent(keys[index[type_]], to_day(on), days_, kind))
     trigger_days = {wid: [t.event_date for t in ts] for wid, ts in triggers.items()}
 
     # What does not depend on the date, once per worker.
-    requirements: dict[tuple[int, int, int], frozenset[SupervisionType]] = {}
     fixed: list[tuple[Any, ...]] = []
-    for wid, name, team, staff_id, start, rl, rc, rg, left_on in workers:
-        flags = (rl, rc, rg)
-        requires = requirements.get(flags)
-        if requires is None:
-            requires = requirements[flags] = frozenset(
-                t for t, flag in zip(ALL_TYPES, flags, strict=True) if flag
-            )
+    for wid, name, team, staff_id, start, required, left_on in workers:
+        requires = required_types(required)
         fixed.append(
             (wid, name, to_day(start) if start else None, requires, team, staff_id,
              left_on, to_day(left_on) if left_on else None)
@@ -259,7 +253,7 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
                     on = days[n - 1]
                     fact = held_facts.get((i, on))
                     if fact is None:
-                        fact = held_facts[i, on] = SessionFact(ALL_TYPES[i], _HELD, on)
+                        fact = held_facts[i, on] = SessionFact(keys[i], _HELD, on)
                     sessions.append(fact)
             for i, booked in planned_lists:
                 n = bisect_left(booked, as_of)
@@ -267,7 +261,7 @@ def load_worker_facts_at(  # noqa: C901 - one read per table, then the per-date 
                     on = booked[n]
                     fact = planned_facts.get((i, on))
                     if fact is None:
-                        fact = planned_facts[i, on] = SessionFact(ALL_TYPES[i], _PLANNED, on)
+                        fact = planned_facts[i, on] = SessionFact(keys[i], _PLANNED, on)
                     sessions.append(fact)
 
             assessments: tuple[Assessment, ...] = empty

@@ -678,8 +678,8 @@ _RAISE_CELL = """
         ON CONFLICT (worker_id, type)
         DO UPDATE SET session_date = max(session_date, excluded.session_date);"""
 
-# Every cell from scratch: the migration fills the table with it, tests and ``check`` compare.
-LATEST_HELD_FILL_SQL = """
+# Every cell from scratch, as schema 5 knew the types (see LATEST_HELD_FILL_SQL for today's).
+_LATEST_HELD_FILL_V5 = """
 SELECT worker_id, type, max(d) FROM (
     SELECT worker_id, type, max(session_date) AS d FROM sessions
      WHERE status = 'held' AND worker_id IS NOT NULL
@@ -708,7 +708,7 @@ CREATE TABLE latest_held (
     PRIMARY KEY (worker_id, type)
 ) STRICT, WITHOUT ROWID;
 INSERT INTO latest_held (worker_id, type, session_date)"""
-    + LATEST_HELD_FILL_SQL
+    + _LATEST_HELD_FILL_V5
     + """;
 
 CREATE TRIGGER latest_held_session_insert AFTER INSERT ON sessions
@@ -980,6 +980,238 @@ INSERT INTO session_text (rowid, session_id, {SEARCH_COLUMNS})
     + _search_triggers(_reindex_parts)
 )
 
+
+# --- V10: supervision types are data --------------------------------------------------------
+#
+# (After issue 14's evidence baseline, V8, and issue 13's search split, V9: both released.)
+#
+# The types a service uses are rows of ``supervision_types`` (key and kind: what a record's
+# meaning depends on; labels, intervals and the rest are in the versioned policy). Every
+# ``type`` column references it instead of a CHECK naming three types; which types a worker's
+# role requires is ``worker_required_types`` instead of a column per type. A type is never
+# renamed (its key is on every record) and never changes kind; one with records is never
+# deleted (retired in the policy instead).
+#
+# Policy versions gain an effective date and a reason, and become append-only.
+#
+# The rebuild of the tables whose CHECK named the types, and the schedule cache's triggers
+# (which named 'group'), are in app.storage.type_migration (they run with foreign keys off).
+
+TYPES_AS_DATA = (
+    """
+CREATE TABLE supervision_types (
+    key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 40 AND key GLOB '[a-z]*'
+                                AND key NOT GLOB '*[^a-z0-9_]*'),
+    kind TEXT NOT NULL CHECK (kind IN ('one-to-one', 'group')),
+    created_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO supervision_types (key, kind, created_at)
+    SELECT key, kind, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM (
+        SELECT 'line' AS key, 'one-to-one' AS kind
+        UNION ALL SELECT 'clinical', 'one-to-one'
+        UNION ALL SELECT 'group', 'group');
+CREATE TRIGGER supervision_types_fixed BEFORE UPDATE OF key, kind ON supervision_types
+BEGIN
+    SELECT RAISE(ABORT, 'a supervision type keeps its key and kind: add a new type instead');
+END;
+CREATE TRIGGER supervision_types_in_use BEFORE DELETE ON supervision_types
+WHEN EXISTS (SELECT 1 FROM sessions WHERE type = OLD.key)
+  OR EXISTS (SELECT 1 FROM overrides WHERE type = OLD.key)
+  OR EXISTS (SELECT 1 FROM trigger_events WHERE type = OLD.key)
+  OR EXISTS (SELECT 1 FROM drafts WHERE type = OLD.key)
+BEGIN
+    SELECT RAISE(ABORT, 'a supervision type with records cannot be deleted: retire it instead');
+END;
+
+CREATE TABLE worker_required_types (
+    worker_id TEXT NOT NULL REFERENCES workers(id) ON DELETE CASCADE,
+    type TEXT NOT NULL REFERENCES supervision_types(key) ON DELETE CASCADE,
+    PRIMARY KEY (worker_id, type)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX worker_required_types_type ON worker_required_types(type);
+INSERT INTO worker_required_types (worker_id, type)
+    SELECT id, 'line' FROM workers WHERE requires_line = 1
+    UNION ALL SELECT id, 'clinical' FROM workers WHERE requires_clinical = 1
+    UNION ALL SELECT id, 'group' FROM workers WHERE requires_group = 1;
+DROP TRIGGER publish_workers_update;
+ALTER TABLE workers DROP COLUMN requires_line;
+ALTER TABLE workers DROP COLUMN requires_clinical;
+ALTER TABLE workers DROP COLUMN requires_group;
+CREATE TRIGGER publish_workers_update AFTER UPDATE OF id, staff_id, name, role, team,
+    start_date, left_on ON workers
+BEGIN"""
+    + _log_change("worker", "OLD.id")
+    + _log_change("worker", "NEW.id")
+    + """
+END;
+-- A worker's required types are part of the worker's published row.
+CREATE TRIGGER publish_worker_required_types_insert AFTER INSERT ON worker_required_types
+BEGIN"""
+    + _log_change("worker", "NEW.worker_id")
+    + """
+END;
+CREATE TRIGGER publish_worker_required_types_delete AFTER DELETE ON worker_required_types
+BEGIN"""
+    + _log_change("worker", "OLD.worker_id")
+    + """
+END;
+
+ALTER TABLE policies ADD COLUMN effective_from TEXT NOT NULL DEFAULT '0001-01-01';
+ALTER TABLE policies ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+"""
+    + _append_only("policies", "a saved policy version")
+)
+
+# A one-to-one session names its supervisee (was: CHECK (type = 'group' OR worker_id ...)).
+SESSION_KIND_TRIGGERS = """
+CREATE TRIGGER sessions_supervisee_insert BEFORE INSERT ON sessions
+WHEN NEW.worker_id IS NULL
+ AND (SELECT kind FROM supervision_types WHERE key = NEW.type) IS NOT 'group'
+BEGIN
+    SELECT RAISE(ABORT, 'a one-to-one session needs its supervisee');
+END;
+CREATE TRIGGER sessions_supervisee_update BEFORE UPDATE OF type, worker_id ON sessions
+WHEN NEW.worker_id IS NULL
+ AND (SELECT kind FROM supervision_types WHERE key = NEW.type) IS NOT 'group'
+BEGIN
+    SELECT RAISE(ABORT, 'a one-to-one session needs its supervisee');
+END;
+"""
+
+
+def _is_group(type_: str) -> str:
+    return f"(SELECT kind FROM supervision_types WHERE key = {type_}) = 'group'"
+
+
+def _held_on_v10(worker: str, type_: str) -> str:
+    """An SQL expression: the latest held session date of that worker and type, or NULL (a
+    session of a group type counts for every attendee)."""
+    return f"""nullif(max(
+        coalesce((SELECT max(h.session_date) FROM sessions h
+                   WHERE h.worker_id = {worker} AND h.type = {type_} AND h.status = 'held'), ''),
+        coalesce((SELECT max(h.session_date) FROM session_attendees x
+                    CROSS JOIN sessions h ON h.id = x.session_id
+                   WHERE {_is_group(type_)} AND x.worker_id = {worker}
+                     AND h.type = {type_} AND h.status = 'held'), '')), '')"""
+
+
+def _recompute_cell_v10(worker: str, type_: str) -> str:
+    return f"""
+    DELETE FROM latest_held WHERE worker_id = {worker} AND type = {type_};
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT {worker}, {type_}, d FROM (SELECT {_held_on_v10(worker, type_)} AS d)
+         WHERE d IS NOT NULL;"""
+
+
+def _recompute_group_cells(workers: str) -> str:
+    """Recompute every group type's cell of each worker ``workers`` (an SQL query of one
+    column named ``w``) selects."""
+    return f"""
+    DELETE FROM latest_held
+     WHERE type IN (SELECT key FROM supervision_types WHERE kind = 'group')
+       AND worker_id IN (SELECT w FROM ({workers}));
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT w, k, d FROM (
+            SELECT v.w AS w, t.key AS k, {_held_on_v10("v.w", "t.key")} AS d
+              FROM (SELECT DISTINCT w FROM ({workers})) v
+             CROSS JOIN supervision_types t WHERE t.kind = 'group')
+         WHERE d IS NOT NULL;"""
+
+
+# Every cell from scratch: the migration fills the table with it, tests and ``check`` compare.
+LATEST_HELD_FILL_SQL = """
+SELECT worker_id, type, max(d) FROM (
+    SELECT worker_id, type, max(session_date) AS d FROM sessions
+     WHERE status = 'held' AND worker_id IS NOT NULL
+     GROUP BY worker_id, type
+    UNION ALL
+    SELECT a.worker_id, s.type, max(s.session_date)
+      FROM session_attendees a JOIN sessions s ON s.id = a.session_id
+      JOIN supervision_types t ON t.key = s.type
+     WHERE t.kind = 'group' AND s.status = 'held'
+     GROUP BY a.worker_id, s.type)
+ GROUP BY worker_id, type"""
+
+_ATTENDEES_OF = "SELECT worker_id AS w FROM session_attendees WHERE session_id IN ({ids})"
+
+SCHEDULE_CACHE_V10 = (
+    """
+DROP TRIGGER IF EXISTS latest_held_session_insert;
+DROP TRIGGER IF EXISTS latest_held_session_update;
+DROP TRIGGER IF EXISTS latest_held_session_delete;
+DROP TRIGGER IF EXISTS latest_held_attendee_insert;
+DROP TRIGGER IF EXISTS latest_held_attendee_update;
+DROP TRIGGER IF EXISTS latest_held_attendee_delete;
+DROP TABLE latest_held;
+CREATE TABLE latest_held (
+    worker_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    session_date TEXT NOT NULL,
+    PRIMARY KEY (worker_id, type)
+) STRICT, WITHOUT ROWID;
+INSERT INTO latest_held (worker_id, type, session_date)"""
+    + LATEST_HELD_FILL_SQL
+    + """;
+
+CREATE TRIGGER latest_held_session_insert AFTER INSERT ON sessions
+WHEN NEW.status = 'held'
+BEGIN
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT NEW.worker_id, NEW.type, NEW.session_date WHERE NEW.worker_id IS NOT NULL"""
+    + _RAISE_CELL
+    + """
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT a.worker_id, NEW.type, NEW.session_date FROM session_attendees a
+         WHERE a.session_id = NEW.id AND """
+    + _is_group("NEW.type")
+    + _RAISE_CELL
+    + """
+END;
+CREATE TRIGGER latest_held_session_update
+    AFTER UPDATE OF id, type, status, session_date, worker_id ON sessions
+WHEN (OLD.status = 'held' OR NEW.status = 'held')
+ AND (OLD.id IS NOT NEW.id OR OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status
+      OR OLD.session_date IS NOT NEW.session_date OR OLD.worker_id IS NOT NEW.worker_id)
+BEGIN"""
+    + _recompute_cell_v10("OLD.worker_id", "OLD.type")
+    + _recompute_cell_v10("NEW.worker_id", "NEW.type")
+    + _recompute_group_cells(
+        _ATTENDEES_OF.format(ids="OLD.id, NEW.id")
+        + f" AND ({_is_group('OLD.type')} OR {_is_group('NEW.type')})"
+    )
+    + """
+END;
+CREATE TRIGGER latest_held_session_delete AFTER DELETE ON sessions
+WHEN OLD.status = 'held'
+BEGIN"""
+    + _recompute_cell_v10("OLD.worker_id", "OLD.type")
+    + _recompute_group_cells(_ATTENDEES_OF.format(ids="OLD.id") + f" AND {_is_group('OLD.type')}")
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_insert AFTER INSERT ON session_attendees
+BEGIN
+    INSERT INTO latest_held (worker_id, type, session_date)
+        SELECT NEW.worker_id, s.type, s.session_date FROM sessions s
+         WHERE s.id = NEW.session_id AND s.status = 'held' AND """
+    + _is_group("s.type")
+    + _RAISE_CELL
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_update AFTER UPDATE ON session_attendees
+BEGIN"""
+    + _recompute_group_cells("SELECT OLD.worker_id AS w UNION SELECT NEW.worker_id")
+    + """
+END;
+CREATE TRIGGER latest_held_attendee_delete AFTER DELETE ON session_attendees
+BEGIN"""
+    + _recompute_group_cells("SELECT OLD.worker_id AS w")
+    + """
+END;
+"""
+    + SESSION_KIND_TRIGGERS
+)
+
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
@@ -990,5 +1222,6 @@ MIGRATIONS: tuple[str, ...] = (
     PUBLISH_LOG,
     EVIDENCE_BASELINE,
     SEARCH_PARTS,
+    TYPES_AS_DATA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus, TypeKey
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -19,6 +18,7 @@ from app.domain.records import (
     SessionRecord,
     Workload,
 )
+from app.domain.rows import SessionSummary
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
@@ -34,16 +34,25 @@ def _bool_or_none(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _session_values(rec: SessionRecord) -> dict[str, Any]:
+def is_group_type(db: Database, type_: TypeKey) -> bool:
+    """Whether ``type_`` is a group type (attendees, no single supervisee). An unknown key
+    is refused the way a CHECK would refuse it."""
+    row = db.execute("SELECT kind FROM supervision_types WHERE key = ?", [type_]).fetchone()
+    if row is None:
+        raise ValueError(f"there is no supervision type {type_!r}")
+    return bool(row[0] == "group")
+
+
+def _session_values(rec: SessionRecord, one_to_one: bool) -> dict[str, Any]:
     return {
-        "type": rec.type.value,
+        "type": rec.type,
         "status": rec.status.value,
         "session_date": rec.session_date.isoformat(),
         "start_time": rec.start_time or None,
         "duration_minutes": rec.duration_minutes,
         "mode": rec.mode.value if rec.mode else None,
         "supervisor_id": rec.supervisor_id,
-        "worker_id": rec.worker_id if rec.one_to_one else None,
+        "worker_id": rec.worker_id if one_to_one else None,
         "cancel_reason": rec.cancel_reason.strip(),
         "cancel_category": (
             rec.cancel_category.value
@@ -57,10 +66,10 @@ def _session_values(rec: SessionRecord) -> dict[str, Any]:
         "risk_link": _bool_or_none(rec.risk_link),
         "case_refs": rec.case_refs.strip(),
         "referral_refs": rec.referral_refs.strip(),
-        "wellbeing": rec.wellbeing if rec.one_to_one else None,
-        "workload": rec.workload.value if rec.workload and rec.one_to_one else None,
-        "moral_distress": _bool_or_none(rec.moral_distress) if rec.one_to_one else None,
-        "support_offered": rec.support_offered if rec.one_to_one else "",
+        "wellbeing": rec.wellbeing if one_to_one else None,
+        "workload": rec.workload.value if rec.workload and one_to_one else None,
+        "moral_distress": _bool_or_none(rec.moral_distress) if one_to_one else None,
+        "support_offered": rec.support_offered if one_to_one else "",
         "confidential_notes": rec.confidential_notes,
         "location": rec.location.strip(),
     }
@@ -74,7 +83,8 @@ def save_session(db: Database, rec: SessionRecord) -> SessionRecord:
     elsewhere keeps its id). Returns the record with ids filled in.
     """
     now = utc_now()
-    values = _session_values(rec)
+    group = is_group_type(db, rec.type)
+    values = _session_values(rec, not group)
     if not rec.id:
         rec.id = new_id()
         cols = ["id", *values, "created_at", "updated_at"]
@@ -88,11 +98,11 @@ def save_session(db: Database, rec: SessionRecord) -> SessionRecord:
             f"UPDATE sessions SET {sets}, updated_at = ? WHERE id = ?",
             [*values.values(), now, rec.id],
         )
-    _replace_children(db, rec, now)
+    _replace_children(db, rec, now, group)
     return rec
 
 
-def _replace_children(db: Database, rec: SessionRecord, now: str) -> None:
+def _replace_children(db: Database, rec: SessionRecord, now: str, group: bool) -> None:
     db.execute("DELETE FROM decisions WHERE session_id = ?", [rec.id])
     for pos, dec in enumerate(rec.decisions):
         dec.id = dec.id or new_id()
@@ -107,7 +117,7 @@ def _replace_children(db: Database, rec: SessionRecord, now: str) -> None:
                 [dec.id, theme_id],
             )
     db.execute("DELETE FROM session_attendees WHERE session_id = ?", [rec.id])
-    if rec.type is SupervisionType.GROUP:
+    if group:
         for worker_id in dict.fromkeys(rec.attendees):
             db.execute(
                 "INSERT INTO session_attendees (session_id, worker_id) VALUES (?, ?)",
@@ -192,7 +202,7 @@ def _replace_reviews(db: Database, rec: SessionRecord, now: str) -> None:
 def _record_from_row(row: dict[str, Any]) -> SessionRecord:
     return SessionRecord(
         id=row["id"],
-        type=SupervisionType(row["type"]),
+        type=row["type"],
         status=SessionStatus(row["status"]),
         session_date=date.fromisoformat(row["session_date"]),
         worker_id=row["worker_id"],
@@ -299,19 +309,6 @@ def open_actions_for(
     return [_action_from_row(r) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
-    """One line of a worker's session history."""
-
-    id: str
-    type: SupervisionType
-    status: SessionStatus
-    session_date: date
-    supervisor_name: str
-    cancel_reason: str
-    imported: bool
-
-
 def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
     """Every session of a worker (one-to-one or attended group), newest first."""
     rows = db.execute(
@@ -324,7 +321,7 @@ def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
         [worker_id, worker_id],
     ).fetchall()
     return [
-        SessionSummary(r[0], SupervisionType(r[1]), SessionStatus(r[2]),
+        SessionSummary(r[0], r[1], SessionStatus(r[2]),
                        date.fromisoformat(r[3]), r[4], r[5], bool(r[6]))
         for r in rows
     ]  # fmt: skip
@@ -333,24 +330,24 @@ def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
 def session_exists(
     db: Database,
     worker_id: str,
-    type_: SupervisionType,
+    type_: TypeKey,
     on: date,
     status: SessionStatus,
 ) -> bool:
-    if type_ is SupervisionType.GROUP:
+    if is_group_type(db, type_):
         # CROSS JOIN: start from the worker's attendances (a handful). Left to itself SQLite
         # may start from every group session on that date — all of a team's, when a whole
         # tracker shares its last group date — which made an import of 10,000 rows quadratic.
         row = db.execute(
             "SELECT 1 FROM session_attendees a CROSS JOIN sessions s ON s.id = a.session_id "
-            "WHERE a.worker_id = ? AND s.type = 'group' AND s.session_date = ? AND s.status = ?",
-            [worker_id, on.isoformat(), status.value],
+            "WHERE a.worker_id = ? AND s.type = ? AND s.session_date = ? AND s.status = ?",
+            [worker_id, type_, on.isoformat(), status.value],
         ).fetchone()
     else:
         row = db.execute(
             "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
             "AND status = ?",
-            [worker_id, type_.value, on.isoformat(), status.value],
+            [worker_id, type_, on.isoformat(), status.value],
         ).fetchone()
     return row is not None
 

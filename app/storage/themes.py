@@ -3,27 +3,15 @@ they are used: on sessions and on single decisions (``session_raised_themes``)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from app.domain.rows import Theme, ThemeUsage
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import EVERY_TYPE, iso, to_date
 
 if TYPE_CHECKING:
     from app.domain.governance import ThemeMention
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    id: str
-    name: str
-    seeded: bool
-    retired_on: date | None
-
-    @property
-    def active(self) -> bool:
-        return self.retired_on is None
 
 
 def list_themes(db: Database, *, include_retired: bool = False) -> list[Theme]:
@@ -68,16 +56,6 @@ def rename_theme(db: Database, theme_id: str, name: str) -> None:
 def set_retired(db: Database, theme_id: str, on: date | None) -> None:
     """Retire a theme from ``on`` (None brings it back into use)."""
     db.execute("UPDATE themes SET retired_on = ? WHERE id = ?", [iso(on), theme_id])
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeUsage:
-    """A theme and how much it has been used (any session status)."""
-
-    theme: Theme
-    sessions: int  # sessions raising it (tagged on the session or on one of its decisions)
-    decisions: int  # decisions tagged with it
-    last_used: date | None
 
 
 def theme_usage(db: Database, *, include_retired: bool = True) -> list[ThemeUsage]:

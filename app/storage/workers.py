@@ -7,44 +7,50 @@ from datetime import date
 from typing import Any
 
 from app.domain.model import (
-    ALL_TYPES,
     Employment,
     RiskFactors,
     StaffEntry,
     StoredAssessment,
-    SupervisionType,
     Tier,
+    TypeKey,
     Worker,
 )
 from app.domain.slots import slots_maker
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
+# The types a worker's role requires, as one text per worker (keys joined by commas).
+REQUIRED_TYPES_SQL = (
+    "(SELECT group_concat(r.type, ',') FROM worker_required_types r WHERE r.worker_id = {id})"
+)
 _COLUMNS = (
     "id, staff_id, name, role, team, start_date, employment, profession, line_supervisor_id, "
-    "clinical_supervisor_id, qualified_clinical, requires_line, requires_clinical, "
-    "requires_group, left_on"
+    "clinical_supervisor_id, qualified_clinical, left_on, "
+    + REQUIRED_TYPES_SQL.format(id="workers.id")
 )
 
 
 _make_worker = slots_maker(Worker)
-# The eight possible sets of required types and the employment kinds, made once: a list of a
-# thousand workers shares them instead of building one per row.
-_REQUIRES = {
-    (line, clinical, group): frozenset(
-        t for t, flag in zip(ALL_TYPES, (line, clinical, group), strict=True) if flag
-    )
-    for line in (0, 1)
-    for clinical in (0, 1)
-    for group in (0, 1)
-}
+# Each set of required types and the employment kinds, made once: a list of a thousand
+# workers shares the few sets there are instead of building one per row.
+_REQUIRES: dict[str | None, frozenset[TypeKey]] = {None: frozenset()}
 _EMPLOYMENT = {e.value: e for e in Employment}
+
+
+def required_types(text: str | None) -> frozenset[TypeKey]:
+    """The set ``REQUIRED_TYPES_SQL`` gives as text (shared between workers)."""
+    found = _REQUIRES.get(text)
+    if found is None:
+        if len(_REQUIRES) > 256:
+            _REQUIRES.clear()
+            _REQUIRES[None] = frozenset()
+        found = _REQUIRES[text] = frozenset(str(text).split(","))
+    return found
 
 
 def _worker_from_row(row: tuple[Any, ...]) -> Worker:
     (wid, staff_id, name, role, team, start, employment, profession, line_sup, clin_sup,
-     qualified, req_line, req_clin, req_group, left_on) = row  # fmt: skip
-    flags = (int(bool(req_line)), int(bool(req_clin)), int(bool(req_group)))
+     qualified, left_on, requires) = row  # fmt: skip
     return _make_worker(
         wid,
         name,
@@ -57,7 +63,7 @@ def _worker_from_row(row: tuple[Any, ...]) -> Worker:
         line_sup,
         clin_sup,
         bool(qualified),
-        _REQUIRES[flags],
+        required_types(requires),
         to_date(left_on),
     )
 
@@ -74,9 +80,6 @@ def _values(worker: Worker) -> dict[str, Any]:
         "line_supervisor_id": worker.line_supervisor_id,
         "clinical_supervisor_id": worker.clinical_supervisor_id,
         "qualified_clinical": int(worker.qualified_clinical),
-        "requires_line": int(SupervisionType.LINE in worker.requires),
-        "requires_clinical": int(SupervisionType.CLINICAL in worker.requires),
-        "requires_group": int(SupervisionType.GROUP in worker.requires),
         "left_on": iso(worker.left_on),
     }
 
@@ -90,6 +93,7 @@ def insert_worker(db: Database, worker: Worker) -> Worker:
     names = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     db.execute(f"INSERT INTO workers ({names}) VALUES ({marks})", list(values.values()))
+    _set_required(db, worker.id, worker.requires)
     return worker
 
 
@@ -97,6 +101,22 @@ def update_worker(db: Database, worker: Worker) -> None:
     values = {**_values(worker), "updated_at": utc_now()}
     sets = ", ".join(f"{k} = ?" for k in values)
     db.execute(f"UPDATE workers SET {sets} WHERE id = ?", [*values.values(), worker.id])
+    _set_required(db, worker.id, worker.requires)
+
+
+def _set_required(db: Database, worker_id: str, requires: frozenset[TypeKey]) -> None:
+    """The worker's required types become exactly ``requires`` (call inside a transaction)."""
+    stored = required_types(
+        db.execute(f"SELECT {REQUIRED_TYPES_SQL.format(id='?')}", [worker_id]).fetchone()[0]
+    )
+    for key in sorted(stored - requires):
+        db.execute(
+            "DELETE FROM worker_required_types WHERE worker_id = ? AND type = ?", [worker_id, key]
+        )
+    for key in sorted(requires - stored):
+        db.execute(
+            "INSERT INTO worker_required_types (worker_id, type) VALUES (?, ?)", [worker_id, key]
+        )
 
 
 def get_worker(db: Database, worker_id: str) -> Worker | None:

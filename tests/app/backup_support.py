@@ -18,7 +18,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL as CLINICAL
+from app.domain.catalogue import GROUP as GROUP
+from app.domain.catalogue import LINE as LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.services.records import RecordService
 from app.services.sessions import SessionService
@@ -44,7 +47,7 @@ def people(db: Database) -> tuple[Worker, Worker]:
 
 def held(worker_id: str, lead_id: str, on: date, note: str = "") -> SessionRecord:
     return SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=on,
         worker_id=worker_id,

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL as CLINICAL
+from app.domain.catalogue import GROUP as GROUP
+from app.domain.catalogue import LINE as LINE
+from app.domain.model import RiskFactors, SessionStatus, TypeKey, Worker
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -22,9 +25,6 @@ from app.storage.db import Database
 from app.storage.themes import theme_by_name
 from tests.app import reportdata
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 HELD = SessionStatus.HELD
 
 
@@ -64,7 +64,7 @@ def session(
     worker: Worker | None,
     on: date,
     *,
-    type_: SupervisionType = LINE,
+    type_: TypeKey = LINE,
     status: SessionStatus = HELD,
     supervisor: Worker | None = None,
     themes: Sequence[str] = (),
@@ -91,7 +91,7 @@ def session(
         type=type_,
         status=status,
         session_date=on,
-        worker_id=None if type_ is GROUP else (worker.id if worker else None),
+        worker_id=None if type_ == GROUP else (worker.id if worker else None),
         supervisor_id=supervisor.id if supervisor else None,
         attendees=[a.id for a in attendees],
         issues=issues,

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL as CLINICAL
+from app.domain.catalogue import GROUP as GROUP
+from app.domain.catalogue import LINE as LINE
+from app.domain.model import RiskFactors, SessionStatus, Worker
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -75,7 +78,7 @@ def make_service(db: Database) -> Service:
     sessions = SessionService(db)
     first = sessions.save(
         SessionRecord(
-            type=SupervisionType.LINE, status=SessionStatus.HELD, session_date=date(2026, 10, 2),
+            type=LINE, status=SessionStatus.HELD, session_date=date(2026, 10, 2),
             worker_id=worker.id, supervisor_id=lead.id, start_time="10:00", duration_minutes=60,
             mode=Mode.IN_PERSON, issues="Annual leave planning and lone working.",
             decisions=[Decision("Pair up for evening visits", "Two incidents this quarter")],
@@ -88,7 +91,7 @@ def make_service(db: Database) -> Service:
     assert theme is not None
     second = sessions.save(
         SessionRecord(
-            type=SupervisionType.CLINICAL, status=SessionStatus.HELD,
+            type=CLINICAL, status=SessionStatus.HELD,
             session_date=date(2026, 11, 20), worker_id=worker.id, supervisor_id=lead.id,
             start_time="14:30", duration_minutes=75, mode=Mode.VIDEO, location="Team base",
             checklist={"risk_formulation": True, "reflection": True}, issues=ISSUES,
@@ -103,14 +106,14 @@ def make_service(db: Database) -> Service:
     ).record  # fmt: skip
     cancelled = sessions.save(
         SessionRecord(
-            type=SupervisionType.LINE, status=SessionStatus.CANCELLED,
+            type=LINE, status=SessionStatus.CANCELLED,
             session_date=date(2026, 11, 5), worker_id=worker.id, supervisor_id=lead.id,
             cancel_reason=CANCEL_REASON,
         )
     ).record  # fmt: skip
     gappy = sessions.save(
         SessionRecord(
-            type=SupervisionType.LINE, status=SessionStatus.HELD,
+            type=LINE, status=SessionStatus.HELD,
             session_date=date(2026, 11, 12), worker_id=other.id, supervisor_id=lead.id,
             issues="Case discussed, plan agreed.",
         )

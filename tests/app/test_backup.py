@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.catalogue import LINE
 from app.paths import default_backup_dir
 from app.services import backup as backup_module
 from app.services import crypto, encrypted_backup
@@ -534,7 +535,6 @@ def test_import_and_demo_count_as_changes(db: Database, tmp_path: Path) -> None:
 )
 def test_every_kind_of_change_moves_the_marker(db: Database, change: str, tmp_path: Path) -> None:
     from app.domain.model import LeaveKind
-    from app.domain.model import SupervisionType as T
     from app.services.workers import WorkerService
 
     data = populate(db)
@@ -550,7 +550,7 @@ def test_every_kind_of_change_moves_the_marker(db: Database, change: str, tmp_pa
     elif change == "leave_removed":
         workers.remove_leave(leave.id)
     elif change == "override_added":
-        workers.add_override(str(data["worker"]), T.LINE, 14, "Complex caseload", date(2027, 1, 1))
+        workers.add_override(str(data["worker"]), LINE, 14, "Complex caseload", date(2027, 1, 1))
     elif change == "action_closed":
         from app.domain.records import ActionStatus
 
@@ -560,7 +560,7 @@ def test_every_kind_of_change_moves_the_marker(db: Database, change: str, tmp_pa
     else:
         sessions = SessionService(db)
         sessions.save_draft(
-            sessions.new_draft_id(), T.LINE, {"issues": "half typed"}, session_id=None,
+            sessions.new_draft_id(), LINE, {"issues": "half typed"}, session_id=None,
             worker_id=str(data["worker"]),
         )  # fmt: skip
     assert change_marker(db) != marker, change

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL, GROUP, LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import Action, ActionOwner, Decision, Mode, SessionRecord
 from app.errors import UsageError
 from app.services.calendar import (
@@ -79,7 +80,7 @@ def make_bookings(db: Database) -> Booked:
     long_named = workers.save(Worker(id="", name=LONG_NAME, team="South",
                                      line_supervisor_id=lead.id))  # fmt: skip
     s = SessionService(db)
-    line, clinical, group = SupervisionType.LINE, SupervisionType.CLINICAL, SupervisionType.GROUP
+    line, clinical, group = LINE, CLINICAL, GROUP
     planned = SessionStatus.PLANNED
     clinical_id = _save(
         s, type=clinical, status=planned, session_date=date(2026, 12, 3), worker_id=zoe.id,
@@ -239,7 +240,7 @@ def test_crlf_line_endings_and_folded_long_lines(db, booked, tmp_path) -> None:
 
 def test_summer_time_is_converted_with_the_zone_rules(db, booked, tmp_path) -> None:
     SessionService(db).save(
-        SessionRecord(type=SupervisionType.LINE, status=SessionStatus.PLANNED,
+        SessionRecord(type=LINE, status=SessionStatus.PLANNED,
                       session_date=date(2027, 6, 1), worker_id=booked.zoe.id,
                       start_time="10:00", duration_minutes=60)
     )  # fmt: skip

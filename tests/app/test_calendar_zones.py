@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
-from app.domain.policy import Policy, zone_named
+from app.domain.catalogue import LINE
+from app.domain.model import SessionStatus, Worker
+from app.domain.policy import BEGINNING, Policy, zone_named
 from app.domain.records import SessionRecord
 from app.services.calendar import export_calendar
 from app.services.sessions import SessionService
@@ -49,7 +50,7 @@ def _worker(db: Database) -> Worker:
 
 
 def book(db: Database, worker: Worker, on: date, start: str, minutes: int) -> SessionRecord:
-    record = SessionRecord(type=SupervisionType.LINE, status=SessionStatus.PLANNED,
+    record = SessionRecord(type=LINE, status=SessionStatus.PLANNED,
                            session_date=on, worker_id=worker.id, start_time=start,
                            duration_minutes=minutes)  # fmt: skip
     return SessionService(db).save(record).record
@@ -126,7 +127,7 @@ def test_the_same_instants_whatever_the_computers_zone(bookings_file, tmp_path) 
 def test_the_service_time_zone_is_a_policy_setting(db, tmp_path, zone, utc_hour, utc_minute):
     zoe = _worker(db)
     rec = book(db, zoe, date(2026, 12, 3), "10:00", 60)
-    save_policy(db, replace(Policy(), time_zone=zone))
+    save_policy(db, replace(Policy(), time_zone=zone), effective_from=BEGINNING)
     out = tmp_path / "c.ics"
     export_calendar(db, FROM, TO, out)
     (event,) = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
@@ -215,7 +216,7 @@ def test_a_moved_booking_keeps_its_uid_and_moves(db, tmp_path) -> None:
 def test_a_session_recorded_as_cancelled_was_never_a_booking(db, tmp_path) -> None:
     zoe = _worker(db)
     SessionService(db).save(
-        SessionRecord(type=SupervisionType.LINE, status=SessionStatus.CANCELLED,
+        SessionRecord(type=LINE, status=SessionStatus.CANCELLED,
                       session_date=date(2026, 12, 4), worker_id=zoe.id, start_time="10:00",
                       cancel_reason="Sickness")
     )  # fmt: skip

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from app import dbapi
-from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Tier, Worker
+from app.domain.catalogue import CLINICAL, LINE
+from app.domain.model import RiskFactors, SessionStatus, Tier, Worker
 from app.domain.records import SessionRecord
 from app.storage.db import close_database, open_database
 from app.storage.sessions import save_session
@@ -107,8 +108,8 @@ def make_service(path: Path) -> dict[str, str]:
             )  # fmt: skip
             add_assessment(db, ada.id, date(2026, 1, 1), RiskFactors(3, 3, 2, 2), Tier.HIGH)
             for type_, held_on in (
-                (SupervisionType.CLINICAL, date(2026, 11, 10)),
-                (SupervisionType.LINE, date(2026, 11, 1)),
+                (CLINICAL, date(2026, 11, 10)),
+                (LINE, date(2026, 11, 1)),
             ):
                 save_session(
                     db,
@@ -121,7 +122,7 @@ def make_service(path: Path) -> dict[str, str]:
                 db,
                 Worker(
                     id="", name="Ben Price", team="South", start_date=date(2025, 6, 1),
-                    requires=frozenset({SupervisionType.LINE}),
+                    requires=frozenset({LINE}),
                 ),
             )  # fmt: skip
             for status, on in (
@@ -131,7 +132,7 @@ def make_service(path: Path) -> dict[str, str]:
                 save_session(
                     db,
                     SessionRecord(
-                        type=SupervisionType.LINE, status=status, session_date=on,
+                        type=LINE, status=status, session_date=on,
                         worker_id=ben.id,
                     ),
                 )  # fmt: skip

@@ -1,7 +1,7 @@
 """Command-line slips: a command given a database that does not exist exits 2 and creates
-nothing (not even its folder) — only demo, import-staff and restore bring data in and may make
-one, and they say so on stderr; a failed import leaves nothing behind. `status --json` writes
-its output once."""
+nothing (not even its folder) — only demo, import-staff, restore and policy import bring data
+in and may make one, and they say so on stderr; a failed import leaves nothing behind.
+`status --json` writes its output once."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ REFUSING = [
     ("backup",),
     ("encrypt",),
     ("publish", "--url", "postgresql://nobody@localhost:1/x"),
+    ("policy", "show"),
+    ("policy", "export", "policy.toml"),
 ]
 
 

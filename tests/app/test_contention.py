@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.model import SupervisionType
 from app.errors import StorageError
 from app.services import crypto, encrypted_backup
 from app.services.backup import backup_database
@@ -193,7 +192,7 @@ def test_an_export_onto_an_existing_file_with_the_database_read_only_leaves_it_i
     db = connect(path, read_only=True)
     try:
         with pytest.raises(ExportFailed) as refused:
-            ExportService(db).blank(SupervisionType.LINE, out)
+            ExportService(db).blank("line", out)
     finally:
         db.close()
     assert "read-only" in str(refused.value) and "blank.pdf is as it was" in str(refused.value)

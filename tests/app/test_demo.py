@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.model import DueStatus, SupervisionType, Worker
+from app.domain.catalogue import GROUP
+from app.domain.model import DueStatus, Worker
 from app.errors import UsageError
 from app.services.demo import TREND_THEME, load_demo
 from app.services.scheduling import compute_schedule, status_records
@@ -225,7 +226,7 @@ def test_schedule_shows_every_status(tmp_path: Path, as_of: date) -> None:
         assert any("override" in s.reason for s in cells)
         assert any("new in post" in s.reason for s in cells)
         open_triggers = [
-            s for s in cells if "safeguarding trigger" in s.reason and s.type.value == "clinical"
+            s for s in cells if "safeguarding trigger" in s.reason and s.type == "clinical"
         ]
         assert len(open_triggers) == 1
         assert open_triggers[0].due == as_of + timedelta(days=4)
@@ -296,7 +297,7 @@ def test_actions_are_in_the_state_their_latest_review_left_them(db: Database, to
 def test_demo_types_need_their_supervision(db: Database, today: date) -> None:
     load_demo(db, today=today)
     rows = compute_schedule(db, today).rows
-    group_cells = [r.status.by_type[SupervisionType.GROUP] for r in rows]
+    group_cells = [r.status.by_type[GROUP] for r in rows]
     assert sum(c.last_held is not None for c in group_cells) >= 15
 
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from app import dbapi
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.errors import UsageError
 from app.services.records import QualityGapsFound, RecordService
@@ -28,7 +29,7 @@ def people(db: Database) -> tuple[Worker, Worker]:
 
 def _held(worker: Worker, lead: Worker, **changes: object) -> SessionRecord:
     rec = SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=date(2026, 11, 20),
         worker_id=worker.id,

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from app.domain.catalogue import CLINICAL, GROUP, LINE
 from app.domain.model import (
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     TriggerKind,
     Worker,
 )
@@ -100,7 +100,7 @@ def _fill(db: Any) -> None:
     sessions = SessionService(db)
     records = RecordService(db)
     first = SessionRecord(
-        type=SupervisionType.LINE, status=SessionStatus.HELD, session_date=ON,
+        type=LINE, status=SessionStatus.HELD, session_date=ON,
         worker_id=ana.id, supervisor_id=lead.id, start_time="10:00", duration_minutes=60,
         issues="Caseload of 31.", decisions=[Decision("Cap allocations", "Over the norm",
         theme_ids=[themes[0]])], actions=[Action("Review C-1043", ActionOwner.SUPERVISEE,
@@ -113,7 +113,7 @@ def _fill(db: Any) -> None:
     records.add_addendum(saved.id, author="Amara Okafor", reason="Follow-up", text="Agreed.")
     action_id = saved.actions[0].id
     second = SessionRecord(
-        type=SupervisionType.LINE, status=SessionStatus.HELD, session_date=ON + timedelta(28),
+        type=LINE, status=SessionStatus.HELD, session_date=ON + timedelta(28),
         worker_id=ana.id, supervisor_id=lead.id, issues="Review.", risk_link=False,
         decisions=[Decision("Keep the cap", "Still high")],
         reviews=[ActionReview(action_id, ActionStatus.DONE, "Done.")],
@@ -121,7 +121,7 @@ def _fill(db: Any) -> None:
     records.sign_off(sessions.save(second).record.id, "Amara Okafor", confirmed=True,
                      accept_gaps=True)  # fmt: skip
     group = SessionRecord(
-        type=SupervisionType.GROUP, status=SessionStatus.HELD, session_date=ON + timedelta(3),
+        type=GROUP, status=SessionStatus.HELD, session_date=ON + timedelta(3),
         supervisor_id=lead.id, attendees=[ana.id, ben.id], issues="Reflective group.",
         risk_link=False, decisions=[Decision("Share the learning", "Useful")],
     )  # fmt: skip
@@ -130,11 +130,13 @@ def _fill(db: Any) -> None:
     workers.add_assessment(ana.id, ON, RiskFactors(2, 2, 2, 2), assessed_by="Amara",
                            rationale="Periodic review.")  # fmt: skip
     workers.add_leave(ana.id, ON + timedelta(40), ON + timedelta(50), LeaveKind.SICKNESS, "Flu")
-    workers.add_override(ana.id, SupervisionType.LINE, 21, "Covering a vacancy",
+    workers.add_override(ana.id, LINE, 21, "Covering a vacancy",
                          ON + timedelta(90), ON)  # fmt: skip
     workers.add_trigger(ana.id, TriggerKind.INCIDENT, ON + timedelta(10),
-                        SupervisionType.CLINICAL, 7, "An incident.")  # fmt: skip
-    save_policy(db, Policy(), created_by="Service manager")
+                        CLINICAL, 7, "An incident.")  # fmt: skip
+    with db.atomic():
+        save_policy(db, Policy(), created_by="Service manager", effective_from=ON,
+                    reason="The service's own policy")  # fmt: skip
 
 
 @pytest.fixture
@@ -175,7 +177,9 @@ def _candidates(conn: sqlite3.Connection, table: str, column: str, now: Any) -> 
     elif isinstance(now, str):
         try:
             day = date.fromisoformat(now[:10])
-            extra.append((day - timedelta(days=1)).isoformat() + now[10:])
+            extra.append(
+                (day + timedelta(days=1 if day == date.min else -1)).isoformat() + now[10:]
+            )
         except ValueError:
             pass
         extra += [now + " (changed)", "{}" if now.startswith("{") else "x", now.upper()]

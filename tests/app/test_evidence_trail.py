@@ -27,10 +27,10 @@ from app.storage.db import (
     _AFTER_STEP,
     APPLICATION_ID,
     Database,
-    _split_sql,
     close_database,
     connect,
     open_database,
+    split_sql,
 )
 from app.storage.evidence import fingerprint_of
 from app.storage.identity import database_id
@@ -300,7 +300,7 @@ def _schema_6(path: Path) -> Database:
     db = Database(sqlite3.connect(str(path)))
     for version, script in enumerate(MIGRATIONS[:6], start=1):
         with db.atomic():
-            for statement in _split_sql(script):
+            for statement in split_sql(script):
                 db.execute(statement)
             if version in _AFTER_STEP and version < 7:
                 _AFTER_STEP[version](db)

@@ -135,7 +135,7 @@ def test_export_pdf_blank(service_db, tmp_path, type_: str) -> None:
         (["compliance", "--from", "2026-02-30", "--to", "2026-03-01"], "not a real date"),
         (["compliance", "--from", "last week", "--to", "2026-03-01"], "not a date"),
         (["compliance", "--to", "2026-03-01"], "--from"),
-        (["blank", "weekly"], "invalid choice"),
+        (["blank", "weekly"], "There is no supervision type 'weekly' in the policy"),
         (["record"], "ID"),
         ([], "REPORT"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import dbapi
+from app.domain.catalogue import CLINICAL, GROUP
 from app.domain.governance import Forum, ItemSource, ItemStatus, alert_text, window_words
 from app.domain.policy import Policy
 from app.domain.records import ActionOwner
@@ -30,8 +31,6 @@ from app.storage.audit import entries_for
 from app.storage.db import Database
 from app.storage.evidence import canonical_content, verify_fingerprints
 from tests.app.governance_support import (
-    CLINICAL,
-    GROUP,
     action,
     flat,
     pdf_text,

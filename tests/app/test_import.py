@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.domain.model import DueStatus, Employment, SupervisionType, Tier
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
+from app.domain.model import DueStatus, Employment, Tier
 from app.domain.policy import Policy
 from app.services.importing import (
     ImportCancelled,
@@ -97,7 +98,7 @@ def test_good_file_creates_workers_assessments_and_imported_sessions(
     assert (sam.name, sam.role, sam.team) == ("Sam Lee", "Support Worker", "North")
     assert sam.start_date == date(2024, 3, 1)
     assert sam.employment is Employment.PERMANENT
-    assert sam.requires == frozenset(SupervisionType)
+    assert sam.requires == frozenset(BUILTIN_KEYS)
     [assessment] = assessments_for(db, sam.id)
     assert assessment.assessed_on == date(2026, 10, 1)
     assert assessment.factors.as_dict() == {
@@ -127,7 +128,7 @@ def test_good_file_creates_workers_assessments_and_imported_sessions(
     assert ana is not None
     assert ana.employment is Employment.BANK
     assert ana.start_date == date(2020, 2, 1)
-    assert ana.requires == frozenset({SupervisionType.LINE, SupervisionType.CLINICAL})
+    assert ana.requires == frozenset({LINE, CLINICAL})
     [ana_assessment] = assessments_for(db, ana.id)
     assert ana_assessment.tier is Tier.HIGH  # two factors at 3
 
@@ -210,7 +211,7 @@ def test_factor_words_requires_spacing_and_empty_rows(
         "volatility": 3,
     }
     assert row.assessed_on == today  # assessed_on defaults to today
-    assert row.requires == frozenset({SupervisionType.CLINICAL, SupervisionType.GROUP})
+    assert row.requires == frozenset({CLINICAL, GROUP})
 
     result = import_staff(db, path, today=today)
     assert result.created == 1
@@ -223,7 +224,7 @@ def test_semicolon_separated_file(db: Database, tmp_path: Path, today: date) -> 
     import_staff(db, path, today=today)
     [lea] = list_workers(db)
     assert (lea.name, lea.team) == ("Lea Roux", "West")
-    assert lea.requires == frozenset({SupervisionType.LINE, SupervisionType.CLINICAL})
+    assert lea.requires == frozenset({LINE, CLINICAL})
 
 
 def test_utf16_unicode_text_from_excel(db: Database, tmp_path: Path, today: date) -> None:
@@ -235,7 +236,7 @@ def test_utf16_unicode_text_from_excel(db: Database, tmp_path: Path, today: date
 
 def test_tier_comes_from_the_policy_in_force(db: Database, tmp_path: Path, today: date) -> None:
     with transaction(db):
-        save_policy(db, Policy(high_min_total=8))
+        save_policy(db, Policy(high_min_total=8), effective_from=today)
     import_staff(db, good_file(tmp_path), today=today)
     sam = find_by_staff_id(db, "S1")
     assert sam is not None
@@ -596,7 +597,7 @@ def test_reimport_with_staff_id_updates_that_worker(
     assert sam.id == sam_before.id
     assert (sam.name, sam.role, sam.team) == ("Samuel Lee", "Senior Support Worker", "South")
     assert (sam.start_date, sam.employment) == (date(2024, 3, 2), Employment.AGENCY)
-    assert sam.requires == frozenset({SupervisionType.LINE, SupervisionType.CLINICAL})
+    assert sam.requires == frozenset({LINE, CLINICAL})
     assert db.execute("SELECT * FROM workers WHERE staff_id = 'S2'").fetchall() == ana_row_before
     joe = find_by_staff_id(db, "S3")
     assert joe is not None
@@ -775,14 +776,14 @@ def test_imported_last_dates_give_the_right_status(
 
     rows = {r.facts.staff_id: r.status for r in compute_schedule(db, today).rows}
     recent = rows["T1"]
-    clinical = recent.by_type[SupervisionType.CLINICAL]
+    clinical = recent.by_type[CLINICAL]
     assert clinical.status is DueStatus.ON_TRACK
     assert clinical.last_held == today - timedelta(days=10)
     assert clinical.due == today + timedelta(days=18)
-    group = recent.by_type[SupervisionType.GROUP]
+    group = recent.by_type[GROUP]
     assert group.status is DueStatus.ON_TRACK  # the worker attended the imported group session
     assert group.last_held == today - timedelta(days=5)
-    assert recent.by_type[SupervisionType.LINE].status is DueStatus.OVERDUE
+    assert recent.by_type[LINE].status is DueStatus.OVERDUE
 
     none = rows["T2"]
     assert none.overall is DueStatus.OVERDUE

@@ -10,13 +10,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.catalogue import GROUP
+from app.domain.model import SessionStatus
 from app.services.importing import import_staff
 from app.storage.db import Database, close_database, open_database
 from app.storage.sessions import session_exists
 from tests.benchmarks.bench_import import TODAY, write_csv
-
-GROUP = SupervisionType.GROUP
 
 
 def _instructions(db: Database, work: Callable[[], object]) -> int:

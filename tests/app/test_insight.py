@@ -165,7 +165,7 @@ def test_crowded_out_threshold() -> None:
     assert is_crowded_out(2, 8, policy)  # 25%
     assert not is_crowded_out(1, 2, policy)  # one is never a signal
     assert not is_crowded_out(3, 20, Policy(crowded_out_cancellations=4))
-    with pytest.raises(ValueError, match="crowded-out"):
+    with pytest.raises(ValueError, match="Crowded out: share"):
         Policy(crowded_out_share=0).validate()
 
 

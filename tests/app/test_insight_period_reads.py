@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.model import SupervisionType
+from app.domain.model import TypeKey
 from app.services import insight
 from app.services.demo import load_demo
 from app.storage.db import Database, close_database, open_database
@@ -27,14 +27,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Database:
     close_database(db)
 
 
-def _all_held_dates(db: Database, as_of: date) -> dict[tuple[str, SupervisionType], list[date]]:
-    out: dict[tuple[str, SupervisionType], list[date]] = defaultdict(list)
+def _all_held_dates(db: Database, as_of: date) -> dict[tuple[str, TypeKey], list[date]]:
+    out: dict[tuple[str, TypeKey], list[date]] = defaultdict(list)
     for wid, type_, on in db.execute(
         "SELECT worker_id, type, session_date FROM sessions WHERE status = 'held' "
         "AND worker_id IS NOT NULL AND session_date <= ? ORDER BY session_date",
         [as_of.isoformat()],
     ).fetchall():
-        out[(wid, SupervisionType(type_))].append(date.fromisoformat(on))
+        out[(wid, TypeKey(type_))].append(date.fromisoformat(on))
     return dict(out)
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.catalogue import LINE
 from app.domain.governance import Forum
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.model import SessionStatus, Worker
 from app.domain.policy import Policy
 from app.domain.records import Action, ActionOwner, SessionRecord, Workload
 from app.errors import UsageError
@@ -21,7 +22,7 @@ from app.services.reports.compliance import build_compliance_pdf, gather_complia
 from app.services.reports.history import build_worker_history_pdf
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
-from app.storage.db import Database
+from app.storage.db import Database, transaction
 from app.storage.policies import save_policy
 from tests.app.pdfcheck import page_texts, pdf_text
 from tests.app.reportdata import Service, make_service
@@ -76,7 +77,7 @@ def test_a_period_that_starts_after_today_is_refused(db, service, tmp_path) -> N
 def test_the_history_marks_past_due_by_the_same_rule(db, service, tmp_path) -> None:
     sessions = SessionService(db)
     sessions.save(
-        SessionRecord(type=SupervisionType.LINE, status=SessionStatus.HELD,
+        SessionRecord(type=LINE, status=SessionStatus.HELD,
                       session_date=date(2026, 12, 1), worker_id=service.other.id,
                       supervisor_id=service.lead.id, issues="Lone working.",
                       actions=[Action("Due next week", ActionOwner.SUPERVISEE,
@@ -120,18 +121,23 @@ def test_the_learning_log_and_heat_map_are_in_the_pack(db, service, tmp_path) ->
 def test_the_policy_in_force_prints_every_type_and_tier(db, service, tmp_path) -> None:
     text = pdf_text(pack(db, tmp_path, TODAY))
     assert "The policy in force" in text
-    assert "Keel's default" in text
-    assert "Clinical 14 days 28 days 42 days 14 days" in text
-    assert "Line management 28 days 42 days 56 days 7 days" in text
-    assert "Reflective / group 28 days 42 days 56 days 28 days" in text
+    assert "Version 1, in force from the start" in text
+    assert "Clinical supervision 14 days 28 days 42 days 14 days" in text
+    assert "Line management supervision 28 days 42 days 56 days 7 days" in text
+    assert "Reflective / group supervision 28 days 42 days 56 days 28 days" in text
 
     policy = Policy()
-    intervals = {**policy.intervals, "clinical": {"high": 10, "standard": 21, "low": 35}}
-    save_policy(db, replace(policy, intervals=intervals), created_by="Amara Okafor")
+    types = tuple(
+        replace(t, intervals={"high": 10, "standard": 21, "low": 35}) if t.key == "clinical"
+        else t for t in policy.types
+    )  # fmt: skip
+    with transaction(db):
+        save_policy(db, replace(policy, types=types), created_by="Amara Okafor",
+                    effective_from=TODAY - timedelta(days=45), reason="Monthly clinical")  # fmt: skip
     text = pdf_text(pack(db, tmp_path, TODAY, "changed.pdf"))
-    assert "version 1, saved" in text and "by Amara Okafor" in text
-    assert "Clinical 10 days 21 days 35 days" in text
-    assert "Policy versions saved during the period: version 1" in text
+    assert "2 versions of the service's supervision policy were in force" in text
+    assert "by Amara Okafor" in text and "Monthly clinical" in text
+    assert "Clinical supervision 10 days 21 days 35 days" in text
 
 
 def test_headcount_per_team(db, service, tmp_path) -> None:
@@ -185,7 +191,7 @@ def team_with_pulses(db: Database, team: str, scores: list[int]) -> list[Worker]
         w = workers.save(Worker(id="", name=f"Pulse Person {team[:5]} {n}", team=team,
                                 start_date=date(2024, 1, 1)))  # fmt: skip
         sessions.save(
-            SessionRecord(type=SupervisionType.LINE, status=SessionStatus.HELD,
+            SessionRecord(type=LINE, status=SessionStatus.HELD,
                           session_date=date(2026, 10, 1 + n), worker_id=w.id, issues="Pulse.",
                           wellbeing=score, workload=Workload.EXCESSIVE if score < 5 else
                           Workload.MANAGEABLE, moral_distress=score < 4,

@@ -15,24 +15,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, WorkerFacts
+from app.domain.catalogue import BUILTIN_KEYS, DEFAULT_CATALOGUE, GROUP, LINE
+from app.domain.model import DueStatus, SessionStatus, WorkerFacts
 from app.domain.quality import quality_gaps
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
+from app.domain.rows import SessionLine
 from app.domain.slots import slots_maker
 from app.services.demo import load_demo
 from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
 from app.storage.db import Database
-from app.storage.reporting import (
-    _IN_PERIOD,
-    _TEAM,
-    _TYPES,
-    QualityInput,
-    SessionLine,
-    _Days,
-    _lines,
-    period_sessions,
-)
+from app.storage.reporting import _IN_PERIOD, _TEAM, QualityInput, _Days, _lines, period_sessions
 from app.storage.rows import to_date
 from tests.app.test_schedule_history import assert_matches
 
@@ -88,7 +81,7 @@ def held_records_between(db: Database, date_from: date, date_to: date) -> list[Q
     for (sid, type_, on, wid, sup_id, issues, case, risk, case_refs, referral_refs, team,
          sup_name, qualified) in rows:  # fmt: skip
         rec = SessionRecord(
-            type=_TYPES[type_],
+            type=type_,
             status=SessionStatus.HELD,
             session_date=days[on],
             worker_id=wid,
@@ -134,10 +127,15 @@ def test_the_year_has_every_kind_of_session(demo: Database) -> None:
     lines, held = period_sessions(demo, *YEAR)
     statuses = {x.status for x in lines}
     assert {SessionStatus.HELD, SessionStatus.CANCELLED} <= statuses
-    assert any(x.type is SupervisionType.GROUP and x.attendees >= 2 for x in lines)
+    assert any(x.type == GROUP and x.attendees >= 2 for x in lines)
     assert any(x.signed_at is None for x in lines if x.status is SessionStatus.HELD)
     assert any(q.record.decisions for q in held) and any(q.record.actions for q in held)
-    assert any(quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified) for q in held)
+    assert any(
+        quality_gaps(
+            q.record, DEFAULT_CATALOGUE[q.record.type], supervisor_qualified=q.supervisor_qualified
+        )
+        for q in held
+    )
     names = [x.worker_name for x in lines if x.worker_name]
     assert len(set(names)) > 3  # the order by name inside a day is exercised
 
@@ -165,7 +163,7 @@ def test_gather_holds_what_the_plain_reads_say(demo: Database) -> None:
     assert data.awaiting == [
         x for x in held_lines
         if x.signed_at is not None and x.supervisee_response is None
-        and x.type is not SupervisionType.GROUP
+        and x.type != GROUP
     ]  # fmt: skip
     held = held_records_between(demo, *YEAR)
     assert data.held == len(held) > 0
@@ -173,7 +171,12 @@ def test_gather_holds_what_the_plain_reads_say(demo: Database) -> None:
         (
             q.team,
             tuple(
-                g.code for g in quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)
+                g.code
+                for g in quality_gaps(
+                    q.record,
+                    DEFAULT_CATALOGUE[q.record.type],
+                    supervisor_qualified=q.supervisor_qualified,
+                )
             ),
         )
         for q in held
@@ -184,7 +187,7 @@ def test_gather_holds_what_the_plain_reads_say(demo: Database) -> None:
     overdue = {
         (row.facts.name, t)
         for row in end.rows
-        for t in ALL_TYPES
+        for t in BUILTIN_KEYS
         if row.status.by_type[t].status is DueStatus.OVERDUE
     }
     assert overdue and {(o.worker, o.type) for o in data.overdue} == overdue
@@ -192,7 +195,7 @@ def test_gather_holds_what_the_plain_reads_say(demo: Database) -> None:
 
 def test_slots_maker_makes_the_same_object() -> None:
     make = slots_maker(SessionLine)
-    values = ("s1", SupervisionType.LINE, SessionStatus.HELD, TODAY, "Ann", 0, "Bo", "T", "",
+    values = ("s1", LINE, SessionStatus.HELD, TODAY, "Ann", 0, "Bo", "T", "",
               None, None)  # fmt: skip
     made = make(*values)
     assert type(made) is SessionLine and made == SessionLine(*values)
@@ -201,12 +204,12 @@ def test_slots_maker_makes_the_same_object() -> None:
         make(*values[:-1])
 
     # Defaults are never filled in: every field is given, a fresh value for a factory field.
-    facts = WorkerFacts("w1", "Ann", TODAY, frozenset(ALL_TYPES))
+    facts = WorkerFacts("w1", "Ann", TODAY, frozenset(BUILTIN_KEYS))
     values = [getattr(facts, f.name) for f in fields(WorkerFacts)]
     made_facts = slots_maker(WorkerFacts)(*values[:-1], {})
     assert made_facts == facts and made_facts.extra == {} and made_facts.extra is not facts.extra
     with pytest.raises(TypeError):
-        slots_maker(WorkerFacts)("w1", "Ann", TODAY, frozenset(ALL_TYPES))
+        slots_maker(WorkerFacts)("w1", "Ann", TODAY, frozenset(BUILTIN_KEYS))
 
     @dataclass(frozen=True, slots=True)
     class Checked:

@@ -12,7 +12,8 @@ import pytest
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, DEFAULT_CATALOGUE, GROUP
+from app.domain.model import SessionStatus
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord, Workload
 from app.services.exports import ExportService
 from app.services.records import RecordService
@@ -57,7 +58,6 @@ def service(db: Database) -> Service:
 def every_report(db: Database, service: Service, folder: Path, today: date) -> dict[str, Path]:
     """One file of each kind Keel writes, from the small service."""
     from app.domain.governance import Forum
-    from app.domain.model import ALL_TYPES
 
     ex = ExportService(db, today=lambda: today)
     out = {
@@ -72,8 +72,8 @@ def every_report(db: Database, service: Service, folder: Path, today: date) -> d
         "pack": ex.compliance(*PERIOD, folder / "pack.pdf"),
         "agenda": ex.mdt_agenda(today, Forum.MDT, folder / "agenda.pdf"),
     }
-    for type_ in ALL_TYPES:
-        out[f"blank-{type_.value}"] = ex.blank(type_, folder / f"blank-{type_.value}.pdf")
+    for type_ in BUILTIN_KEYS:
+        out[f"blank-{type_}"] = ex.blank(type_, folder / f"blank-{type_}.pdf")
     return out
 
 
@@ -199,7 +199,7 @@ def test_a_word_that_fits_a_line_is_never_broken(db, service, tmp_path) -> None:
     assert "Manageable" in text and "Occupational-health-referral" in text
 
     SessionService(db).save(
-        SessionRecord(type=SupervisionType.CLINICAL, status=SessionStatus.HELD,
+        SessionRecord(type=CLINICAL, status=SessionStatus.HELD,
                       session_date=date(2026, 11, 3), worker_id=service.worker.id,
                       supervisor_id=service.lead.id, issues="Steady.",
                       wellbeing=6, workload=Workload.MANAGEABLE, moral_distress=False)
@@ -287,7 +287,7 @@ def test_a_copy_with_confidential_notes_says_so_on_every_page(db, service, tmp_p
 
 
 def test_the_blank_group_form_has_one_box_per_theme(tmp_path) -> None:
-    out = build_blank_form_pdf(SupervisionType.GROUP, tmp_path / "g.pdf", service_name="S")
+    out = build_blank_form_pdf(DEFAULT_CATALOGUE[GROUP], tmp_path / "g.pdf", service_name="S")
     text = pdf_text(out)
     for stem in ("Repeated crisis trigger", "System blockage"):
         assert text.count(stem) == 1, (stem, text.count(stem))

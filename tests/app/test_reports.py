@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain.model import ALL_TYPES, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import Decision, SessionRecord
 from app.errors import UsageError
 from app.services.demo import load_demo
@@ -271,7 +272,7 @@ def test_compliance_is_the_month_end_value_never_averaged(db, service, today) ->
     for point in data.points:
         schedule = compute_schedule(db, point.on)
         assert point.table == schedule.compliance_table()
-        for type_ in (None, *ALL_TYPES):
+        for type_ in (None, *BUILTIN_KEYS):
             assert point.table[(None, type_)] == schedule.compliance(type_)
     assert set(data.teams) == {"North Community Team", "South Community Team"}
 
@@ -350,25 +351,26 @@ def test_the_compliance_pack_has_a_place_for_later_sections(db, service, tmp_pat
 GROUP_ITEM_THEMES = ("Repeated crisis trigger", "System blockage or delay")
 
 
-@pytest.mark.parametrize("type_", ALL_TYPES, ids=lambda t: t.value)
-def test_blank_forms_have_the_forms_sections(type_: SupervisionType, db, tmp_path) -> None:
-    from app.domain.records import CHECKLISTS
+@pytest.mark.parametrize("type_", BUILTIN_KEYS, ids=str)
+def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> None:
+    from app.domain.catalogue import DEFAULT_CATALOGUE
     from app.storage.schema import SEEDED_THEMES
 
-    out = build_blank_form_pdf(type_, tmp_path / "blank.pdf", service_name="Riverside CMHT")
+    spec = DEFAULT_CATALOGUE[type_]
+    out = build_blank_form_pdf(spec, tmp_path / "blank.pdf", service_name="Riverside CMHT")
     text = flat(pdf_text(out))
     for expected in (
-        f"{type_.label} supervision record — paper form", "Riverside CMHT", "Issues discussed",
+        f"{spec.label} record — paper form", "Riverside CMHT", "Issues discussed",
         "Decisions and guidance", "Rationale (why)", "Actions agreed", "Owner", "Due",
         "Evidence needed to close", "Risk and safeguarding", "Yes", "No", "Case refs",
         "Confidential reflective notes", "Signature:", "Held", "Cancelled", "Did not attend",
-        *(label for _k, label in CHECKLISTS[type_]), *SEEDED_THEMES,
+        *(label for _k, label in spec.agenda), *SEEDED_THEMES,
     ):  # fmt: skip
-        if type_ is SupervisionType.GROUP and expected in GROUP_ITEM_THEMES:
+        if type_ == GROUP and expected in GROUP_ITEM_THEMES:
             continue  # the group's own item of the same name stands for it (one box, †)
         assert expected in text, expected
     assert "☐" in text  # tick boxes print as boxes drawn by the font, not missing glyphs
-    one_to_one = type_ is not SupervisionType.GROUP
+    one_to_one = type_ != GROUP
     assert ("Wellbeing pulse" in text) is one_to_one
     assert ("Actions carried forward" in text) is one_to_one
     assert ("Attendees" in text) is not one_to_one
@@ -384,7 +386,7 @@ def test_every_export_is_audited(db, service, tmp_path, today) -> None:
     ex.record(service.second, tmp_path / "r.pdf", include_confidential=True)
     ex.worker_history(service.worker.id, *PERIOD, tmp_path / "w.pdf")
     ex.compliance(*PERIOD, tmp_path / "c.pdf")
-    ex.blank(SupervisionType.GROUP, tmp_path / "b.pdf")
+    ex.blank(GROUP, tmp_path / "b.pdf")
     rec = [e for e in entries_for(db, service.second) if e.action == "export"]
     assert len(rec) == 1 and rec[0].entity == "session"
     assert rec[0].detail == {"report": "record", "file": "r.pdf", "include_confidential": True}
@@ -406,7 +408,7 @@ def test_the_blank_form_export_uses_the_services_own_themes(db, tmp_path, today)
     from app.storage.themes import add_theme
 
     add_theme(db, "Out-of-area placements")
-    exports(db, today).blank(SupervisionType.LINE, tmp_path / "b.pdf")
+    exports(db, today).blank(LINE, tmp_path / "b.pdf")
     text = flat(pdf_text(tmp_path / "b.pdf"))
     assert "Out-of-area placements" in text
     assert all(t.name in text for t in list_themes(db))
@@ -423,9 +425,9 @@ def test_bad_ids_and_ranges_are_usage_errors(db, service, tmp_path, today) -> No
     with pytest.raises(UsageError, match="after it ends"):
         ex.compliance(date(2026, 2, 1), date(2026, 1, 1), tmp_path / "x.pdf")
     with pytest.raises(UsageError, match="does not exist"):
-        ex.blank(SupervisionType.LINE, tmp_path / "missing" / "x.pdf")
+        ex.blank(LINE, tmp_path / "missing" / "x.pdf")
     with pytest.raises(UsageError, match="is a folder"):
-        ex.blank(SupervisionType.LINE, tmp_path)
+        ex.blank(LINE, tmp_path)
     assert list(tmp_path.iterdir()) == [tmp_path / "keel.db"] or leftovers(tmp_path) == []
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 0
 
@@ -485,7 +487,7 @@ def test_every_report_renders_from_the_demo_service(tmp_path) -> None:
             ex.record(sid, tmp_path / "record.pdf"),
             ex.worker_history(wid, year_ago, today, tmp_path / "history.pdf"),
             ex.compliance(year_ago, today, tmp_path / "compliance.pdf"),
-            *(ex.blank(t, tmp_path / f"blank-{t.value}.pdf") for t in ALL_TYPES),
+            *(ex.blank(t, tmp_path / f"blank-{t}.pdf") for t in BUILTIN_KEYS),
         ]
     finally:
         close_database(db)
@@ -606,7 +608,7 @@ def property_db(tmp_path_factory: pytest.TempPathFactory):
 def test_any_text_exports_and_reads_back(property_db, note: str) -> None:
     db, svc, folder = property_db
     rec = SessionRecord(
-        type=SupervisionType.LINE, status=SessionStatus.HELD, session_date=date(2026, 11, 2),
+        type=LINE, status=SessionStatus.HELD, session_date=date(2026, 11, 2),
         worker_id=svc.worker.id, supervisor_id=svc.lead.id,
         issues=f"QZXSTART {note} QZXEND", decisions=[], risk_link=False,
     )  # fmt: skip
@@ -645,7 +647,7 @@ def test_any_names_and_reasons_export_in_every_pack(property_db, name, team, rea
                                       start_date=date(2026, 1, 1)))  # fmt: skip
     SessionService(db).save(
         SessionRecord(
-            type=SupervisionType.CLINICAL, status=SessionStatus.CANCELLED,
+            type=CLINICAL, status=SessionStatus.CANCELLED,
             session_date=date(2026, 3, 3), worker_id=worker.id, supervisor_id=svc.lead.id,
             cancel_reason=reason if reason.strip() else "x" + reason,
         )

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import dbapi
-from app.domain.model import DueStatus, RiskFactors, SessionStatus, SupervisionType, Tier, Worker
+from app.domain.catalogue import CLINICAL, GROUP, LINE
+from app.domain.model import DueStatus, RiskFactors, SessionStatus, Tier, TypeKey, Worker
 from app.domain.records import SessionRecord
 from app.services.demo import load_demo
 from app.services.integrity import check_database
@@ -32,7 +33,7 @@ from app.storage.workers import add_assessment, insert_worker
 REPO = Path(__file__).resolve().parents[2]
 V1_FIXTURE = REPO / "tests" / "fixtures" / "schema-v1.db"
 AS_OF = date(2026, 11, 26)
-LINE, CLINICAL, GROUP = SupervisionType.LINE, SupervisionType.CLINICAL, SupervisionType.GROUP
+LINE, CLINICAL, GROUP = LINE, CLINICAL, GROUP
 HELD, PLANNED = SessionStatus.HELD, SessionStatus.PLANNED
 FACTORS = RiskFactors(2, 2, 2, 2)
 
@@ -60,7 +61,7 @@ def add_workers(db: Database, n: int) -> list[str]:
 
 def session(
     db: Database,
-    type_: SupervisionType,
+    type_: TypeKey,
     status: SessionStatus,
     on: date,
     worker: str | None = None,

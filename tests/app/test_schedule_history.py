@@ -126,11 +126,16 @@ def test_random_services(
         with transaction(db):
             for i, (rl, rc, rg, start, left) in enumerate(workers):
                 db.execute(
-                    "INSERT INTO workers (id, name, team, start_date, requires_line, "
-                    "requires_clinical, requires_group, left_on, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ids[i], f"Worker {i % 3}", f"T{i % 2}", start, rl, rc, rg, left, now, now],
+                    "INSERT INTO workers (id, name, team, start_date, left_on, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [ids[i], f"Worker {i % 3}", f"T{i % 2}", start, left, now, now],
                 )
+                for type_, flag in (("line", rl), ("clinical", rc), ("group", rg)):
+                    if flag:
+                        db.execute(
+                            "INSERT INTO worker_required_types (worker_id, type) VALUES (?, ?)",
+                            [ids[i], type_],
+                        )
             for k, (type_, status, on, who, attendees) in enumerate(sessions):
                 wid = ids[who % n] if type_ != "group" or who % 2 else None
                 db.execute(

@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import (
-    ALL_TYPES,
     FACTORS,
     STATUS_SEVERITY,
     Assessment,
@@ -26,9 +26,9 @@ from app.domain.model import (
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     TriggerEvent,
     TriggerKind,
+    TypeKey,
     Worker,
     WorkerFacts,
 )
@@ -43,9 +43,6 @@ from app.storage.workers import add_assessment, insert_worker
 
 AS_OF = date(2026, 11, 26)
 POLICY = Policy()
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 HELD = SessionStatus.HELD
 
 PURE = settings(max_examples=100, deadline=None)
@@ -60,7 +57,7 @@ def day(offset: int) -> date:
 # Strategies
 # ---------------------------------------------------------------------------------------------
 
-types = st.sampled_from(ALL_TYPES)
+types = st.sampled_from(BUILTIN_KEYS)
 one_to_one_types = st.sampled_from((LINE, CLINICAL))
 # Held most of the time: the other statuses are there to be ignored.
 session_statuses = st.sampled_from(
@@ -73,7 +70,7 @@ past_or_near = st.one_of(
     st.integers(-60, 30), st.integers(-60, 30), st.integers(-240, 30), edge_days
 ).map(day)
 # Usually every type (the default), sometimes any subset, including none.
-requires_st = st.one_of(st.just(frozenset(ALL_TYPES)), st.sets(types).map(frozenset))
+requires_st = st.one_of(st.just(frozenset(BUILTIN_KEYS)), st.sets(types).map(frozenset))
 factors_st = st.builds(RiskFactors, *(st.integers(1, 3) for _ in FACTORS))
 # A few fixed record times so same-day assessments tie on it and fall back on the id.
 recorded_times = st.sampled_from(
@@ -163,7 +160,7 @@ def worse(after: DueStatus, before: DueStatus) -> bool:
 @PURE
 @given(facts=worker_facts(), type_=types, offset=st.integers(-240, 0))
 def test_new_held_session_never_makes_a_status_worse(
-    facts: WorkerFacts, type_: SupervisionType, offset: int
+    facts: WorkerFacts, type_: TypeKey, offset: int
 ) -> None:
     new = SessionFact(type_, HELD, day(offset))
     before = worker_status(facts, POLICY, AS_OF)
@@ -180,7 +177,7 @@ def test_new_held_session_never_makes_a_status_worse(
         first_due = b.due or facts.start_date + timedelta(days=POLICY.first_window(type_))
         if new.on + timedelta(days=a.interval_days) < first_due:
             return
-    for t in ALL_TYPES:
+    for t in BUILTIN_KEYS:
         assert not worse(after.by_type[t].status, before.by_type[t].status), t
     assert not worse(after.overall, before.overall)
     if a.due is not None and b.due is not None:
@@ -220,7 +217,7 @@ def test_raising_a_factor_never_lengthens_an_interval(
     high_status = worker_status(higher, POLICY, AS_OF)
     assert low_status.tier is tier_for(base, POLICY)[0]
     assert high_status.tier is tier_for(raised, POLICY)[0]
-    for t in ALL_TYPES:
+    for t in BUILTIN_KEYS:
         lo, hi = low_status.by_type[t].interval_days, high_status.by_type[t].interval_days
         if lo is None:
             assert hi is None
@@ -258,9 +255,9 @@ def test_statuses_do_not_depend_on_row_order(facts: WorkerFacts, data: st.DataOb
 class WorkerSpec:
     start: date | None
     left_on: date | None
-    requires: frozenset[SupervisionType]
+    requires: frozenset[TypeKey]
     assessments: list[tuple[date, RiskFactors]]
-    sessions: list[tuple[SupervisionType, SessionStatus, date]]  # one-to-one
+    sessions: list[tuple[TypeKey, SessionStatus, date]]  # one-to-one
     leave: list[LeavePeriod]
     overrides: list[Override]
     triggers: list[TriggerEvent]

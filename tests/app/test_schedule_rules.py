@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import (
-    ALL_TYPES,
     Assessment,
     DueStatus,
     LeavePeriod,
@@ -21,9 +21,9 @@ from app.domain.model import (
     RiskFactors,
     SessionFact,
     SessionStatus,
-    SupervisionType,
     Tier,
     TriggerEvent,
+    TypeKey,
     WorkerFacts,
 )
 from app.domain.policy import Policy
@@ -40,9 +40,6 @@ from app.domain.schedule import (
 )
 
 AS_OF = date(2026, 11, 26)
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 HELD = SessionStatus.HELD
 PLANNED = SessionStatus.PLANNED
 CANCELLED = SessionStatus.CANCELLED
@@ -89,7 +86,7 @@ def assessed(on: date, factors: Sequence[int], recorded_at: str = "", id_: str =
     return Assessment(on, RiskFactors(*factors), recorded_at, id_)
 
 
-def session(type_: SupervisionType, on: date, status: SessionStatus = HELD) -> SessionFact:
+def session(type_: TypeKey, on: date, status: SessionStatus = HELD) -> SessionFact:
     return SessionFact(type_, status, on)
 
 
@@ -99,7 +96,7 @@ def make(
     tier: Tier | None = Tier.STANDARD,
     factors: Sequence[int] | None = None,
     assessments: Iterable[Assessment] | None = None,
-    requires: Iterable[SupervisionType] = ALL_TYPES,
+    requires: Iterable[TypeKey] = BUILTIN_KEYS,
     sessions: Iterable[SessionFact] = (),
     leave: Iterable[tuple[date, date | None]] = (),
     overrides: Iterable[Override] = (),
@@ -128,7 +125,7 @@ def make(
 
 def status_of(
     facts: WorkerFacts,
-    type_: SupervisionType,
+    type_: TypeKey,
     as_of: date = AS_OF,
     policy: Policy | None = None,
 ) -> TypeStatus:
@@ -219,17 +216,17 @@ def test_tier_from_factors(factors: tuple[int, int, int, int], tier: Tier, reaso
     result = worker_status(make(factors=factors), Policy(), AS_OF)
     assert result.tier is tier
     assert result.assessed is True
-    for type_ in ALL_TYPES:
+    for type_ in BUILTIN_KEYS:
         s = result.by_type[type_]
         assert s.tier is tier
-        assert s.reason.startswith(f"{reason} → {type_.value} every ")
+        assert s.reason.startswith(f"{reason} → {type_} every ")
 
 
 def test_not_assessed_is_standard_and_flagged() -> None:
     result = worker_status(make(tier=None), Policy(), AS_OF)
     assert result.tier is Tier.STANDARD
     assert result.assessed is False
-    for type_ in ALL_TYPES:
+    for type_ in BUILTIN_KEYS:
         s = result.by_type[type_]
         assert s.assessed is False
         assert s.reason.startswith("Not assessed")
@@ -363,16 +360,16 @@ def test_history_is_read_as_of_the_date_asked() -> None:
 @pytest.mark.parametrize(
     ("type_", "tier", "interval"),
     [
-        pytest.param(t, tier, days, id=f"{t.value}-{tier.value}-{days}d")
+        pytest.param(t, tier, days, id=f"{t}-{tier.value}-{days}d")
         for (t, tier), days in INTERVALS.items()
     ],
 )
-def test_interval_table(type_: SupervisionType, tier: Tier, interval: int) -> None:
+def test_interval_table(type_: TypeKey, tier: Tier, interval: int) -> None:
     s = status_of(make(tier=tier, sessions=[session(type_, d(-10))]), type_)
     assert s.interval_days == interval
     assert s.last_held == d(-10)
     assert s.due == d(-10 + interval)
-    assert f"→ {type_.value} every {interval} days" in s.reason
+    assert f"→ {type_} every {interval} days" in s.reason
     assert "capped" not in s.reason
 
 
@@ -413,12 +410,12 @@ CAP_CASES = [
 @pytest.mark.parametrize(
     ("type_", "tier", "days_in_post", "interval", "capped"),
     [
-        pytest.param(*case, id=f"{case[0].value}-{case[1].value}-day{case[2]}-{case[3]}d")
+        pytest.param(*case, id=f"{case[0]}-{case[1].value}-day{case[2]}-{case[3]}d")
         for case in CAP_CASES
     ],
 )
 def test_new_starter_cap_counts_days_in_post_at_last_held(
-    type_: SupervisionType, tier: Tier, days_in_post: int, interval: int, capped: bool
+    type_: TypeKey, tier: Tier, days_in_post: int, interval: int, capped: bool
 ) -> None:
     start = d(-200)
     last = d(days_in_post, start)
@@ -461,7 +458,7 @@ def test_due_date_does_not_move_as_time_passes(as_of_day: int, status: DueStatus
     ],
 )
 def test_cap_counts_days_in_post_at_as_of_when_none_held(
-    type_: SupervisionType, days_in_post: int, interval: int
+    type_: TypeKey, days_in_post: int, interval: int
 ) -> None:
     start = d(-days_in_post)
     s = status_of(make(start=start), type_)
@@ -484,22 +481,20 @@ def test_cap_counts_days_in_post_at_as_of_when_none_held(
         pytest.param(GROUP, 28, ON_TRACK, id="group-28d"),  # due in 26, window 11
     ],
 )
-def test_first_window_from_start_date(
-    type_: SupervisionType, window: int, status: DueStatus
-) -> None:
+def test_first_window_from_start_date(type_: TypeKey, window: int, status: DueStatus) -> None:
     start = d(-2)
     s = status_of(make(start=start), type_)
     assert s.last_held is None
     assert s.due == d(-2 + window)
     assert s.status is status
-    assert f"first {type_.value} within {window} days of starting" in s.reason
+    assert f"first {type_} within {window} days of starting" in s.reason
 
 
 @pytest.mark.parametrize(
     ("type_", "window"),
-    [pytest.param(t, w, id=f"{t.value}-{w}d") for t, w in ((LINE, 7), (CLINICAL, 14), (GROUP, 28))],
+    [pytest.param(t, w, id=f"{t}-{w}d") for t, w in ((LINE, 7), (CLINICAL, 14), (GROUP, 28))],
 )
-def test_first_window_edge(type_: SupervisionType, window: int) -> None:
+def test_first_window_edge(type_: TypeKey, window: int) -> None:
     """Overdue the day after the first window ends, not on its last day."""
     assert status_of(make(start=d(-window)), type_).status is DUE_SOON
     assert status_of(make(start=d(-window - 1)), type_).status is OVERDUE
@@ -669,7 +664,7 @@ def test_open_ended_leave_counts_every_day_before_as_of() -> None:
 def override(
     interval: int,
     expires: date,
-    type_: SupervisionType = CLINICAL,
+    type_: TypeKey = CLINICAL,
     reason: str = "complex caseload",
     starts: date | None = None,
 ) -> Override:
@@ -742,9 +737,7 @@ def test_override_tie_is_decided_by_the_data_not_row_order() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def trigger(
-    on: date, days: int, type_: SupervisionType = CLINICAL, kind: str = "incident"
-) -> TriggerEvent:
+def trigger(on: date, days: int, type_: TypeKey = CLINICAL, kind: str = "incident") -> TriggerEvent:
     return TriggerEvent(type_, on, days, kind)
 
 
@@ -900,7 +893,7 @@ def _window_params() -> list[object]:
     _window_params(),
 )
 def test_due_soon_window_edges(
-    type_: SupervisionType,
+    type_: TypeKey,
     tier: Tier,
     ov: int | None,
     new_starter: bool,
@@ -1011,10 +1004,10 @@ _LAST_FOR = {
 @pytest.mark.parametrize(
     ("line", "clinical", "group", "requires", "overall"),
     [
-        pytest.param(OVERDUE, DUE_SOON, ON_TRACK, ALL_TYPES, OVERDUE, id="any-overdue"),
-        pytest.param(ON_TRACK, ON_TRACK, OVERDUE, ALL_TYPES, OVERDUE, id="group-overdue"),
-        pytest.param(ON_TRACK, DUE_SOON, ON_TRACK, ALL_TYPES, DUE_SOON, id="due-soon"),
-        pytest.param(ON_TRACK, ON_TRACK, ON_TRACK, ALL_TYPES, ON_TRACK, id="all-on-track"),
+        pytest.param(OVERDUE, DUE_SOON, ON_TRACK, BUILTIN_KEYS, OVERDUE, id="any-overdue"),
+        pytest.param(ON_TRACK, ON_TRACK, OVERDUE, BUILTIN_KEYS, OVERDUE, id="group-overdue"),
+        pytest.param(ON_TRACK, DUE_SOON, ON_TRACK, BUILTIN_KEYS, DUE_SOON, id="due-soon"),
+        pytest.param(ON_TRACK, ON_TRACK, ON_TRACK, BUILTIN_KEYS, ON_TRACK, id="all-on-track"),
         pytest.param(
             ON_TRACK, OVERDUE, DUE_SOON, (LINE, GROUP), DUE_SOON, id="not-required-ignored"
         ),
@@ -1025,13 +1018,13 @@ def test_overall_is_worst_required_type(
     line: DueStatus,
     clinical: DueStatus,
     group: DueStatus,
-    requires: Sequence[SupervisionType],
+    requires: Sequence[TypeKey],
     overall: DueStatus,
 ) -> None:
     wanted = {LINE: line, CLINICAL: clinical, GROUP: group}
     sessions = [session(t, d(_LAST_FOR[t][s])) for t, s in wanted.items()]
     result = worker_status(make(sessions=sessions, requires=requires), Policy(), AS_OF)
-    for t in ALL_TYPES:
+    for t in BUILTIN_KEYS:
         expected = wanted[t] if t in requires else NOT_REQUIRED
         assert result.by_type[t].status is expected
     assert result.overall is overall
@@ -1080,7 +1073,7 @@ def _team() -> list[tuple[str, WorkerStatus]]:
     )
     w2 = make(sessions=[session(LINE, d(-1))], leave=[(d(-3), None)])  # all paused
     w3 = make(requires=[LINE], sessions=[session(LINE, d(-50))])  # line overdue only
-    w4 = make(sessions=[session(t, d(-1)) for t in ALL_TYPES])  # all on track
+    w4 = make(sessions=[session(t, d(-1)) for t in BUILTIN_KEYS])  # all on track
     return [
         ("A", worker_status(w1, Policy(), AS_OF)),
         ("A", worker_status(w2, Policy(), AS_OF)),
@@ -1098,19 +1091,19 @@ def _team() -> list[tuple[str, WorkerStatus]]:
         pytest.param(GROUP, Compliance(2, 2), id="group-due-soon-is-compliant"),
     ],
 )
-def test_compliance_share_not_overdue(type_: SupervisionType | None, expected: Compliance) -> None:
+def test_compliance_share_not_overdue(type_: TypeKey | None, expected: Compliance) -> None:
     assert compliance(_team(), type_) == expected
 
 
 def test_compliance_table_per_team_and_type() -> None:
-    table = compliance_table(_team())
+    table = compliance_table(_team(), BUILTIN_KEYS)
     assert table[(None, None)] == Compliance(5, 7)
     assert table[("A", None)] == Compliance(2, 3)  # w2 is paused: not counted
     assert table[("B", None)] == Compliance(3, 4)  # w3's clinical/group not required
     assert table[("A", CLINICAL)] == Compliance(0, 1)
     assert table[("B", LINE)] == Compliance(1, 2)
     assert table[("B", GROUP)] == Compliance(1, 1)
-    assert set(table) == {(team, t) for team in (None, "A", "B") for t in (None, *ALL_TYPES)}
+    assert set(table) == {(team, t) for team in (None, "A", "B") for t in (None, *BUILTIN_KEYS)}
     assert table[(None, None)].percent == pytest.approx(100 * 5 / 7)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.catalogue import CLINICAL, GROUP
 from app.domain.model import SessionStatus
 from app.domain.records import ActionOwner, ActionStatus
 from app.services.records import RecordService
@@ -20,8 +21,6 @@ from app.storage.db import Database, close_database, open_database
 from app.storage.schema import MIGRATIONS
 from app.storage.search import match_expression
 from tests.app.governance_support import (
-    CLINICAL,
-    GROUP,
     action,
     person,
     session,
@@ -262,16 +261,23 @@ def test_migrating_v3_to_v4_keeps_data_and_indexes_existing_text(
     path = tmp_path / "keel.db"
     _build_v3(path, monkeypatch)
     before = sqlite3.connect(path)
-    rows = {t: before.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-            for t in ("workers", "sessions", "decisions", "actions", "session_themes")}  # fmt: skip
+    rows = {}
+    for t in ("workers", "sessions", "decisions", "actions", "session_themes"):
+        cursor = before.execute(f"SELECT * FROM {t} ORDER BY 1")
+        rows[t] = ([c[0] for c in cursor.description], cursor.fetchall())
     before.close()
     db = open_database(path)
     try:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-        for table, old in rows.items():
-            new = db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            width = len(old[0]) if old else 0
-            assert [r[:width] for r in new] == old, table  # new columns come last
+        for table, (columns, old) in rows.items():
+            # Every value is kept; the required types moved to rows of their own (below).
+            kept = [c for c in columns if not c.startswith("requires_")]
+            new = db.execute(f"SELECT {', '.join(kept)} FROM {table} ORDER BY 1").fetchall()
+            assert new == [tuple(r[columns.index(c)] for c in kept) for r in old], table
+        required = db.execute("SELECT worker_id, type FROM worker_required_types").fetchall()
+        assert sorted(required) == sorted(
+            (w, t) for w in ("w1", "w2") for t in ("line", "clinical", "group")
+        )
         assert db.execute("SELECT cancel_category FROM sessions").fetchall() == [(None,), (None,)]
         assert ids(search_sessions(db, "crisis")) == {"s1"}
         assert ids(search_sessions(db, "delay")) == {"s1"}  # the decision's "delayed"

@@ -9,15 +9,14 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.services.search import DISCUSSION, NOTES, PLACE, search_sessions
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 from app.storage.db import Database, close_database, open_database
 from app.storage.schema import SCHEMA_VERSION
-
-LINE = SupervisionType.LINE
 
 
 def _held(db: Database, worker: str, on: date, **fields: object) -> str:

@@ -5,13 +5,14 @@ team's own policy, as of any date — compared row for row with each team's own 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.domain.model import DueStatus
-from app.domain.policy import Policy
+from app.domain.policy import BEGINNING, Policy
 from app.server.target import parse_target
 from app.services.demo import load_demo
 from app.services.publishing import connect_team, publish_database
@@ -45,11 +46,14 @@ def two_teams(pg_cluster: Cluster, service_db: str, tmp_path: Path) -> tuple[Ser
         db = open_database(path)
         load_demo(db, today=TODAY - timedelta(days=10 if name == "South" else 0))
         if name == "South":
-            policy = Policy()
-            policy.intervals["clinical"]["standard"] = 21
-            policy.first_windows["line"] = 3
+            base = Policy()
+            policy = replace(base, types=tuple(
+                replace(t, intervals={**t.intervals, "standard": 21}) if t.key == "clinical"
+                else replace(t, first_window_days=3) if t.key == "line" else t
+                for t in base.types
+            ))  # fmt: skip
             with transaction(db):
-                save_policy(db, policy, "South lead")
+                save_policy(db, policy, "South lead", effective_from=BEGINNING)
         _publish(db, service.team_urls[name])
         close_database(db)
         files[name] = path

@@ -7,6 +7,7 @@ backup copy): an administrator who points Keel at the wrong file must lose nothi
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import pytest
 
 from app import dbapi
 from app.domain.model import RiskFactors, Tier, Worker
-from app.domain.policy import Policy
+from app.domain.policy import BEGINNING, Policy
 from app.errors import (
     DamagedDatabaseError,
     EmptyFileError,
@@ -145,10 +147,24 @@ def test_released_v1_step_has_not_been_edited(work: Path) -> None:
     assert schema_of(rebuilt) == schema_of(V1_FIXTURE)
 
 
-def _v1_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def _required(type_: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM worker_required_types r "
+        f"WHERE r.worker_id = workers.id AND r.type = '{type_}')"
+    )
+
+
+def _v1_rows(path: Path, *, migrated: bool = False) -> dict[str, list[tuple[object, ...]]]:
+    """The v1 fixture's data; ``migrated``: read the same from a database at the head, whose
+    required types are rows of worker_required_types instead of a column per type."""
+    required = (
+        ", ".join(_required(t) for t in ("line", "clinical", "group"))
+        if migrated
+        else "requires_line, requires_clinical, requires_group"
+    )
     queries = {
         "workers": "SELECT id, staff_id, name, role, team, start_date, employment, "
-        "qualified_clinical, requires_line, requires_clinical, requires_group, left_on "
+        f"qualified_clinical, {required}, left_on "
         "FROM workers ORDER BY id",
         "risk_assessments": "SELECT id, worker_id, assessed_on, cohort_risk, "
         "decision_complexity, support_need, volatility, tier FROM risk_assessments ORDER BY id",
@@ -194,11 +210,11 @@ def test_oldest_schema_migrates_to_head_keeping_its_data(work: Path, source: str
 
         schedule = compute_schedule(db, date(2026, 3, 1))
         assert {r.facts.name for r in schedule.rows} >= {"Ada Okafor", "Ben Price"}
-        assert current_policy(db).intervals["clinical"]["high"] == 10
+        assert current_policy(db).interval("clinical", Tier.HIGH) == 10
     finally:
         close_database(db)
 
-    assert _v1_rows(path) == before
+    assert _v1_rows(path, migrated=True) == before
     backups = [n for n in listing(work) if n != "keel.db"]
     assert len(backups) == 1, listing(work)
     assert re.fullmatch(r"keel\.db\.pre-migration-v1-\d{8}T\d{6}Z\.bak", backups[0])
@@ -623,46 +639,66 @@ def test_risk_assessments_cannot_be_updated_or_deleted(db: Database) -> None:
 
 def test_default_policy_is_exactly_section_5() -> None:
     policy = Policy()
-    assert policy.intervals == {
+    intervals = {t.key: dict(t.intervals) for t in policy.types}
+    assert intervals == {
         "clinical": {"high": 14, "standard": 28, "low": 42},
         "line": {"high": 28, "standard": 42, "low": 56},
         "group": {"high": 28, "standard": 42, "low": 56},
     }
-    assert policy.new_starter_caps == {
+    caps = {t.key: [list(c) for c in t.new_starter_caps] for t in policy.types}
+    assert caps == {
         "clinical": [[42, 7], [182, 14]],
         "line": [[182, 28]],
         "group": [],
     }
-    assert policy.first_windows == {"line": 7, "clinical": 14, "group": 28}
+    windows = {t.key: t.first_window_days for t in policy.types}
+    assert windows == {"line": 7, "clinical": 14, "group": 28}
+    assert [t.key for t in policy.types] == ["line", "clinical", "group"]
+    assert [t.kind.value for t in policy.types] == ["one-to-one", "one-to-one", "group"]
+    assert all(t.required_by_default and not t.retired for t in policy.types)
     assert (policy.high_min_factors_at_3, policy.high_min_total, policy.low_max_total) == (2, 10, 6)
     assert (policy.due_soon_min_days, policy.due_soon_divisor) == (3, 4)
 
 
 def test_a_new_database_uses_the_default_policy(db: Database) -> None:
     assert current_policy(db) == Policy()
+    # …saved as version 1, in force from the start, and in the audit trail.
+    rows = db.execute("SELECT version, effective_from, created_by FROM policies").fetchall()
+    assert rows == [(1, "0001-01-01", "Keel")]
+    [(action, detail)] = db.execute(
+        "SELECT action, detail FROM audit_log WHERE entity = 'policy'"
+    ).fetchall()
+    assert action == "create" and json.loads(detail)["version"] == 1
+
+
+def _with_type(policy: Policy, key: str, **changes: object) -> Policy:
+    spec = next(t for t in policy.types if t.key == key)
+    return replace(policy, types=tuple(replace(spec, **changes) if t is spec else t
+                                       for t in policy.types))  # fmt: skip
 
 
 def test_saving_a_policy_adds_a_version_and_the_newest_is_in_force(
     db: Database,
 ) -> None:
     first = Policy()
-    stricter = Policy(
-        intervals={**first.intervals, "clinical": {"high": 10, "standard": 21, "low": 35}}
-    )
-    assert save_policy(db, first, created_by="Team lead") == 1
-    assert save_policy(db, stricter, created_by="Service manager") == 2
+    stricter = _with_type(first, "clinical", intervals={"high": 10, "standard": 21, "low": 35})
+    assert save_policy(db, first, created_by="Team lead", effective_from=BEGINNING) == 2
+    assert save_policy(db, stricter, created_by="Service manager", effective_from=BEGINNING) == 3
     assert current_policy(db) == stricter
     versions = db.execute("SELECT version, created_by FROM policies ORDER BY version").fetchall()
-    assert versions == [(1, "Team lead"), (2, "Service manager")]
+    assert versions == [(1, "Keel"), (2, "Team lead"), (3, "Service manager")]
+    # Versions are never changed or deleted, even behind Keel's back.
+    with pytest.raises(dbapi.IntegrityError, match="cannot be changed"):
+        db.execute("UPDATE policies SET data = '{}' WHERE version = 2")
+    with pytest.raises(dbapi.IntegrityError, match="cannot be deleted"):
+        db.execute("DELETE FROM policies WHERE version = 1")
 
 
 def test_an_invalid_policy_is_not_saved(db: Database) -> None:
-    broken = Policy(
-        intervals={**Policy().intervals, "line": {"high": 0, "standard": 42, "low": 56}}
-    )
-    with pytest.raises(ValueError, match="line/high"):
-        save_policy(db, broken)
-    assert db.execute("SELECT count(*) FROM policies").fetchone()[0] == 0
+    broken = _with_type(Policy(), "line", intervals={"high": 0, "standard": 42, "low": 56})
+    with pytest.raises(ValueError, match="high-tier line management supervision interval"):
+        save_policy(db, broken, effective_from=BEGINNING)
+    assert db.execute("SELECT count(*) FROM policies").fetchone()[0] == 1
     assert current_policy(db) == Policy()
 
 

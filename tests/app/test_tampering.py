@@ -405,21 +405,24 @@ def test_a_policy_row_that_lifts_compliance_to_100_percent(demo: Path) -> None:
     before = compliance()
     lenient = replace(
         Policy(),
-        intervals={t: {tier: 3650 for tier in by} for t, by in Policy().intervals.items()},
-        new_starter_caps={t: [] for t in Policy().new_starter_caps},
-        first_windows={t: 3650 for t in Policy().first_windows},
-    )
+        types=tuple(
+            replace(t, intervals={tier: 3650 for tier in t.intervals}, new_starter_caps=(),
+                    first_window_days=3650)
+            for t in Policy().types
+        ),
+    )  # fmt: skip
+    (version,) = one(demo, "SELECT max(version) + 1 FROM policies")
     sql(
         demo,
         "INSERT INTO policies (id, version, created_at, created_by, data) VALUES "
-        "('forged-policy', 1, '2026-11-01T09:00:00Z', '', ?)",
-        params=[json.dumps(lenient.to_dict(), sort_keys=True)],
+        "('forged-policy', ?, '2026-11-01T09:00:00Z', '', ?)",
+        params=[version, json.dumps(lenient.to_dict(), sort_keys=True)],
     )
     after = compliance()
     assert before is not None and before < 100 and after == 100, (before, after)
     code, text = keel(demo, "check")
     assert code == 1
-    finding = named(text, "Policy version 1", "forged-policy", uk(date(2026, 11, 1)))
+    finding = named(text, f"Policy version {version}", "forged-policy", uk(date(2026, 11, 1)))
     assert "was added outside Keel" in finding
 
 

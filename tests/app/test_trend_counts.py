@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.domain.catalogue import GROUP
 from app.domain.governance import Forum
-from app.domain.model import SupervisionType
 from app.domain.policy import Policy
 from app.services import governance as gov
 from app.services.agenda import mdt_agenda
@@ -18,7 +18,6 @@ from tests.app.governance_support import person, session
 AS_OF = date(2026, 11, 26)
 THEME = "Delayed crisis response"
 OTHER = "Workload pressure"
-GROUP = SupervisionType.GROUP
 
 
 def _team(db: Database, size: int = 9) -> list:  # type: ignore[type-arg]

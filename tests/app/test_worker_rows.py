@@ -6,7 +6,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from app.domain.model import ALL_TYPES, Employment, Worker
+from app.domain.catalogue import BUILTIN_KEYS
+from app.domain.model import Employment, Worker
 from app.storage.db import Database
 from app.storage.workers import get_worker, insert_worker, list_workers
 
@@ -15,7 +16,7 @@ def test_every_field_and_combination_reads_back_as_saved(db: Database) -> None:
     lead = insert_worker(db, Worker(id="", name="Noa Ben-David", qualified_clinical=True))
     saved: list[Worker] = []
     combos = itertools.product(
-        [frozenset(c) for n in range(4) for c in itertools.combinations(ALL_TYPES, n)],
+        [frozenset(c) for n in range(4) for c in itertools.combinations(BUILTIN_KEYS, n)],
         list(Employment),
     )
     for n, (requires, employment) in enumerate(combos):

@@ -67,18 +67,86 @@ def _environment(home: str, checkout: Path) -> dict[str, str]:
     return env
 
 
+STATUS = (
+    "import statistics, sys, time\n"
+    "from datetime import date\n"
+    "from app.services.scheduling import compute_schedule\n"
+    "from app.storage.db import close_database, open_database\n"
+    "db = open_database(__import__('pathlib').Path(sys.argv[1]))\n"
+    "as_of = date.fromisoformat(sys.argv[2])\n"
+    "compute_schedule(db, as_of)\n"
+    "times = []\n"
+    "for _ in range(int(sys.argv[3])):\n"
+    "    t = time.perf_counter(); compute_schedule(db, as_of); times.append(time.perf_counter() - t)\n"
+    "close_database(db)\n"
+    "print(f'keel-status {statistics.median(times):.5f}')\n"
+)
+
+
+def _copies(db: Path, checkouts: list[Path], folder: str) -> list[Path]:
+    """A copy of ``db`` for each checkout: a later one may migrate its copy (on the warm-up
+    launch, not timed), an earlier one could not open a newer schema."""
+    import shutil
+
+    out = []
+    for n, _checkout in enumerate(checkouts):
+        copy = Path(folder) / f"copy{n}" / db.name
+        copy.parent.mkdir()
+        shutil.copyfile(db, copy)
+        out.append(copy)
+    return out
+
+
 def _launches(db: Path, checkouts: list[Path], runs: int) -> list[list[float]]:
-    """``runs`` rounds of: a blank window, then Keel from each checkout on ``db``; each
-    round's times in that order. Every command is warmed once first."""
+    """``runs`` rounds of: a blank window, then Keel from each checkout on (its copy of)
+    ``db``; each round's times in that order. Every command is warmed once first."""
     with tempfile.TemporaryDirectory() as home:
+        copies = _copies(db, checkouts, home) if len(checkouts) > 1 else [db]
         blank = ([sys.executable, "-c", BLANK], _environment(home, ROOT))
         commands = [blank] + [
-            ([sys.executable, str(c / "main.py"), "--db", str(db)], _environment(home, c))
-            for c in checkouts
+            ([sys.executable, str(c / "main.py"), "--db", str(copy)], _environment(home, c))
+            for c, copy in zip(checkouts, copies, strict=True)
         ]
         for cmd, env in commands:
             _wall(cmd, env)
         return [[_wall(cmd, env) for cmd, env in commands] for _ in range(runs)]
+
+
+def compare_status(db: Path, other: Path, rounds: int = 5, runs: int = 9) -> str:
+    """The status computation (``compute_schedule`` on the as-of date the reference database
+    was made for) in each checkout on its own copy, alternating checkouts round by round."""
+    as_of = _as_of(db)
+    with tempfile.TemporaryDirectory() as home:
+        checkouts = [other, ROOT]
+        copies = _copies(db, checkouts, home)
+        medians: list[list[float]] = [[], []]
+        for _ in range(rounds):
+            for n, (checkout, copy) in enumerate(zip(checkouts, copies, strict=True)):
+                env = _environment(home, checkout)
+                done = subprocess.run(
+                    [sys.executable, "-c", STATUS, str(copy), as_of.isoformat(), str(runs)],
+                    env=env, check=True, capture_output=True, text=True, timeout=600,
+                )  # fmt: skip
+                line = [x for x in done.stdout.splitlines() if x.startswith("keel-status ")]
+                medians[n].append(float(line[-1].split()[1]))
+    ratios = [b / a for a, b in zip(medians[0], medians[1], strict=True)]
+    return (
+        f"status (compute_schedule): {other}: {statistics.median(medians[0]) * 1000:.0f} ms; "
+        f"this checkout: {statistics.median(medians[1]) * 1000:.0f} ms; "
+        f"this / other: {statistics.median(ratios):.3f} (median of {rounds} rounds of {runs})"
+    )
+
+
+def _as_of(db: Path) -> date:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT max(session_date) FROM sessions WHERE status = 'held'")
+        last = row.fetchone()[0]
+    finally:
+        conn.close()
+    return date.fromisoformat(last) if last else date.today()
 
 
 def start_up(db: Path, runs: int) -> tuple[float, float, list[float]]:
@@ -110,11 +178,12 @@ def compare_start_up(db: Path, other: Path, runs: int) -> str:
 
 def held_session(worker: Any, as_of: date, n: int) -> Any:
     """The session the save-and-refresh figure saves: held, one decision, five actions."""
-    from app.domain.model import SessionStatus, SupervisionType
+    from app.domain.catalogue import LINE
+    from app.domain.model import SessionStatus
     from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 
     return SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=as_of,
         worker_id=worker.id,
@@ -187,6 +256,7 @@ def main() -> int:
         if args.db is None:
             parser.error("--against needs --db")
         print(compare_start_up(args.db, args.against.resolve(), args.pairs))
+        print(compare_status(args.db, args.against.resolve()))
         return 0
     from tests.benchmarks.generate import generate_reference
 

@@ -37,7 +37,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from app.dates import parse_date
 from app.services.scheduling import compute_schedule
 from app.storage.db import close_database, open_database
-from app.storage.schedule_facts import LATEST_HELD_SQL
+from app.storage.rows import type_kinds
+from app.storage.schedule_facts import latest_held_sql
 from tests.benchmarks.generate import generate_reference
 
 GOAL_MS = 50.0
@@ -53,12 +54,13 @@ def measure(path: Path, as_of: date, *, runs: int, warmup: int) -> dict[str, Any
     db = open_database(path)
     try:
         params = {"as_of": as_of.isoformat()}
+        floor_sql = latest_held_sql(type_kinds(db))  # LATEST_HELD_SQL for this database's types
 
         def status() -> int:
             return len(compute_schedule(db, as_of).rows)
 
         def floor() -> int:
-            return len(db.conn.execute(LATEST_HELD_SQL, params).fetchall())
+            return len(db.conn.execute(floor_sql, params).fetchall())
 
         for _ in range(warmup):
             status()

@@ -28,7 +28,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.domain.model import RiskFactors, SupervisionType, Tier
+from app.domain.model import RiskFactors, Tier
 from app.domain.policy import Policy
 from app.domain.schedule import tier_for
 from app.storage.db import close_database, open_database, transaction
@@ -148,7 +148,8 @@ def generate_reference(
         for name in (
             # Children before their sessions (foreign keys are deferred to the commit), so
             # per-session trigger work (the search index) runs once per session.
-            "workers", "risk_assessments", "leave_periods", "overrides", "trigger_events",
+            "workers", "worker_required_types", "risk_assessments", "leave_periods", "overrides",
+            "trigger_events",
             "session_attendees", "decisions", "actions", "session_themes", "sessions",
         )
     }  # fmt: skip
@@ -198,9 +199,12 @@ def generate_reference(
         rows["workers"].append(
             (p["id"], f"B{i + 1:05d}", f"{rng.choice(FIRST)} {rng.choice(LAST)}", p["role"],
              team_names[p["team"]], p["start"].isoformat(), employment, p["profession"],
-             p["line_sup"], p["clin_sup"], int(p["lead"]), *p["requires"],
+             p["line_sup"], p["clin_sup"], int(p["lead"]),
              p["left"].isoformat() if p["left"] else None, STAMP, STAMP)
         )  # fmt: skip
+        rows["worker_required_types"].extend(
+            (p["id"], type_) for type_, flag in zip(TYPES, p["requires"], strict=True) if flag
+        )
 
     # --- Risk assessments (history; 3% never assessed), leave, overrides, triggers.
     for p in people:
@@ -300,7 +304,7 @@ def generate_reference(
             if not required:
                 continue
             sup = p["line_sup"] if type_ == "line" else p["clin_sup"]
-            mean = policy.interval(SupervisionType(type_), Tier(p["tier"]))
+            mean = policy.interval(type_, Tier(p["tier"]))
             for day in _spans(rng, first, last, mean):
                 if on_leave(p, day):
                     continue
@@ -430,8 +434,9 @@ def _evidence(
 
 _COLUMNS = {
     "workers": "(id, staff_id, name, role, team, start_date, employment, profession, "
-    "line_supervisor_id, clinical_supervisor_id, qualified_clinical, requires_line, "
-    "requires_clinical, requires_group, left_on, created_at, updated_at)",
+    "line_supervisor_id, clinical_supervisor_id, qualified_clinical, left_on, created_at, "
+    "updated_at)",
+    "worker_required_types": "(worker_id, type)",
     "sessions": "(id, type, status, session_date, start_time, duration_minutes, mode, "
     "supervisor_id, worker_id, cancel_reason, imported, created_at, updated_at, issues, "
     "risk_link, case_refs, wellbeing, workload, moral_distress)",

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL as CLINICAL
+from app.domain.catalogue import GROUP as GROUP
+from app.domain.catalogue import LINE as LINE
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import Decision, Workload
 from ui.context import AppContext
 
@@ -48,7 +51,7 @@ def held(
     on: date,
     *,
     supervisor: Worker,
-    type_: SupervisionType = SupervisionType.LINE,
+    type_: TypeKey = LINE,
     issues: str = "Caseload review.",
     decisions: list[Decision] | None = None,
     **fields: Any,

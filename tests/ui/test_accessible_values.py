@@ -18,7 +18,7 @@ from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import CLINICAL, LINE
 from app.services.demo import load_demo
 from app.storage.db import close_database, open_database
 from ui.context import AppContext
@@ -118,7 +118,7 @@ def test_a_form_is_a_window_named_with_its_worker_and_date(
     qtbot: QtBot, demo: AppContext, today: date
 ) -> None:
     zoe = demo.db.execute("SELECT id FROM workers WHERE name = 'Zoë Hartley'").fetchone()[0]
-    form = SessionForm.for_new(demo, SupervisionType.CLINICAL, zoe, today)
+    form = SessionForm.for_new(demo, CLINICAL, zoe, today)
     qtbot.addWidget(form, before_close_func=lambda w: setattr(w, "_quitting", True))
     form.show()
     qtbot.waitExposed(form)
@@ -142,7 +142,7 @@ def test_a_signed_records_signature_response_and_fingerprint_are_heard(
     from app.domain.records import Decision
 
     zoe = demo.db.execute("SELECT id FROM workers WHERE name = 'Zoë Hartley'").fetchone()[0]
-    record = demo.sessions.new_record(SupervisionType.LINE, zoe, today)
+    record = demo.sessions.new_record(LINE, zoe, today)
     record.issues = "Caseload"
     record.risk_link = False
     record.decisions = [Decision("Carry on", "Stable")]

@@ -11,9 +11,10 @@ import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QDialog
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL, LINE
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import Action, ActionOwner, ActionStatus
-from app.storage.actions import ActionRow
+from app.domain.rows import ActionRow
 from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.actions_model import (
@@ -40,7 +41,7 @@ def _session_with(
     worker_id: str,
     on: date,
     actions: list[Action],
-    type_: SupervisionType = SupervisionType.LINE,
+    type_: TypeKey = LINE,
 ) -> str:
     record = ctx.sessions.new_record(type_, worker_id, on, SessionStatus.HELD)
     record.issues = "Caseload and lone working"
@@ -82,7 +83,7 @@ def team(ctx: AppContext, today: date) -> dict[str, str]:
                 "Ask duty team about cover", ActionOwner.OTHER, today + timedelta(2), "", "Duty"
             ),
         ],
-        SupervisionType.CLINICAL,
+        CLINICAL,
     )
     return ids
 

@@ -14,16 +14,17 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import RiskFactors, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, LINE
+from app.domain.model import RiskFactors, SessionStatus, Worker
 from app.domain.records import Mode
 from app.services.calendar import export_calendar
 from ui.context import AppContext
 from ui.forms.booking_dialog import BookingDialog
 from ui.forms.session_form import SessionForm
 from ui.main_window import MainWindow
-from ui.models.schedule_model import Column
+from ui.models.schedule_model import FIRST_TYPE_COLUMN
 
-CLINICAL = SupervisionType.CLINICAL
+CLINICAL_COLUMN = FIRST_TYPE_COLUMN + BUILTIN_KEYS.index(CLINICAL)
 DEC_9 = date(2026, 12, 9)
 
 
@@ -81,7 +82,7 @@ def _fill_the_booking_dialog_by_keyboard(qtbot: QtBot, done: list[str]) -> None:
     QTimer.singleShot(0, act)
 
 
-def _cell(window: MainWindow, worker_id: str, column: Column) -> Any:
+def _cell(window: MainWindow, worker_id: str, column: int) -> Any:
     screen = window.scheduler
     source = screen.model.index(screen.model.row_of(worker_id), column)
     return screen.proxy.mapFromSource(source)
@@ -99,7 +100,7 @@ def test_a_booked_cell_opens_the_booking_and_recording_it_leaves_no_planned_sess
     assert record is not None
     assert (record.session_date, record.start_time, record.duration_minutes, record.mode,
             record.location) == (DEC_9, "14:30", 45, Mode.VIDEO, "Team base, room 2")  # fmt: skip
-    assert "booked 9 Dec" in _cell(window, zoe.id, Column.CLINICAL).data()
+    assert "booked 9 Dec" in _cell(window, zoe.id, CLINICAL_COLUMN).data()
 
     # The calendar export sends the booking's time, length and place.
     exported = export_calendar(ctx.db, date(2026, 12, 1), date(2026, 12, 31), tmp_path / "s.ics")
@@ -112,7 +113,7 @@ def test_a_booked_cell_opens_the_booking_and_recording_it_leaves_no_planned_sess
     # Enter on the booked cell: the booking opens (not a new record dated today).
     table = window.scheduler.table
     table.setFocus()
-    table.setCurrentIndex(_cell(window, zoe.id, Column.CLINICAL))
+    table.setCurrentIndex(_cell(window, zoe.id, CLINICAL_COLUMN))
     qtbot.keyClick(table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window._forms) == 1)
     (form,) = window._forms
@@ -127,11 +128,11 @@ def test_a_booked_cell_opens_the_booking_and_recording_it_leaves_no_planned_sess
     form.risk.answer.set_value(False)
     with qtbot.waitSignal(form.session_saved):
         assert form.save()
-    history = [s for s in ctx.sessions.history(zoe.id) if s.type is CLINICAL]
+    history = [s for s in ctx.sessions.history(zoe.id) if s.type == CLINICAL]
     assert [(s.id, s.status, s.session_date) for s in history] == [
         (booking.id, SessionStatus.HELD, DEC_9)
     ]
-    assert "booked" not in _cell(window, zoe.id, Column.CLINICAL).data()
+    assert "booked" not in _cell(window, zoe.id, CLINICAL_COLUMN).data()
 
 
 def test_the_menu_offers_the_booking_and_a_new_session(
@@ -139,7 +140,7 @@ def test_the_menu_offers_the_booking_and_a_new_session(
 ) -> None:
     ctx.sessions.book(zoe.id, CLINICAL, DEC_9)
     window.scheduler.refresh([zoe.id])
-    menu = window.scheduler.context_menu(_cell(window, zoe.id, Column.CLINICAL))
+    menu = window.scheduler.context_menu(_cell(window, zoe.id, CLINICAL_COLUMN))
     assert menu is not None
     texts = [a.text().replace("&", "") for a in menu.actions() if a.text()]
     assert texts[:3] == [
@@ -187,10 +188,10 @@ def test_recording_a_second_session_that_day_asks_first(
     form.discussion.issues.setPlainText("A second look at the referrals.")
     form.risk.answer.set_value(False)
     assert not form.save()  # answered No: nothing saved
-    assert len([s for s in ctx.sessions.history(zoe.id) if s.type is CLINICAL]) == 1
+    assert len([s for s in ctx.sessions.history(zoe.id) if s.type == CLINICAL]) == 1
     assert "already has a clinical session on 26 Nov 2026 (held)" in asked[0]
     assert form.save()  # answered Yes
-    assert len([s for s in ctx.sessions.history(zoe.id) if s.type is CLINICAL]) == 2
+    assert len([s for s in ctx.sessions.history(zoe.id) if s.type == CLINICAL]) == 2
     assert form.save() and len(asked) == 2  # asked once for that date, not at every save
 
 
@@ -202,4 +203,4 @@ def test_the_booking_to_record_is_the_one_whose_day_has_come(
     missed = ctx.sessions.book(zoe.id, CLINICAL, date(2026, 11, 20)).record
     # Booked for last week and never recorded: that one is recorded first.
     assert ctx.sessions.booking_to_record(zoe.id, CLINICAL, today).id == missed.id  # type: ignore[union-attr]
-    assert ctx.sessions.booking_to_record(zoe.id, SupervisionType.LINE, today) is None
+    assert ctx.sessions.booking_to_record(zoe.id, LINE, today) is None

@@ -11,14 +11,20 @@ import icalendar
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import BUILTIN_KEYS, LINE
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import SessionRecord
 from app.storage.db import Database
 from ui import calendar_export
 from ui.calendar_export import CalendarRangeDialog
 from ui.context import AppContext
-from ui.models.schedule_model import Column
+from ui.models.schedule_model import FIRST_TYPE_COLUMN
 from ui.screens.scheduler import SchedulerScreen
+
+
+def type_column(type_: str) -> int:
+    """The scheduler column of a built-in type under the default policy (its order)."""
+    return FIRST_TYPE_COLUMN + BUILTIN_KEYS.index(type_)
 
 
 @pytest.fixture
@@ -30,7 +36,7 @@ def ctx(db: Database, db_path: Path, today: date) -> AppContext:
     for day, notes in ((date(2026, 12, 3), "Confidential: partner unwell"),
                        (date(2027, 3, 1), "")):  # fmt: skip
         context.sessions.save(
-            SessionRecord(type=SupervisionType.LINE, status=SessionStatus.PLANNED,
+            SessionRecord(type=LINE, status=SessionStatus.PLANNED,
                           session_date=day, worker_id=zoe.id, supervisor_id=lead.id,
                           start_time="10:00", duration_minutes=60, confidential_notes=notes)
         )  # fmt: skip
@@ -70,7 +76,7 @@ def test_context_menu_exports_booked_sessions_and_audits_it(
     monkeypatch.setattr(calendar_export.QMessageBox, "information",
                         lambda parent, title, text: told.append(text))  # fmt: skip
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: pytest.fail(f"warning: {a}"))
-    index = screen.proxy.index(0, Column.LINE)
+    index = screen.proxy.index(0, type_column(LINE))
     menu = screen.context_menu(index)
     assert menu is not None
     (action,) = [a for a in menu.actions() if a.text() == "Export &calendar (.ics)…"]

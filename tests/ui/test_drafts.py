@@ -17,7 +17,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.catalogue import CLINICAL, GROUP, LINE
+from app.domain.model import SessionStatus, TypeKey
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -65,11 +66,11 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     return d
 
 
-def _draft(ctx: AppContext, worker_id: str | None, type_: SupervisionType) -> Any:
+def _draft(ctx: AppContext, worker_id: str | None, type_: TypeKey) -> Any:
     return ctx.sessions.draft_for(session_id=None, worker_id=worker_id, type_=type_)
 
 
-def _wait_for_draft(qtbot: Any, ctx: AppContext, worker_id: str, type_: SupervisionType) -> Any:
+def _wait_for_draft(qtbot: Any, ctx: AppContext, worker_id: str, type_: TypeKey) -> Any:
     qtbot.waitUntil(lambda: _draft(ctx, worker_id, type_) is not None, timeout=3000)
     return _draft(ctx, worker_id, type_)
 
@@ -77,11 +78,11 @@ def _wait_for_draft(qtbot: Any, ctx: AppContext, worker_id: str, type_: Supervis
 def test_a_draft_is_kept_shortly_after_typing_stops(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "Caseload pressures")
-    assert _draft(ctx, team.zoe.id, SupervisionType.LINE) is None  # debounced, not per key
+    assert _draft(ctx, team.zoe.id, LINE) is None  # debounced, not per key
     assert form.status_line.text() == "Unsaved changes — keeping a draft…"
-    draft = _wait_for_draft(qtbot, ctx, team.zoe.id, SupervisionType.LINE)
+    draft = _wait_for_draft(qtbot, ctx, team.zoe.id, LINE)
     assert draft.data["issues"] == "Caseload pressures"
     assert json.loads(json.dumps(draft.data)) == draft.data
     assert draft.id == form.draft_id and draft.session_id is None
@@ -91,20 +92,20 @@ def test_a_draft_is_kept_shortly_after_typing_stops(
 def test_a_draft_is_kept_at_once_when_a_field_loses_focus(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     qtbot.keyClicks(form.risk.case_refs, "C-77")
-    assert _draft(ctx, team.zoe.id, SupervisionType.CLINICAL) is None
+    assert _draft(ctx, team.zoe.id, CLINICAL) is None
     QApplication.sendEvent(
         form.risk.case_refs, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason)
     )
-    draft = _draft(ctx, team.zoe.id, SupervisionType.CLINICAL)
+    draft = _draft(ctx, team.zoe.id, CLINICAL)
     assert draft is not None and draft.data["case_refs"] == "C-77"
 
 
 def test_an_unsaved_draft_survives_closing_the_form_and_reopening_the_app(
     qtbot: Any, ctx: AppContext, team: Team, today: date, db_path: Path, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     type_text(qtbot, form.discussion.issues, "Zoë: caseload & <b>lone working</b> 😊")
     add_decision(qtbot, form, "Joint visits for C-1042", "Escalating risk")
     click(qtbot, form.risk.answer.button(True))
@@ -115,7 +116,7 @@ def test_an_unsaved_draft_survives_closing_the_form_and_reopening_the_app(
     db2 = open_database(db_path)
     try:
         ctx2 = AppContext.for_database(db2, db_path, today=lambda: today)
-        again = show(qtbot, SessionForm.for_new(ctx2, SupervisionType.LINE, team.zoe.id, today))
+        again = show(qtbot, SessionForm.for_new(ctx2, LINE, team.zoe.id, today))
         assert again.discussion.issues.toPlainText() == "Zoë: caseload & <b>lone working</b> 😊"
         assert [(d.text, d.rationale) for d in again.record().decisions] == [
             ("Joint visits for C-1042", "Escalating risk")
@@ -125,11 +126,11 @@ def test_an_unsaved_draft_survives_closing_the_form_and_reopening_the_app(
         assert again.info_banner.text().startswith("Restored your unsaved draft from ")
         assert again.has_unsaved_changes()
         # Another type for the same worker has no draft to restore.
-        other = show(qtbot, SessionForm.for_new(ctx2, SupervisionType.CLINICAL, team.zoe.id, today))
+        other = show(qtbot, SessionForm.for_new(ctx2, CLINICAL, team.zoe.id, today))
         assert not other.info_banner.isVisible() and other.record().issues == ""
         # Saving writes the record and discards the draft.
         assert again.save()
-        assert _draft(ctx2, team.zoe.id, SupervisionType.LINE) is None
+        assert _draft(ctx2, team.zoe.id, LINE) is None
         stored = ctx2.sessions.get(again.session_id)
         assert stored is not None and stored.issues == "Zoë: caseload & <b>lone working</b> 😊"
     finally:
@@ -139,15 +140,15 @@ def test_an_unsaved_draft_survives_closing_the_form_and_reopening_the_app(
 def test_a_draft_survives_the_form_being_destroyed_without_closing(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = SessionForm.for_new(ctx, SupervisionType.GROUP, team.zoe.id, today)
+    form = SessionForm.for_new(ctx, GROUP, team.zoe.id, today)
     form.show()
     qtbot.waitExposed(form)
     assert form.case_discussion is not None
     qtbot.keyClicks(form.case_discussion.text, "C-2210 discussed")
-    _wait_for_draft(qtbot, ctx, team.zoe.id, SupervisionType.GROUP)
+    _wait_for_draft(qtbot, ctx, team.zoe.id, GROUP)
     form.deleteLater()
     qtbot.waitSignal(form.destroyed)
-    again = show(qtbot, SessionForm.for_new(ctx, SupervisionType.GROUP, team.zoe.id, today))
+    again = show(qtbot, SessionForm.for_new(ctx, GROUP, team.zoe.id, today))
     assert again.case_discussion is not None
     assert again.case_discussion.text.toPlainText() == "C-2210 discussed"
 
@@ -158,7 +159,7 @@ from datetime import date
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
-from app.domain.model import SupervisionType
+from app.domain.catalogue import CLINICAL
 from app.storage.db import open_database
 from ui.context import AppContext
 from ui.forms.session_form import SessionForm
@@ -167,7 +168,7 @@ path, worker_id = Path(sys.argv[1]), sys.argv[2]
 app = QApplication([])
 db = open_database(path)
 ctx = AppContext.for_database(db, path, today=lambda: date(2026, 11, 26))
-form = SessionForm.for_new(ctx, SupervisionType.CLINICAL, worker_id, date(2026, 11, 26))
+form = SessionForm.for_new(ctx, CLINICAL, worker_id, date(2026, 11, 26))
 form.show()
 QTest.keyClicks(form.discussion.issues, "Typed just before the battery died")
 QTest.qWait(1500)  # the user pauses; the draft is kept
@@ -189,7 +190,7 @@ def test_a_draft_survives_the_app_dying_mid_session(
         check=False,
     )
     assert done.returncode == 9, done.stderr.decode()
-    draft = _draft(ctx, team.zoe.id, SupervisionType.CLINICAL)
+    draft = _draft(ctx, team.zoe.id, CLINICAL)
     assert draft is not None
     assert draft.data["issues"] == "Typed just before the battery died"
 
@@ -197,7 +198,7 @@ def test_a_draft_survives_the_app_dying_mid_session(
 def _every_field(team: Team, today: date) -> SessionRecord:
     tricky = "<b>R&D</b> 😊 مرحبا\nsecond line\ttab"
     return SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=today,
         worker_id=team.zoe.id,
@@ -231,7 +232,7 @@ def test_the_form_state_restores_every_field_exactly(
     themes = ctx.workers.themes()
     record = _every_field(team, today)
     record.theme_ids = [themes[1].id, themes[4].id]
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     form._load(record)
     state = form.state()
     assert json.loads(json.dumps(state)) == state
@@ -241,7 +242,7 @@ def test_the_form_state_restores_every_field_exactly(
     assert restored.decisions == record.decisions and restored.mode is Mode.VIDEO
     assert restored.start_time == "14:30" and restored.duration_minutes == 75
     assert sorted(restored.theme_ids) == sorted(record.theme_ids)
-    second = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    second = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     second._load(restored)
     assert second.state() == state
     # And blanks stay blank: unanswered questions are not turned into answers.
@@ -253,7 +254,7 @@ def test_the_form_state_restores_every_field_exactly(
 
 def test_state_conversion_keeps_reviews_attendees_and_unknown_checklist_keys() -> None:
     record = SessionRecord(
-        type=SupervisionType.GROUP,
+        type=GROUP,
         status=SessionStatus.CANCELLED,
         session_date=date(2026, 11, 26),
         cancel_reason="Snow",
@@ -268,30 +269,30 @@ def test_state_conversion_keeps_reviews_attendees_and_unknown_checklist_keys() -
 def test_discard_on_close_deletes_the_draft_only_after_confirmation(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "Not needed")
-    _wait_for_draft(qtbot, ctx, team.zoe.id, SupervisionType.LINE)
+    _wait_for_draft(qtbot, ctx, team.zoe.id, LINE)
     discard, cancel = QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Cancel
     dialogs.answers = [discard, cancel]  # Discard, then "no, keep it" at the confirmation
     assert form.close() is False
     assert form.isVisible()
-    assert _draft(ctx, team.zoe.id, SupervisionType.LINE) is not None
+    assert _draft(ctx, team.zoe.id, LINE) is not None
     assert [c[1] for c in dialogs.calls] == ["Unsaved changes", "Discard changes?"]
     dialogs.answers = [discard, discard]
     assert form.close() is True
-    assert _draft(ctx, team.zoe.id, SupervisionType.LINE) is None
-    fresh = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    assert _draft(ctx, team.zoe.id, LINE) is None
+    fresh = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     assert fresh.record().issues == "" and not fresh.info_banner.isVisible()
 
 
 def test_undoing_every_change_removes_the_draft(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.details.location, "X")
-    _wait_for_draft(qtbot, ctx, team.zoe.id, SupervisionType.LINE)
+    _wait_for_draft(qtbot, ctx, team.zoe.id, LINE)
     qtbot.keyClick(form.details.location, Qt.Key.Key_Backspace)
-    qtbot.waitUntil(lambda: _draft(ctx, team.zoe.id, SupervisionType.LINE) is None, timeout=3000)
+    qtbot.waitUntil(lambda: _draft(ctx, team.zoe.id, LINE) is None, timeout=3000)
     assert not form.has_unsaved_changes()
     assert form.close() and dialogs.calls == []
 
@@ -299,7 +300,7 @@ def test_undoing_every_change_removes_the_draft(
 def test_a_newer_draft_of_a_saved_session_is_restored(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "First version")
     assert form.save()
     session_id = form.session_id
@@ -307,12 +308,10 @@ def test_a_newer_draft_of_a_saved_session_is_restored(
     assert form.keep_draft()
     form.close_keeping_draft()
     assert ctx.sessions.get(session_id).issues == "First version"  # type: ignore[union-attr]
-    draft = ctx.sessions.draft_for(
-        session_id=session_id, worker_id=None, type_=SupervisionType.CLINICAL
-    )
+    draft = ctx.sessions.draft_for(session_id=session_id, worker_id=None, type_=CLINICAL)
     assert draft is not None and draft.session_id == session_id
     # A new session for the worker does not pick up the saved session's draft.
-    new = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    new = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     assert new.record().issues == ""
     again = show(qtbot, SessionForm.for_existing(ctx, session_id))
     assert again.discussion.issues.toPlainText() == "First version, then more"
@@ -320,12 +319,7 @@ def test_a_newer_draft_of_a_saved_session_is_restored(
     with qtbot.waitSignal(again.session_saved):
         assert again.save()
     assert ctx.sessions.get(session_id).issues == "First version, then more"  # type: ignore[union-attr]
-    assert (
-        ctx.sessions.draft_for(
-            session_id=session_id, worker_id=None, type_=SupervisionType.CLINICAL
-        )
-        is None
-    )
+    assert ctx.sessions.draft_for(session_id=session_id, worker_id=None, type_=CLINICAL) is None
 
 
 def test_a_draft_that_cannot_be_written_says_so(
@@ -336,7 +330,7 @@ def test_a_draft_that_cannot_be_written_says_so(
     dialogs: Dialogs,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
 
     def read_only(*_a: Any, **_k: Any) -> None:
         raise SaveError("Could not save the draft: the database file or its folder is read-only.")
@@ -358,10 +352,10 @@ def test_a_draft_that_cannot_be_written_says_so(
 def test_closing_with_save_saves_and_closes(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "Saved on close")
     dialogs.answers = [QMessageBox.StandardButton.Save]
     with qtbot.waitSignal(form.session_saved):
         assert form.close() is True
     assert ctx.sessions.get(form.session_id).issues == "Saved on close"  # type: ignore[union-attr]
-    assert _draft(ctx, team.zoe.id, SupervisionType.LINE) is None
+    assert _draft(ctx, team.zoe.id, LINE) is None

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import LINE
 from app.errors import WrongPassphraseError
 from app.services import encryption
 from app.storage.db import Database
@@ -130,7 +130,7 @@ def test_the_lock_hides_every_window_and_keeps_a_half_typed_form(
     team = make_team(ctx)
     window.refresh_all()
     _encrypt(window, ctx, monkeypatch)
-    form = SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today)
+    form = SessionForm.for_new(ctx, LINE, team.zoe.id, today)
     window._show_form(form)
     show(qtbot, form)
     type_text(qtbot, form.discussion.issues, "Half-typed: Zoë's caseload")
@@ -154,9 +154,7 @@ def test_the_lock_hides_every_window_and_keeps_a_half_typed_form(
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert not [w for w in QApplication.topLevelWidgets() if w.isVisible() and w not in visible]
     # The draft is in the (encrypted) database, and the text is still in the form.
-    draft = ctx.sessions.draft_for(
-        session_id=None, worker_id=team.zoe.id, type_=SupervisionType.LINE
-    )
+    draft = ctx.sessions.draft_for(session_id=None, worker_id=team.zoe.id, type_=LINE)
     assert draft is not None and draft.data["issues"] == "Half-typed: Zoë's caseload"
 
     prompt = lock.prompt

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import CLINICAL
 from app.services.exports import ExportService
 from app.storage.db import Database
 from tests.app.reportdata import flat, pdf_text
@@ -123,7 +123,7 @@ def audit(db: Database, action: str) -> list[dict[str, Any]]:
 
 def test_suggested_names_are_readable_and_safe(ctx: AppContext, team: Team) -> None:
     record = held(team)
-    assert record_file_name(record, "Zoë Hartley") == (
+    assert record_file_name(record, ctx.catalogue.spec(record.type), "Zoë Hartley") == (
         "2026-11-20 Line management supervision - Zoë Hartley.pdf"
     )
     assert safe_file_name('A/B: "C" <D>?*|\\ e.') == "A-B- -C- -D----- e"
@@ -324,7 +324,7 @@ def test_cancelling_the_compliance_pack_writes_nothing(
 def test_blank_forms_from_the_file_menu(
     qtbot: QtBot, ctx: AppContext, window: MainWindow, desktop: Desktop
 ) -> None:
-    action = window.blank_form_actions[SupervisionType.CLINICAL]
+    action = window.blank_form_actions[CLINICAL]
     assert action.text() == "Clinical supervision…"
     action.trigger()
     assert Path(desktop.suggested[0]).name == "Blank form - Clinical supervision.pdf"

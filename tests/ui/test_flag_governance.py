@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.domain.catalogue import LINE
 from app.domain.governance import Forum, ItemSource, ItemStatus
-from app.domain.model import SupervisionType
 from app.domain.records import Decision
 from app.services import governance
 from app.services import themes as theme_service
@@ -133,7 +133,7 @@ def test_flag_from_a_form_creates_a_linked_item_and_the_form_lists_it(
 def test_a_new_record_is_saved_before_it_is_flagged(
     qtbot: QtBot, ctx: AppContext, staff: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    form = SessionForm.for_new(ctx, SupervisionType.LINE, staff.aisha.id, date(2026, 11, 26))
+    form = SessionForm.for_new(ctx, LINE, staff.aisha.id, date(2026, 11, 26))
     qtbot.addWidget(form, before_close_func=lambda w: setattr(w, "_quitting", True))
     form.show()
     form.discussion.issues.setPlainText("Safeguarding threshold unclear for case AB12.")
@@ -233,7 +233,7 @@ def test_a_retired_theme_on_a_record_survives_a_re_save(
     record = ctx.sessions.get(session)
     assert record is not None and record.theme_ids == [boundary]
     # A new record is not offered the retired theme.
-    new = SessionForm.for_new(ctx, SupervisionType.LINE, staff.ben.id, date(2026, 11, 26))
+    new = SessionForm.for_new(ctx, LINE, staff.ben.id, date(2026, 11, 26))
     qtbot.addWidget(new, before_close_func=lambda w: setattr(w, "_quitting", True))
     assert boundary not in dict(new.themes.themes.model._items)
 

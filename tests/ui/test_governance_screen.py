@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from app.domain.catalogue import CLINICAL, LINE
 from app.domain.governance import Forum, ItemSource, ItemStatus
 from app.domain.model import SessionStatus
 from app.domain.records import ActionOwner, CancelCategory, Workload
@@ -23,8 +24,6 @@ from app.services import governance as gov
 from app.services import insight
 from app.storage.db import Database
 from tests.app.governance_support import (
-    CLINICAL,
-    LINE,
     action,
     flat,
     pdf_text,

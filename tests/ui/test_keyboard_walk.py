@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, DEFAULT_CATALOGUE
+from app.domain.model import TypeKey
 from tests.ui.tabwalk import check_walk, describe
 from tests.ui.test_session_forms import _earlier_session, make_team, show
 from ui.context import AppContext
@@ -21,13 +22,13 @@ def ctx(db: Any, db_path: Any, today: date) -> AppContext:
     return AppContext.for_database(db, db_path, today=lambda: today)
 
 
-@pytest.mark.parametrize("type_", list(SupervisionType))
+@pytest.mark.parametrize("type_", BUILTIN_KEYS)
 def test_each_session_form_is_walked_by_tab_alone(
-    qtbot: Any, ctx: AppContext, today: date, type_: SupervisionType
+    qtbot: Any, ctx: AppContext, today: date, type_: TypeKey
 ) -> None:
     team = make_team(ctx)
     _earlier_session(ctx, team)  # three carried-forward actions, each with an Outcome choice
-    worker = None if type_ is SupervisionType.GROUP else team.zoe.id
+    worker = None if DEFAULT_CATALOGUE[type_].is_group else team.zoe.id
     form = show(qtbot, SessionForm.for_new(ctx, type_, worker, today))
     order = check_walk(
         form,
@@ -105,7 +106,7 @@ def _dialogs(ctx: AppContext, today: date, worker_id: str) -> dict[str, Any]:
         "dismiss alert": lambda: DismissAlertDialog("Workload pressure: 4 sessions"),
         "left date": lambda: LeftDateDialog("Zoë Adams", today),
         "book a session": lambda: BookingDialog(
-            "Zoë Adams", SupervisionType.CLINICAL, today, today
+            "Zoë Adams", DEFAULT_CATALOGUE[CLINICAL], today, today
         ),
     }
 

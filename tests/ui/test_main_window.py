@@ -11,7 +11,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import DueStatus, RiskFactors, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import CLINICAL, LINE
+from app.domain.model import DueStatus, RiskFactors, SessionStatus, Worker
 from app.domain.records import Decision, SessionRecord
 from app.services.scheduling import compute_schedule
 from app.storage.db import Database
@@ -82,16 +83,16 @@ def test_recording_a_session_from_the_scheduler_updates_its_cell(
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     (row,) = [r for r in compute_schedule(ctx.db, today).rows if r.facts.worker_id == worker.id]
-    assert row.status.by_type[SupervisionType.LINE].status is DueStatus.OVERDUE
+    assert row.status.by_type[LINE].status is DueStatus.OVERDUE
     w.scheduler.session_requested.emit(worker.id, "line")
     forms = [f for f in QApplication.topLevelWidgets() if isinstance(f, SessionForm)]
     assert len(forms) == 1
     form = forms[0]
     record = form.record()
-    assert record.type is SupervisionType.LINE and record.worker_id == worker.id
+    assert record.type == LINE and record.worker_id == worker.id
     form.close_keeping_draft()
     rec = SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=today,
         worker_id=worker.id,
@@ -104,7 +105,7 @@ def test_recording_a_session_from_the_scheduler_updates_its_cell(
     w._session_saved(list(saved.affected_workers))
     row = w.scheduler.model.row_of(worker.id)
     assert row is not None
-    status = w.scheduler.model.rows()[row].status.by_type[SupervisionType.LINE].status
+    status = w.scheduler.model.rows()[row].status.by_type[LINE].status
     assert status is DueStatus.ON_TRACK
     assert w.statusBar().currentMessage() == "Session saved."
 
@@ -163,7 +164,7 @@ def test_quitting_with_a_form_open_keeps_what_was_typed_as_a_draft(
     drafts = ctx.sessions.drafts()
     assert len(drafts) == 1
     assert "Half-typed note about C-1043 & <b>risk</b>" in str(drafts[0].data)
-    again = SessionForm.for_new(ctx, SupervisionType.CLINICAL, worker.id, today)
+    again = SessionForm.for_new(ctx, CLINICAL, worker.id, today)
     qtbot.addWidget(again)
     assert again.discussion.issues.toPlainText() == "Half-typed note about C-1043 & <b>risk</b>"
 

@@ -12,15 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.domain.model import (
-    FACTORS,
-    Assessment,
-    RiskFactors,
-    SessionStatus,
-    SupervisionType,
-    Tier,
-    Worker,
-)
+from app.domain.catalogue import CLINICAL, GROUP, LINE
+from app.domain.model import FACTORS, Assessment, RiskFactors, SessionStatus, Tier, TypeKey, Worker
 from app.domain.records import SessionRecord
 from app.domain.schedule import worker_status
 from app.services.scheduling import compute_schedule
@@ -29,10 +22,6 @@ from app.storage.policies import current_policy
 from app.storage.schedule_facts import load_worker_facts
 from ui.context import AppContext
 from ui.forms.risk_editor import FACTOR_TEXT, RiskEditor
-
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def add(ctx: AppContext, name: str, days_in_post: int) -> str:
     return ctx.workers.save(Worker(id="", name=name, start_date=start)).id
 
 
-def held(ctx: AppContext, worker_id: str, type_: SupervisionType, days_ago: int) -> None:
+def held(ctx: AppContext, worker_id: str, type_: TypeKey, days_ago: int) -> None:
     on = ctx.today() - timedelta(days=days_ago)
     ctx.sessions.save(
         SessionRecord(type=type_, status=SessionStatus.HELD, session_date=on, worker_id=worker_id)

@@ -12,13 +12,14 @@ from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import (
     DueStatus,
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     TriggerKind,
+    TypeKey,
     Worker,
 )
 from app.domain.records import Mode, SessionRecord
@@ -27,6 +28,7 @@ from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms.booking_dialog import Booking
 from ui.models.schedule_model import (
+    FIRST_TYPE_COLUMN,
     OBJECT_ROLE,
     SORT_ROLE,
     STATUS_ROLE,
@@ -37,9 +39,12 @@ from ui.models.schedule_model import (
 from ui.screens import scheduler as scheduler_module
 from ui.screens.scheduler import SchedulerScreen
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
+
+def type_column(type_: str) -> int:
+    """The scheduler column of a built-in type under the default policy (its order)."""
+    return FIRST_TYPE_COLUMN + BUILTIN_KEYS.index(type_)
+
+
 ALL = frozenset({LINE, CLINICAL, GROUP})
 LOW = RiskFactors(1, 2, 1, 1)
 STANDARD = RiskFactors(2, 2, 2, 2)
@@ -56,7 +61,7 @@ class Staff:
         return self.ids[first_name]
 
 
-def held(ctx: AppContext, worker_id: str, type_: SupervisionType, on: date) -> None:
+def held(ctx: AppContext, worker_id: str, type_: TypeKey, on: date) -> None:
     ctx.sessions.save(
         SessionRecord(type=type_, status=SessionStatus.HELD, session_date=on, worker_id=worker_id)
     )
@@ -172,7 +177,7 @@ def test_model_passes_qtmodeltester(qtmodeltester, ctx: AppContext, staff: Staff
     assert model.rowCount() == 15
     qtmodeltester.check(model)
     proxy = ScheduleFilter(model)
-    proxy.sort(Column.CLINICAL, Qt.SortOrder.DescendingOrder)
+    proxy.sort(type_column(CLINICAL), Qt.SortOrder.DescendingOrder)
     proxy.set_search("a")
     qtmodeltester.check(proxy)
 
@@ -188,16 +193,16 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
         assert row is not None
         return model.index(row, column)
 
-    alex = index("Alex", Column.CLINICAL)
+    alex = index("Alex", type_column(CLINICAL))
     # Held 27 Sep, standard: every 28 days: due 25 Oct, 32 days ago — how late comes first.
     assert alex.data() == "✖ Overdue · 32 days · 25 Oct"
     status = alex.data(OBJECT_ROLE)
     assert status.status is DueStatus.OVERDUE and alex.data(STATUS_ROLE) == DueStatus.OVERDUE
     assert alex.data(Qt.ItemDataRole.BackgroundRole).name() == "#f4c7c3"
-    assert index("Daniel", Column.CLINICAL).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
-    assert index("Liam", Column.LINE).data() == "✖ Overdue · 8 days · booked 28 Nov"
-    assert index("Fatima", Column.LINE).data() == "‖ Paused"
-    assert index("Ben", Column.GROUP).data() == "– Not required"
+    assert index("Daniel", type_column(CLINICAL)).data() == "▲ Due soon · 2 Dec · booked 29 Nov"
+    assert index("Liam", type_column(LINE)).data() == "✖ Overdue · 8 days · booked 28 Nov"
+    assert index("Fatima", type_column(LINE)).data() == "‖ Paused"
+    assert index("Ben", type_column(GROUP)).data() == "– Not required"
     assert index("Chloe", Column.TIER).data() == "Not assessed"
     assert index("Chloe", Column.TIER).data(Qt.ItemDataRole.AccessibleTextRole) == (
         "Tier: Standard until assessed (not assessed)"
@@ -207,11 +212,11 @@ def test_model_formats_cells_with_word_date_booking_and_roles(
     assert index("Sam", Column.OVERALL).data() == "✔ On track"
     assert index("Alex", Column.WORKER).data(OBJECT_ROLE).worker_id == staff["Alex"]
     # The override's reason is user text: shown literally, not as markup.
-    tip = index("Hannah", Column.CLINICAL).data(Qt.ItemDataRole.ToolTipRole)
+    tip = index("Hannah", type_column(CLINICAL)).data(Qt.ItemDataRole.ToolTipRole)
     assert "Complex caseload &lt;&amp; safeguarding&gt;" in tip
-    assert index("Alex", Column.CLINICAL).data(SORT_ROLE) < index("Sam", Column.CLINICAL).data(
-        SORT_ROLE
-    )
+    assert index("Alex", type_column(CLINICAL)).data(SORT_ROLE) < index(
+        "Sam", type_column(CLINICAL)
+    ).data(SORT_ROLE)
 
 
 def test_a_booking_after_the_due_date_is_shown_as_late(ctx: AppContext, staff: Staff, today: date):
@@ -220,7 +225,7 @@ def test_a_booking_after_the_due_date_is_shown_as_late(ctx: AppContext, staff: S
     model.set_schedule(compute_schedule(ctx.db, today))
     row = model.row_of(staff["Sam"])
     assert row is not None
-    assert model.index(row, Column.LINE).data() == "✔ On track · 28 Dec · booked 5 Jan (late)"
+    assert model.index(row, type_column(LINE)).data() == "✔ On track · 28 Dec · booked 5 Jan (late)"
 
 
 def test_update_rows_replaces_only_the_given_workers(
@@ -235,7 +240,7 @@ def test_update_rows_replaces_only_the_given_workers(
         model.update_rows(fresh.rows)
     top_left, bottom_right = blocker.args[0], blocker.args[1]
     assert top_left.row() == bottom_right.row() == row
-    assert model.index(row, Column.CLINICAL).data().startswith("✔ On track")
+    assert model.index(row, type_column(CLINICAL)).data().startswith("✔ On track")
     assert model.rowCount() == 15
 
 
@@ -275,11 +280,11 @@ def test_counts_label(screen: SchedulerScreen):
 def test_a_held_session_turns_the_cell_from_overdue_to_on_track(
     screen: SchedulerScreen, ctx: AppContext, staff: Staff, today: date
 ):
-    index = cell(screen, staff["Alex"], Column.CLINICAL)
+    index = cell(screen, staff["Alex"], type_column(CLINICAL))
     assert index.data().startswith("✖ Overdue")
     held(ctx, staff["Alex"], CLINICAL, today)
     screen.refresh([staff["Alex"]])
-    index = cell(screen, staff["Alex"], Column.CLINICAL)
+    index = cell(screen, staff["Alex"], type_column(CLINICAL))
     assert index.data() == "✔ On track · 24 Dec 2026"
     assert cell(screen, staff["Alex"], Column.OVERALL).data() == "✔ On track"
     assert screen.counts.text().startswith("15 workers · 3 overdue")
@@ -351,7 +356,7 @@ def test_tooltip_and_details_pane_give_the_engines_reason(
     reason = compute_schedule(ctx.db, today, worker_ids=[staff["Hannah"]]).rows[0]
     reason_text = reason.status.by_type[CLINICAL].reason
     assert "override → every 14 days" in reason_text
-    index = cell(screen, staff["Hannah"], Column.CLINICAL)
+    index = cell(screen, staff["Hannah"], type_column(CLINICAL))
     tip = index.data(Qt.ItemDataRole.ToolTipRole)
     assert html.escape(reason_text) in tip
     screen.table.setCurrentIndex(index)
@@ -364,17 +369,30 @@ def test_tooltip_and_details_pane_give_the_engines_reason(
     assert "Line supervisor: Priya Sharma" in screen.details.subtitle.text()
 
 
+def test_the_details_boxes_share_the_whole_width(qtbot, screen: SchedulerScreen, staff: Staff):
+    """Three types: each box takes a third of the pane (no empty quarter on the right, where a
+    fourth type would go), so the values do not wrap for want of room."""
+    screen.table.setCurrentIndex(cell(screen, staff["Hannah"], type_column(CLINICAL)))
+    qtbot.waitUntil(lambda: screen.details.types[GROUP].isVisible())
+    boxes = [screen.details.types[key] for key in BUILTIN_KEYS]
+    body = boxes[0].parentWidget()
+    right = boxes[-1].mapTo(body, boxes[-1].rect().topRight()).x()
+    assert right >= body.width() - 12, (right, body.width())
+    widths = [box.width() for box in boxes]
+    assert max(widths) - min(widths) <= 2, widths
+
+
 def test_enter_and_double_click_on_a_clinical_cell_request_a_session(
     qtbot, screen: SchedulerScreen, staff: Staff
 ):
-    index = cell(screen, staff["Alex"], Column.CLINICAL)
+    index = cell(screen, staff["Alex"], type_column(CLINICAL))
     screen.table.setFocus()
     screen.table.setCurrentIndex(index)
     with qtbot.waitSignal(screen.session_requested) as blocker:
         qtbot.keyClick(screen.table, Qt.Key.Key_Return)
     assert blocker.args == [staff["Alex"], "clinical"]
 
-    index = cell(screen, staff["Jo"], Column.CLINICAL)
+    index = cell(screen, staff["Jo"], type_column(CLINICAL))
     pos = screen.table.visualRect(index).center()
     with qtbot.waitSignal(screen.session_requested) as blocker:
         double_click(qtbot, screen, pos)
@@ -403,14 +421,14 @@ def _menu_action(menu: QMenu, text: str) -> QAction:
 def test_context_menu_books_a_session_and_the_cell_shows_it(
     qtbot, screen: SchedulerScreen, ctx: AppContext, staff: Staff, monkeypatch
 ):
-    asked: list[tuple[str, SupervisionType, date, date]] = []
+    asked: list[tuple[str, TypeKey, date, date]] = []
 
     def fake_ask(parent, name, type_, default, earliest):  # type: ignore[no-untyped-def]
-        asked.append((name, type_, default, earliest))
+        asked.append((name, type_.key, default, earliest))
         return Booking(date(2026, 11, 30), "14:30", 45, Mode.VIDEO, "Team base, room 2")
 
     monkeypatch.setattr(scheduler_module, "ask_booking", fake_ask)
-    index = cell(screen, staff["Jo"], Column.LINE)
+    index = cell(screen, staff["Jo"], type_column(LINE))
     menu = screen.context_menu(index)
     assert menu is not None
     assert [a.text().replace("&", "") for a in menu.actions() if a.text()] == [
@@ -424,7 +442,9 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
     assert blocker.args == [staff["Jo"]]
     # The dialog was offered the due date (2 Dec), not today, since Jo is not overdue.
     assert asked == [("Jo Bennett", LINE, date(2026, 12, 2), date(2026, 11, 26))]
-    assert cell(screen, staff["Jo"], Column.LINE).data() == "▲ Due soon · 2 Dec · booked 30 Nov"
+    assert (
+        cell(screen, staff["Jo"], type_column(LINE)).data() == "▲ Due soon · 2 Dec · booked 30 Nov"
+    )
     planned = [s for s in ctx.sessions.history(staff["Jo"]) if s.status is SessionStatus.PLANNED]
     assert len(planned) == 1
     booked = ctx.sessions.get(planned[0].id)
@@ -434,7 +454,7 @@ def test_context_menu_books_a_session_and_the_cell_shows_it(
     )  # fmt: skip
 
     with qtbot.waitSignal(screen.session_requested) as blocker:
-        _menu_action(screen.context_menu(cell(screen, staff["Jo"], Column.GROUP)),
+        _menu_action(screen.context_menu(cell(screen, staff["Jo"], type_column(GROUP))),
                      "Record a session now…").trigger()  # fmt: skip
     assert blocker.args == [staff["Jo"], "group"]
 
@@ -471,7 +491,7 @@ def test_empty_database_shows_a_friendly_line(qtbot, ctx: AppContext):
 
 
 def test_selection_survives_a_full_refresh(screen: SchedulerScreen, staff: Staff):
-    assert screen.select_worker(staff["Grace"], Column.CLINICAL)
+    assert screen.select_worker(staff["Grace"], type_column(CLINICAL))
     screen.refresh()
     assert screen.selected_worker_id() == staff["Grace"]
     assert screen.details.title.text() == "Grace Liu"
@@ -559,7 +579,10 @@ def test_filtering_and_sorting_1000_workers_stays_under_100_ms(qtbot, ctx: AppCo
     screen.resize(1366, 768)
     screen.show()
     assert screen.model.rowCount() == 1000
-    steps = [lambda c=c: screen.table.sortByColumn(c, Qt.SortOrder.DescendingOrder) for c in Column]
+    steps = [
+        lambda c=c: screen.table.sortByColumn(c, Qt.SortOrder.DescendingOrder)
+        for c in range(screen.model.columnCount())
+    ]
     steps += [
         lambda: screen.table.sortByColumn(Column.OVERALL, Qt.SortOrder.AscendingOrder),
         lambda: screen.team_combo.setCurrentIndex(3),

@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import CLINICAL
 from app.errors import KeelError
 from app.services.themes import themes_for_tagging
 from app.storage.db import Database
@@ -51,7 +51,7 @@ def records(ctx: AppContext, staff: Staff) -> dict[str, str]:
         ),
         "rota": held(
             ctx, staff.aisha, date(2026, 11, 10), supervisor=staff.lead,
-            type_=SupervisionType.CLINICAL,
+            type_=CLINICAL,
             issues="On-call rota gaps; the crisis line was not called.",
         ),
         "secret": held(

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import DueStatus, SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
+from app.domain.model import DueStatus, SessionStatus, TypeKey, Worker
 from app.domain.records import Action, ActionOwner, ActionStatus, Decision
 from app.errors import SaveError
 from app.services.scheduling import compute_schedule
@@ -220,7 +221,7 @@ def type_in_cell(qtbot: Any, form: SessionForm, table: Any, row: int, col: int, 
     qtbot.waitUntil(lambda: table.model.index(row, col).data(Qt.ItemDataRole.EditRole) == text)
 
 
-def status_of(ctx: AppContext, worker_id: str, type_: SupervisionType, today: date) -> DueStatus:
+def status_of(ctx: AppContext, worker_id: str, type_: TypeKey, today: date) -> DueStatus:
     schedule = compute_schedule(ctx.db, today)
     row = next(r for r in schedule.rows if r.worker_id == worker_id)
     return row.status.by_type[type_].status
@@ -240,8 +241,8 @@ def fill_core(qtbot: Any, form: SessionForm, issues: str) -> None:
 def test_line_form_filled_and_saved_puts_the_worker_on_track(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    assert status_of(ctx, team.zoe.id, SupervisionType.LINE, today) is DueStatus.OVERDUE
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    assert status_of(ctx, team.zoe.id, LINE, today) is DueStatus.OVERDUE
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     assert form.windowTitle() == "Line management supervision — Zoë Adams — 26 Nov 2026"
     assert form.details.supervisee.text().startswith("Zoë Adams")
     assert form.details.supervisor.currentText() == "Priya Nair"
@@ -272,7 +273,7 @@ def test_line_form_filled_and_saved_puts_the_worker_on_track(
 
     stored = ctx.sessions.get(form.session_id)
     assert stored is not None
-    assert stored.type is SupervisionType.LINE and stored.status is SessionStatus.HELD
+    assert stored.type == LINE and stored.status is SessionStatus.HELD
     assert stored.worker_id == team.zoe.id and stored.supervisor_id == team.lead.id
     assert stored.checklist == {
         "caseload": True, "recording": False, "safety": True, "attendance": False,
@@ -293,7 +294,7 @@ def test_line_form_filled_and_saved_puts_the_worker_on_track(
     assert stored.workload is not None
     assert stored.support_offered == "Protected admin time on Fridays"
     assert stored.confidential_notes == "Felt shaken after the visit."
-    assert status_of(ctx, team.zoe.id, SupervisionType.LINE, today) is DueStatus.ON_TRACK
+    assert status_of(ctx, team.zoe.id, LINE, today) is DueStatus.ON_TRACK
     assert not form.has_unsaved_changes()
     assert form.status_line.text().startswith("Saved at")
 
@@ -301,8 +302,8 @@ def test_line_form_filled_and_saved_puts_the_worker_on_track(
 def test_clinical_form_warns_about_an_unqualified_supervisor(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    assert status_of(ctx, team.zoe.id, SupervisionType.CLINICAL, today) is DueStatus.OVERDUE
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    assert status_of(ctx, team.zoe.id, CLINICAL, today) is DueStatus.OVERDUE
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     assert form.windowTitle() == "Clinical supervision — Zoë Adams — 26 Nov 2026"
     warning = form.details.qualification_warning
     assert form.details.supervisor.currentData() == team.dan.id
@@ -325,12 +326,12 @@ def test_clinical_form_warns_about_an_unqualified_supervisor(
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
 
     stored = ctx.sessions.get(form.session_id)
-    assert stored is not None and stored.type is SupervisionType.CLINICAL
+    assert stored is not None and stored.type == CLINICAL
     assert stored.supervisor_id == team.psych.id
     assert stored.checklist["risk_formulation"] and stored.checklist["reflection"]
     assert not stored.checklist["safeguarding"]
     assert stored.actions[0].owner is ActionOwner.SUPERVISEE
-    assert status_of(ctx, team.zoe.id, SupervisionType.CLINICAL, today) is DueStatus.ON_TRACK
+    assert status_of(ctx, team.zoe.id, CLINICAL, today) is DueStatus.ON_TRACK
 
 
 def _tick_attendee(qtbot: Any, form: SessionForm, name: str) -> None:
@@ -353,8 +354,8 @@ def test_group_form_updates_every_attendees_group_status(
 ) -> None:
     people = (team.zoe, team.aisha, team.ben)
     for worker in people:
-        assert status_of(ctx, worker.id, SupervisionType.GROUP, today) is DueStatus.OVERDUE
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.GROUP, team.zoe.id, today))
+        assert status_of(ctx, worker.id, GROUP, today) is DueStatus.OVERDUE
+    form = show(qtbot, SessionForm.for_new(ctx, GROUP, team.zoe.id, today))
     assert form.attendees is not None and form.case_discussion is not None
     assert form.wellbeing is None and form.carried is None
     assert any("at least two attendees" in m for m in form.quality_messages())
@@ -389,14 +390,14 @@ def test_group_form_updates_every_attendees_group_status(
     assert stored.actions[0].owner is ActionOwner.SUPERVISEE
     assert stored.wellbeing is None
     for worker in people:
-        assert status_of(ctx, worker.id, SupervisionType.GROUP, today) is DueStatus.ON_TRACK
-    assert status_of(ctx, team.lead.id, SupervisionType.GROUP, today) is DueStatus.OVERDUE
+        assert status_of(ctx, worker.id, GROUP, today) is DueStatus.ON_TRACK
+    assert status_of(ctx, team.lead.id, GROUP, today) is DueStatus.OVERDUE
 
 
 def test_group_action_must_say_who_it_is_for(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.GROUP, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, GROUP, team.zoe.id, today))
     _tick_attendee(qtbot, form, "Aisha")
     add_action(qtbot, form, "Share the protocol", "Supervisor", "Email sent")
     assert form.save() is False
@@ -410,7 +411,7 @@ def test_group_action_must_say_who_it_is_for(
 
 
 def _earlier_session(ctx: AppContext, team: Team) -> list[Action]:
-    record = ctx.sessions.new_record(SupervisionType.LINE, team.zoe.id, date(2026, 10, 15))
+    record = ctx.sessions.new_record(LINE, team.zoe.id, date(2026, 10, 15))
     record.issues = "Caseload"
     record.risk_link = False
     record.decisions = [Decision("Reduce caseload", "New in post")]
@@ -435,7 +436,7 @@ def test_carried_forward_actions_are_reviewed_and_closed(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
     training, shadowing, notes = _earlier_session(ctx, team)
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     assert form.carried is not None
     rows = form.carried.model.rows()
     assert [r.description for r in rows] == [
@@ -472,7 +473,7 @@ def test_carried_forward_actions_are_reviewed_and_closed(
     assert [r.outcome for r in form.carried.model.rows()] == [
         ActionStatus.DONE, ActionStatus.OPEN, ActionStatus.DROPPED,
     ]  # fmt: skip
-    later = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    later = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     assert later.carried is not None
     assert [r.action_id for r in later.carried.model.rows()] == [shadowing.id]
 
@@ -481,10 +482,10 @@ def test_resaving_an_older_session_never_reopens_an_action_closed_later(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
     training, _shadowing, _notes = _earlier_session(ctx, team)
-    older = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    older = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(older.discussion.issues, "Reviewed actions, all still open")
     assert older.save()
-    newer = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    newer = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     _choose_outcome(qtbot, newer, 0, "Done")
     assert newer.save()
     status = {a.id: a.status for a in ctx.sessions.actions(status=None, worker_id=team.zoe.id)}
@@ -508,10 +509,10 @@ def test_resaving_an_older_session_never_reopens_an_action_closed_later(
 def test_actions_agreed_in_a_session_are_carried_into_the_next(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    first = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    first = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     add_action(qtbot, first, "Read the lone-working policy", "Supervisee", "Signed sheet")
     assert first.save()
-    second = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    second = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     assert second.carried is not None
     (row,) = second.carried.model.rows()
     assert row.description == "Read the lone-working policy"
@@ -527,7 +528,7 @@ def test_actions_agreed_in_a_session_are_carried_into_the_next(
 def test_cancelled_without_a_reason_is_refused_with_a_message(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     reason = form.details.cancel_reason
     assert not reason.isVisible()
     click(qtbot, form.details.status.button(SessionStatus.CANCELLED))
@@ -545,13 +546,13 @@ def test_cancelled_without_a_reason_is_refused_with_a_message(
     assert stored is not None
     assert stored.status is SessionStatus.CANCELLED
     assert stored.cancel_reason == "Supervisor off sick"
-    assert status_of(ctx, team.zoe.id, SupervisionType.LINE, today) is DueStatus.OVERDUE
+    assert status_of(ctx, team.zoe.id, LINE, today) is DueStatus.OVERDUE
 
 
 def test_quality_panel_lists_gaps_and_clears_them_as_fields_are_filled(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     assert form.quality_messages() == [
         "Issues discussed is empty.",
         "No decision or guidance is recorded.",
@@ -595,7 +596,7 @@ def test_text_with_markup_emoji_and_arabic_round_trips_exactly(
     qtbot: Any, ctx: AppContext, today: date, dialogs: Dialogs
 ) -> None:
     team = make_team(ctx, zoe_name="Zoë <b>Adams</b> & co")
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     assert form.windowTitle() == "Line management supervision — Zoë <b>Adams</b> & co — 26 Nov 2026"
     assert form.details.supervisee.text() == "Zoë <b>Adams</b> & co — Support worker, North"
     assert form.details.supervisee.textFormat() is Qt.TextFormat.PlainText
@@ -622,7 +623,7 @@ def test_text_with_markup_emoji_and_arabic_round_trips_exactly(
 def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    for type_ in SupervisionType:
+    for type_ in BUILTIN_KEYS:
         form = show(qtbot, SessionForm.for_new(ctx, type_, team.zoe.id, today))
         content = form.scroll_area.widget()
         focusable = [
@@ -664,7 +665,7 @@ def test_every_control_has_an_accessible_name_and_tab_goes_top_to_bottom(
 def test_escape_asks_before_closing_and_cancel_keeps_the_form_open(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "Something")
     dialogs.answers = [QMessageBox.StandardButton.Cancel]
     qtbot.keyClick(form, Qt.Key.Key_Escape)
@@ -681,7 +682,7 @@ def test_escape_asks_before_closing_and_cancel_keeps_the_form_open(
 def test_a_form_without_changes_closes_without_asking(
     qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     qtbot.mouseClick(form.close_button, Qt.MouseButton.LeftButton)
     assert not form.isVisible()
     assert dialogs.calls == []
@@ -695,7 +696,7 @@ def test_a_save_error_says_so_and_keeps_what_was_typed(
     dialogs: Dialogs,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     qtbot.keyClicks(form.discussion.issues, "Important notes")
 
     def disk_full(*_a: Any, **_k: Any) -> Any:
@@ -765,7 +766,7 @@ def test_an_empty_due_date_stays_empty_when_tabbed_past(
 ) -> None:
     """Tab leaves the table from the cell being typed in: what was typed is kept, the due
     date left alone stays empty, and the focus goes to the field after the table."""
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     table = form.actions_section.table
     qtbot.mouseClick(table.add_button, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
     qtbot.keyClicks(focused(form), "Read the policy")

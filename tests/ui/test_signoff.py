@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.catalogue import GROUP, LINE
+from app.domain.model import SessionStatus
+from app.domain.policy import BEGINNING
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.storage.db import Database
 from app.storage.policies import current_policy, save_policy
@@ -73,7 +75,7 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
 def held(team: Team, **changes: Any) -> SessionRecord:
     """A complete held line session of Zoë's with Priya (no quality gaps)."""
     record = SessionRecord(
-        type=SupervisionType.LINE,
+        type=LINE,
         status=SessionStatus.HELD,
         session_date=date(2026, 11, 20),
         worker_id=team.zoe.id,
@@ -226,7 +228,11 @@ def test_gaps_are_shown_first_and_need_their_own_tick(
 def test_a_policy_that_blocks_on_gaps_disables_signing_and_says_why(
     qtbot: QtBot, ctx: AppContext, team: Team, messages: Dialogs
 ) -> None:
-    save_policy(ctx.db, replace(current_policy(ctx.db), quality_blocks_sign_off=True))
+    save_policy(
+        ctx.db,
+        replace(current_policy(ctx.db), quality_blocks_sign_off=True),
+        effective_from=BEGINNING,
+    )
     sid = saved(ctx, held(team, risk_link=None))
     dialog = make_dialog(qtbot, ctx, sid, team.lead.name)
     assert "policy does not allow a record with gaps to be signed" in dialog.gap_box.text()
@@ -244,7 +250,7 @@ def test_a_policy_that_blocks_on_gaps_disables_signing_and_says_why(
 def test_sign_off_is_offered_only_for_a_saved_held_record(
     qtbot: QtBot, ctx: AppContext, team: Team, today: date
 ) -> None:
-    new = show(qtbot, SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today))
+    new = show(qtbot, SessionForm.for_new(ctx, LINE, team.zoe.id, today))
     button = new.evidence.sign_button
     assert button.isVisible() and not button.isEnabled()
     assert button.toolTip() == "Save the session first"
@@ -466,9 +472,7 @@ def test_a_draft_left_for_a_record_signed_since_is_not_applied(
     assert again.locked
     assert again.discussion.issues.toPlainText() == ISSUES
     assert "were not applied" in again.info_banner.text()
-    assert (
-        ctx.sessions.draft_for(session_id=sid, worker_id=None, type_=SupervisionType.LINE) is None
-    )
+    assert ctx.sessions.draft_for(session_id=sid, worker_id=None, type_=LINE) is None
 
 
 def test_dialogs_have_accessible_names(qtbot: QtBot, ctx: AppContext, team: Team) -> None:
@@ -510,7 +514,7 @@ def test_a_group_record_is_signed_by_its_facilitator_and_answered_by_an_attendee
 ) -> None:
     group = held(
         team,
-        type=SupervisionType.GROUP,
+        type=GROUP,
         worker_id=None,
         supervisor_id=team.psych.id,
         attendees=[team.zoe.id, team.aisha.id, team.ben.id],

@@ -14,7 +14,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import DueStatus, SupervisionType
+from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, LINE
+from app.domain.model import DueStatus
 from app.domain.records import Decision
 from app.services.demo import load_demo
 from app.services.governance import detect_trends
@@ -24,11 +25,9 @@ from tests.ui.test_session_forms import _earlier_session, make_team, show
 from ui.context import AppContext
 from ui.forms.session_form import SessionForm
 from ui.main_window import MainWindow
-from ui.models.schedule_model import Column
+from ui.models.schedule_model import FIRST_TYPE_COLUMN, Column
 from ui.screens.scheduler import SchedulerScreen
 from ui.widgets.status_style import BACKGROUND
-
-LINE = SupervisionType.LINE
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def test_overdue_carried_forward_actions_stand_out(
 ) -> None:
     team = make_team(ctx)
     _earlier_session(ctx, team)  # due 10 Nov (overdue on 26 Nov), 30 Nov (not), none
-    form = show(qtbot, SessionForm.for_new(ctx, SupervisionType.CLINICAL, team.zoe.id, today))
+    form = show(qtbot, SessionForm.for_new(ctx, CLINICAL, team.zoe.id, today))
     assert form.carried is not None
     model = form.carried.model
     due = model.column_of("due_date")
@@ -101,7 +100,7 @@ def test_overdue_cells_say_by_how_much(ctx: AppContext, today: date) -> None:
     ctx.sessions.save(record)
     screen = SchedulerScreen(ctx)
     row = screen.model.row_of(team.aisha.id)
-    text = screen.model.index(row, Column.LINE).data()
+    text = screen.model.index(row, FIRST_TYPE_COLUMN + BUILTIN_KEYS.index(LINE)).data()
     due = today - timedelta(days=70) + timedelta(days=42)  # standard: every 42 days
     assert text == f"✖ Overdue · {(today - due).days} days · {due.day} {due:%b}"
 
@@ -118,13 +117,15 @@ def test_the_scheduler_shows_whole_teams_tiers_and_cells_at_1366_px(
     qtbot.waitExposed(screen)
     table = screen.table
     metrics = QFontMetrics(table.font())
+    types = [FIRST_TYPE_COLUMN + n for n in range(len(BUILTIN_KEYS))]
+    next_due = screen.model.next_due_column
     cut = []
     for row in range(screen.proxy.rowCount()):
-        for column in (Column.WORKER, Column.TEAM, Column.TIER, *(Column.LINE, Column.CLINICAL,
-                       Column.GROUP), Column.NEXT_DUE):  # fmt: skip
+        for column in (Column.WORKER, Column.TEAM, Column.TIER, *types, next_due):
             text = str(screen.proxy.index(row, column).data())
             if metrics.horizontalAdvance(text) + 8 > table.columnWidth(column):
-                cut.append(f"{text!r} in {column.name} ({table.columnWidth(column)} px)")
+                heading = screen.model.headerData(column, Qt.Orientation.Horizontal)
+                cut.append(f"{text!r} in {heading} ({table.columnWidth(column)} px)")
     assert cut == []
     assert table.horizontalScrollBar().maximum() == 0  # nothing off to the right either
 

@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from app.domain.model import SupervisionType, Tier
+from app.domain.catalogue import CLINICAL, LINE
+from app.domain.model import Tier
 from app.storage.db import Database
 from ui.context import AppContext
 from ui.forms.import_dialog import ImportDialog, ImportPreviewModel, PreviewColumn
@@ -228,7 +229,7 @@ def test_good_csv_previews_then_imports_after_confirm(
         "Line, Clinical",
     ]
     assert _cell(dialog, 1, PreviewColumn.TIER) == "Not assessed"
-    assert _cell(dialog, 1, PreviewColumn.REQUIRES) == "All three (default)"
+    assert _cell(dialog, 1, PreviewColumn.REQUIRES) == "The policy's default"
     assert _cell(dialog, 2, PreviewColumn.NAME) == "Łukasz Nowak 🙂"
     assert _cell(dialog, 2, PreviewColumn.START) == "14 Sep 2026"
     assert "two factors at 3" in str(
@@ -244,7 +245,7 @@ def test_good_csv_previews_then_imports_after_confirm(
 
     workers = {w.name: w for w in ctx.workers.all()}
     assert set(workers) == {"Ada <Ahmed> & Co", "Dev Patel", "Łukasz Nowak 🙂"}
-    assert workers["Ada <Ahmed> & Co"].requires == {SupervisionType.LINE, SupervisionType.CLINICAL}
+    assert workers["Ada <Ahmed> & Co"].requires == {LINE, CLINICAL}
     [assessment] = ctx.workers.assessments(workers["Ada <Ahmed> & Co"].id)
     assert assessment.tier is Tier.HIGH
     assert dialog.status_label.text().startswith("Imported 3 workers (3 new)")

@@ -11,14 +11,15 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app.domain.catalogue import CLINICAL, GROUP, LINE
 from app.domain.model import (
     DueStatus,
     LeaveKind,
     RiskFactors,
     SessionStatus,
-    SupervisionType,
     Tier,
     TriggerKind,
+    TypeKey,
     Worker,
 )
 from app.domain.records import SessionRecord
@@ -42,9 +43,6 @@ from ui.models.worker_models import (
 from ui.screens import workers as workers_module
 from ui.screens.workers import WorkersScreen, time_in_post
 
-LINE = SupervisionType.LINE
-CLINICAL = SupervisionType.CLINICAL
-GROUP = SupervisionType.GROUP
 D = TypeVar("D", bound=QDialog)
 
 
@@ -71,7 +69,7 @@ def add(ctx: AppContext, name: str, days_in_post: int = 800, **kw: Any) -> Worke
     return ctx.workers.save(Worker(id="", name=name, start_date=start, **kw))
 
 
-def held(ctx: AppContext, worker_id: str, type_: SupervisionType, on: date) -> str:
+def held(ctx: AppContext, worker_id: str, type_: TypeKey, on: date) -> str:
     record = SessionRecord(
         type=type_, status=SessionStatus.HELD, session_date=on, worker_id=worker_id
     )
@@ -434,7 +432,7 @@ def test_override_added_through_the_dialog_changes_the_interval(
     expires = ctx.today() + timedelta(days=60)
 
     def fill(dialog: OverrideDialog) -> None:
-        dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(LINE.value))
+        dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(LINE))
         dialog.interval_spin.setValue(14)
         qtbot.keyClicks(dialog.reason_edit, "Fortnightly during probation")
         dialog.expires_edit.set_date(expires)
@@ -463,7 +461,7 @@ def test_trigger_defaults_per_kind_and_moves_the_due_date(qtbot: Any, ctx: AppCo
         assert dialog.days_spin.value() == 7  # incident, the first kind
         dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(TriggerKind.BOUNDARY.value))
         assert dialog.days_spin.value() == 3
-        assert dialog.type_combo.currentData() == LINE.value
+        assert dialog.type_combo.currentData() == LINE
         dialog.date_edit.set_date(event)
         assert dialog.due_label.text() == "→ due by 28 Nov 2026"
         qtbot.keyClicks(dialog.note_edit, "Gave personal number to a client (case NC-12)")
@@ -625,7 +623,7 @@ def test_new_session_buttons_ask_for_a_form(qtbot: Any, ctx: AppContext) -> None
     for type_ in (LINE, CLINICAL, GROUP):
         with qtbot.waitSignal(screen.new_session_requested) as asked:
             screen.new_session_buttons[type_].click()
-        assert asked.args == [ana.id, type_.value]
+        assert asked.args == [ana.id, type_]
 
 
 def test_group_sessions_attended_show_in_history(qtbot: Any, ctx: AppContext) -> None:

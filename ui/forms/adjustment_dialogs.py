@@ -26,33 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, LeaveKind, SupervisionType, TriggerKind
+from app.domain.catalogue import Catalogue
+from app.domain.model import LeaveKind, TriggerKind
+from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.errors import KeelError
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
 from ui.context import AppContext
 from ui.models.worker_models import LEAVE_LABELS, TRIGGER_LABELS
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
-
-# A sensible response time (days) per trigger kind, from the field reference (DOMAIN.md §7):
-# a boundary concern within 2–3 days, clinical uncertainty within a week.
-DEFAULT_RESPONSE_DAYS: dict[TriggerKind, int] = {
-    TriggerKind.INCIDENT: 7,
-    TriggerKind.SAFEGUARDING: 7,
-    TriggerKind.COMPLAINT: 14,
-    TriggerKind.BOUNDARY: 3,
-    TriggerKind.RETURN_FROM_LEAVE: 14,
-    TriggerKind.OTHER: 14,
-}
-# The type of supervision each kind usually calls for (the user can change it).
-DEFAULT_TRIGGER_TYPE: dict[TriggerKind, SupervisionType] = {
-    TriggerKind.INCIDENT: SupervisionType.CLINICAL,
-    TriggerKind.SAFEGUARDING: SupervisionType.CLINICAL,
-    TriggerKind.COMPLAINT: SupervisionType.LINE,
-    TriggerKind.BOUNDARY: SupervisionType.LINE,
-    TriggerKind.RETURN_FROM_LEAVE: SupervisionType.LINE,
-    TriggerKind.OTHER: SupervisionType.CLINICAL,
-}
 
 
 def _labelled(form: QFormLayout, text: str, field: QWidget | QHBoxLayout, buddy: QWidget) -> None:
@@ -69,11 +50,12 @@ def _intro(text: str) -> QLabel:
     return label
 
 
-def _type_combo(name: str) -> QComboBox:
+def _type_combo(name: str, catalogue: Catalogue) -> QComboBox:
+    """The supervision types in use, by name (the policy's catalogue)."""
     combo = QComboBox()
     combo.setAccessibleName(name)
-    for type_ in ALL_TYPES:
-        combo.addItem(type_.label, type_.value)
+    for spec in catalogue.active:
+        combo.addItem(spec.name, spec.key)
     return combo
 
 
@@ -209,7 +191,7 @@ class OverrideDialog(_AdjustmentDialog):
         )
         self.saved: StoredOverride | None = None
         today = ctx.today()
-        self.type_combo = _type_combo("Override type")
+        self.type_combo = _type_combo("Override type", ctx.catalogue)
         self.interval_spin = QSpinBox()
         self.interval_spin.setRange(1, 365)
         self.interval_spin.setValue(14)
@@ -269,7 +251,7 @@ class OverrideDialog(_AdjustmentDialog):
             return False
         self.saved = self._ctx.workers.add_override(
             self._worker_id,
-            SupervisionType(self.type_combo.currentData()),
+            str(self.type_combo.currentData()),
             self.interval_spin.value(),
             reason,
             expires,
@@ -297,7 +279,7 @@ class TriggerDialog(_AdjustmentDialog):
             self.kind_combo.addItem(TRIGGER_LABELS[kind], kind.value)
         self.date_edit = DateEdit(ctx.today())
         self.date_edit.setAccessibleName("Event date")
-        self.type_combo = _type_combo("Supervision type needed")
+        self.type_combo = _type_combo("Supervision type needed", ctx.catalogue)
         self.days_spin = QSpinBox()
         self.days_spin.setRange(0, 90)
         self.days_spin.setSuffix(" days")
@@ -331,10 +313,14 @@ class TriggerDialog(_AdjustmentDialog):
         return TriggerKind(self.kind_combo.currentData())
 
     def _kind_changed(self, _index: int = 0) -> None:
+        # The policy's response time and type for this kind (DOMAIN.md §7's by default: a
+        # boundary concern within 3 days, clinical uncertainty within a week).
         kind = self.kind()
-        self.days_spin.setValue(DEFAULT_RESPONSE_DAYS[kind])
-        type_ = DEFAULT_TRIGGER_TYPE[kind]
-        self.type_combo.setCurrentIndex(self.type_combo.findData(type_.value))
+        policy = self._ctx.policies.in_force(self._ctx.today()).policy
+        self.days_spin.setValue(policy.response_days(kind.value))
+        type_ = policy.trigger_type(kind.value)
+        found = self.type_combo.findData(type_) if type_ else -1
+        self.type_combo.setCurrentIndex(max(found, 0))
         self._show_due()
 
     def _show_due(self, *_args: object) -> None:
@@ -346,7 +332,7 @@ class TriggerDialog(_AdjustmentDialog):
             self._worker_id,
             self.kind(),
             self.date_edit.value(),
-            SupervisionType(self.type_combo.currentData()),
+            str(self.type_combo.currentData()),
             self.days_spin.value(),
             self.note_edit.toPlainText().strip(),
         )

@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.agreements import Agreement, review_reason, review_status
-from app.domain.model import SupervisionType, Worker
+from app.domain.catalogue import SupervisorRole
+from app.domain.model import TypeKey, Worker
 from app.errors import KeelError
 from app.services import agreements as agreement_service
 from app.services.scheduling import compute_schedule
@@ -227,14 +228,22 @@ class AgreementDialog(QDialog):
         self._choose(self.line, self._worker.line_supervisor_id)
         self._choose(self.clinical, self._worker.clinical_supervisor_id)
         self.duration.setValue(60)
-        for type_, spin in (
-            (SupervisionType.LINE, self.line_every),
-            (SupervisionType.CLINICAL, self.clinical_every),
-            (SupervisionType.GROUP, self.reflective_every),
+        # The agreement's three frequencies start from the rules' intervals of the types that
+        # fit them: line management (one-to-one, led by the line supervisor), clinical (its
+        # supervisor must be qualified) and reflective (a group type).
+        active = self._ctx.catalogue.active
+        fits = (
+            [t for t in active if not t.is_group and not t.qualified_supervisor
+             and t.supervisor is SupervisorRole.LINE],
+            [t for t in active if not t.is_group and t.qualified_supervisor],
+            [t for t in active if t.is_group],
+        )  # fmt: skip
+        for candidates, spin in zip(
+            fits, (self.line_every, self.clinical_every, self.reflective_every), strict=True
         ):
-            spin.setValue(self._rule_interval(type_) or 0)
+            spin.setValue(self._rule_interval(candidates[0].key) or 0 if candidates else 0)
 
-    def _rule_interval(self, type_: SupervisionType) -> int | None:
+    def _rule_interval(self, type_: TypeKey) -> int | None:
         """The interval the risk rules give this worker now (a sensible starting point)."""
         if type_ not in self._worker.requires:
             return None
@@ -245,7 +254,8 @@ class AgreementDialog(QDialog):
         except KeelError:
             return None
         for row in schedule.rows:
-            return row.status.by_type[type_].interval_days or None
+            found = row.status.by_type.get(type_)
+            return found.interval_days if found is not None and found.interval_days else None
         return None
 
     def agreement(self) -> Agreement:

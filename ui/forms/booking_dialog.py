@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,16 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import TypeSpec
 from app.domain.records import Mode
 from ui.widgets.dates import DateEdit, to_qdate
 
 DEFAULT_START = QTime(10, 0)
-DEFAULT_MINUTES = {
-    SupervisionType.LINE: 60,
-    SupervisionType.CLINICAL: 60,
-    SupervisionType.GROUP: 90,
-}
 
 
 @dataclass(frozen=True)
@@ -52,15 +47,17 @@ class BookingDialog(QDialog):
     def __init__(
         self,
         worker_name: str,
-        type_: SupervisionType,
+        spec: TypeSpec,
         default: date,
         earliest: date,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Book a session")
-        self.setAccessibleName(f"Book a {type_.label.lower()} session for {worker_name}")
-        intro = QLabel(f"Book a {type_.label.lower()} session for {worker_name}.")
+        what = f"Book a {spec.name.lower()} session for {worker_name}"
+        self.setAccessibleName(what)
+        intro = QLabel(f"{what}.")
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # a name with < or & shows as typed
         intro.setWordWrap(True)
         self.date_edit = DateEdit(default, self, today=lambda: earliest)
         self.date_edit.setMinimumDate(to_qdate(earliest))
@@ -72,7 +69,7 @@ class BookingDialog(QDialog):
         self.duration.setRange(15, 480)
         self.duration.setSingleStep(15)
         self.duration.setSuffix(" min")
-        self.duration.setValue(DEFAULT_MINUTES.get(type_, 60))
+        self.duration.setValue(spec.duration_minutes)  # the type's usual length (policy)
         self.duration.setAccessibleName("Duration in minutes")
         self.mode = QComboBox(self)
         for mode in Mode:

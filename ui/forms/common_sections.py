@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.catalogue import TypeSpec
+from app.domain.model import SessionStatus, Worker
 from app.domain.records import Mode, SessionRecord
-from app.storage.themes import Theme
+from app.domain.rows import Theme
 from ui.widgets.dates import DateEdit
 
 Index = QModelIndex | QPersistentModelIndex
@@ -358,20 +359,20 @@ class DetailsSection(Section):
 
     def __init__(
         self,
-        type_: SupervisionType,
+        spec: TypeSpec,
         supervisee: Worker | None,
         supervisors: Sequence[Worker],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Session", parent)
-        self._type = type_
+        self._spec = spec
         self._supervisors = {w.id: w for w in supervisors}
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.supervisee = QLabel(self)
         self.supervisee.setTextFormat(Qt.TextFormat.PlainText)
         self.supervisee.setAccessibleDescription("Supervisee")
-        if type_ is not SupervisionType.GROUP:
+        if not spec.is_group:
             self.supervisee.setText(_describe(supervisee) if supervisee else "—")
             form.addRow("Supervisee:", self.supervisee)
         self.date = DateEdit(date.today(), self)
@@ -405,10 +406,10 @@ class DetailsSection(Section):
             if supervisee is not None and worker.id == supervisee.id:
                 continue
             suffix = ""
-            if type_ is SupervisionType.CLINICAL:
+            if spec.qualified_supervisor:
                 suffix = " (qualified)" if worker.qualified_clinical else " (not qualified)"
             self.supervisor.addItem(f"{worker.name}{suffix}", worker.id)
-        label = "Facilitator:" if type_ is SupervisionType.GROUP else "Supervisor:"
+        label = "Facilitator:" if spec.is_group else "Supervisor:"
         form.addRow(label, self.supervisor)
         self.qualification_warning = QLabel(self)
         self.qualification_warning.setTextFormat(Qt.TextFormat.PlainText)
@@ -451,9 +452,7 @@ class DetailsSection(Section):
     def _check_qualified(self) -> None:
         worker = self._supervisors.get(self.supervisor.currentData() or "")
         warn = (
-            self._type is SupervisionType.CLINICAL
-            and worker is not None
-            and not worker.qualified_clinical
+            self._spec.qualified_supervisor and worker is not None and not worker.qualified_clinical
         )
         if worker is not None and warn:
             self.qualification_warning.setText(

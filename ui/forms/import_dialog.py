@@ -44,10 +44,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, SupervisionType
+from app.domain.catalogue import Catalogue
+from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.schedule import tier_for
 from app.errors import KeelError
+from app.services.database import Database
 from app.services.importing import (
     ImportFailed,
     ImportPreview,
@@ -56,7 +58,6 @@ from app.services.importing import (
     import_staff,
     preview_staff,
 )
-from app.storage.db import Database
 from ui.context import AppContext
 from ui.tasks import CancelledFn, ProgressFn, TaskHandle, run_task
 from ui.widgets.focus import set_tab_order
@@ -68,18 +69,18 @@ _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 OBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
-COLUMNS_HELP = (
-    "One row per worker, with a heading row. Only name is required; Keel also reads staff_id, "
-    "role, team, start_date (YYYY-MM-DD or DD/MM/YYYY), employment, the four risk factors "
-    "(cohort_risk, decision_complexity, support_need, volatility: 1–3 or low/medium/high), "
-    "assessed_on, requires (line;clinical;group) and last_line, last_clinical, last_group "
-    "(the last held session of each type). Nothing is written until you press Import."
-)
-_TYPE_NAMES = {
-    SupervisionType.LINE: "Line",
-    SupervisionType.CLINICAL: "Clinical",
-    SupervisionType.GROUP: "Group",
-}
+
+def columns_help(catalogue: Catalogue) -> str:
+    """What the file may hold: the type columns are the policy's types in use."""
+    keys = [t.key for t in catalogue.active]
+    last = ", ".join(t.csv_column for t in catalogue.active)
+    return (
+        "One row per worker, with a heading row. Only name is required; Keel also reads "
+        "staff_id, role, team, start_date (YYYY-MM-DD or DD/MM/YYYY), employment, the four risk "
+        "factors (cohort_risk, decision_complexity, support_need, volatility: 1–3 or "
+        f"low/medium/high), assessed_on, requires ({';'.join(keys)}) and {last} (the last held "
+        "session of each type). Nothing is written until you press Import."
+    )
 
 
 class PreviewColumn(IntEnum):
@@ -103,10 +104,10 @@ PREVIEW_HEADERS = {
 }
 
 
-def _requires_text(requires: frozenset[SupervisionType] | None) -> str:
+def _requires_text(requires: frozenset[TypeKey] | None, catalogue: Catalogue) -> str:
     if requires is None:
-        return "All three (default)"
-    return ", ".join(_TYPE_NAMES[t] for t in ALL_TYPES if t in requires) or "None"
+        return "The policy's default"
+    return ", ".join(t.short_label for t in catalogue if t.key in requires) or "None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ def _format_row(row: StaffRow, policy: Policy) -> _PreviewCells:
         row.role or "—",
         uk(row.start_date, "—"),
         tier,
-        _requires_text(row.requires),
+        _requires_text(row.requires, policy.catalogue),
     )
     sort = (
         row.line,
@@ -250,7 +251,7 @@ class ImportDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         heading.setFont(font)
-        help_text = _plain(COLUMNS_HELP)
+        help_text = _plain(columns_help(self._ctx.catalogue))
         help_text.setAccessibleName("What the file should hold")
 
         self.path_edit = QLineEdit()
@@ -384,9 +385,10 @@ class ImportDialog(QDialog):
         self.model.set_rows([], self._ctx.workers.policy)
         self._show_messages([], [])
         today = self._ctx.today()
+        catalogue = self._ctx.catalogue
 
         def work(_db: Database, _p: ProgressFn, _c: CancelledFn) -> ImportPreview:
-            return preview_staff(path, today=today)
+            return preview_staff(path, today=today, catalogue=catalogue)
 
         self._start(
             "Reading the file…",

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import ALL_TYPES, SupervisionType
+from app.domain.model import TypeKey
 from ui.context import AppContext
 
 
@@ -27,8 +27,8 @@ class NewSessionDialog(QDialog):
             self.worker_combo.addItem(label, worker.id)
         self.type_combo = QComboBox()
         self.type_combo.setAccessibleName("Supervision type")
-        for type_ in ALL_TYPES:
-            self.type_combo.addItem(type_.label, type_.value)
+        for spec in ctx.catalogue.active:
+            self.type_combo.addItem(spec.name, spec.key)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -42,5 +42,5 @@ class NewSessionDialog(QDialog):
         layout.addRow("&Type", self.type_combo)
         layout.addRow(buttons)
 
-    def choice(self) -> tuple[str, SupervisionType]:
-        return str(self.worker_combo.currentData()), SupervisionType(self.type_combo.currentData())
+    def choice(self) -> tuple[str, TypeKey]:
+        return str(self.worker_combo.currentData()), str(self.type_combo.currentData())

@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from app.dates import moment
-from app.domain.model import SessionStatus, SupervisionType
+from app.domain.model import SessionStatus
 from app.domain.records import SessionRecord
+from app.domain.rows import Addendum, SignOff
 from app.errors import KeelError
-from app.storage.evidence import Addendum, SignOff
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.common_sections import lock_pixmap
@@ -418,7 +418,7 @@ class RecordEvidence(QObject):
         return self._host.saved_record().id
 
     def _supervisee_names(self, record: SessionRecord) -> list[str]:
-        ids = record.attendees if record.type is SupervisionType.GROUP else [record.worker_id]
+        ids = record.attendees if self._ctx.catalogue.is_group(record.type) else [record.worker_id]
         workers = (self._ctx.workers.get(i) for i in ids if i)
         return [w.name for w in workers if w is not None]
 

@@ -30,11 +30,10 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.model import (
-    ALL_TYPES,
     FACTORS,
     RiskFactors,
     StoredAssessment,
-    SupervisionType,
+    TypeKey,
     WorkerFacts,
 )
 from app.domain.schedule import WorkerStatus, tier_for
@@ -270,22 +269,23 @@ class RiskEditor(QWidget):
         types = QGridLayout()
         types.setHorizontalSpacing(10)
         types.setVerticalSpacing(2)
-        self.type_labels: dict[SupervisionType, QLabel] = {}
-        self.type_status: dict[SupervisionType, QLabel] = {}
-        self.type_reasons: dict[SupervisionType, QLabel] = {}
-        for i, type_ in enumerate(ALL_TYPES):
-            type_name = QLabel(type_.label)
+        self.type_labels: dict[TypeKey, QLabel] = {}
+        self.type_status: dict[TypeKey, QLabel] = {}
+        self.type_reasons: dict[TypeKey, QLabel] = {}
+        for i, spec in enumerate(self._ctx.catalogue.active):
+            type_ = spec.key
+            type_name = QLabel(spec.name)
             type_name.setFont(bold)
             interval = QLabel()
-            interval.setAccessibleName(f"{type_.label} interval preview")
+            interval.setAccessibleName(f"{spec.name} interval preview")
             status = QLabel()
-            status.setAccessibleName(f"{type_.label} status preview")
+            status.setAccessibleName(f"{spec.name} status preview")
             status.setAlignment(Qt.AlignmentFlag.AlignCenter)
             reason = QLabel()
             reason.setWordWrap(True)
             reason.setFont(small)
             reason.setStyleSheet("color: #555555;")
-            reason.setAccessibleName(f"{type_.label} reason")
+            reason.setAccessibleName(f"{spec.name} reason")
             reason.setTextFormat(Qt.TextFormat.PlainText)
             types.addWidget(type_name, 2 * i, 0)
             types.addWidget(interval, 2 * i, 1)
@@ -397,7 +397,7 @@ class RiskEditor(QWidget):
             self._preview = None
             self.tier_label.setText("Choose a worker")
             self.tier_reason.clear()
-            for type_ in ALL_TYPES:
+            for type_ in self.type_labels:
                 self.type_labels[type_].clear()
                 self.type_status[type_].clear()
                 self.type_reasons[type_].clear()
@@ -412,7 +412,7 @@ class RiskEditor(QWidget):
         _, tier_reason = tier_for(factors, self._ctx.workers.policy)
         self.tier_label.setText(f"Tier: {TIER_LABELS[status.tier]}")
         self.tier_reason.setText(tier_reason)
-        for type_ in ALL_TYPES:
+        for type_ in self.type_labels:
             self._show_type(status, type_, tier_reason)
         self._show_note(on, today)
 
@@ -481,10 +481,15 @@ class RiskEditor(QWidget):
             f"review by {uk(review_by)}{overdue}."
         )
 
-    def _show_type(self, status: WorkerStatus, type_: SupervisionType, tier_reason: str) -> None:
-        ts = status.by_type[type_]
+    def _show_type(self, status: WorkerStatus, type_: TypeKey, tier_reason: str) -> None:
         interval = self.type_labels[type_]
         chip = self.type_status[type_]
+        ts = status.by_type.get(type_)
+        if ts is None:  # not in the policy in force on the assessment's date
+            interval.setText("not in the policy on this date")
+            chip.clear()
+            self.type_reasons[type_].clear()
+            return
         reason = ts.reason
         prefix = f"{tier_reason} → "
         if reason.startswith(prefix):

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import SessionStatus, SupervisionType, Worker
+from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import ActionOwner, ActionStatus, SessionRecord
+from app.domain.rows import Draft
 from app.errors import KeelError, UsageError
 from app.services.themes import themes_for_tagging
-from app.storage.drafts import Draft
 from ui.context import AppContext
 from ui.forms.common_sections import (
     ConfidentialSection,
@@ -65,11 +65,6 @@ from ui.tasks import exclusive_task_running
 from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.focus import set_tab_order
 
-TITLES = {
-    SupervisionType.LINE: "Line management supervision",
-    SupervisionType.CLINICAL: "Clinical supervision",
-    SupervisionType.GROUP: "Reflective / group supervision",
-}
 DRAFT_DELAY_MS = 700
 
 
@@ -94,7 +89,7 @@ class SessionForm(QMainWindow):
     def for_new(
         cls,
         ctx: AppContext,
-        type_: SupervisionType,
+        type_: TypeKey,
         worker_id: str | None,
         on: date,
         parent: QWidget | None = None,
@@ -128,6 +123,8 @@ class SessionForm(QMainWindow):
         super().__init__(parent)
         self._ctx = ctx
         self._type = record.type
+        # The type's catalogue entry (title, kind, agenda) as the policy words it today.
+        self._spec = ctx.catalogue.spec(record.type)
         self._base = replace(record)
         self.evidence = RecordEvidence(ctx, self, self)
         dropped = draft if draft is not None and self.locked else None
@@ -142,7 +139,7 @@ class SessionForm(QMainWindow):
         self._quitting = False
         self._second_ok: date | None = None  # a second session that day, confirmed
         self._supervisee = ctx.workers.get(record.worker_id) if record.worker_id else None
-        self.setAccessibleName(TITLES[self._type])
+        self.setAccessibleName(self._spec.label)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -168,8 +165,8 @@ class SessionForm(QMainWindow):
             app.aboutToQuit.connect(self._on_app_quitting)
 
     def _build(self) -> None:
-        ctx, type_ = self._ctx, self._type
-        group = type_ is SupervisionType.GROUP
+        ctx, spec = self._ctx, self._spec
+        group = spec.is_group
         workers = ctx.workers.all()
         # Active themes, plus retired ones this record carries (so re-saving keeps them).
         themes = tagging_names(themes_for_tagging(ctx.db, already=record_theme_ids(self._base)))
@@ -182,9 +179,9 @@ class SessionForm(QMainWindow):
         font.setBold(True)
         self.heading.setFont(font)
 
-        self.details = DetailsSection(type_, self._supervisee, workers)
+        self.details = DetailsSection(spec, self._supervisee, workers)
         self.attendees = AttendeesSection(workers) if group else None
-        self.agenda = None if group else AgendaSection(type_)
+        self.agenda = None if group else AgendaSection(spec)
         self.carried = None if group else CarriedForwardSection()
         self.case_discussion = CaseDiscussionSection() if group else None
         self.discussion = DiscussionSection()
@@ -193,7 +190,7 @@ class SessionForm(QMainWindow):
         self.actions_section = ActionsSection(group=group, default_date=self._default_due)
         self.risk = RiskSection()
         self.themes: ThemesSection | GroupThemesSection = (
-            GroupThemesSection(themes) if group else ThemesSection(themes)
+            GroupThemesSection(themes, spec) if group else ThemesSection(themes)
         )
         self.wellbeing = None if group else WellbeingSection()
         self.confidential = ConfidentialSection()
@@ -394,7 +391,7 @@ class SessionForm(QMainWindow):
         answer = QMessageBox.question(
             self,
             "A second session that day?",
-            f"{name} already has a {record.type.label.lower()} session on "
+            f"{name} already has a {self._spec.name.lower()} session on "
             f"{uk(record.session_date)} ({what}). Save this one as a second session that day? "
             "(To record a booked session, open it from the scheduler's cell instead.)",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -589,7 +586,7 @@ class SessionForm(QMainWindow):
                     description=row.description,
                     owner=owner,
                     due_date=row.due_date,
-                    origin=f"{row.session_type.label} · {uk(row.session_date)}",
+                    origin=f"{self._ctx.catalogue.name(row.session_type)} · {uk(row.session_date)}",
                     evidence=row.evidence,
                     status=row.status,
                     closed_here=closed_here.get(row.id, False),
@@ -617,10 +614,10 @@ class SessionForm(QMainWindow):
             self.themes.set_decision_themes(decision_themes)
             self.quality.show_gaps(self._ctx.sessions.quality(record), record.status)
             self._order_quality_panel()
-            title = f"{TITLES[self._type]} — {self._who(record)} — {uk(record.session_date)}"
+            title = f"{self._spec.label} — {self._who(record)} — {uk(record.session_date)}"
             self.setWindowTitle(title)
             self.setAccessibleName(title)
-            self.heading.setText(f"{TITLES[self._type]} — {self._who(record)}")
+            self.heading.setText(f"{self._spec.label} — {self._who(record)}")
             self.evidence.update_buttons()
         finally:
             self._refreshing = False
@@ -645,7 +642,7 @@ class SessionForm(QMainWindow):
         set_tab_order(before, *labels, first_button)
 
     def _who(self, record: SessionRecord) -> str:
-        if self._type is SupervisionType.GROUP:
+        if self._spec.is_group:
             n = len(record.attendees)
             return f"{n} attendee{'s' if n != 1 else ''}"
         return self._supervisee.name if self._supervisee else "no supervisee"
@@ -687,9 +684,9 @@ class SessionForm(QMainWindow):
                 )
         for action in record.actions:
             what = action.description.strip() or "with no description"
-            if record.type is SupervisionType.GROUP and not action.worker_id:
+            if self._spec.is_group and not action.worker_id:
                 return f"Choose who the action “{what}” is for (the For column)."
-            if record.type is SupervisionType.GROUP and action.worker_id not in record.attendees:
+            if self._spec.is_group and action.worker_id not in record.attendees:
                 return f"The action “{what}” is for someone not ticked as an attendee."
             if action.owner is ActionOwner.OTHER and not action.owner_name.strip():
                 return f"Name the owner of the action “{what}”, or choose another owner."

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import SupervisionType, Worker
-from app.domain.records import CHECKLISTS, SessionRecord, Workload
-from app.storage.themes import Theme
+from app.domain.catalogue import TypeSpec
+from app.domain.model import Worker
+from app.domain.records import SessionRecord, Workload
+from app.domain.rows import Theme
 from ui.forms.common_sections import (
     CheckList,
     RadioChoice,
@@ -33,30 +34,18 @@ from ui.forms.common_sections import (
     show_decision_themes,
 )
 
-AGENDA_TITLES = {
-    SupervisionType.LINE: "Agenda — line management",
-    SupervisionType.CLINICAL: "Agenda — clinical supervision",
-    SupervisionType.GROUP: "The group discussed",
-}
-AGENDA_INTROS = {
-    SupervisionType.LINE: "Tick each area covered in this session.",
-    SupervisionType.CLINICAL: "Tick each area covered. Record learning and decisions, not just "
-    "attendance.",
-    SupervisionType.GROUP: "Tick what the group surfaced — themes one-to-one supervision misses.",
-}
-
 
 class AgendaChecklist(QWidget):
-    """The type's agenda (CHECKLISTS[type]) as check boxes in two columns."""
+    """The type's agenda (its catalogue entry's checklist) as check boxes in two columns."""
 
     changed = Signal()
 
-    def __init__(self, type_: SupervisionType, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: TypeSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
-        for n, (key, label) in enumerate(CHECKLISTS[type_]):
+        for n, (key, label) in enumerate(spec.agenda):
             box = QCheckBox(label, self)
             box.setAccessibleName(label)
             box.toggled.connect(self.changed)
@@ -75,14 +64,14 @@ class AgendaChecklist(QWidget):
 
 
 class AgendaSection(Section):
-    """Line and clinical: the areas the session covered."""
+    """A one-to-one type: the areas the session covered."""
 
-    def __init__(self, type_: SupervisionType, parent: QWidget | None = None) -> None:
-        super().__init__(AGENDA_TITLES[type_], parent)
+    def __init__(self, spec: TypeSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec.agenda_title, parent)
         layout = QVBoxLayout(self)
-        intro = QLabel(AGENDA_INTROS[type_], self)
+        intro = QLabel(spec.agenda_intro, self)
         intro.setWordWrap(True)
-        self.checklist = AgendaChecklist(type_, self)
+        self.checklist = AgendaChecklist(spec, self)
         layout.addWidget(intro)
         layout.addWidget(self.checklist)
         self.checklist.changed.connect(self.changed)
@@ -178,12 +167,14 @@ class CaseDiscussionSection(Section):
 class GroupThemesSection(Section):
     """Group: themes surfaced — the group checklist plus the service's themes."""
 
-    def __init__(self, themes: Sequence[Theme], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, themes: Sequence[Theme], spec: TypeSpec, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Themes surfaced", parent)
         layout = QVBoxLayout(self)
-        intro = QLabel(AGENDA_INTROS[SupervisionType.GROUP], self)
+        intro = QLabel(spec.agenda_intro, self)
         intro.setWordWrap(True)
-        self.checklist = AgendaChecklist(SupervisionType.GROUP, self)
+        self.checklist = AgendaChecklist(spec, self)
         more = QLabel("Themes from the service's list:", self)
         self.themes = CheckList("Themes", grid=True, parent=self)
         self.themes.model.set_items([(t.id, t.name) for t in themes])

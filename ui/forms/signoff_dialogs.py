@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.quality import QualityGap
+from app.domain.rows import Addendum
 from app.errors import KeelError, UsageError
 from app.services.records import QualityGapsFound
-from app.storage.evidence import Addendum
 from ui.context import AppContext
 from ui.widgets.focus import set_tab_order
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.model import ALL_TYPES, Employment, SupervisionType, Worker
+from app.domain.model import Employment, TypeKey, Worker
 from app.errors import KeelError
 from ui.context import AppContext
 from ui.widgets.dates import DateEdit
@@ -95,15 +96,15 @@ class WorkerDialog(QDialog):
         self.clinical_combo.setAccessibleName("Clinical supervisor")
         self.qualified_check = QCheckBox("May give clinical supervision (suitably qualified)")
         self.qualified_check.setAccessibleName("May give clinical supervision")
-        self.requires_checks: dict[SupervisionType, QCheckBox] = {}
-        requires_row = QHBoxLayout()
-        for type_ in ALL_TYPES:
-            check = QCheckBox(type_.label)
-            check.setAccessibleName(f"Role requires {type_.label}")
-            check.setChecked(True)
-            self.requires_checks[type_] = check
-            requires_row.addWidget(check)
-        requires_row.addStretch(1)
+        # One box per supervision type in use; a new worker starts with the policy's defaults.
+        self.requires_checks: dict[TypeKey, QCheckBox] = {}
+        requires_row = QGridLayout()
+        for n, spec in enumerate(self._ctx.catalogue.active):
+            check = QCheckBox(spec.name)
+            check.setAccessibleName(f"Role requires {spec.name}")
+            check.setChecked(spec.required_by_default)
+            self.requires_checks[spec.key] = check
+            requires_row.addWidget(check, n // 3, n % 3)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -191,17 +192,17 @@ class WorkerDialog(QDialog):
             line_supervisor_id=line if isinstance(line, str) else None,
             clinical_supervisor_id=clinical if isinstance(clinical, str) else None,
             qualified_clinical=self.qualified_check.isChecked(),
-            requires=frozenset(t for t, c in self.requires_checks.items() if c.isChecked()),
+            # A retired type the worker still has stays as it was (no box shows it).
+            requires=frozenset(t for t, c in self.requires_checks.items() if c.isChecked())
+            | (base.requires - set(self.requires_checks) if self._original else frozenset()),
         )
 
     def _problem(self, worker: Worker) -> tuple[str, QWidget] | None:
         if not worker.name:
             return "Type the worker's name.", self.name_edit
-        if not worker.requires:
-            return (
-                "Tick at least one type of supervision the role requires.",
-                self.requires_checks[SupervisionType.LINE],
-            )
+        if not worker.requires & set(self.requires_checks):
+            first = next(iter(self.requires_checks.values()), self.name_edit)
+            return "Tick at least one type of supervision the role requires.", first
         return None
 
     def accept(self) -> None:

@@ -18,9 +18,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor
 
 from app.dates import uk
-from app.domain.model import DueStatus, SupervisionType
+from app.domain.catalogue import DEFAULT_CATALOGUE, Catalogue
+from app.domain.model import DueStatus
 from app.domain.records import ActionOwner, ActionStatus
-from app.storage.actions import ActionRow
+from app.domain.rows import ActionRow
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -58,12 +59,6 @@ HEADER_TIPS = {
     Column.OWNER: "Who has to do it",
     Column.EVIDENCE: "What shows the action is done",
     Column.SESSION: "The session the action was agreed in (double-click to open it)",
-}
-# Short type names: the column is narrow and the tooltip and the session itself say more.
-SESSION_TYPE_SHORT = {
-    SupervisionType.LINE: "Line",
-    SupervisionType.CLINICAL: "Clinical",
-    SupervisionType.GROUP: "Group",
 }
 OWNER_LABELS = {
     ActionOwner.SUPERVISEE: "Supervisee",
@@ -168,11 +163,13 @@ class _Formatted:
     tooltip: str
 
 
-def _format(row: ActionRow, today: date) -> _Formatted:
+def _format(row: ActionRow, today: date, catalogue: Catalogue) -> _Formatted:
     level = urgency(row, today)
     due_key = row.due_date.isoformat() if row.due_date else "9999-12-31"
     name_key = row.worker_name.casefold()
-    session = f"{SESSION_TYPE_SHORT[row.session_type]} · {uk(row.session_date)}"
+    # The type's short label: the column is narrow and the tooltip and the session say more.
+    spec = catalogue.spec(row.session_type)
+    session = f"{spec.short_label} · {uk(row.session_date)}"
     display = (
         due_text(row, today),
         _one_line(row.description),
@@ -188,12 +185,12 @@ def _format(row: ActionRow, today: date) -> _Formatted:
         f"{name_key}|{due_key}",
         f"{owner_text(row).casefold()}|{due_key}",
         row.evidence.casefold(),
-        f"{row.session_date.isoformat()}|{row.session_type.value}|{name_key}",
+        f"{row.session_date.isoformat()}|{row.session_type}|{name_key}",
         f"{int(level)}|{due_key}|{name_key}",
     )
     tip = [row.description.strip()]
     tip.append(
-        f"For {row.worker_name}, agreed in {row.session_type.label.lower()} supervision on "
+        f"For {row.worker_name}, agreed in {spec.name.lower()} supervision on "
         f"{uk(row.session_date)}"
     )
     if row.evidence.strip():
@@ -220,6 +217,12 @@ class ActionsModel(QAbstractTableModel):
         self._order: list[int] = []  # shown row → index in _given
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._today = date.today()
+        self._catalogue = DEFAULT_CATALOGUE
+
+    def set_catalogue(self, catalogue: Catalogue) -> None:
+        """The policy's types, whose words the session column and tooltips use."""
+        self._catalogue = catalogue
+        self._formatted = [None] * len(self._given)
 
     def set_rows(self, rows: Iterable[ActionRow], today: date) -> None:
         """Show ``rows`` in the order given (or the sort chosen), judged against ``today``."""
@@ -268,7 +271,9 @@ class ActionsModel(QAbstractTableModel):
     def _formatted_given(self, given: int) -> _Formatted:
         formatted = self._formatted[given]
         if formatted is None:
-            formatted = self._formatted[given] = _format(self._given[given], self._today)
+            formatted = self._formatted[given] = _format(
+                self._given[given], self._today, self._catalogue
+            )
         return formatted
 
     def _format_row(self, number: int) -> _Formatted:

@@ -23,7 +23,7 @@ from app.domain.records import CancelCategory, Workload
 from app.services.governance import AlertOutcome, GovernanceItem, LearningEntry, SourceSession
 from app.services.insight import SupervisorMonth, TeamWellbeingMonth
 from app.services.themes import ThemeCountRow, ThemeCounts
-from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel
+from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel, type_column
 
 __all__ = [
     "OBJECT_ROLE",
@@ -62,7 +62,6 @@ SESSION_STATUS = {
     SessionStatus.CANCELLED: "Cancelled",
     SessionStatus.DID_NOT_ATTEND: "Did not attend",
 }
-SHORT_TYPES = {"line": "Line", "clinical": "Clinical", "group": "Group"}
 CROWDED_FILL = (QColor("#f4c7c3"), QColor("#7a1010"))
 
 
@@ -146,7 +145,7 @@ class SourcesModel(RowTableModel[SourceSession]):
 
     columns = (
         Column[SourceSession]("Date", lambda s: uk(s.session_date), lambda s: _key(s.session_date)),
-        Column[SourceSession]("Type", lambda s: s.type.label),
+        type_column("Type", lambda s: s.type),
         Column[SourceSession]("Supervisee", source_who),
         Column[SourceSession]("Status", lambda s: SESSION_STATUS[s.status]),
         Column[SourceSession]("Case references", lambda s: one_line(s.case_refs) or "—"),
@@ -266,7 +265,7 @@ def _reasons_tip(m: SupervisorMonth) -> str:
 def _gap(m: SupervisorMonth) -> str:
     if m.longest_gap_days is None:
         return "—"
-    kind = f", {m.longest_gap_type.label.lower()}" if m.longest_gap_type else ""
+    kind = f", {m.longest_gap_type_name.lower()}" if m.longest_gap_type_name else ""
     return f"{plural(m.longest_gap_days, 'day')} ({m.longest_gap_worker}{kind})"
 
 

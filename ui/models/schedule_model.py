@@ -22,15 +22,16 @@ from PySide6.QtCore import (
 )
 
 from app.dates import day_month, uk
+from app.domain.catalogue import Catalogue
 from app.domain.model import (
     STATUS_SEVERITY,
     DueStatus,
     SessionStatus,
     StaffEntry,
-    SupervisionType,
     Tier,
+    TypeKey,
 )
-from app.domain.policy import Policy
+from app.domain.policy import DEFAULT_VERSION, PolicyVersion
 from app.domain.schedule import TypeStatus
 from app.services.agreements import AgreementDue
 from app.services.scheduling import Schedule, ScheduleRow
@@ -52,46 +53,34 @@ _ALWAYS_TEXT = frozenset({STATUS_ROLE})
 
 
 class Column(IntEnum):
+    """The columns before the types'. One column per supervision type in use follows (in the
+    policy's order, from ``FIRST_TYPE_COLUMN``), then "Next due" (``next_due_column``)."""
+
     WORKER = 0
     TEAM = 1
     TIER = 2
     OVERALL = 3
-    LINE = 4
-    CLINICAL = 5
-    GROUP = 6
-    NEXT_DUE = 7
 
+
+FIRST_TYPE_COLUMN = len(Column)
 
 HEADERS = {
     Column.WORKER: "Worker",
     Column.TEAM: "Team",
     Column.TIER: "Tier",
     Column.OVERALL: "Overall",
-    Column.LINE: "Line",
-    Column.CLINICAL: "Clinical",
-    Column.GROUP: "Group",
-    Column.NEXT_DUE: "Next due",
 }
+NEXT_DUE_HEADER = "Next due"
 HEADER_TIPS = {
     Column.TIER: "Risk tier from the latest risk profile: it sets how often each type is due",
     Column.OVERALL: "The worst status of the types this worker's role requires",
-    Column.LINE: "Line management supervision",
-    Column.CLINICAL: "Clinical supervision",
-    Column.GROUP: "Reflective / group supervision",
-    Column.NEXT_DUE: "The earliest due date of the required types",
 }
-TYPE_COLUMNS: dict[Column, SupervisionType] = {
-    Column.LINE: SupervisionType.LINE,
-    Column.CLINICAL: SupervisionType.CLINICAL,
-    Column.GROUP: SupervisionType.GROUP,
-}
-COLUMN_FOR_TYPE = {t: c for c, t in TYPE_COLUMNS.items()}
+NEXT_DUE_TIP = "The earliest due date of the required types"
 
 TIER_WORDS = {Tier.HIGH: "High", Tier.STANDARD: "Standard", Tier.LOW: "Low"}
 _TIER_ORDER = {Tier.HIGH: 0, Tier.STANDARD: 1, Tier.LOW: 3}
 _NO_DATE = "0000-00-00"  # an overdue cell with no date at all is the most urgent of all
-# Asked for on every paint, per cell: made once (a Python enum's len() and | are slow).
-_COLUMNS = len(Column)
+# Asked for on every paint, per cell: made once (a Python enum's | is slow).
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -121,13 +110,13 @@ def short_date(day: date, as_of: date) -> str:
     return day_month(day) if abs((day - as_of).days) <= 183 else uk(day)
 
 
-def next_booking(row: ScheduleRow, type_: SupervisionType, as_of: date) -> date | None:
+def next_booking(row: ScheduleRow, type_: TypeKey, as_of: date) -> date | None:
     """The first planned session of this type on or after ``as_of``, even one after the due
     date (the engine marks a cell booked only when the booking is in time)."""
     planned = [
         s.on
         for s in row.facts.sessions
-        if s.type is type_ and s.status is SessionStatus.PLANNED and s.on >= as_of
+        if s.type == type_ and s.status is SessionStatus.PLANNED and s.on >= as_of
     ]
     return min(planned) if planned else None
 
@@ -164,9 +153,11 @@ def cell_text(status: TypeStatus, booking: date | None, as_of: date) -> str:
     return f"{word} · {due} · booked {short_date(booked, as_of)}{' (late)' if late else ''}"
 
 
-def rich_tooltip(title: str, body: str) -> str:
-    """A tooltip that wraps long reasons and shows user text (<, &) literally."""
-    return f"<qt><b>{_escaped(title)}</b><br>{_escaped(body)}</qt>"
+def rich_tooltip(title: str, body: str, note: str = "") -> str:
+    """A tooltip that wraps long reasons and shows user text (<, &) literally; ``note`` is a
+    last, smaller line (the policy version the statuses were computed under)."""
+    last = f"<br><small>{_escaped(note)}</small>" if note else ""
+    return f"<qt><b>{_escaped(title)}</b><br>{_escaped(body)}{last}</qt>"
 
 
 def _escaped(text: str) -> str:
@@ -197,7 +188,12 @@ class ScheduleModel(QAbstractTableModel):
         self._search: list[str] = []
         self._position: dict[str, int] = {}
         self._as_of = date.today()
-        self._policy = Policy()
+        self._version: PolicyVersion = DEFAULT_VERSION
+        self._types: tuple[TypeKey, ...] = ()
+        self._columns = FIRST_TYPE_COLUMN + 1
+        self._labels: dict[TypeKey, str] = {}  # each type's label (cell tooltips)
+        self._names: dict[TypeKey, str] = {}  # … and name (the overall cell's tooltip)
+        self._under = ""  # the tooltips' last line: the policy version used
         self._agreements: dict[str, AgreementDue] = {}
 
     # Feeding the model ---------------------------------------------------------------------
@@ -209,7 +205,13 @@ class ScheduleModel(QAbstractTableModel):
         supervisors) for search and filters."""
         self.beginResetModel()
         self._as_of = schedule.as_of
-        self._policy = schedule.policy
+        self._version = schedule.version
+        self._types = schedule.types
+        self._columns = FIRST_TYPE_COLUMN + len(self._types) + 1
+        catalogue = schedule.catalogue
+        self._labels = {t: catalogue.spec(t).label for t in self._types}
+        self._names = {t: catalogue.spec(t).name for t in self._types}
+        self._under = f"Under {schedule.version.label}."
         self._workers = dict(workers or {})
         self._rows = list(schedule.rows)
         self._cells = [None] * len(self._rows)
@@ -239,7 +241,7 @@ class ScheduleModel(QAbstractTableModel):
     ) -> None:
         """Replace the rows of these workers (adding any new ones); a save refreshes cheaply."""
         self._workers.update(workers or {})
-        last = len(Column) - 1
+        last = self._columns - 1
         for row in rows:
             pos = self._position.get(row.worker_id)
             if pos is None:
@@ -275,9 +277,39 @@ class ScheduleModel(QAbstractTableModel):
     def as_of(self) -> date:
         return self._as_of
 
+    @property
+    def version(self) -> PolicyVersion:
+        """The policy version the statuses were computed under."""
+        return self._version
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._version.policy.catalogue
+
+    @property
+    def types(self) -> tuple[TypeKey, ...]:
+        """The supervision types shown, one column each, in order."""
+        return self._types
+
+    def column_of(self, type_: TypeKey) -> int | None:
+        """The column of a type, or None when it is not shown."""
+        try:
+            return FIRST_TYPE_COLUMN + self._types.index(type_)
+        except ValueError:
+            return None
+
+    def type_at(self, column: int) -> TypeKey | None:
+        """The type a column shows (None for the worker, team, tier, overall and next-due)."""
+        n = column - FIRST_TYPE_COLUMN
+        return self._types[n] if 0 <= n < len(self._types) else None
+
+    @property
+    def next_due_column(self) -> int:
+        return FIRST_TYPE_COLUMN + len(self._types)
+
     def schedule(self) -> Schedule:
         """The rows as they stand now (after any ``update_rows``), for counts and compliance."""
-        return Schedule(self._as_of, self._policy, list(self._rows))
+        return Schedule(self._as_of, self._version, list(self._rows))
 
     def rows(self) -> list[ScheduleRow]:
         return list(self._rows)
@@ -307,7 +339,7 @@ class ScheduleModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else _COLUMNS
+        return 0 if parent.isValid() else self._columns
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
@@ -326,7 +358,7 @@ class ScheduleModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the rows by the column's SORT_ROLE key (done here, in one Python sort,
         because a C++ proxy sort calls ``data()`` twice per comparison: ~100 ms for 1,000)."""
-        if not 0 <= column < len(Column):
+        if not 0 <= column < self._columns:
             return
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
@@ -352,8 +384,20 @@ class ScheduleModel(QAbstractTableModel):
         self._position = {r.worker_id: i for i, r in enumerate(self._rows)}
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < self._columns:
             return None
+        type_ = self.type_at(section)
+        if type_ is not None:
+            spec = self.catalogue.spec(type_)
+            if role == _DISPLAY:
+                return spec.short_label
+            if role == _TOOLTIP:
+                return f"{spec.label} ({self._version.label})"
+            return None
+        if section == self.next_due_column:
+            return (
+                NEXT_DUE_HEADER if role == _DISPLAY else NEXT_DUE_TIP if role == _TOOLTIP else None
+            )
         column = Column(section)
         if role == _DISPLAY:
             return HEADERS[column]
@@ -406,13 +450,15 @@ class ScheduleModel(QAbstractTableModel):
                 _TOOLTIP: rich_tooltip(
                     f"{name}: {overall.label}",
                     "; ".join(
-                        f"{t.label}: {s.status.label}" for t, s in row.status.by_type.items()
+                        f"{self._names.get(t, t)}: {s.status.label}"
+                        for t, s in row.status.by_type.items()
                     ),
+                    self._under,
                 ),
                 _ACCESSIBLE: f"Overall: {overall.label}",
             },
         ]
-        for type_ in TYPE_COLUMNS.values():
+        for type_ in self._types:
             cells.append(self._type_cell(row, type_))
         cells.append(
             {
@@ -422,18 +468,19 @@ class ScheduleModel(QAbstractTableModel):
         )
         return cells
 
-    def _type_cell(self, row: ScheduleRow, type_: SupervisionType) -> dict[int, Any]:
+    def _type_cell(self, row: ScheduleRow, type_: TypeKey) -> dict[int, Any]:
         s = row.status.by_type[type_]
         booking = next_booking(row, type_, self._as_of)
         text = cell_text(s, booking, self._as_of)
+        label = self._labels[type_]
         return {
             _DISPLAY: text,
             OBJECT_ROLE: s,
             STATUS_ROLE: s.status,
             _BACKGROUND: BACKGROUND[s.status],
             _FOREGROUND: FOREGROUND[s.status],
-            _TOOLTIP: rich_tooltip(f"{type_.label} — {s.status.label}", s.reason),
-            _ACCESSIBLE: f"{type_.label}: {text}",
+            _TOOLTIP: rich_tooltip(f"{label} — {s.status.label}", s.reason, self._under),
+            _ACCESSIBLE: f"{label}: {text}",
         }
 
     def _sort_key(self, row: ScheduleRow, column: int) -> str:
@@ -448,10 +495,11 @@ class ScheduleModel(QAbstractTableModel):
             return f"{_TIER_ORDER[status.tier] + (not status.assessed)}{name}"
         if column == Column.OVERALL:
             return self._status_key(status.overall, status.next_due, name)
-        if column == Column.NEXT_DUE:
+        type_ = self.type_at(column)
+        if type_ is None:  # the next-due column
             next_due = status.next_due
             return f"{next_due.isoformat() if next_due else '9999-99-99'}\n{name}"
-        by_type = status.by_type[TYPE_COLUMNS[Column(column)]]
+        by_type = status.by_type[type_]
         return self._status_key(by_type.status, by_type.due, name)
 
     @staticmethod

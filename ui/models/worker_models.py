@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from app.dates import uk
+from app.domain.catalogue import Catalogue
 from app.domain.model import (
     DueStatus,
     StoredAssessment,
@@ -28,9 +29,8 @@ from app.domain.model import (
     TriggerKind,
     Worker,
 )
+from app.domain.rows import SessionSummary, StoredLeave, StoredOverride, StoredTrigger
 from app.domain.schedule import WorkerStatus
-from app.storage.adjustments import StoredLeave, StoredOverride, StoredTrigger
-from app.storage.sessions import SessionSummary
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, SYMBOL, status_text
 
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -93,6 +93,13 @@ class Column(Generic[T]):
     align_right: bool = False
     # A fuller text for the tooltip and screen readers (a symbol column spells itself out).
     spelled: Callable[[T], str] | None = None
+    # ``text`` gives a supervision type's key, shown by its name (``set_type_names``).
+    names_type: bool = False
+
+
+def type_column(header: str, key: Callable[[T], str]) -> Column[T]:
+    """A column showing a row's supervision type by the name the policy gives it."""
+    return Column(header, key, names_type=True)
 
 
 class RowTableModel(QAbstractTableModel, Generic[T]):
@@ -103,6 +110,19 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
     def __init__(self, rows: Sequence[T] = (), parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[T] = list(rows)
+        self._type_names: dict[str, str] = {}
+
+    def set_type_names(self, catalogue: Catalogue) -> None:
+        """The names type columns show (the policy's catalogue; a key it lacks shows as is)."""
+        self._type_names = {t.key: t.name for t in catalogue}
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
+            )
+
+    def _text(self, column: Column[T], row: T) -> str:
+        text = column.text(row)
+        return self._type_names.get(text, text) if column.names_type else text
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
@@ -139,13 +159,15 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         row = self._rows[r]
         column = self.columns[c]
         if role == _DISPLAY:
-            return column.text(row)
+            return self._text(column, row)
         if role == _SORT:
-            return column.sort(row) if column.sort is not None else column.text(row).casefold()
+            return (
+                column.sort(row) if column.sort is not None else self._text(column, row).casefold()
+            )
         if role == _OBJECT:
             return row
         if role in (_TOOLTIP, _ACCESSIBLE):
-            return column.spelled(row) if column.spelled is not None else column.text(row)
+            return column.spelled(row) if column.spelled is not None else self._text(column, row)
         if role == _ALIGN and column.align_right:
             return _RIGHT
         return self.extra_data(row, c, role)
@@ -367,7 +389,7 @@ class SessionHistoryModel(RowTableModel[SessionSummary]):
     """A worker's sessions (one-to-one and attended groups), as given: newest first."""
 
     columns = (
-        Column[SessionSummary]("Type", lambda s: s.type.label),
+        type_column("Type", lambda s: s.type),
         Column[SessionSummary](
             "Date", lambda s: uk(s.session_date), lambda s: _date_key(s.session_date)
         ),
@@ -431,7 +453,7 @@ class OverrideRow:
 
 class OverrideModel(RowTableModel[OverrideRow]):
     columns = (
-        Column[OverrideRow]("Type", lambda r: r.override.type.label),
+        type_column("Type", lambda r: r.override.type),
         Column[OverrideRow](
             "Every",
             lambda r: f"{r.override.interval_days} days",
@@ -478,7 +500,7 @@ class TriggerModel(RowTableModel[TriggerRow]):
         Column[TriggerRow](
             "Date", lambda r: uk(r.trigger.event_date), lambda r: _date_key(r.trigger.event_date)
         ),
-        Column[TriggerRow]("Type", lambda r: r.trigger.type.label),
+        type_column("Type", lambda r: r.trigger.type),
         Column[TriggerRow](
             "Respond within",
             lambda r: f"{r.trigger.response_days} days",

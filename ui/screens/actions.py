@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.domain.records import ActionStatus
+from app.domain.rows import ActionRow
 from app.errors import KeelError
-from app.storage.actions import ActionRow
 from ui.context import AppContext
 from ui.models.actions_model import (
     OWNER_LABELS,
@@ -71,7 +71,14 @@ class CloseActionDialog(QDialog):
     the evidence needed to close it.
     """
 
-    def __init__(self, row: ActionRow, status: ActionStatus, parent: QWidget | None = None):
+    def __init__(
+        self,
+        row: ActionRow,
+        status: ActionStatus,
+        parent: QWidget | None = None,
+        *,
+        type_name: str = "",
+    ):
         super().__init__(parent)
         self.status = status
         dropping = status is ActionStatus.DROPPED
@@ -85,7 +92,8 @@ class CloseActionDialog(QDialog):
         font.setBold(True)
         what.setFont(font)
         context = _plain_label(
-            f"For {row.worker_name} · agreed in {row.session_type.label.lower()} supervision on "
+            f"For {row.worker_name} · agreed in "
+            f"{(type_name or row.session_type).lower()} supervision on "
             f"{_unbroken(uk(row.session_date))}"
             + (f" · due {_unbroken(uk(row.due_date))}" if row.due_date else "")
         )
@@ -146,9 +154,11 @@ class CloseActionDialog(QDialog):
         super().accept()
 
     @classmethod
-    def ask(cls, row: ActionRow, status: ActionStatus, parent: QWidget | None) -> str | None:
+    def ask(
+        cls, row: ActionRow, status: ActionStatus, parent: QWidget | None, type_name: str = ""
+    ) -> str | None:
         """The note the user typed, or None when they cancelled."""
-        dialog = cls(row, status, parent)
+        dialog = cls(row, status, parent, type_name=type_name)
         try:
             return dialog.note() if dialog.exec() == QDialog.DialogCode.Accepted else None
         finally:
@@ -196,6 +206,7 @@ class ActionsScreen(QWidget):
         owner_label.setBuddy(self.owner_combo)
 
         self.model = ActionsModel(self)
+        self.model.set_catalogue(ctx.catalogue)
         self.proxy = SourceSortProxy(self)  # sorting is the model's own
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -423,7 +434,8 @@ class ActionsScreen(QWidget):
         action = self.selected_action()
         if action is None or action.status is not ActionStatus.OPEN:
             return
-        note = CloseActionDialog.ask(action, status, self)
+        name = self._ctx.catalogue.name(action.session_type)
+        note = CloseActionDialog.ask(action, status, self, name)
         if note is None:
             return
         try:

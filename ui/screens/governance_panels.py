@@ -44,14 +44,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import month_year, uk
+from app.domain.catalogue import Catalogue
 from app.domain.governance import Forum, ItemStatus
 from app.errors import KeelError
 from app.services import agenda as agenda_service
 from app.services import insight, themes
 from app.services.agenda import AgendaItem, MdtAgenda
+from app.services.database import Database
 from app.services.insight import SupervisorMonth, TeamWellbeingMonth
 from app.services.themes import Bucket
-from app.storage.db import Database
 from ui.context import AppContext
 from ui.models.governance_models import (
     HeatMapModel,
@@ -285,13 +286,13 @@ def html_text(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def _source_links(a: AgendaItem) -> str:
+def _source_links(a: AgendaItem, cat: Catalogue) -> str:
     if not a.sources:
         return f"<span class='muted'>{html_text(a.item.source.label)}; no session linked.</span>"
     links = []
     for s in a.sources:
         who = s.worker_name or f"group of {s.attendees}"
-        text = f"{uk(s.session_date)} · {s.type.label.lower()} · {who}"
+        text = f"{uk(s.session_date)} · {cat.name(s.type).lower()} · {who}"
         links.append(f"<a href='session:{escape(s.session_id)}'>{html_text(text)}</a>")
     line = "<br/>".join(links)
     if a.case_refs:
@@ -343,7 +344,14 @@ def _items_part(agenda: MdtAgenda) -> str:
             lines.append(f"<b>Decision:</b> {html_text(item.decision)}")
         if item.change_made:
             lines.append(f"<b>Change made:</b> {html_text(item.change_made)}")
-        rows.append([str(n), "<br/>".join(lines), _source_links(a), escape(_ASK[item.status])])
+        rows.append(
+            [
+                str(n),
+                "<br/>".join(lines),
+                _source_links(a, agenda.catalogue),
+                escape(_ASK[item.status]),
+            ]
+        )
     return out + _table(["#", "Item", "From supervision", "Asked"], rows, [3, 50, 28, 19])
 
 
@@ -391,7 +399,9 @@ def _actions_part(agenda: MdtAgenda) -> str:
         owner = _OWNER.get(a.owner.value, "") if a.owner else ""
         if a.owner_name:
             owner = f"{owner} ({a.owner_name})" if owner else a.owner_name
-        source = f"{a.worker_name}, {a.session_type.label.lower()} {uk(a.session_date)}"
+        source = (
+            f"{a.worker_name}, {agenda.catalogue.name(a.session_type).lower()} {uk(a.session_date)}"
+        )
         rows.append(
             [
                 html_text(a.description),

@@ -42,14 +42,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk, weekday
-from app.domain.model import ALL_TYPES, DueStatus, StaffEntry, SupervisionType
+from app.domain.catalogue import TypeSpec
+from app.domain.model import DueStatus, StaffEntry, TypeKey
 from app.errors import KeelError
 from app.services.agreements import agreements_due
 from app.services.scheduling import ScheduleRow, compute_schedule
 from ui.context import AppContext
 from ui.models.schedule_model import (
-    COLUMN_FOR_TYPE,
-    TYPE_COLUMNS,
+    FIRST_TYPE_COLUMN,
     Column,
     ScheduleFilter,
     ScheduleModel,
@@ -88,13 +88,13 @@ _HEADER_KEY = "scheduler/header-v2"
 
 
 def ask_booking(
-    parent: QWidget, worker_name: str, type_: SupervisionType, default: date, earliest: date
+    parent: QWidget, worker_name: str, spec: TypeSpec, default: date, earliest: date
 ) -> Booking | None:
     """Ask for the date, start time, length, mode and place of a session to book; None when
     the user cancels."""
     from ui.forms.booking_dialog import BookingDialog  # with the first booking
 
-    dialog = BookingDialog(worker_name, type_, default, earliest, parent)
+    dialog = BookingDialog(worker_name, spec, default, earliest, parent)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     chosen = dialog.booking() if accepted else None
     dialog.deleteLater()
@@ -102,7 +102,7 @@ def ask_booking(
 
 
 def confirm_second_session(
-    parent: QWidget, worker_name: str, type_: SupervisionType, on: date, others: list[Any]
+    parent: QWidget, worker_name: str, spec: TypeSpec, on: date, others: list[Any]
 ) -> bool:
     """A second session of one type for one worker on one day is most often a slip: ask."""
     from app.services.sessions import same_day_words
@@ -111,7 +111,7 @@ def confirm_second_session(
     answer = QMessageBox.question(
         parent,
         "A second session that day?",
-        f"{worker_name} already has a {type_.label.lower()} session on {uk(on)} ({what}). "
+        f"{worker_name} already has a {spec.name.lower()} session on {uk(on)} ({what}). "
         "Book a second one that day?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
@@ -352,14 +352,21 @@ class SchedulerScreen(QWidget):
         metrics = QFontMetrics(self.table.font())
         pad = 12
         widths = {
-            Column.WORKER: metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
-            Column.TIER: metrics.horizontalAdvance("Not assessed") + pad,
-            Column.OVERALL: metrics.horizontalAdvance("▲ Due soon") + pad + 4,
-            Column.NEXT_DUE: metrics.horizontalAdvance("30 Nov 2026") + pad,
+            int(Column.WORKER): metrics.horizontalAdvance("Graham Whitfield-Okafor") + pad,
+            int(Column.TIER): metrics.horizontalAdvance("Not assessed") + pad,
+            int(Column.OVERALL): metrics.horizontalAdvance("▲ Due soon") + pad + 4,
+            self.model.next_due_column: metrics.horizontalAdvance("30 Nov 2026") + pad,
         }
+        # Wide enough for an overdue booked cell ("✖ Overdue · 99 days · booked 30 Nov"); with
+        # more than three types, narrower so every type still fits a 1366-pixel screen (the
+        # cell's full text is then in the tooltip and the details pane).
         type_width = metrics.horizontalAdvance("✖ Overdue · 99 days · booked 30 Nov") + pad
-        for column in TYPE_COLUMNS:
-            widths[column] = type_width
+        shown = len(self.model.types)
+        if shown > 3:
+            floor = metrics.horizontalAdvance("✖ Overdue · 99 days") + pad
+            type_width = max(floor, type_width * 3 // shown)
+        for type_ in self.model.types:
+            widths[FIRST_TYPE_COLUMN + self.model.types.index(type_)] = type_width
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
         header.setMinimumSectionSize(metrics.horizontalAdvance("Worker") + pad)
@@ -383,20 +390,35 @@ class SchedulerScreen(QWidget):
         self.proxy.layoutChanged.connect(self._update_shown)
 
     def _restore_layout(self) -> None:
-        """The splitter and column widths as the user left them (not the sort: worst first)."""
-        settings = QSettings()
-        for key, widget in (
-            (_SPLITTER_KEY, self.splitter),
-            (_HEADER_KEY, self.table.horizontalHeader()),
-        ):
-            state = settings.value(key)
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                widget.restoreState(state)
+        """The splitter as the user left it (the columns: see ``_restore_columns``)."""
+        state = QSettings().value(_SPLITTER_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.splitter.restoreState(state)
+
+    def _header_key(self) -> str:
+        """Column widths are kept per set of type columns: a policy that adds or retires a
+        type gets fresh columns, never another layout's widths."""
+        return f"{_HEADER_KEY}/{','.join(self.model.types)}"
+
+    def _restore_columns(self) -> None:
+        """Size the columns for the types shown, then apply the widths the user left."""
+        header = self.table.horizontalHeader()
+        section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        self._size_columns()
+        state = QSettings().value(self._header_key())
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            # The widths only: the sort stays. Quietly, so that the rows (already in this
+            # order) are not sorted again: ≈15 ms of the start on the reference database.
+            with QSignalBlocker(header):
+                header.restoreState(state)
+                header.setSortIndicator(section, order)
+            self.table.updateGeometries()
+            self.table.viewport().update()
 
     def hideEvent(self, event: QHideEvent) -> None:
         settings = QSettings()
         settings.setValue(_SPLITTER_KEY, self.splitter.saveState())
-        settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        settings.setValue(self._header_key(), self.table.horizontalHeader().saveState())
         super().hideEvent(event)
 
     # Public API ----------------------------------------------------------------------------
@@ -427,7 +449,12 @@ class SchedulerScreen(QWidget):
                 schedule = compute_schedule(self._ctx.db, self._as_of)
                 staff = {s.id: s for s in self._ctx.workers.staff()}
                 self._names = {wid: s.name for wid, s in staff.items()}
+                columns = self.model.types
                 self.model.set_schedule(schedule, staff)
+                if self.model.types != columns:
+                    self._restore_columns()
+                catalogue = self.model.catalogue
+                self.details.set_types([catalogue.spec(t) for t in self.model.types])
             else:
                 schedule = compute_schedule(self._ctx.db, self._as_of, worker_ids=worker_ids)
                 changed = {
@@ -459,7 +486,7 @@ class SchedulerScreen(QWidget):
         row = self._row_for(self.table.currentIndex())
         return None if row is None else row.worker_id
 
-    def select_worker(self, worker_id: str, column: Column = Column.WORKER) -> bool:
+    def select_worker(self, worker_id: str, column: int = Column.WORKER) -> bool:
         """Make this worker's cell current (if the filters show it)."""
         source_row = self.model.row_of(worker_id)
         if source_row is None:
@@ -571,7 +598,7 @@ class SchedulerScreen(QWidget):
         row = self._row_for(index)
         if row is None:
             return
-        type_ = TYPE_COLUMNS.get(Column(index.column()))
+        type_ = self.model.type_at(index.column())
         if type_ is None:
             self.worker_requested.emit(row.worker_id)
             return
@@ -579,7 +606,7 @@ class SchedulerScreen(QWidget):
         if booking is not None:  # the booking becomes the record, not a second session
             self.booking_open_requested.emit(booking.id)
         else:
-            self.session_requested.emit(row.worker_id, type_.value)
+            self.session_requested.emit(row.worker_id, type_)
 
     def context_menu(self, index: QModelIndex) -> QMenu | None:
         """The menu for a cell (built, not shown): record, book, open the worker; export the
@@ -589,11 +616,12 @@ class SchedulerScreen(QWidget):
             return None
         wid = row.worker_id
         menu = QMenu(self)
-        type_ = TYPE_COLUMNS.get(Column(index.column()))
-        types = [type_] if type_ is not None else list(ALL_TYPES)
+        type_ = self.model.type_at(index.column())
+        types = [type_] if type_ is not None else list(self.model.types)
         today = self._ctx.today()
         for t in types:
-            label = "" if type_ is not None else f" ({t.label.lower()})"
+            name = self.model.catalogue.spec(t).name.lower()
+            label = "" if type_ is not None else f" ({name})"
             booking = self._ctx.sessions.booking_to_record(wid, t, today)
             if booking is not None:
                 when = f"{weekday(booking.session_date)} {uk(booking.session_date)}"
@@ -603,7 +631,7 @@ class SchedulerScreen(QWidget):
                 )
             now = "Record a &new session now" if booking is not None else "&Record a session now"
             record = menu.addAction(f"{now}{label}…")
-            record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t.value))
+            record.triggered.connect(lambda _=False, t=t: self.session_requested.emit(wid, t))
             book = menu.addAction(f"&Book a session{label}…")
             book.triggered.connect(lambda _=False, t=t: self.book_session(wid, t))
         menu.addSeparator()
@@ -631,7 +659,7 @@ class SchedulerScreen(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
-    def book_session(self, worker_id: str, type_: SupervisionType) -> bool:
+    def book_session(self, worker_id: str, type_: TypeKey) -> bool:
         """Ask for the date, time, length, mode and place, and book a planned session; True
         when one was booked. A second one that day for the same worker and type asks first."""
         source_row = self.model.row_of(worker_id)
@@ -641,7 +669,8 @@ class SchedulerScreen(QWidget):
         today = self._ctx.today()
         due = row.status.by_type[type_].due
         default = due if due is not None and due >= today else today
-        chosen = ask_booking(self, row.facts.name, type_, default, today)
+        spec = self.model.catalogue.spec(type_)
+        chosen = ask_booking(self, row.facts.name, spec, default, today)
         if chosen is None:
             return False
         if chosen.on < today:
@@ -653,7 +682,7 @@ class SchedulerScreen(QWidget):
             )
             return False
         others = self._ctx.sessions.same_day(worker_id, type_, chosen.on)
-        if others and not confirm_second_session(self, row.facts.name, type_, chosen.on, others):
+        if others and not confirm_second_session(self, row.facts.name, spec, chosen.on, others):
             return False
         try:
             self._ctx.sessions.book(
@@ -665,6 +694,6 @@ class SchedulerScreen(QWidget):
             QMessageBox.warning(self, "The session was not booked", str(exc))
             return False
         self.refresh([worker_id])
-        self.select_worker(worker_id, COLUMN_FOR_TYPE[type_])
+        self.select_worker(worker_id, self.model.column_of(type_) or Column.WORKER)
         self.booking_made.emit(worker_id)
         return True

@@ -6,6 +6,7 @@ a team lead can see why each date is what it is (DOMAIN.md §5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -16,17 +17,21 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, DueStatus, StaffEntry, SupervisionType
+from app.domain.catalogue import TypeSpec
+from app.domain.model import DueStatus, StaffEntry, TypeKey
 from app.services.agreements import AgreementDue
 from app.services.scheduling import ScheduleRow
 from ui.models.schedule_model import next_booking, tier_reason
 from ui.widgets.status_style import BACKGROUND, FOREGROUND, status_text
+
+_PER_ROW = 4  # type boxes side by side; a fifth type starts a second row
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -39,9 +44,9 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 class _TypeDetails(QGroupBox):
     """One supervision type in the details pane: status, interval, dates and the reason."""
 
-    def __init__(self, type_: SupervisionType, parent: QWidget | None = None) -> None:
-        super().__init__(type_.label, parent)
-        self.type = type_
+    def __init__(self, spec: TypeSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec.label, parent)
+        self.type = spec.key
         self.status = plain_label()
         self.interval = plain_label()
         self.last_held = plain_label()
@@ -49,6 +54,10 @@ class _TypeDetails(QGroupBox):
         self.booked = plain_label()
         self.reason = plain_label()
         self.reason.setWordWrap(True)
+        # Boxes share the pane's width (four types fit a 1366-pixel screen): long values wrap.
+        for value in (self.due, self.booked, self.last_held, self.interval):
+            value.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bold = QFont(self.status.font())
         bold.setBold(True)
@@ -82,10 +91,15 @@ class _TypeDetails(QGroupBox):
             ("booked date", self.booked),
             ("reason", self.reason),
         ):
-            widget.setAccessibleDescription(f"{type_.label} {name}")
+            widget.setAccessibleDescription(f"{spec.label} {name}")
 
     def show_row(self, row: ScheduleRow, as_of: date) -> None:
-        s = row.status.by_type[self.type]
+        s = row.status.by_type.get(self.type)
+        if s is None:  # a row computed under a policy without this type
+            for widget in (self.status, self.interval, self.last_held, self.due, self.booked):
+                widget.setText("—")
+            self.reason.setText("")
+            return
         self.status.setText(status_text(s.status))
         palette = self.status.palette()
         palette.setColor(self.status.backgroundRole(), BACKGROUND[s.status])
@@ -122,7 +136,8 @@ class DetailsPane(QWidget):
         self.agreement.setContentsMargins(4, 1, 4, 1)
         self.agreement.hide()
         self.subtitle.setAccessibleDescription("Selected worker's role, team, tier and supervisors")
-        self.types = {t: _TypeDetails(t, self) for t in ALL_TYPES}
+        self.types: dict[TypeKey, _TypeDetails] = {}
+        self._shown: tuple[tuple[str, str], ...] = ()
         self.placeholder = plain_label(
             "Select a worker to see each type's interval, dates and the reason for the due date."
         )
@@ -130,15 +145,13 @@ class DetailsPane(QWidget):
         self.placeholder.setWordWrap(True)
 
         body = QWidget()
-        grid = QGridLayout(body)
+        self._grid = grid = QGridLayout(body)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.title, 0, 0, 1, len(ALL_TYPES))
-        grid.addWidget(self.subtitle, 1, 0, 1, len(ALL_TYPES))
-        grid.addWidget(self.agreement, 2, 0, 1, len(ALL_TYPES))
-        for column, box in enumerate(self.types.values()):
-            grid.addWidget(box, 3, column)
+        grid.addWidget(self.title, 0, 0, 1, _PER_ROW)
+        grid.addWidget(self.subtitle, 1, 0, 1, _PER_ROW)
+        grid.addWidget(self.agreement, 2, 0, 1, _PER_ROW)
+        for column in range(_PER_ROW):
             grid.setColumnStretch(column, 1)
-        grid.setRowStretch(3, 1)
         scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
@@ -149,6 +162,29 @@ class DetailsPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self._stack)
+
+    def set_types(self, specs: Sequence[TypeSpec]) -> None:
+        """One box per supervision type shown, in order (rebuilt only when they change)."""
+        shown = tuple((s.key, s.label) for s in specs)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        for box in self.types.values():
+            self._grid.removeWidget(box)
+            box.deleteLater()
+        self.types = {}
+        for n, spec in enumerate(specs):
+            box = _TypeDetails(spec, self)
+            self.types[spec.key] = box
+            self._grid.addWidget(box, 3 + n // _PER_ROW, n % _PER_ROW)
+        rows = max(1, -(-len(specs) // _PER_ROW))
+        # The boxes share the whole width: three types take a third each, not three quarters
+        # of it with an empty quarter on the right.
+        across = max(1, min(len(specs), _PER_ROW))
+        for column in range(_PER_ROW):
+            self._grid.setColumnStretch(column, 1 if column < across else 0)
+        for r in range(3, 3 + rows):
+            self._grid.setRowStretch(r, 1)
 
     def show_row(self, row: ScheduleRow | None, worker: StaffEntry | None, as_of: date,
                  names: dict[str, str], agreement: AgreementDue | None = None) -> None:  # fmt: skip

@@ -52,12 +52,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, SupervisionType
+from app.domain.model import TypeKey
 from app.errors import KeelError
 from app.services.search import DISCUSSION, NOTES, PLACE, SearchHit, search_sessions
 from app.services.themes import theme_usage
 from ui.context import AppContext
-from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel
+from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel, type_column
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
 
@@ -143,7 +143,7 @@ class SearchResultsModel(RowTableModel[SearchHit]):
         Column[SearchHit](
             "Date", lambda h: uk(h.session_date), lambda h: h.session_date.isoformat()
         ),
-        Column[SearchHit]("Type", lambda h: h.type.label),
+        type_column("Type", lambda h: h.type),
         Column[SearchHit]("Status", lambda h: STATUS_WORDS.get(h.status.value, h.status.value)),
         Column[SearchHit]("Worker", lambda h: h.worker_name),
         Column[SearchHit](
@@ -161,7 +161,7 @@ class SearchRequest:
     """What the dialog asks the service for (the query and every filter)."""
 
     query: str
-    type_: SupervisionType | None = None
+    type_: TypeKey | None = None
     worker_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -202,6 +202,7 @@ class SearchDialog(QDialog):
         self.setAccessibleName("Search records")
         self.setModal(False)
         self.model = SearchResultsModel(parent=self)
+        self.model.set_type_names(ctx.catalogue)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -230,8 +231,8 @@ class SearchDialog(QDialog):
         self.type_combo = QComboBox()
         self.type_combo.setAccessibleName("Supervision type")
         self.type_combo.addItem("All types", ANY)
-        for type_ in ALL_TYPES:
-            self.type_combo.addItem(type_.label, type_.value)
+        for spec in self._ctx.catalogue:  # retired types too: their records can be searched
+            self.type_combo.addItem(spec.name, spec.key)
         self.worker_combo = QComboBox()
         self.worker_combo.setAccessibleName("Worker (supervisee or group attendee)")
         self.worker_combo.setMinimumContentsLength(16)
@@ -327,14 +328,10 @@ class SearchDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         metrics = self.view.fontMetrics()
+        # The type column fits the longest type name of the service's policy.
+        type_sample = max((spec.name for spec in self._ctx.catalogue), key=len, default="Type")
         for column, sample in enumerate(
-            (
-                "26 Nov 2026",
-                "Line management",
-                "Cancelled",
-                "Zoë Hartley-Ward",
-                "discussion, decisions",
-            )
+            ("26 Nov 2026", type_sample, "Cancelled", "Zoë Hartley-Ward", "discussion, decisions")
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
         self.view.verticalHeader().setDefaultSectionSize(metrics.height() + 12)
@@ -420,7 +417,7 @@ class SearchDialog(QDialog):
         type_value = self.type_combo.currentData()
         return SearchRequest(
             query=self.query_edit.text(),
-            type_=SupervisionType(type_value) if type_value else None,
+            type_=str(type_value) if type_value else None,
             worker_id=self.worker_combo.currentData() or None,
             date_from=self.from_edit.value() if self.from_check.isChecked() else None,
             date_to=self.to_edit.value() if self.to_check.isChecked() else None,

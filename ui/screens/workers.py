@@ -44,11 +44,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, SessionStatus, SupervisionType, Worker
+from app.domain.model import SessionStatus, TypeKey, Worker
+from app.domain.rows import SessionSummary
 from app.domain.schedule import WorkerStatus
 from app.errors import KeelError
 from app.services.scheduling import compute_schedule
-from app.storage.sessions import SessionSummary
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
@@ -113,6 +113,17 @@ def _table(name: str, model: QAbstractItemModel) -> QTableView:
     header.setHighlightSections(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return view
+
+
+def _with_mnemonic(text: str, used: set[str], *, skip: int = 0) -> str:
+    """``text`` with "&" before its first letter (from ``skip`` on) not in ``used``, which
+    then is; unchanged when every letter is taken."""
+    for n, char in enumerate(text):
+        letter = char.casefold()
+        if n >= skip and char.isalpha() and letter not in used:
+            used.add(letter)
+            return f"{text[:n]}&{text[n:]}"
+    return text
 
 
 def _plain(text: str = "") -> QLabel:
@@ -404,24 +415,25 @@ class WorkersScreen(QWidget):
     def _build_sessions_tab(self) -> QWidget:
         tab = QWidget()
         self.session_model = SessionHistoryModel()
+        self.session_model.set_type_names(self._ctx.catalogue)
         self.session_view = _table("Session history", self.session_model)
         for column, width in enumerate((140, 100, 120, 160)):
             self.session_view.horizontalHeader().resizeSection(column, width)
         self.open_session_button = QPushButton("Open re&cord")
         self.open_session_button.setAccessibleName("Open session record")
         self.open_session_button.setEnabled(False)
-        self.new_session_buttons: dict[SupervisionType, QPushButton] = {}
+        self.new_session_buttons: dict[TypeKey, QPushButton] = {}
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_session_button)
         buttons.addStretch(1)
-        for type_, text in (
-            (SupervisionType.LINE, "New &line session"),
-            (SupervisionType.CLINICAL, "New cli&nical session"),
-            (SupervisionType.GROUP, "New &group session"),
-        ):
+        # One button per type in use; each gets a free Alt+letter (letters the screen's other
+        # controls use are skipped).
+        used = set("bcdeikmoprtx")
+        for spec in self._ctx.catalogue.active:
+            text = _with_mnemonic(f"New {spec.short_label.lower()} session", used, skip=4)
             button = QPushButton(text)
             button.setAccessibleName(text.replace("&", ""))
-            self.new_session_buttons[type_] = button
+            self.new_session_buttons[spec.key] = button
             buttons.addWidget(button)
         self.sessions_summary = QLabel()
         layout = QVBoxLayout(tab)
@@ -740,8 +752,9 @@ class WorkersScreen(QWidget):
         f["qualified"].setText(
             "Yes — may give clinical supervision" if worker.qualified_clinical else "No"
         )
+        catalogue = self._ctx.catalogue
         f["requires"].setText(
-            ", ".join(t.label for t in ALL_TYPES if t in worker.requires) or "None"
+            ", ".join(t.name for t in catalogue if t.key in worker.requires) or "None"
         )
         f["left"].setText(
             f"Left on {uk(worker.left_on)} (hidden from the scheduler; records kept)"
@@ -756,6 +769,8 @@ class WorkersScreen(QWidget):
     def _fill_adjustments(self, worker_id: str) -> None:
         today = self._ctx.today()
         workers = self._ctx.workers
+        for model in (self.session_model, self.override_tab.model, self.trigger_tab.model):
+            model.set_type_names(self._ctx.catalogue)
         self.leave_tab.model.set_rows([LeaveRow(lv, today) for lv in workers.leave(worker_id)])
         self.override_tab.model.set_rows(
             [OverrideRow(o, today) for o in workers.overrides(worker_id)]
@@ -781,13 +796,13 @@ class WorkersScreen(QWidget):
             count = model.rowCount()
             self.tabs.setTabText(self.tabs.indexOf(tab), f"{name} ({count})" if count else name)
 
-    def _closed_on(self, type_: SupervisionType, event: date) -> date | None:
+    def _closed_on(self, type_: TypeKey, event: date) -> date | None:
         """The first held session of ``type_`` on or after ``event`` (up to today), if any."""
         today = self._ctx.today()
         dates = [
             s.session_date
             for s in self._history
-            if s.type is type_
+            if s.type == type_
             and s.status is SessionStatus.HELD
             and event <= s.session_date <= today
         ]
@@ -871,6 +886,6 @@ class WorkersScreen(QWidget):
         if rows:
             self._session_activated(rows[0])
 
-    def _request_new_session(self, type_: SupervisionType) -> None:
+    def _request_new_session(self, type_: TypeKey) -> None:
         if self._worker is not None:
-            self.new_session_requested.emit(self._worker.id, type_.value)
+            self.new_session_requested.emit(self._worker.id, type_)

@@ -396,14 +396,19 @@ class KeelDocument:
         written: the canvas writes the file only at the end)."""
         flowables = list(story)
         total = len(flowables)
+        # ReportLab counts flowables left to lay out; one split over a page break (a table,
+        # a block kept together) adds one back. Progress never goes backwards.
+        shown = 0
 
         def on_progress(kind: str, value: int) -> None:
+            nonlocal shown
             if kind != "PROGRESS":
                 return
             if cancelled is not None and cancelled():
                 raise ExportCancelled()
+            shown = max(shown, min(value, total))
             if progress is not None:
-                progress(min(value, total), total)
+                progress(shown, total)
 
         self._doc.setProgressCallBack(on_progress)
         canvases: list[_NumberedCanvas] = []

@@ -17,8 +17,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from app.domain.model import SupervisionType
-from app.domain.records import CHECKLISTS
+from app.domain.catalogue import TypeSpec
 from app.services.reports.base import (
     BODY_WIDTH,
     INK,
@@ -36,13 +35,6 @@ from app.storage.schema import SEEDED_THEMES
 
 BOX = '<font size="11">☐</font>'  # U+2610, drawn by the bundled font, a little larger
 LINE_H = 8 * mm  # handwriting line height
-
-INTROS = {
-    SupervisionType.LINE: "Tick each area covered in this session.",
-    SupervisionType.CLINICAL: "Tick each area covered. Record learning and decisions, not just "
-    "attendance.",
-    SupervisionType.GROUP: "Tick what the group surfaced — themes one-to-one supervision misses.",
-}
 
 
 def _boxes(labels: Sequence[str]) -> str:
@@ -142,11 +134,11 @@ def _tick_grid(labels: Sequence[str], width: float, cols: int = 2) -> Table:
     return t
 
 
-def _details(type_: SupervisionType, w: float) -> list[Flowable]:
+def _details(spec: TypeSpec, w: float) -> list[Flowable]:
     pairs: list[tuple[str, str]] = (
         [("Facilitator", ""), ("Date", ""), ("Start time", ""), ("Duration (min)", ""),
          ("Location", ""), ("Attendees (no.)", "")]
-        if type_ is SupervisionType.GROUP
+        if spec.is_group
         else [("Supervisee", ""), ("Supervisor", ""), ("Date", ""), ("Start time", ""),
               ("Duration (min)", ""), ("Location", "")]
     )  # fmt: skip
@@ -183,19 +175,21 @@ def _words(label: str) -> tuple[str, ...]:
     return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
-def _group_themes(type_: SupervisionType, themes: Sequence[str], w: float) -> KeepTogether:
+def _group_themes(spec: TypeSpec, themes: Sequence[str], w: float) -> KeepTogether:
     """What the group surfaced and the service's themes as one set of boxes: a theme that says
     the same as an item of the group's list ("Repeated crisis trigger" beside "Repeated crisis
     triggers") gets no box of its own — the item's box, marked †, stands for both."""
-    items = [label for _key, label in CHECKLISTS[type_]]
+    items = [label for _key, label in spec.agenda]
     same = {_words(label) for label in items}
     doubled = {_words(t) for t in themes if _words(t) in same}
     labels = [f"{label} †" if _words(label) in doubled else label for label in items]
     rest = [t for t in themes if _words(t) not in same]
-    content: list[Flowable] = [_note(escape(INTROS[type_])), _tick_grid(labels, w)]
+    content: list[Flowable] = (
+        [_note(escape(spec.agenda_intro)), _tick_grid(labels, w)] if labels else []
+    )
     if rest:
-        content += [Spacer(1, 1.5 * mm), _note("More themes from the service's list:"),
-                    _tick_grid(rest, w)]  # fmt: skip
+        more = "More themes from the service's list:" if labels else "Themes from the list:"
+        content += [Spacer(1, 1.5 * mm), _note(more), _tick_grid(rest, w)]
     if doubled:
         content.append(
             _note("† Also a theme on the service's list: when entering this record in Keel, "
@@ -205,13 +199,15 @@ def _group_themes(type_: SupervisionType, themes: Sequence[str], w: float) -> Ke
 
 
 def blank_form_story(
-    type_: SupervisionType, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
+    spec: TypeSpec, *, themes: Sequence[str] = SEEDED_THEMES, width: float = BODY_WIDTH
 ) -> list[Flowable]:
+    """The form for the catalogue entry ``spec``: its title, kind and agenda come from it."""
     st = styles()
     w = width
-    group = type_ is SupervisionType.GROUP
+    group = spec.is_group
+    agenda = [label for _key, label in spec.agenda]
     story: list[Flowable] = [
-        markup(f"{text(type_.label)} supervision record — paper form", st["title"]),
+        markup(f"{text(spec.label)} record — paper form", st["title"]),
         markup(
             "For a session held away from the laptop. Write clearly; use case codes "
             "(e.g. C-1042), never a person's name. Enter this record into Keel within 5 "
@@ -219,7 +215,7 @@ def blank_form_story(
             st["subtitle"],
         ),
         Spacer(1, 2 * mm),
-        _block("Session", *_details(type_, w)),
+        _block("Session", *_details(spec, w)),
     ]
     if group:
         story.append(
@@ -228,11 +224,10 @@ def blank_form_story(
                          5, LINE_H))
         )  # fmt: skip
     else:
-        agenda = "line management" if type_ is SupervisionType.LINE else "clinical supervision"
-        story.append(
-            _block(f"Agenda — {agenda}", _note(escape(INTROS[type_])),
-                   _tick_grid([label for _k, label in CHECKLISTS[type_]], w))
-        )  # fmt: skip
+        if agenda:
+            story.append(
+                _block(spec.agenda_title, _note(escape(spec.agenda_intro)), _tick_grid(agenda, w))
+            )
         story.append(
             _block("Actions carried forward (reviewed in this session)",
                    _grid(["Action", "Was due", "Outcome", "Note (reason if dropped)"],
@@ -273,7 +268,7 @@ def blank_form_story(
                _note("Pseudonymous case and referral codes only, never names."))
     )  # fmt: skip
     if group:
-        story.append(_group_themes(type_, themes, w))
+        story.append(_group_themes(spec, themes, w))
     else:
         theme_grid = _tick_grid(list(themes), w)
         story.append(_block("Themes", _note("Tick the themes this session touched on."),
@@ -322,20 +317,20 @@ def blank_form_story(
 
 
 def build_blank_form_pdf(
-    type_: SupervisionType,
+    spec: TypeSpec,
     out: Path,
     *,
     service_name: str,
     themes: Sequence[str] = SEEDED_THEMES,
     time_zone: tzinfo | None = None,
 ) -> Path:
-    """Write a blank paper form for ``type_`` to ``out`` (A4 PDF). ``themes`` defaults to the
-    seeded list; pass the service's own list to match its screens."""
+    """Write a blank paper form for the type ``spec`` to ``out`` (A4 PDF). ``themes``
+    defaults to the seeded list; pass the service's own list to match its screens."""
     doc = KeelDocument(
         out,
-        title=f"{type_.label} supervision — paper form",
+        title=f"{spec.label} — paper form",
         service_name=service_name,
         time_zone=time_zone,
     )
-    doc.build(blank_form_story(type_, themes=themes, width=doc.width))
+    doc.build(blank_form_story(spec, themes=themes, width=doc.width))
     return out

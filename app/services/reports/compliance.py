@@ -32,9 +32,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import day_month, month_short_year, uk
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType, Tier
-from app.domain.policy import Policy
+from app.domain.catalogue import Catalogue
+from app.domain.model import DueStatus, SessionStatus, Tier, TypeKey
+from app.domain.policy import Policy, PolicyVersion
 from app.domain.quality import quality_gaps
+from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.services.reports.base import (
@@ -46,7 +48,6 @@ from app.services.reports.base import (
     markup,
     para,
     section,
-    stamp,
     styles,
     table,
     truncate,
@@ -64,12 +65,8 @@ from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
 from app.storage.db import Database
-from app.storage.pack import PolicyVersion
-from app.storage.policies import current_policy
-from app.storage.reporting import (
-    SessionLine,
-    period_sessions,
-)
+from app.storage.policies import policy_history
+from app.storage.reporting import period_sessions
 from app.storage.themes import list_themes, theme_mentions
 
 # Lists longer than this print their first (oldest or worst) entries and say how many more.
@@ -105,14 +102,15 @@ class MonthPoint:
     on: date
     label: str
     month_end: bool
-    table: dict[tuple[str | None, SupervisionType | None], Compliance]
+    table: dict[tuple[str | None, TypeKey | None], Compliance]
+    policy_version: int = 0  # the policy version in force on that date (0: not a saved one)
 
 
 @dataclass(frozen=True, slots=True)
 class OverdueLine:
     worker: str
     team: str
-    type: SupervisionType
+    type: TypeKey
     due: date | None
     days: int | None  # None: no evidence of supervision at all
     reason: str
@@ -189,6 +187,12 @@ class ComplianceData:
     today: date
     service_name: str
     until: date = field(init=False)
+    registration_number: str = ""
+    # The types the pack reports on (in use on some point of the period), their words, and
+    # the policy versions in force over the period (in the order they took effect).
+    catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))
+    types: tuple[TypeKey, ...] = ()
+    policies: list[PolicyVersion] = field(default_factory=list)
     points: list[MonthPoint] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     overdue: list[OverdueLine] = field(default_factory=list)
@@ -201,11 +205,8 @@ class ComplianceData:
     # Per held record: its team and the codes of its quality gaps (the pack prints counts;
     # the records themselves are not kept: fewer objects alive while the pack is laid out).
     quality: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    # The policy the figures were computed with; its stored version (None: the defaults, never
-    # changed) and the versions saved during the period.
+    # The policy in force at the end (its service name, registration and time zone).
     policy: Policy = field(default_factory=Policy)
-    policy_version: PolicyVersion | None = None
-    policy_changes: list[PolicyVersion] = field(default_factory=list)
     headcount: list[TeamHeadcount] = field(default_factory=list)
     actions: dict[str, ActionCounts] = field(default_factory=dict)  # by team
     themes: list[ThemeRaised] = field(default_factory=list)
@@ -290,10 +291,20 @@ def _gather(
 ) -> ComplianceData:
     today = today or date.today()
     _check_period(date_from, date_to, today)
-    policy = current_policy(db)
-    data = ComplianceData(date_from, date_to, today, policy.service_name, policy=policy)
+    history = policy_history(db)
+    policy = history.in_force(min(date_to, today)).policy
+    data = ComplianceData(
+        date_from,
+        date_to,
+        today,
+        policy.service_name,
+        policy=policy,
+        registration_number=policy.registration_number,
+    )
     # A due date after today is never overdue: the figures stop at today.
     until = data.until
+    data.catalogue = history.display_catalogue(until)
+    data.policies = history.in_force_over(date_from, until)
     ends = month_ends(date_from, until)
     total = len(ends) + 4 + len(GATHER_STEPS) + steps_after
     done = 0
@@ -312,18 +323,25 @@ def _gather(
     last_schedule = None
     if cancelled is not None and cancelled():
         raise ExportCancelled()
-    # Every month end at once: the history is read once (same figures as one date at a time).
-    schedules = compute_schedules(db, [day for day, _ in ends], policy=policy)
+    # Every month end at once: the history is read once (same figures as one date at a time),
+    # each under the policy version in force on that date.
+    schedules = compute_schedules(db, [day for day, _ in ends])
+    types: dict[TypeKey, None] = {}
     for day, is_end in ends:
         if cancelled is not None and cancelled():
             raise ExportCancelled()
         schedule = schedules[day]
         table_ = compliance_table(schedule)
         teams.update(team for team, _type in table_ if team is not None)
-        data.points.append(MonthPoint(day, _label(day, is_end), is_end, table_))
+        types.update(dict.fromkeys(schedule.types))
+        data.points.append(
+            MonthPoint(day, _label(day, is_end), is_end, table_, schedule.version.version)
+        )
         last_schedule = schedule
         step()
     data.teams = sorted(teams, key=str.casefold)
+    order = {key: n for n, key in enumerate(data.catalogue.keys)}
+    data.types = tuple(sorted(types, key=lambda k: order.get(k, len(order))))
 
     assert last_schedule is not None
     _overdue_at_end(data, last_schedule)
@@ -340,7 +358,7 @@ def _gather(
         for x in held_lines
         if x.signed_at is not None
         and x.supervisee_response is None
-        and x.type is not SupervisionType.GROUP
+        and not data.catalogue.is_group(x.type)
     ]
     step()
     data.held = len(held)
@@ -348,7 +366,12 @@ def _gather(
         (
             q.team,
             tuple(
-                g.code for g in quality_gaps(q.record, supervisor_qualified=q.supervisor_qualified)
+                g.code
+                for g in quality_gaps(
+                    q.record,
+                    data.catalogue.spec(q.record.type),
+                    supervisor_qualified=q.supervisor_qualified,
+                )
             ),
         )
         for q in held
@@ -380,27 +403,16 @@ def _overdue_at_end(data: ComplianceData, schedule: Schedule) -> None:
         facts = row.facts
         if not (facts.start_date is None or facts.start_date <= until):
             continue
-        for type_ in ALL_TYPES:
-            s = row.status.by_type[type_]
+        for type_, s in row.status.by_type.items():
             if s.status is not DueStatus.OVERDUE:
                 continue
             overdue_workers.add(facts.worker_id)
             days = None if s.due is None else (until - s.due).days
             data.overdue.append(OverdueLine(facts.name, facts.team, type_, s.due, days, s.reason))
     data.overdue.sort(
-        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
+        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type)
     )
     data.overdue_workers = len(overdue_workers)
-
-
-def _gather_policy(db: Database, data: ComplianceData) -> None:
-    versions = pack_store.policy_versions(db)
-    data.policy_version = versions[-1] if versions else None
-    data.policy_changes = [
-        v
-        for v in versions
-        if data.date_from.isoformat() <= v.saved_at[:10] <= data.until.isoformat()
-    ]
 
 
 def _in_post(start: date | None, left_on: date | None, day: date) -> bool:
@@ -496,7 +508,6 @@ def _gather_wellbeing(db: Database, data: ComplianceData) -> None:
 
 # Each fills its part of ``ComplianceData`` (see the module docstring to add one).
 GATHER_STEPS: tuple[GatherStep, ...] = (
-    _gather_policy,
     _gather_headcount,
     _gather_actions,
     _gather_themes,
@@ -588,7 +599,7 @@ def _summary(ctx: PackContext) -> list[Flowable]:
 
 
 def _series(
-    points: Sequence[MonthPoint], key: tuple[str | None, SupervisionType | None]
+    points: Sequence[MonthPoint], key: tuple[str | None, TypeKey | None]
 ) -> list[tuple[float, float | None]]:
     return [
         (float(n), p.table[key].percent if key in p.table else None) for n, p in enumerate(points)
@@ -603,7 +614,7 @@ def _compliance(ctx: PackContext) -> list[Flowable]:
     x_labels = [(float(n), p.label) for n, p in enumerate(points)]
     story: list[Flowable] = section("Compliance at each month end")
     type_series = [Series("All types", _series(points, (None, None)))] + [
-        Series(t.label, _series(points, (None, t))) for t in ALL_TYPES
+        Series(d.catalogue.name(t), _series(points, (None, t))) for t in d.types
     ]
     chart_args = {
         "width": w,
@@ -664,9 +675,9 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
     d = ctx.data
     w = ctx.width
     story: list[Flowable] = []
-    keys: list[tuple[str, tuple[str | None, SupervisionType | None], bool]] = [
+    keys: list[tuple[str, tuple[str | None, TypeKey | None], bool]] = [
         ("All types, all teams", (None, None), True),
-        *((t.label, (None, t), False) for t in ALL_TYPES),
+        *((d.catalogue.name(t), (None, t), False) for t in d.types),
         *((f"{team or '(no team)'}", (team, None), False) for team in d.teams),
     ]
     tables = -(-len(d.points) // MONTHS_PER_TABLE)  # ceil: balanced tables, no stub of one
@@ -683,7 +694,7 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
         for n, (label, key, bold) in enumerate(keys):
             if n == 1:
                 rows.append([markup("<i>By type</i>", st["small"]), *("" for _ in chunk)])
-            if n == 1 + len(ALL_TYPES):
+            if n == 1 + len(d.types):
                 rows.append([markup("<i>By team (all types)</i>", st["small"]),
                              *("" for _ in chunk)])  # fmt: skip
             cell_style = st["label"] if bold else st["cell"]
@@ -691,6 +702,12 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
                 [para(label, cell_style),
                  *(para(_pct(p.table.get(key)), st["num_small"]) for p in chunk)]
             )  # fmt: skip
+        # Which policy version each point was computed under (they may differ in a period).
+        rows.append(
+            [para("Policy version", st["small"]),
+             *(para(f"v{p.policy_version}" if p.policy_version else "—", st["num_small"])
+               for p in chunk)]
+        )  # fmt: skip
         title = "Compliance table"
         if tables > 1:
             title += f" ({chunk[0].label} to {chunk[-1].label})"
@@ -700,18 +717,26 @@ def _compliance_tables(ctx: PackContext) -> list[Flowable]:
     # Team × type on the last point, with the counts behind each percentage.
     end = d.points[-1]
     story += section(f"By team and type on {uk(end.on)}")
-    rows = [_head("Team", *(t.label for t in ALL_TYPES), "All types", nums=(1, 2, 3, 4))]
+    n_types = len(d.types)
+    rows = [
+        _head(
+            "Team",
+            *(d.catalogue.name(t) for t in d.types),
+            "All types",
+            nums=tuple(range(1, n_types + 2)),
+        )
+    ]
     for team in [None, *d.teams]:
         label = "All teams" if team is None else team or "(no team)"
         cells: list[Flowable | str] = [para(label, st["label"] if team is None else st["cell"])]
-        for type_ in [*ALL_TYPES, None]:
+        for type_ in [*d.types, None]:
             c = end.table.get((team, type_))
             cells.append(
                 para(f"{_pct(c)} ({c.compliant}/{c.counted})" if c and c.counted else "—",
                      st["num"])
             )  # fmt: skip
         rows.append(cells)
-    story.append(table(rows, [w * 0.32, w * 0.17, w * 0.17, w * 0.17, w * 0.17], zebra=True))
+    story.append(table(rows, [w * 0.32, *([w * 0.68 / (n_types + 1)] * (n_types + 1))], zebra=True))
     story.append(
         para(
             "Each cell: compliance (pairs not overdue / pairs counted). "
@@ -746,7 +771,7 @@ def _overdue(ctx: PackContext) -> list[Flowable]:
     for o in shown:
         rows.append(
             [para(o.worker, st["cell"]), para(o.team or "—", st["cell"]),
-             para(o.type.label, st["cell"]), para(uk(o.due, "—"), st["cell"]),
+             para(d.catalogue.name(o.type), st["cell"]), para(uk(o.due, "—"), st["cell"]),
              para("no evidence" if o.days is None else f"{o.days:,}", st["num"]),
              para(truncate(o.reason, 220), st["small"])]
         )  # fmt: skip
@@ -793,26 +818,35 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
         )
     )
     story.append(Spacer(1, 1.5 * mm))
-    counts: dict[str, Counter[SupervisionType]] = defaultdict(Counter)
+    counts: dict[str, Counter[TypeKey]] = defaultdict(Counter)
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     for c in d.cancelled:
         key = _reason_key(c.cancel_reason)
         counts[key][c.type] += 1
         spelling[key][" ".join(clean(c.cancel_reason).split())] += 1
     order = sorted(counts, key=lambda k: (-sum(counts[k].values()), k))
+    # The types of the pack, and any other type a cancelled session has (a retired one).
+    kinds = [*d.types, *sorted({c.type for c in d.cancelled} - set(d.types))]
     rows: list[list[Flowable | str]] = [
-        _head("Reason", *(t.label for t in ALL_TYPES), "Total", "Share", nums=(1, 2, 3, 4, 5))
+        _head(
+            "Reason",
+            *(d.catalogue.name(t) for t in kinds),
+            "Total",
+            "Share",
+            nums=tuple(range(1, len(kinds) + 3)),
+        )
     ]
     for key in order:
         total = sum(counts[key].values())
         rows.append(
             [para(spelling[key].most_common(1)[0][0], st["cell"]),
-             *(para(f"{counts[key][t]:,}", st["num"]) for t in ALL_TYPES),
+             *(para(f"{counts[key][t]:,}", st["num"]) for t in kinds),
              para(f"{total:,}", st["num"]),
              para(f"{100 * total / len(d.cancelled):.0f}%", st["num"])]
         )  # fmt: skip
+    per_type = w * 0.39 / len(kinds) if kinds else 0
     story.append(
-        table(rows, [w * 0.37, w * 0.14, w * 0.1, w * 0.15, w * 0.12, w * 0.12], zebra=True)
+        table(rows, [w * 0.37, *([per_type] * len(kinds)), w * 0.12, w * 0.12], zebra=True)
     )
     story += section("Cancelled sessions")
     rows = [_head("Date", "Type", "Supervisee", "Supervisor", "Reason")]
@@ -820,7 +854,7 @@ def _cancellations(ctx: PackContext) -> list[Flowable]:
     for c in shown:
         who = c.worker_name or f"Group ({_plural(c.attendees, 'attendee')})"
         rows.append(
-            [para(uk(c.session_date), st["cell"]), para(c.type.label, st["cell"]),
+            [para(uk(c.session_date), st["cell"]), para(d.catalogue.name(c.type), st["cell"]),
              para(who, st["cell"]), para(c.supervisor_name or "—", st["cell"]),
              para(truncate(c.cancel_reason, 200), st["cell"])]
         )  # fmt: skip
@@ -884,7 +918,7 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
         for x in shown:
             who = x.worker_name or f"Group ({_plural(x.attendees, 'attendee')})"
             rows.append(
-                [para(uk(x.session_date), st["cell"]), para(x.type.label, st["cell"]),
+                [para(uk(x.session_date), st["cell"]), para(d.catalogue.name(x.type), st["cell"]),
                  para(who, st["cell"]), para(x.supervisor_name or "—", st["cell"]),
                  para(f"{max((d.today - x.session_date).days, 0):,}", st["num"])]
             )  # fmt: skip
@@ -971,20 +1005,6 @@ def _cut_notice(d: ComplianceData, width: float) -> KeelTable:
     return box
 
 
-def _type_label(key: str) -> str:
-    try:
-        return SupervisionType(key).label
-    except ValueError:
-        return key
-
-
-def _caps(policy: Policy, key: str) -> str:
-    caps = sorted(policy.new_starter_caps.get(key, []))
-    if not caps:
-        return "—"
-    return "; ".join(f"every {cap} days to day {days}" for days, cap in caps)
-
-
 def _opening(title: str, present: bool, empty: str, intro: str = "") -> list[Flowable]:
     """A section's heading, then its introduction when it has something to show, else the
     sentence that says there is nothing."""
@@ -997,64 +1017,68 @@ def _opening(title: str, present: bool, empty: str, intro: str = "") -> list[Flo
     return story
 
 
+def _caps_words(caps: Sequence[tuple[int, int]]) -> str:
+    if not caps:
+        return "—"
+    return "; ".join(f"every {cap} days up to {days} days in post" for days, cap in caps)
+
+
 def _policy(ctx: PackContext) -> list[Flowable]:
-    """How often each type is due, per tier, under the policy the figures were computed with."""
+    """The policy behind the figures: each version in force over the period (when it took
+    effect, who saved it and why) and its frequencies per risk tier and type."""
     st = styles()
     d = ctx.data
     w = ctx.width
-    policy = d.policy
     story = section("The policy in force", need=TABLE_NEED)
-    version = d.policy_version
-    if version is None:
-        source = "The service's policy is Keel's default: it has never been changed."
+    if len(d.policies) <= 1:
+        intro = "One version of the service's supervision policy was in force over the period."
     else:
-        who = f" by {version.saved_by}" if version.saved_by.strip() else ""
-        source = (
-            f"The service's policy, version {version.version}, saved "
-            f"{stamp(version.saved_at, policy.zone())}{who}."
+        intro = (
+            f"{len(d.policies)} versions of the service's supervision policy were in force over "
+            "the period; the compliance table's last row says which one each month end used."
         )
-    story.append(
-        para(f"{source} Every figure in this pack is computed with it. Days between sessions:",
-             st["body"])
-    )  # fmt: skip
-    story.append(Spacer(1, 1.5 * mm))
-    tiers = list(Tier)
-    rows: list[list[Flowable | str]] = [
-        _head("Type", *(f"{t.value.capitalize()} tier" for t in tiers), "First session within",
-              "New starters", nums=tuple(range(1, len(tiers) + 2)))
-    ]  # fmt: skip
-    for key, intervals in policy.intervals.items():
-        rows.append(
-            [para(_type_label(key), st["cell"]),
-             *(para(f"{intervals.get(t.value, '—')} days", st["num"]) for t in tiers),
-             para(f"{policy.first_windows.get(key, '—')} days", st["num"]),
-             para(_caps(policy, key), st["cell"])]
-        )  # fmt: skip
-    story.append(table(rows, [w * 0.24, w * 0.11, w * 0.12, w * 0.11, w * 0.14, w * 0.28]))
-    story.append(
-        para(
-            f"Tier: high when {policy.high_min_factors_at_3} or more risk factors score 3 or the "
-            f"total is {policy.high_min_total} or more; low when the total is "
-            f"{policy.low_max_total} or less with no factor at 3; otherwise standard (also when "
-            f"not yet assessed). Due soon: within max({policy.due_soon_min_days}, interval ÷ "
-            f"{policy.due_soon_divisor}) days of the due date. Leave stops the clock; a trigger "
-            "event brings the due date forward.",
-            st["small"],
+    story.append(para(intro, st["body"]))
+    effective = [v.effective_from for v in d.policies[1:]]
+    for n, v in enumerate(d.policies):
+        until = effective[n] if n < len(effective) else None
+        span = v.since
+        if until is not None:
+            span += f" until {uk(date.fromordinal(until.toordinal() - 1))}"
+        saved = v.created_at[:10] if v.created_at else "—"
+        who = v.created_by or "not recorded"
+        block: list[Flowable] = [
+            markup(f"<b>Version {v.version}</b>, in force {escape(span)}", st["h3"]),
+            para(f"Saved {saved} by {who}. Reason: {v.reason or 'not given'}.", st["small"]),
+            Spacer(1, 1 * mm),
+        ]
+        policy = v.policy
+        rows: list[list[Flowable | str]] = [
+            _head("Type", "High", "Standard", "Low", "First session", "New starters",
+                  nums=(1, 2, 3, 4))
+        ]  # fmt: skip
+        for t in policy.catalogue.active:
+            rows.append(
+                [para(t.label, st["cell"]),
+                 *(para(f"{t.interval(tier)} days", st["num"]) for tier in
+                   (Tier.HIGH, Tier.STANDARD, Tier.LOW)),
+                 para(f"{t.first_window_days} days", st["num"]),
+                 para(_caps_words(policy.caps(t.key)), st["small"])]
+            )  # fmt: skip
+        block.append(
+            table(rows, [w * 0.24, w * 0.1, w * 0.11, w * 0.1, w * 0.13, w * 0.32], zebra=True)
         )
-    )
-    later = [v for v in d.policy_changes if version is None or v.version != version.version]
-    if d.policy_changes:
-        listed = "; ".join(
-            f"version {v.version}, {stamp(v.saved_at, policy.zone())}" for v in d.policy_changes
-        )
-        story.append(
+        block.append(
             para(
-                f"Policy versions saved during the period: {listed}. "
-                + ("The figures use the newest version for every month end."
-                   if later or len(d.policy_changes) > 1 else ""),
+                f"Intervals are the longest gap between held sessions for each risk tier. "
+                f"High tier: at least {policy.high_min_factors_at_3} factors at 3 or a total of "
+                f"at least {policy.high_min_total}; low: a total of at most "
+                f"{policy.low_max_total} with no factor at 3. Due soon: within "
+                f"max({policy.due_soon_min_days}, interval ÷ {policy.due_soon_divisor}) days.",
                 st["small"],
             )
-        )  # fmt: skip
+        )
+        story.append(KeepTogether(block))
+        story.append(Spacer(1, 2 * mm))
     return story
 
 
@@ -1254,7 +1278,9 @@ def compliance_story(
     story: list[Flowable] = [
         markup("Supervision compliance pack", st["title"]),
         para(
-            f"{data.service_name} · {uk(data.date_from)} to {uk(data.until)} · "
+            f"{data.service_name}"
+            + (f" (registration {data.registration_number})" if data.registration_number else "")
+            + f" · {uk(data.date_from)} to {uk(data.until)} · "
             f"{_plural(len(data.teams), 'team')}",
             st["subtitle"],
         ),

@@ -13,8 +13,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import month_short_year, uk
-from app.domain.model import ALL_TYPES, FACTORS, DueStatus, SessionStatus, Worker
+from app.domain.catalogue import Catalogue
+from app.domain.model import FACTORS, DueStatus, SessionStatus, Worker
 from app.domain.records import ActionStatus, SessionRecord
+from app.domain.rows import SignOff
 from app.domain.schedule import worker_status
 from app.errors import UsageError
 from app.services.reports.base import (
@@ -35,8 +37,8 @@ from app.services.reports.charts import Series, line_chart
 from app.services.reports.common import Cancelled, Progress
 from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
 from app.storage.db import Database
-from app.storage.evidence import SignOff, addenda_for, sign_off_state
-from app.storage.policies import current_policy
+from app.storage.evidence import addenda_for, sign_off_state
+from app.storage.policies import current_policy, policy_history
 from app.storage.reporting import WorkerAction, actions_of_worker
 from app.storage.schedule_facts import load_worker_facts
 from app.storage.sessions import get_session, history_for
@@ -72,7 +74,7 @@ def _years_in_post(start: date, on: date) -> str:
     return " ".join(parts) + " in post"
 
 
-def _profile(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
+def _profile(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> list[Flowable]:
     st = styles()
 
     def name_of(wid: str | None) -> str:
@@ -96,13 +98,13 @@ def _profile(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
         ("Status", status),
         ("Line supervisor", name_of(worker.line_supervisor_id)),
         ("Clinical supervisor", name_of(worker.clinical_supervisor_id)),
-        ("Requires", ", ".join(t.label for t in ALL_TYPES if t in worker.requires) or "None"),
+        ("Requires", ", ".join(cat.name(t) for t in cat.keys if t in worker.requires) or "None"),
         ("Gives clinical supervision", "Yes (qualified)" if worker.qualified_clinical else "No"),
     ]
     return [*section("Profile"), key_values(pairs, BODY_WIDTH, st)]
 
 
-def _due_status(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
+def _due_status(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> list[Flowable]:
     st = styles()
     story = section(f"Due status on {uk(as_of)}", need=TABLE_NEED)
     facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
@@ -110,13 +112,12 @@ def _due_status(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
     if not facts or not started or (worker.left_on is not None and worker.left_on <= as_of):
         story.append(para(f"{worker.name} was not in post on {uk(as_of)}.", st["body"]))
         return story
-    status = worker_status(facts[0], current_policy(db), as_of)
+    status = worker_status(facts[0], current_policy(db, as_of), as_of)
     tier = status.tier.value.capitalize() if status.assessed else "Not assessed (standard)"
     story.append(para(f"Risk tier: {tier}. Overall: {status.overall.label}.", st["body"]))
     story.append(Spacer(1, 1.5 * mm))
     rows: list[list[Flowable | str]] = [_head("Type", "Status", "Due", "Last held", "Why")]
-    for type_ in ALL_TYPES:
-        s = status.by_type[type_]
+    for type_, s in status.by_type.items():
         word = s.status.label
         if s.status is DueStatus.OVERDUE and s.due is not None:
             days = (as_of - s.due).days
@@ -124,7 +125,7 @@ def _due_status(db: Database, worker: Worker, as_of: date) -> list[Flowable]:
         if s.booked:
             word += f"; booked {uk(s.booked)}"
         rows.append(
-            [para(type_.label, st["cell"]), para(word, st["cell"]),
+            [para(cat.name(type_), st["cell"]), para(word, st["cell"]),
              para(uk(s.due, "—"), st["cell"]), para(uk(s.last_held, "None"), st["cell"]),
              para(s.reason, st["small"])]
         )  # fmt: skip
@@ -184,7 +185,7 @@ def _sign_off_word(state: SignOff, addenda: int) -> str:
 
 
 def _sessions(
-    db: Database, records: list[SessionRecord], date_from: date, date_to: date
+    db: Database, records: list[SessionRecord], date_from: date, date_to: date, cat: Catalogue
 ) -> list[Flowable]:
     st = styles()
     story = section("Sessions", need=TABLE_NEED)
@@ -193,7 +194,7 @@ def _sessions(
         return story
     counts = Counter(r.status for r in records)
     held = Counter(r.type for r in records if r.status is SessionStatus.HELD)
-    held_words = ", ".join(f"{t.label.lower()} {held[t]}" for t in ALL_TYPES if held[t])
+    held_words = ", ".join(f"{cat.name(t).lower()} {held[t]}" for t in cat.keys if held[t])
     summary = (
         f"{uk(date_from)} to {uk(date_to)}: {counts[SessionStatus.HELD]} held"
         + (f" ({held_words})" if held_words else "")
@@ -241,7 +242,7 @@ def _sessions(
             else "—"
         )
         rows.append(
-            [para(f"{uk(rec.session_date)}\n{rec.type.label}", st["cell"]),
+            [para(f"{uk(rec.session_date)}\n{cat.name(rec.type)}", st["cell"]),
              para(who, st["cell"]), para(issues, st["cell"]), para(dec_text, st["cell"]),
              para(signed, st["cell"])]
         )  # fmt: skip
@@ -251,7 +252,7 @@ def _sessions(
 
 
 def _actions(
-    actions: list[WorkerAction], date_from: date, date_to: date, as_of: date
+    actions: list[WorkerAction], date_from: date, date_to: date, as_of: date, cat: Catalogue
 ) -> list[Flowable]:
     """Open and closed actions. "(past due)" marks an action due before ``as_of`` (the end of
     the period or today, whichever is earlier): one due next week is not yet past due."""
@@ -276,7 +277,7 @@ def _actions(
             rows.append(
                 [para(a.description, st["cell"]), para(owner, st["cell"]),
                  para(due, st["cell"]), para(a.evidence or "—", st["cell"]),
-                 para(f"{uk(a.session_date)}, {a.session_type.label.lower()}", st["cell"])]
+                 para(f"{uk(a.session_date)}, {cat.name(a.session_type).lower()}", st["cell"])]
             )  # fmt: skip
         story.append(table(rows, [w * 0.33, w * 0.14, w * 0.145, w * 0.22, w * 0.165]))
     else:
@@ -299,7 +300,7 @@ def _actions(
             rows.append(
                 [para(a.description, st["cell"]), para(outcome, st["cell"]),
                  para(uk(a.closed_on, "—"), st["cell"]), para(a.completion_note or "—", st["cell"]),
-                 para(f"{uk(a.session_date)}, {a.session_type.label.lower()}", st["cell"])]
+                 para(f"{uk(a.session_date)}, {cat.name(a.session_type).lower()}", st["cell"])]
             )  # fmt: skip
         story.append(table(rows, [w * 0.33, w * 0.105, w * 0.13, w * 0.27, w * 0.165]))
     else:
@@ -314,14 +315,16 @@ def _actions(
     return story
 
 
-def _wellbeing(records: list[SessionRecord], date_from: date, date_to: date) -> list[Flowable]:
+def _wellbeing(
+    records: list[SessionRecord], date_from: date, date_to: date, cat: Catalogue
+) -> list[Flowable]:
     st = styles()
     story = section("Wellbeing over time", need=TABLE_NEED)
     pulses = [
         r
         for r in records
         if r.status is SessionStatus.HELD
-        and r.one_to_one
+        and not cat.is_group(r.type)
         and (r.wellbeing is not None or r.workload is not None or r.moral_distress is not None)
     ]
     if not pulses:
@@ -363,7 +366,7 @@ def _wellbeing(records: list[SessionRecord], date_from: date, date_to: date) -> 
     distress = {None: "—", True: "Yes", False: "No"}
     for r in pulses:
         rows.append(
-            [para(uk(r.session_date), st["cell"]), para(r.type.label, st["cell"]),
+            [para(uk(r.session_date), st["cell"]), para(cat.name(r.type), st["cell"]),
              para(f"{r.wellbeing} / 10" if r.wellbeing else "—", st["cell"]),
              para(WORKLOAD_WORDS.get(r.workload.value, "") if r.workload else "—", st["cell"]),
              para(distress[r.moral_distress], st["cell"]),
@@ -400,7 +403,9 @@ def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
     return out
 
 
-def _addenda(db: Database, records: list[SessionRecord], zone: tzinfo | None) -> list[Flowable]:
+def _addenda(
+    db: Database, records: list[SessionRecord], zone: tzinfo | None, cat: Catalogue
+) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
     for rec in records:
@@ -409,7 +414,7 @@ def _addenda(db: Database, records: list[SessionRecord], zone: tzinfo | None) ->
                 story += section("Addenda to these records")
             story.append(
                 para(
-                    f"Record of {uk(rec.session_date)} ({rec.type.label.lower()}) — "
+                    f"Record of {uk(rec.session_date)} ({cat.name(rec.type).lower()}) — "
                     f"{stamp(add.created_at, zone)} — {add.author} — reason: {add.reason}",
                     st["label"],
                 )
@@ -419,7 +424,7 @@ def _addenda(db: Database, records: list[SessionRecord], zone: tzinfo | None) ->
     return story
 
 
-def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]:
+def _confidential(records: list[SessionRecord], include: bool, cat: Catalogue) -> list[Flowable]:
     st = styles()
     noted = [r for r in records if r.confidential_notes.strip()]
     if not noted:
@@ -435,7 +440,7 @@ def _confidential(records: list[SessionRecord], include: bool) -> list[Flowable]
         ]
     story = section("Confidential reflective notes (included on request)")
     for rec in noted:
-        story.append(para(f"{uk(rec.session_date)} — {rec.type.label}", st["label"]))
+        story.append(para(f"{uk(rec.session_date)} — {cat.name(rec.type)}", st["label"]))
         story += paras(rec.confidential_notes, st["body"])
         story.append(Spacer(1, 2 * mm))
     return story
@@ -470,14 +475,15 @@ def worker_history_story(
         para(f"{worker.name} · {uk(date_from)} to {uk(date_to)}", st["subtitle"]),
         Spacer(1, 2 * mm),
     ]
-    story += _profile(db, worker, as_of)
-    story += _due_status(db, worker, as_of)
+    cat = policy_history(db).display_catalogue(as_of)
+    story += _profile(db, worker, as_of, cat)
+    story += _due_status(db, worker, as_of, cat)
     story += _assessments(db, worker, date_to)
-    story += _sessions(db, records, date_from, date_to)
-    story += _actions(actions_of_worker(db, worker.id), date_from, date_to, as_of)
-    story += _wellbeing(records, date_from, date_to)
-    story += _addenda(db, records, time_zone)
-    story += _confidential(records, include_confidential)
+    story += _sessions(db, records, date_from, date_to, cat)
+    story += _actions(actions_of_worker(db, worker.id), date_from, date_to, as_of, cat)
+    story += _wellbeing(records, date_from, date_to, cat)
+    story += _addenda(db, records, time_zone, cat)
+    story += _confidential(records, include_confidential, cat)
     return story
 
 

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from app.dates import uk
+from app.domain.catalogue import Catalogue
 from app.domain.governance import Forum, ItemStatus
 from app.services.agenda import AgendaItem, MdtAgenda, mdt_agenda
 from app.services.reports.base import (
@@ -65,12 +66,12 @@ def _status_line(a: AgendaItem) -> str:
     return f"Decided {uk(item.decided_on)} ({line}, tabled {uk(item.tabled_on)})"
 
 
-def _sources_line(a: AgendaItem) -> str:
+def _sources_line(a: AgendaItem, cat: Catalogue) -> str:
     if not a.sources:
         return f"{a.item.source.label}; no session linked."
     dates = sorted(s.session_date for s in a.sources)
     span = uk(dates[0]) if dates[0] == dates[-1] else f"{uk(dates[0])} to {uk(dates[-1])}"
-    types = sorted({s.type.label.lower() for s in a.sources})
+    types = sorted({cat.name(s.type).lower() for s in a.sources})
     line = f"{_plural(len(a.sources), 'session')} ({', '.join(types)}), {span}."
     refs = a.case_refs
     if refs:
@@ -128,7 +129,8 @@ def _items(agenda: MdtAgenda, width: float) -> list[Flowable]:
         lines.append(f'<font size="7.5" color="#555555">{text(_status_line(a))}</font>')
         rows.append(
             [para(str(n), st["cell"]), markup("<br/>".join(lines), st["cell"]),
-             para(_sources_line(a), st["cell"]), para(_ASK[item.status], st["cell"]),
+             para(_sources_line(a, agenda.catalogue), st["cell"]),
+             para(_ASK[item.status], st["cell"]),
              outcome_space(widths[4] - 8)]
         )  # fmt: skip
     story.append(table(rows, widths))
@@ -163,6 +165,7 @@ def _trends(agenda: MdtAgenda, width: float) -> list[Flowable]:
 
 def _actions(agenda: MdtAgenda, width: float) -> list[Flowable]:
     st = styles()
+    cat = agenda.catalogue
     story = section("3. Overdue actions that need the team", need=60 * mm)
     story.append(para(agenda.counted_words, st["small"]))
     if not agenda.overdue_actions:
@@ -180,7 +183,7 @@ def _actions(agenda: MdtAgenda, width: float) -> list[Flowable]:
         rows.append(
             [para(a.description, st["cell"]), para(owner or "—", st["cell"]),
              para(f"{uk(a.due_date)} ({_plural(a.days_overdue, 'day')} overdue)", st["cell"]),
-             para(f"{a.worker_name}, {a.session_type.label.lower()} {uk(a.session_date)}",
+             para(f"{a.worker_name}, {cat.name(a.session_type).lower()} {uk(a.session_date)}",
                   st["cell"]),
              para(a.evidence or "—", st["cell"])]
         )  # fmt: skip
@@ -203,9 +206,12 @@ def _workers(agenda: MdtAgenda, width: float) -> list[Flowable]:
     rows: list[list[Flowable | str]] = [
         _head("Worker", "Team and role", "Last clinical", "Was due", "Overdue by", "Booked")
     ]
+    # With more than one type of a clinical nature, each row says which one is overdue.
+    several = sum(1 for t in agenda.catalogue.active if t.qualified_supervisor) > 1
     for w in agenda.overdue_high_risk:
+        name = f"{w.name} ({agenda.catalogue.name(w.type).lower()})" if several else w.name
         rows.append(
-            [para(w.name, st["cell"]), para(f"{w.team} · {w.role}".strip(" ·"), st["cell"]),
+            [para(name, st["cell"]), para(f"{w.team} · {w.role}".strip(" ·"), st["cell"]),
              para(uk(w.last_held, "None on record"), st["cell"]), para(uk(w.due), st["cell"]),
              para(_plural(w.days_overdue, "day"), st["cell"]),
              para(uk(w.booked, "Not booked"), st["cell"])]

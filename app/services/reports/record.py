@@ -9,7 +9,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import uk
-from app.domain.records import CHECKLISTS, SessionRecord
+from app.domain.catalogue import TypeSpec
+from app.domain.records import SessionRecord
 from app.errors import UsageError
 from app.services.reports.base import (
     CONFIDENTIAL_MARK,
@@ -30,7 +31,7 @@ from app.services.reports.base import (
 from app.storage.actions import descriptions as action_descriptions
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
-from app.storage.policies import current_policy
+from app.storage.policies import current_policy, policy_history
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
 from app.storage.workers import get_worker
@@ -62,11 +63,12 @@ def record_story(
     """The flowables of one record. Signature and addendum times are shown in ``time_zone``
     (the service's; None: this computer's)."""
     st = styles()
+    spec = _spec(db, rec)
     worker = get_worker(db, rec.worker_id) if rec.worker_id else None
     supervisor = _name(db, rec.supervisor_id)
     state = sign_off_state(db, rec.id)
     story: list[Flowable] = [
-        markup(f"{text(rec.type.label)} supervision record", st["title"]),
+        markup(f"{text(spec.label)} record", st["title"]),
         para(
             f"{worker.name if worker else 'Group session'} · {uk(rec.session_date)} · "
             f"{STATUS_WORDS[rec.status.value]} · {state.label}",
@@ -79,7 +81,7 @@ def record_story(
         ("Worker", worker.name if worker else "Group (see attendees)"),
         ("Role", worker.role if worker else ""),
         ("Supervisor", supervisor),
-        ("Type", rec.type.label),
+        ("Type", spec.label),
         ("Date", uk(rec.session_date)),
         ("Time", rec.start_time or ""),
         ("Duration", duration),
@@ -91,9 +93,9 @@ def record_story(
         pairs.append(("Reason", rec.cancel_reason))
     story.append(key_values(pairs, width, st))
 
-    story += _discussion(db, rec, width)
+    story += _discussion(db, rec, spec, width)
     story += _actions(db, rec, width)
-    story += _risk_themes_wellbeing(db, rec, width, include_confidential)
+    story += _risk_themes_wellbeing(db, rec, spec, width, include_confidential)
     story += _sign_off(
         db, rec, width, worker.name if worker else "(attendees)", supervisor, time_zone
     )
@@ -107,15 +109,20 @@ def record_story(
     return story
 
 
-def _discussion(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
+def _spec(db: Database, rec: SessionRecord) -> TypeSpec:
+    """The record's type as the policy in force on its date words it."""
+    return policy_history(db).display_catalogue(rec.session_date).spec(rec.type)
+
+
+def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = []
     if rec.attendees:
         story += section("Attendees")
         story.append(para(", ".join(_name(db, a) for a in rec.attendees), st["body"]))
 
-    covered = [label for key, label in CHECKLISTS[rec.type] if rec.checklist.get(key)]
-    missed = [label for key, label in CHECKLISTS[rec.type] if not rec.checklist.get(key)]
+    covered = [label for key, label in spec.agenda if rec.checklist.get(key)]
+    missed = [label for key, label in spec.agenda if not rec.checklist.get(key)]
     story += section("Agenda")
     story.append(
         para("Covered: " + ("; ".join(covered) if covered else "none recorded"), st["body"])
@@ -184,7 +191,7 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
 
 
 def _risk_themes_wellbeing(
-    db: Database, rec: SessionRecord, width: float, include_confidential: bool
+    db: Database, rec: SessionRecord, spec: TypeSpec, width: float, include_confidential: bool
 ) -> list[Flowable]:
     st = styles()
     story: list[Flowable] = section("Risk and safeguarding")
@@ -207,7 +214,7 @@ def _risk_themes_wellbeing(
         para(", ".join(theme_names.get(t, "") for t in rec.theme_ids) or "None", st["body"])
     )
 
-    if rec.one_to_one:
+    if not spec.is_group:
         story += section("Wellbeing")
         distress = {None: "Not recorded", True: "Yes", False: "No"}[rec.moral_distress]
         story.append(
@@ -301,7 +308,7 @@ def build_record_pdf(
     zone = policy.zone()
     doc = KeelDocument(
         out,
-        title=f"{rec.type.label} supervision record — {who}, {uk(rec.session_date)}",
+        title=f"{_spec(db, rec).label} record — {who}, {uk(rec.session_date)}",
         service_name=policy.service_name,
         time_zone=zone,
         marking=CONFIDENTIAL_MARK

@@ -23,7 +23,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from app.dates import uk
-from app.domain.model import ALL_TYPES, DueStatus, SessionStatus, SupervisionType
+from app.domain.model import DueStatus, SessionStatus, TypeKey
+from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.server import facts as published
@@ -44,9 +45,7 @@ from app.services.reports.compliance import (
     month_ends,
 )
 from app.services.service_view import TeamPublish, schedule_from
-from app.storage.reporting import SessionLine
 
-_TYPES = {t.value: t for t in ALL_TYPES}
 _STATUSES = {s.value: s for s in SessionStatus}
 
 
@@ -55,7 +54,7 @@ class ServicePackData:
     pack: ComplianceData
     teams: list[TeamPublish] = field(default_factory=list)
     workers: dict[str, int] = field(default_factory=dict)  # in post at the end, per team
-    cancelled: dict[str, Counter[SupervisionType]] = field(default_factory=dict)
+    cancelled: dict[str, Counter[TypeKey]] = field(default_factory=dict)
     dna: dict[str, int] = field(default_factory=dict)
     learning: list[tuple[str, published.LearningEntry]] = field(default_factory=list)
     themes: dict[str, Counter[str]] = field(default_factory=dict)  # theme → team → count
@@ -102,6 +101,10 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
         step()
     assert last is not None
     out.teams = last.teams
+    # Every type some team uses, in the words of the first team that has it.
+    union = last.union_policy()
+    data.catalogue = union.catalogue
+    data.types = union.catalogue.active_keys
     for policy in last.policies.values():
         service_names[policy.service_name] += 1
     data.service_name = service_names.most_common(1)[0][0] if service_names else "The service"
@@ -111,25 +114,25 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
         if not (r.facts.start_date is None or r.facts.start_date <= date_to):
             continue
         out.workers[r.source] = out.workers.get(r.source, 0) + 1
-        for type_ in ALL_TYPES:
-            s = r.status.by_type[type_]
+        for type_, s in r.status.by_type.items():
             if s.status is not DueStatus.OVERDUE:
                 continue
             overdue_workers.add((r.source, r.facts.worker_id))
             days = None if s.due is None else (date_to - s.due).days
             data.overdue.append(OverdueLine(r.facts.name, r.source, type_, s.due, days, s.reason))
     data.overdue.sort(
-        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type.value)
+        key=lambda o: (o.days is not None, -(o.days or 0), o.worker.casefold(), o.type)
     )
     data.overdue_workers = len(overdue_workers)
 
     people = published.read_worker_names(conn)
     for sess in published.read_sessions(conn, date_from, date_to):
         team = names.get(sess.team_id, "")
-        kind = _TYPES.get(sess.type)
+        kind = sess.type
         status = _STATUSES.get(sess.status)
-        if kind is None or status is None:
+        if status is None:
             continue
+        group = data.catalogue.is_group(kind) or sess.attendees > 0
         if status is SessionStatus.CANCELLED:
             out.cancelled.setdefault(team, Counter())[kind] += 1
         elif status is SessionStatus.DID_NOT_ATTEND:
@@ -137,7 +140,7 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
         if status is not SessionStatus.HELD:
             continue
         data.held += 1
-        who = "" if kind is SupervisionType.GROUP else _name(people, sess.team_id, sess.worker_id)
+        who = "" if group else _name(people, sess.team_id, sess.worker_id)
         line = SessionLine(
             sess.id, kind, status, sess.on, who, sess.attendees,
             _name(people, sess.team_id, sess.supervisor_id), team, "", sess.signed_at,
@@ -145,7 +148,7 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
         )  # fmt: skip
         if sess.signed_at is None:
             data.unsigned.append(line)
-        elif sess.supervisee_response is None and kind is not SupervisionType.GROUP:
+        elif sess.supervisee_response is None and not group:
             data.awaiting.append(line)
     data.dna = sum(out.dna.values())
     step()
@@ -246,16 +249,19 @@ def _cancellations(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
     if not teams:
         story.append(para("No session was cancelled or missed in the period.", st["body"]))
         return story
+    d = ctx.data
+    kinds = [*d.types, *sorted({t for c in extra.cancelled.values() for t in c} - set(d.types))]
     rows: list[list[Flowable | str]] = [
-        _head("Team database", *(t.label for t in ALL_TYPES), "Did not attend",
-              nums=(1, 2, 3, 4))
+        _head("Team database", *(d.catalogue.name(t) for t in kinds), "Did not attend",
+              nums=tuple(range(1, len(kinds) + 2)))
     ]  # fmt: skip
     for team in teams:
         counts = extra.cancelled.get(team, Counter())
         rows.append([para(team, st["cell"]),
-                     *(para(f"{counts[t]:,}", st["num"]) for t in ALL_TYPES),
+                     *(para(f"{counts[t]:,}", st["num"]) for t in kinds),
                      para(f"{extra.dna.get(team, 0):,}", st["num"])])  # fmt: skip
-    story.append(table(rows, [w * 0.36, w * 0.16, w * 0.16, w * 0.16, w * 0.16], zebra=True))
+    each = w * 0.64 / (len(kinds) + 1)
+    story.append(table(rows, [w * 0.36, *([each] * (len(kinds) + 1))], zebra=True))
     return story
 
 
