@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.domain.model import SupervisionType
+from app.domain.catalogue import LINE
 from app.errors import WrongPassphraseError
 from app.services import encryption
 from app.storage import keys
@@ -79,7 +79,7 @@ def test_the_recovery_key_unlocks_the_lock_and_sets_a_new_passphrase(
     team = make_team(ctx)
     window.refresh_all()
     recovery = _encrypt(window, ctx, monkeypatch)[0].replace("\n", " ")
-    form = SessionForm.for_new(ctx, SupervisionType.LINE, team.zoe.id, today)
+    form = SessionForm.for_new(ctx, LINE, team.zoe.id, today)
     window._show_form(form)
     show(qtbot, form)
     type_text(qtbot, form.discussion.issues, "Half-typed before the lock")
