@@ -127,7 +127,8 @@ class EncryptionActions(QObject):
     # First run ------------------------------------------------------------------------------
 
     def offer(self) -> bool:
-        """The offer made once, when Keel has just created this database. True if encrypted."""
+        """The offer made once, when Keel has just created this database. True if encrypting
+        started (it runs in the background)."""
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Protect this database with a passphrase?")

@@ -28,7 +28,7 @@ EXPORT_AND_HANG = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from app.domain.model import SupervisionType
+from app.domain.catalogue import LINE
 from app.services import calendar, exports
 from app.storage.db import open_database
 
@@ -40,7 +40,7 @@ db = open_database(Path(sys.argv[1]))
 out = Path(sys.argv[3])
 if sys.argv[2] == "pdf":
     exports._fsync = hang
-    exports.ExportService(db).blank(SupervisionType.LINE, out)
+    exports.ExportService(db).blank(LINE, out)
 else:
     calendar.publish = hang
     calendar.export_calendar(db, date(2026, 1, 1), date(2026, 12, 31), out)
@@ -126,7 +126,7 @@ def test_a_note_never_removes_anything_but_its_own_temporary(tmp_path: Path) -> 
 def test_an_export_leaves_no_note_behind(
     tmp_path: Path, outcome: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.domain.model import SupervisionType
+    from app.domain.catalogue import LINE
     from app.services.exports import ExportFailed, ExportService
     from app.storage.db import close_database, open_database
 
@@ -138,9 +138,9 @@ def test_an_export_leaves_no_note_behind(
         if outcome == "failed":
             monkeypatch.setattr("app.services.exports._fsync", _full_disk)
             with pytest.raises(ExportFailed):
-                ExportService(db).blank(SupervisionType.LINE, out)
+                ExportService(db).blank(LINE, out)
         else:
-            ExportService(db).blank(SupervisionType.LINE, out)
+            ExportService(db).blank(LINE, out)
     finally:
         close_database(db)
     notes = state_dir() / PENDING_EXPORTS
