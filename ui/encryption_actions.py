@@ -62,7 +62,7 @@ class EncryptionActions(QObject):
         self.lock = LockController(
             window,
             ctx.db_path,
-            lambda: encryption.lock_minutes(ctx.db),
+            lambda: ctx.encryption.lock_minutes(),
             before_lock=before_lock,
         )
         self.lock.recovered.connect(
@@ -177,7 +177,7 @@ class EncryptionActions(QObject):
         if not self._file_checked():
             return None
         if suspend:
-            encryption.suspend(self._ctx.db)
+            self._ctx.encryption.suspend()
         self._set_converting(True)
         self._window.statusBar().showMessage(doing)
 
@@ -187,7 +187,7 @@ class EncryptionActions(QObject):
             self._window.statusBar().clearMessage()
             if suspend:
                 try:
-                    encryption.reopen(self._ctx.db, self._ctx.db_path)
+                    self._ctx.encryption.reopen(self._ctx.db_path)
                 except KeelError as exc:
                     QMessageBox.critical(
                         self._window,
@@ -281,7 +281,6 @@ class EncryptionActions(QObject):
         return started is not None
 
     def show_recovery_key(self, recovery: str) -> None:
-        from app.services.autobackup import backup_folder
         from ui.encryption_dialogs import RecoveryKeyDialog
 
         service = _service_name(self._ctx)
@@ -289,7 +288,7 @@ class EncryptionActions(QObject):
             recovery,
             lambda path: encryption.recovery_sheet(self._ctx.db_path, path, service),
             self._window,
-            default_folder=backup_folder(self._ctx.db),
+            default_folder=self._ctx.backups.backup_folder(),
         )
         dialog.exec()
 
@@ -403,16 +402,15 @@ class EncryptionActions(QObject):
 
 def _service_name(ctx: AppContext) -> str:
     try:
-        return encryption.service_name(ctx.db)
+        return ctx.encryption.service_name()
     except (KeelError, ValueError):
         return "Keel"
 
 
 def _unencrypted_backups_note(ctx: AppContext) -> str:
-    from app.services.autobackup import backup_folder
     from app.services.backup_files import list_backups
 
-    folder = backup_folder(ctx.db)
+    folder = ctx.backups.backup_folder()
     plain = [p for p in list_backups(folder) if p.suffix == ".db"]
     if not plain:
         return ""

@@ -80,7 +80,7 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "policies": (
         ("version", "integer NOT NULL"), ("created_at", "text NOT NULL"),
-        ("data", "jsonb NOT NULL"),
+        ("data", "jsonb NOT NULL"), ("effective_from", "date"),
     ),
 }  # fmt: skip
 
@@ -156,9 +156,22 @@ def _v1(roles: Roles) -> list[str]:
     return out
 
 
+def _v2(_roles: Roles) -> list[str]:
+    """Each policy version's effective date, so the service view uses the version in force
+    on its as-of date (a server made at v1 has none: NULL reads as "from the start"). Every
+    team's next publish compares all its rows (its watermark is forgotten), which sends the
+    dates of the versions already published."""
+    return [
+        f"ALTER TABLE {SCHEMA}.policies ADD COLUMN IF NOT EXISTS effective_from date",
+        f"UPDATE {SCHEMA}.teams SET published_token = NULL",
+    ]
+
+
 # Append-only, like app.storage.schema.MIGRATIONS: step i takes the server schema from
-# version i to i + 1. Each step gets the service's role names (grants name them).
-SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1,)
+# version i to i + 1. Each step gets the service's role names (grants name them). (Step 1
+# makes the tables of PUBLISHED_TABLES as they are now: a later step adds a column with
+# IF NOT EXISTS.)
+SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2)
 SERVER_SCHEMA_VERSION = len(SERVER_MIGRATIONS)
 
 
