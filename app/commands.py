@@ -215,16 +215,20 @@ def cmd_check(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _existing_passphrase(backup: Path) -> str | None:
-    """An encrypted backup's passphrase (the environment variable, else asked once); None for
-    a plain backup."""
+    """An encrypted backup's passphrase (its own, from the environment variable; else the
+    database's of that day, for the backup of an encrypted database; else asked once); None
+    when the backup needs none (plain, or opened by the key of the unlocked database)."""
     import os
 
-    from app.services import crypto
+    from app.services.backup import needs_passphrase
 
-    with backup.open("rb") as fh:
-        if not crypto.is_encrypted(fh.read(16)):
-            return None
-    return os.environ.get(PASSPHRASE_ENV) or _ask_passphrase(f"Passphrase of {backup.name}: ")
+    if not needs_passphrase(backup):
+        return None
+    return (
+        os.environ.get(PASSPHRASE_ENV)
+        or os.environ.get(DB_PASSPHRASE_ENV)
+        or _ask_passphrase(f"Passphrase (or recovery key) of {backup.name}: ")
+    )
 
 
 def cmd_rebuild_summary(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
@@ -420,7 +424,7 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
 
     from app.paths import default_backup_dir
     from app.services.autobackup import ensure_folder
-    from app.services.backup import needs_passphrase, prepared_backup, restore_into_file
+    from app.services.backup import prepared_backup, restore_into_file
     from app.services.backup_files import ANOTHER_DATABASE
     from app.services.instance import InstanceLock
     from app.services.restore_compare import compare_with_file
@@ -430,15 +434,7 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
         what = "a folder" if candidate.is_dir() else "no file"
         raise UsageError(f"There is {what} at {candidate}: check the path. Nothing was restored.")
     with InstanceLock(db_path):
-        passphrase = None
-        if needs_passphrase(candidate):
-            # The backup's own passphrase, else (the backup of an encrypted database) the
-            # database's passphrase of that day; a recovery key is accepted too.
-            passphrase = (
-                os.environ.get(PASSPHRASE_ENV)
-                or os.environ.get(DB_PASSPHRASE_ENV)
-                or _ask_passphrase(f"Passphrase (or recovery key) of {candidate.name}: ")
-            )
+        passphrase = _existing_passphrase(candidate)
         with prepared_backup(
             candidate, passphrase=passphrase, workdir=db_path.parent, into=db_path
         ) as ready:
@@ -469,6 +465,8 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 result = restore_into_file(
                     db_path, ready, default_backup_dir(),
                     another_database=comparison.another_database,
+                    db_passphrase=os.environ.get(DB_PASSPHRASE_ENV) or None,
+                    ask_db_passphrase=_ask_db_passphrase_to_keep(db_path),
                 )  # fmt: skip
             except KeyboardInterrupt:
                 sys.stderr.write(
@@ -478,6 +476,22 @@ def cmd_restore(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_PROBLEM
     out.write(result.summary() + "\n")
     return EXIT_OK
+
+
+def _ask_db_passphrase_to_keep(db_path: Path) -> Callable[[], str | None] | None:
+    """At a terminal: ask the database's passphrase, to rebuild a missing or damaged encrypted
+    database encrypted from a backup made before it was encrypted (only asked then)."""
+    if not _has_terminal():
+        return None
+
+    def ask() -> str | None:
+        sys.stderr.write(
+            f"{db_path.name} was encrypted and this backup is not: Keel restores it encrypted "
+            "with the database's own key.\n"
+        )
+        return _ask_passphrase(f"Passphrase of {db_path.name}: ") or None
+
+    return ask
 
 
 def cmd_policy(db_path: Path, args: argparse.Namespace, out: TextIO) -> int:

@@ -140,12 +140,29 @@ def _restore_latest(path: Path, backup: Path, parent: QWidget | None) -> Path | 
             result = restore_into_file(
                 path, prepared, backup_folder_for_file(path),
                 another_database=comparison.another_database,
+                ask_db_passphrase=lambda: _ask_database_passphrase(path, parent),
             )  # fmt: skip
     except KeelError as exc:
         QMessageBox.warning(parent, "Nothing was restored", str(exc))
         return None
     QMessageBox.information(parent, "Restored", result.summary())
     return path
+
+
+def _ask_database_passphrase(path: Path, parent: QWidget | None) -> str | None:
+    """The database was encrypted and the backup is not: its passphrase, so that Keel
+    restores it encrypted with the database's own key (asked only then)."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    typed, ok = QInputDialog.getText(
+        parent,
+        "The database's passphrase",
+        f"{path.name} was encrypted, and this backup was made before it was encrypted.\n"
+        "Keel restores it encrypted with the database's own key (its recovery key keeps "
+        "working).\n\nType the database's passphrase:",
+        QLineEdit.EchoMode.Password,
+    )
+    return typed if ok and typed else None
 
 
 def _report_ready_and_quit(app: QApplication) -> None:

@@ -21,11 +21,13 @@ from app.logging_setup import error_kind
 from app.services import autobackup
 from app.services.database import pending_check
 from ui.context import AppContext
-from ui.tasks import run_task
+from ui.tasks import TaskHandle, exclusive_task_running, run_task
 
 if TYPE_CHECKING:
     from app.services.backup import BackupInfo, BackupResult
+    from app.services.integrity import CheckReport
     from app.services.restore_compare import Comparison
+    from ui.data_dialogs import ReportDialog
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,14 @@ class DataActions(QObject):
         self.status_label = QLabel()
         self.status_label.setAccessibleDescription("Last backup")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.last_report: ReportDialog | None = None  # the last check's findings
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction("&Back up now", self.back_up_now)
         menu.addAction("Back up &encrypted (for a USB stick or to send)…", self.back_up_encrypted)
         menu.addSeparator()
         menu.addAction("&Restore from a backup…", self.restore)
-        menu.addAction("&Check the database", self.check)
+        menu.addAction("&Check the database…", self.check)
         menu.addSeparator()
         menu.addAction("Choose the backup &folder…", self.choose_folder)
         menu.addAction("&Open the backup folder", self.open_folder)
@@ -102,7 +105,7 @@ class DataActions(QObject):
         check: on a large database the check can take several seconds, and the window must
         not freeze waiting for it, so the backup is tried again a little later instead."""
         check = pending_check(self._ctx.db_path)
-        if check is not None and not check.done:
+        if exclusive_task_running() or (check is not None and not check.done):
             QTimer.singleShot(500, self, self.auto_backup_when_checked)
             return
         self.auto_backup()
@@ -223,12 +226,53 @@ class DataActions(QObject):
         QMessageBox.information(self._window, "Restored", result.summary())
         return True
 
-    def check(self) -> None:
+    def check(self) -> TaskHandle[CheckReport] | None:
+        """Data → Check…: the database alone, or against one of its backups (its audit trail
+        must be the beginning of the database's), read on the task runner's worker thread;
+        the findings, in words, in a copyable report. None when nothing was started."""
+        from app.services.backup import needs_passphrase
+        from ui.check_dialog import CheckDialog
+
+        folder = self.folder()
+        chooser = CheckDialog(
+            self._ctx.backups.own_backups(folder),
+            folder,
+            self._ctx.db_path.name,
+            self._window,
+        )
+        if chooser.exec() != CheckDialog.DialogCode.Accepted:
+            return None
+        backup = chooser.backup()
+        passphrase = None
+        if backup is not None and needs_passphrase(backup):
+            from ui.data_dialogs import ask_passphrase
+
+            passphrase = ask_passphrase(self._window, confirm=False)
+            if passphrase is None:
+                return None
+        return self.check_against(backup, passphrase)
+
+    def check_against(
+        self, backup: Path | None, passphrase: str | None = None
+    ) -> TaskHandle[CheckReport]:
         from app.services.integrity import check_database
 
-        report = check_database(self._ctx.db_path)
-        title = "Database check: no problems" if report.ok else "Database check: problems found"
-        from ui.data_dialogs import ReportDialog
+        path = self._ctx.db_path
 
-        dialog = ReportDialog(title, "\n".join(report.lines()), self._window)
-        dialog.exec()
+        def show(report: CheckReport) -> None:
+            from ui.data_dialogs import ReportDialog
+
+            title = "Database check: no problems" if report.ok else "Database check: problems found"
+            self.last_report = ReportDialog(title, "\n".join(report.lines()), self._window)
+            self.last_report.exec()
+
+        return run_task(
+            self._window,
+            "Checking the database…" if backup is None else f"Checking against {backup.name}…",
+            lambda _db, _progress, _cancelled: check_database(
+                path, against=backup, passphrase=passphrase
+            ),
+            db_path=None,  # the check opens the file read-only itself
+            on_success=show,
+            cancellable=False,  # it reads only, and takes seconds at most
+        )

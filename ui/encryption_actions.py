@@ -3,24 +3,28 @@ passphrase…*, *New recovery key…*, *Remove encryption…* and *Lock Keel* (C
 made when a database is new, and the status-bar reminder while it is not encrypted.
 
 Each conversion closes the window's connection, lets ``app.services.encryption`` build, verify
-and swap in the converted copy, then reopens the same handle on the converted file: every
-screen and open form carries on, and nothing typed is lost.
+and swap in the converted copy on a worker thread (``ui.tasks.run_task``, an exclusive task: its
+progress dialog is modal to every window, and the window keeps painting and answering), then
+reopens the same handle on the converted file: every screen and open form carries on, and
+nothing typed is lost. Changing the passphrase (a key derivation and the key file) runs on the
+runner too.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from app.errors import KeelError
 from app.services import encryption
 from ui.context import AppContext
-from ui.tasks import running_tasks
+from ui.tasks import ProgressFn, TaskHandle, run_task, running_tasks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,19 +65,27 @@ class EncryptionActions(QObject):
             lambda: ctx.encryption.lock_minutes(),
             before_lock=before_lock,
         )
+        self.lock.recovered.connect(
+            lambda: window.statusBar().showMessage(
+                "Unlocked with the recovery key. The new passphrase opens the database from now "
+                "on; the recovery key stays the same.",
+                20000,
+            )
+        )
         self.lock_action = QAction("&Lock Keel", window)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lock_action.triggered.connect(self.lock_now)
         window.addAction(self.lock_action)
         self.encrypt_action = QAction("Encrypt this &database…", window)
-        self.encrypt_action.triggered.connect(self.encrypt)
+        self.encrypt_action.triggered.connect(lambda _checked=False: self.encrypt())
         self.change_action = QAction("Change the &passphrase…", window)
         self.change_action.triggered.connect(self.change_passphrase)
         self.recovery_action = QAction("New &recovery key…", window)
         self.recovery_action.triggered.connect(self.new_recovery_key)
         self.remove_action = QAction("Remove encr&yption…", window)
         self.remove_action.triggered.connect(self.remove)
+        self.converting = False
         self.update()
 
     @property
@@ -94,9 +106,9 @@ class EncryptionActions(QObject):
 
     def update(self) -> None:
         on = self.encrypted
-        self.encrypt_action.setEnabled(not on)
+        self.encrypt_action.setEnabled(not on and not self.converting)
         for action in (self.change_action, self.recovery_action, self.remove_action):
-            action.setEnabled(on)
+            action.setEnabled(on and not self.converting)
         if on:
             self.reminder.setText("Encrypted · Ctrl+L locks")
             self.reminder.setToolTip(
@@ -115,7 +127,8 @@ class EncryptionActions(QObject):
     # First run ------------------------------------------------------------------------------
 
     def offer(self) -> bool:
-        """The offer made once, when Keel has just created this database. True if encrypted."""
+        """The offer made once, when Keel has just created this database. True if encrypting
+        started (it runs in the background)."""
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Protect this database with a passphrase?")
@@ -143,7 +156,19 @@ class EncryptionActions(QObject):
 
     # Conversions ----------------------------------------------------------------------------
 
-    def _convert(self, doing: str, work: Callable[[], T]) -> T | None:
+    def _convert(
+        self,
+        doing: str,
+        work: Callable[[ProgressFn], T],
+        done: Callable[[T], None],
+        *,
+        suspend: bool = True,
+        failed_title: str = "Nothing was changed",
+    ) -> TaskHandle[T] | None:
+        """Run ``work(progress)`` through the one background runner, never on the GUI thread;
+        ``done(result)`` on the GUI thread once the window has its database again. With
+        ``suspend`` (a conversion of the file) the window's connection is closed first and
+        reopened on the converted file afterwards. None when it could not start."""
         if running_tasks():
             QMessageBox.information(
                 self._window, "Keel is busy", "Wait for the task in progress to finish first."
@@ -151,27 +176,73 @@ class EncryptionActions(QObject):
             return None
         if not self._file_checked():
             return None
-        self._window.statusBar().showMessage(doing)
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
+        if suspend:
             self._ctx.encryption.suspend()
-            try:
-                return work()
-            finally:
-                self._ctx.encryption.reopen(self._ctx.db_path)
-        except KeelError as exc:
-            QGuiApplication.restoreOverrideCursor()
-            QMessageBox.warning(self._window, "Nothing was changed", str(exc))
-            return None
-        finally:
-            if QGuiApplication.overrideCursor() is not None:
-                QGuiApplication.restoreOverrideCursor()
+        self._set_converting(True)
+        self._window.statusBar().showMessage(doing)
+
+        def finish() -> bool:
+            """The window gets its database back; False (said) when it cannot."""
+            self._set_converting(False)
             self._window.statusBar().clearMessage()
+            if suspend:
+                try:
+                    self._ctx.encryption.reopen(self._ctx.db_path)
+                except KeelError as exc:
+                    QMessageBox.critical(
+                        self._window,
+                        "Keel cannot reopen the database",
+                        f"{exc}\n\nClose Keel and open it again.",
+                    )
+                    return False
             self.update()
             self.changed.emit()
+            return True
 
-    def encrypt(self) -> bool:
+        def succeeded(result: T) -> None:
+            if finish():
+                done(result)
+
+        def failed(exc: BaseException) -> None:
+            if not finish():
+                return
+            if isinstance(exc, KeelError):
+                log.warning("%s failed: %s", doing, type(exc).__name__)
+                QMessageBox.warning(self._window, failed_title, str(exc))
+            else:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        return run_task(
+            self._window,
+            doing,
+            lambda _db, progress, _cancelled: work(progress),
+            db_path=None,  # the work opens the file itself, once the window has let go of it
+            on_success=succeeded,
+            on_failure=failed,
+            cancellable=False,  # a conversion ends with an atomic swap: it is never half done
+            exclusive=True,
+            progress_words=lambda d, t: f"{d * 100 // max(t, 1)}%",
+        )
+
+    def _set_converting(self, on: bool) -> None:
+        self.converting = on
+        self.lock.paused = on  # the idle lock waits: the conversion has the database
+        if on:
+            for action in self._actions():
+                action.setEnabled(False)
+            self.lock_action.setEnabled(False)
+        else:
+            self.lock_action.setEnabled(True)
+
+    def _actions(self) -> list[QAction]:
+        return [self.encrypt_action, self.change_action, self.recovery_action, self.remove_action]
+
+    def encrypt(self, then: Callable[[], Any] | None = None) -> bool:
+        """Ask for a passphrase and start encrypting; ``then`` runs once it is encrypted.
+        False when nothing was started."""
         if self.encrypted:
+            if then is not None:
+                then()
             return True
         from ui.encryption_dialogs import NewPassphraseDialog
 
@@ -189,20 +260,25 @@ class EncryptionActions(QObject):
         if not dialog.exec():
             return False
         passphrase = dialog.passphrase()
-        recovery = self._convert(
+        path = self._ctx.db_path
+
+        def encrypted(recovery: str) -> None:
+            self.show_recovery_key(recovery)
+            old = _unencrypted_backups_note(self._ctx)
+            QMessageBox.information(
+                self._window,
+                "The database is encrypted",
+                "The database is encrypted; its backups from now on are encrypted too." + old,
+            )
+            if then is not None:
+                then()
+
+        started = self._convert(
             "Encrypting the database…",
-            lambda: encryption.encrypt_database(self._ctx.db_path, passphrase),
+            lambda progress: encryption.encrypt_database(path, passphrase, progress=progress),
+            encrypted,
         )
-        if recovery is None:
-            return False
-        self.show_recovery_key(recovery)
-        old = _unencrypted_backups_note(self._ctx)
-        QMessageBox.information(
-            self._window,
-            "The database is encrypted",
-            "The database is encrypted; its backups from now on are encrypted too." + old,
-        )
-        return True
+        return started is not None
 
     def show_recovery_key(self, recovery: str) -> None:
         from ui.encryption_dialogs import RecoveryKeyDialog
@@ -230,12 +306,16 @@ class EncryptionActions(QObject):
         if not dialog.exec():
             return
         passphrase = dialog.passphrase()
-        try:
-            encryption.change_passphrase(self._ctx.db_path, passphrase)
-        except KeelError as exc:
-            QMessageBox.warning(self._window, "The passphrase was not changed", str(exc))
-            return
-        self._window.statusBar().showMessage("The passphrase was changed.", 10000)
+        path = self._ctx.db_path
+        self._convert(
+            "Changing the passphrase…",
+            lambda _progress: encryption.change_passphrase(path, passphrase),
+            lambda _result: self._window.statusBar().showMessage(
+                "The passphrase was changed.", 10000
+            ),
+            suspend=False,  # only the key file changes: the database stays open
+            failed_title="The passphrase was not changed",
+        )
 
     def new_recovery_key(self) -> None:
         from ui.encryption_dialogs import NewPassphraseDialog
@@ -253,12 +333,12 @@ class EncryptionActions(QObject):
         if not dialog.exec():
             return
         passphrase = dialog.passphrase()
-        recovery = self._convert(
+        path = self._ctx.db_path
+        self._convert(
             "Re-encrypting the database…",
-            lambda: encryption.new_recovery_key(self._ctx.db_path, passphrase),
+            lambda progress: encryption.new_recovery_key(path, passphrase, progress=progress),
+            self.show_recovery_key,
         )
-        if recovery is not None:
-            self.show_recovery_key(recovery)
 
     def remove(self) -> None:
         if not self._confirm_current():
@@ -274,13 +354,14 @@ class EncryptionActions(QObject):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-
-        def decrypt() -> bool:
-            encryption.decrypt_database(self._ctx.db_path)
-            return True
-
-        if self._convert("Removing the encryption…", decrypt):
-            self._window.statusBar().showMessage("The database is no longer encrypted.", 10000)
+        path = self._ctx.db_path
+        self._convert(
+            "Removing the encryption…",
+            lambda progress: encryption.decrypt_database(path, progress=progress),
+            lambda _result: self._window.statusBar().showMessage(
+                "The database is no longer encrypted.", 10000
+            ),
+        )
 
     def _confirm_current(self) -> bool:
         """The current passphrase, asked before changing anything about the encryption."""
@@ -315,8 +396,8 @@ class EncryptionActions(QObject):
         encrypt = box.addButton("Encrypt…", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         box.exec()
-        if box.clickedButton() is encrypt and self.encrypt():
-            self.lock.lock()
+        if box.clickedButton() is encrypt:
+            self.encrypt(then=self.lock.lock)
 
 
 def _service_name(ctx: AppContext) -> str:

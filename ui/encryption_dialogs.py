@@ -340,14 +340,17 @@ class RecoveryKeyDialog(QDialog):
             super().reject()
 
 
-class RecoveryUnlockDialog(QDialog):
-    """The recovery key typed in, and a new passphrase: the key file is written anew."""
+class RecoveryKeyForm(QWidget):
+    """The recovery key typed in, and a new passphrase typed twice: on ``submit()`` the key
+    file is written anew (``encryption.unlock_with_recovery_key``) and ``accepted`` is emitted;
+    a wrong key or passphrase is said under the fields. Used at start-up
+    (:class:`RecoveryUnlockDialog`) and on the lock screen, the same way."""
+
+    accepted = Signal()
 
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self.setWindowTitle("Open with the recovery key")
-        self.setMinimumWidth(560)
         intro = QLabel(
             "Type the recovery key from the recovery sheet (capitals or not, with dashes or "
             "spaces), then choose a new passphrase."
@@ -357,36 +360,64 @@ class RecoveryUnlockDialog(QDialog):
         self.key.setAccessibleName("Recovery key")
         self.key.setPlaceholderText("XXXX-XXXX-XXXX-…")
         self.new = NewPassphraseDialog("", "", self)
+        self.new.hide()  # only its fields, rules and strength are used, in this form
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setAccessibleDescription("Recovery key message")
         self.message.setStyleSheet("color: #8a1010;")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
         form = QFormLayout()
         form.addRow("Recovery key:", self.key)
         form.addRow("New passphrase:", self.new.first)
         form.addRow("Type it again:", self.new.second)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.new.problem)
         layout.addWidget(self.message)
-        layout.addWidget(buttons)
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         first, second = self.new.first.text(), self.new.second.text()
         if first != second:
             self.message.setText("The two passphrases differ.")
             return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             encryption.unlock_with_recovery_key(self.db_path, self.key.text(), first)
         except (RecoveryKeyFormatError, WrongPassphraseError, KeelError) as exc:
             self.message.setText(str(exc))
             return
-        self.accept()
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.key.clear()
+        self.new.first.clear()
+        self.new.second.clear()
+        self.message.clear()
+        self.accepted.emit()
+
+
+class RecoveryUnlockDialog(QDialog):
+    """Start-up: the recovery key typed in, and a new passphrase (:class:`RecoveryKeyForm`)."""
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self.setWindowTitle("Open with the recovery key")
+        self.setMinimumWidth(560)
+        self.form = RecoveryKeyForm(db_path, self)
+        self.form.accepted.connect(self.accept)
+        self.key, self.new, self.message = self.form.key, self.form.new, self.form.message
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(buttons)
+
+    def _submit(self) -> None:
+        self.form.submit()
 
 
 def _escape(value: str) -> str:

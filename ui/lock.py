@@ -12,6 +12,10 @@ While locked:
 * nothing is closed or thrown away: a half-typed form stays in its widgets (in memory), and its
   draft is saved, as always, into the database — which is encrypted.
 
+A forgotten passphrase: "Forgot the passphrase? Use the recovery key…" on the lock panel turns
+it into the start-up route (the recovery key, which must open this database, and a new
+passphrase typed twice; the key file is written anew), all inside the panel.
+
 The lock needs encryption (a lock on a file anyone can copy and read protects nothing): on an
 unencrypted database, Ctrl+L explains that and offers to encrypt.
 """
@@ -23,7 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services import encryption
 
@@ -77,14 +90,10 @@ class LockPanel(QFrame):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         if prompt is not None:
-            hint = QLabel("Type the database's passphrase to go on. Nothing you typed is lost.")
-            hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            layout.addWidget(hint)
             box = QWidget()
             inner = QVBoxLayout(box)
             inner.addWidget(prompt)
-            prompt.setStyleSheet("QLabel { color: #ffcdd2; }")
-            box.setMaximumWidth(520)
+            box.setMaximumWidth(560)
             layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         else:
             hint = QLabel("Unlock Keel in its main window.")
@@ -122,10 +131,89 @@ class LockPanel(QFrame):
         self.deleteLater()
 
 
+class LockPrompt(QStackedWidget):
+    """What the main window's lock panel asks: the passphrase, or — "Forgot the passphrase?" —
+    the recovery key and a new passphrase, as at start-up (``RecoveryKeyForm``: the key must
+    open this database; the key file is written anew). Everything stays inside the panel, so
+    the lock's event filter lets it be typed into and nothing behind it."""
+
+    recovered = Signal()
+
+    def __init__(self, prompt: QWidget, db_path: Path) -> None:
+        super().__init__()
+        from ui.encryption_dialogs import RecoveryKeyForm
+
+        self.setStyleSheet(
+            "QLabel { color: white; }"
+            " QPushButton#lockLink { color: #bbdefb; border: none; text-decoration: underline;"
+            " background: transparent; text-align: left; }"
+        )
+        first = QWidget()
+        layout = QVBoxLayout(first)
+        hint = QLabel("Type the database's passphrase to go on. Nothing you typed is lost.")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        layout.addWidget(prompt)
+        for label in prompt.findChildren(QLabel):
+            _readable_on_the_panel(label)
+        self.forgot = QPushButton("Forgot the passphrase? Use the recovery key…")
+        self.forgot.setObjectName("lockLink")
+        self.forgot.setAutoDefault(False)
+        self.forgot.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.forgot.clicked.connect(self.show_recovery)
+        layout.addWidget(self.forgot, 0, Qt.AlignmentFlag.AlignLeft)
+        self.addWidget(first)
+
+        second = QWidget()
+        layout = QVBoxLayout(second)
+        self.recovery = RecoveryKeyForm(db_path)
+        _readable_on_the_panel(self.recovery.message)
+        _readable_on_the_panel(self.recovery.new.problem)
+        self.recovery.accepted.connect(self.recovered)
+        self.recovery.key.returnPressed.connect(self.recovery.new.first.setFocus)
+        self.recovery.new.first.returnPressed.connect(self.recovery.new.second.setFocus)
+        self.recovery.new.second.returnPressed.connect(self.recovery.submit)
+        layout.addWidget(self.recovery)
+        row = QHBoxLayout()
+        self.back = QPushButton("Back to the passphrase")
+        self.back.setAutoDefault(False)
+        self.back.clicked.connect(self.show_passphrase)
+        self.unlock_button = QPushButton("Unlock and set the new passphrase")
+        self.unlock_button.setDefault(True)
+        self.unlock_button.clicked.connect(self.recovery.submit)
+        row.addWidget(self.back)
+        row.addStretch(1)
+        row.addWidget(self.unlock_button)
+        layout.addLayout(row)
+        self.addWidget(second)
+        self._prompt = prompt
+
+    def show_recovery(self) -> None:
+        self.setCurrentIndex(1)
+        self.recovery.key.setFocus()
+
+    def show_passphrase(self) -> None:
+        self.setCurrentIndex(0)
+        self.recovery.message.clear()
+        field = getattr(self._prompt, "field", None)
+        if isinstance(field, QWidget):
+            field.setFocus()
+
+
+def _readable_on_the_panel(label: QLabel) -> None:
+    """A message under a field (dark red in a dialog) in light red on the dark panel, with
+    room for three lines, so that a long sentence is never squeezed out of sight."""
+    label.setStyleSheet("color: #ffcdd2;")
+    label.setWordWrap(True)
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 3)
+
+
 class LockController(QObject):
     """Locks every Keel window after ``idle_minutes()`` without input, or when asked."""
 
     locked_changed = Signal(bool)
+    recovered = Signal()  # unlocked with the recovery key: a new passphrase is in force
 
     def __init__(
         self,
@@ -143,6 +231,8 @@ class LockController(QObject):
         self._panels: dict[QWidget, LockPanel] = {}
         self._titles: dict[QWidget, str] = {}
         self.prompt: QWidget | None = None
+        self.pages: LockPrompt | None = None
+        self.paused = False  # True while the database file is being converted
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._idle_timeout)
@@ -174,6 +264,9 @@ class LockController(QObject):
         self._idle.start(max(1, minutes) * 60_000)
 
     def _idle_timeout(self) -> None:
+        if self.paused:  # the database is being converted: lock once that is over
+            self._idle.start(60_000)
+            return
         if encryption.encryption_status(self._db_path):
             self.lock()
         else:
@@ -200,9 +293,11 @@ class LockController(QObject):
         )
         prompt.accepted.connect(self.unlock)
         self.prompt = prompt
+        self.pages = LockPrompt(prompt, self._db_path)
+        self.pages.recovered.connect(self._unlocked_with_recovery_key)
         # A modal dialog blocks input to every other window: the prompt goes on top of it.
         modal = QApplication.activeModalWidget()
-        self._cover(modal if modal is not None else self._main, prompt)
+        self._cover(modal if modal is not None else self._main, self.pages)
         self._cover_new_windows()
         self._watch.start()
         prompt.field.setFocus()
@@ -228,6 +323,13 @@ class LockController(QObject):
                 continue
             self._cover(window, None)
 
+    def _unlocked_with_recovery_key(self) -> None:
+        """The recovery key was typed and a new passphrase set (the key file written anew, as
+        at start-up): go on, and say that the passphrase changed."""
+        log.info("Keel unlocked with the recovery key; a new passphrase was set")
+        self.unlock()
+        self.recovered.emit()
+
     def unlock(self) -> None:
         self._watch.stop()
         for window, panel in list(self._panels.items()):
@@ -238,6 +340,7 @@ class LockController(QObject):
         self._panels.clear()
         self._titles.clear()
         self.prompt = None
+        self.pages = None
         self.restart_idle_timer()
         self._main.activateWindow()
         log.info("Keel unlocked")

@@ -132,7 +132,9 @@ class TaskDialog(QDialog):
 
     canceled = Signal()
 
-    def __init__(self, title: str, cancellable: bool, parent: QWidget | None) -> None:
+    def __init__(
+        self, title: str, cancellable: bool, parent: QWidget | None, *, exclusive: bool = False
+    ) -> None:
         super().__init__(parent)
         self._cancellable = cancellable
         self._over = False
@@ -155,7 +157,10 @@ class TaskDialog(QDialog):
             layout.addLayout(row)
         self.setWindowTitle("Keel")
         self.setAccessibleName(title)
-        self.setWindowModality(Qt.WindowModality.WindowModal)
+        # Exclusive work (a conversion of the whole file) blocks every window, not only its own.
+        self.setWindowModality(
+            Qt.WindowModality.ApplicationModal if exclusive else Qt.WindowModality.WindowModal
+        )
         self.setMinimumWidth(380)
 
     def labelText(self) -> str:
@@ -203,10 +208,14 @@ class TaskHandle(QObject, Generic[T]):
         cancellable: bool,
         read_only: bool = False,
         silent: bool = False,
+        exclusive: bool = False,
+        progress_words: Callable[[int, int], str] | None = None,
         today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__()
         self.title = title
+        self.exclusive = exclusive
+        self._progress_words = progress_words
         self._parent = parent
         self._cancel_flag = threading.Event()
         self._thread = _WorkerThread(work, db_path, self._cancel_flag, read_only, today)
@@ -214,7 +223,7 @@ class TaskHandle(QObject, Generic[T]):
         self._thread.finished.connect(self._on_thread_finished)
         window = parent.window() if parent is not None else None
         self._silent = silent  # background work: no dialog ever shows
-        self.dialog = TaskDialog(title, cancellable, window)
+        self.dialog = TaskDialog(title, cancellable, window, exclusive=exclusive)
         self.dialog.canceled.connect(self.cancel)
         self._done = False
 
@@ -243,7 +252,9 @@ class TaskHandle(QObject, Generic[T]):
     def _start(self) -> None:
         _running.add(self)
         self._thread.start()
-        if not self._silent:
+        if self.exclusive:
+            self._show_dialog()  # at once: nothing else may be used meanwhile
+        elif not self._silent:
             QTimer.singleShot(_DIALOG_DELAY_MS, self, self._show_dialog)
 
     @Slot()
@@ -259,7 +270,8 @@ class TaskHandle(QObject, Generic[T]):
             self.dialog.bar.setRange(0, total)
             self.dialog.bar.setValue(min(done, total))
             if not self._cancel_flag.is_set():
-                self.dialog.setLabelText(f"{self.title}\n{done:,} of {total:,}")
+                words = self._progress_words or (lambda d, t: f"{d:,} of {t:,}")
+                self.dialog.setLabelText(f"{self.title}\n{words(done, total)}")
         self.progressed.emit(done, total)
 
     @Slot()
@@ -312,6 +324,8 @@ def run_task(
     cancellable: bool = True,
     read_only: bool = False,
     silent: bool = False,
+    exclusive: bool = False,
+    progress_words: Callable[[int, int], str] | None = None,
     today: Callable[[], date] = date.today,
 ) -> TaskHandle[T]:
     """Run ``work(services, progress, cancelled)`` on a worker thread with a progress dialog.
@@ -322,12 +336,15 @@ def run_task(
     may write waits for the file's start-up integrity check; ``read_only`` work does not (it
     reads what the window's own connection already reads). With ``db_path`` None the work gets
     no connection (it reads elsewhere: the service's server). ``silent`` work (background
-    publishing) never shows a dialog.
+    publishing) never shows a dialog. ``exclusive`` work (a conversion of the database file,
+    which needs it closed) shows its dialog at once, modal to every window, and
+    :func:`exclusive_task_running` is true until it ends; ``progress_words`` says how far it
+    is under the title (default: "N of M").
     """
     _install_quit_guard()
     handle: TaskHandle[T] = TaskHandle(
         parent, title, work, db_path=db_path, cancellable=cancellable, read_only=read_only,
-        silent=silent, today=today,
+        silent=silent, exclusive=exclusive, progress_words=progress_words, today=today,
     )  # fmt: skip
     handle.succeeded.connect(on_success)
     handle.failed.connect(on_failure or _default_failure(parent, title))
@@ -338,6 +355,12 @@ def run_task(
 def running_tasks() -> list[TaskHandle[Any]]:
     """Tasks still running (for a window that wants to warn before quitting)."""
     return list(_running)
+
+
+def exclusive_task_running() -> bool:
+    """An exclusive task (the database file being converted) is running: work that would
+    open or use the database waits for it (a background publish, a draft, the idle lock)."""
+    return any(handle.exclusive for handle in _running)
 
 
 def stop_all_tasks() -> None:

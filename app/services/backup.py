@@ -8,12 +8,16 @@ the snapshot, so the kernel copies them (``copy_file_range``). That byte copy is
 length, its header (equal to the source's but for the journal mode) and the ``application_id``,
 schema version and row counts of the snapshot; the source itself passed ``quick_check`` when it
 was opened. Otherwise (the checkpoint was blocked by a reader or a writer, another platform)
-SQLite's backup API copies the pages and the copy gets a full ``quick_check`` as well. An encrypted backup is verified
-by decrypting what was written. Whatever goes wrong, no temporary file is left behind and the
-earlier backups are untouched.
+SQLite's backup API copies the pages and the copy gets a full ``quick_check`` as well. An
+encrypted backup is a SQLCipher file written encrypted from the start (``sqlcipher_export``
+into a keyed file, or the backup API between two keyed connections for an encrypted database),
+verified through its key, then wrapped and authenticated (``app.services.encrypted_backup``):
+no page of it is ever on disk unencrypted, even if the backup is killed. Whatever goes wrong,
+no temporary file is left behind and the earlier backups are untouched.
 
-A restore validates the candidate exactly as opening a database does (decrypting it first when
-it is encrypted), keeps a safety backup of the current data, and copies the candidate through
+A restore validates the candidate exactly as opening a database does (an encrypted one through
+its key, still encrypted; only an old ``KEELENC1`` backup is decrypted into a private temporary
+folder), keeps a safety backup of the current data, and copies the candidate through
 the backup API into the open connection, in one write transaction, so a stale ``-wal`` or
 ``-journal`` beside the database can never replay old data over it and a failed restore leaves
 the database as it was. ``restore_into_file`` does the same for a database file that is not
@@ -27,7 +31,6 @@ import errno
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -59,11 +62,12 @@ from app.services.backup_files import (
     database_stem,
     format_when,
 )
-from app.services.temporaries import PRIVATE_TEMP, RESTORE_TEMP, owned_name
+from app.services.temporaries import RESTORE_TEMP, owned_name
 from app.storage import audit, witness
 from app.storage.db import (
     APPLICATION_ID,
     Database,
+    _uri,
     close_database,
     connect,
     inspect_file,
@@ -150,6 +154,9 @@ class PreparedBackup:
     key: bytes | None = None
     passphrase: str | None = None
     decrypted: bool = False  # a KEELENC1 backup decrypted into a private temporary file
+    of_encrypted_database: bool = False
+    """The backup of an encrypted database (its data stays encrypted wherever it is restored);
+    False for a plain database's backup, encrypted with a passphrase of its own or not."""
 
 
 @dataclass(frozen=True)
@@ -534,26 +541,6 @@ def _flush_and_verify(plain: Path, snapshot: _Snapshot) -> dict[str, int]:
     return counts
 
 
-def _encrypt_into(plain: Path, target_tmp: Path, passphrase: str, meta: dict[str, Any]) -> None:
-    data = plain.read_bytes()
-    file_key = crypto.new_file_key(passphrase)
-    blob = crypto.seal(data, file_key, meta=meta)
-    _create_private(target_tmp)
-    with open(target_tmp, "wb") as fh:
-        fh.write(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
-    del blob
-    # Verify what is on disk decrypts to exactly the verified plain copy (same key: the
-    # derivation, the slow part, is not repeated; the header is checked against it).
-    try:
-        again = crypto.unseal(target_tmp.read_bytes(), file_key)
-    except crypto.DecryptionError as exc:
-        raise BackupError(f"The encrypted backup did not read back correctly ({exc}).") from exc
-    if again != data:
-        raise BackupError("The encrypted backup did not read back correctly, so it was not kept.")
-
-
 def backup_database(
     db: Database,
     folder: Path,
@@ -598,51 +585,31 @@ def backup_database(
     tmp_enc = folder / f"{name}.enc.tmp"
     outside = witness.current(db)  # read before the snapshot: never ahead of it
     db_key = encrypted_backup.database_key(db)
-    if db_key is not None:  # an encrypted database's backups are always encrypted
-        return _backup_encrypted_database(
+    if db_key is not None or encrypted:  # an encrypted database's backups are always encrypted
+        return _backup_encrypted(
             db, folder, db_key, (tmp, tmp_enc), now, prefix, passphrase, outside, stem
         )
-    private: Path | None = None
     try:
-        plain = tmp
-        if encrypted:
-            # The unencrypted copy never touches the backup folder (a USB stick, a share): it
-            # goes into a private folder named by this process, removed on failure and, after
-            # a crash, at the next start (app.services.temporaries).
-            private = Path(
-                tempfile.mkdtemp(prefix=owned_name(PRIVATE_TEMP) + "-", dir=_private_parent(db))
-            )
-            plain = private / "plain.db"
-        _create_private(plain)
-        taken = _snapshot_copy(db, plain)
+        _create_private(tmp)
+        taken = _snapshot_copy(db, tmp)
         # A wrapped copy step may hand back the bare (counts, version) pair: no byte-copy
         # header to check against, so that copy gets the full quick_check.
         snapshot = taken if isinstance(taken, _Snapshot) else _Snapshot(*taken)
-        expected, version = snapshot.counts, snapshot.version
-        if encrypted:  # the plain copy is a private temporary: only the encrypted file is kept
-            counts = _verify_plain(plain, expected, version)
-        else:
-            counts = _flush_and_verify(plain, snapshot)
-        _carry_witness_into(plain, outside)
-        if passphrase:
-            meta = _encrypted_meta(db, now, version, counts)
-            _encrypt_into(plain, tmp_enc, passphrase, meta)
-            final_tmp = tmp_enc
-        else:
-            final_tmp = tmp
-        final = backup_name(now, encrypted=encrypted, stem=stem or database_stem(db), prefix=prefix)
+        counts = _flush_and_verify(tmp, snapshot)
+        _carry_witness_into(tmp, outside)
+        final = backup_name(now, encrypted=False, stem=stem or database_stem(db), prefix=prefix)
         target = _unique(folder / final)
-        os.replace(final_tmp, target)
+        os.replace(tmp, target)
         _fsync_dir(folder)
     except BaseException as exc:
-        _cleanup(tmp, tmp_enc, private)
+        _cleanup(tmp, tmp_enc)
         failure = _backup_failure(exc, folder)
         if failure is exc:
             raise
         raise failure from exc
-    _cleanup(tmp, tmp_enc, private)
+    _cleanup(tmp, tmp_enc)
     log.info("backup of database %s written (%d bytes)", database_id(db), target.stat().st_size)
-    return BackupResult(target, now, counts, target.stat().st_size, encrypted)
+    return BackupResult(target, now, counts, target.stat().st_size, False)
 
 
 def _encrypted_meta(
@@ -673,10 +640,10 @@ def _backup_failure(exc: BaseException, folder: Path) -> BaseException:
     )
 
 
-def _backup_encrypted_database(
+def _backup_encrypted(
     db: Database,
     folder: Path,
-    key: bytes,
+    db_key: bytes | None,
     temps: tuple[Path, Path],
     now: datetime,
     prefix: str,
@@ -684,51 +651,50 @@ def _backup_encrypted_database(
     outside: witness.Witness | None,
     stem: str | None = None,
 ) -> BackupResult:
-    """The backup of an encrypted database (see ``app.services.encrypted_backup``): a SQLCipher
-    copy under the same key, verified, the witness of its trail stamped in, wrapped with the key
-    entries, renamed into place; named after the database and carrying its id, as every
-    backup."""
+    """An encrypted backup (see ``app.services.encrypted_backup``): a SQLCipher copy — under
+    the database's own key when it is encrypted (``db_key``), else written encrypted under a
+    fresh key straight from the plain file — verified, the witness of its trail stamped in,
+    wrapped with its key entries, renamed into place; named after the database and carrying
+    its id, as every backup. No page of it is ever on disk unencrypted, so a backup killed at
+    any moment leaves nothing readable behind."""
     tmp, tmp_enc = temps
     db_path = _database_file(db)
     if db_path is None:
         raise BackupError("The backup was not made: the database has no file.")
     try:
         _create_private(tmp)
-        counts, version = encrypted_backup.copy_encrypted(db, tmp, key)
+        if db_key is not None:
+            key = db_key
+            counts, version = encrypted_backup.copy_encrypted(db, tmp, key)
+        else:
+            from app.storage import keys
+
+            key = keys.new_data_key()
+            counts, version = encrypted_backup.export_encrypted(db_path, tmp, key)
         encrypted_backup.verify_encrypted(tmp, key, counts, version)
         _carry_witness_into(tmp, outside, key=key)
         _create_private(tmp_enc)
         meta = _encrypted_meta(db, now, version, counts)
-        encrypted_backup.write_container(tmp, tmp_enc, key, db_path, meta, passphrase)
+        key_file_of = db_path if db_key is not None else None
+        encrypted_backup.write_container(tmp, tmp_enc, key, key_file_of, meta, passphrase)
         final = backup_name(now, encrypted=True, stem=stem or database_stem(db), prefix=prefix)
         target = _unique(folder / final)
         os.replace(tmp_enc, target)
         _fsync_dir(folder)
     except BaseException as exc:
-        _cleanup(tmp, tmp_enc, None)
+        _cleanup(tmp, tmp_enc)
         failure = _backup_failure(exc, folder)
         if failure is exc:
             raise
         raise failure from exc
-    _cleanup(tmp, tmp_enc, None)
-    log.info("encrypted backup of encrypted database %s written", database_id(db))
+    _cleanup(tmp, tmp_enc)
+    log.info("encrypted backup of database %s written", database_id(db))
     return BackupResult(target, now, counts, target.stat().st_size, True)
 
 
-def _private_parent(db: Database) -> str | None:
-    """Where an unencrypted working copy may go: beside the database (same disk, same
-    privacy), else the system's temporary folder."""
-    path = _database_file(db)
-    if path is not None and os.access(path.parent, os.W_OK):
-        return str(path.parent)
-    return None
-
-
-def _cleanup(tmp: Path, tmp_enc: Path, private: Path | None) -> None:
+def _cleanup(tmp: Path, tmp_enc: Path) -> None:
     _remove_with_side_files(tmp)
     _remove_with_side_files(tmp_enc)
-    if private is not None:
-        shutil.rmtree(private, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- restore
@@ -930,6 +896,7 @@ def _prepared_encrypted_database_backup(
                 body,
                 key=key,
                 passphrase=passphrase,
+                of_encrypted_database=encrypted_backup.of_encrypted_database(header),
             )
         finally:
             keys.forget_key(body)
@@ -985,7 +952,7 @@ def inspect_backup(
     candidate: Path, *, passphrase: str | None = None, into: Path | None = None
 ) -> BackupInfo:
     """What ``candidate`` holds (counts, date), after the same checks a restore makes."""
-    workdir = into.parent if into is not None and os.access(into.parent, os.W_OK) else None
+    workdir = _writable_parent(into)
     with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=into) as prepared:
         return prepared.info
 
@@ -1017,7 +984,7 @@ def restore_database(
     if isinstance(candidate, PreparedBackup):
         return _restore_prepared(db, candidate, safety_folder, another_database)
     live = _database_file(db)
-    workdir = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
+    workdir = _writable_parent(live)
     with prepared_backup(candidate, passphrase=passphrase, workdir=workdir, into=live) as prepared:
         return _restore_prepared(db, prepared, safety_folder, another_database)
 
@@ -1055,7 +1022,7 @@ def _restore_prepared(
         raise RestoreError("Nothing was restored: a change is still being saved. Try again.")
     previous_id = database_id(db)
     target_key = encrypted_backup.database_key(db)
-    if prepared.key is not None and target_key is None:
+    if prepared.of_encrypted_database and target_key is None:
         raise RestoreError(
             "Nothing was restored: this backup is of an encrypted database and this database "
             "is not encrypted. Encrypt it first (Data → Encrypt this database…, or `keel "
@@ -1072,7 +1039,10 @@ def _restore_prepared(
         ) from exc
     replaced = _trail_before_restore(db)
     try:
-        with _source_for(prepared, target_key, db) as src:
+        with _source_for(
+            prepared, target_key, workdir=_writable_parent(_database_file(db)),
+            page_size=int(db.conn.execute("PRAGMA page_size").fetchone()[0]),
+        ) as src:  # fmt: skip
             _copy_pages(src, db.conn, "restore the backup")
     except (dbapi.Error, BackupError) as exc:
         raise RestoreError(
@@ -1102,40 +1072,76 @@ def _keep_identity(db: Database, previous_id: str | None) -> None:
 
 @contextlib.contextmanager
 def _source_for(
-    prepared: PreparedBackup, target_key: bytes | None, db: Database
+    prepared: PreparedBackup,
+    target_key: bytes | None,
+    *,
+    workdir: Path | None,
+    page_size: int | None = None,
 ) -> Iterator[dbapi.Connection]:
-    """A read-only connection to the backup that SQLite's backup API can copy into ``db``: the
-    backup itself, or — a plain backup restored into an encrypted database — an encrypted copy
-    of it made with ``sqlcipher_export`` (the backup API cannot copy plain pages into an
-    encrypted file), so nothing unencrypted is written."""
-    if prepared.key is not None or target_key is None:
+    """A connection whose ``main`` SQLite's backup API can copy into a database keyed with
+    ``target_key`` (None: plain). The backup API copies pages as they are, so it cannot copy
+    between files with different keys (or between a plain and an encrypted file):
+
+    * the backup's own file when its key is the target's (both plain, or the same key);
+    * a plain database's encrypted backup restored into a plain database: its content
+      exported (``sqlcipher_export``) into an in-memory database — decrypted in memory, never
+      on disk (``page_size``: the target's, which a database in WAL mode must keep);
+    * anything else into an encrypted database: an encrypted copy under the target's key, in an
+      owner-named private folder under ``workdir``, so nothing unencrypted is written.
+    """
+    if prepared.key == target_key:
         src = read_only_connection(prepared.plain, key=prepared.key)
         try:
             yield src
         finally:
             src.close()
         return
-    live = _database_file(db)
-    parent = live.parent if live is not None and os.access(live.parent, os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix=owned_name(RESTORE_TEMP) + "-", dir=parent) as folder:
+    if target_key is None:
+        memory = _exported(":memory:", None, prepared, page_size)
+        try:
+            yield memory
+        finally:
+            memory.close()
+        return
+    with tempfile.TemporaryDirectory(
+        prefix=owned_name(RESTORE_TEMP) + "-", dir=str(workdir) if workdir else None
+    ) as folder:
         keyed = Path(folder) / "backup-encrypted.db"
         _create_private(keyed)
-        conn = dbapi.connect(str(prepared.plain), isolation_level=None)
-        try:
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute(f"ATTACH DATABASE ? AS target KEY {keys_pragma(target_key)}", [str(keyed)])
-            conn.execute("SELECT sqlcipher_export('target')")
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.execute(f"PRAGMA target.user_version = {version}")
-            conn.execute(f"PRAGMA target.application_id = {APPLICATION_ID}")
-            conn.execute("DETACH DATABASE target")
-        finally:
-            conn.close()
+        _exported(str(keyed), target_key, prepared, None).close()
         src = read_only_connection(keyed, key=target_key)
         try:
             yield src
         finally:
             src.close()
+
+
+def _exported(
+    target: str, key: bytes | None, prepared: PreparedBackup, page_size: int | None
+) -> dbapi.Connection:
+    """A new database ``target`` (a file, or ``:memory:``) keyed with ``key``, holding
+    everything in the backup (read-only, with its own key): ``sqlcipher_export`` in one
+    transaction, temporary storage in memory. Returns the open connection to it."""
+    conn = use_key(dbapi.connect(target, uri=True, isolation_level=None), key)
+    try:
+        conn.execute("PRAGMA temp_store = MEMORY")
+        if page_size:
+            conn.execute(f"PRAGMA page_size = {int(page_size)}")
+        source_key = keys_pragma(prepared.key) if prepared.key is not None else "''"
+        conn.execute(
+            f"ATTACH DATABASE ? AS backup KEY {source_key}", [_uri(prepared.plain, "mode=ro")]
+        )
+        version = int(conn.execute("PRAGMA backup.user_version").fetchone()[0])
+        conn.execute("BEGIN")
+        conn.execute("SELECT sqlcipher_export('main', 'backup')")
+        conn.execute(f"PRAGMA main.user_version = {version}")
+        conn.execute(f"PRAGMA main.application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE backup")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def keys_pragma(key: bytes) -> str:
@@ -1152,6 +1158,8 @@ def restore_into_file(
     passphrase: str | None = None,
     now: datetime | None = None,
     another_database: bool = False,
+    db_passphrase: str | None = None,
+    ask_db_passphrase: Callable[[], str | None] | None = None,
 ) -> RestoreResult:
     """Restore ``candidate`` as the database at ``db_path``, which is not open in this process
     (the caller holds the ``InstanceLock``). A sound database is not replaced by a backup of
@@ -1162,14 +1170,93 @@ def restore_into_file(
     moved aside (with its ``-wal`` and ``-shm``, renamed ``….damaged-<time>``: never deleted),
     then created from the backup; any orphan ``-wal`` beside it is moved aside too so it cannot
     be replayed onto the restored data. Another program's database or a newer Keel's is refused.
+
+    Where the database was encrypted (its key file is beside it, or this process holds its
+    key) and the backup is not (a backup made before it was encrypted), the missing or damaged
+    database is rebuilt **encrypted with the same data key** (its recovery key still opens it),
+    its key file wrapped by ``db_passphrase`` (else asked by ``ask_db_passphrase``, only then)
+    — the database's passphrase, which must unwrap that key from the key file; without it
+    nothing is restored (``RestoreError`` saying so):
+    a restore never quietly turns an encrypted database into a plain one.
     """
     if isinstance(candidate, PreparedBackup):
-        return _restore_file_prepared(db_path, candidate, safety_folder, now, another_database)
-    workdir = db_path.parent if os.access(db_path.parent, os.W_OK) else None
+        return _restore_file_prepared(
+            db_path, candidate, safety_folder, now, another_database,
+            db_passphrase, ask_db_passphrase,
+        )  # fmt: skip
+    workdir = _writable_parent(db_path)
     with prepared_backup(
         candidate, passphrase=passphrase, workdir=workdir, into=db_path
     ) as prepared:
-        return _restore_file_prepared(db_path, prepared, safety_folder, now, another_database)
+        return _restore_file_prepared(
+            db_path, prepared, safety_folder, now, another_database,
+            db_passphrase, ask_db_passphrase,
+        )  # fmt: skip
+
+
+def restore_keeps_encryption(db_path: Path, prepared: PreparedBackup) -> bool:
+    """Restoring ``prepared`` as a new file at ``db_path`` (missing or damaged) keeps the
+    database's encryption, and needs the database's passphrase to do so: the database was
+    encrypted (its key file is beside it, or this process holds its key) and the backup is a
+    plain database's."""
+    from app.storage import keys
+
+    if prepared.of_encrypted_database:
+        return False
+    return keys.key_for(db_path) is not None or keys.key_file_for(db_path).exists()
+
+
+class _DatabasePassphrase:
+    """The database's passphrase for a restore: the one given, else asked (once, only when
+    it is needed)."""
+
+    def __init__(self, given: str | None, ask: Callable[[], str | None] | None) -> None:
+        self.value, self._ask, self._asked = given or None, ask, False
+
+    def get(self) -> str | None:
+        if self.value is None and self._ask is not None and not self._asked:
+            self._asked = True
+            self.value = self._ask() or None
+        return self.value
+
+
+def _key_to_keep(
+    db_path: Path, prepared: PreparedBackup, passphrase: _DatabasePassphrase
+) -> tuple[bytes, str] | None:
+    """The data key (and passphrase) a plain backup is rebuilt encrypted with, where the
+    database it replaces was encrypted (see :func:`restore_keeps_encryption`); None when it was
+    not. ``RestoreError`` when it was and the passphrase is missing or does not unwrap it (nor
+    the key this process already holds for it)."""
+    from app.storage import keys
+
+    if not restore_keeps_encryption(db_path, prepared):
+        return None
+    known = keys.key_for(db_path)
+    given = passphrase.get()
+    if given:
+        try:
+            entries = keys.read_key_file(db_path)
+        except (KeelError, OSError):
+            entries = []
+        for entry in entries:
+            try:
+                key = keys.unwrap(entry, given)
+            except KeelError:
+                continue
+            if known is None or key == known:
+                return key, given
+    why = (
+        "the passphrase given does not open its key file"
+        if given
+        else "give the database's passphrase (KEEL_DB_PASSPHRASE, or typed when asked)"
+    )
+    raise RestoreError(
+        f"Nothing was restored: {db_path.name} was encrypted, and this backup was made before "
+        "it was encrypted. Keel restores it encrypted with the database's own key (its "
+        f"recovery key keeps working), and for that it needs its passphrase: {why}. To "
+        "restore an unencrypted database on purpose instead, first move its key file "
+        f"{keys.key_file_for(db_path).name} out of the folder."
+    )
 
 
 def _restore_file_prepared(
@@ -1178,12 +1265,21 @@ def _restore_file_prepared(
     safety_folder: Path,
     now: datetime | None,
     another_database: bool = False,
+    db_passphrase: str | None = None,
+    ask_db_passphrase: Callable[[], str | None] | None = None,
 ) -> RestoreResult:
+    from app.storage import keys
+
     now = now or datetime.now(UTC)
     if _same_file(prepared.plain, db_path):
         raise RestoreError("Nothing was restored: that backup is the database file itself.")
     if db_path.is_dir():
         raise RestoreError(f"Nothing was restored: {db_path} is a folder.")
+    passphrase = _DatabasePassphrase(db_passphrase, ask_db_passphrase)
+    if keys.key_for(db_path) is None and keys.looks_encrypted(db_path):
+        keep = _key_to_keep(db_path, prepared, passphrase)
+        if keep is not None:  # a plain backup over it: unlocked with its passphrase to look
+            keys.register_key(db_path, keep[0])
     try:
         info = inspect_file(db_path)
     except (ForeignDatabaseError, NewerSchemaError) as exc:
@@ -1191,9 +1287,10 @@ def _restore_file_prepared(
             f"Nothing was restored: {exc} Keel does not replace it with a backup."
         ) from exc
     except (EmptyFileError, NotADatabaseError, DamagedDatabaseError) as exc:
+        keep = _key_to_keep(db_path, prepared, passphrase)  # before anything is moved
         stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         aside = _move_aside(db_path, f"damaged-{stamp}")
-        _build_from(prepared, db_path)
+        _build_from(prepared, db_path, keep)
         return _result_for_new(
             db_path,
             prepared,
@@ -1204,9 +1301,10 @@ def _restore_file_prepared(
     if not info.exists:
         stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         orphans = [Path(f"{db_path}{s}") for s in _SIDE_FILES if Path(f"{db_path}{s}").exists()]
+        keep = _key_to_keep(db_path, prepared, passphrase)
         if orphans:
             _move_aside(db_path, f"orphan-{stamp}", main=False)
-        _build_from(prepared, db_path)
+        _build_from(prepared, db_path, keep)
         return _result_for_new(db_path, prepared, None, [])
     db = connect(db_path)
     try:
@@ -1228,24 +1326,33 @@ def _move_aside(db_path: Path, tag: str, *, main: bool = True) -> Path:
     return aside
 
 
-def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
-    """Create ``db_path`` from the backup: built beside it, flushed, then renamed into place."""
+def _build_from(
+    prepared: PreparedBackup, db_path: Path, keep: tuple[bytes, str] | None = None
+) -> None:
+    """Create ``db_path`` from the backup: built beside it, flushed, then renamed into place.
+    The backup of an encrypted database is rebuilt encrypted with its key (and a key file
+    wrapped by the passphrase that opened the backup); a plain database's backup, encrypted or
+    not, is rebuilt as the plain database it was (an encrypted one decrypted in memory) —
+    unless ``keep`` gives the key and passphrase of the encrypted database it replaces: then
+    it is rebuilt encrypted with that key (through an encrypted temporary, never a plain one)."""
+    target_key = prepared.key if prepared.of_encrypted_database else None
+    if keep is not None:
+        target_key = keep[0]
     building = db_path.with_name(db_path.name + ".restoring")
     _remove_with_side_files(building)
     try:
         _create_private(building)
-        src = read_only_connection(prepared.plain, key=prepared.key)
-        try:
-            dst = use_key(dbapi.connect(str(building)), prepared.key)
+        with _source_for(prepared, target_key, workdir=_writable_parent(db_path)) as src:
+            dst = use_key(dbapi.connect(str(building)), target_key)
             try:
                 _copy_pages(src, dst, "restore the backup")
                 dst.execute("PRAGMA journal_mode = DELETE")
             finally:
                 dst.close()
-        finally:
-            src.close()
         _fsync_file(building)
-        if prepared.key is not None:
+        if keep is not None:
+            _write_key_file(keep[0], keep[1], building, db_path)
+        elif target_key is not None:
             _key_file_for_restored(prepared, building, db_path)
         os.replace(building, db_path)
         _fsync_dir(db_path.parent)
@@ -1254,22 +1361,38 @@ def _build_from(prepared: PreparedBackup, db_path: Path) -> None:
         raise RestoreError(
             f"The restore failed: {_why(exc, db_path.parent)}. Nothing was restored."
         ) from exc
+    except BaseException:
+        _remove_with_side_files(building)
+        raise
 
 
 def _key_file_for_restored(prepared: PreparedBackup, building: Path, db_path: Path) -> None:
     """A database rebuilt from the backup of an encrypted one is encrypted with the backup's
     key: its key file is written (the passphrase given to open the backup wraps it) before the
     file is renamed into place, and the key is known to this process from now on."""
-    from app.storage import keys
 
     if not prepared.passphrase or prepared.key is None:
         raise RestoreError(
             "Nothing was restored: give the backup's passphrase (not the recovery key) to "
             "restore it as a new database file, so that the restored database has a passphrase."
         )
-    entry = keys.wrap(prepared.key, prepared.passphrase, keys.db_salt_of(building))
+    _write_key_file(prepared.key, prepared.passphrase, building, db_path)
+
+
+def _write_key_file(key: bytes, passphrase: str, building: Path, db_path: Path) -> None:
+    from app.storage import keys
+
+    entry = keys.wrap(key, passphrase, keys.db_salt_of(building))
     keys.write_key_file(db_path, [entry])
-    keys.register_key(db_path, prepared.key)
+    keys.register_key(db_path, key)
+
+
+def _writable_parent(path: Path | None) -> Path | None:
+    """The folder of ``path`` when Keel may write there (a private temporary beside the
+    database), else None (the system's temporary folder)."""
+    if path is not None and os.access(path.parent, os.W_OK):
+        return path.parent
+    return None
 
 
 def _result_for_new(

@@ -1,18 +1,27 @@
-"""Backups of an encrypted database: always encrypted, and never decrypted on the way.
+"""Encrypted backups: always encrypted, and never decrypted on the way.
 
-A backup of an encrypted database is a SQLCipher copy of it under the same data key (SQLite's
-backup API between two keyed connections), wrapped in a small container:
+An encrypted backup is a SQLCipher copy of the database wrapped in a small container:
 
 ``KEELDB01`` · 4-byte header length · JSON header · the SQLCipher file's bytes · 32-byte HMAC
 
-The header holds the key file's entries as they were when the backup was made (the data key
-wrapped by the passphrase of that day), plus, when the backup was asked for with a passphrase of
-its own ("Back up encrypted…", ``backup --encrypt``), one more entry wrapped by that passphrase.
-So the backup opens with the database's passphrase of that day, with the backup's own
-passphrase, or with the recovery key — and carries what it needs inside one file. The HMAC
-(a key derived from the data key) covers the magic, the header and the body: a changed byte or a
-header moved onto another body is refused before anything is restored. The header also says
-when the backup was made, its schema version and row counts.
+* The backup of an **encrypted database** is a copy under the same data key (SQLite's backup API
+  between two keyed connections). The header holds the key file's entries as they were when the
+  backup was made (the data key wrapped by the passphrase of that day), plus, when the backup
+  was asked for with a passphrase of its own ("Back up encrypted…", ``backup --encrypt``), one
+  more entry wrapped by that passphrase. So it opens with the database's passphrase of that day,
+  with the backup's own passphrase, or with the recovery key.
+* The encrypted backup of a **plain database** (``backup --encrypt``, "Back up encrypted…") is
+  written by ``sqlcipher_export`` straight from the plain database into a new SQLCipher file
+  under a fresh random key: the pages are encrypted before they reach the disk, so a backup
+  killed at any moment leaves nothing readable. The header holds that key wrapped by the
+  backup's passphrase, and says ``"database_encrypted": false`` — restoring it into a plain
+  database is restoring a plain database's data (decrypted in memory, see
+  ``app.services.backup``). (Keel before this format wrote such backups as ``KEELENC1`` files,
+  AES-GCM over a plain copy made first on disk; those still restore.)
+
+The HMAC (a key derived from the data key) covers the magic, the header and the body: a changed
+byte or a header moved onto another body is refused before anything is restored. The header also
+says when the backup was made, its schema version and row counts, and which database it is of.
 
 No unencrypted byte of the database is written: the copy, its verification and the restore all
 work on SQLCipher files.
@@ -32,7 +41,15 @@ from typing import IO, Any
 from app import dbapi
 from app.errors import KeelError, KeyFileError, WrongPassphraseError
 from app.storage import keys
-from app.storage.db import APPLICATION_ID, Database, read_only_connection, schema_version, use_key
+from app.storage.db import (
+    APPLICATION_ID,
+    BUSY_TIMEOUT_S,
+    Database,
+    _uri,
+    read_only_connection,
+    schema_version,
+    use_key,
+)
 
 MAGIC = b"KEELDB01"
 FORMAT = 1
@@ -90,6 +107,50 @@ def copy_encrypted(db: Database, tmp: Path, key: bytes) -> tuple[dict[str, int],
     return counts, version
 
 
+def export_encrypted(source: Path, tmp: Path, key: bytes) -> tuple[dict[str, int], int]:
+    """One consistent snapshot of the plain database file ``source`` into ``tmp`` (an
+    owner-only file), encrypted under ``key`` as it is written: ``sqlcipher_export`` from the
+    plain file (attached read-only) into the new keyed file, in one transaction, so each page
+    is encrypted before it reaches the disk. Temporary tables and statement journals stay in
+    memory and the new file has no journal: no plaintext page is ever written. Returns the
+    snapshot's counts and schema version."""
+    from app.services.backup import COUNTED_TABLES
+
+    conn = use_key(
+        dbapi.connect(str(tmp), uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None), key
+    )
+    try:
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA journal_mode = OFF")  # a temporary file until it is verified
+        conn.execute("PRAGMA synchronous = OFF")  # flushed once, by the caller
+        conn.execute("ATTACH DATABASE ? AS source KEY ''", [_uri(source, "mode=ro")])
+        conn.execute("BEGIN")  # counts, schema and rows from one snapshot
+        try:
+            version = int(conn.execute("PRAGMA source.user_version").fetchone()[0])
+            names = {
+                r[0]
+                for r in conn.execute("SELECT name FROM source.sqlite_master WHERE type = 'table'")
+            }
+            counts = {
+                t: int(conn.execute(f"SELECT count(*) FROM source.{t}").fetchone()[0])
+                for t in COUNTED_TABLES
+                if t in names
+            }
+            conn.execute("SELECT sqlcipher_export('main', 'source')")
+            conn.execute(f"PRAGMA main.user_version = {version}")
+            conn.execute(f"PRAGMA main.application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(dbapi.Error):
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("DETACH DATABASE source")
+        conn.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+    finally:
+        conn.close()
+    return counts, version
+
+
 def verify_encrypted(tmp: Path, key: bytes, counts: dict[str, int], version: int) -> None:
     from app.services.backup import BackupError, row_counts
 
@@ -114,19 +175,26 @@ def write_container(
     body: Path,
     target: Path,
     key: bytes,
-    db_path: Path,
+    db_path: Path | None,
     meta: dict[str, Any],
     passphrase: str | None,
 ) -> None:
     """Write the container around the SQLCipher file ``body`` into ``target`` (created
-    owner-only by the caller), flushed."""
-    entries = [e.to_json() for e in keys.read_key_file(db_path)]
+    owner-only by the caller), flushed, then read back and checked against its HMAC.
+
+    ``db_path`` is the encrypted database whose key file's entries go into the header; None
+    for the backup of a plain database, whose only entry is ``key`` wrapped by ``passphrase``
+    (which it then needs)."""
+    entries = [e.to_json() for e in keys.read_key_file(db_path)] if db_path is not None else []
     if passphrase:
         entries.append(keys.wrap(key, passphrase, keys.db_salt_of(body)).to_json())
+    if not entries:
+        raise EncryptedBackupError("An encrypted backup needs a passphrase: nothing was written.")
     header = {
         **meta,
         "format": FORMAT,
         "kind": "sqlcipher4",
+        "database_encrypted": db_path is not None,
         "key_check": keys.key_check(key),
         "key_entries": entries,
     }
@@ -141,6 +209,38 @@ def write_container(
         out.write(mac.digest())
         out.flush()
         os.fsync(out.fileno())
+    _check_written(target, key, mac.digest())
+
+
+def _check_written(target: Path, key: bytes, expected: bytes) -> None:
+    """Read the container back from the file: its HMAC must be the one computed while it was
+    written (a write the disk got wrong is caught before the backup is kept)."""
+    with open(target, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        mac = hmac.new(_mac_key(key), digestmod=hashlib.sha256)
+        left = size - _MAC_BYTES
+        while left > 0:
+            chunk = fh.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            mac.update(chunk)
+            left -= len(chunk)
+        stored = fh.read(_MAC_BYTES)
+    if (
+        left
+        or not hmac.compare_digest(stored, expected)
+        or not hmac.compare_digest(mac.digest(), expected)
+    ):
+        raise EncryptedBackupError(
+            "The encrypted backup did not read back correctly, so it was not kept."
+        )
+
+
+def of_encrypted_database(header: dict[str, Any]) -> bool:
+    """Whether a container is the backup of an encrypted database (its data must stay
+    encrypted) rather than a plain database's backup encrypted with a passphrase of its own.
+    Containers written before the field existed were all encrypted databases' backups."""
+    return header.get("database_encrypted", True) is not False
 
 
 def read_container(fh: IO[bytes], size: int) -> Container:
@@ -184,9 +284,12 @@ def key_for_backup(
         if hmac.compare_digest(keys.key_check(key), check):
             return key
         raise WrongPassphraseError("This recovery key is not the key of this backup.")
+    own = not of_encrypted_database(header)  # a plain database's: only its own passphrase
     if not passphrase:
         raise WrongPassphraseError(
-            "This backup is of an encrypted database: give the passphrase it had when the "
+            "This backup is encrypted: give its passphrase to restore it."
+            if own
+            else "This backup is of an encrypted database: give the passphrase it had when the "
             "backup was made (or the backup's own passphrase), or its recovery key."
         )
     try:
@@ -198,6 +301,11 @@ def key_for_backup(
             key = keys.unwrap(entry, passphrase)
             if hmac.compare_digest(keys.key_check(key), check):
                 return key
+    if own:
+        raise WrongPassphraseError(
+            "The passphrase is wrong (it does not open this backup). Check the passphrase; "
+            "nothing was restored."
+        )
     raise WrongPassphraseError(
         "The passphrase does not open this backup: use the passphrase the database had when "
         "the backup was made, or its recovery key. Nothing was restored."

@@ -20,6 +20,7 @@ Encrypting reads the plain file and writes only encrypted bytes; the old plain f
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 from collections.abc import Callable
@@ -57,10 +58,43 @@ _WORK_SUFFIXES = (".encrypting", ".decrypting", ".rekeying")
 
 # Called between the steps of a conversion (tests use it to check the files at each step).
 Step = Callable[[str], None]
+# How far a conversion is, as (done, total): percent, for the window's progress bar.
+Progress = Callable[[int, int], None]
+# The share of a conversion's time each step ends at: the copy is the long part.
+_COPIED, _VERIFIED, _KEYED = 80, 95, 98
 
 
 def _no_step(_name: str) -> None:
     return None
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    return None
+
+
+class DatabaseSuspended(dbapi.OperationalError, KeelError):
+    """The database is closed while its encryption is being changed (see :func:`suspend`)."""
+
+
+_SUSPENDED = (
+    "Keel is changing the database's encryption: nothing can be read or saved for a moment. "
+    "Try again when it has finished."
+)
+
+
+class _SuspendedConnection:
+    """What the window's database handle holds while a conversion runs on a worker thread:
+    any use says so (a ``KeelError`` and a ``dbapi.OperationalError``, which the window's
+    handlers already treat as a database that cannot be used just now), never a stale or
+    half-swapped file."""
+
+    in_transaction = False
+
+    def close(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> object:
+        raise DatabaseSuspended(_SUSPENDED)
 
 
 class ConversionError(KeelError):
@@ -152,6 +186,14 @@ def unlock(db_path: Path, passphrase: str) -> None:
 
 
 def _check_key_opens(db_path: Path, key: bytes, *, damaged_if_not: bool) -> None:
+    """``key`` opens ``db_path``; if not, the key is forgotten when it is the one registered
+    (never the key the open database is using: a wrong recovery key typed at the lock screen
+    leaves the window's key in place)."""
+
+    def forget_if_it_was_this_key() -> None:
+        if keys.key_for(db_path) == key:
+            keys.forget_key(db_path)
+
     try:
         conn = read_only_connection(db_path, key=key)
         try:
@@ -159,12 +201,12 @@ def _check_key_opens(db_path: Path, key: bytes, *, damaged_if_not: bool) -> None
         finally:
             conn.close()
     except dbapi.OperationalError as exc:
-        keys.forget_key(db_path)
+        forget_if_it_was_this_key()
         from app.errors import storage_error_from
 
         raise storage_error_from(exc, f"read {db_path}") from exc
     except dbapi.DatabaseError as exc:
-        keys.forget_key(db_path)
+        forget_if_it_was_this_key()
         if damaged_if_not:
             raise DamagedDatabaseError(
                 f"The passphrase is right, but {db_path} is damaged and cannot be read. "
@@ -227,16 +269,22 @@ def _table_counts(conn: dbapi.Connection, schema: str = "main") -> dict[str, int
 
 
 def _export(
-    db_path: Path, target: Path, source_key: bytes | None, target_key: bytes | None
+    db_path: Path,
+    target: Path,
+    source_key: bytes | None,
+    target_key: bytes | None,
+    progress: Progress = _no_progress,
 ) -> dict[str, int]:
     """Copy every table, index, trigger and row of ``db_path`` into a new file ``target``
     (``sqlcipher_export``), keyed with ``target_key`` (None: plain). Returns the source's row
-    counts, read in the same transaction as the copy."""
+    counts, read in the same transaction as the copy. ``progress`` hears how much of the
+    source's size the copy has written (up to the copy's share of the whole conversion)."""
     _remove_with_side(target)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     conn = use_key(dbapi.connect(str(db_path), timeout=10, isolation_level=None), source_key)
     try:
+        _report_copy(conn, db_path, target, progress)
         conn.execute("PRAGMA temp_store = MEMORY")  # no temporary file while indexes are built
         conn.execute("PRAGMA foreign_keys = OFF")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -254,6 +302,20 @@ def _export(
         conn.close()
     keys.fsync_file(target)
     return counts
+
+
+def _report_copy(conn: dbapi.Connection, source: Path, target: Path, progress: Progress) -> None:
+    """Every so many SQLite instructions, tell ``progress`` how big the copy has grown against
+    the source (the pages reach the file as the page cache fills)."""
+    total = max(1, source.stat().st_size)
+
+    def tick() -> int:
+        with contextlib.suppress(OSError):
+            done = min(target.stat().st_size, total)
+            progress(done * _COPIED // total, 100)
+        return 0  # carry on
+
+    conn.set_progress_handler(tick, 200_000)
 
 
 def _verify(target: Path, key: bytes | None, expected: dict[str, int]) -> None:
@@ -296,6 +358,13 @@ def _convert_failed(exc: BaseException, work: Path) -> ConversionError:
     _remove_with_side(work)
     if isinstance(exc, ConversionError):
         return exc
+    text = str(exc).lower()
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "full" in text:
+        return ConversionError(
+            f"There is not enough free space in {work.parent} for the converted copy of the "
+            "database (it needs about as much again as the database itself). Free some space "
+            "and try again. The database is as it was: nothing was lost."
+        )
     return ConversionError(f"The database was not converted ({exc}). It is as it was.")
 
 
@@ -306,6 +375,7 @@ def _encrypted_copy(
     passphrase: str,
     old_entries: list[keys.KeyEntry],
     step: Step,
+    progress: Progress = _no_progress,
 ) -> tuple[Path, bytes, keys.KeyEntry]:
     """Build beside the database a verified copy encrypted with a new data key, and add its
     key entry (wrapped by ``passphrase``) to the key file, beside ``old_entries``, before the
@@ -313,13 +383,16 @@ def _encrypted_copy(
     key = keys.new_data_key()
     work = db_path.with_name(db_path.name + suffix)
     try:
-        counts = _export(db_path, work, old_key, key)
+        counts = _export(db_path, work, old_key, key, progress)
         step("copied")
+        progress(_COPIED, 100)
         _verify(work, key, counts)
         step("verified")
+        progress(_VERIFIED, 100)
         entry = keys.wrap(key, passphrase, keys.db_salt_of(work))
         keys.write_key_file(db_path, [*old_entries, entry])
         step("key written")
+        progress(_KEYED, 100)
     except (dbapi.Error, OSError, KeelError) as exc:
         raise _convert_failed(exc, work) from exc
     return work, key, entry
@@ -331,24 +404,32 @@ def _swap_in(work: Path, db_path: Path, key: bytes, step: Step) -> None:
     step("swapped")
 
 
-def encrypt_database(db_path: Path, passphrase: str, *, step: Step = _no_step) -> str:
+def encrypt_database(
+    db_path: Path, passphrase: str, *, step: Step = _no_step, progress: Progress = _no_progress
+) -> str:
     """Encrypt the (closed) plain database at ``db_path`` with a new data key wrapped by
-    ``passphrase``; returns the recovery key, to be shown once."""
+    ``passphrase``; returns the recovery key, to be shown once. ``progress`` hears how far it
+    is (percent), from whichever thread runs it."""
     check_new_passphrase(passphrase)
     if is_encrypted(db_path):
         raise UsageError(f"{db_path} is already encrypted.")
     inspect_file(db_path)
     remove_leftovers(db_path)
     _quiesce(db_path)
-    work, key, _entry = _encrypted_copy(db_path, ".encrypting", None, passphrase, [], step)
+    work, key, _entry = _encrypted_copy(
+        db_path, ".encrypting", None, passphrase, [], step, progress
+    )
     _quiesce(db_path)  # nothing may have written to it since; keeps the swap clean
     _swap_in(work, db_path, key, step)
+    progress(100, 100)
     _audit(db_path, "encrypt")
     log.info("encrypted the database")
     return keys.recovery_key(key)
 
 
-def decrypt_database(db_path: Path, *, step: Step = _no_step) -> None:
+def decrypt_database(
+    db_path: Path, *, step: Step = _no_step, progress: Progress = _no_progress
+) -> None:
     """Turn the (closed, unlocked) encrypted database at ``db_path`` back into a plain file."""
     key = _known_key(db_path)
     inspect_file(db_path)
@@ -356,14 +437,17 @@ def decrypt_database(db_path: Path, *, step: Step = _no_step) -> None:
     _quiesce(db_path)
     work = db_path.with_name(db_path.name + ".decrypting")
     try:
-        counts = _export(db_path, work, key, None)
+        counts = _export(db_path, work, key, None, progress)
         step("copied")
+        progress(_COPIED, 100)
         _verify(work, None, counts)
         step("verified")
+        progress(_VERIFIED, 100)
     except (dbapi.Error, OSError, KeelError) as exc:
         raise _convert_failed(exc, work) from exc
     _swap(work, db_path)
     step("swapped")
+    progress(100, 100)
     keys.forget_key(db_path)
     with contextlib.suppress(FileNotFoundError):
         keys.key_file_for(db_path).unlink()
@@ -386,7 +470,9 @@ def change_passphrase(db_path: Path, new_passphrase: str, *, step: Step = _no_st
     log.info("changed the passphrase of the database")
 
 
-def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -> str:
+def new_recovery_key(
+    db_path: Path, passphrase: str, *, step: Step = _no_step, progress: Progress = _no_progress
+) -> str:
     """Re-encrypt the (closed, unlocked) database with a new data key, so the old recovery key
     no longer opens it; ``passphrase`` wraps the new key. Returns the new recovery key."""
     check_new_passphrase(passphrase)
@@ -395,9 +481,12 @@ def new_recovery_key(db_path: Path, passphrase: str, *, step: Step = _no_step) -
     remove_leftovers(db_path)
     _quiesce(db_path)
     old_entries = keys.read_key_file(db_path)  # kept while swapping: both files open
-    work, key, entry = _encrypted_copy(db_path, ".rekeying", old_key, passphrase, old_entries, step)
+    work, key, entry = _encrypted_copy(
+        db_path, ".rekeying", old_key, passphrase, old_entries, step, progress
+    )
     _swap_in(work, db_path, key, step)
     keys.write_key_file(db_path, [entry])
+    progress(100, 100)
     _audit(db_path, "new_recovery_key")
     log.info("re-encrypted the database with a new key")
     return keys.recovery_key(key)
@@ -478,8 +567,16 @@ def recovery_sheet(db_path: Path, out: Path, service_name: str) -> Path:
 
 def suspend(db: Database) -> None:
     """Close ``db``'s connection (its WAL folded into the file) before a conversion; the
-    handle is given a connection again by :func:`reopen`."""
+    handle is given a connection again by :func:`reopen`. Meanwhile (the conversion runs on a
+    worker thread and the window stays responsive) any use of the handle raises
+    :class:`DatabaseSuspended`, which says what is happening."""
     close_database(db)
+    db.__dict__.pop("utils", None)
+    db.conn = _SuspendedConnection()  # type: ignore[assignment]
+
+
+def is_suspended(db: Database) -> bool:
+    return isinstance(db.conn, _SuspendedConnection)
 
 
 def reopen(db: Database, db_path: Path) -> None:
@@ -490,6 +587,7 @@ def reopen(db: Database, db_path: Path) -> None:
 
 __all__ = [
     "ConversionError",
+    "DatabaseSuspended",
     "StorageError",
     "change_passphrase",
     "decrypt_database",

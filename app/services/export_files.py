@@ -17,12 +17,12 @@ import contextlib
 import logging
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 from app import dbapi
 from app.errors import KeelError, StorageError
+from app.services.temporaries import export_temporary_name, forget_export_temporary
 from app.storage import audit
 from app.storage.db import Database, transaction
 
@@ -35,14 +35,17 @@ class NotPublished(KeelError):
 
 def temporary_for(out: Path, kind: str = "tmp") -> Path:
     """Where an export to ``out`` is built: a hidden file in the same folder (same disk, so
-    the final rename is atomic)."""
-    return out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.keel-{kind}"
+    the final rename is atomic), named by this process and noted in Keel's state folder so
+    that the next start removes it if this process is killed (``app.services.temporaries``)."""
+    return export_temporary_name(out, kind)
 
 
 def discard(path: Path | None) -> None:
+    """Remove a temporary (and its note)."""
     if path is not None:
         with contextlib.suppress(OSError):
             path.unlink()
+        forget_export_temporary(path)
 
 
 def _keep(out: Path) -> Path | None:
@@ -98,3 +101,5 @@ def publish(
         raise
     finally:
         discard(kept)
+        if renamed:
+            forget_export_temporary(tmp)  # it is the exported file now

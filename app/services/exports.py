@@ -23,7 +23,7 @@ from app.domain.governance import Forum
 from app.domain.model import TypeKey
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind, file_kind
-from app.services.export_files import NotPublished, publish, temporary_for
+from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
 from app.storage.policies import current_policy
@@ -263,8 +263,7 @@ class ExportService:
 
     @staticmethod
     def _discard(path: Path) -> None:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        discard(path)
 
     # Printing -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import pytest
 from app.domain.catalogue import LINE
 from app.paths import default_backup_dir
 from app.services import backup as backup_module
-from app.services import crypto
+from app.services import crypto, encrypted_backup
 from app.services.autobackup import (
     auto_backup_if_due,
     backup_folder,
@@ -38,6 +38,7 @@ from app.services.backup_files import backup_name, backups_to_keep, list_backups
 from app.services.location import location_warning
 from app.services.sessions import SessionService
 from app.services.temporaries import owner
+from app.storage import keys
 from app.storage.db import APPLICATION_ID, Database, close_database, connect, open_database
 from app.storage.schema import SCHEMA_VERSION
 from tests.app.backup_support import (
@@ -58,6 +59,7 @@ PASSPHRASE = "correct horse battery staple"
 def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     """The smallest scrypt cost decrypt() accepts: same code path, a fraction of the time."""
     monkeypatch.setattr(crypto, "SCRYPT_N", 2**14)
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
 
 
 @pytest.fixture
@@ -216,15 +218,19 @@ def test_encrypted_backup_round_trip(
     assert listing(folder) == [result.path.name]
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
     blob = result.path.read_bytes()
-    assert blob.startswith(crypto.MAGIC) and b"SQLite format 3" not in blob
+    # A SQLCipher file inside the container: not one readable page, no name, no note.
+    assert blob.startswith(encrypted_backup.MAGIC) and b"SQLite format 3" not in blob
     assert b"Caseload" not in blob and "Łukasz".encode() not in blob
-    header = crypto.read_header(blob).params
-    assert header["kdf"] == "scrypt" and header["cipher"] == "AES-256-GCM"
+    header = _container_header(result.path)
+    assert header["database_encrypted"] is False and header["kind"] == "sqlcipher4"
     assert header["schema"] == SCHEMA_VERSION and header["counts"] == result.counts
-    # A fresh salt and nonce every time.
+    ((entry,),) = [header["key_entries"]]
+    assert entry["kdf"] == "scrypt" and entry["cipher"] == "AES-256-GCM"
+    # A fresh key, salt and nonce every time.
     second = backup_database(db, folder, passphrase=PASSPHRASE)
-    other = crypto.read_header(second.path.read_bytes()).params
-    assert other["salt"] != header["salt"] and other["nonce"] != header["nonce"]
+    other = _container_header(second.path)
+    assert other["key_check"] != header["key_check"]
+    assert other["key_entries"][0]["salt"] != entry["salt"]
     # Round trip: restore it into a fresh database and compare every table.
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     expected = dump(db_path)
@@ -236,9 +242,18 @@ def test_encrypted_backup_round_trip(
         outcome = restore_database(fresh, result.path, tmp_path / "safety", passphrase=PASSPHRASE)
     finally:
         close_database(fresh)
-    # Everything the backup holds, and the restore's own audit entry.
+    # Everything the backup holds, and the restore's own audit entry; the restored database
+    # is the plain database it was a backup of.
     assert outcome.counts == {**result.counts, "audit_log": result.counts["audit_log"] + 1}
     assert restored(fresh_path) == expected
+    assert fresh_path.read_bytes()[:16] == b"SQLite format 3\x00"
+    # Nothing decrypted was left on the way: only the database and its side files.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("fresh")) == ["fresh.db"]
+
+
+def _container_header(path: Path) -> dict[str, object]:
+    with path.open("rb") as fh:
+        return encrypted_backup.read_container(fh, path.stat().st_size).header
 
 
 def test_an_empty_passphrase_is_refused(db: Database, tmp_path: Path) -> None:
@@ -250,26 +265,87 @@ def test_an_empty_passphrase_is_refused(db: Database, tmp_path: Path) -> None:
 def test_the_passphrase_is_normalised(db: Database, tmp_path: Path) -> None:
     """ "é" typed as one code point or as e + combining accent opens the same file."""
     result = backup_database(db, tmp_path / "b", passphrase="caf\u00e9 au lait")
-    assert crypto.decrypt(result.path.read_bytes(), "cafe\u0301 au lait")
+    assert inspect_backup(result.path, passphrase="cafe\u0301 au lait").encrypted
 
 
 def test_wrong_passphrase_gives_a_clear_message(db: Database, tmp_path: Path) -> None:
-    blob = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path.read_bytes()
-    with pytest.raises(crypto.DecryptionError) as wrong:
-        crypto.decrypt(blob, "correct horse battery stapler")
+    path = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path
+    with pytest.raises(RestoreError) as wrong:
+        inspect_backup(path, passphrase="correct horse battery stapler")
     assert "passphrase is wrong" in str(wrong.value)
+    with pytest.raises(RestoreError, match="give its passphrase"):
+        inspect_backup(path)
 
 
-def _with_header(blob: bytes, change: dict[str, object]) -> bytes:
-    """The same file with header fields changed (same key, same body)."""
-    header = crypto.read_header(blob)
-    params = {**header.params, **change}
+def _with_container_header(path: Path, change: dict[str, object]) -> Path:
+    """The same container with header fields changed (same body, same HMAC)."""
+    blob = path.read_bytes()
+    length = int.from_bytes(blob[8:12], "big")
+    params = {**json.loads(blob[12 : 12 + length]), **change}
     raw = json.dumps(params, sort_keys=True).encode()
-    return crypto.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[header.prefix_length :]
+    out = path.with_name(f"changed-{len(list(path.parent.iterdir()))}.keelenc")
+    out.write_bytes(
+        encrypted_backup.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[12 + length :]
+    )
+    return out
 
 
-def test_header_parameters_are_authenticated(db: Database, tmp_path: Path) -> None:
-    blob = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path.read_bytes()
+def test_header_fields_are_authenticated(db: Database, tmp_path: Path) -> None:
+    path = backup_database(db, tmp_path / "b", passphrase=PASSPHRASE).path
+    header = _container_header(path)
+    entry = dict(header["key_entries"][0])  # type: ignore[index]
+    # A field that does not feed the key: the HMAC over the header catches it.
+    for change in ({"schema": 99}, {"created": "2020-01-01T00:00:00+00:00"}, {"counts": {}}):
+        with pytest.raises(RestoreError, match="changed or damaged"):
+            inspect_backup(_with_container_header(path, change), passphrase=PASSPHRASE)
+    # The key derivation's cost changed: its wrapping no longer opens (authenticated too).
+    doubled = {**entry, "n": entry["n"] * 2}
+    with pytest.raises(RestoreError, match="passphrase is wrong"):
+        inspect_backup(
+            _with_container_header(path, {"key_entries": [doubled]}), passphrase=PASSPHRASE
+        )
+    # Absurd parameters are refused before any key is derived.
+    for bad in ({"n": 2**30}, {"n": 3 * 2**14}, {"r": 0}, {"kdf": "none"}):
+        forged = _with_container_header(path, {"key_entries": [{**entry, **bad}]})
+        with pytest.raises(RestoreError, match="damaged"):
+            inspect_backup(forged, passphrase=PASSPHRASE)
+
+
+# --------------------------------------------------------------------------- older formats
+
+
+def _old_encrypted_backup(db: Database, folder: Path, passphrase: str) -> Path:
+    """An encrypted backup as Keel wrote them before they were SQLCipher files (``KEELENC1``):
+    AES-GCM over a verified plain backup, with the same header fields."""
+    plain = backup_database(db, folder, now=NOW)
+    meta = {"created": NOW.isoformat(), "schema": SCHEMA_VERSION, "counts": plain.counts}
+    old = folder / "keel-backup-keel-20261126-143000.keelenc"
+    old.write_bytes(crypto.encrypt(plain.path.read_bytes(), passphrase, meta=meta))
+    plain.path.unlink()
+    return old
+
+
+def test_an_older_passphrase_backup_still_restores(
+    db: Database, db_path: Path, data: dict[str, object], tmp_path: Path
+) -> None:
+    old = _old_encrypted_backup(db, tmp_path / "old", PASSPHRASE)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    expected = dump(db_path)
+    info = inspect_backup(old, passphrase=PASSPHRASE)
+    assert info.encrypted and info.created_at == NOW
+    fresh_path = tmp_path / "fresh.db"
+    fresh = open_database(fresh_path)
+    try:
+        restore_database(fresh, old, tmp_path / "safety", passphrase=PASSPHRASE)
+    finally:
+        close_database(fresh)
+    assert restored(fresh_path) == expected
+    with pytest.raises(RestoreError, match="passphrase is wrong"):
+        inspect_backup(old, passphrase="correct horse battery stapler")
+
+
+def test_older_passphrase_backups_headers_are_authenticated(db: Database, tmp_path: Path) -> None:
+    blob = _old_encrypted_backup(db, tmp_path / "b", PASSPHRASE).read_bytes()
     assert crypto.decrypt(blob, PASSPHRASE)
     n = crypto.read_header(blob).params["n"]
     # The KDF cost changed: rejected (a header is never trusted before the tag checks out).
@@ -284,6 +360,14 @@ def test_header_parameters_are_authenticated(db: Database, tmp_path: Path) -> No
     for bad in ({"n": 2**30}, {"n": 3 * 2**14}, {"r": 0}, {"kdf": "none"}, {"format": 2}):
         with pytest.raises(crypto.DecryptionError, match="damaged or was made by an unknown"):
             crypto.decrypt(_with_header(blob, bad), PASSPHRASE)
+
+
+def _with_header(blob: bytes, change: dict[str, object]) -> bytes:
+    """The same ``KEELENC1`` file with header fields changed (same key, same body)."""
+    header = crypto.read_header(blob)
+    params = {**header.params, **change}
+    raw = json.dumps(params, sort_keys=True).encode()
+    return crypto.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[header.prefix_length :]
 
 
 # --------------------------------------------------------------------------- rotation

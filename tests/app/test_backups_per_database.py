@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.model import Worker
-from app.services import autobackup, crypto
+from app.services import autobackup, encrypted_backup
 from app.services.backup import (
     RestoreError,
     backup_database,
@@ -68,7 +68,8 @@ def test_a_backup_is_named_after_its_database_and_carries_its_id(
     finally:
         conn.close()
     # In the encrypted one's header (readable without the passphrase) …
-    header = crypto.read_header(encrypted.path.read_bytes()).params
+    with encrypted.path.open("rb") as fh:
+        header = encrypted_backup.read_container(fh, encrypted.path.stat().st_size).header
     assert header["database_id"] == own and header["database"] == "new.db"
     assert backup_database_id(encrypted.path) == own == backup_database_id(plain.path)
     # … and after decryption, from the authenticated contents.
@@ -83,13 +84,13 @@ def test_the_header_id_is_authenticated(two: tuple[Database, Database, Path]) ->
     new, new2, folder = two
     path = backup_database(new, folder, passphrase=PASSPHRASE, now=NOW).path
     blob = path.read_bytes()
-    header = crypto.read_header(blob)
-    changed = dict(header.params, database_id=database_id(new2))
+    length = int.from_bytes(blob[8:12], "big")
+    changed = dict(json.loads(blob[12 : 12 + length]), database_id=database_id(new2))
     raw = json.dumps(changed, sort_keys=True).encode()
-    forged = crypto.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[header.prefix_length :]
+    forged = encrypted_backup.MAGIC + len(raw).to_bytes(4, "big") + raw + blob[12 + length :]
     path.write_bytes(forged)
     assert backup_database_id(path) == database_id(new2)  # what a listing reads …
-    with pytest.raises(RestoreError, match="passphrase is wrong, or the backup file was changed"):
+    with pytest.raises(RestoreError, match="was changed or damaged"):
         inspect_backup(path, passphrase=PASSPHRASE)  # … is checked before any restore
 
 

@@ -7,9 +7,11 @@ encrypted backups that leave nothing readable behind when killed.
 * A write that still cannot proceed after the busy timeout says "another program is writing to
   this database; try again" — and an export onto an existing file, with the database locked for
   longer than the timeout or read-only, leaves that file's bytes exactly as they were.
-* ``kill -9`` of an encrypted backup at 20 random moments: once the next start has cleaned up
-  (every command does first), no file in the database's folder, the backup folder or the
-  temporary folder starts with the SQLite header, except the database itself.
+* ``kill -9`` of an encrypted backup at 20 random moments: straight after each kill — Keel
+  not started again — no file in the database's folder, the backup folder or the temporary
+  folder starts with the SQLite header, except the database itself. (The next start's clean-up
+  of what a killed backup leaves, and of an older Keel's unencrypted working copies, is tested
+  apart.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -29,12 +32,13 @@ from pathlib import Path
 import pytest
 
 from app.errors import StorageError
-from app.services import crypto
+from app.services import crypto, encrypted_backup
 from app.services.backup import backup_database
 from app.services.calendar import CalendarExportFailed, export_calendar
 from app.services.exports import ExportFailed, ExportService
 from app.services.sessions import SessionService
 from app.storage import db as storage_db
+from app.storage import keys
 from app.storage.db import SQLITE_HEADER, close_database, connect, open_database
 from tests.app.backup_support import PYTHON, child_env, held, make_db, read_only_bind
 
@@ -241,7 +245,8 @@ import sys, tempfile
 from pathlib import Path
 tempfile.tempdir = sys.argv[3]
 from app.services import crypto
-crypto.SCRYPT_N = 2 ** 14
+from app.storage import keys
+crypto.SCRYPT_N = keys.SCRYPT_N = 2 ** 14
 from app.services.backup import backup_database
 from app.storage.db import open_database
 db = open_database(Path(sys.argv[1]))
@@ -264,10 +269,9 @@ def _readable_copies(folders: list[Path], database: Path) -> list[Path]:
 
 
 def test_kill_9_of_an_encrypted_backup_leaves_no_unencrypted_copy(tmp_path: Path) -> None:
-    """Killed at a random moment, an encrypted backup may leave its private working folder; the
-    next start of Keel (any command: every one cleans up first, as this test does) removes it,
-    since the process that made it is gone. Then no file starts with the SQLite header."""
-    from app.services.temporaries import clean_for_database, clean_stale
+    """Killed at a random moment, an encrypted backup of a plain database leaves nothing
+    readable: checked straight after each kill, before anything could clean up."""
+    from app.services.temporaries import clean_stale
 
     path = tmp_path / "data" / "keel.db"
     path.parent.mkdir()
@@ -294,19 +298,54 @@ def test_kill_9_of_an_encrypted_backup_leaves_no_unencrypted_copy(tmp_path: Path
                 os.kill(child.pid, signal.SIGKILL)
             child.wait(timeout=30)
             child.communicate()
-        left_behind += len(_readable_copies(folders, path))
-        clean_for_database(path)  # what the next start does first
-        clean_stale([backups, temp])  # (the folders this test gave the child)
         readable = _readable_copies(folders, path)
-        assert readable == [], f"round {round_no}: unencrypted copies left: {readable}"
+        assert readable == [], f"round {round_no}: readable copies left by a kill: {readable}"
+        left_behind += len([p for p in backups.iterdir() if p.name.startswith(".keel-backup-")])
+        clean_stale([backups])  # the next start (tested apart): the temporaries go
     made = [p for p in backups.iterdir() if p.suffix == ".keelenc"]
     assert made, "no backup ever completed: the kills all came too early to test much"
     for backup in made:
-        assert crypto.is_encrypted(backup.read_bytes()[:16])
+        assert encrypted_backup.is_encrypted_database_backup(backup.read_bytes()[:16])
     assert [p for p in backups.iterdir() if p.name.startswith(".keel-backup-")] == []
     assert sorted(p for p in backups.iterdir()) == sorted(made)
-    print(f"\nkill -9: 20 rounds, {len(made)} backups completed, {left_behind} unencrypted "
-          "working copies left by a kill and removed by the next start")  # fmt: skip
+    print(f"\nkill -9: 20 rounds, {len(made)} backups completed, {left_behind} encrypted "
+          "temporaries left by a kill (none readable)")  # fmt: skip
+
+
+def test_the_next_start_removes_what_killed_backups_and_older_keels_left(tmp_path: Path) -> None:
+    """What a kill -9 leaves (an encrypted backup's temporaries) and what an older Keel left
+    (its unencrypted working copy beside the database, a decrypted restore folder) is removed
+    by the next start — only once the process that made it is gone."""
+    from app.services.temporaries import clean_for_database, owned_name
+
+    path = tmp_path / "data" / "keel.db"
+    path.parent.mkdir()
+    make_db(path)
+    dead = _dead_pid()
+    tag = owned_name("keel-backup-").split("-")[2]  # this computer's tag
+    plain = path.parent / f"keel-backup-{tag}-{dead}-0a1b2c3d4e5f" / "plain.db"
+    plain.parent.mkdir()
+    shutil.copy(path, plain)
+    legacy = path.parent / "keel-backup-ab12CD34"  # an older Keel's: no owner, by age
+    legacy.mkdir()
+    shutil.copy(path, legacy / "plain.db")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(legacy, (old, old))
+    restoring = path.parent / f"keel-restore-{tag}-{dead}-0a1b2c3d4e5f"
+    restoring.mkdir()
+    shutil.copy(path, restoring / "backup.db")
+    mine = path.parent / owned_name("keel-restore-")  # this process: still working
+    mine.mkdir()
+    assert len(_readable_copies([path.parent], path)) == 3
+    assert clean_for_database(path) == 3
+    assert _readable_copies([path.parent], path) == []
+    assert mine.exists() and path.exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([PYTHON, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_a_running_backups_temporaries_are_never_removed(tmp_path: Path) -> None:
@@ -322,26 +361,28 @@ def test_a_running_backups_temporaries_are_never_removed(tmp_path: Path) -> None
 def test_a_backup_leaves_no_temporary_and_names_its_owner_while_it_runs(
     data: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import backup as backup_module
+    from app.services import encrypted_backup as module
     from app.services.temporaries import owner
 
     path, _ = data
     monkeypatch.setattr(crypto, "SCRYPT_N", 2**14)
-    seen: list[tuple[str, str]] = []
-    real = backup_module._encrypt_into
+    monkeypatch.setattr(keys, "SCRYPT_N", 2**14)
+    seen: list[tuple[str, str, bytes]] = []
+    real = module.write_container
 
-    def spy(plain: Path, target: Path, *args: object) -> None:
-        seen.append((plain.parent.name, target.name))
-        real(plain, target, *args)  # type: ignore[arg-type]
+    def spy(body: Path, target: Path, *args: object) -> None:
+        seen.append((body.name, target.name, body.read_bytes()[:16]))
+        real(body, target, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(backup_module, "_encrypt_into", spy)
+    monkeypatch.setattr(module, "write_container", spy)
     db = open_database(path)
     try:
         made = backup_database(db, tmp_path / "backups", passphrase="correct horse battery")
     finally:
         close_database(db)
-    ((private, temporary),) = seen
-    assert private.startswith(f"keel-backup-{owner()}-")
+    ((body, temporary, head),) = seen
+    assert body.startswith(f".keel-backup-{owner()}-") and body.endswith(".tmp")
     assert temporary.startswith(f".keel-backup-{owner()}-")
+    assert head != SQLITE_HEADER  # the working copy is encrypted as it is written
     assert [p.name for p in (tmp_path / "backups").iterdir()] == [made.path.name]
     assert not [p for p in path.parent.iterdir() if p.name.startswith("keel-backup-")]

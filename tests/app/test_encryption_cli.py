@@ -370,15 +370,44 @@ def test_a_backup_opens_with_its_own_passphrase_or_the_recovery_key_and_refuses_
     assert list(stranger.iterdir()) == []
 
 
+def test_a_passphrase_backup_made_before_encrypting_restores_into_the_encrypted_database(
+    work: Path,
+) -> None:
+    """The encrypted backup of the plain database (its own passphrase) restores into the
+    database after it was encrypted: it stays encrypted, and no readable file appears."""
+    old = keel("--db", "keel.db", "backup", "--encrypt", "--to", str(work / "old"), cwd=work,
+               env={"KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
+    assert old.returncode == 0, old.stderr
+    names = worker_names(work / "keel.db")
+    encrypt(work)
+    backup = next((work / "old").iterdir())
+    done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=work,
+                env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (work / "keel.db").read_bytes()[:16] != b"SQLite format 3\x00"
+    readable = [
+        p for p in work.rglob("*") if p.is_file() and p.read_bytes()[:16] == b"SQLite format 3\x00"
+    ]
+    assert readable == []
+    status = keel("--db", "keel.db", "status", "--json", cwd=work, env={"KEEL_DB_PASSPHRASE": PASS})
+    assert status.returncode == 0 and all(n in status.stdout for n in names[:3])
+
+
 def test_an_old_passphrase_backup_is_not_decrypted_onto_disk_for_an_encrypted_database(
     work: Path,
 ) -> None:
-    old = keel("--db", "keel.db", "backup", "--encrypt", "--to", str(work / "old"), cwd=work,
-               env={"KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
-    assert old.returncode == 0
+    """A ``KEELENC1`` backup (Keel's earlier format) decrypts only to a whole plain file: it is
+    refused for an encrypted database, which is left as it was."""
+    from app.services import crypto
+
+    plain = keel("--db", "keel.db", "backup", "--to", str(work / "old"), cwd=work)
+    assert plain.returncode == 0, plain.stderr
+    made = next((work / "old").iterdir())
+    backup = made.with_suffix(".keelenc")
+    backup.write_bytes(crypto.encrypt(made.read_bytes(), "an old backup passphrase"))
+    made.unlink()
     encrypt(work)
     digest = sha256(work / "keel.db")
-    backup = next((work / "old").iterdir())
     done = keel("--db", "keel.db", "restore", "--yes", str(backup), cwd=work,
                 env={"KEEL_DB_PASSPHRASE": PASS, "KEEL_BACKUP_PASSPHRASE": "an old backup passphrase"})  # fmt: skip
     assert done.returncode == 1

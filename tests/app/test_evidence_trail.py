@@ -15,7 +15,12 @@ import pytest
 from app.cli import parse
 from app.commands import run
 from app.services import crypto
-from app.services.backup import backup_database, restore_database, restore_into_file
+from app.services.backup import (
+    backup_database,
+    open_backup_read_only,
+    restore_database,
+    restore_into_file,
+)
 from app.services.integrity import check_database
 from app.storage import witness
 from app.storage.db import (
@@ -141,12 +146,10 @@ def test_every_backup_carries_the_witness_of_its_trail(db_path: Path, tmp_path: 
     inside = json.loads(carried)
     assert (inside["seq"], inside["hash"]) == (seq, digest)
     assert inside["witness"]["seq"] == seq  # the witness outside, as it was
-    memory = sqlite3.connect(":memory:")
-    try:
-        memory.deserialize(crypto.decrypt(encrypted.read_bytes(), PASSPHRASE))
-        (carried,) = memory.execute("SELECT value FROM meta WHERE key = 'audit_witness'").fetchone()
-    finally:
-        memory.close()
+    with open_backup_read_only(encrypted, passphrase=PASSPHRASE) as inside_encrypted:
+        (carried,) = inside_encrypted.execute(
+            "SELECT value FROM meta WHERE key = 'audit_witness'"
+        ).fetchone()
     assert json.loads(carried)["hash"] == digest
 
 

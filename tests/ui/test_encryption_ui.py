@@ -5,6 +5,7 @@ unencrypted database explains."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from ui.encryption_dialogs import NewPassphraseDialog, PassphrasePrompt, Recover
 from ui.forms.session_form import SessionForm
 from ui.lock import LOCKED_TITLE, LockPanel
 from ui.main_window import MainWindow
+from ui.tasks import running_tasks
 
 PASS = "correct horse battery staple"
 
@@ -63,7 +65,19 @@ def _encrypt(window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(RecoveryKeyDialog, "exec", keep)
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     window.encryption.encrypt_action.trigger()
+    wait_for_tasks()
     return shown
+
+
+def wait_for_tasks(timeout_s: float = 60) -> None:
+    """A conversion runs in the background: wait (the event loop running) until the task
+    runner has nothing left."""
+    deadline = time.monotonic() + timeout_s
+    while running_tasks():
+        assert time.monotonic() < deadline, "the background task did not finish"
+        QApplication.processEvents()
+        time.sleep(0.005)
+    QApplication.processEvents()
 
 
 def _names(ctx: AppContext) -> list[str]:

@@ -70,6 +70,7 @@ from ui.forms.session_sections import (
     StaffViewSection,
     WellbeingSection,
 )
+from ui.tasks import exclusive_task_running
 from ui.widgets.accessibility import name_inner_controls
 from ui.widgets.focus import set_tab_order
 
@@ -435,8 +436,12 @@ class SessionForm(QMainWindow):
         return True
 
     def keep_draft(self) -> bool:
-        """Write the form's state as a draft now (it is also done as the user types)."""
+        """Write the form's state as a draft now (it is also done as the user types). While
+        the database file is being converted the draft waits (the text stays in the form)."""
         self._draft_timer.stop()
+        if exclusive_task_running():
+            self._draft_timer.start()
+            return False
         state = self.state()
         try:
             if state == self._baseline:
