@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.storage.qa_schema import QA_COUNTERSIGNATURES
+
 V1_CORE = """
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -1223,5 +1225,6 @@ MIGRATIONS: tuple[str, ...] = (
     EVIDENCE_BASELINE,
     SEARCH_PARTS,
     TYPES_AS_DATA,
+    QA_COUNTERSIGNATURES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
