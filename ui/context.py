@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from app.domain.catalogue import Catalogue
     from app.services.exports import ExportService
     from app.services.policy import PolicyService
+    from app.services.qa import QaService
     from app.services.records import RecordService
     from app.services.sessions import SessionService
 
@@ -66,6 +67,12 @@ class AppContext:
         from app.services.policy import PolicyService
 
         return PolicyService(self.db)
+
+    @cached_property
+    def qa(self) -> QaService:
+        from app.services.qa import QaService
+
+        return QaService(self.db)
 
     @property
     def catalogue(self) -> Catalogue:
