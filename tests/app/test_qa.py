@@ -297,3 +297,29 @@ def test_the_upgrade_keeps_every_signed_records_fingerprint(template: Path, tmp_
         assert RecordService(db).verify().ok
     finally:
         close_database(db)
+
+
+# The record PDF ---------------------------------------------------------------------------
+
+
+def test_the_record_pdf_shows_the_countersignature_or_not_yet(team: Team, tmp_path: Path) -> None:
+    from app.services.exports import ExportService
+    from tests.app.reportdata import flat, pdf_text
+
+    exports = ExportService(team.db, today=lambda: ON + timedelta(days=30))
+    sid = team.held(team.ana)
+    before = flat(pdf_text(exports.record(sid, tmp_path / "before.pdf")))
+    assert "Quality assurance Not yet quality-assured." in before
+    fingerprint = team.records.state(sid).fingerprint
+    made = team.qa.countersign(sid, team.grace.id, "Sampled <b>&amp; checked</b>: clear. مرحبا")
+    after = flat(pdf_text(exports.record(sid, tmp_path / "after.pdf")))
+    assert "Not yet quality-assured" not in after
+    assert "Reviewer Grace Mensah Job title Service manager Date " in after
+    assert "Sampled <b>&amp; checked</b>: clear." in after  # as typed, never as markup
+    assert (
+        f"own hash (SHA-256), over its comments, reviewer, date and that fingerprint: {made.hash}"
+        in after
+    )
+    # The record's printed fingerprint is the one it had before, and is named by the QA part.
+    assert f"fingerprint (SHA-256): {fingerprint}" in after
+    assert f"of the record with fingerprint {fingerprint}" in after
