@@ -159,3 +159,49 @@ def test_a_refusal_from_the_service_is_shown_and_nothing_is_stored(
     qtbot.mouseClick(dialog.countersign_button, Qt.MouseButton.LeftButton)  # no comments
     assert "Write the QA comments" in messages.texts("warning")[-1]
     assert dialog.isVisible() and ctx.qa.countersignature(sid) is None
+
+
+# The scheduler's summary line ---------------------------------------------------------------
+
+
+def test_the_scheduler_line_shows_awaiting_qa_and_the_sampling_rate_per_team(
+    qtbot: QtBot, ctx: AppContext, team: Team, messages: Dialogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.main_window import MainWindow
+
+    north = signed(ctx, team)  # Zoë (North), 20 Nov 2026
+    south = saved(ctx, held(team, worker_id=team.ben.id, session_date=date(2026, 11, 18)))
+    ctx.records.sign_off(south, "Priya Nair", confirmed=True)
+    saved(ctx, held(team, worker_id=team.aisha.id))  # not signed: not counted
+    ctx.qa.set_reviewer(team.psych.id, True)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.scheduler
+    assert screen.counts.text().endswith(" · 2 awaiting QA · QA Nov 2026: 0 of 2 (0%)")
+
+    # Countersigned from the record's form, opened from the window: the line follows at once.
+    window.open_session(north)
+    [form] = window._forms
+
+    def script(dialog: CountersignDialog) -> None:
+        type_text(qtbot, dialog.comments, "Good record.")
+        click(qtbot, dialog.confirm)
+        qtbot.mouseClick(dialog.countersign_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, CountersignDialog, script)
+    qtbot.mouseClick(form.evidence.countersign_button, Qt.MouseButton.LeftButton)
+    assert screen.counts.text().endswith(" · 1 awaiting QA · QA Nov 2026: 1 of 2 (50%)")
+    tip = screen.counts.toolTip()
+    assert "North: 1 of 1 (100%), 0 awaiting QA" in tip
+    assert "South: 0 of 1 (0%), 1 awaiting QA" in tip
+
+    # Filtered to a team, the line gives that team's figures.
+    screen.team_combo.setCurrentIndex(screen.team_combo.findData("South"))
+    assert screen.counts.text().endswith(" · 1 awaiting QA · QA Nov 2026: 0 of 1 (0%)")
+
+    # A month with no signed record says nothing about QA rather than a rate of nothing.
+    screen.set_as_of(date(2027, 2, 10))
+    qtbot.waitUntil(lambda: screen.counts.text().startswith("On "), timeout=3000)
+    assert "QA" not in screen.counts.text()
+    assert "no signed records yet" in screen.counts.toolTip()

@@ -271,6 +271,7 @@ class RecordEvidence(QObject):
     """
 
     evidence_changed = Signal(str)
+    countersigned = Signal(str)  # the record's id: a QA reviewer countersigned it
 
     def __init__(self, ctx: AppContext, host: EvidenceHost, window: QWidget) -> None:
         super().__init__(window)
@@ -392,6 +393,7 @@ class RecordEvidence(QObject):
         if not self._run(dialog):
             return False
         self.reload("Countersigned for quality assurance.")
+        self.countersigned.emit(record.id)
         return True
 
     def export_pdf(self) -> Path | None:
