@@ -82,7 +82,18 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("version", "integer NOT NULL"), ("created_at", "text NOT NULL"),
         ("data", "jsonb NOT NULL"),
     ),
+    # Server schema 2 (issue 16): a signed record's QA countersignature — which record, by
+    # whom, when; never its comments.
+    "qa_countersignatures": (
+        ("session_id", "text NOT NULL"), ("reviewer_id", "text NOT NULL"),
+        ("countersigned_at", "text NOT NULL"),
+    ),
 }  # fmt: skip
+# The tables server schema 1 created (its step must keep making exactly these).
+_V1_TABLES = (
+    "workers", "risk_assessments", "leave_periods", "overrides", "trigger_events", "sessions",
+    "actions", "themes", "governance_items", "policies",
+)  # fmt: skip
 
 # Columns a team's login may set on its own ``teams`` row (the watermark, and the database id
 # it publishes from, bound once); never its name or role.
@@ -127,25 +138,8 @@ def _v1(roles: Roles) -> list[str]:
         f"GRANT SELECT ON {SCHEMA}.teams, {SCHEMA}.schema_version TO {r}, {p}",
         f"GRANT UPDATE ({', '.join(TEAM_WRITABLE)}) ON {SCHEMA}.teams TO {p}",
     ]
-    for table, columns in PUBLISHED_TABLES.items():
-        cols = ",\n".join(f"{name} {kind}" for name, kind in columns)
-        qualified = f"{SCHEMA}.{table}"
-        out += [
-            f"""CREATE TABLE {qualified} (
-                team_id integer NOT NULL DEFAULT {SCHEMA}.current_team()
-                    REFERENCES {SCHEMA}.teams (id) ON DELETE CASCADE,
-                id text NOT NULL,
-                {cols},
-                row_hash text NOT NULL,
-                PRIMARY KEY (team_id, id))""",
-            f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY",
-            f"""CREATE POLICY team_own ON {qualified} TO {p}
-                USING (team_id = {SCHEMA}.current_team())
-                WITH CHECK (team_id = {SCHEMA}.current_team())""",
-            f"CREATE POLICY reader_all ON {qualified} FOR SELECT TO {r} USING (true)",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qualified} TO {p}",
-            f"GRANT SELECT ON {qualified} TO {r}",
-        ]
+    for table in _V1_TABLES:
+        out += _published_table(table, roles)
     out += [
         f"""CREATE INDEX sessions_worker ON {SCHEMA}.sessions
             (team_id, worker_id, type, status, session_date)""",
@@ -156,9 +150,42 @@ def _v1(roles: Roles) -> list[str]:
     return out
 
 
+def _published_table(table: str, roles: Roles) -> list[str]:
+    """A published table with its row-level security and grants."""
+    r, p = _ident(roles.reader), _ident(roles.publishers)
+    cols = ",\n".join(f"{name} {kind}" for name, kind in PUBLISHED_TABLES[table])
+    qualified = f"{SCHEMA}.{table}"
+    return [
+        f"""CREATE TABLE {qualified} (
+                team_id integer NOT NULL DEFAULT {SCHEMA}.current_team()
+                    REFERENCES {SCHEMA}.teams (id) ON DELETE CASCADE,
+                id text NOT NULL,
+                {cols},
+                row_hash text NOT NULL,
+                PRIMARY KEY (team_id, id))""",
+        f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY",
+        f"""CREATE POLICY team_own ON {qualified} TO {p}
+                USING (team_id = {SCHEMA}.current_team())
+                WITH CHECK (team_id = {SCHEMA}.current_team())""",
+        f"CREATE POLICY reader_all ON {qualified} FOR SELECT TO {r} USING (true)",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qualified} TO {p}",
+        f"GRANT SELECT ON {qualified} TO {r}",
+    ]
+
+
+def _v2(roles: Roles) -> list[str]:
+    """Issue 16: QA countersignatures, so the service view counts awaiting QA and the
+    sampling rate per team."""
+    return [
+        *_published_table("qa_countersignatures", roles),
+        f"CREATE INDEX qa_countersignatures_session ON {SCHEMA}.qa_countersignatures "
+        "(team_id, session_id)",
+    ]
+
+
 # Append-only, like app.storage.schema.MIGRATIONS: step i takes the server schema from
 # version i to i + 1. Each step gets the service's role names (grants name them).
-SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1,)
+SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2)
 SERVER_SCHEMA_VERSION = len(SERVER_MIGRATIONS)
 
 

@@ -50,6 +50,8 @@ KINDS: dict[str, tuple[str, str]] = {
                    "tabled_on, decided_on, closed_on, change_made, change_made_on "
                    "FROM governance_items {only}"),
     "policy": ("policies", "SELECT id, version, created_at, data FROM policies {only}"),
+    "countersignature": ("qa_countersignatures", "SELECT id, session_id, reviewer_id, "
+                         "countersigned_at FROM countersignatures {only}"),
 }  # fmt: skip
 
 _ALIAS = {"session": "s.id"}

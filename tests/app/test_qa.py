@@ -323,3 +323,49 @@ def test_the_record_pdf_shows_the_countersignature_or_not_yet(team: Team, tmp_pa
     # The record's printed fingerprint is the one it had before, and is named by the QA part.
     assert f"fingerprint (SHA-256): {fingerprint}" in after
     assert f"of the record with fingerprint {fingerprint}" in after
+
+
+# The compliance pack ------------------------------------------------------------------------
+
+
+def _qa_part(path: Path) -> str:
+    from tests.app.reportdata import flat, pdf_text
+
+    text = flat(pdf_text(path, layout=True))
+    start = text.index("Quality assurance: countersigned records")
+    return text[start : start + 1500]
+
+
+def test_the_compliance_pack_has_qa_per_team_and_month(team: Team, tmp_path: Path) -> None:
+    from app.services.exports import ExportService
+
+    a = team.held(team.ana, date(2026, 10, 5))
+    team.held(team.ana, date(2026, 10, 19))
+    team.held(team.ben, date(2026, 10, 6))
+    b = team.held(team.ben, date(2026, 11, 2))
+    team.held(team.ben, date(2026, 11, 3), sign=False)
+    team.qa.countersign(a, team.grace.id, "Fine.")
+    team.qa.countersign(b, team.grace.id, "Fine.")
+    exports = ExportService(team.db, today=lambda: date(2026, 11, 26))
+    # The period runs past today: the figures stop at today and say so.
+    part = _qa_part(exports.compliance(date(2026, 10, 1), date(2026, 12, 31),
+                                       tmp_path / "pack.pdf"))  # fmt: skip
+    assert "Signed records dated 1 Oct 2026 to 26 Nov 2026: 4." in part
+    assert "Countersigned by a QA reviewer: 2 of 4 (50%). Awaiting QA on 26 Nov 2026: 2." in part
+    assert "North Oct 2026 2 1 1 50%" in part
+    assert "South Oct 2026 1 0 1 0%" in part
+    assert "South Nov 2026 1 1 0 100%" in part
+    assert "South Period 2 1 1 50%" in part
+    assert "All teams Period 4 2 2 50%" in part
+
+
+def test_a_pack_with_no_signed_record_says_so_rather_than_0_percent(
+    team: Team, tmp_path: Path
+) -> None:
+    from app.services.exports import ExportService
+
+    team.held(team.ana, date(2026, 10, 5), sign=False)
+    exports = ExportService(team.db, today=lambda: date(2026, 11, 26))
+    part = _qa_part(exports.compliance(date(2026, 11, 1), date(2027, 1, 31), tmp_path / "a.pdf"))
+    assert "No signed records in the period" in part
+    assert "0%" not in part.split("Quality assurance: countersigned records")[1][:200]
