@@ -93,11 +93,13 @@ def insert_countersignature(
     reviewer_role: str,
     comments: str,
     record_fingerprint: str,
+    at: str | None = None,
 ) -> Countersignature:
-    """Store a countersignature with its hash (call in a transaction)."""
+    """Store a countersignature with its hash (call in a transaction); ``at`` (UTC, ISO with
+    Z) for the demo, else now."""
     draft = Countersignature(
         new_id(), session_id, reviewer_id, reviewer_name, reviewer_role, comments,
-        record_fingerprint, utc_now(), "",
+        record_fingerprint, at or utc_now(), "",
     )  # fmt: skip
     made = Countersignature(
         *[*list(draft.content().values()), countersignature_hash(draft.content())]

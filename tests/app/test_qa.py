@@ -369,3 +369,31 @@ def test_a_pack_with_no_signed_record_says_so_rather_than_0_percent(
     part = _qa_part(exports.compliance(date(2026, 11, 1), date(2027, 1, 31), tmp_path / "a.pdf"))
     assert "No signed records in the period" in part
     assert "0%" not in part.split("Quality assurance: countersigned records")[1][:200]
+
+
+# The demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_qad_records_and_leaves_others_awaiting_qa(
+    db: Database, db_path: Path
+) -> None:
+    from app.services.demo import load_demo
+    from app.services.integrity import check_database
+    from tests.conftest import TODAY
+
+    load_demo(db, today=TODAY)
+    qa = QaService(db)
+    assert [w.name for w in qa.reviewers()] == ["Graham Whitfield"]
+    figures = qa.figures(TODAY - timedelta(days=90), TODAY)
+    assert figures.countersigned >= 3
+    assert figures.awaiting > figures.countersigned
+    for (sid,) in db.execute("SELECT session_id FROM countersignatures").fetchall():
+        made = qa.countersignature(sid)
+        assert made is not None and made.reviewer_role.startswith("Service Manager")
+        state = RecordService(db).state(sid)
+        assert made.record_fingerprint == state.fingerprint
+        assert made.countersigned_at > (state.signed_at or "")
+        assert made.hash == countersignature_hash(made.content())
+    close_database(db)
+    report = check_database(db_path)
+    assert report.ok, "\n".join(report.lines())
