@@ -24,8 +24,8 @@ COMMENTS = (
 
 
 def add_demo_qa(db: Database, today: date) -> int:
-    """Mark the reviewer and countersign the sample (inside the demo's transaction). Returns
-    how many records were countersigned."""
+    """Mark the reviewer and countersign the sample (inside the demo's transaction; the same
+    records on every load for the same today). Returns how many were countersigned."""
     found = db.execute("SELECT id, name, role FROM workers WHERE name = ?", [REVIEWER]).fetchone()
     if found is None:
         return 0
@@ -33,11 +33,12 @@ def add_demo_qa(db: Database, today: date) -> int:
     set_reviewer(db, reviewer_id, True)
     rows = db.execute(
         """SELECT s.id, s.fingerprint, s.signed_at FROM sessions s
+             JOIN workers w ON w.id = s.worker_id
             WHERE s.signed_at IS NOT NULL AND s.worker_id IS NOT NULL
               AND s.session_date BETWEEN ? AND ?
               AND ? NOT IN (coalesce(s.worker_id, ''), coalesce(s.supervisor_id, ''),
                             coalesce(s.signed_by_id, ''))
-            ORDER BY s.session_date, s.id""",
+            ORDER BY s.session_date, w.name, s.type""",
         [(today - timedelta(days=70)).isoformat(), (today - timedelta(days=10)).isoformat(),
          reviewer_id],
     ).fetchall()  # fmt: skip

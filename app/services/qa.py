@@ -8,7 +8,7 @@ own: app.storage.countersign).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from app.domain.model import Worker
 from app.domain.qa import Countersignature, QaFigures, month_of, qa_figures, why_not_reviewer
@@ -134,5 +134,12 @@ class QaService:
         return qa_figures(countersign.qa_rows(self._db, date_from, date_to), date_from, date_to)
 
     def month(self, as_of: date) -> QaFigures:
-        """The figures of the month of ``as_of``, up to that day."""
-        return self.figures(month_of(as_of), as_of)
+        """The figures of the month of ``as_of``, up to that day — or, while nothing dated in
+        that month is signed yet (its first days: records are signed after the session), the
+        whole month before (the figures name their month)."""
+        this = self.figures(month_of(as_of), as_of)
+        if this.signed:
+            return this
+        start = month_of(month_of(as_of) - timedelta(days=1))
+        before = self.figures(start, month_of(as_of) - timedelta(days=1))
+        return before if before.signed else this

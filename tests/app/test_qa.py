@@ -309,7 +309,7 @@ def test_the_record_pdf_shows_the_countersignature_or_not_yet(team: Team, tmp_pa
     exports = ExportService(team.db, today=lambda: ON + timedelta(days=30))
     sid = team.held(team.ana)
     before = flat(pdf_text(exports.record(sid, tmp_path / "before.pdf")))
-    assert "Quality assurance Not yet quality-assured." in before
+    assert "Quality assurance: Not yet quality-assured." in before
     fingerprint = team.records.state(sid).fingerprint
     made = team.qa.countersign(sid, team.grace.id, "Sampled <b>&amp; checked</b>: clear. مرحبا")
     after = flat(pdf_text(exports.record(sid, tmp_path / "after.pdf")))

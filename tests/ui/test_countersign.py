@@ -200,8 +200,14 @@ def test_the_scheduler_line_shows_awaiting_qa_and_the_sampling_rate_per_team(
     screen.team_combo.setCurrentIndex(screen.team_combo.findData("South"))
     assert screen.counts.text().endswith(" · 1 awaiting QA · QA Nov 2026: 0 of 1 (0%)")
 
+    # Early in a month nothing of it is signed yet: the month before is shown, named.
+    screen.team_combo.setCurrentIndex(0)
+    screen.set_as_of(date(2026, 12, 3))
+    qtbot.waitUntil(lambda: "3 Dec 2026" in screen.counts.text(), timeout=3000)
+    assert screen.counts.text().endswith(" · 1 awaiting QA · QA Nov 2026: 1 of 2 (50%)")
+
     # A month with no signed record says nothing about QA rather than a rate of nothing.
     screen.set_as_of(date(2027, 2, 10))
-    qtbot.waitUntil(lambda: screen.counts.text().startswith("On "), timeout=3000)
+    qtbot.waitUntil(lambda: "10 Feb 2027" in screen.counts.text(), timeout=3000)
     assert "QA" not in screen.counts.text()
     assert "no signed records yet" in screen.counts.toolTip()

@@ -8,8 +8,9 @@ from app.dates import month_year
 from app.domain.qa import QaFigures, rate_words
 
 TIP = (
-    "QA: signed records dated this month (to the as-of date) that a QA reviewer has not yet "
-    "countersigned, and the sampling rate — countersigned of signed."
+    "QA: signed records dated in the month named (the as-of date's month, or the month before "
+    "while nothing of this month is signed yet) that a QA reviewer has not yet countersigned, "
+    "and the sampling rate — countersigned of signed."
 )
 
 

@@ -190,6 +190,9 @@ class SchedulerScreen(QWidget):
             "near (Status → Agreement review due lists them)."
         )
         self.counts.setToolTip(self._counts_tip)
+        # The line grows a second line rather than hiding its end (QA, agreement reviews) on
+        # a laptop's screen.
+        self.counts.setWordWrap(True)
         font = QFont(self.counts.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
