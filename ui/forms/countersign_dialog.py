@@ -72,6 +72,10 @@ class CountersignDialog(QDialog):
         )
         self.reviewer = QComboBox()
         self.reviewer.setAccessibleName("QA reviewer")
+        self.reviewer.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.reviewer.setMinimumContentsLength(30)
         for c in self._candidates:
             role = f", {c.worker.role}" if c.worker.role else ""
             suffix = " — cannot countersign this record" if c.refusal else ""
