@@ -291,12 +291,47 @@ def test_check_names_the_dropped_protection(copy: Path) -> None:
     assert "countersignatures_never_deleted" in text
 
 
-def test_the_upgrade_keeps_every_signed_records_fingerprint(template: Path, tmp_path: Path) -> None:
-    db = open_database(used_copy(template, tmp_path / "again.db"))
+def test_upgrading_an_existing_database_keeps_every_signed_records_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file at the schema before QA, with signed records, upgraded by opening it: every
+    fingerprint still verifies, check passes, and its records can be countersigned."""
+    from app.services.integrity import check_database
+    from app.storage import db as store
+    from app.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "older.db"
+    with monkeypatch.context() as m:
+        m.setattr(store, "MIGRATIONS", MIGRATIONS[:-1])
+        m.setattr(store, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+        older = open_database(path)
+        workers = WorkerService(older)
+        lead = workers.save(Worker(id="", name="Amara Okafor", team="North"))
+        ana = workers.save(Worker(id="", name="Ana Silva", team="North"))
+        grace = workers.save(Worker(id="", name="Grace Mensah", role="Service manager"))
+        rec = SessionRecord(
+            type=LINE, status=SessionStatus.HELD, session_date=ON, worker_id=ana.id,
+            supervisor_id=lead.id, issues="Caseload.", risk_link=False,
+            decisions=[Decision("Cap", "High")],
+        )  # fmt: skip
+        sid = SessionService(older).save(rec).record.id
+        fingerprint = RecordService(older).sign_off(sid, "Amara Okafor", confirmed=True,
+                                                    accept_gaps=True)  # fmt: skip
+        assert older.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+        close_database(older)
+    db = open_database(path)
     try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert RecordService(db).verify().ok
+        assert RecordService(db).state(sid).fingerprint == fingerprint
+        qa = QaService(db)
+        qa.set_reviewer(grace.id, True)
+        qa.countersign(sid, grace.id, "Fine.")
+        assert RecordService(db).state(sid).fingerprint == fingerprint
     finally:
         close_database(db)
+    report = check_database(path)
+    assert report.ok, "\n".join(report.lines())
 
 
 # The record PDF ---------------------------------------------------------------------------
