@@ -211,3 +211,21 @@ def test_the_scheduler_line_shows_awaiting_qa_and_the_sampling_rate_per_team(
     qtbot.waitUntil(lambda: "10 Feb 2027" in screen.counts.text(), timeout=3000)
     assert "QA" not in screen.counts.text()
     assert "no signed records yet" in screen.counts.toolTip()
+
+
+def test_the_workers_page_marks_a_qa_reviewer_from_the_edit_dialog_by_keyboard(
+    qtbot: QtBot, ctx: AppContext, team: Team
+) -> None:
+    from tests.ui.test_workers import make_screen, run_modal
+
+    screen = make_screen(qtbot, ctx)
+    screen.show_worker(team.dan.id)
+    assert screen.profile_fields["qa"].text() == "No"
+
+    def tick(dialog: WorkerDialog) -> None:
+        qtbot.keyClick(dialog.qa_check, Qt.Key.Key_Space)
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+
+    run_modal(qtbot, WorkerDialog, screen.edit_worker, tick)
+    assert ctx.qa.is_reviewer(team.dan.id)
+    assert screen.profile_fields["qa"].text().startswith("Yes — countersigns signed records")
