@@ -10,7 +10,6 @@ rate) per team and month.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,6 +50,8 @@ class Countersignature:
 def countersignature_hash(content: dict[str, Any]) -> str:
     """SHA-256 of a countersignature's content (its form, then canonical JSON): the record's
     fingerprint is part of it, so the hash names the record as it was signed."""
+    import hashlib  # when a countersignature is written or checked, never to show the schedule
+
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"keel-countersignature\x1d{HASH_FORM}\x1d{text}".encode()).hexdigest()
 

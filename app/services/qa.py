@@ -14,7 +14,7 @@ from app.domain.model import Worker
 from app.domain.qa import Countersignature, QaFigures, month_of, qa_figures, why_not_reviewer
 from app.errors import UsageError
 from app.services.workers import WorkerService
-from app.storage import audit, countersign, evidence, evidence_registry
+from app.storage import audit, countersign
 from app.storage.db import Database, transaction
 from app.storage.workers import get_worker, list_workers
 
@@ -80,6 +80,9 @@ class QaService:
         for a record that is not signed or already countersigned, a record whose content no
         longer matches its fingerprint, and a reviewer who is not one, has left, or is the
         record's own supervisor or supervisee."""
+        # Evidence (and hashlib) only when a record is countersigned, never to show the schedule.
+        from app.storage import evidence, evidence_registry
+
         try:
             state = evidence.sign_off_state(self._db, session_id)
         except KeyError:
