@@ -495,7 +495,11 @@ class MainWindow(QMainWindow):
             self.resize(1280, 720)
             screen = self.screen().availableGeometry() if self.screen() else None
             if screen is not None and screen.width() <= 1440:
-                # A laptop screen: the scheduler needs every pixel of width on first start.
+                # A laptop screen: the scheduler needs every pixel of width on first start. The
+                # geometry too, not only the state: without a window manager honouring the
+                # maximise request (a bare X session, some kiosks) the window stayed 1280 wide
+                # and the team column was cut.
+                self.setGeometry(screen)
                 self.setWindowState(Qt.WindowState.WindowMaximized)
         state = settings.value("main/state")
         if isinstance(state, QByteArray):

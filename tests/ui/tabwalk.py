@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# A widget may keep the focus for a few Tabs (a time field's hours, then minutes).
-_MOST_TABS_IN_ONE_FIELD = 3
+# Every field is one Tab stop: Tab leaves it (a time field too, not hours then minutes).
+_MOST_TABS_IN_ONE_FIELD = 1
 # How far up (pixels) a field in the same column may be and still count as "on the same row".
 _SAME_ROW = 8
 

@@ -218,3 +218,23 @@ def test_help_opens_the_log_folder_in_the_file_manager(
     window.open_log_folder()
     assert opened == [str(tmp_path / "logs")]
     assert (tmp_path / "logs").is_dir()
+
+
+def test_a_first_start_on_a_laptop_screen_fills_the_screen_even_without_a_window_manager(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    """On a screen up to 1440 px wide the first window takes the whole available area, by its
+    geometry and not only by asking to be maximised (a bare X session has no window manager to
+    honour the request: the window stayed 1280 px wide and the scheduler's team column was cut).
+    """
+    QSettings().remove("main/geometry")
+    QSettings().remove("main/state")
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    screen = w.screen().availableGeometry()
+    assert screen.width() <= 1440  # the offscreen test screen is a laptop-sized one
+    # Before any window manager could act: the screen's height, and its width unless that is
+    # below the window's own minimum (the offscreen test screen is 800 px wide).
+    assert w.geometry().height() == screen.height()
+    assert w.geometry().width() == max(screen.width(), w.minimumWidth())
+    assert w.isMaximized()

@@ -778,3 +778,30 @@ def test_an_empty_due_date_stays_empty_when_tabbed_past(
     assert action.due_date is None
     due = form.actions_section.model.index(0, form.actions_section.model.column_of("due_date"))
     assert due.data() == "— set a date"
+
+
+def test_a_second_group_session_that_day_for_its_attendees_asks_first(
+    qtbot: Any, ctx: AppContext, team: Team, today: date, dialogs: Dialogs
+) -> None:
+    first = ctx.sessions.new_record(GROUP, team.zoe.id, today)
+    first.attendees = [team.zoe.id, team.aisha.id]
+    first.case_discussion = "C-1001: discharge planning."
+    first.risk_link = False
+    ctx.sessions.save(first)
+
+    form = show(qtbot, SessionForm.for_new(ctx, GROUP, team.ben.id, today))
+    _tick_attendee(qtbot, form, "Aisha")
+    qtbot.keyClicks(form.case_discussion.text, "C-2210: third crisis presentation this month.")  # type: ignore[union-attr]
+    click(qtbot, form.risk.answer.button(False))
+    dialogs.answers = [QMessageBox.StandardButton.No]
+    assert form.save() is False  # answered No: nothing saved
+    (asked,) = dialogs.texts("question")
+    assert asked.startswith(
+        "Aisha Rahman already has a reflective / group session on 26 Nov 2026 (held)."
+    )
+    assert sum(1 for s in ctx.sessions.history(team.ben.id) if s.type == GROUP) == 0
+
+    dialogs.answers = [QMessageBox.StandardButton.Yes]
+    with qtbot.waitSignal(form.session_saved):
+        assert form.save() is True
+    assert sum(1 for s in ctx.sessions.history(team.aisha.id) if s.type == GROUP) == 2

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.catalogue import TypeSpec
 from app.domain.records import Mode
 from ui.widgets.dates import DateEdit, to_qdate
+from ui.widgets.times import TimeEdit
 
 DEFAULT_START = QTime(10, 0)
 
@@ -62,7 +62,7 @@ class BookingDialog(QDialog):
         self.date_edit = DateEdit(default, self, today=lambda: earliest)
         self.date_edit.setMinimumDate(to_qdate(earliest))
         self.date_edit.setAccessibleName("Date of the booked session")
-        self.start_edit = QTimeEdit(DEFAULT_START, self)
+        self.start_edit = TimeEdit(DEFAULT_START, self)
         self.start_edit.setDisplayFormat("HH:mm")
         self.start_edit.setAccessibleName("Start time")
         self.duration = QSpinBox(self)

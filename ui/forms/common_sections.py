@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +43,7 @@ from app.domain.model import SessionStatus, Worker
 from app.domain.records import Mode, SessionRecord
 from app.domain.rows import Theme
 from ui.widgets.dates import DateEdit
+from ui.widgets.times import TimeEdit
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -377,7 +377,7 @@ class DetailsSection(Section):
             form.addRow("Supervisee:", self.supervisee)
         self.date = DateEdit(date.today(), self)
         self.date.setAccessibleName("Session date")
-        self.start = QTimeEdit(self)
+        self.start = TimeEdit(self)
         self.start.setDisplayFormat("HH:mm")
         self.start.setSpecialValueText("not set")
         self.start.setAccessibleName("Start time")

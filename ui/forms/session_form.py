@@ -372,25 +372,42 @@ class SessionForm(QMainWindow):
     def _second_session_confirmed(self, record: SessionRecord) -> bool:
         """A second session of this type for this worker on one day is most often a slip
         (the booking was there to be recorded): ask before saving it, once per date."""
-        if (
-            record.worker_id is None
-            or record.status is SessionStatus.CANCELLED
-            or self._second_ok == record.session_date
-        ):
-            return True
-        others = self._ctx.sessions.same_day(
-            record.worker_id, record.type, record.session_date, besides=record.id
-        )
-        if not others:
+        if record.status is SessionStatus.CANCELLED or self._second_ok == record.session_date:
             return True
         from app.services.sessions import same_day_words
 
-        what = same_day_words(others)
-        name = self._supervisee.name if self._supervisee else "This worker"
+        if record.worker_id is not None:
+            others = self._ctx.sessions.same_day(
+                record.worker_id, record.type, record.session_date, besides=record.id
+            )
+            if not others:
+                return True
+            name = self._supervisee.name if self._supervisee else "This worker"
+            already = f"{name} already has"
+            what = same_day_words(others)
+        else:
+            # A group session: each attendee who already has one of this type that day.
+            found = {
+                worker_id: others
+                for worker_id in record.attendees
+                if (
+                    others := self._ctx.sessions.same_day(
+                        worker_id, record.type, record.session_date, besides=record.id
+                    )
+                )
+            }
+            if not found:
+                return True
+            names = sorted(
+                worker.name for w in found if (worker := self._ctx.workers.get(w)) is not None
+            )
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            already = f"{shown} already {'has' if len(names) == 1 else 'have'}"
+            what = same_day_words([s for others in found.values() for s in others][:1])
         answer = QMessageBox.question(
             self,
             "A second session that day?",
-            f"{name} already has a {self._spec.name.lower()} session on "
+            f"{already} a {self._spec.name.lower()} session on "
             f"{uk(record.session_date)} ({what}). Save this one as a second session that day? "
             "(To record a booked session, open it from the scheduler's cell instead.)",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

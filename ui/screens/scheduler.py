@@ -262,6 +262,12 @@ class SchedulerScreen(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setVisible(False)
+        # Hold the headers' Python wrappers for the table's life. A wrapper fetched for a moment
+        # and later freed by Python's cycle collector (not by its reference count) took the
+        # C++ header with it under PySide6 6.11: the next horizontalHeader() — saving the
+        # column widths as the window closed — then crashed the process (seen in the tests
+        # after a few windows; held, it never crashed in 12 runs).
+        self._headers = (self.table.horizontalHeader(), self.table.verticalHeader())
         self._tint_selection()
         self._size_columns()
 
