@@ -28,15 +28,7 @@ from app.errors import (
     StorageError,
 )
 from app.paths import log_dir, resource_path
-from app.services.database import (
-    Database,
-    IntegrityCheck,
-    close_database,
-    confirm_checked,
-    open_database,
-    pending_check,
-    set_waiting_feedback,
-)
+from app.services.database import IntegrityCheck, pending_check, set_waiting_feedback
 from app.services.instance import AlreadyRunningError, InstanceLock
 from ui.context import AppContext
 
@@ -195,7 +187,7 @@ class IntegrityWatcher(QObject):
         self._timer.stop()
         self._window.statusBar().clearMessage()
         try:
-            confirm_checked(self._ctx.db)
+            self._ctx.database.confirm_checked()
         except StorageError as exc:
             log.error("the database failed its integrity check (%s)", type(exc).__name__)
             self.error = exc
@@ -206,22 +198,15 @@ class IntegrityWatcher(QObject):
             log.info("the database passed its integrity check")
             # Writes are allowed from now: load sqlite-utils, which they use, so the first
             # save does not wait for its import (≈70 ms, kept off the start-up).
-            _ = self._ctx.db.utils
-            restore_protections_and_say_so(self._ctx.db, self._window)
+            self._ctx.database.prepare_for_writes()
+            restore_protections_and_say_so(self._ctx, self._window)
 
 
-def restore_protections_and_say_so(db: Database, window: QWidget) -> list[str]:
+def restore_protections_and_say_so(ctx: AppContext, window: QWidget) -> list[str]:
     """Put back any protection (trigger) removed or changed outside Keel — recorded in the
     audit trail — and tell the person, who may need to look into it. A file opened without a
-    background check had this done as it opened (``db.repaired``). Returns what was said."""
-    from app.services.integrity import restore_protections
-
-    repaired = list(db.repaired)
-    try:
-        repaired += restore_protections(db)
-    except (KeelError, dbapi.Error) as exc:
-        log.warning("could not restore the database's protections: %s", exc)
-    db.repaired = []
+    background check had this done as it opened. Returns what was said."""
+    repaired = ctx.database.restore_protections()
     if repaired:
         box = QMessageBox(window)
         box.setIcon(QMessageBox.Icon.Warning)
@@ -240,8 +225,9 @@ def restore_protections_and_say_so(db: Database, window: QWidget) -> list[str]:
     return repaired
 
 
-def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
-    """Lock and open ``path``: the lock and database, or the next file to try (None: quit)."""
+def _open(path: Path) -> tuple[InstanceLock, AppContext] | Path | None:
+    """Lock and open ``path``: the lock and the services over the open database, or the next
+    file to try (None: quit)."""
     lock = InstanceLock(path)
     try:
         lock.acquire()
@@ -257,14 +243,14 @@ def _open(path: Path) -> tuple[InstanceLock, Database] | Path | None:
         lock.release()
         return None
     try:
-        db = open_database(path, check_in_background=True)
+        ctx = AppContext.open(path, check_in_background=True, today=date.today)
     except StorageError as exc:
         lock.release()
         log.warning("could not open the database (%s)", type(exc).__name__)
         return ask_for_database(path, exc)
     if created:
         _new_databases.add(str(path))
-    return lock, db
+    return lock, ctx
 
 
 # Databases this run of Keel created: the window offers to encrypt them once it is up.
@@ -329,8 +315,8 @@ def run_gui(db_path: Path) -> int:
         if isinstance(opened, Path):
             path = opened
             continue
-        lock, db = opened
-        code, failure = _run_window(app, path, db, lock)
+        lock, ctx = opened
+        code, failure = _run_window(app, path, ctx, lock)
         if failure is None:
             return code
         path = ask_for_database(path, failure)
@@ -338,13 +324,12 @@ def run_gui(db_path: Path) -> int:
 
 
 def _run_window(
-    app: QApplication, path: Path, db: Database, lock: InstanceLock
+    app: QApplication, path: Path, ctx: AppContext, lock: InstanceLock
 ) -> tuple[int, StorageError | None]:
-    """Show the main window on the open ``db`` until the user quits (exit code, None) or the
+    """Show the main window on the open database (``ctx``) until the user quits (exit code, None) or the
     file fails its background integrity check (code, why)."""
     from ui.main_window import MainWindow
 
-    ctx = AppContext.for_database(db, path, today=date.today)
     try:
         window = MainWindow(ctx)
     except dbapi.DatabaseError as exc:
@@ -353,7 +338,7 @@ def _run_window(
         check = pending_check(path)
         if check is not None:
             check.wait()
-        close_database(db)
+        ctx.database.close()
         lock.release()
         failure = check.error if check is not None else None
         return 1, failure or DamagedDatabaseError(
@@ -362,8 +347,8 @@ def _run_window(
     check = pending_check(path)
     watcher = IntegrityWatcher(check, ctx, window) if check is not None else None
     window.show()
-    if check is None and db.repaired:  # opened after a migration or a crash: checked already
-        QTimer.singleShot(0, lambda: restore_protections_and_say_so(db, window))
+    if check is None and ctx.database.repaired_on_opening:  # after a migration or a crash
+        QTimer.singleShot(0, lambda: restore_protections_and_say_so(ctx, window))
     QTimer.singleShot(1500, lambda: _clean_stale_temporaries(path))
     # main() paused the cyclic garbage collector while the window was built. It resumes on the
     # event loop's second pass, once the window has been drawn: its first pass then looks at
@@ -386,7 +371,7 @@ def _run_window(
         for server in servers:
             server.close()
         window.deleteLater()
-        close_database(db)
+        ctx.database.close()
         lock.release()
     failure = watcher.error if watcher is not None and code == _FAILED_CHECK else None
     return code, failure

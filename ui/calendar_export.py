@@ -141,9 +141,7 @@ def export_calendar_file(ctx: AppContext, parent: QWidget) -> CalendarExport | N
     if out is None:
         return None
     try:
-        from app.services.calendar import export_calendar
-
-        result = export_calendar(ctx.db, first, last, out)
+        result = ctx.calendar.export_calendar(first, last, out)
     except KeelError as exc:
         QMessageBox.warning(parent, "The calendar was not exported", str(exc))
         return None

@@ -19,7 +19,7 @@ from app import dbapi
 from app.errors import KeelError
 from app.logging_setup import error_kind
 from app.services import autobackup
-from app.services.database import pending_check, wait_for_check
+from app.services.database import pending_check
 from ui.context import AppContext
 from ui.tasks import run_task
 
@@ -56,7 +56,7 @@ class DataActions(QObject):
     # Backups -----------------------------------------------------------------------------
 
     def folder(self) -> Path:
-        return autobackup.backup_folder(self._ctx.db)
+        return self._ctx.backups.backup_folder()
 
     def file_checked(self) -> bool:
         """Wait for the open file's background integrity check, if it is still running (it
@@ -64,7 +64,7 @@ class DataActions(QObject):
         moments waits; the busy cursor is the storage layer's waiting feedback). False when
         the file failed it: the window is about to go, and nothing is copied or written."""
         try:
-            wait_for_check(self._ctx.db)
+            self._ctx.database.wait_for_check()
         except KeelError:
             return False
         return True
@@ -86,7 +86,7 @@ class DataActions(QObject):
         run_task(
             self._window,
             "Backing up…",
-            lambda db, _p, _c: autobackup.make_backup(db, folder, passphrase=passphrase),
+            lambda services, _p, _c: services.backups.make_backup(folder, passphrase=passphrase),
             db_path=self._ctx.db_path,
             on_success=self._backed_up,
             cancellable=False,
@@ -112,7 +112,7 @@ class DataActions(QObject):
         if not self.file_checked():
             return
         try:
-            outcome = autobackup.auto_backup_if_due(self._ctx.db, self.folder())
+            outcome = self._ctx.backups.auto_backup_if_due(self.folder())
         except (KeelError, dbapi.Error) as exc:
             log.warning("automatic backup failed (%s)", error_kind(exc))
             self._window.statusBar().showMessage(f"The automatic backup failed: {exc}", 15000)
@@ -123,7 +123,7 @@ class DataActions(QObject):
 
     def update_status(self) -> None:
         try:
-            info = autobackup.last_backup_info(self._ctx.db, self.folder())
+            info = self._ctx.backups.last_backup_info(self.folder())
         except dbapi.Error as exc:  # the database went away (closing): nothing to show
             log.debug("no backup status: %s", exc)
             return
@@ -143,7 +143,7 @@ class DataActions(QObject):
         if not chosen:
             return
         try:
-            warning = autobackup.set_backup_folder(self._ctx.db, Path(chosen))
+            warning = self._ctx.backups.set_backup_folder(Path(chosen))
         except KeelError as exc:
             QMessageBox.warning(self._window, "Backup folder", str(exc))
             return
@@ -168,7 +168,7 @@ class DataActions(QObject):
 
         folder = self.folder()
         chooser = RestoreChooser(
-            autobackup.own_backups(self._ctx.db, folder, include_safety=True),
+            self._ctx.backups.own_backups(folder, include_safety=True),
             folder,
             self._ctx.db_path.name,
             self._window,
@@ -185,8 +185,7 @@ class DataActions(QObject):
         return dialog.exec() == RestoreConfirmation.DialogCode.Accepted
 
     def restore_file(self, candidate: Path) -> bool:
-        from app.services.backup import needs_passphrase, prepared_backup, restore_database
-        from app.services.restore_compare import compare_with_open
+        from app.services.backup import needs_passphrase, prepared_backup
 
         passphrase = None
         if not candidate.is_file():
@@ -204,13 +203,13 @@ class DataActions(QObject):
             with prepared_backup(
                 candidate, passphrase=passphrase, workdir=workdir, into=self._ctx.db_path
             ) as prepared:
-                comparison = compare_with_open(prepared, self._ctx.db, self._ctx.db_path)
+                comparison = self._ctx.backups.compare_with_open(prepared, self._ctx.db_path)
                 if not self.confirm_restore(comparison, prepared.info):
                     return False
                 self.file_checked()  # a damaged file may be replaced; a sound one is never mid-check
                 try:
-                    result = restore_database(
-                        self._ctx.db, prepared, self.folder(),
+                    result = self._ctx.backups.restore(
+                        prepared, self.folder(),
                         another_database=comparison.another_database,
                     )  # fmt: skip
                 except KeelError as exc:

@@ -58,7 +58,7 @@ class EncryptionActions(QObject):
         self.lock = LockController(
             window,
             ctx.db_path,
-            lambda: encryption.lock_minutes(ctx.db),
+            lambda: ctx.encryption.lock_minutes(),
             before_lock=before_lock,
         )
         self.lock_action = QAction("&Lock Keel", window)
@@ -154,11 +154,11 @@ class EncryptionActions(QObject):
         self._window.statusBar().showMessage(doing)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            encryption.suspend(self._ctx.db)
+            self._ctx.encryption.suspend()
             try:
                 return work()
             finally:
-                encryption.reopen(self._ctx.db, self._ctx.db_path)
+                self._ctx.encryption.reopen(self._ctx.db_path)
         except KeelError as exc:
             QGuiApplication.restoreOverrideCursor()
             QMessageBox.warning(self._window, "Nothing was changed", str(exc))
@@ -205,7 +205,6 @@ class EncryptionActions(QObject):
         return True
 
     def show_recovery_key(self, recovery: str) -> None:
-        from app.services.autobackup import backup_folder
         from ui.encryption_dialogs import RecoveryKeyDialog
 
         service = _service_name(self._ctx)
@@ -213,7 +212,7 @@ class EncryptionActions(QObject):
             recovery,
             lambda path: encryption.recovery_sheet(self._ctx.db_path, path, service),
             self._window,
-            default_folder=backup_folder(self._ctx.db),
+            default_folder=self._ctx.backups.backup_folder(),
         )
         dialog.exec()
 
@@ -322,16 +321,15 @@ class EncryptionActions(QObject):
 
 def _service_name(ctx: AppContext) -> str:
     try:
-        return encryption.service_name(ctx.db)
+        return ctx.encryption.service_name()
     except (KeelError, ValueError):
         return "Keel"
 
 
 def _unencrypted_backups_note(ctx: AppContext) -> str:
-    from app.services.autobackup import backup_folder
     from app.services.backup_files import list_backups
 
-    folder = backup_folder(ctx.db)
+    folder = ctx.backups.backup_folder()
     plain = [p for p in list_backups(folder) if p.suffix == ".db"]
     if not plain:
         return ""

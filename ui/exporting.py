@@ -39,7 +39,7 @@ from app.domain.catalogue import TypeSpec
 from app.domain.model import TypeKey
 from app.errors import KeelError
 from app.logging_setup import error_kind
-from app.services.database import Database
+from app.services.context import Services
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 from ui.widgets.dates import DateEdit
@@ -366,12 +366,9 @@ class Exporter(QObject):
         out = self._ask_path("Export the history pack as PDF", name + ".pdf")
         if out is None:
             return None
-        today = self._ctx.today
 
-        def work(db: Database, progress: Any, cancelled: Any) -> Path:
-            from app.services.exports import ExportService
-
-            return ExportService(db, today=today).worker_history(
+        def work(services: Services, progress: Any, cancelled: Any) -> Path:
+            return services.exports.worker_history(
                 worker_id, start, end, out, include, progress=progress, cancelled=cancelled
             )
 
@@ -397,12 +394,9 @@ class Exporter(QObject):
         out = self._ask_path("Export the compliance pack as PDF", name + ".pdf")
         if out is None:
             return None
-        today = self._ctx.today
 
-        def work(db: Database, progress: Any, cancelled: Any) -> Path:
-            from app.services.exports import ExportService
-
-            return ExportService(db, today=today).compliance(
+        def work(services: Services, progress: Any, cancelled: Any) -> Path:
+            return services.exports.compliance(
                 start, end, out, progress=progress, cancelled=cancelled
             )
 
@@ -464,7 +458,7 @@ class Exporter(QObject):
     def _run(
         self,
         title: str,
-        work: Callable[[Database, Any, Any], Path],
+        work: Callable[[Services, Any, Any], Path],
         what: str,
     ) -> TaskHandle[Any]:
         handle = run_task(
@@ -474,6 +468,7 @@ class Exporter(QObject):
             db_path=self._ctx.db_path,
             on_success=lambda path: self._done(what, Path(path)),
             on_failure=self._failed,
+            today=self._ctx.today,
         )
         handle.cancelled.connect(
             lambda: self.status_message.emit("Export cancelled: no file was written.")

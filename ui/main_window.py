@@ -422,7 +422,6 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def load_demo(self) -> None:
-        from app.services.demo import load_demo
 
         if self._ctx.workers.count() > 0:
             QMessageBox.information(
@@ -439,7 +438,7 @@ class MainWindow(QMainWindow):
         run_task(
             self,
             "Loading the demo service…",
-            lambda db, _progress, _cancelled: load_demo(db, today=today),
+            lambda services, _progress, _cancelled: services.demo.load_demo(today=today),
             db_path=self._ctx.db_path,
             on_success=self._demo_loaded,
             on_failure=self._demo_failed,

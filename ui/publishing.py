@@ -18,11 +18,11 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox
 
 from app.errors import KeelError
-from app.services import publish_status
 from ui.context import AppContext
 from ui.tasks import TaskHandle, run_task
 
 if TYPE_CHECKING:  # the publishing machinery (psycopg, keyring) loads when first used
+    from app.services.context import Services
     from app.services.publishing import PublishResult
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class PublishActions(QObject):
 
     def update_status(self) -> None:
         try:
-            state = publish_status.publish_state(self._ctx.db)
+            state = self._ctx.publish_status.publish_state()
         except Exception as exc:  # the database is closing: nothing to show
             log.debug("no publish status: %s", exc)
             return
@@ -102,7 +102,7 @@ class PublishActions(QObject):
                 "administrator gave you; Keel then publishes by itself whenever the server "
                 "can be reached."
             ),
-            url=publish_status.saved_url(self._ctx.db),
+            url=self._ctx.publish_status.saved_url(),
             action="Publish",
         )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.target is None:
@@ -111,7 +111,7 @@ class PublishActions(QObject):
         target, password, remember = dialog.target, dialog.password, dialog.remember.isChecked()
         dialog.deleteLater()
         try:
-            publish_status.save_url(self._ctx.db, target)
+            self._ctx.publish_status.save_url(target)
         except KeelError as exc:
             QMessageBox.warning(self._window, "Publish to the service", str(exc))
             return
@@ -127,7 +127,7 @@ class PublishActions(QObject):
         if self.busy:
             return
         try:
-            url = publish_status.saved_url(self._ctx.db)
+            url = self._ctx.publish_status.saved_url()
         except Exception:
             return
         if url is None:
@@ -141,11 +141,9 @@ class PublishActions(QObject):
             return
         password = self._password
 
-        def work(db: Any, progress: Any, cancelled: Any) -> PublishResult:
-            from app.services.publishing import publish_with_saved_login
-
-            return publish_with_saved_login(
-                db, password=password, progress=progress, cancelled=cancelled
+        def work(services: Services, progress: Any, cancelled: Any) -> PublishResult:
+            return services.publishing.publish_with_saved_login(
+                password=password, progress=progress, cancelled=cancelled
             )
 
         self._running = run_task(

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.services import selftest
-from app.services.database import Database
-from app.services.selftest import SelfTest
+from app.services.selftest import SelfTest, SelfTestService
+from ui.context import AppContext
 from ui.platform_check import chosen_platform, problem
 
 if TYPE_CHECKING:
@@ -118,19 +118,17 @@ def _wait_until_exposed(window: QWidget, seconds: float) -> bool:
         time.sleep(0.01)
 
 
-def open_main_window(db: Database, db_path: Path, today: date) -> str:
+def open_main_window(ctx: AppContext) -> str:
     """Show the main window on the demo data, let it paint, check what it shows. On a display
     the window must be exposed (mapped on the screen), not only built."""
     from PySide6.QtGui import QFontDatabase, QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from ui.app import _application
-    from ui.context import AppContext
     from ui.main_window import MainWindow
 
     _application()
     on_display = QGuiApplication.platformName() not in _OFFSCREEN
-    ctx = AppContext.for_database(db, db_path, today=lambda: today)
     window = MainWindow(ctx)
     try:
         window.show()
@@ -164,19 +162,17 @@ def window_check(db_path: Path) -> int:
     """The child process (``keel --self-test-window DB``): on the platform ``QT_QPA_PLATFORM``
     names, check Qt's libraries and plugins, then open the main window on ``db_path``. Prints
     one tab-separated line per step; exit 0 when both worked."""
-    from app.services.database import close_database, open_database
-
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     missing = problem(platform)
     if missing is not None:
         sys.stderr.write(f"{missing}\n")
         return _MISSING_LIBRARY
     _isolate_settings(db_path.parent / "settings")
-    db = open_database(db_path)
+    ctx = AppContext.open(db_path)
     try:
         steps = (
             ("Qt plugins", check_qt_plugins),
-            ("main window", lambda: open_main_window(db, db_path, date.today())),
+            ("main window", lambda: open_main_window(ctx)),
         )
         for name, step in steps:
             try:
@@ -186,7 +182,7 @@ def window_check(db_path: Path) -> int:
                 return 1
             _say(f"{name}\tok\t{detail}\n")
     finally:
-        close_database(db)
+        ctx.database.close()
     return 0
 
 
@@ -271,21 +267,23 @@ def run_self_test(report_path: Path | None = None) -> int:
             f"Qt platform: {where}; scratch folder (removed if all pass): {work}"
         )
     )
-    db: Database | None = None
+    services: AppContext | None = None
     window: _WindowRun | None = None
 
     def scratch_database() -> str:
-        nonlocal db
-        db = selftest.open_scratch_database(work)
+        nonlocal services
+        services = AppContext.open(work / "keel.db", today=lambda: today)
+        services.backups.set_backup_folder(work / "backups")
         return str(work / "keel.db")
 
-    def database() -> Database:
-        assert db is not None
-        return db
+    def steps() -> SelfTestService:
+        assert services is not None
+        return services.self_test
 
     def qt_plugins() -> str:
         nonlocal window
-        database().conn.commit()
+        assert services is not None
+        services.database.commit()
         window = run_window_check(work / "keel.db", platform)
         return window.step("Qt plugins")
 
@@ -295,27 +293,25 @@ def run_self_test(report_path: Path | None = None) -> int:
 
     try:
         test.run("scratch database", scratch_database)
-        test.run("demo data", lambda: selftest.load_demo_data(database(), today))
-        test.run("statuses", lambda: selftest.compute_statuses(database(), today))
+        test.run("demo data", lambda: steps().load_demo_data(today))
+        test.run("statuses", lambda: steps().compute_statuses(today))
         test.run("Qt plugins", qt_plugins)
         test.run("main window", main_window)
-        test.run("record PDF", lambda: selftest.write_record_pdf(database(), today, work))
+        test.run("record PDF", lambda: steps().write_record_pdf(today, work))
         test.run(
             "compliance pack PDF",
-            lambda: selftest.write_compliance_pack(database(), today, work),
+            lambda: steps().write_compliance_pack(today, work),
         )
-        test.run("calendar", lambda: selftest.export_calendar_file(database(), today, work))
-        test.run("backup", lambda: selftest.backup_and_verify(database(), work / "backups"))
+        test.run("calendar", lambda: steps().export_calendar_file(today, work))
+        test.run("backup", lambda: steps().backup_and_verify(work / "backups"))
         test.run(
             "encrypted backup",
-            lambda: selftest.backup_and_verify(database(), work / "backups", encrypted=True),
+            lambda: steps().backup_and_verify(work / "backups", encrypted=True),
         )
         test.run("encrypted database", lambda: selftest.encrypted_database(work, today))
     finally:
-        if db is not None:
-            from app.services.database import close_database
-
-            close_database(db)
+        if services is not None:
+            services.database.close()
         if test.ok:
             shutil.rmtree(work, ignore_errors=True)
     text = test.text()

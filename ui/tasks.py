@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from app.errors import KeelError
-from app.services.database import Database, connect
+from app.services.context import Services
 
 if TYPE_CHECKING:  # an annotation only: Qt's event types are not created at start-up
     from PySide6.QtGui import QCloseEvent
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
-Work = Callable[[Database, ProgressFn, CancelledFn], T]
+Work = Callable[[Services, ProgressFn, CancelledFn], T]
 
 # Progress is reported to the GUI at most this often (a 10,000-row import would otherwise queue
 # 10,000 repaints); the first and the final report always go through.
@@ -77,8 +78,10 @@ class _WorkerThread(QThread):
         db_path: Path | None,
         cancel_flag: threading.Event,
         read_only: bool,
+        today: Callable[[], date],
     ) -> None:
         super().__init__()
+        self._today = today
         self._work = work
         self._db_path = db_path
         self._read_only = read_only
@@ -88,17 +91,19 @@ class _WorkerThread(QThread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        db: Database | None = None
+        services: Services | None = None
         try:
             if self._db_path is not None:  # work with no local file (the service's server)
-                db = connect(self._db_path, read_only=self._read_only)
-            self.result = self._work(db, self._report, self._cancel_flag.is_set)  # type: ignore[arg-type]
+                services = Services.connect(
+                    self._db_path, read_only=self._read_only, today=self._today
+                )
+            self.result = self._work(services, self._report, self._cancel_flag.is_set)  # type: ignore[arg-type]
         except BaseException as exc:  # every outcome goes back to the GUI
             self.error = exc
         finally:
-            if db is not None:
+            if services is not None:
                 try:
-                    db.close()
+                    services.close_connection()
                 except Exception as exc:  # closing must not hide the outcome
                     log.warning("closing the worker's database connection failed: %s", exc)
 
@@ -198,12 +203,13 @@ class TaskHandle(QObject, Generic[T]):
         cancellable: bool,
         read_only: bool = False,
         silent: bool = False,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__()
         self.title = title
         self._parent = parent
         self._cancel_flag = threading.Event()
-        self._thread = _WorkerThread(work, db_path, self._cancel_flag, read_only)
+        self._thread = _WorkerThread(work, db_path, self._cancel_flag, read_only, today)
         self._thread.progressed.connect(self._on_progress)
         self._thread.finished.connect(self._on_thread_finished)
         window = parent.window() if parent is not None else None
@@ -306,11 +312,12 @@ def run_task(
     cancellable: bool = True,
     read_only: bool = False,
     silent: bool = False,
+    today: Callable[[], date] = date.today,
 ) -> TaskHandle[T]:
-    """Run ``work(db, progress, cancelled)`` on a worker thread with a progress dialog.
+    """Run ``work(services, progress, cancelled)`` on a worker thread with a progress dialog.
 
-    ``work`` gets its own connection to ``db_path`` (closed before any callback runs) and must
-    not touch widgets. ``on_success``/``on_failure`` run on the GUI thread. Wait for
+    ``work`` gets the services over its own connection to ``db_path`` (closed before any
+    callback runs; ``today`` is their date) and must not touch widgets. ``on_success``/``on_failure`` run on the GUI thread. Wait for
     ``TaskHandle.finished`` (``qtbot.waitSignal(handle.finished)`` in tests). A connection that
     may write waits for the file's start-up integrity check; ``read_only`` work does not (it
     reads what the window's own connection already reads). With ``db_path`` None the work gets
@@ -320,7 +327,7 @@ def run_task(
     _install_quit_guard()
     handle: TaskHandle[T] = TaskHandle(
         parent, title, work, db_path=db_path, cancellable=cancellable, read_only=read_only,
-        silent=silent,
+        silent=silent, today=today,
     )  # fmt: skip
     handle.succeeded.connect(on_success)
     handle.failed.connect(on_failure or _default_failure(parent, title))
@@ -369,7 +376,7 @@ class BackgroundRead(QObject):
         panel: QWidget,
         db_path: Path,
         title: str,
-        prepare: Callable[[], Callable[[Database], Any]],
+        prepare: Callable[[], Callable[[Services], Any]],
         show: Callable[[Any], None],
         fail: Callable[[KeelError], None] | None = None,
     ) -> None:
@@ -400,7 +407,7 @@ class BackgroundRead(QObject):
         handle = run_task(
             self._panel,
             self._title,
-            lambda db, _progress, _cancelled: read(db),
+            lambda services, _progress, _cancelled: read(services),
             db_path=self._db_path,
             on_success=lambda result: self._deliver(number, result),
             on_failure=lambda exc: self._failed(number, exc),

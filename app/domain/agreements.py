@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from app.dates import uk
-from app.domain.model import DueStatus
+from app.domain.model import DueStatus, TypeKey
+
+
+@dataclass(frozen=True, slots=True)
+class AgreedType:
+    """What an agreement says about one supervision type: who supervises, how often (days).
+    Either may be blank."""
+
+    type: TypeKey
+    supervisor_id: str | None = None
+    every_days: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.supervisor_id is None and self.every_days is None
 
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
     """A worker's supervision agreement (one current per worker; earlier ones are history).
 
-    ``recorded`` says what is written down and where; ``access`` who can see it. Frequencies
-    are in days; any may be blank when that type is not part of the agreement.
+    ``types`` holds, per supervision type of the service's catalogue, the supervisor and the
+    agreed frequency in days (a type left out, or blank, is not part of the agreement).
+    ``recorded`` says what is written down and where; ``access`` who can see it.
     """
 
     worker_id: str
     starts_on: date
     review_on: date
-    line_supervisor_id: str | None = None
-    clinical_supervisor_id: str | None = None
-    reflective_supervisor_id: str | None = None
-    line_every_days: int | None = None
-    clinical_every_days: int | None = None
-    reflective_every_days: int | None = None
+    types: tuple[AgreedType, ...] = ()
     duration_minutes: int | None = None
     location: str = ""
     recorded: str = ""
@@ -33,26 +44,34 @@ class Agreement:
     ended_on: date | None = None
     id: str = ""
 
-    def problems(self) -> list[str]:
-        """What makes this agreement impossible to store, as sentences (empty when fine)."""
+    def agreed(self, key: TypeKey) -> AgreedType:
+        """This agreement's part for one type (blank when it has none)."""
+        for t in self.types:
+            if t.type == key:
+                return t
+        return AgreedType(key)
+
+    def supervisor_ids(self) -> list[str]:
+        return [t.supervisor_id for t in self.types if t.supervisor_id]
+
+    def problems(self, labels: Mapping[TypeKey, str] | None = None) -> list[str]:
+        """What makes this agreement impossible to store, as sentences (empty when fine);
+        ``labels`` words the types (their keys otherwise)."""
         out = []
         if self.review_on < self.starts_on:
             out.append("The review date must be on or after the start date.")
         if self.ended_on is not None and self.ended_on < self.starts_on:
             out.append("An agreement cannot end before it starts.")
-        for label, days in (
-            ("line", self.line_every_days),
-            ("clinical", self.clinical_every_days),
-            ("reflective", self.reflective_every_days),
-        ):
-            if days is not None and days < 1:
+        keys = [t.type for t in self.types]
+        if len(set(keys)) != len(keys):
+            out.append("Each supervision type can appear only once in an agreement.")
+        for t in self.types:
+            if t.every_days is not None and t.every_days < 1:
+                label = (labels or {}).get(t.type, t.type)
                 out.append(f"The agreed {label} frequency must be at least 1 day.")
         if self.duration_minutes is not None and self.duration_minutes < 1:
             out.append("The agreed duration must be at least 1 minute.")
-        supervisors = (
-            self.line_supervisor_id, self.clinical_supervisor_id, self.reflective_supervisor_id
-        )  # fmt: skip
-        if self.worker_id in supervisors:
+        if self.worker_id in self.supervisor_ids():
             out.append("A worker cannot be named as their own supervisor.")
         return out
 

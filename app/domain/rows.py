@@ -9,43 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from app.domain.model import LeaveKind, SessionStatus, TriggerKind, TypeKey
+from app.domain.adjustment_rows import StoredLeave, StoredOverride, StoredTrigger
+from app.domain.model import SessionStatus, TypeKey
 from app.domain.records import ActionOwner, ActionStatus
+
+__all__ = ["StoredLeave", "StoredOverride", "StoredTrigger"]  # re-exported: see adjustment_rows
 
 if TYPE_CHECKING:  # the governance rows' annotations only: not loaded to show the scheduler
     from app.domain.governance import Forum, ItemSource, ItemStatus
-
-
-@dataclass(frozen=True, slots=True)
-class StoredLeave:
-    id: str
-    worker_id: str
-    kind: LeaveKind
-    start: date
-    end: date | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredOverride:
-    id: str
-    worker_id: str
-    type: TypeKey
-    interval_days: int
-    reason: str
-    starts_on: date | None
-    expires_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTrigger:
-    id: str
-    worker_id: str
-    kind: TriggerKind
-    event_date: date
-    type: TypeKey
-    response_days: int
-    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,3 +218,20 @@ class Finding:
     row_id: str
     problem: str  # "added", "changed", "deleted", "restored", "inspected"
     sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAction:
+    """One of a worker's actions, with the session it was agreed in and when it closed."""
+
+    id: str
+    description: str
+    owner: ActionOwner | None
+    owner_name: str
+    due_date: date | None
+    evidence: str
+    status: ActionStatus
+    completion_note: str
+    closed_on: date | None
+    session_date: date
+    session_type: TypeKey

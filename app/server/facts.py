@@ -53,14 +53,28 @@ def read_teams(conn: Any) -> list[TeamRow]:
     ]
 
 
-def read_policies(conn: Any) -> dict[int, dict[str, Any]]:
-    """Each team's newest policy version (as the laptop's ``current_policy`` picks it)."""
-    out: dict[int, dict[str, Any]] = {}
-    for team_id, data in conn.execute(
-        f"SELECT DISTINCT ON (team_id) team_id, data FROM {K}.policies "
-        "ORDER BY team_id, version DESC"
+@dataclass(frozen=True, slots=True)
+class PublishedPolicy:
+    """One policy version a team published (``effective_from`` None: published before the
+    server kept effective dates — in force from the start)."""
+
+    version: int
+    effective_from: date | None
+    created_at: str
+    data: dict[str, Any]
+
+
+def read_policies(conn: Any) -> dict[int, list[PublishedPolicy]]:
+    """Every policy version each team published, oldest first (the service view picks the
+    one in force on its date, as the laptop does)."""
+    out: dict[int, list[PublishedPolicy]] = {}
+    for team_id, version, effective_from, created_at, data in conn.execute(
+        f"SELECT team_id, version, effective_from, created_at, data FROM {K}.policies "
+        "ORDER BY team_id, version"
     ):
-        out[int(team_id)] = dict(data)
+        out.setdefault(int(team_id), []).append(
+            PublishedPolicy(int(version), effective_from, str(created_at), dict(data))
+        )
     return out
 
 

@@ -80,7 +80,7 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "policies": (
         ("version", "integer NOT NULL"), ("created_at", "text NOT NULL"),
-        ("data", "jsonb NOT NULL"),
+        ("data", "jsonb NOT NULL"), ("effective_from", "date"),
     ),
     # Server schema 2 (issue 16): a signed record's QA countersignature — which record, by
     # whom, when; never its comments.
@@ -173,9 +173,20 @@ def _published_table(table: str, roles: Roles) -> list[str]:
     ]
 
 
-def _v2(roles: Roles) -> list[str]:
+def _v2(_roles: Roles) -> list[str]:
+    """Each policy version's effective date, so the service view uses the version in force
+    on its as-of date (a server made at v1 has none: NULL reads as "from the start"). Every
+    team's next publish compares all its rows (its watermark is forgotten), which sends the
+    dates of the versions already published."""
+    return [
+        f"ALTER TABLE {SCHEMA}.policies ADD COLUMN IF NOT EXISTS effective_from date",
+        f"UPDATE {SCHEMA}.teams SET published_token = NULL",
+    ]
+
+
+def _v3(roles: Roles) -> list[str]:
     """Issue 16: QA countersignatures, so the service view counts awaiting QA and the
-    sampling rate per team."""
+    sampling rate per team (a table step 1 never made: see ``_V1_TABLES``)."""
     return [
         *_published_table("qa_countersignatures", roles),
         f"CREATE INDEX qa_countersignatures_session ON {SCHEMA}.qa_countersignatures "
@@ -184,8 +195,10 @@ def _v2(roles: Roles) -> list[str]:
 
 
 # Append-only, like app.storage.schema.MIGRATIONS: step i takes the server schema from
-# version i to i + 1. Each step gets the service's role names (grants name them).
-SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2)
+# version i to i + 1. Each step gets the service's role names (grants name them). (Step 1
+# makes the tables of ``_V1_TABLES`` with their columns as they are now: a later step adds a
+# column with IF NOT EXISTS, or a table of its own.)
+SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2, _v3)
 SERVER_SCHEMA_VERSION = len(SERVER_MIGRATIONS)
 
 

@@ -43,6 +43,7 @@ from app.domain.policy import Policy
 from app.domain.records import ActionOwner
 from app.domain.rows import GovernanceItem, SourceSession
 from app.domain.schedule import is_active_on
+from app.services.bound import BoundService, bound
 from app.services.governance import detect_trends
 from app.services.scheduling import compute_schedule
 from app.storage import governance as store
@@ -318,3 +319,9 @@ def _overdue_high_risk(
         )  # fmt: skip
     out.sort(key=lambda w: (-w.days_overdue, w.name.casefold()))
     return out
+
+
+class AgendaService(BoundService):
+    """The MDT, safeguarding and quality meetings' agendas. (The open database given: see ``app.services.bound``.)"""
+
+    mdt_agenda = bound(mdt_agenda)

@@ -9,10 +9,12 @@ from datetime import date
 from app.domain.agreements import Agreement, review_reason, review_status
 from app.domain.model import DueStatus
 from app.errors import UsageError
+from app.services.bound import BoundService, bound
 from app.storage import agreements as store
 from app.storage import audit
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
+from app.storage.rows import type_kinds
 from app.storage.workers import get_worker
 
 __all__ = [
@@ -27,22 +29,26 @@ __all__ = [
 
 
 def _validate(db: Database, agreement: Agreement) -> None:
-    problems = agreement.problems()
+    policy = current_policy(db)
+    labels = {t.key: t.label.lower() for t in policy.types}
+    problems = agreement.problems(labels)
     if problems:
         raise UsageError(" ".join(problems))
-    for person in (
-        agreement.worker_id, agreement.line_supervisor_id, agreement.clinical_supervisor_id,
-        agreement.reflective_supervisor_id,
-    ):  # fmt: skip
-        if person is not None and get_worker(db, person) is None:
+    known = type_kinds(db).keys
+    unknown = sorted(t.type for t in agreement.types if t.type not in known)
+    if unknown:
+        raise UsageError(f"The service has no supervision type {', '.join(unknown)}.")
+    for person in (agreement.worker_id, *agreement.supervisor_ids()):
+        if get_worker(db, person) is None:
             raise UsageError("A person named on the agreement no longer exists.")
 
 
 def _audit_detail(a: Agreement) -> dict[str, object]:
     return {
         "worker": a.worker_id, "starts_on": a.starts_on.isoformat(),
-        "review_on": a.review_on.isoformat(), "line": a.line_supervisor_id,
-        "clinical": a.clinical_supervisor_id, "reflective": a.reflective_supervisor_id,
+        "review_on": a.review_on.isoformat(),
+        "types": {t.type: {"supervisor": t.supervisor_id, "every_days": t.every_days}
+                  for t in a.types if not t.empty},
     }  # fmt: skip
 
 
@@ -113,3 +119,13 @@ def agreements_due(db: Database, as_of: date, window: int | None = None) -> list
         )  # fmt: skip
     out.sort(key=lambda d: (d.status is not DueStatus.OVERDUE, d.review_on, d.worker_name))
     return out
+
+
+class AgreementService(BoundService):
+    """Supervision agreements: each worker's current one, its history, those due review. (The open database given: see ``app.services.bound``.)"""
+
+    save_agreement = bound(save_agreement)
+    update_agreement = bound(update_agreement)
+    current_agreement = bound(current_agreement)
+    agreement_history = bound(agreement_history)
+    agreements_due = bound(agreements_due)

@@ -31,6 +31,7 @@ from app.services.backup_files import (
     format_when,
     prune_backups,
 )
+from app.services.bound import BoundService, bound
 from app.services.location import location_warning
 from app.storage.db import Database, transaction
 from app.storage.identity import database_id
@@ -38,7 +39,8 @@ from app.storage.identity import database_id
 if TYPE_CHECKING:
     # Making a backup is imported when one is made: the status bar's "last backup" line,
     # shown at start-up, needs only the folder's file names (app.services.backup_files).
-    from app.services.backup import BackupResult
+    from app.services.backup import BackupResult, PreparedBackup, RestoreResult
+    from app.services.restore_compare import Comparison
 
 BACKUP_DIR_KEY = "backup_dir"
 LAST_BACKUP_AT_KEY = "last_backup_at"
@@ -290,3 +292,40 @@ def last_backup_info(
         if warn:
             message += " Make a backup: Data → Back up now."
     return LastBackupInfo(when, path, warn, message, folder_warning(folder))
+
+
+class BackupService(BoundService):
+    """Backups of the open database: its folder, making one, the automatic one, restoring.
+    (The open database given: see ``app.services.bound``.)"""
+
+    backup_folder = bound(backup_folder)
+    set_backup_folder = bound(set_backup_folder)
+    own_backups = bound(own_backups)
+    auto_backup_if_due = bound(auto_backup_if_due)
+    last_backup_info = bound(last_backup_info)
+    make_backup = bound(make_backup)
+
+    def compare_with_open(self, prepared: PreparedBackup, db_path: Path) -> Comparison:
+        """The backup beside the open database's data (see ``restore_compare``)."""
+        from app.services.restore_compare import compare_with_open
+
+        return compare_with_open(prepared, self._db, db_path)
+
+    def restore(
+        self,
+        candidate: Path | PreparedBackup,
+        safety_folder: Path,
+        *,
+        passphrase: str | None = None,
+        another_database: bool = False,
+    ) -> RestoreResult:
+        """Replace the open database's data with a backup's (see ``backup.restore_database``)."""
+        from app.services.backup import restore_database
+
+        return restore_database(
+            self._db,
+            candidate,
+            safety_folder,
+            passphrase=passphrase,
+            another_database=another_database,
+        )

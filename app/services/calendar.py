@@ -43,6 +43,7 @@ from app.domain.catalogue import TypeSpec
 from app.domain.records import Mode
 from app.errors import KeelError, UsageError
 from app.logging_setup import error_kind
+from app.services.bound import BoundService, bound
 from app.services.export_files import NotPublished, discard, publish, temporary_for
 from app.storage.bookings import Booking, calendar_bookings
 from app.storage.db import Database
@@ -280,3 +281,9 @@ def export_calendar(
         ) from exc
     log.info("exported %d booked sessions (%d cancelled) as a calendar file", events, cancelled)
     return CalendarExport(out, events, cancelled)
+
+
+class CalendarService(BoundService):
+    """The booked sessions as a calendar file. (The open database given: see ``app.services.bound``.)"""
+
+    export_calendar = bound(export_calendar)

@@ -59,6 +59,7 @@ from app.domain.records import (
 )
 from app.domain.schedule import tier_for
 from app.errors import UsageError
+from app.services.bound import BoundService, bound
 from app.services.demo_evidence import EvidencePlan, HeldRecord, add_demo_evidence
 from app.services.demo_governance import add_demo_governance
 from app.services.demo_qa import add_demo_qa
@@ -1210,3 +1211,9 @@ def _summary(db: Database) -> str:
 
 
 _RESPONDED = "SELECT count(*) FROM sessions WHERE supervisee_response = '{}'"
+
+
+class DemoService(BoundService):
+    """The demo data, for an empty database. (The open database given: see ``app.services.bound``.)"""
+
+    load_demo = bound(load_demo)

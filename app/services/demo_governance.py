@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.domain.agreements import Agreement
+from app.domain.agreements import AgreedType, Agreement
+from app.domain.catalogue import CLINICAL, GROUP, LINE
 from app.domain.governance import Forum
 from app.services import governance as gov
 from app.services.agreements import save_agreement
@@ -149,10 +150,11 @@ def _agreements(db: Database, today: date) -> None:
             db,
             Agreement(
                 worker_id=ids[0], starts_on=_day(today, started),
-                review_on=today + timedelta(days=review), line_supervisor_id=ids[1],
-                clinical_supervisor_id=ids[2], reflective_supervisor_id=ids[3],
-                line_every_days=14 if new else 28, clinical_every_days=7 if new else 28,
-                reflective_every_days=14, duration_minutes=60,
+                review_on=today + timedelta(days=review),
+                types=(AgreedType(LINE, ids[1], 14 if new else 28),
+                       AgreedType(CLINICAL, ids[2], 7 if new else 28),
+                       AgreedType(GROUP, ids[3], 14)),
+                duration_minutes=60,
                 location="Team base, a private room (video when working remotely)",
                 recorded="A Keel record of each session, signed by both; confidential "
                 "reflective notes kept out of reports",

@@ -35,6 +35,7 @@ from app.errors import (
     UsageError,
     WrongPassphraseError,
 )
+from app.services.bound import BoundService, bound
 from app.storage import keys
 from app.storage.db import (
     APPLICATION_ID,
@@ -501,3 +502,12 @@ __all__ = [
     "unlock",
     "unlock_with_recovery_key",
 ]
+
+
+class EncryptionService(BoundService):
+    """The settings and connection of an encrypted database. (The open database given: see ``app.services.bound``.)"""
+
+    lock_minutes = bound(lock_minutes)
+    service_name = bound(service_name)
+    suspend = bound(suspend)
+    reopen = bound(reopen)

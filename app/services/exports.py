@@ -29,7 +29,6 @@ from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
-from app.storage.workers import get_worker
 
 log = logging.getLogger(__name__)
 
@@ -108,21 +107,18 @@ class ExportService:
         cancelled: Cancelled | None = None,
     ) -> Path:
         """A worker's history pack for a period; cancellable (``ExportCancelled``)."""
-        from app.services.reports.history import build_worker_history_pdf
+        from app.services.history_data import gather_history
+        from app.services.reports.history import write_worker_history_pdf
 
         _check_range(date_from, date_to)
-        if get_worker(self._db, worker_id) is None:
-            raise UsageError(f"There is no worker with id {worker_id}.")
+        # Gathered first (an unknown worker is refused before any file is made), then laid out.
+        data = gather_history(self._db, worker_id, date_from, date_to, today=self._today())
         return self._write(
             out,
-            lambda tmp: build_worker_history_pdf(
-                self._db,
-                worker_id,
-                date_from,
-                date_to,
+            lambda tmp: write_worker_history_pdf(
+                data,
                 tmp,
                 include_confidential=include_confidential,
-                today=self._today(),
                 progress=progress,
                 cancelled=cancelled,
             ),

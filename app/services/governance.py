@@ -28,6 +28,7 @@ from app.domain.governance import (
 from app.domain.policy import Policy
 from app.domain.rows import AlertOutcome, GovernanceItem, SourceSession
 from app.errors import UsageError
+from app.services.bound import BoundService, bound
 from app.storage import audit
 from app.storage import governance as store
 from app.storage.db import Database, transaction
@@ -479,3 +480,28 @@ def sources(db: Database, session_ids: Sequence[str]) -> list[SourceSession]:
     """The sessions behind an alert or an item, oldest first, as an agenda lists them: date,
     type, status, supervisee (blank for a group) and case references — no narrative."""
     return store.source_sessions(db, session_ids)
+
+
+class GovernanceService(BoundService):
+    """Trend alerts and the items raised to the MDT, safeguarding and quality meetings. (The open database given: see ``app.services.bound``.)"""
+
+    detect_trends = bound(detect_trends)
+    dismiss_alert = bound(dismiss_alert)
+    alert_to_item = bound(alert_to_item)
+    alert_history = bound(alert_history)
+    flag_session = bound(flag_session)
+    raise_item = bound(raise_item)
+    get_item = bound(get_item)
+    list_items = bound(list_items)
+    items_for_session = bound(items_for_session)
+    edit_item = bound(edit_item)
+    link_sessions = bound(link_sessions)
+    unlink_session = bound(unlink_session)
+    table_item = bound(table_item)
+    decide_item = bound(decide_item)
+    record_change = bound(record_change)
+    close_item = bound(close_item)
+    record_meeting = bound(record_meeting)
+    meetings = bound(meetings)
+    learning_log = bound(learning_log)
+    sources = bound(sources)

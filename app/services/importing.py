@@ -36,6 +36,7 @@ from app.domain.policy import Policy
 from app.domain.records import SessionRecord
 from app.domain.schedule import tier_for
 from app.errors import KeelError, UsageError
+from app.services.bound import BoundService, bound
 from app.storage import audit
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
@@ -921,3 +922,9 @@ def import_staff(
             "assessments": result.assessments_added, "sessions": result.sessions_added,
         })  # fmt: skip
     return result
+
+
+class ImportService(BoundService):
+    """Importing staff from a CSV file. (The open database given: see ``app.services.bound``.)"""
+
+    import_staff = bound(import_staff)

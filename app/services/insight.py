@@ -32,6 +32,7 @@ from app.domain.insight import (
 from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.records import CancelCategory, Workload
+from app.services.bound import BoundService, bound
 from app.storage.db import Database
 from app.storage.policies import current_policy
 from app.storage.rows import EVERY_TYPE
@@ -470,3 +471,11 @@ def _held_dates(db: Database, as_of: date, since: date) -> dict[tuple[str, TypeK
     ).fetchall():
         out[(wid, type_)].append(date.fromisoformat(on))
     return dict(out)
+
+
+class InsightService(BoundService):
+    """Wellbeing and supervisors' workload over time. (The open database given: see ``app.services.bound``.)"""
+
+    worker_wellbeing = bound(worker_wellbeing)
+    team_wellbeing = bound(team_wellbeing)
+    supervisor_workload = bound(supervisor_workload)

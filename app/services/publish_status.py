@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.services.bound import BoundService, bound
 from app.storage import publishing as local
 from app.storage.db import Database, transaction
 
@@ -85,3 +86,11 @@ def publish_state(db: Database) -> PublishState:
     except ValueError:
         when = None
     return PublishState(saved_url(db), when, local.get_meta(db, PUBLISHED_TEAM_KEY))
+
+
+class PublishStatusService(BoundService):
+    """Where this team publishes to the service view, and when it last did. (The open database given: see ``app.services.bound``.)"""
+
+    saved_url = bound(saved_url)
+    save_url = bound(save_url)
+    publish_state = bound(publish_state)

@@ -34,6 +34,7 @@ from app.server.connection import connect, translated
 from app.server.publish import Batch, TeamState, open_team, row_hash, send, server_hashes
 from app.server.schema import require_current
 from app.server.target import ServiceTarget, parse_target
+from app.services.bound import BoundService, bound
 from app.services.publish_status import (
     PUBLISHED_AT_KEY,
     PUBLISHED_TEAM_KEY,
@@ -321,3 +322,9 @@ __all__ = [
     "save_url",
     "saved_url",
 ]
+
+
+class PublishingService(BoundService):
+    """Publishing this team's data to the service view. (The open database given: see ``app.services.bound``.)"""
+
+    publish_with_saved_login = bound(publish_with_saved_login)

@@ -20,6 +20,7 @@ from app.domain.schedule import (
     is_active_on,
     statuses_for,
 )
+from app.services.bound import BoundService, bound
 from app.storage.db import Database
 from app.storage.policies import version_in_force
 from app.storage.schedule_facts import load_worker_facts
@@ -151,3 +152,9 @@ def sort_worst_first(rows: Sequence[ScheduleRow]) -> list[ScheduleRow]:
         )
 
     return sorted(rows, key=key)
+
+
+class ScheduleService(BoundService):
+    """Every worker's due status under the policy in force. (The open database given: see ``app.services.bound``.)"""
+
+    compute_schedule = bound(compute_schedule)

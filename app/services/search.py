@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.model import SessionStatus, TypeKey
+from app.services.bound import BoundService, bound
 from app.storage import search as store
 from app.storage.db import Database, transaction
 
@@ -216,3 +217,9 @@ def rebuild_search_index(db: Database) -> int:
     step). Returns the number of sessions indexed."""
     with transaction(db, "rebuild the search index"):
         return store.rebuild_index(db)
+
+
+class SearchService(BoundService):
+    """Searching the records. (The open database given: see ``app.services.bound``.)"""
+
+    search_sessions = bound(search_sessions)

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app import __version__
+from app.services.bound import BoundService, bound
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -110,16 +111,6 @@ def write_report(text: str, path: Path) -> None:
 
 
 # Steps that need no Qt --------------------------------------------------------------------
-
-
-def open_scratch_database(folder: Path) -> Database:
-    """A new, fully migrated database whose backups go to ``folder/backups``."""
-    from app.services.autobackup import set_backup_folder
-    from app.storage.db import open_database
-
-    db = open_database(folder / "keel.db")
-    set_backup_folder(db, folder / "backups")
-    return db
 
 
 def load_demo_data(db: Database, today: date) -> str:
@@ -247,3 +238,15 @@ def export_calendar_file(db: Database, today: date, folder: Path) -> str:
     if len(events) != result.events + result.cancelled or not events:
         raise AssertionError(f"{result.path.name} holds {len(events)} events")
     return f"{result.path.name}, {result.events} booked sessions, times in {zone.key}"
+
+
+class SelfTestService(BoundService):
+    """The self-test's steps on its scratch database (the open database given: see
+    ``app.services.bound``)."""
+
+    load_demo_data = bound(load_demo_data)
+    compute_statuses = bound(compute_statuses)
+    write_record_pdf = bound(write_record_pdf)
+    write_compliance_pack = bound(write_compliance_pack)
+    export_calendar_file = bound(export_calendar_file)
+    backup_and_verify = bound(backup_and_verify)

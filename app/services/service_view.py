@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.domain.model import DueStatus, TypeKey, WorkerFacts
-from app.domain.policy import Policy, PolicyVersion
+from app.domain.policy import BEGINNING, Policy, PolicyHistory, PolicyVersion
 from app.domain.qa import QaFigures, QaRow, month_of, qa_figures
 from app.domain.schedule import (
     Compliance,
@@ -146,16 +146,26 @@ def reader_connection(
         conn.close()
 
 
-def _policies(conn: Any, teams: Sequence[published.TeamRow]) -> dict[int, Policy]:
+def _policies(conn: Any, teams: Sequence[published.TeamRow], as_of: date) -> dict[int, Policy]:
+    """Each team's policy in force on ``as_of``: of the versions it published, the one its
+    own laptop would use on that date (``PolicyHistory.in_force``)."""
     stored = published.read_policies(conn)
-    return {t.id: Policy.from_dict(stored[t.id]) if t.id in stored else Policy() for t in teams}
+    out: dict[int, Policy] = {}
+    for team in teams:
+        history = PolicyHistory(
+            PolicyVersion(p.version, p.effective_from or BEGINNING, p.created_at, "", "",
+                          Policy.from_dict(p.data))
+            for p in stored.get(team.id, [])
+        )  # fmt: skip
+        out[team.id] = history.in_force(as_of).policy
+    return out
 
 
 def schedule_from(conn: Any, as_of: date, *, now: datetime | None = None) -> ServiceSchedule:
     """Every team's statuses on ``as_of`` (teams by name; workers as each laptop orders
     them)."""
     teams = published.read_teams(conn)
-    policies = _policies(conn, teams)
+    policies = _policies(conn, teams, as_of)
     by_team = published.read_worker_facts(conn, as_of)
     moment = now or datetime.now(UTC)
     rows: list[ServiceRow] = []

@@ -25,6 +25,7 @@ from app.dates import day_month, month_year
 from app.domain.records import SessionRecord
 from app.domain.rows import Theme, ThemeUsage
 from app.errors import UsageError
+from app.services.bound import BoundService, bound
 from app.storage import audit
 from app.storage import themes as store
 from app.storage.db import Database, transaction
@@ -258,3 +259,15 @@ def theme_counts(
         date_from, date_to, bucket, tuple(starts), tuple(_label(s, bucket) for s in starts),
         tuple(rows),
     )  # fmt: skip
+
+
+class ThemeService(BoundService):
+    """The service's themes: the list, tagging, and counts over time. (The open database given: see ``app.services.bound``.)"""
+
+    theme_usage = bound(theme_usage)
+    themes_for_tagging = bound(themes_for_tagging)
+    add_theme = bound(add_theme)
+    rename_theme = bound(rename_theme)
+    retire_theme = bound(retire_theme)
+    restore_theme = bound(restore_theme)
+    theme_counts = bound(theme_counts)

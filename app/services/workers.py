@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+from app.domain.adjustment_rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.model import (
     Assessment,
     LeaveKind,
@@ -18,16 +19,16 @@ from app.domain.model import (
     WorkerFacts,
 )
 from app.domain.policy import Policy
-from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.schedule import WorkerStatus, tier_for, worker_status
 from app.errors import UsageError
 from app.storage import adjustments, audit, workers
 from app.storage.db import Database, transaction
-from app.storage.policies import current_policy
+from app.storage.policies import current_policy, policy_history
 from app.storage.rows import type_kinds
 from app.storage.schedule_facts import load_worker_facts
 
 if TYPE_CHECKING:
+    from app.domain.catalogue import Catalogue
     from app.domain.rows import Theme
 
 
@@ -41,6 +42,12 @@ class WorkerService:
     @property
     def policy(self) -> Policy:
         return current_policy(self._db)
+
+    def catalogue(self, on: date) -> Catalogue:
+        """The types in force on ``on``, then every other type a version names (retired):
+        as ``PolicyService.catalogue``, here so that opening the window need not load the
+        policy editor's service."""
+        return policy_history(self._db).display_catalogue(on)
 
     def _check_types(self, keys: frozenset[TypeKey] | set[TypeKey]) -> None:
         unknown = sorted(set(keys) - set(type_kinds(self._db).keys))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.domain.adjustment_rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.model import LeaveKind, TriggerKind, TypeKey
-from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 

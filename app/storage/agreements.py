@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.domain.agreements import Agreement
+from app.domain.agreements import AgreedType, Agreement
 from app.storage.db import Database, new_id, utc_now
 from app.storage.rows import iso, to_date
 
 _COLUMNS = (
-    "id", "worker_id", "starts_on", "review_on", "line_supervisor_id", "clinical_supervisor_id",
-    "reflective_supervisor_id", "line_every_days", "clinical_every_days",
-    "reflective_every_days", "duration_minutes", "location", "recorded", "access", "ended_on",
+    "id", "worker_id", "starts_on", "review_on", "duration_minutes", "location", "recorded",
+    "access", "ended_on",
 )  # fmt: skip
 
 
@@ -21,12 +20,6 @@ def _values(a: Agreement) -> dict[str, Any]:
         "worker_id": a.worker_id,
         "starts_on": a.starts_on.isoformat(),
         "review_on": a.review_on.isoformat(),
-        "line_supervisor_id": a.line_supervisor_id,
-        "clinical_supervisor_id": a.clinical_supervisor_id,
-        "reflective_supervisor_id": a.reflective_supervisor_id,
-        "line_every_days": a.line_every_days,
-        "clinical_every_days": a.clinical_every_days,
-        "reflective_every_days": a.reflective_every_days,
         "duration_minutes": a.duration_minutes,
         "location": a.location.strip(),
         "recorded": a.recorded.strip(),
@@ -35,14 +28,51 @@ def _values(a: Agreement) -> dict[str, Any]:
     }
 
 
-def _from_row(r: tuple[Any, ...]) -> Agreement:
-    return Agreement(
-        id=r[0], worker_id=r[1], starts_on=date.fromisoformat(r[2]),
-        review_on=date.fromisoformat(r[3]), line_supervisor_id=r[4], clinical_supervisor_id=r[5],
-        reflective_supervisor_id=r[6], line_every_days=r[7], clinical_every_days=r[8],
-        reflective_every_days=r[9], duration_minutes=r[10], location=r[11], recorded=r[12],
-        access=r[13], ended_on=to_date(r[14]),
-    )  # fmt: skip
+def _types_of(db: Database, ids: list[str]) -> dict[str, tuple[AgreedType, ...]]:
+    """Each agreement's part per type (``agreement_types``), in the order the types were
+    registered."""
+    out: dict[str, list[AgreedType]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for agreement_id, type_, supervisor, every in db.execute(
+            "SELECT t.agreement_id, t.type, t.supervisor_id, t.every_days FROM agreement_types t "
+            "JOIN supervision_types s ON s.key = t.type "
+            f"WHERE t.agreement_id IN ({marks}) ORDER BY s.created_at, s.key",
+            chunk,
+        ):
+            out[agreement_id].append(AgreedType(type_, supervisor, every))
+    return {i: tuple(v) for i, v in out.items()}
+
+
+def _from_rows(db: Database, rows: list[tuple[Any, ...]]) -> list[Agreement]:
+    types = _types_of(db, [r[0] for r in rows])
+    return [
+        Agreement(
+            id=r[0],
+            worker_id=r[1],
+            starts_on=date.fromisoformat(r[2]),
+            review_on=date.fromisoformat(r[3]),
+            types=types[r[0]],
+            duration_minutes=r[4],
+            location=r[5],
+            recorded=r[6],
+            access=r[7],
+            ended_on=to_date(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def _write_types(db: Database, agreement_id: str, a: Agreement) -> None:
+    db.execute("DELETE FROM agreement_types WHERE agreement_id = ?", [agreement_id])
+    for t in a.types:
+        if not t.empty:
+            db.execute(
+                "INSERT INTO agreement_types (agreement_id, type, supervisor_id, every_days) "
+                "VALUES (?, ?, ?, ?)",
+                [agreement_id, t.type, t.supervisor_id, t.every_days],
+            )
 
 
 def insert_agreement(db: Database, a: Agreement) -> str:
@@ -53,6 +83,7 @@ def insert_agreement(db: Database, a: Agreement) -> str:
         f"VALUES ({', '.join('?' for _ in values)})",
         list(values.values()),
     )
+    _write_types(db, agreement_id, a)
     return agreement_id
 
 
@@ -63,6 +94,7 @@ def update_agreement(db: Database, a: Agreement) -> None:
         f"UPDATE supervision_agreements SET {sets}, updated_at = ? WHERE id = ?",
         [*values.values(), utc_now(), a.id],
     )
+    _write_types(db, a.id, a)
 
 
 def end_current(db: Database, worker_id: str, on: date) -> list[str]:
@@ -87,7 +119,7 @@ def get_agreement(db: Database, agreement_id: str) -> Agreement | None:
     row = db.execute(
         f"SELECT {', '.join(_COLUMNS)} FROM supervision_agreements WHERE id = ?", [agreement_id]
     ).fetchone()
-    return None if row is None else _from_row(row)
+    return None if row is None else _from_rows(db, [row])[0]
 
 
 def agreements_for(db: Database, worker_id: str) -> list[Agreement]:
@@ -97,7 +129,7 @@ def agreements_for(db: Database, worker_id: str) -> list[Agreement]:
         "ORDER BY ended_on IS NOT NULL, starts_on DESC, created_at DESC",
         [worker_id],
     ).fetchall()
-    return [_from_row(r) for r in rows]
+    return _from_rows(db, rows)
 
 
 def current_agreements(db: Database, as_of: date) -> list[tuple[Agreement, str, str]]:
@@ -111,4 +143,5 @@ def current_agreements(db: Database, as_of: date) -> list[tuple[Agreement, str, 
         "ORDER BY a.review_on, w.name COLLATE NOCASE",
         [as_of.isoformat()],
     ).fetchall()
-    return [(_from_row(r[: len(_COLUMNS)]), r[-2], r[-1]) for r in rows]
+    agreements = _from_rows(db, [r[: len(_COLUMNS)] for r in rows])
+    return [(a, r[-2], r[-1]) for a, r in zip(agreements, rows, strict=True)]

@@ -49,7 +49,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "governance": ("governance_items", "SELECT id, forum, title, status, theme_id, raised_on, "
                    "tabled_on, decided_on, closed_on, change_made, change_made_on "
                    "FROM governance_items {only}"),
-    "policy": ("policies", "SELECT id, version, created_at, data FROM policies {only}"),
+    "policy": ("policies", "SELECT id, version, created_at, data, effective_from FROM policies "
+               "{only}"),
     "countersignature": ("qa_countersignatures", "SELECT id, session_id, reviewer_id, "
                          "countersigned_at FROM countersignatures {only}"),
 }  # fmt: skip
@@ -65,7 +66,7 @@ def _shape(kind: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
     if kind == "session":
         return (*row[:6], json.loads(row[6]), json.loads(row[7]), *row[8:])
     if kind == "policy":
-        return (*row[:3], json.loads(row[3]))
+        return (*row[:3], json.loads(row[3]), row[4])
     return tuple(row)
 
 

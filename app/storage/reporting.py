@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.model import SessionStatus, TypeKey
+from app.domain.model import SessionStatus
 from app.domain.records import (
     Action,
     ActionOwner,
@@ -15,7 +15,7 @@ from app.domain.records import (
     Decision,
     SessionRecord,
 )
-from app.domain.rows import SessionLine
+from app.domain.rows import SessionLine, WorkerAction
 from app.domain.slots import slots_maker
 from app.storage.db import Database
 from app.storage.rows import EVERY_TYPE, to_date, type_kinds
@@ -224,23 +224,6 @@ def period_sessions(
     # The held records by date, then id (the lines are by date, then name).
     held.sort(key=lambda q: (q.record.session_date, q.record.id))
     return lines, held
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerAction:
-    """One of a worker's actions, with the session it was agreed in and when it closed."""
-
-    id: str
-    description: str
-    owner: ActionOwner | None
-    owner_name: str
-    due_date: date | None
-    evidence: str
-    status: ActionStatus
-    completion_note: str
-    closed_on: date | None
-    session_date: date
-    session_type: TypeKey
 
 
 def actions_of_worker(db: Database, worker_id: str) -> list[WorkerAction]:

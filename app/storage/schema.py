@@ -1214,6 +1214,32 @@ END;
 )
 
 
+# Supervision agreements per type of the catalogue: the three fixed pairs of columns
+# (line/clinical/reflective supervisor and frequency) become rows, one per type an agreement
+# names; a type added later gets its own. The old columns stay (unused, their values copied).
+AGREEMENT_TYPES = """
+CREATE TABLE agreement_types (
+    agreement_id TEXT NOT NULL REFERENCES supervision_agreements(id),
+    type TEXT NOT NULL REFERENCES supervision_types(key),
+    supervisor_id TEXT REFERENCES workers(id),
+    every_days INTEGER CHECK (every_days IS NULL OR every_days >= 1),
+    PRIMARY KEY (agreement_id, type)
+) STRICT, WITHOUT ROWID;
+INSERT INTO agreement_types (agreement_id, type, supervisor_id, every_days)
+SELECT id, 'line', line_supervisor_id, line_every_days FROM supervision_agreements
+ WHERE (line_supervisor_id IS NOT NULL OR line_every_days IS NOT NULL)
+   AND EXISTS (SELECT 1 FROM supervision_types WHERE key = 'line');
+INSERT INTO agreement_types (agreement_id, type, supervisor_id, every_days)
+SELECT id, 'clinical', clinical_supervisor_id, clinical_every_days FROM supervision_agreements
+ WHERE (clinical_supervisor_id IS NOT NULL OR clinical_every_days IS NOT NULL)
+   AND EXISTS (SELECT 1 FROM supervision_types WHERE key = 'clinical');
+INSERT INTO agreement_types (agreement_id, type, supervisor_id, every_days)
+SELECT id, 'group', reflective_supervisor_id, reflective_every_days FROM supervision_agreements
+ WHERE (reflective_supervisor_id IS NOT NULL OR reflective_every_days IS NOT NULL)
+   AND EXISTS (SELECT 1 FROM supervision_types WHERE key = 'group');
+"""
+
+
 MIGRATIONS: tuple[str, ...] = (
     V1_CORE,
     V2_RECORDS,
@@ -1225,6 +1251,7 @@ MIGRATIONS: tuple[str, ...] = (
     EVIDENCE_BASELINE,
     SEARCH_PARTS,
     TYPES_AS_DATA,
+    AGREEMENT_TYPES,
     QA_COUNTERSIGNATURES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.agreements import Agreement
+from app.domain.agreements import AgreedType, Agreement
 from app.domain.insight import (
     FlagKind,
     PulsePoint,
@@ -255,14 +255,14 @@ def test_agreements_history_and_reviews_due(db, crew) -> None:
     as_of = date(2026, 11, 26)
     first = agreements_service.save_agreement(
         db,
-        Agreement(a.id, date(2025, 11, 1), date(2026, 5, 1), line_supervisor_id=lead.id,
-                  clinical_supervisor_id=lead.id, reflective_supervisor_id=lead.id,
-                  line_every_days=28, clinical_every_days=14, reflective_every_days=28,
+        Agreement(a.id, date(2025, 11, 1), date(2026, 5, 1),
+                  types=(AgreedType("line", lead.id, 28), AgreedType("clinical", lead.id, 14),
+                         AgreedType("group", lead.id, 28)),
                   duration_minutes=60, location="Ashcroft House, room 2",
                   recorded="Keel record, signed by both", access="Worker, supervisors, manager"),
     )  # fmt: skip
     second = agreements_service.save_agreement(
-        db, Agreement(a.id, date(2026, 6, 1), date(2026, 12, 3), line_supervisor_id=lead.id)
+        db, Agreement(a.id, date(2026, 6, 1), date(2026, 12, 3), (AgreedType("line", lead.id),))
     )
     assert agreements_service.current_agreement(db, a.id) == second
     history = agreements_service.agreement_history(db, a.id)
@@ -299,11 +299,14 @@ def test_impossible_agreements_are_refused(db, crew) -> None:
         agreements_service.save_agreement(db, Agreement(a.id, date(2026, 6, 1), date(2026, 5, 1)))
     with pytest.raises(UsageError, match="own supervisor"):
         agreements_service.save_agreement(
-            db, Agreement(a.id, date(2026, 6, 1), date(2026, 12, 1), line_supervisor_id=a.id)
+            db, Agreement(a.id, date(2026, 6, 1), date(2026, 12, 1), (AgreedType("line", a.id),))
         )
     with pytest.raises(UsageError, match="at least 1 day"):
         agreements_service.save_agreement(
-            db, Agreement(a.id, date(2026, 6, 1), date(2026, 12, 1), clinical_every_days=0)
+            db,
+            Agreement(
+                a.id, date(2026, 6, 1), date(2026, 12, 1), (AgreedType("clinical", None, 0),)
+            ),
         )
     with pytest.raises(UsageError, match="no longer exists"):
         agreements_service.save_agreement(

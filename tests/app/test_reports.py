@@ -658,3 +658,31 @@ def test_any_names_and_reasons_export_in_every_pack(property_db, name, team, rea
     ):
         assert is_pdf(out)
         assert links_and_images(out) == []
+
+
+def test_the_history_pack_lays_out_gathered_rows_and_reads_nothing_itself(
+    db, service, tmp_path
+) -> None:
+    """The history pack is gathered first (``gather_history``) and written from those rows
+    alone: written after the database is closed, it says the same as the pack made in one go;
+    its module imports nothing from app.storage."""
+    import ast
+    import inspect
+    import re
+
+    from app.services.history_data import gather_history
+    from app.services.reports import history as history_module
+    from app.services.reports.history import write_worker_history_pdf
+    from app.storage.db import close_database
+
+    whole = flat(pdf_text(build_worker_history_pdf(db, service.worker.id, *PERIOD,
+                                                   tmp_path / "whole.pdf", today=PERIOD[1])))  # fmt: skip
+    data = gather_history(db, service.worker.id, *PERIOD, today=PERIOD[1])
+    close_database(db)
+    later = flat(pdf_text(write_worker_history_pdf(data, tmp_path / "later.pdf")))
+    assert service.worker.name in later and "Sessions" in later
+    printed = re.compile(r"Printed.*?· Keel")  # the time each was printed may differ
+    assert printed.sub("", later).replace(" ", "") == printed.sub("", whole).replace(" ", "")
+    tree = ast.parse(inspect.getsource(history_module))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any((m or "").startswith("app.storage") for m in imported)

@@ -148,3 +148,87 @@ def test_the_service_compliance_pack_names_every_team_and_leaves_no_file_on_fail
         export_service_pack(target.url_for(target.user, "wrong"), date(2026, 1, 1), TODAY,
                             failed, today=TODAY)  # fmt: skip
     assert not failed.exists() and not list(tmp_path.glob(".keel-*"))
+
+
+def _north_with_version_2_from_june(path: Path, service: Service) -> Database:
+    """North's demo file (left open) with version 2 — clinical every 21 days for the standard
+    tier — in force from 1 Jun 2026, published."""
+    db = open_database(path)
+    load_demo(db, today=TODAY)
+    base = Policy()
+    shorter = replace(base, types=tuple(
+        replace(t, intervals={**t.intervals, "standard": 21}) if t.key == "clinical" else t
+        for t in base.types
+    ))  # fmt: skip
+    with transaction(db):
+        save_policy(db, shorter, "North lead", effective_from=date(2026, 6, 1), reason="CQC")
+    _publish(db, service.team_urls["North"])
+    return db
+
+
+def _clinical_standard(reader_url: str, as_of: date) -> set[int]:
+    """The intervals the service view gives clinical supervision at the standard tier (with
+    any new starter's cap, trigger response or override among them)."""
+    view = load_service_schedule(reader_url, as_of)
+    return {
+        r["interval_days"]
+        for r in service_status_records(view)
+        if r["type"] == "clinical" and r["tier"] == "standard"
+    }
+
+
+def test_the_service_view_uses_each_teams_policy_in_force_on_its_as_of_date(
+    pg_cluster: Cluster, service_db: str, tmp_path: Path
+) -> None:
+    """A team saved version 2 (clinical every 21 days for the standard tier) in force from
+    1 Jun 2026: the service view before that date uses version 1 (28 days), after it version 2
+    — as the team's own laptop does on each date — whichever version was saved last."""
+    service = make_service(pg_cluster, service_db, "North")
+    path = tmp_path / "north.db"
+    db = _north_with_version_2_from_june(path, service)
+    close_database(db)
+
+    # (Other intervals in the set: a new starter's cap, a trigger's response, an override.)
+    for before in (date(2026, 5, 15), date(2026, 5, 31)):
+        found = _clinical_standard(service.reader_url, before)
+        assert 28 in found and 21 not in found, (before, found)
+    for after in (date(2026, 6, 1), date(2026, 9, 1)):
+        found = _clinical_standard(service.reader_url, after)
+        assert 21 in found and 28 not in found, (after, found)
+    # Row for row what the laptop says on each side of the effective date.
+    for as_of in ("2026-05-15", "2026-07-01"):
+        rows = _json(keel("service", "status", "--url", service.reader_url, "--as-of", as_of,
+                          "--json", cwd=tmp_path))  # fmt: skip
+        own = _json(keel("--db", str(path), "status", "--as-of", as_of, "--json", cwd=tmp_path))
+        assert [{k: v for k, v in r.items() if k != "source"} for r in rows] == own
+
+
+def test_a_server_made_before_effective_dates_learns_them_on_the_next_publish(
+    pg_cluster: Cluster, service_db: str, tmp_path: Path
+) -> None:
+    """A server at schema 1 (no effective dates) is upgraded by `service init`: until the team
+    publishes again its versions read as in force from the start (the newest wins, as
+    before); the team's next publish compares every row and sends the dates."""
+    from app.server.schema import SCHEMA, SERVER_SCHEMA_VERSION
+
+    service = make_service(pg_cluster, service_db, "North")
+    path = tmp_path / "north.db"
+    db = _north_with_version_2_from_june(path, service)
+    # As the released Keel left it: schema 1, no effective dates (its rows hashed without).
+    pg_cluster.admin_sql(
+        f"ALTER TABLE {SCHEMA}.policies DROP COLUMN effective_from; "
+        f"UPDATE {SCHEMA}.policies SET row_hash = 'hashed by schema 1'; "
+        f"UPDATE {SCHEMA}.schema_version SET version = 1",
+        service_db,
+    )
+    assert SERVER_SCHEMA_VERSION >= 2
+    done = keel("service", "init", "--url", service.admin_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    # No dates yet: the newest version is in force on every date.
+    assert 21 in _clinical_standard(service.reader_url, date(2026, 5, 15))
+    _publish(db, service.team_urls["North"])
+    close_database(db)
+    early = _clinical_standard(service.reader_url, date(2026, 5, 15))
+    assert 28 in early and 21 not in early
+    assert 21 in _clinical_standard(service.reader_url, date(2026, 7, 1))

@@ -20,6 +20,7 @@ from app.domain.governance import Forum, ItemSource, ItemStatus
 from app.domain.model import SessionStatus
 from app.domain.records import ActionOwner, CancelCategory, Workload
 from app.errors import UsageError
+from app.services import agenda as agenda_service
 from app.services import governance as gov
 from app.services import insight
 from app.storage.db import Database
@@ -315,7 +316,7 @@ def test_a_refused_step_is_a_message_not_a_traceback(
     def refuse(*_a: object, **_k: object) -> None:
         raise UsageError("The item was raised on 26 Nov 2026: pick that date or later.")
 
-    monkeypatch.setattr(screen_module.governance, "table_item", refuse)
+    monkeypatch.setattr(gov, "table_item", refuse)
     warnings: list[str] = []
     monkeypatch.setattr(
         screen_module.QMessageBox, "warning", lambda _p, _t, text: warnings.append(text)
@@ -730,7 +731,7 @@ def test_a_hidden_screen_reads_nothing_until_shown(
         calls.append(as_of)
         return real(db, as_of, *args, **kw)
 
-    monkeypatch.setattr(screen_module.governance, "detect_trends", counting)
+    monkeypatch.setattr(gov, "detect_trends", counting)
     screen = GovernanceScreen(ctx)
     qtbot.addWidget(screen)
     screen.refresh()
@@ -818,7 +819,7 @@ def test_a_slow_tab_reads_behind_a_responsive_window(
         gate.wait(10)  # as long as 10,000 workers take, or longer
         return real(db, *args, **kwargs)
 
-    monkeypatch.setattr(governance_panels.insight, "supervisor_workload", slow)
+    monkeypatch.setattr(insight, "supervisor_workload", slow)
     started = time.monotonic()
     screen.tabs.setCurrentWidget(screen.workload)
     assert time.monotonic() - started < 1  # the tab came up at once
@@ -853,7 +854,7 @@ def test_a_newer_choice_wins_over_a_slower_older_read(
             north_may_finish.wait(10)
         return real(db, *args, team=team)
 
-    monkeypatch.setattr(governance_panels.insight, "team_wellbeing", team_wellbeing)
+    monkeypatch.setattr(insight, "team_wellbeing", team_wellbeing)
     panel = screen.wellbeing
     screen.tabs.setCurrentWidget(panel)
     read(qtbot, panel)
@@ -879,7 +880,7 @@ def test_an_agenda_that_cannot_be_read_says_why_in_its_place(
     def fails(*_args: Any, **_kwargs: Any) -> Any:
         raise StorageError("The database is locked by another program. Try again in a moment.")
 
-    monkeypatch.setattr(governance_panels.agenda_service, "mdt_agenda", fails)
+    monkeypatch.setattr(agenda_service, "mdt_agenda", fails)
     screen.tabs.setCurrentWidget(screen.agenda)
     read(qtbot, screen.agenda)
     assert screen.agenda.agenda() is None

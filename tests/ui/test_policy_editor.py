@@ -134,3 +134,27 @@ def test_a_type_with_records_cannot_be_removed_only_retired(
     assert dialog.type_list.item(2).text().endswith("retired")
     # The kind of a saved type is fixed.
     assert not dialog.editor.kind_combo.isEnabled()
+
+
+def test_the_versions_page_shows_saved_times_in_the_services_time_zone(
+    qtbot: Any, ctx: AppContext, today: date
+) -> None:
+    """The Versions page lists when each version was saved in the service's own time zone
+    (the policy's ``time_zone``), named — not the stored UTC text."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from app.dates import uk
+
+    tokyo = replace(ctx.policies.history().latest.policy, time_zone="Asia/Tokyo")
+    ctx.policies.save(tokyo, effective_from=today, reason="We moved", by="Amara", today=today)
+    newest = ctx.policies.history().latest
+    dialog = PolicyDialog(ctx)
+    qtbot.addWidget(dialog)
+    shown = dialog.versions_table.item(0, 2).text()
+    saved = datetime.fromisoformat(newest.created_at.replace("Z", "+00:00"))
+    saved = saved.replace(tzinfo=saved.tzinfo or UTC)
+    there = saved + timedelta(hours=9) - (saved.utcoffset() or timedelta())
+    assert shown == f"{uk(there.date())} at {there:%H:%M} JST"
+    assert newest.created_at[11:16] not in shown  # not the UTC clock time
+    assert dialog.versions_table.item(0, 4).text() == "We moved"

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.storage.db import close_database, confirm_checked, open_database, pending_check
 from tests.app.backup_support import make_db
 from ui.app import restore_protections_and_say_so
+from ui.context import AppContext
 
 
 def test_removed_protections_are_put_back_and_the_person_is_told(
@@ -31,7 +32,7 @@ def test_removed_protections_are_put_back_and_the_person_is_told(
         assert confirm_checked(db)
         window = QMainWindow()
         qtbot.addWidget(window)
-        said = restore_protections_and_say_so(db, window)
+        said = restore_protections_and_say_so(AppContext.for_database(db, path), window)
         boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
         assert said and "“sessions_locked”" in said[0]
         box = next(b for b in boxes if b.isVisible())
@@ -44,6 +45,6 @@ def test_removed_protections_are_put_back_and_the_person_is_told(
         (action,) = db.execute("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         assert action == "restore_protection"
         # Nothing more to say the second time.
-        assert restore_protections_and_say_so(db, window) == []
+        assert restore_protections_and_say_so(AppContext.for_database(db, path), window) == []
     finally:
         close_database(db)

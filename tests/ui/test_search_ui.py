@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.domain.catalogue import CLINICAL
 from app.errors import KeelError
+from app.services import search as search_service
 from app.services.themes import themes_for_tagging
 from app.storage.db import Database
 from ui.context import AppContext
@@ -222,7 +223,7 @@ def test_a_search_that_fails_says_so(
     def broken(*_a: Any, **_k: Any) -> Any:
         raise KeelError("The database is locked by another program. Close it and try again.")
 
-    monkeypatch.setattr(search_module, "search_sessions", broken)
+    monkeypatch.setattr(search_service, "search_sessions", broken)
     search_for(qtbot, dialog, "crisis")
     assert dialog.error_label.isVisibleTo(dialog)
     assert "locked by another program" in dialog.error_label.text()

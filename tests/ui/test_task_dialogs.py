@@ -27,6 +27,7 @@ from shiboken6 import isValid
 from app.domain.model import Worker
 from app.errors import UsageError
 from app.services import autobackup
+from app.services.context import Services
 from app.storage.db import Database
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -99,18 +100,18 @@ def test_the_backup_box_still_responds_six_seconds_after_the_backup(
     assert not running_tasks()
 
 
-def _quick(db: Database, progress: Any, cancelled: Any) -> str:
+def _quick(services: Services, progress: Any, cancelled: Any) -> str:
     return "done"
 
 
-def _slow(db: Database, progress: Any, cancelled: Any) -> str:
+def _slow(services: Services, progress: Any, cancelled: Any) -> str:
     for n in range(8):
         progress(n, 8)
         time.sleep(0.1)  # long enough for the dialog to be shown first
     return "done"
 
 
-def _fails(db: Database, progress: Any, cancelled: Any) -> str:
+def _fails(services: Services, progress: Any, cancelled: Any) -> str:
     raise UsageError("The disk is full. Free some space, then try again.")
 
 
@@ -126,7 +127,7 @@ def _fails(db: Database, progress: Any, cancelled: Any) -> str:
 def test_no_task_dialog_comes_back_after_its_task_finished(
     qtbot: QtBot,
     ctx: AppContext,
-    work: Callable[[Database, Any, Any], str],
+    work: Callable[[Services, Any, Any], str],
     cancellable: bool,
     outcome: str,
 ) -> None:
@@ -157,7 +158,7 @@ def test_a_finished_tasks_dialog_refuses_to_show_again(qtbot: QtBot, ctx: AppCon
     qtbot.addWidget(parent)
     started = threading.Event()
 
-    def work(db: Database, progress: Any, cancelled: Any) -> str:
+    def work(services: Services, progress: Any, cancelled: Any) -> str:
         started.set()
         time.sleep(0.5)
         return "done"

@@ -19,6 +19,7 @@ import ui.crash_dialog as crash_dialog
 from app import dbapi
 from app.domain.model import Worker
 from app.errors import UsageError
+from app.services.context import Services
 from app.storage.db import Database
 from app.storage.workers import insert_worker
 from ui.context import AppContext
@@ -48,7 +49,8 @@ def test_success_arrives_on_the_gui_thread_with_the_workers_own_connection(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    def work(db: Database, progress: Any, cancelled: Any) -> int:
+    def work(services: Services, progress: Any, cancelled: Any) -> int:
+        db = services.db
         seen["db"] = db
         seen["work_thread"] = QThread.currentThread()
         insert_worker(db, Worker(id="", name="Ada Ahmed"))
@@ -76,7 +78,7 @@ def test_success_arrives_on_the_gui_thread_with_the_workers_own_connection(
 
 
 def test_progress_is_shown_in_the_dialog(qtbot: Any, ctx: AppContext, parent: QWidget) -> None:
-    def work(db: Database, progress: Any, cancelled: Any) -> str:
+    def work(services: Services, progress: Any, cancelled: Any) -> str:
         for done in range(0, 41):
             progress(done, 40)
         return "ok"
@@ -101,7 +103,7 @@ def test_a_keel_error_goes_to_on_failure_on_the_gui_thread(
     failures: list[tuple[BaseException, QThread]] = []
     successes: list[object] = []
 
-    def work(db: Database, progress: Any, cancelled: Any) -> None:
+    def work(services: Services, progress: Any, cancelled: Any) -> None:
         raise UsageError("line 3: name: missing. Fill it in and try again.")
 
     handle = run_task(
@@ -127,7 +129,7 @@ def test_a_keel_error_is_shown_as_a_message_by_default(
     shown: list[str] = []
     monkeypatch.setattr("ui.tasks.QMessageBox.warning", lambda _p, _title, text: shown.append(text))
 
-    def work(db: Database, progress: Any, cancelled: Any) -> None:
+    def work(services: Services, progress: Any, cancelled: Any) -> None:
         raise UsageError("The disk is full. Free some space, then try again.")
 
     handle = run_task(parent, "Saving", work, db_path=ctx.db_path, on_success=print)
@@ -143,7 +145,7 @@ def test_a_bug_goes_to_the_crash_handler(
     monkeypatch.setattr(sys, "excepthook", lambda _t, exc, _tb: hooked.append(exc))
     monkeypatch.setattr("ui.tasks.QMessageBox.warning", lambda *a: pytest.fail("no message"))
 
-    def work(db: Database, progress: Any, cancelled: Any) -> None:
+    def work(services: Services, progress: Any, cancelled: Any) -> None:
         raise ZeroDivisionError("division by zero")
 
     handle = run_task(parent, "Computing", work, db_path=ctx.db_path, on_success=print)
@@ -159,7 +161,7 @@ class _Stopped(Exception):
 
 
 def _loop_until_cancelled(started: threading.Event) -> Any:
-    def work(db: Database, progress: Any, cancelled: Any) -> str:
+    def work(services: Services, progress: Any, cancelled: Any) -> str:
         for i in range(2_000_000):
             if cancelled():
                 raise _Stopped

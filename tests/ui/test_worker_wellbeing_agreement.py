@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.domain.agreements import Agreement
+from app.domain.agreements import AgreedType, Agreement
 from app.domain.records import Workload
 from app.services import agreements as agreement_service
 from app.storage.db import Database
@@ -172,10 +172,12 @@ def test_an_agreement_saved_through_the_dialog_shows_on_the_page(
     assert tab.empty_label.isVisible() and not tab.edit_button.isEnabled()
 
     def fill(d: AgreementDialog) -> None:
-        assert d.line.currentData() == staff.lead.id  # from the worker's record
-        assert d.line_every.value() > 0  # the interval the risk rules give now
-        d.reflective.setCurrentIndex(d.reflective.findData(staff.aisha.id))
-        d.clinical_every.setValue(28)
+        line, line_every = d.type_rows["line"]
+        assert line.currentData() == staff.lead.id  # from the worker's record
+        assert line_every.value() > 0  # the interval the risk rules give now
+        group, _group_every = d.type_rows["group"]
+        group.setCurrentIndex(group.findData(staff.aisha.id))
+        d.type_rows["clinical"][1].setValue(28)
         d.duration.setValue(90)
         qtbot.keyClicks(d.location, "Room 2 <Ashby> & video")
         qtbot.keyClicks(d.recorded, "Issues, decisions, actions in Keel")
@@ -193,11 +195,13 @@ def test_an_agreement_saved_through_the_dialog_shows_on_the_page(
 
     current = agreement_service.current_agreement(ctx.db, staff.zoe.id)
     assert current is not None
-    assert (current.reflective_supervisor_id, current.clinical_every_days) == (staff.aisha.id, 28)
+    assert current.agreed("group").supervisor_id == staff.aisha.id
+    assert current.agreed("clinical").every_days == 28
     assert tab.details_box.isVisible() and not tab.empty_label.isVisible()
-    assert tab.field_text("line") == "Priya Nair"
-    assert tab.field_text("reflective") == "Aisha Rahman"
-    assert "clinical every 28 days (4 weeks)" in tab.field_text("frequency")
+    lines = tab.field_text("types").splitlines()
+    assert lines[0].startswith("Line management supervision: Priya Nair, every ")
+    assert "Clinical supervision: " in lines[1] and lines[1].endswith("every 28 days (4 weeks)")
+    assert lines[2].startswith("Reflective / group supervision: Aisha Rahman, ")
     assert tab.field_text("duration") == "90 minutes"
     assert tab.field_text("location") == "Room 2 <Ashby> & video"
     assert tab.field_text("access") == "Supervisee and supervisors"
@@ -248,13 +252,16 @@ def test_history_model_passes_the_model_tester(
     qtmodeltester: Any, ctx: AppContext, staff: Staff
 ) -> None:
     agreement_service.save_agreement(
-        ctx.db, Agreement(staff.zoe.id, date(2025, 1, 1), date(2026, 1, 1), staff.lead.id)
+        ctx.db,
+        Agreement(
+            staff.zoe.id, date(2025, 1, 1), date(2026, 1, 1), (AgreedType("line", staff.lead.id),)
+        ),
     )
     model = AgreementHistoryModel()
     model.names = {staff.lead.id: "Priya Nair"}
     model.set_rows(agreement_service.agreement_history(ctx.db, staff.zoe.id))
-    assert [model.index(0, c).data() for c in range(6)] == [
-        "1 Jan 2025", "1 Jan 2026", "In force", "Priya Nair", "—", "—",
+    assert [model.index(0, c).data() for c in range(4)] == [
+        "1 Jan 2025", "1 Jan 2026", "In force", "Priya Nair",
     ]  # fmt: skip
     qtmodeltester.check(model)
 
@@ -328,3 +335,42 @@ def test_reviews_not_yet_in_sight_do_not_show(qtbot: QtBot, ctx: AppContext, sta
     screen.status_combo.setCurrentIndex(screen.status_combo.findText("Agreement review due"))
     assert screen.proxy.rowCount() == 1
     assert screen.proxy.index(0, Column.WORKER).data() == "Ben Carter"
+
+
+def test_a_fourth_type_gets_its_own_agreement_row(
+    qtbot: QtBot,
+    screen: WorkersScreen,
+    ctx: AppContext,
+    staff: Staff,
+    monkeypatch: pytest.MonkeyPatch,
+    today: date,
+) -> None:
+    """A service that adds safeguarding supervision agrees who gives it and how often, like
+    the built-in types: the dialog has its row, the agreement keeps it, the page shows it."""
+    from tests.app.test_policy_types import with_safeguarding
+
+    ctx.policies.save(
+        with_safeguarding(ctx.policies.history().latest.policy, "safeguarding"),
+        effective_from=today, reason="Children's service", by="Priya Nair", today=today,
+    )  # fmt: skip
+    ctx.policy_changed()
+    screen.show_worker(staff.zoe.id)
+    tab = screen.agreement_tab
+    screen.tabs.setCurrentWidget(tab)
+
+    def fill(d: AgreementDialog) -> None:
+        assert list(d.type_rows) == ["line", "clinical", "group", "safeguarding"]
+        who, every = d.type_rows["safeguarding"]
+        assert who.accessibleName() == "Safeguarding supervision: supervisor"
+        who.setCurrentIndex(who.findData(staff.aisha.id))
+        every.setValue(91)
+
+    fill_and_save(fill, monkeypatch, qtbot)
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    current = ctx.agreements.current_agreement(staff.zoe.id)
+    assert current is not None
+    assert current.agreed("safeguarding") == AgreedType("safeguarding", staff.aisha.id, 91)
+    assert current.agreed("line").supervisor_id == staff.lead.id  # the others kept
+    assert tab.field_text("types").splitlines()[-1] == (
+        "Safeguarding supervision: Aisha Rahman, every 91 days (13 weeks)"
+    )

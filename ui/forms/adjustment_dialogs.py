@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
+from app.domain.adjustment_rows import StoredLeave, StoredOverride, StoredTrigger
 from app.domain.catalogue import Catalogue
 from app.domain.model import LeaveKind, TriggerKind
-from app.domain.rows import StoredLeave, StoredOverride, StoredTrigger
 from app.errors import KeelError
 from ui.context import AppContext
 from ui.models.worker_models import LEAVE_LABELS, TRIGGER_LABELS

@@ -1,8 +1,8 @@
 """Supervision agreements on the worker page: the current one, its history, and the dialog
 that records a new one or corrects the current one.
 
-An agreement names the line, clinical and reflective supervisors, the agreed frequency of
-each type, how long a session lasts, where it happens, what is recorded and who can see it,
+An agreement names, for each supervision type of the service's catalogue (a type the service
+adds gets its own row), the supervisor or facilitator and the agreed frequency; how long a session lasts, where it happens, what is recorded and who can see it,
 the start date and the review date. A new agreement ends the current one (kept as history);
 "Edit" corrects the current one in place (for example to move its review date). A review
 falling due shows on the scheduler. Rules: ``app.domain.agreements``,
@@ -37,12 +37,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import uk
-from app.domain.agreements import Agreement, review_reason, review_status
+from app.domain.agreements import AgreedType, Agreement, review_reason, review_status
 from app.domain.catalogue import SupervisorRole
 from app.domain.model import TypeKey, Worker
 from app.errors import KeelError
-from app.services import agreements as agreement_service
-from app.services.scheduling import compute_schedule
 from ui.context import AppContext
 from ui.models.worker_models import Column, RowTableModel
 from ui.widgets.dates import DateEdit
@@ -116,15 +114,20 @@ class AgreementDialog(QDialog):
         )
         intro.setWordWrap(True)
         people = [w for w in self._ctx.workers.all() if w.id != self._worker.id]
-        self.line = self._person_combo("Line supervisor", people)
-        self.clinical = self._person_combo("Clinical supervisor", people)
-        self.reflective = self._person_combo("Reflective supervisor or group facilitator", people)
-        self.line_every = _spin("Agreed line management frequency in days", " days", 365,
-                                "not agreed")  # fmt: skip
-        self.clinical_every = _spin("Agreed clinical supervision frequency in days", " days",
-                                    365, "not agreed")  # fmt: skip
-        self.reflective_every = _spin("Agreed reflective supervision frequency in days", " days",
-                                      365, "not agreed")  # fmt: skip
+        # One row per supervision type of the service's catalogue (and any retired type the
+        # agreement already names): who supervises it, how often.
+        catalogue = self._ctx.catalogue
+        keys = list(catalogue.active_keys)
+        if start_from is not None:
+            keys += [t.type for t in start_from.types if t.type not in keys and not t.empty]
+        self.type_rows: dict[TypeKey, tuple[QComboBox, QSpinBox]] = {}
+        for key in keys:
+            type_name = catalogue.spec(key).label
+            lead = "facilitator" if catalogue.spec(key).is_group else "supervisor"
+            self.type_rows[key] = (
+                self._person_combo(f"{type_name}: {lead}", people),
+                _spin(f"Agreed {type_name.lower()} frequency in days", " days", 365, "not agreed"),
+            )
         self.duration = _spin("Agreed duration in minutes", " minutes", 480, "not agreed")
         self.location = QLineEdit()
         self.location.setAccessibleName("Where supervision happens")
@@ -143,27 +146,26 @@ class AgreementDialog(QDialog):
         self.review = DateEdit(today + timedelta(days=REVIEW_AFTER_DAYS))
         self.review.setAccessibleName("Review date")
 
-        people_box = QGroupBox("Supervisors")
-        people_form = QFormLayout(people_box)
-        people_form.addRow("&Line:", self.line)
-        people_form.addRow("&Clinical:", self.clinical)
-        people_form.addRow("Re&flective / group:", self.reflective)
-        often_box = QGroupBox("How often and how long")
+        people_box = QGroupBox("Supervisors and how often")
+        people_grid = QGridLayout(people_box)
+        for column, text in enumerate(("Type", "Supervisor or facilitator", "Every")):
+            heading = QLabel(f"<b>{text}</b>")
+            people_grid.addWidget(heading, 0, column)
+        for row, (key, (combo, spin)) in enumerate(self.type_rows.items(), start=1):
+            type_label = QLabel(catalogue.spec(key).label + ":")
+            type_label.setTextFormat(Qt.TextFormat.PlainText)
+            type_label.setBuddy(combo)
+            people_grid.addWidget(type_label, row, 0)
+            people_grid.addWidget(combo, row, 1)
+            people_grid.addWidget(spin, row, 2)
+        people_grid.setColumnStretch(1, 1)
+        often_box = QGroupBox("How long")
         often = QGridLayout(often_box)
-        for row, (text, spin) in enumerate(
-            (("Line e&very:", self.line_every), ("Clinical ever&y:", self.clinical_every),
-             ("Reflective every:", self.reflective_every))
-        ):  # fmt: skip
-            label = QLabel(text)
-            label.setBuddy(spin)
-            often.addWidget(label, row, 0)
-            often.addWidget(spin, row, 1)
         duration_label = QLabel("&Duration:")
         duration_label.setBuddy(self.duration)
-        often.addWidget(duration_label, 0, 2)
-        often.addWidget(self.duration, 0, 3)
-        often.setColumnStretch(4, 1)
-        often.setColumnMinimumWidth(2, 80)
+        often.addWidget(duration_label, 0, 0)
+        often.addWidget(self.duration, 0, 1)
+        often.setColumnStretch(2, 1)
         terms = QFormLayout()
         terms.addRow("&Where:", self.location)
         terms.addRow("What is &recorded:", self.recorded)
@@ -214,49 +216,46 @@ class AgreementDialog(QDialog):
     def _fill(self, start_from: Agreement | None) -> None:
         """Start from the current agreement, else from the worker's record and the rules."""
         if start_from is not None:
-            self._choose(self.line, start_from.line_supervisor_id)
-            self._choose(self.clinical, start_from.clinical_supervisor_id)
-            self._choose(self.reflective, start_from.reflective_supervisor_id)
-            self.line_every.setValue(start_from.line_every_days or 0)
-            self.clinical_every.setValue(start_from.clinical_every_days or 0)
-            self.reflective_every.setValue(start_from.reflective_every_days or 0)
+            for key, (combo, spin) in self.type_rows.items():
+                part = start_from.agreed(key)
+                self._choose(combo, part.supervisor_id)
+                spin.setValue(part.every_days or 0)
             self.duration.setValue(start_from.duration_minutes or 0)
             self.location.setText(start_from.location)
             self.recorded.setPlainText(start_from.recorded)
             self.access.setPlainText(start_from.access)
             return
-        self._choose(self.line, self._worker.line_supervisor_id)
-        self._choose(self.clinical, self._worker.clinical_supervisor_id)
         self.duration.setValue(60)
-        # The agreement's three frequencies start from the rules' intervals of the types that
-        # fit them: line management (one-to-one, led by the line supervisor), clinical (its
-        # supervisor must be qualified) and reflective (a group type).
-        active = self._ctx.catalogue.active
-        fits = (
-            [t for t in active if not t.is_group and not t.qualified_supervisor
-             and t.supervisor is SupervisorRole.LINE],
-            [t for t in active if not t.is_group and t.qualified_supervisor],
-            [t for t in active if t.is_group],
-        )  # fmt: skip
-        for candidates, spin in zip(
-            fits, (self.line_every, self.clinical_every, self.reflective_every), strict=True
-        ):
-            spin.setValue(self._rule_interval(candidates[0].key) or 0 if candidates else 0)
+        # Each one-to-one type's supervisor starts from the worker's record (the supervisor
+        # who leads that type); each frequency from the interval the risk rules give now.
+        intervals = self._rule_intervals()
+        catalogue = self._ctx.catalogue
+        for key, (combo, spin) in self.type_rows.items():
+            spec = catalogue.spec(key)
+            if not spec.is_group:
+                lead = (
+                    self._worker.clinical_supervisor_id
+                    if spec.supervisor is SupervisorRole.CLINICAL
+                    else None
+                ) or self._worker.line_supervisor_id
+                self._choose(combo, lead)
+            spin.setValue(intervals.get(key) or 0)
 
-    def _rule_interval(self, type_: TypeKey) -> int | None:
-        """The interval the risk rules give this worker now (a sensible starting point)."""
-        if type_ not in self._worker.requires:
-            return None
+    def _rule_intervals(self) -> dict[TypeKey, int]:
+        """The intervals the risk rules give this worker now, by the types the worker requires
+        (a sensible starting point)."""
         try:
-            schedule = compute_schedule(
-                self._ctx.db, self._ctx.today(), worker_ids=[self._worker.id]
+            schedule = self._ctx.schedule.compute_schedule(
+                self._ctx.today(), worker_ids=[self._worker.id]
             )
         except KeelError:
-            return None
-        for row in schedule.rows:
-            found = row.status.by_type.get(type_)
-            return found.interval_days if found is not None and found.interval_days else None
-        return None
+            return {}
+        return {
+            key: found.interval_days
+            for row in schedule.rows
+            for key, found in row.status.by_type.items()
+            if key in self._worker.requires and found.interval_days
+        }
 
     def agreement(self) -> Agreement:
         """The agreement as the dialog holds it (nothing is written)."""
@@ -264,12 +263,13 @@ class AgreementDialog(QDialog):
             worker_id=self._worker.id,
             starts_on=self.starts.value(),
             review_on=self.review.value(),
-            line_supervisor_id=self.line.currentData() or None,
-            clinical_supervisor_id=self.clinical.currentData() or None,
-            reflective_supervisor_id=self.reflective.currentData() or None,
-            line_every_days=self.line_every.value() or None,
-            clinical_every_days=self.clinical_every.value() or None,
-            reflective_every_days=self.reflective_every.value() or None,
+            types=tuple(
+                part
+                for key, (combo, spin) in self.type_rows.items()
+                if not (
+                    part := AgreedType(key, combo.currentData() or None, spin.value() or None)
+                ).empty
+            ),
             duration_minutes=self.duration.value() or None,
             location=self.location.text().strip(),
             recorded=self.recorded.toPlainText().strip(),
@@ -282,11 +282,11 @@ class AgreementDialog(QDialog):
         agreement = self.agreement()
         try:
             if self._original is not None:
-                self.saved = agreement_service.update_agreement(
-                    self._ctx.db, replace(agreement, ended_on=self._original.ended_on)
+                self.saved = self._ctx.agreements.update_agreement(
+                    replace(agreement, ended_on=self._original.ended_on)
                 )
             else:
-                self.saved = agreement_service.save_agreement(self._ctx.db, agreement)
+                self.saved = self._ctx.agreements.save_agreement(agreement)
         except KeelError as exc:
             QMessageBox.warning(self, "Agreement not saved", str(exc))
             return
@@ -307,10 +307,12 @@ class AgreementHistoryModel(RowTableModel[Agreement]):
                 "Review", lambda a: uk(a.review_on), lambda a: a.review_on.isoformat()
             ),
             Column[Agreement]("Ended", lambda a: uk(a.ended_on, "In force")),
-            Column[Agreement]("Line", lambda a: self._name(a.line_supervisor_id)),
-            Column[Agreement]("Clinical", lambda a: self._name(a.clinical_supervisor_id)),
-            Column[Agreement]("Reflective", lambda a: self._name(a.reflective_supervisor_id)),
+            Column[Agreement]("Supervisors", self._supervisors),
         )
+
+    def _supervisors(self, a: Agreement) -> str:
+        names = [self._name(i) for i in dict.fromkeys(a.supervisor_ids())]
+        return ", ".join(names) or "—"
 
     def _name(self, worker_id: str | None) -> str:
         return self.names.get(worker_id, "unknown") if worker_id else "—"
@@ -339,10 +341,7 @@ class AgreementPanel(QWidget):
         details = QFormLayout()
         details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         for key, text in (
-            ("line", "Line supervisor:"),
-            ("clinical", "Clinical supervisor:"),
-            ("reflective", "Reflective / group:"),
-            ("frequency", "Agreed frequency:"),
+            ("types", "Who and how often:"),
             ("duration", "Duration:"),
             ("location", "Where:"),
             ("recorded", "What is recorded:"),
@@ -404,8 +403,8 @@ class AgreementPanel(QWidget):
         current = None
         if worker is not None:
             try:
-                history = agreement_service.agreement_history(self._ctx.db, worker.id)
-                current = agreement_service.current_agreement(self._ctx.db, worker.id)
+                history = self._ctx.agreements.agreement_history(worker.id)
+                current = self._ctx.agreements.current_agreement(worker.id)
             except KeelError as exc:
                 QMessageBox.warning(self, "Agreement", f"The agreement could not be read: {exc}")
         self.current = current
@@ -461,12 +460,16 @@ class AgreementPanel(QWidget):
 
     def _fill(self, a: Agreement) -> None:
         f = self.fields
-        f["line"].setText(self._name(a.line_supervisor_id))
-        f["clinical"].setText(self._name(a.clinical_supervisor_id))
-        f["reflective"].setText(self._name(a.reflective_supervisor_id))
-        f["frequency"].setText(
-            f"Line {every_text(a.line_every_days)} · clinical {every_text(a.clinical_every_days)}"
-            f" · reflective {every_text(a.reflective_every_days)}"
+        catalogue = self._ctx.catalogue
+        keys = list(catalogue.active_keys)
+        keys += [t.type for t in a.types if t.type not in keys and not t.empty]
+        f["types"].setText(
+            "\n".join(
+                f"{catalogue.spec(key).label}: {self._name(part.supervisor_id)}, "
+                f"{every_text(part.every_days)}"
+                for key in keys
+                for part in (a.agreed(key),)
+            )
         )
         f["duration"].setText(
             f"{a.duration_minutes} minutes" if a.duration_minutes else "not agreed"

@@ -33,9 +33,8 @@ from app.dates import uk
 from app.domain.governance import Forum
 from app.domain.records import SessionRecord
 from app.errors import KeelError
-from app.services import governance
 from app.services.governance import GovernanceItem
-from app.services.themes import Theme, themes_for_tagging
+from app.services.themes import Theme
 from ui.context import AppContext
 
 NO_THEME = ""  # item data of "No theme" (never None: see ui/models/schedule_model.py)
@@ -154,8 +153,7 @@ class FlagDialog(QDialog):
             self.title.setFocus()
             return
         try:
-            self.item = governance.flag_session(
-                self._ctx.db,
+            self.item = self._ctx.governance.flag_session(
                 self._session_id,
                 forum=self.chosen_forum(),
                 title=self.title.text(),
@@ -216,9 +214,7 @@ class GovernanceLinks(QObject):
         """Show the items the saved session fed (none before the first save)."""
         session_id = self._host.session_id
         try:
-            self.items = (
-                governance.items_for_session(self._ctx.db, session_id) if session_id else []
-            )
+            self.items = self._ctx.governance.items_for_session(session_id) if session_id else []
         except KeelError as exc:
             self.items = []
             self.label.setText(f"The governance items of this record could not be read: {exc}")
@@ -238,7 +234,7 @@ class GovernanceLinks(QObject):
         record = self._host.record()
         theme_ids = record_theme_ids(record)
         try:
-            themes = themes_for_tagging(self._ctx.db, already=theme_ids)
+            themes = self._ctx.themes.themes_for_tagging(already=theme_ids)
         except KeelError as exc:
             QMessageBox.warning(self._parent, "Flag to governance", str(exc))
             return None

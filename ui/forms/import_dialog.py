@@ -49,13 +49,12 @@ from app.domain.model import TypeKey
 from app.domain.policy import Policy
 from app.domain.schedule import tier_for
 from app.errors import KeelError
-from app.services.database import Database
+from app.services.context import Services
 from app.services.importing import (
     ImportFailed,
     ImportPreview,
     ImportResult,
     StaffRow,
-    import_staff,
     preview_staff,
 )
 from ui.context import AppContext
@@ -387,7 +386,7 @@ class ImportDialog(QDialog):
         today = self._ctx.today()
         catalogue = self._ctx.catalogue
 
-        def work(_db: Database, _p: ProgressFn, _c: CancelledFn) -> ImportPreview:
+        def work(_services: Services, _p: ProgressFn, _c: CancelledFn) -> ImportPreview:
             return preview_staff(path, today=today, catalogue=catalogue)
 
         self._start(
@@ -409,8 +408,10 @@ class ImportDialog(QDialog):
             return
         path, today = self._path, self._ctx.today()
 
-        def work(db: Database, progress: ProgressFn, cancelled: CancelledFn) -> Any:
-            return import_staff(db, path, today=today, progress=progress, cancelled=cancelled)
+        def work(services: Services, progress: ProgressFn, cancelled: CancelledFn) -> Any:
+            return services.importing.import_staff(
+                path, today=today, progress=progress, cancelled=cancelled
+            )
 
         self.status_label.setText(f"Importing {_workers(len(preview.rows))}…")
         handle = self._start(

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dates import uk
+from app.dates import moment, uk
 from app.domain.catalogue import (
     KEY_PATTERN,
     TIERS,
@@ -475,8 +475,10 @@ class PolicyDialog(QDialog):
         table.setHorizontalHeaderLabels(["Version", "In force", "Saved", "By", "Why"])
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
+        # Saved times in the service's own time zone (the policy's ``time_zone``), named.
+        zone = self._latest.policy.zone()
         for row, v in enumerate(reversed(list(versions))):
-            cells = (f"v{v.version}", v.since, v.created_at[:16].replace("T", " "),
+            cells = (f"v{v.version}", v.since, moment(v.created_at, zone, zone_name=True),
                      v.created_by or "—", v.reason or "—")  # fmt: skip
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))

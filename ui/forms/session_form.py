@@ -32,7 +32,6 @@ from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import ActionOwner, ActionStatus, SessionRecord
 from app.domain.rows import Draft
 from app.errors import KeelError, UsageError
-from app.services.themes import themes_for_tagging
 from ui.context import AppContext
 from ui.forms.common_sections import (
     ConfidentialSection,
@@ -168,7 +167,7 @@ class SessionForm(QMainWindow):
         group = spec.is_group
         workers = ctx.workers.all()
         # Active themes, plus retired ones this record carries (so re-saving keeps them).
-        themes = tagging_names(themes_for_tagging(ctx.db, already=record_theme_ids(self._base)))
+        themes = tagging_names(ctx.themes.themes_for_tagging(already=record_theme_ids(self._base)))
         self.info_banner = self._banner("infoBanner", "#e3effb", "#0b3d66", "#9cc3e6")
         self.error_banner = self._banner("errorBanner", "#f4c7c3", "#7a1010", "#d98b84")
         self.heading = QLabel(self)

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from app.dates import uk
 from app.errors import KeelError
-from app.services import themes as theme_service
 from app.services.themes import Theme, ThemeUsage
 from ui.context import AppContext
 from ui.forms.common_sections import CheckList
@@ -84,7 +83,7 @@ class ThemesDialog(QDialog):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = ctx.db
+        self._themes = ctx.themes
         self._today = ctx.today
         self.setWindowTitle("Manage themes")
         self.setAccessibleName("Manage themes")
@@ -172,8 +171,7 @@ class ThemesDialog(QDialog):
         chosen = self.selected()
         keep = select or (chosen.id if chosen is not None else None)
         try:
-            rows = theme_service.theme_usage(
-                self._db,
+            rows = self._themes.theme_usage(
                 include_retired=self.show_retired.isChecked(),
             )
         except KeelError as exc:
@@ -205,7 +203,7 @@ class ThemesDialog(QDialog):
         )
         if not ok:
             return
-        theme = self._try(lambda: theme_service.add_theme(self._db, name))
+        theme = self._try(lambda: self._themes.add_theme(name))
         if isinstance(theme, Theme):
             self._changed(theme.id)
 
@@ -223,7 +221,7 @@ class ThemesDialog(QDialog):
         )
         if not ok or name.strip() == theme.name:
             return
-        renamed = self._try(lambda: theme_service.rename_theme(self._db, theme.id, name))
+        renamed = self._try(lambda: self._themes.rename_theme(theme.id, name))
         if isinstance(renamed, Theme):
             self._changed(theme.id)
 
@@ -249,7 +247,7 @@ class ThemesDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         today = self._today()
-        retired = self._try(lambda: theme_service.retire_theme(self._db, theme.id, today))
+        retired = self._try(lambda: self._themes.retire_theme(theme.id, today))
         if isinstance(retired, Theme):
             self._changed(theme.id)
 
@@ -257,7 +255,7 @@ class ThemesDialog(QDialog):
         theme = self.selected()
         if theme is None or theme.active:
             return
-        restored = self._try(lambda: theme_service.restore_theme(self._db, theme.id))
+        restored = self._try(lambda: self._themes.restore_theme(theme.id))
         if isinstance(restored, Theme):
             self._changed(theme.id)
 

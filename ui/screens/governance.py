@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.governance import Forum, ItemStatus, TrendAlert
 from app.errors import KeelError
-from app.services import governance
 from app.services.governance import GovernanceItem
 from ui.context import AppContext
 from ui.forms.governance_dialogs import (
@@ -183,9 +182,9 @@ class AlertsPanel(QWidget):
             "governance forum, or dismiss it with a reason."
         )
         keep = self.selected_alert()
-        alerts = governance.detect_trends(self._ctx.db, self._ctx.today(), policy)
+        alerts = self._ctx.governance.detect_trends(self._ctx.today(), policy)
         self.model.set_rows(alerts)
-        self.history_model.set_rows(governance.alert_history(self._ctx.db))
+        self.history_model.set_rows(self._ctx.governance.alert_history())
         fit_columns(self.table, skip=0)
         fit_columns(self.history_table, skip=2)
         self.empty_label.setVisible(not alerts)
@@ -235,8 +234,7 @@ class AlertsPanel(QWidget):
         finally:
             dialog.deleteLater()
         try:
-            item = governance.alert_to_item(
-                self._ctx.db,
+            item = self._ctx.governance.alert_to_item(
                 alert,
                 forum=request.forum,
                 title=request.title,
@@ -265,7 +263,7 @@ class AlertsPanel(QWidget):
         finally:
             dialog.deleteLater()
         try:
-            governance.dismiss_alert(self._ctx.db, alert, reason, by=by)
+            self._ctx.governance.dismiss_alert(alert, reason, by=by)
         except KeelError as exc:
             QMessageBox.warning(self, "Not dismissed", str(exc))
             return
@@ -288,7 +286,7 @@ class AlertsPanel(QWidget):
             self.sources_model.set_rows([])
         else:
             self.alert_label.setText(alert.text)
-            self.sources_model.set_rows(governance.sources(self._ctx.db, alert.session_ids))
+            self.sources_model.set_rows(self._ctx.governance.sources(alert.session_ids))
             fit_columns(self.sources_table, skip=4)
             self.sources_table.selectRow(0)  # Open session works at once
         self._update_buttons()
@@ -427,8 +425,8 @@ class ItemsPanel(QWidget):
         keep = self.selected_item()
         forum_value = self.forum_combo.currentData()
         forum = None if forum_value in (None, ALL) else Forum(forum_value)
-        items = governance.list_items(
-            self._ctx.db, forum=forum, open_only=not self.show_closed.isChecked()
+        items = self._ctx.governance.list_items(
+            forum=forum, open_only=not self.show_closed.isChecked()
         )
         # Open items first, furthest along first (decided items have a change to report).
         items.sort(key=lambda i: (i.status is ItemStatus.CLOSED, -list(ItemStatus).index(i.status)))
@@ -463,7 +461,7 @@ class ItemsPanel(QWidget):
         """Select ``item_id`` (showing closed items or every forum if it needs to)."""
         row = self.model.find(item_id)
         if row is None:
-            item = governance.get_item(self._ctx.db, item_id)
+            item = self._ctx.governance.get_item(item_id)
             if item is None:
                 return False
             if not item.open and not self.show_closed.isChecked():
@@ -492,8 +490,7 @@ class ItemsPanel(QWidget):
             dialog.deleteLater()
         self._change(
             "Not raised",
-            lambda: governance.raise_item(
-                self._ctx.db,
+            lambda: self._ctx.governance.raise_item(
                 forum=request.forum,
                 title=request.title,
                 description=request.description,
@@ -508,17 +505,17 @@ class ItemsPanel(QWidget):
         item = self.selected_item()
         if item is None or item.status is ItemStatus.CLOSED:
             return
-        today, db = self._ctx.today(), self._ctx.db
+        today, service = self._ctx.today(), self._ctx.governance
         if item.status is ItemStatus.RAISED:
             table = TableItemDialog(item, today, self)
             if self._ask(table):
                 on = table.on()
-                self._change("Not tabled", lambda: governance.table_item(db, item.id, on))
+                self._change("Not tabled", lambda: service.table_item(item.id, on))
         elif item.status is ItemStatus.TABLED:
             decide = DecideItemDialog(item, today, self)
             if self._ask(decide):
                 text, on = decide.decision(), decide.on()
-                self._change("Not decided", lambda: governance.decide_item(db, item.id, text, on))
+                self._change("Not decided", lambda: service.decide_item(item.id, text, on))
         else:
             close = ChangeDialog(item, today, closing=True, parent=self)
             if self._ask(close):
@@ -526,8 +523,7 @@ class ItemsPanel(QWidget):
                 closed_on, note = close.closed(), close.note()
                 self._change(
                     "Not closed",
-                    lambda: governance.close_item(
-                        db,
+                    lambda: service.close_item(
                         item.id,
                         closed_on,
                         change_made=change or None,
@@ -545,7 +541,7 @@ class ItemsPanel(QWidget):
         if self._ask(dialog):
             change, on = dialog.change(), dialog.change_date()
             self._change(
-                "Not saved", lambda: governance.record_change(self._ctx.db, item.id, change, on)
+                "Not saved", lambda: self._ctx.governance.record_change(item.id, change, on)
             )
 
     @Slot()
@@ -581,7 +577,7 @@ class ItemsPanel(QWidget):
             self.sources_model.set_rows([])
         else:
             self.detail_view.setHtml(item_html(item))
-            self.sources_model.set_rows(governance.sources(self._ctx.db, item.session_ids))
+            self.sources_model.set_rows(self._ctx.governance.sources(item.session_ids))
             fit_columns(self.sources_table, skip=4)
             if item.session_ids:
                 self.sources_table.selectRow(0)
@@ -695,7 +691,7 @@ class LearningPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
     def refresh(self) -> None:
-        entries = governance.learning_log(self._ctx.db)
+        entries = self._ctx.governance.learning_log()
         self.model.set_rows(entries)
         self.table.resizeRowsToContents()
         for row in range(len(entries)):
@@ -822,7 +818,7 @@ class GovernanceScreen(QWidget):
         self._stale.discard(self.alerts)
         n = len(self.alerts.alerts())
         self.tabs.setTabText(0, f"Trend alerts ({n})" if n else "Trend alerts")
-        open_items = governance.list_items(self._ctx.db, open_only=True)
+        open_items = self._ctx.governance.list_items(open_only=True)
         decided = sum(1 for i in open_items if i.status is ItemStatus.DECIDED)
         parts = [plural(n, "trend alert"), plural(len(open_items), "open governance item")]
         if decided:

@@ -47,10 +47,8 @@ from app.dates import month_year, uk
 from app.domain.catalogue import Catalogue
 from app.domain.governance import Forum, ItemStatus
 from app.errors import KeelError
-from app.services import agenda as agenda_service
-from app.services import insight, themes
 from app.services.agenda import AgendaItem, MdtAgenda
-from app.services.database import Database
+from app.services.context import Services
 from app.services.insight import SupervisorMonth, TeamWellbeingMonth
 from app.services.themes import Bucket
 from ui.context import AppContext
@@ -240,8 +238,7 @@ class HeatMapPanel(QWidget):
     def refresh(self) -> None:
         fill_teams(self.team_combo, teams_of(self._ctx))
         start, end = self.period()
-        counts = themes.theme_counts(
-            self._ctx.db,
+        counts = self._ctx.themes.theme_counts(
             start,
             end,
             self.bucket(),
@@ -596,12 +593,12 @@ class AgendaPanel(QWidget):
     def _show_agenda(self) -> None:
         self._reader.request()
 
-    def _agenda_reader(self) -> Callable[[Database], tuple[MdtAgenda, str]]:
+    def _agenda_reader(self) -> Callable[[Services], tuple[MdtAgenda, str]]:
         meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
         today = self._ctx.today()
 
-        def read(db: Database) -> tuple[MdtAgenda, str]:
-            agenda = agenda_service.mdt_agenda(db, meeting, forum, team=team, today=today)
+        def read(services: Services) -> tuple[MdtAgenda, str]:
+            agenda = services.agenda.mdt_agenda(meeting, forum, team=team, today=today)
             return agenda, agenda_html(agenda)
 
         return read
@@ -621,8 +618,6 @@ class AgendaPanel(QWidget):
         """Ask where to save the agenda, then write it on a worker thread (a very large
         service's agenda runs to hundreds of pages) and open it. Returns the chosen file, or
         None when the user chose none."""
-        from app.services.exports import ExportService
-
         meeting, forum, team = self.date_edit.value(), self.forum(), team_choice(self.team_combo)
         suggested = _documents() / f"{forum.label} agenda {meeting.isoformat()}.pdf"
         chosen, _filter = QFileDialog.getSaveFileName(
@@ -636,8 +631,8 @@ class AgendaPanel(QWidget):
 
         today = self._ctx.today()
 
-        def write(db: Database, progress: Progress, cancelled: Cancelled) -> Path:
-            return ExportService(db, today=lambda: today).mdt_agenda(
+        def write(services: Services, progress: Progress, cancelled: Cancelled) -> Path:
+            return services.exports.mdt_agenda(
                 meeting, forum, out, team=team, progress=progress, cancelled=cancelled
             )
 
@@ -648,6 +643,7 @@ class AgendaPanel(QWidget):
             db_path=self._ctx.db_path,
             on_success=lambda written: self._exported(forum, meeting, Path(written)),
             on_failure=self._export_failed,
+            today=lambda: today,
         )
         self.last_export.cancelled.connect(self._export_cancelled)
         return out
@@ -737,13 +733,13 @@ class WorkloadPanel(QWidget):
         )
         self._reader.request()
 
-    def _workload_reader(self) -> Callable[[Database], list[SupervisorMonth]]:
+    def _workload_reader(self) -> Callable[[Services], list[SupervisorMonth]]:
         policy = self._ctx.workers.policy
         today = self._ctx.today()
         start = months_back(today, int(self.months_combo.currentData()) - 1)
 
-        def read(db: Database) -> list[SupervisorMonth]:
-            rows = insight.supervisor_workload(db, start, today, policy, as_of=today)
+        def read(services: Services) -> list[SupervisorMonth]:
+            rows = services.insight.supervisor_workload(start, today, policy, as_of=today)
             rows.sort(key=lambda m: (-m.month.toordinal(), m.supervisor_name.casefold()))
             return rows
 
@@ -815,11 +811,11 @@ class WellbeingPanel(QWidget):
         fill_teams(self.team_combo, teams_of(self._ctx))
         self._reader.request()
 
-    def _wellbeing_reader(self) -> Callable[[Database], list[TeamWellbeingMonth]]:
+    def _wellbeing_reader(self) -> Callable[[Services], list[TeamWellbeingMonth]]:
         today = self._ctx.today()
         start = months_back(today, self.MONTHS - 1)
         team = team_choice(self.team_combo)
-        return lambda db: insight.team_wellbeing(db, start, today, team=team)
+        return lambda services: services.insight.team_wellbeing(start, today, team=team)
 
     def _wellbeing_read(self, rows: list[TeamWellbeingMonth]) -> None:
         self.model.set_rows(list(reversed(rows)))

@@ -46,8 +46,7 @@ from app.domain.catalogue import TypeSpec
 from app.domain.model import DueStatus, StaffEntry, TypeKey
 from app.domain.qa import QaFigures
 from app.errors import KeelError
-from app.services.agreements import agreements_due
-from app.services.scheduling import ScheduleRow, compute_schedule
+from app.services.scheduling import ScheduleRow
 from ui.context import AppContext
 from ui.models.schedule_model import (
     FIRST_TYPE_COLUMN,
@@ -458,9 +457,9 @@ class SchedulerScreen(QWidget):
         """Recompute the schedule: every row, or only these workers' rows."""
         selected = self.selected_worker_id()
         try:
-            self.model.set_agreements(agreements_due(self._ctx.db, self._as_of))
+            self.model.set_agreements(self._ctx.agreements.agreements_due(self._as_of))
             if worker_ids is None:
-                schedule = compute_schedule(self._ctx.db, self._as_of)
+                schedule = self._ctx.schedule.compute_schedule(self._as_of)
                 staff = {s.id: s for s in self._ctx.workers.staff()}
                 self._names = {wid: s.name for wid, s in staff.items()}
                 columns = self.model.types
@@ -470,7 +469,7 @@ class SchedulerScreen(QWidget):
                 catalogue = self.model.catalogue
                 self.details.set_types([catalogue.spec(t) for t in self.model.types])
             else:
-                schedule = compute_schedule(self._ctx.db, self._as_of, worker_ids=worker_ids)
+                schedule = self._ctx.schedule.compute_schedule(self._as_of, worker_ids=worker_ids)
                 changed = {
                     w.id: StaffEntry.of(w)
                     for wid in worker_ids

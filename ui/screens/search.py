@@ -54,8 +54,7 @@ from PySide6.QtWidgets import (
 from app.dates import uk
 from app.domain.model import TypeKey
 from app.errors import KeelError
-from app.services.search import DISCUSSION, NOTES, PLACE, SearchHit, search_sessions
-from app.services.themes import theme_usage
+from app.services.search import DISCUSSION, NOTES, PLACE, SearchHit
 from ui.context import AppContext
 from ui.models.worker_models import OBJECT_ROLE, SORT_ROLE, Column, RowTableModel, type_column
 from ui.widgets.dates import DateEdit
@@ -402,7 +401,7 @@ class SearchDialog(QDialog):
             [("All workers", ANY)]
             + [(w.name + (" (left)" if w.left_on else ""), w.id) for w in workers],
         )
-        themes = theme_usage(self._ctx.db)
+        themes = self._ctx.themes.theme_usage()
         self._refill(
             self.theme_combo,
             [("All themes", ANY)]
@@ -443,8 +442,7 @@ class SearchDialog(QDialog):
             self._show_error("The “From” date is after the “To” date. Change one of them.")
             return
         try:
-            hits = search_sessions(
-                self._ctx.db,
+            hits = self._ctx.search.search_sessions(
                 request.query,
                 type_=request.type_,
                 worker_id=request.worker_id,

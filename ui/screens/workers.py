@@ -48,7 +48,6 @@ from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.rows import SessionSummary
 from app.domain.schedule import WorkerStatus
 from app.errors import KeelError
-from app.services.scheduling import compute_schedule
 from ui.context import AppContext
 from ui.exporting import Exporter
 from ui.forms.adjustment_dialogs import LeaveDialog, OverrideDialog, TriggerDialog
@@ -562,7 +561,7 @@ class WorkersScreen(QWidget):
     def _load_all(self) -> None:
         """Everyone's status (one schedule run), the list, and the page shown."""
         self._stale = False
-        schedule = compute_schedule(self._ctx.db, self._ctx.today())
+        schedule = self._ctx.schedule.compute_schedule(self._ctx.today())
         self._statuses = {row.worker_id: row.status for row in schedule.rows}
         self._reload_list()
         if self._worker is not None:
@@ -570,7 +569,7 @@ class WorkersScreen(QWidget):
 
     def _update_status(self, worker_id: str) -> None:
         """Recompute one worker's status after a change about them (gone if they left)."""
-        schedule = compute_schedule(self._ctx.db, self._ctx.today(), worker_ids=[worker_id])
+        schedule = self._ctx.schedule.compute_schedule(self._ctx.today(), worker_ids=[worker_id])
         self._statuses.pop(worker_id, None)
         for row in schedule.rows:
             self._statuses[row.worker_id] = row.status

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from app.dates import day_month, uk
 from app.domain.records import Workload
 from app.errors import KeelError
-from app.services.insight import worker_wellbeing
 from ui.context import AppContext
 from ui.models.worker_models import Column, RowTableModel
 
@@ -342,7 +341,7 @@ class WellbeingPanel(QWidget):
             self._show([], [])
             return
         try:
-            wellbeing = worker_wellbeing(self._ctx.db, worker_id, date_to=self._ctx.today())
+            wellbeing = self._ctx.insight.worker_wellbeing(worker_id, date_to=self._ctx.today())
         except KeelError as exc:
             self._show([], [])
             self.summary.setText(f"The wellbeing pulse could not be read: {exc}")

@@ -5,8 +5,9 @@ they stand now."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, tzinfo
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -14,11 +15,13 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import month_short_year, uk
 from app.domain.catalogue import Catalogue
-from app.domain.model import FACTORS, DueStatus, SessionStatus, Worker
+from app.domain.model import FACTORS, DueStatus, SessionStatus
 from app.domain.records import ActionStatus, SessionRecord
-from app.domain.rows import SignOff
-from app.domain.schedule import worker_status
-from app.errors import UsageError
+from app.domain.rows import SignOff, WorkerAction
+from app.services.history_data import HistoryData, gather_history
+
+if TYPE_CHECKING:
+    from app.services.database import Database
 from app.services.reports.base import (
     BODY_WIDTH,
     CONFIDENTIAL_MARK,
@@ -36,13 +39,6 @@ from app.services.reports.base import (
 from app.services.reports.charts import Series, line_chart
 from app.services.reports.common import Cancelled, Progress
 from app.services.reports.record import OWNER_WORDS, STATUS_WORDS
-from app.storage.db import Database
-from app.storage.evidence import addenda_for, sign_off_state
-from app.storage.policies import current_policy, policy_history
-from app.storage.reporting import WorkerAction, actions_of_worker
-from app.storage.schedule_facts import load_worker_facts
-from app.storage.sessions import get_session, history_for
-from app.storage.workers import assessments_for, get_worker
 
 ISSUES_LIMIT = 320
 TABLE_NEED = 60 * mm  # a heading, its introduction and a table's first rows stay together
@@ -74,12 +70,12 @@ def _years_in_post(start: date, on: date) -> str:
     return " ".join(parts) + " in post"
 
 
-def _profile(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> list[Flowable]:
+def _profile(data: HistoryData) -> list[Flowable]:
     st = styles()
+    worker, as_of, cat = data.worker, data.as_of, data.catalogue
 
     def name_of(wid: str | None) -> str:
-        other = get_worker(db, wid) if wid else None
-        return other.name if other else "Not set"
+        return data.names.get(wid, "Not set") if wid else "Not set"
 
     start = (
         f"{uk(worker.start_date)} ({_years_in_post(worker.start_date, as_of)} on {uk(as_of)})"
@@ -104,15 +100,13 @@ def _profile(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> list[
     return [*section("Profile"), key_values(pairs, BODY_WIDTH, st)]
 
 
-def _due_status(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> list[Flowable]:
+def _due_status(data: HistoryData) -> list[Flowable]:
     st = styles()
+    worker, as_of, cat, status = data.worker, data.as_of, data.catalogue, data.status
     story = section(f"Due status on {uk(as_of)}", need=TABLE_NEED)
-    facts = load_worker_facts(db, as_of, include_left=True, worker_ids=[worker.id])
-    started = worker.start_date is None or worker.start_date <= as_of
-    if not facts or not started or (worker.left_on is not None and worker.left_on <= as_of):
+    if status is None:
         story.append(para(f"{worker.name} was not in post on {uk(as_of)}.", st["body"]))
         return story
-    status = worker_status(facts[0], current_policy(db, as_of), as_of)
     tier = status.tier.value.capitalize() if status.assessed else "Not assessed (standard)"
     story.append(para(f"Risk tier: {tier}. Overall: {status.overall.label}.", st["body"]))
     story.append(Spacer(1, 1.5 * mm))
@@ -134,10 +128,10 @@ def _due_status(db: Database, worker: Worker, as_of: date, cat: Catalogue) -> li
     return story
 
 
-def _assessments(db: Database, worker: Worker, date_to: date) -> list[Flowable]:
+def _assessments(data: HistoryData) -> list[Flowable]:
     st = styles()
     story = section("Risk assessment history", need=TABLE_NEED)
-    history = [a for a in assessments_for(db, worker.id) if a.assessed_on <= date_to]
+    history = data.assessments
     if not history:
         story.append(
             para("Never assessed: the schedule treats this worker as standard tier.", st["body"])
@@ -184,10 +178,9 @@ def _sign_off_word(state: SignOff, addenda: int) -> str:
     return word
 
 
-def _sessions(
-    db: Database, records: list[SessionRecord], date_from: date, date_to: date, cat: Catalogue
-) -> list[Flowable]:
+def _sessions(data: HistoryData) -> list[Flowable]:
     st = styles()
+    records, date_from, date_to, cat = data.records, data.date_from, data.date_to, data.catalogue
     story = section("Sessions", need=TABLE_NEED)
     if not records:
         story.append(para("No sessions in this period.", st["body"]))
@@ -215,10 +208,7 @@ def _sessions(
         _head("Date and type", "Status and supervisor", "Key issues", "Decisions", "Sign-off")
     ]
     for rec in records:
-        supervisor = ""
-        if rec.supervisor_id:
-            sup = get_worker(db, rec.supervisor_id)
-            supervisor = sup.name if sup else ""
+        supervisor = data.names.get(rec.supervisor_id, "") if rec.supervisor_id else ""
         status = STATUS_WORDS[rec.status.value]
         if rec.status is SessionStatus.HELD and rec.duration_minutes:
             status += f", {rec.duration_minutes} min"
@@ -237,7 +227,7 @@ def _sessions(
         if not decisions:
             dec_text = "None recorded" if rec.status is SessionStatus.HELD else "—"
         signed = (
-            _sign_off_word(sign_off_state(db, rec.id), len(addenda_for(db, rec.id)))
+            _sign_off_word(data.sign_offs[rec.id], len(data.addenda.get(rec.id, [])))
             if rec.status is SessionStatus.HELD
             else "—"
         )
@@ -403,13 +393,12 @@ def _month_labels(date_from: date, date_to: date) -> list[tuple[float, str]]:
     return out
 
 
-def _addenda(
-    db: Database, records: list[SessionRecord], zone: tzinfo | None, cat: Catalogue
-) -> list[Flowable]:
+def _addenda(data: HistoryData) -> list[Flowable]:
     st = styles()
+    zone, cat = data.zone, data.catalogue
     story: list[Flowable] = []
-    for rec in records:
-        for add in addenda_for(db, rec.id):
+    for rec in data.records:
+        for add in data.addenda.get(rec.id, []):
             if not story:
                 story += section("Addenda to these records")
             story.append(
@@ -446,45 +435,53 @@ def _confidential(records: list[SessionRecord], include: bool, cat: Catalogue) -
     return story
 
 
-def _records(db: Database, worker: Worker, date_from: date, date_to: date) -> list[SessionRecord]:
-    in_range = [
-        s for s in reversed(history_for(db, worker.id)) if date_from <= s.session_date <= date_to
-    ]
-    return [r for r in (get_session(db, s.id) for s in in_range) if r is not None]
-
-
-def worker_history_story(
-    db: Database,
-    worker: Worker,
-    date_from: date,
-    date_to: date,
-    *,
-    include_confidential: bool,
-    today: date,
-    records: list[SessionRecord] | None = None,
-    time_zone: tzinfo | None = None,
-) -> list[Flowable]:
-    """The pack's flowables. Due status and "past due" are as on ``date_to`` or ``today``,
-    whichever is earlier: a due date after today is never past."""
+def worker_history_story(data: HistoryData, *, include_confidential: bool) -> list[Flowable]:
+    """The pack's flowables. Due status and "past due" are as on ``data.as_of`` (the end of
+    the period or today, whichever is earlier): a due date after today is never past."""
     st = styles()
-    as_of = min(date_to, today)
-    if records is None:
-        records = _records(db, worker, date_from, date_to)
+    worker, records, cat = data.worker, data.records, data.catalogue
     story: list[Flowable] = [
         markup("Supervision history", st["title"]),
-        para(f"{worker.name} · {uk(date_from)} to {uk(date_to)}", st["subtitle"]),
+        para(f"{worker.name} · {uk(data.date_from)} to {uk(data.date_to)}", st["subtitle"]),
         Spacer(1, 2 * mm),
     ]
-    cat = policy_history(db).display_catalogue(as_of)
-    story += _profile(db, worker, as_of, cat)
-    story += _due_status(db, worker, as_of, cat)
-    story += _assessments(db, worker, date_to)
-    story += _sessions(db, records, date_from, date_to, cat)
-    story += _actions(actions_of_worker(db, worker.id), date_from, date_to, as_of, cat)
-    story += _wellbeing(records, date_from, date_to, cat)
-    story += _addenda(db, records, time_zone, cat)
+    story += _profile(data)
+    story += _due_status(data)
+    story += _assessments(data)
+    story += _sessions(data)
+    story += _actions(data.actions, data.date_from, data.date_to, data.as_of, cat)
+    story += _wellbeing(records, data.date_from, data.date_to, cat)
+    story += _addenda(data)
     story += _confidential(records, include_confidential, cat)
     return story
+
+
+def write_worker_history_pdf(
+    data: HistoryData,
+    out: Path,
+    *,
+    include_confidential: bool = False,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Path:
+    """Write the history pack of ``data`` (``app.services.history_data.gather_history``) to
+    ``out`` (A4 PDF). ``progress`` and ``cancelled`` are passed to ``KeelDocument.build``
+    (cancelling raises ``ExportCancelled``). A pack that includes confidential reflective
+    notes says so at the top of every page."""
+    noted = include_confidential and any(r.confidential_notes.strip() for r in data.records)
+    doc = KeelDocument(
+        out,
+        title=f"Supervision history — {data.worker.name}",
+        service_name=data.service_name,
+        subject=f"{uk(data.date_from)} to {uk(data.date_to)}",
+        time_zone=data.zone,
+        marking=CONFIDENTIAL_MARK if noted else "",
+    )
+    doc.build(
+        worker_history_story(data, include_confidential=include_confidential),
+        progress=progress, cancelled=cancelled,
+    )  # fmt: skip
+    return out
 
 
 def build_worker_history_pdf(
@@ -499,36 +496,11 @@ def build_worker_history_pdf(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> Path:
-    """Write a worker's history pack for [date_from, date_to] to ``out`` (A4 PDF).
+    """Gather a worker's history for [date_from, date_to] and write its pack to ``out``.
 
-    The due status is shown on ``date_to`` or today, whichever is earlier. ``progress`` and
-    ``cancelled`` are passed to ``KeelDocument.build`` (cancelling raises ``ExportCancelled``).
-    A pack that includes confidential reflective notes says so at the top of every page.
-    """
-    if date_from > date_to:
-        raise UsageError(
-            f"The period starts ({uk(date_from)}) after it ends ({uk(date_to)}): swap the dates."
-        )
-    worker = get_worker(db, worker_id)
-    if worker is None:
-        raise UsageError(f"There is no worker with id {worker_id}.")
-    policy = current_policy(db)
-    records = _records(db, worker, date_from, date_to)
-    noted = include_confidential and any(r.confidential_notes.strip() for r in records)
-    zone = policy.zone()
-    doc = KeelDocument(
-        out,
-        title=f"Supervision history — {worker.name}",
-        service_name=policy.service_name,
-        subject=f"{uk(date_from)} to {uk(date_to)}",
-        time_zone=zone,
-        marking=CONFIDENTIAL_MARK if noted else "",
-    )
-    doc.build(
-        worker_history_story(
-            db, worker, date_from, date_to, include_confidential=include_confidential,
-            today=today or date.today(), records=records, time_zone=zone,
-        ),
-        progress=progress, cancelled=cancelled,
+    The due status is shown on ``date_to`` or today, whichever is earlier."""
+    data = gather_history(db, worker_id, date_from, date_to, today=today or date.today())
+    return write_worker_history_pdf(
+        data, out, include_confidential=include_confidential, progress=progress,
+        cancelled=cancelled,
     )  # fmt: skip
-    return out
