@@ -82,18 +82,13 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("version", "integer NOT NULL"), ("created_at", "text NOT NULL"),
         ("data", "jsonb NOT NULL"), ("effective_from", "date"),
     ),
-    # Server schema 2 (issue 16): a signed record's QA countersignature — which record, by
+    # Server schema 3 (issue 16): a signed record's QA countersignature — which record, by
     # whom, when; never its comments.
     "qa_countersignatures": (
         ("session_id", "text NOT NULL"), ("reviewer_id", "text NOT NULL"),
         ("countersigned_at", "text NOT NULL"),
     ),
 }  # fmt: skip
-# The tables server schema 1 created (its step must keep making exactly these).
-_V1_TABLES = (
-    "workers", "risk_assessments", "leave_periods", "overrides", "trigger_events", "sessions",
-    "actions", "themes", "governance_items", "policies",
-)  # fmt: skip
 
 # Columns a team's login may set on its own ``teams`` row (the watermark, and the database id
 # it publishes from, bound once); never its name or role.
@@ -138,7 +133,7 @@ def _v1(roles: Roles) -> list[str]:
         f"GRANT SELECT ON {SCHEMA}.teams, {SCHEMA}.schema_version TO {r}, {p}",
         f"GRANT UPDATE ({', '.join(TEAM_WRITABLE)}) ON {SCHEMA}.teams TO {p}",
     ]
-    for table in _V1_TABLES:
+    for table in PUBLISHED_TABLES:
         out += _published_table(table, roles)
     out += [
         f"""CREATE INDEX sessions_worker ON {SCHEMA}.sessions
@@ -150,13 +145,20 @@ def _v1(roles: Roles) -> list[str]:
     return out
 
 
-def _published_table(table: str, roles: Roles) -> list[str]:
-    """A published table with its row-level security and grants."""
+def _published_table(table: str, roles: Roles, *, again: bool = False) -> list[str]:
+    """A published table with its row-level security and grants. ``again``: for a later step,
+    on a server whose step 1 may already have made it (step 1 makes every table as it is now):
+    nothing fails, nothing is made twice."""
     r, p = _ident(roles.reader), _ident(roles.publishers)
     cols = ",\n".join(f"{name} {kind}" for name, kind in PUBLISHED_TABLES[table])
     qualified = f"{SCHEMA}.{table}"
+    drop = (
+        [f"DROP POLICY IF EXISTS team_own ON {qualified}",
+         f"DROP POLICY IF EXISTS reader_all ON {qualified}"]
+        if again else []
+    )  # fmt: skip
     return [
-        f"""CREATE TABLE {qualified} (
+        f"""CREATE TABLE {"IF NOT EXISTS " if again else ""}{qualified} (
                 team_id integer NOT NULL DEFAULT {SCHEMA}.current_team()
                     REFERENCES {SCHEMA}.teams (id) ON DELETE CASCADE,
                 id text NOT NULL,
@@ -164,6 +166,7 @@ def _published_table(table: str, roles: Roles) -> list[str]:
                 row_hash text NOT NULL,
                 PRIMARY KEY (team_id, id))""",
         f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY",
+        *drop,
         f"""CREATE POLICY team_own ON {qualified} TO {p}
                 USING (team_id = {SCHEMA}.current_team())
                 WITH CHECK (team_id = {SCHEMA}.current_team())""",
@@ -186,18 +189,19 @@ def _v2(_roles: Roles) -> list[str]:
 
 def _v3(roles: Roles) -> list[str]:
     """Issue 16: QA countersignatures, so the service view counts awaiting QA and the
-    sampling rate per team (a table step 1 never made: see ``_V1_TABLES``)."""
+    sampling rate per team (made here on a server set up before; already made by step 1 on a
+    new one)."""
     return [
-        *_published_table("qa_countersignatures", roles),
-        f"CREATE INDEX qa_countersignatures_session ON {SCHEMA}.qa_countersignatures "
-        "(team_id, session_id)",
+        *_published_table("qa_countersignatures", roles, again=True),
+        f"CREATE INDEX IF NOT EXISTS qa_countersignatures_session ON "
+        f"{SCHEMA}.qa_countersignatures (team_id, session_id)",
     ]
 
 
 # Append-only, like app.storage.schema.MIGRATIONS: step i takes the server schema from
 # version i to i + 1. Each step gets the service's role names (grants name them). (Step 1
-# makes the tables of ``_V1_TABLES`` with their columns as they are now: a later step adds a
-# column with IF NOT EXISTS, or a table of its own.)
+# makes the tables of PUBLISHED_TABLES as they are now: a later step adds a column with
+# IF NOT EXISTS, or a table with ``_published_table(..., again=True)``.)
 SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2, _v3)
 SERVER_SCHEMA_VERSION = len(SERVER_MIGRATIONS)
 

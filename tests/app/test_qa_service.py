@@ -108,3 +108,38 @@ def test_a_team_login_sees_only_its_own_countersignatures(service: Service, tmp_
     with psycopg.connect(service.reader_url) as conn:
         every = conn.execute(f"SELECT count(*) FROM {SCHEMA}.qa_countersignatures").fetchone()
     assert (seen, every) == ((1,), (2,))
+
+
+def test_a_server_set_up_before_qa_is_upgraded_by_service_init(
+    service: Service, pg_cluster: Cluster, service_db: str, tmp_path: Path
+) -> None:
+    """A server at the schema before QA (no countersignature table) refuses a publish from this
+    Keel in a sentence; `service init` adds the table, and the next publish sends them."""
+    from app.errors import ServiceSchemaError
+    from app.server.schema import SERVER_SCHEMA_VERSION
+    from tests.app.test_cli import keel
+
+    pg_cluster.admin_sql(
+        f"DROP TABLE {SCHEMA}.qa_countersignatures; "
+        f"UPDATE {SCHEMA}.schema_version SET version = {SERVER_SCHEMA_VERSION - 1}",
+        service_db,
+    )
+    db = open_database(tmp_path / "north.db")
+    try:
+        team = Team(db)
+        made = team.qa.countersign(team.held(team.ana), team.grace.id, "Fine.")
+        with pytest.raises(ServiceSchemaError, match="older server schema"):
+            _publish(db, service.team_urls["North"])
+        done = keel("service", "init", "--url", service.admin_url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        _publish(db, service.team_urls["North"])
+        assert_server_matches(service.reader_url, "North", db)
+    finally:
+        close_database(db)
+    with psycopg.connect(service.team_urls["South"]) as conn:  # row-level security holds
+        assert conn.execute(f"SELECT count(*) FROM {SCHEMA}.qa_countersignatures").fetchone() == (
+            0,
+        )
+    with psycopg.connect(service.reader_url) as conn:
+        ids = conn.execute(f"SELECT id FROM {SCHEMA}.qa_countersignatures").fetchall()
+    assert ids == [(made.id,)]
