@@ -5,6 +5,7 @@ team's own policy, as of any date — compared row for row with each team's own 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -232,3 +233,24 @@ def test_a_server_made_before_effective_dates_learns_them_on_the_next_publish(
     early = _clinical_standard(service.reader_url, date(2026, 5, 15))
     assert 28 in early and 21 not in early
     assert 21 in _clinical_standard(service.reader_url, date(2026, 7, 1))
+
+
+def test_the_service_pack_prints_its_time_in_the_services_zone(
+    pg_cluster: Cluster, service_db: str, tmp_path: Path
+) -> None:
+    """ "Printed … at HH:MM ZONE" is in the zone the teams' policies name, not the computer's."""
+    from pypdf import PdfReader
+
+    from app.services.service_view import export_service_pack
+
+    service = make_service(pg_cluster, service_db, "Tokyo")
+    db = open_database(tmp_path / "tokyo.db")
+    load_demo(db, today=TODAY)
+    with transaction(db):
+        save_policy(db, replace(Policy(), time_zone="Asia/Tokyo"), "Lead", effective_from=BEGINNING)
+    _publish(db, service.team_urls["Tokyo"])
+    close_database(db)
+    out = tmp_path / "pack.pdf"
+    export_service_pack(service.reader_url, date(2026, 6, 1), TODAY, out, today=TODAY)
+    first = PdfReader(out).pages[0].extract_text()
+    assert re.search(r"Printed \d+ \w+ \d{4} at \d\d:\d\d JST", first), first[:300]

@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from app.dates import uk
 from app.domain.model import DueStatus, SessionStatus, TypeKey
+from app.domain.policy import zone_named
 from app.domain.qa import QaRow, qa_figures
 from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
@@ -58,6 +59,8 @@ class ServicePackData:
     workers: dict[str, int] = field(default_factory=dict)  # in post at the end, per team
     cancelled: dict[str, Counter[TypeKey]] = field(default_factory=dict)
     dna: dict[str, int] = field(default_factory=dict)
+    # The zone the "Printed" time is shown in: the one most teams' policies name.
+    time_zone: str = "Europe/London"
     learning: list[tuple[str, published.LearningEntry]] = field(default_factory=list)
     themes: dict[str, Counter[str]] = field(default_factory=dict)  # theme → team → count
     cut_at_today: bool = False
@@ -93,6 +96,7 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
 
     names = {t.id: t.name for t in published.read_teams(conn)}
     service_names = Counter[str]()
+    zones = Counter[str]()
     data = ComplianceData(date_from, date_to, today, "")
     out = ServicePackData(data, cut_at_today=cut)
     last = None
@@ -109,7 +113,10 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
     data.types = union.catalogue.active_keys
     for policy in last.policies.values():
         service_names[policy.service_name] += 1
+        zones[policy.time_zone] += 1
     data.service_name = service_names.most_common(1)[0][0] if service_names else "The service"
+    if zones:
+        out.time_zone = zones.most_common(1)[0][0]
     data.teams = sorted({t.name for t in last.teams}, key=str.casefold)
     overdue_workers: set[tuple[str, str]] = set()
     for r in last.rows:
@@ -349,6 +356,7 @@ def build_service_pack(
             title="Service supervision compliance pack",
             service_name=data.service_name,
             subject=f"{uk(data.date_from)} to {uk(data.date_to)}",
+            time_zone=zone_named(extra.time_zone),
         )
         ctx = PackContext(cast(Any, None), data, doc.width)
         st = styles()
