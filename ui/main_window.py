@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
     def _show_form(self, form: SessionForm) -> None:
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.session_saved.connect(self._session_saved)
+        form.evidence.countersigned.connect(lambda _id: self.scheduler.refresh_qa())
         form.destroyed.connect(lambda _=None, f=form: self._forget_form(f))
         self._forms.append(form)
         form.show()

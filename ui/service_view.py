@@ -43,6 +43,8 @@ from app.server.target import ServiceTarget
 from app.services.service_view import ServiceSchedule, ServiceViewData, load_service_view
 from ui.models.governance_models import HeatMapModel
 from ui.models.schedule_model import Column, ScheduleFilter, ScheduleModel
+from ui.screens.qa_summary import TIP as QA_TIP
+from ui.screens.qa_summary import qa_text, qa_tooltip
 from ui.tasks import run_task
 from ui.widgets.dates import DateEdit
 from ui.widgets.heatmap import HeatMapWidget
@@ -315,8 +317,12 @@ class ServiceViewWindow(QMainWindow):
         stale = sum(1 for t in schedule.teams if t.stale and (team is None or t.name == team))
         self.counts.setText(
             f"{teams} team{'' if teams == 1 else 's'} · {len(rows)} workers · {overdue} overdue "
-            f"· {due_soon} due soon · compliance {pct}" + (f" · {stale} stale" if stale else "")
+            f"· {due_soon} due soon · compliance {pct}"
+            + (f" · {stale} stale" if stale else "")
+            + (qa_text(data.qa, team) if data.qa is not None else "")
         )
+        if data.qa is not None:
+            self.counts.setToolTip(f"{QA_TIP}\n{qa_tooltip(data.qa)}")
         counts = data.themes.counts(team)
         self.heat_model.set_counts(counts)
         where = team or "every team"

@@ -292,3 +292,19 @@ def read_learning(conn: Any, date_from: date, date_to: date) -> list[LearningEnt
             [date_from, date_to],
         )
     ]
+
+
+def read_qa(conn: Any, date_from: date, date_to: date) -> list[tuple[int, date, bool]]:
+    """Each team's signed held records dated in the period: (team, date, countersigned)."""
+    return [
+        (int(t), d, bool(q))
+        for t, d, q in conn.execute(
+            f"""SELECT s.team_id, s.session_date,
+                       EXISTS (SELECT 1 FROM {K}.qa_countersignatures c
+                                WHERE c.team_id = s.team_id AND c.session_id = s.id)
+                  FROM {K}.sessions s
+                 WHERE s.status = 'held' AND s.signed_at IS NOT NULL
+                   AND s.session_date BETWEEN %s AND %s""",
+            [date_from, date_to],
+        )
+    ]

@@ -82,6 +82,12 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("version", "integer NOT NULL"), ("created_at", "text NOT NULL"),
         ("data", "jsonb NOT NULL"), ("effective_from", "date"),
     ),
+    # Server schema 3 (issue 16): a signed record's QA countersignature — which record, by
+    # whom, when; never its comments.
+    "qa_countersignatures": (
+        ("session_id", "text NOT NULL"), ("reviewer_id", "text NOT NULL"),
+        ("countersigned_at", "text NOT NULL"),
+    ),
 }  # fmt: skip
 
 # Columns a team's login may set on its own ``teams`` row (the watermark, and the database id
@@ -127,25 +133,8 @@ def _v1(roles: Roles) -> list[str]:
         f"GRANT SELECT ON {SCHEMA}.teams, {SCHEMA}.schema_version TO {r}, {p}",
         f"GRANT UPDATE ({', '.join(TEAM_WRITABLE)}) ON {SCHEMA}.teams TO {p}",
     ]
-    for table, columns in PUBLISHED_TABLES.items():
-        cols = ",\n".join(f"{name} {kind}" for name, kind in columns)
-        qualified = f"{SCHEMA}.{table}"
-        out += [
-            f"""CREATE TABLE {qualified} (
-                team_id integer NOT NULL DEFAULT {SCHEMA}.current_team()
-                    REFERENCES {SCHEMA}.teams (id) ON DELETE CASCADE,
-                id text NOT NULL,
-                {cols},
-                row_hash text NOT NULL,
-                PRIMARY KEY (team_id, id))""",
-            f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY",
-            f"""CREATE POLICY team_own ON {qualified} TO {p}
-                USING (team_id = {SCHEMA}.current_team())
-                WITH CHECK (team_id = {SCHEMA}.current_team())""",
-            f"CREATE POLICY reader_all ON {qualified} FOR SELECT TO {r} USING (true)",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qualified} TO {p}",
-            f"GRANT SELECT ON {qualified} TO {r}",
-        ]
+    for table in PUBLISHED_TABLES:
+        out += _published_table(table, roles)
     out += [
         f"""CREATE INDEX sessions_worker ON {SCHEMA}.sessions
             (team_id, worker_id, type, status, session_date)""",
@@ -154,6 +143,37 @@ def _v1(roles: Roles) -> list[str]:
         "(team_id, worker_id, assessed_on)",
     ]
     return out
+
+
+def _published_table(table: str, roles: Roles, *, again: bool = False) -> list[str]:
+    """A published table with its row-level security and grants. ``again``: for a later step,
+    on a server whose step 1 may already have made it (step 1 makes every table as it is now):
+    nothing fails, nothing is made twice."""
+    r, p = _ident(roles.reader), _ident(roles.publishers)
+    cols = ",\n".join(f"{name} {kind}" for name, kind in PUBLISHED_TABLES[table])
+    qualified = f"{SCHEMA}.{table}"
+    drop = (
+        [f"DROP POLICY IF EXISTS team_own ON {qualified}",
+         f"DROP POLICY IF EXISTS reader_all ON {qualified}"]
+        if again else []
+    )  # fmt: skip
+    return [
+        f"""CREATE TABLE {"IF NOT EXISTS " if again else ""}{qualified} (
+                team_id integer NOT NULL DEFAULT {SCHEMA}.current_team()
+                    REFERENCES {SCHEMA}.teams (id) ON DELETE CASCADE,
+                id text NOT NULL,
+                {cols},
+                row_hash text NOT NULL,
+                PRIMARY KEY (team_id, id))""",
+        f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY",
+        *drop,
+        f"""CREATE POLICY team_own ON {qualified} TO {p}
+                USING (team_id = {SCHEMA}.current_team())
+                WITH CHECK (team_id = {SCHEMA}.current_team())""",
+        f"CREATE POLICY reader_all ON {qualified} FOR SELECT TO {r} USING (true)",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qualified} TO {p}",
+        f"GRANT SELECT ON {qualified} TO {r}",
+    ]
 
 
 def _v2(_roles: Roles) -> list[str]:
@@ -167,11 +187,22 @@ def _v2(_roles: Roles) -> list[str]:
     ]
 
 
+def _v3(roles: Roles) -> list[str]:
+    """Issue 16: QA countersignatures, so the service view counts awaiting QA and the
+    sampling rate per team (made here on a server set up before; already made by step 1 on a
+    new one)."""
+    return [
+        *_published_table("qa_countersignatures", roles, again=True),
+        f"CREATE INDEX IF NOT EXISTS qa_countersignatures_session ON "
+        f"{SCHEMA}.qa_countersignatures (team_id, session_id)",
+    ]
+
+
 # Append-only, like app.storage.schema.MIGRATIONS: step i takes the server schema from
 # version i to i + 1. Each step gets the service's role names (grants name them). (Step 1
 # makes the tables of PUBLISHED_TABLES as they are now: a later step adds a column with
-# IF NOT EXISTS.)
-SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2)
+# IF NOT EXISTS, or a table with ``_published_table(..., again=True)``.)
+SERVER_MIGRATIONS: tuple[Callable[[Roles], list[str]], ...] = (_v1, _v2, _v3)
 SERVER_SCHEMA_VERSION = len(SERVER_MIGRATIONS)
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from app.services.policy import PolicyService
     from app.services.publish_status import PublishStatusService
     from app.services.publishing import PublishingService
+    from app.services.qa import QaService
     from app.services.records import RecordService
     from app.services.scheduling import ScheduleService
     from app.services.search import SearchService
@@ -135,6 +136,12 @@ class Services:
         from app.services.agreements import AgreementService
 
         return AgreementService(self._db)
+
+    @cached_property
+    def qa(self) -> QaService:
+        from app.services.qa import QaService
+
+        return QaService(self._db)
 
     @cached_property
     def schedule(self) -> ScheduleService:

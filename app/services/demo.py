@@ -66,6 +66,7 @@ from app.errors import UsageError
 from app.services.bound import BoundService, bound
 from app.services.demo_evidence import EvidencePlan, HeldRecord, add_demo_evidence
 from app.services.demo_governance import add_demo_governance
+from app.services.demo_qa import add_demo_qa
 from app.storage.adjustments import add_leave, add_override, add_trigger
 from app.storage.db import Database, new_id, transaction, utc_now
 from app.storage.policies import current_policy
@@ -1281,6 +1282,7 @@ def load_demo(db: Database, *, today: date) -> str:
         builder.store()
         add_demo_evidence(db, builder.evidence_plan())
         add_demo_governance(db, today)
+        add_demo_qa(db, today)
     return _summary(db)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.domain.model import DueStatus, TypeKey, WorkerFacts
 from app.domain.policy import BEGINNING, Policy, PolicyHistory, PolicyVersion
+from app.domain.qa import QaFigures, QaRow, month_of, qa_figures
 from app.domain.schedule import (
     Compliance,
     WorkerStatus,
@@ -302,6 +303,7 @@ class ServiceViewData:
 
     schedule: ServiceSchedule
     themes: ServiceThemes
+    qa: QaFigures | None = None  # the month of the as-of date, per team database (issue 16)
 
 
 def load_service_view(
@@ -310,4 +312,17 @@ def load_service_view(
     start = date(as_of.year - (1 if as_of.month <= months else 0),
                  (as_of.month - months - 1) % 12 + 1, 1)  # fmt: skip
     with reader_connection(target, None, password) as (conn, _t):
-        return ServiceViewData(schedule_from(conn, as_of), service_themes(conn, start, as_of))
+        return ServiceViewData(
+            schedule_from(conn, as_of), service_themes(conn, start, as_of), service_qa(conn, as_of)
+        )
+
+
+def service_qa(conn: Any, as_of: date) -> QaFigures:
+    """Signed records of the month of ``as_of`` (to that day) and their countersignatures, per
+    team database."""
+    names = {t.id: t.name for t in published.read_teams(conn)}
+    start = month_of(as_of)
+    rows = (
+        QaRow(names.get(t, ""), on, done) for t, on, done in published.read_qa(conn, start, as_of)
+    )
+    return qa_figures(rows, start, as_of)

@@ -51,6 +51,8 @@ KINDS: dict[str, tuple[str, str]] = {
                    "FROM governance_items {only}"),
     "policy": ("policies", "SELECT id, version, created_at, data, effective_from FROM policies "
                "{only}"),
+    "countersignature": ("qa_countersignatures", "SELECT id, session_id, reviewer_id, "
+                         "countersigned_at FROM countersignatures {only}"),
 }  # fmt: skip
 
 _ALIAS = {"session": "s.id"}

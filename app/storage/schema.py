@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.storage.qa_schema import QA_COUNTERSIGNATURES
+
 V1_CORE = """
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -1328,5 +1330,6 @@ MIGRATIONS: tuple[str, ...] = (
     TYPES_AS_DATA,
     AGREEMENT_TYPES,
     RECORD_TEMPLATE,
+    QA_COUNTERSIGNATURES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from app.domain.records import (
     SupportKind,
 )
 from app.services.integrity import check_database
+from app.services.qa import QaService
 from app.services.records import RecordService
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
@@ -136,6 +137,10 @@ def _fill(db: Any) -> None:
     )  # fmt: skip
     records.sign_off(sessions.save(group).record.id, "Amara Okafor", confirmed=True,
                      accept_gaps=True)  # fmt: skip
+    manager = workers.save(Worker(id="", name="Grace Mensah", role="Service manager"))
+    qa = QaService(db)
+    qa.set_reviewer(manager.id, True)
+    qa.countersign(saved.id, manager.id, "Sampled: decisions and rationale are clear.")
     workers.add_assessment(ana.id, ON, RiskFactors(2, 2, 2, 2), assessed_by="Amara",
                            rationale="Periodic review.")  # fmt: skip
     workers.add_leave(ana.id, ON + timedelta(40), ON + timedelta(50), LeaveKind.SICKNESS, "Flu")

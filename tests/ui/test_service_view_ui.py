@@ -86,6 +86,9 @@ def test_the_service_view_shows_every_team_worst_first_and_flags_the_stale_one(
     teams_shown = {window.proxy.index(r, int(Column.TEAM)).data() for r in range(south)}
     assert teams_shown == {"South CMHT"}
     assert window.counts.text().startswith(f"1 team · {south} workers")
+    # QA (issue 16): that team's signed records of the month awaiting QA and its sampling rate.
+    assert " awaiting QA · QA Nov 2026: " in window.counts.text()
+    assert "South CMHT: " in window.counts.toolTip()
     assert window.heat_model.rowCount() > 0
     window.team_combo.setCurrentIndex(0)
     window.resize(1366, 740)

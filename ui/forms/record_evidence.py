@@ -35,6 +35,7 @@ from shiboken6 import isValid
 
 from app.dates import moment
 from app.domain.model import SessionStatus
+from app.domain.qa import Countersignature
 from app.domain.records import SessionRecord
 from app.domain.rows import Addendum, SignOff
 from app.errors import KeelError
@@ -75,6 +76,18 @@ def supervisee_line(state: SignOff) -> str:
     return "Supervisee: not yet responded (they acknowledge the record, or say why they disagree)."
 
 
+def qa_line(countersignature: Countersignature | None) -> str:
+    """The record's quality assurance, in words."""
+    if countersignature is None:
+        return "Quality assurance: not yet quality-assured (a QA reviewer may countersign it)."
+    c = countersignature
+    role = f" ({c.reviewer_role})" if c.reviewer_role else ""
+    return (
+        f"Quality assurance: countersigned by {c.reviewer_name}{role} on "
+        f"{local_time(c.countersigned_at)}: “{c.comments}” — countersignature {c.hash}"
+    )
+
+
 class SignedBanner(QFrame):
     """ "Signed by … on … — locked. Corrections are addenda." with the fingerprint."""
 
@@ -98,11 +111,13 @@ class SignedBanner(QFrame):
         self.supervisee = _plain(name="Supervisee's response")
         self.fingerprint = _plain(name="Fingerprint")
         self.fingerprint.setStyleSheet("color: #4b3b7a;")
+        self.qa = _plain(name="Quality assurance")
         text = QVBoxLayout()
         text.setSpacing(2)
         text.addWidget(self.headline)
         text.addWidget(self.supervisee)
         text.addWidget(self.fingerprint)
+        text.addWidget(self.qa)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 6, 8, 6)
         row.addWidget(lock)
@@ -126,7 +141,10 @@ class SignedBanner(QFrame):
 
     def text(self) -> str:
         """Everything the banner says, as one string."""
-        parts = (self.headline.text(), self.supervisee.text(), self.fingerprint.text())
+        parts = (
+            self.headline.text(), self.supervisee.text(), self.fingerprint.text(),
+            self.qa.text(),
+        )  # fmt: skip
         return "\n".join(p for p in parts if p)
 
 
@@ -253,6 +271,7 @@ class RecordEvidence(QObject):
     """
 
     evidence_changed = Signal(str)
+    countersigned = Signal(str)  # the record's id: a QA reviewer countersigned it
 
     def __init__(self, ctx: AppContext, host: EvidenceHost, window: QWidget) -> None:
         super().__init__(window)
@@ -269,6 +288,9 @@ class RecordEvidence(QObject):
             "Supervisee's response…", "Record the supervisee's response", self.respond
         )
         self.addendum_button = self._button("Add addendum…", "Add an addendum", self.add_addendum)
+        self.countersign_button = self._button(
+            "Countersign (QA)…", "Countersign the record for quality assurance", self.countersign
+        )
         self.export_button = self._button(
             "Export PDF…", "Export the record as PDF", self.export_pdf
         )
@@ -288,6 +310,7 @@ class RecordEvidence(QObject):
             self.sign_button,
             self.respond_button,
             self.addendum_button,
+            self.countersign_button,
             self.export_button,
             self.print_button,
         ]
@@ -357,6 +380,22 @@ class RecordEvidence(QObject):
         self.reload("Addendum added.")
         return True
 
+    def countersign(self) -> bool:
+        """A QA reviewer countersigns the signed record, with comments (its own evidence)."""
+        if not self.locked:
+            return False
+        from ui.forms.countersign_dialog import CountersignDialog
+
+        record = self._host.saved_record()
+        dialog = CountersignDialog(
+            self._ctx, record.id, title=self._host.windowTitle(), parent=self._window
+        )
+        if not self._run(dialog):
+            return False
+        self.reload("Countersigned for quality assurance.")
+        self.countersigned.emit(record.id)
+        return True
+
     def export_pdf(self) -> Path | None:
         """Save if need be, then export the record as it is saved."""
         if not self._host.ensure_saved():
@@ -391,6 +430,10 @@ class RecordEvidence(QObject):
             self._host.lock()
         self.sign_button.setVisible(not signed)
         self.addendum_button.setVisible(signed)
+        countersigned = self._ctx.qa.countersignature(self._record_id()) if signed else None
+        self.banner.qa.setText(qa_line(countersigned) if signed else "")
+        self.banner.qa.setVisible(signed)
+        self.countersign_button.setVisible(signed and countersigned is None)
         self.respond_button.setVisible(
             signed and state is not None and state.supervisee_response is None
         )

@@ -105,6 +105,12 @@ class WorkerDialog(QDialog):
         self.clinical_combo.setAccessibleName("Clinical supervisor")
         self.qualified_check = QCheckBox("May give clinical supervision (suitably qualified)")
         self.qualified_check.setAccessibleName("May give clinical supervision")
+        self.qa_check = QCheckBox("QA reviewer (countersigns other people's signed records)")
+        self.qa_check.setAccessibleName("QA reviewer")
+        self.qa_check.setToolTip(
+            "A manager who samples signed supervision records and countersigns them with "
+            "comments, for quality assurance."
+        )
         # One box per supervision type in use; a new worker starts with the policy's defaults.
         self.requires_checks: dict[TypeKey, QCheckBox] = {}
         requires_row = QGridLayout()
@@ -128,6 +134,7 @@ class WorkerDialog(QDialog):
         form.addRow(_label_for(self.line_combo, "&Line supervisor"), self.line_combo)
         form.addRow(_label_for(self.clinical_combo, "&Clinical supervisor"), self.clinical_combo)
         form.addRow("", self.qualified_check)
+        form.addRow("", self.qa_check)
         form.addRow(QLabel("Role requires"), requires_row)
 
         self.buttons = QDialogButtonBox(
@@ -143,7 +150,7 @@ class WorkerDialog(QDialog):
             self.name_edit, self.staff_id_edit, self.role_edit, self.team_combo,
             self.start_edit, self.start_unknown, self.employed_edit, self.employed_unknown,
             self.employment_combo, self.profession_edit,
-            self.line_combo, self.clinical_combo, self.qualified_check,
+            self.line_combo, self.clinical_combo, self.qualified_check, self.qa_check,
             *self.requires_checks.values(), self.buttons,
         ]  # fmt: skip
         set_tab_order(*order)
@@ -186,6 +193,7 @@ class WorkerDialog(QDialog):
             max(self.clinical_combo.findData(worker.clinical_supervisor_id), 0)
         )
         self.qualified_check.setChecked(worker.qualified_clinical)
+        self.qa_check.setChecked(self._ctx.qa.is_reviewer(worker.id))
         for type_, check in self.requires_checks.items():
             check.setChecked(type_ in worker.requires)
 
@@ -231,7 +239,7 @@ class WorkerDialog(QDialog):
             field.setFocus()
             return
         try:
-            self.saved_worker = self._ctx.workers.save(worker)
+            self.saved_worker = self._ctx.qa.save_worker(worker, reviewer=self.qa_check.isChecked())
         except KeelError as exc:
             QMessageBox.warning(self, "Worker not saved", str(exc))
             return

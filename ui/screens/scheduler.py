@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from app.dates import uk, weekday
 from app.domain.catalogue import TypeSpec
 from app.domain.model import DueStatus, StaffEntry, TypeKey
+from app.domain.qa import QaFigures
 from app.errors import KeelError
 from app.services.scheduling import ScheduleRow
 from ui.context import AppContext
@@ -53,6 +54,8 @@ from ui.models.schedule_model import (
     ScheduleFilter,
     ScheduleModel,
 )
+from ui.screens.qa_summary import TIP as QA_TIP
+from ui.screens.qa_summary import qa_text, qa_tooltip
 from ui.screens.scheduler_details import DetailsPane, plain_label
 from ui.widgets.dates import DateEdit
 from ui.widgets.focus import set_tab_order
@@ -161,6 +164,7 @@ class SchedulerScreen(QWidget):
         self._ctx = ctx
         self._as_of = ctx.today()
         self._names: dict[str, str] = {}
+        self._qa: QaFigures | None = None
         self.model = ScheduleModel(self)
         self.proxy = ScheduleFilter(self.model, self)
         self._as_of_timer = QTimer(self)
@@ -177,13 +181,17 @@ class SchedulerScreen(QWidget):
     def _build(self) -> None:
         self.counts = plain_label()
         self.counts.setAccessibleDescription("Schedule counts")
-        self.counts.setToolTip(
+        self._counts_tip = (
             "Overdue: workers with at least one overdue type. Due this week: workers not "
             f"overdue whose next due date falls within {WEEK_DAYS} days from the as-of date. "
             "Compliance: share of required, not paused (worker, type) pairs that are not overdue. "
             "Agreement reviews due: supervision agreements whose review date has passed or is "
             "near (Status → Agreement review due lists them)."
         )
+        self.counts.setToolTip(self._counts_tip)
+        # The line grows a second line rather than hiding its end (QA, agreement reviews) on
+        # a laptop's screen.
+        self.counts.setWordWrap(True)
         font = QFont(self.counts.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -476,7 +484,8 @@ class SchedulerScreen(QWidget):
             QMessageBox.warning(self, "Keel could not read the schedule", str(exc))
             return
         self._fill_filter_combos()
-        self.counts.setText(counts_text(self.model, self._ctx.today()))
+        self._qa = self._ctx.qa.month(self._as_of)
+        self._show_counts()
         if selected is not None and not self.selected_worker_id():
             self.select_worker(selected)
         if not self.table.currentIndex().isValid() and self.proxy.rowCount():
@@ -530,6 +539,24 @@ class SchedulerScreen(QWidget):
     def _team_changed(self, _index: int) -> None:
         self.proxy.set_team(self.team_combo.currentData() or None)
         self._update_shown()
+        self._show_counts()
+
+    def refresh_qa(self) -> None:
+        """Count the QA figures again (after a countersignature) and show them."""
+        try:
+            self._qa = self._ctx.qa.month(self._as_of)
+        except KeelError as exc:
+            log.warning("could not count the QA figures: %s", exc)
+            return
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        """The summary line: the schedule's counts, then QA (for the team filtered to)."""
+        if self._qa is None:
+            return
+        team = self.team_combo.currentData() or None
+        self.counts.setText(counts_text(self.model, self._ctx.today()) + qa_text(self._qa, team))
+        self.counts.setToolTip(f"{self._counts_tip}\n\n{QA_TIP}\n{qa_tooltip(self._qa)}")
 
     def _supervisor_changed(self, _index: int) -> None:
         self.proxy.set_supervisor(self.supervisor_combo.currentData() or None)

@@ -349,6 +349,7 @@ class WorkersScreen(QWidget):
             ("line", "Line supervisor"),
             ("clinical", "Clinical supervisor"),
             ("qualified", "Gives clinical supervision"),
+            ("qa", "QA reviewer"),
             ("requires", "Role requires"),
             ("left", "In post"),
         ):
@@ -750,6 +751,11 @@ class WorkersScreen(QWidget):
         f["clinical"].setText(self._name_of(worker.clinical_supervisor_id))
         f["qualified"].setText(
             "Yes — may give clinical supervision" if worker.qualified_clinical else "No"
+        )
+        f["qa"].setText(
+            "Yes — countersigns signed records for quality assurance"
+            if self._ctx.qa.is_reviewer(worker.id)
+            else "No"
         )
         catalogue = self._ctx.catalogue
         f["requires"].setText(

@@ -35,6 +35,7 @@ from app.dates import day_month, month_short_year, uk
 from app.domain.catalogue import Catalogue
 from app.domain.model import DueStatus, SessionStatus, Tier, TypeKey
 from app.domain.policy import Policy, PolicyVersion
+from app.domain.qa import QaFigures
 from app.domain.quality import quality_gaps
 from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
@@ -62,6 +63,7 @@ from app.services.reports.charts import (
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.reports.governance import learning_log_section, theme_heatmap_section
 from app.services.reports.pack_records import copies_section, escalations_section
+from app.services.reports.qa_pack import gather_qa, qa_section
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
@@ -212,6 +214,8 @@ class ComplianceData:
     actions: dict[str, ActionCounts] = field(default_factory=dict)  # by team
     themes: list[ThemeRaised] = field(default_factory=list)
     wellbeing: list[TeamWellbeing] = field(default_factory=list)
+    # Signed records and their QA countersignatures, per team and month (issue 16).
+    qa: QaFigures | None = None
 
     def __post_init__(self) -> None:
         self.until = min(self.date_to, self.today)
@@ -513,6 +517,7 @@ GATHER_STEPS: tuple[GatherStep, ...] = (
     _gather_actions,
     _gather_themes,
     _gather_wellbeing,
+    gather_qa,
 )
 
 
@@ -1257,8 +1262,9 @@ SECTIONS: tuple[PackSection, ...] = (
     _cancellations,
     _actions,
     _sign_off,
-    # Parts that need the record's QA and copy fields (issue 16) go here: QA sampling, the
-    # supervisee's copy on time, escalations.
+    # The record's QA and copy fields (issue 16): QA sampling, the supervisee's copy on
+    # time, escalations.
+    qa_section,
     copies_section,
     escalations_section,
     _quality,

@@ -30,6 +30,7 @@ from app.services.reports.base import (
     table,
     text,
 )
+from app.services.reports.countersign import qa_story
 from app.storage.actions import origins as action_origins
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
@@ -119,6 +120,7 @@ def record_story(
     story += _sign_off(
         db, rec, width, worker.name if worker else "(attendees)", supervisor, time_zone
     )
+    story += qa_story(db, rec, width, time_zone)
     story += _distribution(policy, width)
     if not include_confidential and rec.confidential_notes:
         story.append(

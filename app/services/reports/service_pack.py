@@ -25,6 +25,7 @@ from reportlab.platypus import Flowable, Spacer
 from app.dates import uk
 from app.domain.model import DueStatus, SessionStatus, TypeKey
 from app.domain.policy import zone_named
+from app.domain.qa import QaRow, qa_figures
 from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
@@ -45,6 +46,7 @@ from app.services.reports.compliance import (
     _sign_off,
     month_ends,
 )
+from app.services.reports.qa_pack import qa_section
 from app.services.service_view import TeamPublish, schedule_from
 
 _STATUSES = {s.value: s for s in SessionStatus}
@@ -163,6 +165,12 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
                     for e in published.read_learning(conn, date_from, date_to)]  # fmt: skip
     for m in published.read_theme_mentions(conn, date_from, date_to):
         out.themes.setdefault(m.theme, Counter())[names.get(m.team_id, "")] += 1
+    # QA per team database and month (issue 16): the same section as the team pack's.
+    data.qa = qa_figures(
+        (QaRow(names.get(t, ""), on, done) for t, on, done in published.read_qa(
+            conn, date_from, date_to)),
+        date_from, date_to,
+    )  # fmt: skip
     step()
     return out
 
@@ -367,6 +375,7 @@ def build_service_pack(
         story += _overdue(ctx)
         story += _cancellations(ctx, extra)
         story += _sign_off(ctx)
+        story += qa_section(ctx)
         for build in (_learning, _themes):
             story += build(ctx, extra)
         doc.build(story, cancelled=cancelled)

@@ -1,0 +1,51 @@
+"""The record PDF's quality-assurance part (issue 16): the QA countersignature — reviewer, job
+title, date, comments and the countersignature's own hash, which names the record's
+fingerprint — or "Not yet quality-assured"."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from reportlab.platypus import Flowable, KeepTogether
+
+from app.domain.model import SessionStatus
+from app.domain.records import SessionRecord
+from app.services.reports.base import heading, key_values, para, paras, stamp, styles
+from app.storage.countersign import get_countersignature
+from app.storage.db import Database
+
+NOT_YET = "Not yet quality-assured."
+
+
+def qa_story(db: Database, rec: SessionRecord, width: float, zone: tzinfo | None) -> list[Flowable]:
+    """The "Quality assurance" block of a held record (nothing for other records)."""
+    if rec.status is not SessionStatus.HELD:
+        return []
+    st = styles()
+    found = get_countersignature(db, rec.id)
+    if found is None:  # one line: a record that fitted on one page still does
+        return [para(f"Quality assurance: {NOT_YET}", st["small"])]
+    block: list[Flowable] = [heading("Quality assurance")]
+    block.append(
+        key_values(
+            [
+                ("Reviewer", found.reviewer_name),
+                ("Job title", found.reviewer_role or "Not recorded"),
+                ("Date", stamp(found.countersigned_at, zone)),
+            ],
+            width,
+            st,
+            cols=3,
+        )
+    )
+    block.append(para("QA comments", st["label"]))
+    block += paras(found.comments, st["body"])
+    block.append(
+        para(
+            f"Countersignature {found.id} of the record with fingerprint "
+            f"{found.record_fingerprint} · the countersignature's own hash (SHA-256), over its "
+            f"comments, reviewer, date and that fingerprint: {found.hash}",
+            st["small"],
+        )
+    )
+    return [KeepTogether(block)]
