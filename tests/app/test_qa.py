@@ -238,6 +238,7 @@ def _tamper(path: Path, *statements: str) -> str:
 def test_check_passes_on_an_untouched_copy(copy: Path) -> None:
     code, text = _check(copy)
     assert code == 0, text
+    assert "every response, addendum, QA countersignature, risk assessment" in text  # says so
 
 
 def test_check_names_a_countersignature_whose_comments_were_changed(copy: Path) -> None:
