@@ -86,3 +86,46 @@ def test_migrating_keeps_every_signed_record_verifying(v10: Path) -> None:
             db.execute("UPDATE sessions SET copy_given_on = '2026-01-01' WHERE id = ?", [responded])
     finally:
         db.close()
+
+
+def test_check_reads_each_signed_record_once_in_the_form_its_entry_recorded(
+    v10: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the migration every signed record's entry is of form 1: `check` reads them all in
+    that form, once — not all in form 2 and then all again in form 1 (that doubled its time on
+    the reference database, 2.05× → 4.97× its floor)."""
+    from collections.abc import Sequence
+    from dataclasses import replace
+
+    from app.storage import evidence_kinds, evidence_registry
+    from app.storage.db import Database
+    from app.storage.evidence_registry import Row
+
+    db = open_database(v10)
+    try:
+        calls: list[tuple[int, int | None]] = []
+        real = evidence_kinds._load_signed
+
+        def spy(db_: Database, ids: Sequence[str] | None, form: int) -> dict[str, Row]:
+            calls.append((form, None if ids is None else len(ids)))
+            return real(db_, ids, form)
+
+        kind = evidence_kinds.SIGNED_RECORD
+        monkeypatch.setitem(evidence_registry._KINDS, kind.name, replace(kind, load=spy))
+        assert [f.sentence for f in verify(db)] == []
+        assert calls == [(1, None)], calls  # every row once, in form 1
+        # A record signed now is of form 2: it alone is read in form 2, by id.
+        sessions = SessionService(db)
+        records = RecordService(db, sessions)
+        unsigned = db.execute(
+            "SELECT id FROM sessions WHERE signed_at IS NULL AND status = 'held' LIMIT 1"
+        ).fetchone()[0]
+        rec = sessions.get(unsigned)
+        assert rec is not None
+        supervisor = db.execute("SELECT name FROM workers WHERE id = ?", [rec.supervisor_id])
+        records.sign_off(unsigned, supervisor.fetchone()[0], confirmed=True, accept_gaps=True)
+        calls.clear()
+        assert [f.sentence for f in verify(db)] == []
+        assert calls == [(1, None), (2, 1)], calls
+    finally:
+        db.close()
