@@ -147,26 +147,7 @@ class RecordService:
         if not agree and not comment.strip():
             raise UsageError("Say what the supervisee disagrees with.")
         response = "acknowledged" if agree else "disagreed"
-        if copy_received and copy_given_on is None:
-            raise UsageError("Give the date the supervisee was given their copy.")
-        if copy_given_on is not None:
-            if not copy_received:
-                raise UsageError(
-                    "A date the copy was given needs the declaration that it was received."
-                )
-            if copy_given_on > date.today():
-                raise UsageError("The date the copy was given cannot be in the future.")
-            if record is not None and copy_given_on < record.session_date:
-                raise UsageError(
-                    "The copy cannot have been given before the session "
-                    f"({record.session_date:%d/%m/%Y})."
-                )
-            signed_on = date.fromisoformat(str(state.signed_at)[:10])
-            if copy_given_on < signed_on:
-                raise UsageError(
-                    "The copy is of the signed record: it cannot have been given before it "
-                    f"was signed ({signed_on:%d/%m/%Y})."
-                )
+        _check_copy(record, state, copy_received, copy_given_on)
         if group:
             self._attendee_responds(
                 session_id, str(attendee_id), response, name, comment, copy_received,
@@ -294,3 +275,29 @@ class RecordService:
             if missing:
                 return gaps + missing, True
         return gaps, bool(gaps) and policy.quality_blocks_sign_off
+
+
+def _check_copy(
+    record: Any, state: SignOff, copy_received: bool | None, copy_given_on: date | None
+) -> None:
+    """The supervisee's declaration of a copy: refused when its date cannot be right."""
+    if copy_received and copy_given_on is None:
+        raise UsageError("Give the date the supervisee was given their copy.")
+    if copy_given_on is not None:
+        if not copy_received:
+            raise UsageError(
+                "A date the copy was given needs the declaration that it was received."
+            )
+        if copy_given_on > date.today():
+            raise UsageError("The date the copy was given cannot be in the future.")
+        if record is not None and copy_given_on < record.session_date:
+            raise UsageError(
+                "The copy cannot have been given before the session "
+                f"({record.session_date:%d/%m/%Y})."
+            )
+        signed_on = date.fromisoformat(str(state.signed_at)[:10])
+        if copy_given_on < signed_on:
+            raise UsageError(
+                "The copy is of the signed record: it cannot have been given before it "
+                f"was signed ({signed_on:%d/%m/%Y})."
+            )

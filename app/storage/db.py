@@ -31,12 +31,12 @@ from app.errors import (
 )
 from app.storage import keys
 from app.storage.schema import (
+    ATTENDEE_RESPONSES,
     EVIDENCE_BASELINE,
     MIGRATIONS,
     SCHEMA_VERSION,
     SEEDED_THEMES,
     TYPES_AS_DATA,
-    ATTENDEE_RESPONSES,
 )
 
 if TYPE_CHECKING:
@@ -571,6 +571,7 @@ def _attendee_responses(db: Database) -> None:
     from app.storage.group_acks import begin_attendee_responses
 
     begin_attendee_responses(db, _ATTENDEE_RESPONSES_STEP)
+
 
 # Python steps that run after a migration's SQL, in the same transaction.
 _AFTER_STEP: dict[int, Callable[[Database], None]] = {

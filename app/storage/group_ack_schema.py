@@ -42,7 +42,7 @@ END;
 -- A group record's single response becomes the acknowledgement of the attendee it names.
 INSERT INTO attendee_responses (id, session_id, worker_id, response, name, comment,
                                 responded_at, copy_received, copy_given_on)
-SELECT lower(hex(randomblob(16))), s.id, min(w.id), s.supervisee_response, s.supervisee_name,
+SELECT lower(hex(randomblob(16))), s.id, min(w.id), s.supervisee_response, min(w.name),
        s.supervisee_comment, s.supervisee_responded_at, s.supervisee_copy_received,
        s.copy_given_on
 FROM sessions s

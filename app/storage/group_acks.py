@@ -39,7 +39,10 @@ def responses_for(db: Database, session_id: str) -> dict[str, AttendeeResponse]:
     ):
         copy = None if row[7] is None else bool(row[7])
         given = date.fromisoformat(row[8]) if row[8] else None
-        out[str(row[2])] = AttendeeResponse(*(str(v) for v in row[:7]), copy, given)  # type: ignore[arg-type]
+        out[str(row[2])] = AttendeeResponse(
+            str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
+            str(row[6]), copy, given,
+        )  # fmt: skip
     return out
 
 
@@ -69,9 +72,10 @@ def insert_response(
 
 def _title(labels: Labels, names: Mapping[str, str]) -> str:
     attendee = names.get(str(labels.get("attendee") or ""), "an attendee")
+    of = f" of {whose(labels, names)}" if labels.get("worker") else ""
     return (
-        f"the response of {attendee} to the signed {labels.get('type') or 'group'} record of "
-        f"{whose(labels, names)} dated {day(labels.get('date'))}"
+        f"the response of {attendee} to the signed {labels.get('type') or 'group'} record{of} "
+        f"dated {day(labels.get('date'))}"
     )
 
 

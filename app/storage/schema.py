@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.storage.group_ack_schema import ATTENDEE_RESPONSES
+from app.storage.group_ack_schema import ATTENDEE_RESPONSES as ATTENDEE_RESPONSES
 from app.storage.qa_schema import QA_COUNTERSIGNATURES
 
 V1_CORE = """
