@@ -34,6 +34,7 @@ from app.services.reports.countersign import qa_story
 from app.storage.actions import origins as action_origins
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
+from app.storage.group_acks import responses_for
 from app.storage.policies import current_policy, policy_history
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
@@ -175,11 +176,11 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
 
 
 def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowable:
-    """Each attendee by name with their acknowledgement of the signed record, or "Not yet".
-    (A group record takes one response, made in an attendee's own name: that attendee's.)"""
+    """Each attendee by name with their own response to the signed record (acknowledged or
+    disagreed, the date, their comments and copy), or "Not yet"."""
     st = styles()
     state = sign_off_state(db, rec.id)
-    responder = " ".join(state.supervisee_name.split()).casefold()
+    said_by = responses_for(db, rec.id)
     rows: list[list[Flowable | str]] = [
         [markup("<b>Attendee</b>", st["cell"]), markup("<b>Acknowledgement</b>", st["cell"])]
     ]
@@ -188,11 +189,20 @@ def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowabl
         said = "Not yet"
         if not state.signed_at:
             said = "Not yet (the record is not signed)"
-        elif state.supervisee_response and " ".join(name.split()).casefold() == responder:
-            verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
-            when = str(state.supervisee_responded_at or "")[:10]
+        elif (found := said_by.get(worker_id)) is not None:
+            verb = "Acknowledged" if found.response == "acknowledged" else "Disagreed"
+            when = found.responded_at[:10]
             said = f"{verb} on {uk(date.fromisoformat(when))}" if when else verb
+            if found.comment:
+                said += f": “{found.comment}”"
+            if found.copy_given_on is not None:
+                said += f". Copy given on {uk(found.copy_given_on)}"
         rows.append([para(name, st["cell"]), para(said, st["cell"])])
+    done = sum(1 for w in rec.attendees if w in said_by)
+    rows.append(
+        [markup("<b>Responded</b>", st["cell"]),
+         para(f"{done} of {len(rec.attendees)} attendees", st["cell"])]
+    )  # fmt: skip
     return table(rows, [width * 0.5, width * 0.5])
 
 
