@@ -103,3 +103,18 @@ def begin_attendee_responses(db: Database, schema: int) -> None:
     from app.storage.evidence_registry import begin_tracking
 
     begin_tracking(db, ["attendee_response"], schema)
+
+
+def yet_to_respond(db: Database, session_ids: list[str]) -> dict[str, int]:
+    """{group record id: how many of its attendees have not yet responded} for the given
+    records (records every attendee has answered are left out)."""
+    import json
+
+    rows = db.execute(
+        "SELECT a.session_id, count(*) FROM session_attendees a "
+        "WHERE a.session_id IN (SELECT value FROM json_each(?)) AND NOT EXISTS "
+        "(SELECT 1 FROM attendee_responses r WHERE r.session_id = a.session_id "
+        "AND r.worker_id = a.worker_id) GROUP BY a.session_id",
+        [json.dumps(session_ids)],
+    )
+    return {str(sid): int(n) for sid, n in rows}
