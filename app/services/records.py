@@ -9,7 +9,7 @@ from typing import Any
 
 from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
-from app.domain.rows import Addendum, SignOff
+from app.domain.rows import Addendum, AttendeeResponse, SignOff
 from app.errors import UsageError
 from app.services.sessions import SessionService
 from app.storage import audit, evidence, evidence_registry, group_acks
@@ -203,7 +203,7 @@ class RecordService:
                 actor=attendee.name, entity_id=session_id,
             )  # fmt: skip
 
-    def attendee_responses(self, session_id: str) -> dict[str, group_acks.AttendeeResponse]:
+    def attendee_responses(self, session_id: str) -> dict[str, AttendeeResponse]:
         """{attendee's worker id: their response} for a group record (empty for others)."""
         return group_acks.responses_for(self._db, session_id)
 

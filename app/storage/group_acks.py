@@ -5,9 +5,9 @@ rows, each audited with the hash of its content and replayed by ``check``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
+from app.domain.rows import AttendeeResponse
 from app.storage.db import Database, new_id, utc_now
 from app.storage.evidence_registry import Labels, day, register, table_kind, whose
 
@@ -15,19 +15,6 @@ COLUMNS = (
     "id", "session_id", "worker_id", "response", "name", "comment", "responded_at",
     "copy_received", "copy_given_on",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class AttendeeResponse:
-    id: str
-    session_id: str
-    worker_id: str
-    response: str  # acknowledged | disagreed
-    name: str
-    comment: str
-    responded_at: str
-    copy_received: bool | None
-    copy_given_on: date | None
 
 
 def responses_for(db: Database, session_id: str) -> dict[str, AttendeeResponse]:
