@@ -155,6 +155,8 @@ def test_a_group_record_lists_each_attendee_s_acknowledgement_by_name(
     assert "Ana Silva Not yet" in text
     assert f"Ben Carter Acknowledged on {uk(date.today())}" in text
     assert "Responded 1 of 2 attendees" in text
+    assert "Signed by supervisor; 1 of 2 attendees acknowledged; awaiting 1" in text
+    assert "awaiting supervisee" not in text
     # Ana responds in her own name: disagreeing, with her comments, and her copy.
     records.respond(sid, agree=False, name="Ana Silva", comment="My case was not discussed.",
                     attendee_id=ana.id, copy_received=True, copy_given_on=date.today())  # fmt: skip
@@ -165,4 +167,7 @@ def test_a_group_record_lists_each_attendee_s_acknowledgement_by_name(
         f"{uk(date.today())}"
     ) in " ".join(text.split())
     assert "Responded 2 of 2 attendees" in text
+    flat = " ".join(text.split())
+    assert "Signed by supervisor; 1 of 2 attendees acknowledged, 1 recorded disagreement" in flat
+    assert "Each attendee responds in their own name: 2 of 2 have" in flat
     assert "Not yet" not in text.split("Attendees and their acknowledgement")[1].split("Agenda")[0]

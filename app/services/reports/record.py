@@ -12,6 +12,7 @@ from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.policy import Policy
 from app.domain.records import SUPERVISEE_DECLARATION, SUPERVISOR_DECLARATION, SessionRecord
+from app.domain.rows import SignOff
 from app.errors import UsageError
 from app.services.record_facts import YearCount, copy_deadline, signed_on, year_count
 from app.services.reports.base import (
@@ -81,7 +82,7 @@ def record_story(
         markup(f"{text(spec.label)} record", st["title"]),
         para(
             f"{worker.name if worker else 'Group session'} · {uk(rec.session_date)} · "
-            f"{STATUS_WORDS[rec.status.value]} · {state.label}",
+            f"{STATUS_WORDS[rec.status.value]} · {_state_words(db, rec, state)}",
             st["subtitle"],
         ),
         Spacer(1, 3 * mm),
@@ -173,6 +174,21 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
     else:
         story.append(para("No decision recorded.", st["body"]))
     return story
+
+
+def _state_words(db: Database, rec: SessionRecord, state: SignOff) -> str:
+    """The record's sign-off in words; a signed group record's says how many attendees have
+    acknowledged it (each responds in their own name)."""
+    if not rec.attendees or not state.signed:
+        return state.label
+    said = responses_for(db, rec.id)
+    acknowledged = sum(1 for w in rec.attendees if w in said and said[w].response == "acknowledged")
+    disagreed = sum(1 for w in rec.attendees if w in said and said[w].response == "disagreed")
+    words = f"Signed by supervisor; {acknowledged} of {len(rec.attendees)} attendees acknowledged"
+    if disagreed:
+        words += f", {disagreed} recorded disagreement"
+    waiting = len(rec.attendees) - acknowledged - disagreed
+    return words + (f"; awaiting {waiting}" if waiting else "")
 
 
 def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowable:
@@ -368,7 +384,13 @@ def _sign_off(
         if state.signed_at
         else "Not yet signed in Keel"
     )
-    if state.supervisee_response:
+    said = responses_for(db, rec.id) if rec.attendees else {}
+    if rec.attendees and state.signed_at:
+        sv_line = (
+            f"Each attendee responds in their own name: {len(said)} of {len(rec.attendees)} "
+            "have (see “Attendees and their acknowledgement”)"
+        )
+    elif state.supervisee_response:
         when = stamp(state.supervisee_responded_at, zone)
         verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
         sv_line = f"{verb} electronically {when} as “{state.supervisee_name}”"
@@ -382,7 +404,7 @@ def _sign_off(
     # the same page as what comes before when they fit (one KeepTogether, nothing nested).
     block: list[Flowable] = [
         heading("Sign-off"),
-        para(state.label, st["body"]),
+        para(_state_words(db, rec, state), st["body"]),
         side_by_side(sup_block, sv_block, width),
         Spacer(1, 3 * mm),
         para(
