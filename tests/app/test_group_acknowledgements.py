@@ -153,3 +153,21 @@ def test_the_pack_s_awaiting_supervisee_agrees_with_the_records(
     assert f"{one + group:,} signed records awaiting the supervisee's acknowledgement" in text
     assert "a group record counts once, as awaiting, while any of its attendees" in text
     assert "yet to respond" in text  # a group listed names how many attendees are still to go
+
+
+def test_a_worker_s_history_shows_their_own_response_to_a_group_record(
+    db: Database, tmp_path: Path
+) -> None:
+    from app.services.reports.history import build_worker_history_pdf
+
+    sid, ids = _group(db)
+    records = RecordService(db)
+    records.sign_off(sid, "Priya Nair", confirmed=True, accept_gaps=True)
+    records.respond(sid, agree=True, name="Ana Silva", attendee_id=ids["Ana Silva"])
+    period = (date(2026, 10, 1), date(2026, 11, 30))
+    ana = " ".join(pdf_text(build_worker_history_pdf(
+        db, ids["Ana Silva"], *period, tmp_path / "ana.pdf", today=TODAY)).split())  # fmt: skip
+    ben = " ".join(pdf_text(build_worker_history_pdf(
+        db, ids["Ben Carter"], *period, tmp_path / "ben.pdf", today=TODAY)).split())  # fmt: skip
+    assert "Signed; acknowledged" in ana and "awaiting supervisee" not in ana
+    assert "Signed; awaiting supervisee" in ben
