@@ -260,8 +260,9 @@ def _evidence_checks(db: Database, report: CheckReport, seen: _Seen | None, path
     signed = db.execute("SELECT count(*) FROM sessions WHERE signed_at IS NOT NULL").fetchone()[0]
     if not found:
         report.facts.append(
-            f"evidence: {signed} signed records and every response, addendum, risk assessment, "
-            "leave, override, trigger event and policy version match the audit trail"
+            f"evidence: {signed} signed records and every response, addendum, QA countersignature, "
+            "risk assessment, leave, override, trigger event and policy version match the "
+            "audit trail"
         )
     differences = protections.differences(db)
     for diff in differences:

@@ -160,8 +160,9 @@ class SessionService:
         refuse_retired_tags(self._db, record)
         created = not record.id
         with transaction(self._db):
+            moved = self._move_booked_next(record)
             session_store.save_session(self._db, record)
-            booked = self._book_next(record)
+            booked = moved or self._book_next(record)
             if draft_id:
                 draft_store.delete_draft(self._db, draft_id)
             audit.append(
@@ -185,6 +186,42 @@ class SessionService:
             affected = tuple(dict.fromkeys((*affected, *booked.attendees, booked.worker_id or "")))
             affected = tuple(w for w in affected if w)
         return SavedSession(record, affected)
+
+    def _move_booked_next(self, record: SessionRecord) -> SessionRecord | None:
+        """When a saved record's next session changes date, time or place, the booking this
+        record made moves with it (same session, so the calendar moves the same event), as long
+        as it is still only planned; a second booking is never added beside it. Call inside
+        the save's transaction, before the record itself is saved."""
+        if not record.id or record.next_date is None or record.status is not SessionStatus.HELD:
+            return None
+        row = self._db.execute(
+            "SELECT entity_id FROM audit_log WHERE entity = 'session' AND action = 'create' "
+            "AND json_extract(detail, '$.booked_from') = ? ORDER BY seq DESC LIMIT 1",
+            [record.id],
+        ).fetchone()
+        booking = session_store.get_session(self._db, row[0]) if row else None
+        if booking is None or booking.status is not SessionStatus.PLANNED:
+            return None
+        place = record.next_place.strip()
+        if (booking.session_date, booking.start_time, booking.location) == (
+            record.next_date,
+            record.next_time,
+            place,
+        ):
+            return None  # nothing moved (and nothing to book again)
+        booking.session_date = record.next_date
+        booking.start_time = record.next_time
+        booking.location = place
+        session_store.save_session(self._db, booking)
+        audit.append(
+            self._db,
+            "change",
+            "session",
+            booking.id,
+            {"type": booking.type, "status": "planned", "date": record.next_date.isoformat(),
+             "worker": booking.worker_id, "booked_from": record.id},
+        )  # fmt: skip
+        return booking
 
     def _book_next(self, record: SessionRecord) -> SessionRecord | None:
         """The record's next session, booked (call inside the save's transaction): a planned

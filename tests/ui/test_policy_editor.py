@@ -158,3 +158,31 @@ def test_the_versions_page_shows_saved_times_in_the_services_time_zone(
     assert shown == f"{uk(there.date())} at {there:%H:%M} JST"
     assert newest.created_at[11:16] not in shown  # not the UTC clock time
     assert dialog.versions_table.item(0, 4).text() == "We moved"
+
+
+def test_a_setting_with_a_fixed_list_is_chosen_from_it_not_typed(
+    qtbot: Any, ctx: AppContext, quiet: list[str]
+) -> None:
+    """The UK nation and the service year's first day are chosen from their lists (a typed
+    "scotland" was refused only when saving)."""
+    from PySide6.QtWidgets import QComboBox
+
+    dialog = PolicyDialog(ctx)
+    qtbot.addWidget(dialog)
+    field = next(f for f in dialog.fields if f.setting.name == "bank_holiday_nation")
+    combo = field.widgets[""]
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "England and Wales", "Scotland", "Northern Ireland",
+    ]  # fmt: skip
+    assert combo.currentText() == "England and Wales"  # the policy's value is shown
+    combo.setFocus()
+    qtbot.keyClicks(combo, "S")  # by keyboard, as a combo box is used
+    assert combo.currentText() == "Scotland"
+    year = next(f for f in dialog.fields if f.setting.name == "service_year_start")
+    assert isinstance(year.widgets[""], QComboBox) and year.widgets[""].count() == 12
+    qtbot.keyClicks(dialog.name_edit, "Amara Okafor")
+    qtbot.keyClicks(dialog.reason_edit, "We are a Scottish service")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert quiet and "Saved as version 2" in quiet[-1]
+    assert ctx.policies.history().versions[-1].policy.bank_holiday_nation == "Scotland"

@@ -124,6 +124,12 @@ class _SettingField:
             for t in policy.catalogue.active:
                 combo.addItem(t.name, t.key)
             return combo
+        if isinstance(s.choices, tuple) and s.choices:
+            # A fixed list (the UK nation, the service year's first day): chosen, not typed.
+            combo = QComboBox()
+            for choice in s.choices:
+                combo.addItem(choice, choice)
+            return combo
         return QLineEdit()
 
     def load(self, policy: Policy) -> None:
