@@ -238,3 +238,18 @@ class WorkerAction:
     closed_on: date | None
     session_date: date
     session_type: TypeKey
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeResponse:
+    """One attendee's own response to a signed group record."""
+
+    id: str
+    session_id: str
+    worker_id: str
+    response: str  # acknowledged | disagreed
+    name: str
+    comment: str
+    responded_at: str
+    copy_received: bool | None
+    copy_given_on: date | None

@@ -84,6 +84,7 @@ def add_demo_evidence(db: Database, plan: EvidencePlan) -> dict[str, int]:
     now = datetime.combine(plan.today, time(8, 0), tzinfo=UTC)
     signed = _sign(db, plan, now)
     responses = _respond(db, plan, signed, now)
+    _attendees_respond(db, plan, signed, now)
     addenda = _addenda(db, plan, signed, responses, now)
     return {
         "signed": len(signed),
@@ -174,6 +175,49 @@ def _respond(
             actor=lambda sid, _c: answered[sid][1],
         )  # fmt: skip
     return answered
+
+
+def _attendees_respond(
+    db: Database,
+    plan: EvidencePlan,
+    signed: dict[str, tuple[HeldRecord, datetime]],
+    now: datetime,
+) -> int:
+    """Each attendee of a signed group record responds in their own name, most within days;
+    some not yet (the compliance pack counts those groups as awaiting). Its own random
+    sequence, so the rest of the demo is as before. Returns how many responded."""
+    rng = random.Random(f"attendees {plan.today.isoformat()}")
+    groups = sorted(
+        ((rec, when) for rec, when in signed.values()
+         if rec.worker_id is None and when <= now - timedelta(days=5)),
+        key=lambda x: (x[1], x[0].id),
+    )  # fmt: skip
+    rows = []
+    for rec, when in groups:
+        attendees = db.execute(
+            "SELECT worker_id FROM session_attendees WHERE session_id = ? ORDER BY worker_id",
+            [rec.id],
+        ).fetchall()
+        for (worker_id,) in attendees:
+            if worker_id not in plan.names or rng.random() >= RESPONSE_SHARE:
+                continue
+            at = min(when + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 3)), now)
+            given = min(when + timedelta(days=rng.choice((0, 0, 1, 2))), at)
+            rows.append((new_id(), rec.id, worker_id, plan.names[worker_id], _stamp(at),
+                         given.date().isoformat()))  # fmt: skip
+    db.conn.executemany(
+        "INSERT INTO attendee_responses (id, session_id, worker_id, response, name, comment, "
+        "responded_at, copy_received, copy_given_on) "
+        "VALUES (?, ?, ?, 'acknowledged', ?, '', ?, 1, ?)",
+        rows,
+    )
+    names = {r[0]: r[3] for r in rows}
+    record_many(
+        db, "acknowledged", "attendee_response", [r[0] for r in rows],
+        detail=lambda rid, _c: {"by": names[rid], "copy_received": True},
+        actor=lambda rid, _c: names[rid],
+    )  # fmt: skip
+    return len(rows)
 
 
 def _addenda(

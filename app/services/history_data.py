@@ -93,7 +93,27 @@ def gather_history(
         status=status,
         assessments=[a for a in assessments_for(db, worker.id) if a.assessed_on <= date_to],
         records=records,
-        sign_offs={r.id: sign_off_state(db, r.id) for r in records},
+        sign_offs={r.id: _own_sign_off(db, r, worker.id) for r in records},
         addenda={r.id: addenda_for(db, r.id) for r in records},
         actions=actions_of_worker(db, worker.id),
+    )
+
+
+def _own_sign_off(db: Database, record: SessionRecord, worker_id: str) -> SignOff:
+    """A record's sign-off as the worker's history shows it: for a group record, the
+    worker's own response as an attendee (each attendee responds in their own name)."""
+    from dataclasses import replace
+
+    from app.storage.group_acks import responses_for
+
+    state = sign_off_state(db, record.id)
+    if not record.attendees:
+        return state
+    own = responses_for(db, record.id).get(worker_id)
+    return replace(
+        state,
+        supervisee_response=own.response if own else None,
+        supervisee_name=own.name if own else "",
+        supervisee_comment=own.comment if own else "",
+        supervisee_responded_at=own.responded_at if own else None,
     )

@@ -9,12 +9,13 @@ from typing import Any
 
 from app.domain.model import SessionStatus
 from app.domain.quality import QualityGap
-from app.domain.rows import Addendum, SignOff
+from app.domain.rows import Addendum, AttendeeResponse, SignOff
 from app.errors import UsageError
 from app.services.sessions import SessionService
-from app.storage import audit, evidence, evidence_registry
+from app.storage import audit, evidence, evidence_registry, group_acks
 from app.storage.db import Database, transaction
 from app.storage.policies import current_policy
+from app.storage.sessions import is_group_type
 from app.storage.workers import get_worker
 
 
@@ -121,41 +122,38 @@ class RecordService:
         comment: str = "",
         copy_received: bool | None = None,
         copy_given_on: date | None = None,
+        attendee_id: str | None = None,
     ) -> None:
         """The supervisee acknowledges, or records that they disagree and why (once), with
         their declaration: whether they received a copy of the record, and the date it was
-        given (tracked against the policy's deadline)."""
+        given (tracked against the policy's deadline).
+
+        A group record takes one response per attendee (``attendee_id``), each in the
+        attendee's own name; :meth:`attendee_responses` lists them."""
         state = self.state(session_id)
+        record = self._sessions.get(session_id)
+        group = record is not None and is_group_type(self._db, record.type)
         if not state.signed:
             raise UsageError("The supervisor signs first; then the supervisee responds.")
-        if state.supervisee_response is not None:
+        if group:
+            if attendee_id is None or record is None or attendee_id not in record.attendees:
+                raise UsageError("Choose the attendee who is responding.")
+            if attendee_id in group_acks.responses_for(self._db, session_id):
+                raise UsageError("This attendee has already responded to this record.")
+        elif state.supervisee_response is not None:
             raise UsageError("The supervisee has already responded to this record.")
         if not name.strip():
             raise UsageError("Type the supervisee's full name.")
         if not agree and not comment.strip():
             raise UsageError("Say what the supervisee disagrees with.")
         response = "acknowledged" if agree else "disagreed"
-        record = self._sessions.get(session_id)
-        if copy_received and copy_given_on is None:
-            raise UsageError("Give the date the supervisee was given their copy.")
-        if copy_given_on is not None:
-            if not copy_received:
-                raise UsageError(
-                    "A date the copy was given needs the declaration that it was received."
-                )
-            if copy_given_on > date.today():
-                raise UsageError("The date the copy was given cannot be in the future.")
-            if record is not None and copy_given_on < record.session_date:
-                raise UsageError(
-                    "The copy cannot have been given before the session "
-                    f"({record.session_date:%d/%m/%Y})."
-                )
-            signed_on = date.fromisoformat(str(state.signed_at)[:10])
-            if copy_given_on < signed_on:
-                raise UsageError(
-                    "The copy is of the signed record: it cannot have been given before it "
-                    f"was signed ({signed_on:%d/%m/%Y})."
-                )
+        _check_copy(record, state, copy_received, copy_given_on)
+        if group:
+            self._attendee_responds(
+                session_id, str(attendee_id), response, name, comment, copy_received,
+                copy_given_on,
+            )  # fmt: skip
+            return
         supervisee = get_worker(self._db, record.worker_id) if record and record.worker_id else None
         name = supervisee.name if supervisee and _same_name(name, supervisee.name) else _tidy(name)
         with transaction(self._db):
@@ -170,6 +168,44 @@ class RecordService:
             evidence_registry.record(
                 self._db, response, "response", session_id, detail=detail, actor=name
             )
+
+    def _attendee_responds(
+        self,
+        session_id: str,
+        attendee_id: str,
+        response: str,
+        name: str,
+        comment: str,
+        copy_received: bool | None,
+        copy_given_on: date | None,
+    ) -> None:
+        attendee = get_worker(self._db, attendee_id)
+        if attendee is None or not _same_name(name, attendee.name):
+            raise UsageError(
+                f"The typed name does not match the attendee chosen"
+                f"{f' ({attendee.name})' if attendee else ''}. Each attendee types their own "
+                "name: nobody responds for them."
+            )
+        with transaction(self._db):
+            row_id = group_acks.insert_response(
+                self._db, session_id, attendee_id, response, attendee.name, comment,
+                copy_received, copy_given_on,
+            )  # fmt: skip
+            detail: dict[str, Any] = {
+                "by": attendee.name, "attendee": attendee_id, "comment": comment.strip()
+            }  # fmt: skip
+            if copy_received is not None:
+                detail["copy_received"] = copy_received
+            if copy_given_on is not None:
+                detail["copy_given_on"] = copy_given_on.isoformat()
+            evidence_registry.record(
+                self._db, response, "attendee_response", row_id, detail=detail,
+                actor=attendee.name, entity_id=session_id,
+            )  # fmt: skip
+
+    def attendee_responses(self, session_id: str) -> dict[str, AttendeeResponse]:
+        """{attendee's worker id: their response} for a group record (empty for others)."""
+        return group_acks.responses_for(self._db, session_id)
 
     def copy_words(self, session_id: str, given_on: date | None) -> str:
         """The supervisee's copy against the policy's deadline, were it given on ``given_on``
@@ -239,3 +275,29 @@ class RecordService:
             if missing:
                 return gaps + missing, True
         return gaps, bool(gaps) and policy.quality_blocks_sign_off
+
+
+def _check_copy(
+    record: Any, state: SignOff, copy_received: bool | None, copy_given_on: date | None
+) -> None:
+    """The supervisee's declaration of a copy: refused when its date cannot be right."""
+    if copy_received and copy_given_on is None:
+        raise UsageError("Give the date the supervisee was given their copy.")
+    if copy_given_on is not None:
+        if not copy_received:
+            raise UsageError(
+                "A date the copy was given needs the declaration that it was received."
+            )
+        if copy_given_on > date.today():
+            raise UsageError("The date the copy was given cannot be in the future.")
+        if record is not None and copy_given_on < record.session_date:
+            raise UsageError(
+                "The copy cannot have been given before the session "
+                f"({record.session_date:%d/%m/%Y})."
+            )
+        signed_on = date.fromisoformat(str(state.signed_at)[:10])
+        if copy_given_on < signed_on:
+            raise UsageError(
+                "The copy is of the signed record: it cannot have been given before it "
+                f"was signed ({signed_on:%d/%m/%Y})."
+            )

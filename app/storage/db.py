@@ -31,6 +31,7 @@ from app.errors import (
 )
 from app.storage import keys
 from app.storage.schema import (
+    ATTENDEE_RESPONSES,
     EVIDENCE_BASELINE,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -563,12 +564,21 @@ def _types_as_data(db: Database) -> None:
 
 
 _TYPES_STEP = MIGRATIONS.index(TYPES_AS_DATA) + 1
+_ATTENDEE_RESPONSES_STEP = MIGRATIONS.index(ATTENDEE_RESPONSES) + 1
+
+
+def _attendee_responses(db: Database) -> None:
+    from app.storage.group_acks import begin_attendee_responses
+
+    begin_attendee_responses(db, _ATTENDEE_RESPONSES_STEP)
+
 
 # Python steps that run after a migration's SQL, in the same transaction.
 _AFTER_STEP: dict[int, Callable[[Database], None]] = {
     2: _seed_themes,
     MIGRATIONS.index(EVIDENCE_BASELINE) + 1: _begin_evidence,
     _TYPES_STEP: _types_as_data,
+    _ATTENDEE_RESPONSES_STEP: _attendee_responses,
 }
 # Steps that rebuild tables others refer to: they run with foreign keys off (SQLite's way to
 # rebuild a table), and every foreign key of the database is checked before they commit.

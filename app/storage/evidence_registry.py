@@ -51,7 +51,11 @@ from app.storage import audit
 from app.storage.db import Database
 
 # Modules that register kinds when imported (add yours).
-KIND_MODULES: tuple[str, ...] = ("app.storage.evidence_kinds", "app.storage.countersign_evidence")
+KIND_MODULES: tuple[str, ...] = (
+    "app.storage.evidence_kinds",
+    "app.storage.countersign_evidence",
+    "app.storage.group_acks",
+)
 
 Labels = dict[str, Any]
 Row = tuple[Any, Labels]  # a row's canonical content, and what names it in a sentence

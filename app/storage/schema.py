@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.storage.group_ack_schema import ATTENDEE_RESPONSES as ATTENDEE_RESPONSES
 from app.storage.qa_schema import QA_COUNTERSIGNATURES
 
 V1_CORE = """
@@ -1331,5 +1332,6 @@ MIGRATIONS: tuple[str, ...] = (
     AGREEMENT_TYPES,
     RECORD_TEMPLATE,
     QA_COUNTERSIGNATURES,
+    ATTENDEE_RESPONSES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -135,8 +135,11 @@ def _fill(db: Any) -> None:
         supervisor_id=lead.id, attendees=[ana.id, ben.id], issues="Reflective group.",
         risk_link=False, decisions=[Decision("Share the learning", "Useful")],
     )  # fmt: skip
-    records.sign_off(sessions.save(group).record.id, "Amara Okafor", confirmed=True,
-                     accept_gaps=True)  # fmt: skip
+    group_id = sessions.save(group).record.id
+    records.sign_off(group_id, "Amara Okafor", confirmed=True, accept_gaps=True)
+    records.respond(group_id, agree=False, name="Ben Adeyemi", comment="Not my words.",
+                    attendee_id=ben.id, copy_received=True,
+                    copy_given_on=date.today())  # fmt: skip
     manager = workers.save(Worker(id="", name="Grace Mensah", role="Service manager"))
     qa = QaService(db)
     qa.set_reviewer(manager.id, True)
@@ -215,7 +218,7 @@ ENUMS = (
     "dropped", "high", "standard", "low", "sickness", "parental", "incident", "safeguarding",
     "complaint", "boundary", "return_from_leave", "line", "clinical", "group", "in_person",
     "video", "phone", "workload", "leave", "manageable", "stretched", "excessive",
-    "in_progress", "not_started",
+    "in_progress", "not_started", "acknowledged", "disagreed",
 )  # fmt: skip
 
 

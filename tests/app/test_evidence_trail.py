@@ -384,8 +384,11 @@ def test_migrating_writes_one_baseline_entry_per_row_and_fingerprints_still_veri
     kinds = sorted(k for k, _ in baseline)
     assert kinds == ["addendum", "response", "risk_assessment", "signed_record"]
     assert all("baseline" in note and "cannot be verified" in note for _, note in baseline)
-    (summary,) = entries(path, "begin_evidence")
+    # One summary per step that began keeping a kind: the evidence step, then the step that
+    # gave each group attendee their own response (none to copy here).
+    summary, attendees = entries(path, "begin_evidence")
     assert summary["baseline"]["signed_record"] == 1  # type: ignore[index]
+    assert attendees["baseline"] == {"attendee_response": 0}
     report = check_database(path)
     assert report.ok, report.lines()
 

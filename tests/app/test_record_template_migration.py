@@ -88,6 +88,65 @@ def test_migrating_keeps_every_signed_record_verifying(v10: Path) -> None:
         db.close()
 
 
+def test_a_group_record_s_single_response_becomes_that_attendee_s_acknowledgement(
+    v10: Path,
+) -> None:
+    # The demo never responded to a group record: respond to two, as Keel before this step
+    # did (one response, in one attendee's name), straight into the file.
+    conn = dbapi.connect(str(v10))
+    groups = conn.execute(
+        "SELECT s.id, min(w.name) FROM sessions s JOIN session_attendees a ON a.session_id = s.id "
+        "JOIN workers w ON w.id = a.worker_id WHERE s.type = 'group' AND s.signed_at IS NOT NULL "
+        "GROUP BY s.id ORDER BY s.id LIMIT 2"
+    ).fetchall()
+    for sid, name in groups:
+        conn.execute(
+            "UPDATE sessions SET supervisee_response = 'acknowledged', supervisee_name = ?, "
+            "supervisee_comment = '', supervisee_responded_at = '2026-11-02T10:00:00Z' "
+            "WHERE id = ?",
+            [f" {name.upper()} ", sid],
+        )
+    conn.commit()
+    old = {
+        sid: (response, name, at)
+        for sid, response, name, at in conn.execute(
+            "SELECT s.id, s.supervisee_response, s.supervisee_name, s.supervisee_responded_at "
+            "FROM sessions s WHERE s.type = 'group' AND s.supervisee_response IS NOT NULL"
+        )
+    }
+    conn.close()
+    assert old, "the fixture has responded group records"
+    db = open_database(v10)
+    try:
+        copied = {
+            sid: (response, name, at, worker)
+            for sid, response, name, at, worker in db.execute(
+                "SELECT r.session_id, r.response, r.name, r.responded_at, w.name "
+                "FROM attendee_responses r JOIN workers w ON w.id = r.worker_id"
+            )
+        }
+        # Each one, to the attendee it names, as it was given; nothing else.
+        assert set(copied) == set(old)
+        for sid, (response, name, at) in old.items():
+            # the name as the service records it, not as typed (" BEN ADEYEMI ")
+            assert copied[sid] == (response, name.strip().title(), at, name.strip().title())
+        # The copies are evidence from the start (check's only findings are the two responses
+        # written above behind Keel's back), and a forged copy is named.
+        before = {f.sentence for f in verify(db)}
+        assert len(before) == 2 and all("supervisee's response" in f for f in before), before
+        assert verify_fingerprints(db) == []
+        with pytest.raises(dbapi.IntegrityError, match="cannot be changed"):
+            db.execute("UPDATE attendee_responses SET response = 'disagreed'")
+        db.execute("DROP TRIGGER attendee_responses_never_updated")
+        some = next(iter(old))
+        db.execute("UPDATE attendee_responses SET comment = 'forged' WHERE session_id = ?", [some])
+        found = [f.sentence for f in verify(db) if f.sentence not in before]
+        assert len(found) == 1 and found[0].startswith("The response of "), found
+        assert "signed group record dated" in found[0] and "changed outside Keel" in found[0]
+    finally:
+        db.close()
+
+
 def test_check_reads_each_signed_record_once_in_the_form_its_entry_recorded(
     v10: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

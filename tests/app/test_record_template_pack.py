@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from app.dates import uk
 from app.domain.records import Escalation
 from app.domain.working_days import add_working_days
 from app.services.demo import load_demo
@@ -148,8 +149,25 @@ def test_a_group_record_lists_each_attendee_s_acknowledgement_by_name(
     text = pdf_text(build_record_pdf(db, sid, tmp_path / "draft.pdf"))
     assert "Ana Silva Not yet (the record is not signed)" in text
     records.sign_off(sid, "Priya Nair", confirmed=True, accept_gaps=True)
-    records.respond(sid, agree=True, name="ben carter")
+    records.respond(sid, agree=True, name="ben carter", attendee_id=ben.id)
     text = pdf_text(build_record_pdf(db, sid, tmp_path / "group.pdf"))
     assert "Attendees and their acknowledgement" in text
     assert "Ana Silva Not yet" in text
-    assert "Ben Carter Acknowledged on " in text
+    assert f"Ben Carter Acknowledged on {uk(date.today())}" in text
+    assert "Responded 1 of 2 attendees" in text
+    assert "Signed by supervisor; 1 of 2 attendees acknowledged; awaiting 1" in text
+    assert "awaiting supervisee" not in text
+    # Ana responds in her own name: disagreeing, with her comments, and her copy.
+    records.respond(sid, agree=False, name="Ana Silva", comment="My case was not discussed.",
+                    attendee_id=ana.id, copy_received=True, copy_given_on=date.today())  # fmt: skip
+    text = pdf_text(build_record_pdf(db, sid, tmp_path / "both.pdf"))
+    assert "Ben Carter Acknowledged on" in text
+    assert (
+        f"Ana Silva Disagreed on {uk(date.today())}: “My case was not discussed.”. Copy given on "
+        f"{uk(date.today())}"
+    ) in " ".join(text.split())
+    assert "Responded 2 of 2 attendees" in text
+    flat = " ".join(text.split())
+    assert "Signed by supervisor; 1 of 2 attendees acknowledged, 1 recorded disagreement" in flat
+    assert "Each attendee responds in their own name: 2 of 2 have" in flat
+    assert "Not yet" not in text.split("Attendees and their acknowledgement")[1].split("Agenda")[0]

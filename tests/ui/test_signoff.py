@@ -525,18 +525,57 @@ def test_a_group_record_is_signed_by_its_facilitator_and_answered_by_an_attendee
     form = open_form(qtbot, ctx, sid)
 
     def answer_as_attendee(dialog: SuperviseeResponseDialog) -> None:
+        assert dialog.attendee is not None
+        # Nobody chosen yet: the dialog asks who is responding.
         click(qtbot, dialog.acknowledge)
-        type_text(qtbot, dialog.name_edit, "Dan Smith")  # not an attendee
+        type_text(qtbot, dialog.name_edit, "Aisha Rahman")
         qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
-        assert "(Aisha Rahman, Ben Carter or Zoë Adams)" in messages.texts("warning")[-1]
+        assert "Choose the attendee who is responding" in messages.texts("warning")[-1]
+        # Choose Aisha with the keyboard; someone else's name is refused.
+        dialog.attendee.setFocus()
+        qtbot.keyClicks(dialog.attendee, "Aisha")
+        assert dialog.attendee.currentText() == "Aisha Rahman"
+        dialog.name_edit.clear()
+        type_text(qtbot, dialog.name_edit, "Zoë Adams")
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+        assert "(Aisha Rahman)" in messages.texts("warning")[-1]
         dialog.name_edit.clear()
         type_text(qtbot, dialog.name_edit, "Aisha Rahman")
         qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
 
+    def ben_disagrees(dialog: SuperviseeResponseDialog) -> None:
+        assert dialog.attendee is not None
+        # Only those yet to respond are offered.
+        offered = [dialog.attendee.itemText(i) for i in range(dialog.attendee.count())]
+        assert offered == ["Ben Carter", "Zoë Adams"]
+        dialog.attendee.setCurrentIndex(0)
+        click(qtbot, dialog.disagree)
+        type_text(qtbot, dialog.reason, "The weekend rota was not agreed.")
+        type_text(qtbot, dialog.name_edit, "Ben Carter")
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+
     drive(monkeypatch, SignOffDialog, sign_as(qtbot, "Tom Okafor"))
-    drive(monkeypatch, SuperviseeResponseDialog, answer_as_attendee)
+    drive(monkeypatch, SuperviseeResponseDialog, answer_as_attendee, ben_disagrees)
     qtbot.mouseClick(form.evidence.sign_button, Qt.MouseButton.LeftButton)
     state = ctx.records.state(sid)
     assert state.signed_by_name == "Tom Okafor"
-    assert (state.supervisee_response, state.supervisee_name) == ("acknowledged", "Aisha Rahman")
+    said = ctx.records.attendee_responses(sid)
+    assert {w: (r.response, r.name) for w, r in said.items()} == {
+        team.aisha.id: ("acknowledged", "Aisha Rahman")
+    }
+    assert state.supervisee_response is None  # each attendee's response is their own
     assert form.locked and not form.attendees.list.view.isEnabled()  # type: ignore[union-attr]
+    text = form.evidence.banner.text()
+    assert "Attendees: 1 of 3 acknowledged; not yet responded: Ben Carter, Zoë Adams." in text
+    assert form.evidence.respond_button.isVisible()
+    qtbot.mouseClick(form.evidence.respond_button, Qt.MouseButton.LeftButton)
+    said = ctx.records.attendee_responses(sid)
+    assert (said[team.ben.id].response, said[team.ben.id].comment) == (
+        "disagreed", "The weekend rota was not agreed."
+    )  # fmt: skip
+    text = form.evidence.banner.text()
+    assert (
+        "Attendees: 1 of 3 acknowledged; 1 recorded disagreement (Ben Carter); not yet "
+        "responded: Zoë Adams." in text
+    )
+    assert form.evidence.respond_button.isVisible()  # Zoë is still to respond

@@ -8,7 +8,7 @@ plainly and makes every field read-only, so nobody types into a record that cann
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -37,7 +37,7 @@ from app.dates import moment
 from app.domain.model import SessionStatus
 from app.domain.qa import Countersignature
 from app.domain.records import SessionRecord
-from app.domain.rows import Addendum, SignOff
+from app.domain.rows import Addendum, AttendeeResponse, SignOff
 from app.errors import KeelError
 from ui.context import AppContext
 from ui.exporting import Exporter
@@ -74,6 +74,23 @@ def supervisee_line(state: SignOff) -> str:
             f"{local_time(state.supervisee_responded_at)}: “{state.supervisee_comment}”"
         )
     return "Supervisee: not yet responded (they acknowledge the record, or say why they disagree)."
+
+
+def attendees_line(
+    attendees: list[str], said: Mapping[str, AttendeeResponse], names: Mapping[str, str]
+) -> str:
+    """A group record's attendees' responses, in words: how many acknowledged, and who has
+    not yet responded."""
+    acknowledged = [w for w in attendees if w in said and said[w].response == "acknowledged"]
+    disagreed = [w for w in attendees if w in said and said[w].response == "disagreed"]
+    waiting = [names.get(w, "an attendee no longer on the staff list")
+               for w in attendees if w not in said]  # fmt: skip
+    parts = [f"Attendees: {len(acknowledged)} of {len(attendees)} acknowledged"]
+    if disagreed:
+        who = ", ".join(said[w].name for w in disagreed)
+        parts.append(f"{len(disagreed)} recorded disagreement ({who})")
+    parts.append(f"not yet responded: {', '.join(waiting)}" if waiting else "all have responded")
+    return "; ".join(parts) + "."
 
 
 def qa_line(countersignature: Countersignature | None) -> str:
@@ -353,19 +370,40 @@ class RecordEvidence(QObject):
         return True
 
     def respond(self) -> bool:
-        """The supervisee acknowledges the signed record or says why they disagree."""
+        """The supervisee acknowledges the signed record or says why they disagree (for a
+        group record: one attendee, chosen in the dialog, in their own name)."""
         state = self.state
-        if state is None or not state.signed or state.supervisee_response is not None:
+        if state is None or not state.signed:
             return False
         record = self._host.saved_record()
+        pending = self._yet_to_respond(record)
+        if pending is None and state.supervisee_response is not None:
+            return False
+        if pending is not None and not pending:
+            return False
         dialog = SuperviseeResponseDialog(
             self._ctx, record.id, supervisee_names=self._supervisee_names(record),
-            parent=self._window,
+            attendees=pending, parent=self._window,
         )  # fmt: skip
         if not self._run(dialog):
             return False
-        self.reload("The supervisee's response is recorded.")
+        self.reload(
+            "The attendee's response is recorded." if pending is not None
+            else "The supervisee's response is recorded."
+        )  # fmt: skip
         return True
+
+    def _yet_to_respond(self, record: SessionRecord) -> list[tuple[str, str]] | None:
+        """For a group record, (id, name) of each attendee yet to respond; None otherwise."""
+        if not self._ctx.catalogue.is_group(record.type):
+            return None
+        said = self._ctx.records.attendee_responses(record.id)
+        out = []
+        for worker_id in record.attendees:
+            worker = self._ctx.workers.get(worker_id)
+            if worker is not None and worker_id not in said:
+                out.append((worker_id, worker.name))
+        return out
 
     def add_addendum(self) -> bool:
         """A correction or addition to the signed record."""
@@ -434,8 +472,16 @@ class RecordEvidence(QObject):
         self.banner.qa.setText(qa_line(countersigned) if signed else "")
         self.banner.qa.setVisible(signed)
         self.countersign_button.setVisible(signed and countersigned is None)
+        record = self._host.saved_record()
+        pending = self._yet_to_respond(record) if signed else None
+        if signed and pending is not None:
+            said = self._ctx.records.attendee_responses(record.id)
+            names = self._names(record.attendees)
+            self.banner.supervisee.setText(attendees_line(record.attendees, said, names))
         self.respond_button.setVisible(
-            signed and state is not None and state.supervisee_response is None
+            signed
+            and state is not None
+            and (bool(pending) if pending is not None else state.supervisee_response is None)
         )
         self.update_buttons()
 
@@ -459,6 +505,10 @@ class RecordEvidence(QObject):
 
     def _record_id(self) -> str:
         return self._host.saved_record().id
+
+    def _names(self, ids: list[str]) -> dict[str, str]:
+        found = ((i, self._ctx.workers.get(i)) for i in ids)
+        return {i: w.name for i, w in found if w is not None}
 
     def _supervisee_names(self, record: SessionRecord) -> list[str]:
         ids = record.attendees if self._ctx.catalogue.is_group(record.type) else [record.worker_id]

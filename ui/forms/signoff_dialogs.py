@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -276,12 +277,23 @@ class SuperviseeResponseDialog(QDialog):
         session_id: str,
         *,
         supervisee_names: list[str],
+        attendees: list[tuple[str, str]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``attendees``: for a group record, (worker id, name) of each attendee yet to
+        respond; the dialog then asks who is responding, and takes that attendee's name."""
         super().__init__(parent)
         self._ctx = ctx
         self._session_id = session_id
         self._names = [n for n in supervisee_names if n.strip()]
+        self._attendees = list(attendees or [])
+        self.attendee: QComboBox | None = None
+        if attendees is not None:
+            self.attendee = QComboBox()
+            self.attendee.setAccessibleName("Attendee responding")
+            for worker_id, name in self._attendees:
+                self.attendee.addItem(name, worker_id)
+            self.attendee.setCurrentIndex(-1)
         self.setWindowTitle("Supervisee's response")
         self.setAccessibleName("Supervisee's response")
         self.setMinimumWidth(560)
@@ -332,6 +344,12 @@ class SuperviseeResponseDialog(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        if self.attendee is not None:  # who responds comes first
+            attendee_label = QLabel("A&ttendee responding:")
+            attendee_label.setBuddy(self.attendee)
+            chooser = QFormLayout()
+            chooser.addRow(attendee_label, self.attendee)
+            layout.addLayout(chooser)
         layout.addWidget(self.acknowledge)
         layout.addWidget(self.disagree)
         layout.addLayout(form)
@@ -368,6 +386,7 @@ class SuperviseeResponseDialog(QDialog):
                     copy_given_on=(
                         self.copy_date.value() if self.copy_received.isChecked() else None
                     ),
+                    attendee_id=self._attendee_id(),
                 )
             except UsageError as exc:
                 problem = str(exc)
@@ -379,7 +398,17 @@ class SuperviseeResponseDialog(QDialog):
             return
         super().accept()
 
+    def _attendee_id(self) -> str | None:
+        if self.attendee is None or self.attendee.currentIndex() < 0:
+            return None
+        return str(self.attendee.currentData())
+
     def _problem(self) -> str | None:
+        if self.attendee is not None:
+            if self.attendee.currentIndex() < 0:
+                self.attendee.setFocus()
+                return "Choose the attendee who is responding: each responds in their own name."
+            self._names = [self.attendee.currentText()]
         if not (self.acknowledge.isChecked() or self.disagree.isChecked()):
             return "Choose whether the supervisee acknowledges the record or disagrees with it."
         if self.disagree.isChecked() and not self.reason.toPlainText().strip():

@@ -68,6 +68,7 @@ from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
 from app.storage.db import Database
+from app.storage.group_acks import yet_to_respond
 from app.storage.policies import policy_history
 from app.storage.reporting import period_sessions
 from app.storage.themes import list_themes, theme_mentions
@@ -205,6 +206,7 @@ class ComplianceData:
     held: int = 0
     unsigned: list[SessionLine] = field(default_factory=list)
     awaiting: list[SessionLine] = field(default_factory=list)
+    group_waiting: dict[str, int] = field(default_factory=dict)  # group id -> attendees to go
     # Per held record: its team and the codes of its quality gaps (the pack prints counts;
     # the records themselves are not kept: fewer objects alive while the pack is laid out).
     quality: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
@@ -358,12 +360,21 @@ def _gather(
     step()
     held_lines = [x for x in lines if x.status is SessionStatus.HELD]
     data.unsigned = [x for x in held_lines if x.signed_at is None]
+    # A group record awaits its attendees while any of them has not responded (each responds
+    # in their own name); a one-to-one record while its supervisee has not.
+    signed_groups = [
+        x.id for x in held_lines if x.signed_at is not None and data.catalogue.is_group(x.type)
+    ]
+    data.group_waiting = yet_to_respond(db, signed_groups)
     data.awaiting = [
         x
         for x in held_lines
         if x.signed_at is not None
-        and x.supervisee_response is None
-        and not data.catalogue.is_group(x.type)
+        and (
+            x.id in data.group_waiting
+            if data.catalogue.is_group(x.type)
+            else x.supervisee_response is None
+        )
     ]
     step()
     data.held = len(held)
@@ -887,7 +898,9 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
         para(
             f"Held in the period and, on {uk(d.today)}: {_plural(len(d.unsigned), 'record')} "
             f"not yet signed by the supervisor; {_plural(len(d.awaiting), 'signed record')} "
-            "awaiting the supervisee's acknowledgement. Policy: the supervisee has a copy within "
+            "awaiting the supervisee's acknowledgement (a group record counts once, as "
+            "awaiting, while any of its attendees has not yet acknowledged it or recorded "
+            "disagreement in their own name). Policy: the supervisee has a copy within "
             f"{d.policy.copy_deadline_working_days} working days.",
             st["body"],
         )
@@ -923,6 +936,8 @@ def _sign_off(ctx: PackContext) -> list[Flowable]:
         shown = lines[:LIST_LIMIT]
         for x in shown:
             who = x.worker_name or f"Group ({_plural(x.attendees, 'attendee')})"
+            if x.id in d.group_waiting:
+                who = f"Group: {d.group_waiting[x.id]:,} of {x.attendees:,} yet to respond"
             rows.append(
                 [para(uk(x.session_date), st["cell"]), para(d.catalogue.name(x.type), st["cell"]),
                  para(who, st["cell"]), para(x.supervisor_name or "—", st["cell"]),

@@ -12,6 +12,7 @@ from app.dates import uk
 from app.domain.catalogue import TypeSpec
 from app.domain.policy import Policy
 from app.domain.records import SUPERVISEE_DECLARATION, SUPERVISOR_DECLARATION, SessionRecord
+from app.domain.rows import SignOff
 from app.errors import UsageError
 from app.services.record_facts import YearCount, copy_deadline, signed_on, year_count
 from app.services.reports.base import (
@@ -34,6 +35,7 @@ from app.services.reports.countersign import qa_story
 from app.storage.actions import origins as action_origins
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
+from app.storage.group_acks import responses_for
 from app.storage.policies import current_policy, policy_history
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
@@ -80,7 +82,7 @@ def record_story(
         markup(f"{text(spec.label)} record", st["title"]),
         para(
             f"{worker.name if worker else 'Group session'} · {uk(rec.session_date)} · "
-            f"{STATUS_WORDS[rec.status.value]} · {state.label}",
+            f"{STATUS_WORDS[rec.status.value]} · {_state_words(db, rec, state)}",
             st["subtitle"],
         ),
         Spacer(1, 3 * mm),
@@ -174,12 +176,27 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
     return story
 
 
+def _state_words(db: Database, rec: SessionRecord, state: SignOff) -> str:
+    """The record's sign-off in words; a signed group record's says how many attendees have
+    acknowledged it (each responds in their own name)."""
+    if not rec.attendees or not state.signed:
+        return state.label
+    said = responses_for(db, rec.id)
+    acknowledged = sum(1 for w in rec.attendees if w in said and said[w].response == "acknowledged")
+    disagreed = sum(1 for w in rec.attendees if w in said and said[w].response == "disagreed")
+    words = f"Signed by supervisor; {acknowledged} of {len(rec.attendees)} attendees acknowledged"
+    if disagreed:
+        words += f", {disagreed} recorded disagreement"
+    waiting = len(rec.attendees) - acknowledged - disagreed
+    return words + (f"; awaiting {waiting}" if waiting else "")
+
+
 def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowable:
-    """Each attendee by name with their acknowledgement of the signed record, or "Not yet".
-    (A group record takes one response, made in an attendee's own name: that attendee's.)"""
+    """Each attendee by name with their own response to the signed record (acknowledged or
+    disagreed, the date, their comments and copy), or "Not yet"."""
     st = styles()
     state = sign_off_state(db, rec.id)
-    responder = " ".join(state.supervisee_name.split()).casefold()
+    said_by = responses_for(db, rec.id)
     rows: list[list[Flowable | str]] = [
         [markup("<b>Attendee</b>", st["cell"]), markup("<b>Acknowledgement</b>", st["cell"])]
     ]
@@ -188,11 +205,20 @@ def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowabl
         said = "Not yet"
         if not state.signed_at:
             said = "Not yet (the record is not signed)"
-        elif state.supervisee_response and " ".join(name.split()).casefold() == responder:
-            verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
-            when = str(state.supervisee_responded_at or "")[:10]
+        elif (found := said_by.get(worker_id)) is not None:
+            verb = "Acknowledged" if found.response == "acknowledged" else "Disagreed"
+            when = found.responded_at[:10]
             said = f"{verb} on {uk(date.fromisoformat(when))}" if when else verb
+            if found.comment:
+                said += f": “{found.comment}”"
+            if found.copy_given_on is not None:
+                said += f". Copy given on {uk(found.copy_given_on)}"
         rows.append([para(name, st["cell"]), para(said, st["cell"])])
+    done = sum(1 for w in rec.attendees if w in said_by)
+    rows.append(
+        [markup("<b>Responded</b>", st["cell"]),
+         para(f"{done} of {len(rec.attendees)} attendees", st["cell"])]
+    )  # fmt: skip
     return table(rows, [width * 0.5, width * 0.5])
 
 
@@ -358,7 +384,13 @@ def _sign_off(
         if state.signed_at
         else "Not yet signed in Keel"
     )
-    if state.supervisee_response:
+    said = responses_for(db, rec.id) if rec.attendees else {}
+    if rec.attendees and state.signed_at:
+        sv_line = (
+            f"Each attendee responds in their own name: {len(said)} of {len(rec.attendees)} "
+            "have (see “Attendees and their acknowledgement”)"
+        )
+    elif state.supervisee_response:
         when = stamp(state.supervisee_responded_at, zone)
         verb = "Acknowledged" if state.supervisee_response == "acknowledged" else "Disagreed"
         sv_line = f"{verb} electronically {when} as “{state.supervisee_name}”"
@@ -372,7 +404,7 @@ def _sign_off(
     # the same page as what comes before when they fit (one KeepTogether, nothing nested).
     block: list[Flowable] = [
         heading("Sign-off"),
-        para(state.label, st["body"]),
+        para(_state_words(db, rec, state), st["body"]),
         side_by_side(sup_block, sv_block, width),
         Spacer(1, 3 * mm),
         para(
