@@ -8,7 +8,6 @@ fingerprint do not change).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +26,7 @@ from app.domain.qa import Countersignature
 from app.errors import KeelError, UsageError
 from app.services.qa import Candidate
 from ui.context import AppContext
+from ui.forms.signoff_dialogs import plain_label
 from ui.widgets.focus import set_tab_order
 
 CONFIRMATION = "I have reviewed this signed record and countersign it with these comments"
@@ -34,15 +34,6 @@ NO_REVIEWERS = (
     "Nobody is marked as a QA reviewer yet. A manager is marked as one in their worker details "
     "(Workers → Edit → QA reviewer); then they can countersign records."
 )
-
-
-def _plain(text: str = "", name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if name:
-        label.setAccessibleDescription(name)
-    return label
 
 
 class CountersignDialog(QDialog):
@@ -59,16 +50,16 @@ class CountersignDialog(QDialog):
         self.setAccessibleName("Countersign for quality assurance")
         self.setMinimumWidth(600)
         self._candidates: list[Candidate] = ctx.qa.candidates(session_id)
-        heading = _plain(title, "Record")
+        heading = plain_label(title, name="Record")
         font = heading.font()
         font.setBold(True)
         heading.setFont(font)
-        intro = _plain(
+        intro = plain_label(
             "A QA reviewer samples signed records and countersigns them with comments. The "
             "countersignature is kept as evidence of its own, with its own fingerprint that "
             "names this record's; the record and its printed fingerprint do not change. The "
             "record's own supervisor and supervisees cannot countersign it.",
-            "About countersigning",
+            name="About countersigning",
         )
         self.reviewer = QComboBox()
         self.reviewer.setAccessibleName("QA reviewer")
@@ -80,7 +71,7 @@ class CountersignDialog(QDialog):
             role = f", {c.worker.role}" if c.worker.role else ""
             suffix = " — cannot countersign this record" if c.refusal else ""
             self.reviewer.addItem(f"{c.worker.name}{role}{suffix}", c.worker.id)
-        self.why_not = _plain(name="Why this reviewer cannot countersign")
+        self.why_not = plain_label(name="Why this reviewer cannot countersign")
         self.why_not.setStyleSheet(
             "background: #fde7b0; color: #5c3d00; border: 1px solid #e0b54a;"
             " border-radius: 4px; padding: 6px;"

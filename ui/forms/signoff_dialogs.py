@@ -51,7 +51,7 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _plain_label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
+def plain_label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
@@ -123,7 +123,7 @@ class SignOffDialog(QDialog):
         self.setAccessibleName("Sign off the record")
         self.setMinimumWidth(560)
 
-        heading = _plain_label(title, name="Record being signed")
+        heading = plain_label(title, name="Record being signed")
         font = heading.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -140,11 +140,11 @@ class SignOffDialog(QDialog):
             if supervisor_name
             else "The supervisor signs: type your full name, then tick the confirmation."
         )
-        self.who = _plain_label(who, name="Who signs")
+        self.who = plain_label(who, name="Who signs")
         self.name_edit = _line("Supervisor's full name", "Your full name")
         self.confirm = QCheckBox(CONFIRMATION)
         self.confirm.setAccessibleName(CONFIRMATION)
-        locked = _plain_label(
+        locked = plain_label(
             "Once signed the record is locked: nothing in it can be edited. Corrections and "
             "later additions are made as addenda, shown with the record.",
             style="color: #444444;",
@@ -180,7 +180,7 @@ class SignOffDialog(QDialog):
 
     def _gap_box(self) -> QLabel:
         if not self.gaps:
-            return _plain_label(
+            return plain_label(
                 "✔ Record quality: nothing is missing from this record.",
                 name="Record quality",
                 style=_OK,
@@ -203,7 +203,7 @@ class SignOffDialog(QDialog):
                 "panel), or sign with them: tick “Sign with these gaps” below.",
             ]
             style = _WARN
-        return _plain_label("\n".join(lines), name="Record quality gaps", style=style)
+        return plain_label("\n".join(lines), name="Record quality gaps", style=style)
 
     def gap_messages(self) -> list[str]:
         return [g.message for g in self.gaps]
@@ -298,7 +298,7 @@ class SuperviseeResponseDialog(QDialog):
         self.setAccessibleName("Supervisee's response")
         self.setMinimumWidth(560)
         who = _either(self._names) if self._names else "the supervisee"
-        intro = _plain_label(
+        intro = plain_label(
             f"For {who} to complete in their own words. Read the record (export or print it "
             "if you need to), then say whether you agree with it. If you disagree, or do not "
             "want to sign, say why: that is kept with the record. Nobody responds for you.",
@@ -327,7 +327,7 @@ class SuperviseeResponseDialog(QDialog):
         self.copy_date.setAccessibleName("Date the copy was given")
         copy_label = QLabel("Copy &given on:")
         copy_label.setBuddy(self.copy_date)
-        self.copy_deadline = _plain_label()
+        self.copy_deadline = plain_label()
         form = QFormLayout()
         form.addRow(self.reason_label, self.reason)
         form.addRow(self.copy_received)
@@ -337,7 +337,7 @@ class SuperviseeResponseDialog(QDialog):
         self._copy_label = copy_label
         self.buttons = _buttons(self, "Record response", "Later")
         self.record_button = self.buttons.buttons()[0]
-        later = _plain_label(
+        later = plain_label(
             "“Later” leaves the record awaiting the supervisee; respond from the record at any "
             "time.",
             style="color: #444444;",
@@ -441,11 +441,11 @@ class AddendumDialog(QDialog):
         self.setWindowTitle("Add an addendum")
         self.setAccessibleName("Add an addendum")
         self.setMinimumWidth(600)
-        heading = _plain_label(title, name="Record")
+        heading = plain_label(title, name="Record")
         font = heading.font()
         font.setBold(True)
         heading.setFont(font)
-        intro = _plain_label(
+        intro = plain_label(
             "The record is signed and locked. An addendum corrects or adds to it without "
             "changing it. It is shown with the record on screen and in every export, with its "
             "author, the date and time it was added, and the reason.",
