@@ -329,8 +329,8 @@ def _verify_kind(
     by_form: dict[int, list[str]] = {}
     for row_id in current:
         entry = last.get(row_id)
-        known = entry is not None and entry.hash is not None and entry.form in kind.forms
-        wanted = entry.form if known and entry is not None else kind.form
+        recorded = entry is not None and entry.hash is not None and entry.form in kind.forms
+        wanted = entry.form if recorded and entry else kind.form
         if wanted != bulk:
             by_form.setdefault(wanted, []).append(row_id)
     for form, ids in by_form.items():
