@@ -312,13 +312,17 @@ class SessionService:
     ) -> list[SessionSummary]:
         """This worker's other sessions of ``type_`` on ``on`` (booked, held or missed; not
         cancelled): a second one is most often a mistake, so the screens ask first."""
+        return [s for _name, s in self.same_day_for([worker_id], type_, on, besides=besides)]
+
+    def same_day_for(
+        self, worker_ids: list[str], type_: TypeKey, on: date, *, besides: str = ""
+    ) -> list[tuple[str, SessionSummary]]:
+        """(worker name, session) for these workers' other sessions of ``type_`` on ``on``
+        (a group's attendees at once), by name."""
         return [
-            s
-            for s in self.history(worker_id)
-            if s.type == type_
-            and s.session_date == on
-            and s.id != besides
-            and s.status is not SessionStatus.CANCELLED
+            (name, s)
+            for name, s in session_store.same_day_sessions(self._db, worker_ids, type_, on)
+            if s.id != besides and s.status is not SessionStatus.CANCELLED
         ]
 
     def history(self, worker_id: str) -> list[SessionSummary]:

@@ -428,6 +428,27 @@ def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
     ]  # fmt: skip
 
 
+def same_day_sessions(
+    db: Database, worker_ids: list[str], type_: TypeKey, on: date
+) -> list[tuple[str, SessionSummary]]:
+    """(worker name, session) for each of these workers' sessions of ``type_`` on ``on``
+    (their own, or a group they attended), any status; one query for them all."""
+    rows = db.execute(
+        "SELECT w.name, s.id, s.type, s.status, s.session_date, coalesce(sup.name, ''), "
+        "s.cancel_reason, s.imported FROM workers w "
+        "JOIN sessions s ON s.type = ? AND s.session_date = ? AND (s.worker_id = w.id OR "
+        "s.id IN (SELECT session_id FROM session_attendees a WHERE a.worker_id = w.id)) "
+        "LEFT JOIN workers sup ON sup.id = s.supervisor_id "
+        "WHERE w.id IN (SELECT value FROM json_each(?)) ORDER BY w.name, s.created_at DESC",
+        [type_, on.isoformat(), json.dumps(worker_ids)],
+    ).fetchall()
+    return [
+        (r[0], SessionSummary(r[1], r[2], SessionStatus(r[3]), date.fromisoformat(r[4]),
+                              r[5], r[6], bool(r[7])))
+        for r in rows
+    ]  # fmt: skip
+
+
 def session_exists(
     db: Database,
     worker_id: str,

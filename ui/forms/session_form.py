@@ -404,23 +404,15 @@ class SessionForm(QMainWindow):
             what = same_day_words(others)
         else:
             # A group session: each attendee who already has one of this type that day.
-            found = {
-                worker_id: others
-                for worker_id in record.attendees
-                if (
-                    others := self._ctx.sessions.same_day(
-                        worker_id, record.type, record.session_date, besides=record.id
-                    )
-                )
-            }
+            found = self._ctx.sessions.same_day_for(
+                record.attendees, record.type, record.session_date, besides=record.id
+            )
             if not found:
                 return True
-            names = sorted(
-                worker.name for w in found if (worker := self._ctx.workers.get(w)) is not None
-            )
+            names = list(dict.fromkeys(name for name, _s in found))
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             already = f"{shown} already {'has' if len(names) == 1 else 'have'}"
-            what = same_day_words([s for others in found.values() for s in others][:1])
+            what = same_day_words([found[0][1]])
         answer = QMessageBox.question(
             self,
             "A second session that day?",
