@@ -194,12 +194,8 @@ class SessionService:
         the save's transaction, before the record itself is saved."""
         if not record.id or record.next_date is None or record.status is not SessionStatus.HELD:
             return None
-        row = self._db.execute(
-            "SELECT entity_id FROM audit_log WHERE entity = 'session' AND action = 'create' "
-            "AND json_extract(detail, '$.booked_from') = ? ORDER BY seq DESC LIMIT 1",
-            [record.id],
-        ).fetchone()
-        booking = session_store.get_session(self._db, row[0]) if row else None
+        booked = session_store.booked_from(self._db, record.id)
+        booking = session_store.get_session(self._db, booked) if booked else None
         if booking is None or booking.status is not SessionStatus.PLANNED:
             return None
         place = record.next_place.strip()

@@ -428,6 +428,16 @@ def history_for(db: Database, worker_id: str) -> list[SessionSummary]:
     ]  # fmt: skip
 
 
+def booked_from(db: Database, record_id: str) -> str | None:
+    """The id of the session a record booked as its next one (its audit entry says so)."""
+    row = db.execute(
+        "SELECT entity_id FROM audit_log WHERE entity = 'session' AND action = 'create' "
+        "AND json_extract(detail, '$.booked_from') = ? ORDER BY seq DESC LIMIT 1",
+        [record_id],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def same_day_sessions(
     db: Database, worker_ids: list[str], type_: TypeKey, on: date
 ) -> list[tuple[str, SessionSummary]]:
