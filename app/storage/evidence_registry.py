@@ -260,18 +260,21 @@ def _last_entries(db: Database) -> dict[str, dict[str, Last]]:
     """The last evidence entry of every row, by kind and id, from the whole trail."""
     last: dict[str, dict[str, Last]] = {}
     # Only the part from the evidence's first fields on crosses into Python (SQLite finds it).
+    # The whole detail is read only for an entry the pattern does not match.
     rows = db.execute(
-        "SELECT seq, action, detail, substr(detail, instr(detail, '\"evidence\": {'), 220) "
+        "SELECT seq, action, substr(detail, instr(detail, '\"evidence\": {'), 220) "
         "FROM audit_log WHERE instr(detail, '\"evidence\"') > 0 ORDER BY seq"
     )
-    for seq, action, detail, start in rows:
-        found = _EVIDENCE.match(start)
+    match = _EVIDENCE.match
+    for seq, action, start in rows:
+        found = match(start)
         if found is not None:
             form, digest, row_id, kind = found.groups()
             last.setdefault(kind, {})[row_id] = Last(int(seq), int(form), digest, action)
             continue
+        whole = db.execute("SELECT detail FROM audit_log WHERE seq = ?", [seq]).fetchone()
         try:
-            evidence = json.loads(detail).get("evidence")
+            evidence = json.loads(whole[0]).get("evidence")
         except (ValueError, AttributeError):
             continue
         if not isinstance(evidence, dict):

@@ -460,3 +460,28 @@ def test_the_logged_cleaning_names_no_file(
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "removed 1 stale temporary item" in logged
     assert "Ana" not in logged and str(folder) not in logged and ".keel-backup" not in logged
+
+
+def test_an_evidence_entry_in_another_json_layout_is_still_read(tmp_path: Path) -> None:
+    """The trail is read with a pattern that matches the layout Keel writes; an entry laid out
+    otherwise (compact JSON, keys in another order) is parsed in full, not skipped."""
+    from app.storage.audit import GENESIS
+    from app.storage.evidence_registry import _last_entries
+
+    db = open_database(tmp_path / "k.db")
+    try:
+        detail = {"evidence": {"kind": "leave", "id": "L1", "hash": "ab" * 32, "form": 1}}
+        top = db.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
+        layouts = [json.dumps(detail, separators=(",", ":")), json.dumps(detail, sort_keys=True)]
+        for n, text in enumerate(layouts, start=1):
+            db.execute(
+                "INSERT INTO audit_log (seq, id, at, actor, action, entity, entity_id, detail, "
+                "prev_hash, hash) VALUES (?, ?, '2026-01-01T00:00:00Z', 'x', 'create', "
+                "'leave', ?, ?, ?, ?)",
+                [top + n, f"e{n}", f"L{n}", text.replace("L1", f"L{n}"), GENESIS, GENESIS],
+            )
+        last = _last_entries(db)["leave"]
+        assert (last["L1"].seq, last["L1"].hash, last["L1"].form) == (top + 1, "ab" * 32, 1)
+        assert (last["L2"].seq, last["L2"].hash, last["L2"].form) == (top + 2, "ab" * 32, 1)
+    finally:
+        close_database(db)

@@ -501,3 +501,17 @@ def test_a_tail_deleted_then_written_over_stays_visible(demo: Path) -> None:
     code, text = keel(demo, "check")
     assert code == 1
     assert "was no longer in the trail" in named(text, f"audit entry #{last}")
+
+
+# --------------------------------------------------------------------------- references
+
+
+def test_a_reference_to_a_missing_worker_is_named(demo: Path) -> None:
+    """Not evidence, but damage all the same: a planned session whose supervisor is no longer
+    on the staff list (the row was edited with foreign keys off, as sqlite3 has them)."""
+    (session_id,) = one(demo, "SELECT id FROM sessions WHERE status = 'planned' LIMIT 1")
+    sql(demo, "UPDATE sessions SET supervisor_id = 'nobody' WHERE id = ?", params=[session_id])
+    code, text = keel(demo, "check")
+    assert code == 1, text
+    assert any(p.startswith("broken reference in sessions") for p in problems(text)), text
+    assert "references between records: ok" not in text
