@@ -200,3 +200,29 @@ def test_an_entrys_payload_is_exactly_what_json_dumps_writes(text: str) -> None:
                    [1, "id", "at", "", "a", "e", text, "{}"]):  # fmt: skip
         expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert _payload(fields) == expected
+
+
+def test_quoted_rows_read_the_same_whichever_way_sqlite_joins_them() -> None:
+    """``quoted`` uses ``concat_ws`` where SQLite has it: the text, and so every fingerprint
+    and audit hash made from it, is exactly what ``||`` gives, for every kind of value."""
+    from app import dbapi
+    from app.storage.evidence_registry import quoted
+
+    conn = dbapi.connect(":memory:")
+    try:
+        conn.execute("CREATE TABLE t (a, b, c, d)")
+        values = [
+            (None, 0, -1.5, 'it\'s "quoted" <b>&amp;</b>'),
+            ("", 2**62, 1e-300, "emoji 🧠 and עברית, العربية\u200f"),
+            (b"\x00\x01blob", "line\nbreak\ttab\x1e\x1f", None, "NULL"),
+            ("'", "''", "'\u0000'", 3.0),
+        ]
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", values)
+        columns = ("a", "b", "c", "d")
+        joined = " || ',' || ".join(f"quote(t.{c})" for c in columns)
+        expected = conn.execute(f"SELECT {joined} FROM t t ORDER BY rowid").fetchall()
+        got = conn.execute(f"SELECT {quoted(columns, 't')} FROM t t ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+    assert got == expected
+    assert len(got) == len(values) and all(row[0] for row in got)
