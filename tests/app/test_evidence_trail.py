@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app import dbapi
 from app.cli import parse
 from app.commands import run
 from app.services import crypto
@@ -297,7 +298,7 @@ FROZEN_FINGERPRINT = "72191ab7f51a4318caac4da81c9f9ebf5fc453debe4f4a48f820e969ab
 
 
 def _schema_6(path: Path) -> Database:
-    db = Database(sqlite3.connect(str(path)))
+    db = Database(dbapi.connect(str(path)))  # Keel's driver: the migrations' SQL needs it
     for version, script in enumerate(MIGRATIONS[:6], start=1):
         with db.atomic():
             for statement in split_sql(script):

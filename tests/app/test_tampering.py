@@ -148,7 +148,10 @@ def test_rechaining_the_audit_trail_after_changing_an_entry(demo: Path) -> None:
         "UPDATE sessions SET supervisee_response = 'acknowledged' WHERE id = ?",
         params=[sid],
     )
-    conn = sqlite3.connect(str(demo))
+    # Keel's own code, used by the adversary, on Keel's driver (its SQL needs SQLite 3.44).
+    from app import dbapi
+
+    conn = dbapi.connect(str(demo))
     try:
         from app.storage.db import Database
         from app.storage.evidence_registry import kind_named
