@@ -29,7 +29,7 @@ from app.storage.group_acks import responses_for
 from app.storage.policies import policy_history
 from app.storage.sessions import get_session
 from app.storage.themes import list_themes
-from app.storage.workers import get_worker
+from app.storage.workers import get_worker, names_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,8 @@ def gather_record(
     worker = get_worker(db, rec.worker_id) if rec.worker_id else None
     supervisor = get_worker(db, rec.supervisor_id) if rec.supervisor_id else None
     state = sign_off_state(db, rec.id)
-    names = {wid: _name(db, wid) for wid in dict.fromkeys(rec.attendees)}
+    found = names_of(db, rec.attendees)
+    names = {wid: found.get(wid, "") for wid in rec.attendees}
     themes = {t.id: t.name for t in list_themes(db, include_retired=True)}
     notes = rec.confidential_notes
     return RecordView(
@@ -122,11 +123,6 @@ def gather_record(
         service_name=now.service_name,
         zone=now.zone(),
     )
-
-
-def _name(db: Database, worker_id: str) -> str:
-    worker = get_worker(db, worker_id)
-    return worker.name if worker else ""
 
 
 def _reviewed(db: Database, rec: SessionRecord, catalogue: Catalogue) -> tuple[ReviewedAction, ...]:

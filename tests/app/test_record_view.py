@@ -69,8 +69,8 @@ def test_a_record_pdf_reads_the_record_its_sign_off_and_its_people_once(
     text = flat(pdf_text(out))
     assert "Caseload is 34" in text and "Typo" in text  # the PDF shows what was read once
     assert record_reads(seen) == 1  # was 2: the export checked the id, then the PDF read it
-    assert sign_off_reads(seen) == 1  # was 4: one per section
-    # The worker and the supervisor once each (was the worker twice and the supervisor twice).
+    assert sign_off_reads(seen) == 1  # was 3: one per section
+    # The worker and the supervisor once each (was 3: the supervisor's name and role apart).
     assert count(seen, r"employment_start FROM workers WHERE id = ") == 2
     assert count(seen, r"FROM addenda") == 1
     assert count(seen, r"FROM countersignatures") == 1
@@ -93,9 +93,11 @@ def test_a_group_record_reads_its_responses_once(
             out = write_record_pdf(view, tmp_path / "group.pdf")
         assert record_reads(seen) == 1
         assert sign_off_reads(seen) == 1
-        assert (
-            count(seen, r"FROM attendee_responses") == 1
-        )  # was 4 (state words ×2, table, sign-off)
+        # The responses once (was 4: the state words twice, the table, the sign-off).
+        assert count(seen, r"FROM attendee_responses") == 1
+        # The attendees' names in one query (was one worker read per attendee).
+        assert count(seen, r"SELECT id, name FROM workers WHERE id IN") == 1
+        assert count(seen, r"employment_start FROM workers WHERE id = ") <= 1  # the facilitator
         text = flat(pdf_text(out))
         assert "Attendees and their acknowledgement" in text
         assert f"{len(view.responses)} of {len(view.record.attendees)} attendees" in text
@@ -199,3 +201,16 @@ def test_the_layout_modules_import_no_storage_and_take_no_database(module: str) 
     ]
     assert not [m for m in imported if m.startswith("app.storage")]
     assert "Database" not in ast.unparse(tree)
+
+
+def test_names_of_reads_names_in_one_query_and_leaves_unknown_ids_out(
+    db: Database, service: Service
+) -> None:
+    from app.storage.workers import names_of
+
+    ids = [service.worker.id, "no-such-worker", service.lead.id, service.worker.id]
+    with statements(db) as seen:
+        found = names_of(db, ids)
+    assert found == {service.worker.id: "Łukasz Nowak", service.lead.id: "Amara Okafor"}
+    assert len(seen) == 1
+    assert names_of(db, []) == {}
