@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.dates import uk
 from app.domain.governance import Forum
@@ -27,8 +27,10 @@ from app.services.export_files import NotPublished, discard, publish, temporary_
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.storage.db import Database
 from app.storage.policies import current_policy
-from app.storage.sessions import get_session
 from app.storage.themes import list_themes
+
+if TYPE_CHECKING:
+    from app.services.record_view import RecordView
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +84,23 @@ class ExportService:
 
     def record(self, session_id: str, out: Path, include_confidential: bool = False) -> Path:
         """One session record."""
-        from app.services.reports.record import build_record_pdf
+        from app.services.reports.record import write_record_pdf
 
-        if get_session(self._db, session_id) is None:
-            raise UsageError(f"There is no session record with id {session_id}.")
+        # Gathered first (an unknown record is refused before any file is made), then laid out.
+        view = self._record_view(session_id, include_confidential)
         return self._write(
             out,
-            lambda tmp: build_record_pdf(
-                self._db, session_id, tmp, include_confidential=include_confidential
-            ),
+            lambda tmp: write_record_pdf(view, tmp),
             "session",
             session_id,
             {"report": "record", "include_confidential": include_confidential},
+        )
+
+    def _record_view(self, session_id: str, include_confidential: bool) -> RecordView:
+        from app.services.record_view import gather_record
+
+        return gather_record(
+            self._db, session_id, include_confidential=include_confidential, today=self._today()
         )
 
     def worker_history(
@@ -276,10 +283,9 @@ class ExportService:
         Audited as a print, not an export. ``folder`` holds only print copies: copies older
         than a day are deleted first, so printed records do not pile up on the laptop.
         """
-        from app.services.reports.record import build_record_pdf
+        from app.services.reports.record import write_record_pdf
 
-        if get_session(self._db, session_id) is None:
-            raise UsageError(f"There is no session record with id {session_id}.")
+        view = self._record_view(session_id, include_confidential)
         folder = Path(folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -296,9 +302,7 @@ class ExportService:
         out = folder / f"{self.PRINT_PREFIX}{stamp} {session_id[:8]}.pdf"
         return self._write(
             out,
-            lambda tmp: build_record_pdf(
-                self._db, session_id, tmp, include_confidential=include_confidential
-            ),
+            lambda tmp: write_record_pdf(view, tmp),
             "session",
             session_id,
             {"report": "record", "include_confidential": include_confidential},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -125,6 +127,18 @@ def _set_required(db: Database, worker_id: str, requires: frozenset[TypeKey]) ->
 def get_worker(db: Database, worker_id: str) -> Worker | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM workers WHERE id = ?", [worker_id]).fetchone()
     return None if row is None else _worker_from_row(row)
+
+
+def names_of(db: Database, worker_ids: Iterable[str]) -> dict[str, str]:
+    """The names of ``worker_ids`` (one query; an id no worker has is left out)."""
+    ids = list(dict.fromkeys(worker_ids))
+    if not ids:
+        return {}
+    rows = db.execute(
+        "SELECT id, name FROM workers WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    ).fetchall()
+    return {str(i): str(n) for i, n in rows}
 
 
 def find_by_staff_id(db: Database, staff_id: str) -> Worker | None:

@@ -130,8 +130,8 @@ def test_a_group_record_lists_each_attendee_s_acknowledgement_by_name(
     from app.domain.catalogue import GROUP
     from app.domain.model import SessionStatus, Worker
     from app.domain.records import Decision, SessionRecord
+    from app.services.record_view import build_record_pdf
     from app.services.records import RecordService
-    from app.services.reports.record import build_record_pdf
     from app.services.sessions import SessionService
     from app.services.workers import WorkerService
 

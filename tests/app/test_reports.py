@@ -24,13 +24,13 @@ from app.domain.records import Decision, SessionRecord
 from app.errors import UsageError
 from app.services.demo import load_demo
 from app.services.exports import ExportCancelled, ExportFailed, ExportService
+from app.services.record_view import build_record_pdf
 from app.services.records import RecordService
 from app.services.reports import compliance as compliance_module
 from app.services.reports.base import register_fonts
 from app.services.reports.blank import build_blank_form_pdf
 from app.services.reports.compliance import build_compliance_pdf, gather_compliance, month_ends
 from app.services.reports.history import build_worker_history_pdf
-from app.services.reports.record import build_record_pdf
 from app.services.scheduling import compute_schedule
 from app.services.sessions import SessionService
 from app.storage.audit import entries_for
@@ -449,7 +449,7 @@ def test_a_failed_export_leaves_no_file_and_keeps_the_old_one(
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("app.services.reports.record.build_record_pdf", disk_full)
+    monkeypatch.setattr("app.services.reports.record.write_record_pdf", disk_full)
     with pytest.raises(ExportFailed, match="not enough space"):
         exports(db, today).record(service.second, target)
     assert target.read_bytes() == b"%PDF- an earlier export"

@@ -161,7 +161,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from app.services import encryption
-    from app.services.reports.record import build_record_pdf
+    from app.services.record_view import build_record_pdf
     from app.services.scheduling import compute_schedule
     from app.storage import keys
     from app.storage.db import close_database, open_database

@@ -56,13 +56,13 @@ from reportlab.platypus import (
 
 from app.paths import resource_path
 from app.services.demo import load_demo
+from app.services.record_view import build_record_pdf
 from app.services.reports.base import KeelDocument
 from app.services.reports.compliance import (
     build_compliance_pdf,
     compliance_story,
     gather_compliance,
 )
-from app.services.reports.record import build_record_pdf
 from app.storage.db import close_database, open_database
 from tests.benchmarks.generate import generate_reference
 

@@ -17,7 +17,7 @@ from app.domain.policy import Policy
 from app.domain.records import ActionOwner, Escalation, SupportKind, Workload
 from app.domain.working_days import add_working_days
 from app.services.record_facts import signed_on
-from app.services.reports.record import build_record_pdf
+from app.services.record_view import build_record_pdf
 from app.services.scheduling import compute_schedule
 from tests.app.pdfcheck import pdf_text
 from tests.ui.test_session_forms import (

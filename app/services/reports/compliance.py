@@ -40,6 +40,7 @@ from app.domain.quality import quality_gaps
 from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
+from app.services.pack_record_data import RecordCounts, gather_pack_records
 from app.services.reports.base import (
     BODY_WIDTH,
     RULE,
@@ -63,7 +64,7 @@ from app.services.reports.charts import (
 from app.services.reports.common import Cancelled, ExportCancelled, Progress
 from app.services.reports.governance import learning_log_section, theme_heatmap_section
 from app.services.reports.pack_records import copies_section, escalations_section
-from app.services.reports.qa_pack import gather_qa, qa_section
+from app.services.reports.qa_pack import qa_section
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule
 from app.storage import pack as pack_store
@@ -218,6 +219,8 @@ class ComplianceData:
     wellbeing: list[TeamWellbeing] = field(default_factory=list)
     # Signed records and their QA countersignatures, per team and month (issue 16).
     qa: QaFigures | None = None
+    # The supervisees' copies against the deadline and the escalations (issue 16).
+    record_counts: RecordCounts | None = None
 
     def __post_init__(self) -> None:
         self.until = min(self.date_to, self.today)
@@ -528,7 +531,7 @@ GATHER_STEPS: tuple[GatherStep, ...] = (
     _gather_actions,
     _gather_themes,
     _gather_wellbeing,
-    gather_qa,
+    gather_pack_records,
 )
 
 

@@ -8,21 +8,20 @@ from datetime import tzinfo
 
 from reportlab.platypus import Flowable, KeepTogether
 
-from app.domain.model import SessionStatus
-from app.domain.records import SessionRecord
+from app.domain.qa import Countersignature
 from app.services.reports.base import heading, key_values, para, paras, stamp, styles
-from app.storage.countersign import get_countersignature
-from app.storage.db import Database
 
 NOT_YET = "Not yet quality-assured."
 
 
-def qa_story(db: Database, rec: SessionRecord, width: float, zone: tzinfo | None) -> list[Flowable]:
-    """The "Quality assurance" block of a held record (nothing for other records)."""
-    if rec.status is not SessionStatus.HELD:
+def qa_story(
+    found: Countersignature | None, *, held: bool, width: float, zone: tzinfo | None
+) -> list[Flowable]:
+    """The "Quality assurance" block of a held record, from its countersignature (``found``,
+    None when it has none); nothing for a record that was not held."""
+    if not held:
         return []
     st = styles()
-    found = get_countersignature(db, rec.id)
     if found is None:  # one line: a record that fitted on one page still does
         return [para(f"Quality assurance: {NOT_YET}", st["small"])]
     block: list[Flowable] = [heading("Quality assurance")]

@@ -1,83 +1,28 @@
 """The compliance pack's parts about what records say (issue 16): whether supervisees were
 given their copy of the signed record within the policy's deadline, and how many concerns were
-escalated, and where to — counted, never named."""
+escalated, and where to — counted, never named. Laid out from the counts gathered before
+(``app.services.pack_record_data``): nothing here reads the database."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from reportlab.platypus import Flowable
 
 from app.domain.records import Escalation
-from app.domain.rows import SignOff
-from app.services.record_facts import CopyTiming, copy_deadline
+from app.services.record_facts import CopyTiming
 from app.services.reports.base import markup, para, section, styles, table
-from app.storage.db import Database
-from app.storage.policies import policy_history
 
 if TYPE_CHECKING:
+    from app.services.pack_record_data import RecordCounts
     from app.services.reports.compliance import PackContext
 
 
-@dataclass(frozen=True, slots=True)
-class RecordCounts:
-    copies: Counter[CopyTiming]
-    escalations: Counter[Escalation]
-    escalation_records: int  # held one-to-one records that answered the question
-    deadline_days: int
-    nation: str
-
-
-def record_counts(db: Database, date_from: date, until: date, today: date) -> RecordCounts:
-    """The signed one-to-one records held from ``date_from`` to ``until``: their copies
-    against the deadline of the policy in force when each was signed; and the escalations of
-    every held one-to-one record."""
-    history = policy_history(db)
-    copies: Counter[CopyTiming] = Counter()
-    rows = db.execute(
-        "SELECT signed_at, supervisee_response, supervisee_copy_received, copy_given_on "
-        "FROM sessions s JOIN supervision_types t ON t.key = s.type "
-        "WHERE s.status = 'held' AND s.signed_at IS NOT NULL AND t.kind = 'one-to-one' "
-        "AND s.worker_id IS NOT NULL AND s.session_date BETWEEN ? AND ?",
-        [date_from.isoformat(), until.isoformat()],
-    ).fetchall()
-    for signed_at, response, received, given in rows:
-        state = SignOff(
-            signed_at, "", None, "", response, "", "", None,
-            supervisee_copy_received=None if received is None else bool(received),
-            copy_given_on=None if given is None else date.fromisoformat(given),
-        )  # fmt: skip
-        policy = history.in_force(date.fromisoformat(str(signed_at)[:10])).policy
-        found = copy_deadline(state, policy, today)
-        if found is not None:
-            copies[found.timing] += 1
-    escalations: Counter[Escalation] = Counter(
-        {
-            Escalation(kind): int(n)
-            for kind, n in db.execute(
-                "SELECT escalation, count(*) FROM sessions WHERE status = 'held' "
-                "AND escalation IS NOT NULL AND session_date BETWEEN ? AND ? "
-                "GROUP BY escalation",
-                [date_from.isoformat(), until.isoformat()],
-            )
-        }
-    )
-    policy = history.in_force(until).policy
-    return RecordCounts(
-        copies,
-        escalations,
-        sum(escalations.values()),
-        policy.copy_deadline_working_days,
-        policy.bank_holiday_nation,
-    )
-
-
 def _counts(ctx: PackContext) -> RecordCounts:
-    d = ctx.data
-    return record_counts(ctx.db, d.date_from, d.until, d.today)
+    found = ctx.data.record_counts
+    if found is None:
+        raise ValueError("The pack's record counts were not gathered (gather_pack_records).")
+    return found
 
 
 def copies_section(ctx: PackContext) -> list[Flowable]:

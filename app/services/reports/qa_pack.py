@@ -3,8 +3,9 @@ pack alike: signed records dated in the period, how many a QA reviewer countersi
 many await QA, per team and month, with the sampling rate (countersigned / signed). A period
 with no signed record says so — never a rate of 0% made of nothing.
 
-The team pack gathers its figures from the team's file (:func:`gather_qa`); the service pack
-from the published facts (app.services.reports.service_pack).
+The team pack gathers its figures from the team's file
+(``app.services.pack_record_data.gather_pack_records``); the service pack from the published
+facts (app.services.reports.service_pack). Either way this module only lays them out.
 """
 
 from __future__ import annotations
@@ -16,24 +17,17 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from app.dates import month_year, uk
-from app.domain.qa import QaCell, QaFigures, qa_figures, rate_words
+from app.domain.qa import QaCell, QaFigures, rate_words
 from app.services.reports.base import markup, para, section, styles, table
-from app.storage.countersign import qa_rows
-from app.storage.db import Database
 
 if TYPE_CHECKING:
-    from app.services.reports.compliance import ComplianceData, PackContext
+    from app.services.reports.compliance import PackContext
 
 TITLE = "Quality assurance: countersigned records"
 NO_SIGNED = (
     "No signed records in the period: there was nothing for a QA reviewer to sample, so no "
     "sampling rate is given."
 )
-
-
-def gather_qa(db: Database, data: ComplianceData) -> None:
-    """The team pack's figures: records dated from the period's start to ``until``."""
-    data.qa = qa_figures(qa_rows(db, data.date_from, data.until), data.date_from, data.until)
 
 
 def _rate(cell: QaCell) -> str:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from app.dates import uk
-from app.domain.catalogue import TypeSpec
 from app.domain.policy import Policy
-from app.domain.records import SUPERVISEE_DECLARATION, SUPERVISOR_DECLARATION, SessionRecord
-from app.domain.rows import SignOff
-from app.errors import UsageError
-from app.services.record_facts import YearCount, copy_deadline, signed_on, year_count
+from app.domain.records import SUPERVISEE_DECLARATION, SUPERVISOR_DECLARATION
 from app.services.reports.base import (
     CONFIDENTIAL_MARK,
     KeelDocument,
@@ -32,14 +29,9 @@ from app.services.reports.base import (
     text,
 )
 from app.services.reports.countersign import qa_story
-from app.storage.actions import origins as action_origins
-from app.storage.db import Database
-from app.storage.evidence import addenda_for, sign_off_state
-from app.storage.group_acks import responses_for
-from app.storage.policies import current_policy, policy_history
-from app.storage.sessions import get_session
-from app.storage.themes import list_themes
-from app.storage.workers import get_worker
+
+if TYPE_CHECKING:
+    from app.services.record_view import RecordView
 
 STATUS_WORDS = {
     "planned": "Planned",
@@ -56,40 +48,23 @@ OWNER_WORDS = {
 STATUS_OF_ACTION = {"open": "Open", "done": "Complete", "dropped": "Dropped"}
 
 
-def _name(db: Database, worker_id: str | None) -> str:
-    if not worker_id:
-        return ""
-    worker = get_worker(db, worker_id)
-    return worker.name if worker else ""
-
-
-def record_story(
-    db: Database,
-    rec: SessionRecord,
-    *,
-    include_confidential: bool,
-    width: float,
-    time_zone: tzinfo | None = None,
-) -> list[Flowable]:
-    """The flowables of one record. Signature and addendum times are shown in ``time_zone``
-    (the service's; None: this computer's)."""
+def record_story(view: RecordView, *, width: float) -> list[Flowable]:
+    """The flowables of one record (gathered by ``app.services.record_view.gather_record``).
+    Signature and addendum times are shown in the service's time zone (``view.zone``)."""
     st = styles()
-    spec = _spec(db, rec)
-    worker = get_worker(db, rec.worker_id) if rec.worker_id else None
-    supervisor = _name(db, rec.supervisor_id)
-    state = sign_off_state(db, rec.id)
+    rec, spec, worker = view.record, view.spec, view.worker
+    supervisor = view.supervisor_name
     story: list[Flowable] = [
         markup(f"{text(spec.label)} record", st["title"]),
         para(
             f"{worker.name if worker else 'Group session'} · {uk(rec.session_date)} · "
-            f"{STATUS_WORDS[rec.status.value]} · {_state_words(db, rec, state)}",
+            f"{STATUS_WORDS[rec.status.value]} · {_state_words(view)}",
             st["subtitle"],
         ),
         Spacer(1, 3 * mm),
     ]
     duration = f"{rec.duration_minutes} minutes" if rec.duration_minutes else ""
-    policy = current_policy(db, rec.session_date)
-    count = year_count(db, rec, policy)
+    count = view.year_count
     pairs: list[tuple[str, object]] = [
         ("Worker", worker.name if worker else "Group (see attendees)"),
         ("Role", worker.role if worker else ""),
@@ -99,7 +74,7 @@ def record_story(
         pairs.append(("Start in post", uk(worker.start_date, "Not recorded")))
     pairs += [
         ("Supervisor", supervisor),
-        ("Job title", rec.supervisor_title or _role(db, rec.supervisor_id)),
+        ("Job title", view.supervisor_title),
         ("Type", spec.label),
         ("Session", count.words if count else ""),
         ("Date", uk(rec.session_date)),
@@ -114,17 +89,15 @@ def record_story(
         pairs.append(("Reason", rec.cancel_reason))
     story.append(key_values(pairs, width, st))
 
-    story += _discussion(db, rec, spec, width)
-    story += _actions(db, rec, width)
-    story += _risk_themes_wellbeing(db, rec, spec, width, include_confidential)
-    story += _template_sections(db, rec, spec, width, count)
-    story += _declarations(db, rec, policy, worker.name if worker else "", supervisor)
-    story += _sign_off(
-        db, rec, width, worker.name if worker else "(attendees)", supervisor, time_zone
-    )
-    story += qa_story(db, rec, width, time_zone)
-    story += _distribution(policy, width)
-    if not include_confidential and rec.confidential_notes:
+    story += _discussion(view, width)
+    story += _actions(view, width)
+    story += _risk_themes_wellbeing(view, width)
+    story += _template_sections(view, width)
+    story += _declarations(view, worker.name if worker else "", supervisor)
+    story += _sign_off(view, width, worker.name if worker else "(attendees)", supervisor)
+    story += qa_story(view.countersignature, held=view.held, width=width, zone=view.zone)
+    story += _distribution(view.policy, width)
+    if view.notes_left_out:
         story.append(
             para(
                 "Confidential reflective notes are held in Keel and left out of this copy.",
@@ -134,17 +107,13 @@ def record_story(
     return story
 
 
-def _spec(db: Database, rec: SessionRecord) -> TypeSpec:
-    """The record's type as the policy in force on its date words it."""
-    return policy_history(db).display_catalogue(rec.session_date).spec(rec.type)
-
-
-def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) -> list[Flowable]:
+def _discussion(view: RecordView, width: float) -> list[Flowable]:
     st = styles()
+    rec, spec = view.record, view.spec
     story: list[Flowable] = []
     if rec.attendees:
         story += section("Attendees and their acknowledgement")
-        story.append(_acknowledgements(db, rec, width))
+        story.append(_acknowledgements(view, width))
 
     covered = [label for key, label in spec.agenda if rec.checklist.get(key)]
     missed = [label for key, label in spec.agenda if not rec.checklist.get(key)]
@@ -176,12 +145,13 @@ def _discussion(db: Database, rec: SessionRecord, spec: TypeSpec, width: float) 
     return story
 
 
-def _state_words(db: Database, rec: SessionRecord, state: SignOff) -> str:
+def _state_words(view: RecordView) -> str:
     """The record's sign-off in words; a signed group record's says how many attendees have
     acknowledged it (each responds in their own name)."""
+    rec, state = view.record, view.sign_off
     if not rec.attendees or not state.signed:
         return state.label
-    said = responses_for(db, rec.id)
+    said = view.responses
     acknowledged = sum(1 for w in rec.attendees if w in said and said[w].response == "acknowledged")
     disagreed = sum(1 for w in rec.attendees if w in said and said[w].response == "disagreed")
     words = f"Signed by supervisor; {acknowledged} of {len(rec.attendees)} attendees acknowledged"
@@ -191,19 +161,18 @@ def _state_words(db: Database, rec: SessionRecord, state: SignOff) -> str:
     return words + (f"; awaiting {waiting}" if waiting else "")
 
 
-def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowable:
+def _acknowledgements(view: RecordView, width: float) -> Flowable:
     """Each attendee by name with their own response to the signed record (acknowledged or
     disagreed, the date, their comments and copy), or "Not yet"."""
     st = styles()
-    state = sign_off_state(db, rec.id)
-    said_by = responses_for(db, rec.id)
+    rec, said_by = view.record, view.responses
     rows: list[list[Flowable | str]] = [
         [markup("<b>Attendee</b>", st["cell"]), markup("<b>Acknowledgement</b>", st["cell"])]
     ]
     for worker_id in rec.attendees:
-        name = _name(db, worker_id)
+        name = view.attendee_names.get(worker_id, "")
         said = "Not yet"
-        if not state.signed_at:
+        if not view.sign_off.signed_at:
             said = "Not yet (the record is not signed)"
         elif (found := said_by.get(worker_id)) is not None:
             verb = "Acknowledged" if found.response == "acknowledged" else "Disagreed"
@@ -222,8 +191,9 @@ def _acknowledgements(db: Database, rec: SessionRecord, width: float) -> Flowabl
     return table(rows, [width * 0.5, width * 0.5])
 
 
-def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
+def _actions(view: RecordView, width: float) -> list[Flowable]:
     st = styles()
+    rec = view.record
     story: list[Flowable] = section("Actions agreed")
     rows: list[list[Flowable | str]]
     if rec.actions:
@@ -248,40 +218,31 @@ def _actions(db: Database, rec: SessionRecord, width: float) -> list[Flowable]:
     else:
         story.append(para("No actions agreed.", st["body"]))
 
-    if rec.reviews:
+    if view.reviewed:
         story += section("Previous actions reviewed")
-        found = action_origins(db, [r.action_id for r in rec.reviews])
-        catalogue = policy_history(db).display_catalogue(rec.session_date)
         head = ["Action", "Agreed in", "Status", "Note"]
         rows = [[markup(f"<b>{h}</b>", st["cell"]) for h in head]]
-        # Oldest first, each action once (a review is per action and session).
-        ordered = sorted(
-            {r.action_id: r for r in rec.reviews}.values(),
-            key=lambda r: (found.get(r.action_id, ("", "", ""))[2], r.action_id),
-        )
-        for r in ordered:
-            description, type_, on = found.get(r.action_id, ("", "", ""))
-            origin = catalogue.name(type_) if type_ else ""
-            if type_ and type_ != rec.type:
+        for r in view.reviewed:
+            origin = r.agreed_in
+            if r.another_type:
                 origin += " (another type)"
-            if on:
-                origin += f" · {uk(date.fromisoformat(on))}"
+            if r.agreed_on is not None:
+                origin += f" · {uk(r.agreed_on)}"
             rows.append(
-                [para(description, st["cell"]), para(origin, st["cell"]),
-                 para(r.label, st["cell"]), para(r.note, st["cell"])]
+                [para(r.description, st["cell"]), para(origin, st["cell"]),
+                 para(r.review.label, st["cell"]), para(r.review.note, st["cell"])]
             )  # fmt: skip
         story.append(table(rows, [width * f for f in (0.38, 0.22, 0.13, 0.27)]))
-        unresolved = sum(1 for r in ordered if r.outcome.value == "open")
+        unresolved = sum(1 for r in view.reviewed if r.review.outcome.value == "open")
         story.append(
-            para(f"{unresolved} of {len(ordered)} reviewed still unresolved.", st["small"])
+            para(f"{unresolved} of {len(view.reviewed)} reviewed still unresolved.", st["small"])
         )
     return story
 
 
-def _risk_themes_wellbeing(
-    db: Database, rec: SessionRecord, spec: TypeSpec, width: float, include_confidential: bool
-) -> list[Flowable]:
+def _risk_themes_wellbeing(view: RecordView, width: float) -> list[Flowable]:
     st = styles()
+    rec = view.record
     story: list[Flowable] = section("Risk and safeguarding")
     answer = {None: "Not answered", True: "Yes", False: "No"}
     story.append(
@@ -299,11 +260,8 @@ def _risk_themes_wellbeing(
     if rec.safeguarding_notes.strip():
         story.append(para("Safeguarding notes", st["label"]))
         story += paras(rec.safeguarding_notes, st["body"])
-    theme_names = {t.id: t.name for t in list_themes(db, include_retired=True)}
     story += section("Themes")
-    story.append(
-        para(", ".join(theme_names.get(t, "") for t in rec.theme_ids) or "None", st["body"])
-    )
+    story.append(para(", ".join(view.theme_names) or "None", st["body"]))
 
     empty = not (
         rec.wellbeing or rec.workload or rec.moral_distress is not None
@@ -311,10 +269,10 @@ def _risk_themes_wellbeing(
         or rec.return_to_work is not None or rec.wellbeing_concerns.strip()
         or rec.support_kinds or rec.support_offered.strip()
     )  # fmt: skip
-    if not spec.is_group and empty:
+    if not view.spec.is_group and empty:
         story += section("Wellbeing")
         story.append(para("Nothing recorded.", st["body"]))
-    elif not spec.is_group:
+    elif not view.spec.is_group:
         story += section("Wellbeing")
         distress = {None: "Not recorded", True: "Yes", False: "No"}[rec.moral_distress]
         story.append(
@@ -348,27 +306,19 @@ def _risk_themes_wellbeing(
                 st,
             )
         )
-    if include_confidential and rec.confidential_notes:
+    if view.include_confidential and rec.confidential_notes:
         story += section("Confidential reflective notes (included on request)")
         story += paras(rec.confidential_notes, st["body"])
     return story
 
 
-def _sign_off(
-    db: Database,
-    rec: SessionRecord,
-    width: float,
-    supervisee: str,
-    supervisor: str,
-    zone: tzinfo | None,
-) -> list[Flowable]:
+def _sign_off(view: RecordView, width: float, supervisee: str, supervisor: str) -> list[Flowable]:
     st = styles()
+    rec, state, zone = view.record, view.sign_off, view.zone
     story: list[Flowable] = []
-    state = sign_off_state(db, rec.id)
-    addenda = addenda_for(db, rec.id)
-    if addenda:
+    if view.addenda:
         story += section("Addenda")
-        for add in addenda:
+        for add in view.addenda:
             story.append(
                 para(
                     f"{stamp(add.created_at, zone)} — {add.author} — reason: {add.reason}",
@@ -384,11 +334,10 @@ def _sign_off(
         if state.signed_at
         else "Not yet signed in Keel"
     )
-    said = responses_for(db, rec.id) if rec.attendees else {}
     if rec.attendees and state.signed_at:
         sv_line = (
-            f"Each attendee responds in their own name: {len(said)} of {len(rec.attendees)} "
-            "have (see “Attendees and their acknowledgement”)"
+            f"Each attendee responds in their own name: {len(view.responses)} of "
+            f"{len(rec.attendees)} have (see “Attendees and their acknowledgement”)"
         )
     elif state.supervisee_response:
         when = stamp(state.supervisee_responded_at, zone)
@@ -404,7 +353,7 @@ def _sign_off(
     # the same page as what comes before when they fit (one KeepTogether, nothing nested).
     block: list[Flowable] = [
         heading("Sign-off"),
-        para(_state_words(db, rec, state), st["body"]),
+        para(_state_words(view), st["body"]),
         side_by_side(sup_block, sv_block, width),
         Spacer(1, 3 * mm),
         para(
@@ -416,17 +365,11 @@ def _sign_off(
     return story
 
 
-def _role(db: Database, worker_id: str | None) -> str:
-    worker = get_worker(db, worker_id) if worker_id else None
-    return worker.role if worker else ""
-
-
-def _template_sections(
-    db: Database, rec: SessionRecord, spec: TypeSpec, width: float, count: YearCount | None
-) -> list[Flowable]:
+def _template_sections(view: RecordView, width: float) -> list[Flowable]:
     """Incidents, the staff member's comments, escalation and the next session (one line
     when none is recorded: a record made before Keel asked for them stays short)."""
     st = styles()
+    rec, spec = view.record, view.spec
     if not (rec.incidents or rec.staff_comments.strip() or rec.escalation or rec.next_date
             or rec.next_place.strip() or rec.next_focus.strip()):  # fmt: skip
         what = (
@@ -460,7 +403,7 @@ def _template_sections(
             )
         )
     story += section("Next session")
-    interval = count.interval_days if count else None
+    interval = view.year_count.interval_days if view.year_count else None
     story.append(
         key_values(
             [
@@ -477,20 +420,17 @@ def _template_sections(
     return story
 
 
-def _declarations(
-    db: Database, rec: SessionRecord, policy: Policy, supervisee: str, supervisor: str
-) -> list[Flowable]:
+def _declarations(view: RecordView, supervisee: str, supervisor: str) -> list[Flowable]:
     """The supervisor's and the supervisee's declarations, with the supervisee's copy against
     the policy's deadline (the signatures themselves are in the sign-off below)."""
     st = styles()
-    state = sign_off_state(db, rec.id)
+    rec, state = view.record, view.sign_off
     story: list[Flowable] = section("Declarations")
     story.append(
         para(f"Supervisor ({supervisor or 'not named'}): “{SUPERVISOR_DECLARATION}.”", st["body"])
     )
     if state.signed_at:
-        story.append(para(f"Declared by signing on {uk(signed_on(state, policy.zone()))}.",
-                          st["small"]))  # fmt: skip
+        story.append(para(f"Declared by signing on {uk(view.declared_on)}.", st["small"]))
     if rec.worker_id:
         story.append(para(f"Supervisee ({supervisee}): “{SUPERVISEE_DECLARATION}.”", st["body"]))
         if state.supervisee_response == "acknowledged":
@@ -502,10 +442,9 @@ def _declarations(
         received = {True: "a copy received", False: "no copy received", None: ""}[
             state.supervisee_copy_received
         ]
-        deadline = copy_deadline(state, policy, date.today())
         line = made + (f"; {received}" if received and state.supervisee_response else "")
-        if deadline is not None:
-            line += f". {deadline.words}"
+        if view.copy is not None:
+            line += f". {view.copy.words}"
         story.append(para(line + ".", st["small"]))
     return story
 
@@ -527,30 +466,21 @@ def _distribution(policy: Policy, width: float) -> list[Flowable]:
     return [Spacer(1, 3 * mm), *(para(line, st["small"]) for line in record_footer(policy))]
 
 
-def build_record_pdf(
-    db: Database, session_id: str, out: Path, *, include_confidential: bool = False
-) -> Path:
-    """Write one session record to ``out`` (A4 PDF). A copy that includes confidential
-    reflective notes says so at the top of every page."""
-    rec = get_session(db, session_id)
-    if rec is None:
-        raise UsageError(f"There is no session record with id {session_id}.")
-    policy = current_policy(db)
+def write_record_pdf(view: RecordView, out: Path) -> Path:
+    """Write one gathered record (``app.services.record_view.gather_record``) to ``out`` (A4
+    PDF). A copy that includes confidential reflective notes says so at the top of every
+    page."""
+    rec = view.record
     # Every page names whose record it is and when: a loose printed page is still identifiable.
-    who = _name(db, rec.worker_id) if rec.worker_id else "Group session"
-    zone = policy.zone()
+    who = (view.worker.name if view.worker else "") if rec.worker_id else "Group session"
     doc = KeelDocument(
         out,
-        title=f"{_spec(db, rec).label} record — {who}, {uk(rec.session_date)}",
-        service_name=policy.service_name,
-        time_zone=zone,
+        title=f"{view.spec.label} record — {who}, {uk(rec.session_date)}",
+        service_name=view.service_name,
+        time_zone=view.zone,
         marking=CONFIDENTIAL_MARK
-        if include_confidential and rec.confidential_notes.strip()
+        if view.include_confidential and rec.confidential_notes.strip()
         else "",
     )
-    doc.build(
-        record_story(
-            db, rec, include_confidential=include_confidential, width=doc.width, time_zone=zone
-        )
-    )
+    doc.build(record_story(view, width=doc.width))
     return out
