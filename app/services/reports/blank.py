@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.domain.catalogue import TypeSpec
+from app.domain.governance import SEEDED_THEMES
 from app.domain.records import (
     SUPERVISEE_DECLARATION,
     SUPERVISOR_DECLARATION,
@@ -37,7 +38,6 @@ from app.services.reports.base import (
     styles,
     text,
 )
-from app.storage.schema import SEEDED_THEMES
 
 BOX = '<font size="11">☐</font>'  # U+2610, drawn by the bundled font, a little larger
 LINE_H = 8 * mm  # handwriting line height
