@@ -209,6 +209,8 @@ def month_ends(date_from: date, date_to: date) -> list[tuple[date, bool]]:
 
 
 def point_label(day: date, month_end: bool) -> str:
+    """A point's label on the charts and tables: "Nov 26" on a month end, "26 Nov*" on the
+    period's end when it is not one."""
     return month_short_year(day) if month_end else f"{day_month(day)}*"
 
 
