@@ -25,22 +25,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# The themes a new database starts with; a service renames, retires and adds its own (the
-# themes table). The blank paper form lists them when no database is at hand.
-SEEDED_THEMES = (
-    "Repeated crisis trigger",
-    "System blockage or delay",
-    "Delayed crisis response",
-    "Drift to risk-averse practice",
-    "Drift to risk-blind practice",
-    "Safeguarding threshold uncertainty",
-    "Workload pressure",
-    "Lone working safety",
-    "Recording backlog",
-    "Boundary issue",
-    "Moral distress",
-)
-
 
 class Forum(enum.StrEnum):
     """Where a governance item is taken."""

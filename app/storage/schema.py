@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# The themes a new database starts with (their words are the domain's: app.domain.governance).
-from app.domain.governance import SEEDED_THEMES as SEEDED_THEMES
+# The themes a new database starts with (their words are the domain's: app.domain.themes).
+from app.domain.themes import SEEDED_THEMES as SEEDED_THEMES
 from app.storage.group_ack_schema import ATTENDEE_RESPONSES as ATTENDEE_RESPONSES
 from app.storage.qa_schema import QA_COUNTERSIGNATURES
 

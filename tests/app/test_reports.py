@@ -354,7 +354,7 @@ GROUP_ITEM_THEMES = ("Repeated crisis trigger", "System blockage or delay")
 @pytest.mark.parametrize("type_", BUILTIN_KEYS, ids=str)
 def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> None:
     from app.domain.catalogue import DEFAULT_CATALOGUE
-    from app.domain.governance import SEEDED_THEMES
+    from app.domain.themes import SEEDED_THEMES
 
     spec = DEFAULT_CATALOGUE[type_]
     out = build_blank_form_pdf(spec, tmp_path / "blank.pdf", service_name="Riverside CMHT")

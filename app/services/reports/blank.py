@@ -18,13 +18,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.domain.catalogue import TypeSpec
-from app.domain.governance import SEEDED_THEMES
 from app.domain.records import (
     SUPERVISEE_DECLARATION,
     SUPERVISOR_DECLARATION,
     Escalation,
     SupportKind,
 )
+from app.domain.themes import SEEDED_THEMES
 from app.services.reports.base import (
     BODY_WIDTH,
     INK,
