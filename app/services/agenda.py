@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from app.dates import uk
 from app.domain.catalogue import Catalogue
@@ -45,6 +46,7 @@ from app.domain.rows import GovernanceItem, SourceSession
 from app.domain.schedule import is_active_on
 from app.services.bound import BoundService, bound
 from app.services.governance import detect_trends
+from app.services.reports.common import Cancelled, Progress
 from app.services.scheduling import compute_schedule
 from app.storage import governance as store
 from app.storage.db import Database
@@ -58,6 +60,7 @@ __all__ = [
     "MdtAgenda",
     "ThemeTrend",
     "mdt_agenda",
+    "write_mdt_agenda",
 ]
 
 
@@ -320,6 +323,37 @@ def _overdue_high_risk(
         )  # fmt: skip
     out.sort(key=lambda w: (-w.days_overdue, w.name.casefold()))
     return out
+
+
+def write_mdt_agenda(
+    db: Database,
+    meeting_date: date,
+    forum: Forum,
+    out: Path,
+    *,
+    since: date | None = None,
+    team: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    today: date | None = None,
+) -> Path:
+    """Gather the agenda of ``forum``'s meeting on ``meeting_date`` (under the policy in force
+    today, whose service name heads it), then lay it out to ``out`` (A4 PDF) with
+    ``app.services.reports.mdt``. Overdue is counted to ``meeting_date`` or ``today``,
+    whichever is earlier."""
+    from app.services.reports import mdt
+
+    policy = current_policy(db)
+    agenda = mdt_agenda(db, meeting_date, forum, since=since, team=team, policy=policy,
+                        today=today)  # fmt: skip
+    return mdt.build_mdt_agenda_pdf(
+        agenda,
+        out,
+        service_name=policy.service_name,
+        time_zone=policy.zone(),
+        progress=progress,
+        cancelled=cancelled,
+    )
 
 
 class AgendaService(BoundService):

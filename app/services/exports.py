@@ -148,12 +148,12 @@ class ExportService:
         cancelled: Cancelled | None = None,
     ) -> Path:
         """The team compliance pack for a period; cancellable (``ExportCancelled``)."""
-        from app.services.reports.compliance import build_compliance_pdf
+        from app.services.compliance_data import write_compliance_pack
 
         _check_range(date_from, date_to)
         return self._write(
             out,
-            lambda tmp: build_compliance_pdf(
+            lambda tmp: write_compliance_pack(
                 self._db,
                 date_from,
                 date_to,
@@ -212,10 +212,10 @@ class ExportService:
         """The agenda of one governance meeting (no confidential notes, case codes only), with
         space for each item's outcome; overdue is counted to the meeting date or today,
         whichever is earlier."""
-        from app.services.reports.mdt import build_mdt_agenda_pdf
+        from app.services.agenda import write_mdt_agenda
 
         def build(tmp: Path) -> Path:
-            return build_mdt_agenda_pdf(
+            return write_mdt_agenda(
                 self._db,
                 meeting_date,
                 forum,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from pathlib import Path
 
 from app.dates import uk
 from app.domain.catalogue import Catalogue
@@ -17,6 +18,7 @@ from app.domain.records import SessionRecord
 from app.domain.rows import Addendum, SignOff, WorkerAction
 from app.domain.schedule import WorkerStatus, worker_status
 from app.errors import UsageError
+from app.services.reports.common import Cancelled, Progress
 from app.storage.db import Database
 from app.storage.evidence import addenda_for, sign_off_state
 from app.storage.policies import policy_history
@@ -117,3 +119,27 @@ def _own_sign_off(db: Database, record: SessionRecord, worker_id: str) -> SignOf
         supervisee_comment=own.comment if own else "",
         supervisee_responded_at=own.responded_at if own else None,
     )
+
+
+def build_worker_history_pdf(
+    db: Database,
+    worker_id: str,
+    date_from: date,
+    date_to: date,
+    out: Path,
+    *,
+    include_confidential: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Path:
+    """Gather a worker's history for [date_from, date_to] and write its pack to ``out``.
+
+    The due status is shown on ``date_to`` or today, whichever is earlier."""
+    data = gather_history(db, worker_id, date_from, date_to, today=today or date.today())
+    from app.services.reports.history import write_worker_history_pdf
+
+    return write_worker_history_pdf(
+        data, out, include_confidential=include_confidential, progress=progress,
+        cancelled=cancelled,
+    )  # fmt: skip

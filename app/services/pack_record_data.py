@@ -20,7 +20,7 @@ from app.storage.db import Database
 from app.storage.policies import policy_history
 
 if TYPE_CHECKING:
-    from app.services.reports.compliance import ComplianceData
+    from app.services.compliance_data import ComplianceData
 
 
 @dataclass(frozen=True, slots=True)

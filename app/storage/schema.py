@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+# The themes a new database starts with (their words are the domain's: app.domain.themes).
+from app.domain.themes import SEEDED_THEMES as SEEDED_THEMES
 from app.storage.group_ack_schema import ATTENDEE_RESPONSES as ATTENDEE_RESPONSES
 from app.storage.qa_schema import QA_COUNTERSIGNATURES
 
@@ -133,20 +135,6 @@ CREATE TABLE session_attendees (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX session_attendees_worker ON session_attendees(worker_id, session_id);
 """
-
-SEEDED_THEMES = (
-    "Repeated crisis trigger",
-    "System blockage or delay",
-    "Delayed crisis response",
-    "Drift to risk-averse practice",
-    "Drift to risk-blind practice",
-    "Safeguarding threshold uncertainty",
-    "Workload pressure",
-    "Lone working safety",
-    "Recording backlog",
-    "Boundary issue",
-    "Moral distress",
-)
 
 V2_RECORDS = """
 ALTER TABLE sessions ADD COLUMN checklist TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(checklist));

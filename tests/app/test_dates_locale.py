@@ -81,7 +81,7 @@ def test_a_welsh_machine_still_shows_english_dates(tmp_path: Path) -> None:
         "app = QApplication([])  # sets the C locale from the environment, as Keel's does\n"
         "from app.dates import uk\n"
         "from ui.models.schedule_model import short_date\n"
-        "from app.services.reports.compliance import _label\n"
+        "from app.services.compliance_data import point_label as _label\n"
         "day = date(2026, 11, 26)\n"
         "print(locale.setlocale(locale.LC_TIME))\n"
         "print(day.strftime('%b'))\n"

@@ -17,7 +17,7 @@ from app.domain.records import ActionOwner
 from app.errors import UsageError
 from app.services import governance as gov
 from app.services import themes as theme_service
-from app.services.agenda import mdt_agenda
+from app.services.agenda import mdt_agenda, write_mdt_agenda
 from app.services.records import RecordService
 from app.services.reports.base import KeelDocument
 from app.services.reports.governance import (
@@ -25,7 +25,6 @@ from app.services.reports.governance import (
     learning_log_section,
     theme_heatmap_section,
 )
-from app.services.reports.mdt import build_mdt_agenda_pdf
 from app.services.sessions import SessionService
 from app.storage.audit import entries_for
 from app.storage.db import Database
@@ -446,7 +445,7 @@ def test_learning_log_lists_exactly_the_closed_items_with_a_change(db, team, tmp
 
     log = gov.learning_log(db, date(2026, 10, 1), date(2026, 10, 31))
     assert [e.item.title for e in log] == ["Included one", "Included two"]
-    text = _sections_pdf(tmp_path, learning_log_section(db, date(2026, 10, 1), date(2026, 10, 31)))
+    text = _sections_pdf(tmp_path, learning_log_section(log, date(2026, 10, 1), date(2026, 10, 31)))
     squashed = flat(text)
     assert "Whatsupervisionchanged" in squashed
     for title in ("Includedone", "Includedtwo", "ChangeforIncludedone", "DecisiononIncludedtwo"):
@@ -454,7 +453,8 @@ def test_learning_log_lists_exactly_the_closed_items_with_a_change(db, team, tmp
     for absent in ("Closedwithoutchange", "Changedbefore", "Decidednotclosed", "Onlyraised"):
         assert absent not in squashed
     assert "2changesintheperiod" in squashed
-    empty = _sections_pdf(tmp_path, learning_log_section(db, date(2025, 1, 1), date(2025, 2, 1)))
+    none = gov.learning_log(db, date(2025, 1, 1), date(2025, 2, 1))
+    empty = _sections_pdf(tmp_path, learning_log_section(none, date(2025, 1, 1), date(2025, 2, 1)))
     assert "No governance item was closed with a change made" in empty
 
 
@@ -463,9 +463,8 @@ def test_theme_heat_map_section_prints_the_counts(db, team, tmp_path) -> None:
     for day in (3, 4, 5):
         session(db, a, date(2026, 10, day), themes=[THEME])
     session(db, b, date(2026, 11, 3), themes=["Workload pressure"])
-    text = _sections_pdf(
-        tmp_path, theme_heatmap_section(db, date(2026, 10, 1), date(2026, 11, 30)), layout=True
-    )
+    counts = theme_service.theme_counts(db, date(2026, 10, 1), date(2026, 11, 30), "month")
+    text = _sections_pdf(tmp_path, theme_heatmap_section(counts), layout=True)
     lines = [line.split() for line in text.splitlines()]
     assert ["Delayed", "crisis", "response", "3", "·", "3"] in lines
     assert ["Workload", "pressure", "·", "1", "1"] in lines
@@ -533,7 +532,7 @@ def test_mdt_agenda_holds_exactly_the_right_items(db, team, tmp_path) -> None:
     assert agenda.overdue_high_risk[0].days_overdue == 40 - 14
     assert agenda.items[2].case_refs == ("C-1001", "C-1002")
 
-    out = build_mdt_agenda_pdf(db, AS_OF, Forum.MDT, tmp_path / "mdt.pdf")
+    out = write_mdt_agenda(db, AS_OF, Forum.MDT, tmp_path / "mdt.pdf")
     text = pdf_text(out)
     squashed = flat(text)
     assert "MDTmeeting—agenda" in squashed
@@ -584,6 +583,6 @@ def test_the_demo_shows_a_trend_a_decided_change_and_a_learning_log(db, tmp_path
     # pypdf reads each cell's lines together (poppler ran the item beside its outcome space).
     from tests.app.pdfcheck import pdf_text as pypdf_text
 
-    text = flat(pypdf_text(build_mdt_agenda_pdf(db, AS_OF, Forum.MDT, tmp_path / "demo.pdf")))
+    text = flat(pypdf_text(write_mdt_agenda(db, AS_OF, Forum.MDT, tmp_path / "demo.pdf")))
     assert flat(decided[0].title) in text and "Changemade:" in text
     assert "Delayedcrisisresponse—raised" in text

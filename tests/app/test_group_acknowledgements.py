@@ -13,9 +13,9 @@ from app.domain.catalogue import GROUP
 from app.domain.model import SessionStatus, Worker
 from app.domain.records import Decision, SessionRecord
 from app.errors import UsageError
+from app.services.compliance_data import write_compliance_pack
 from app.services.demo import load_demo
 from app.services.records import RecordService
-from app.services.reports.compliance import build_compliance_pdf
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 from app.storage.db import Database
@@ -150,7 +150,9 @@ def test_the_pack_s_awaiting_supervisee_agrees_with_the_records(
     one, group = _awaiting_in_the_database(db)
     assert (one, group) == (one_before, group_before - 3) and group > 0
     text = " ".join(
-        pdf_text(build_compliance_pdf(db, START, TODAY, tmp_path / "pack.pdf", today=TODAY)).split()
+        pdf_text(
+            write_compliance_pack(db, START, TODAY, tmp_path / "pack.pdf", today=TODAY)
+        ).split()
     )
     assert f"Signed records awaiting the supervisee {one + group:,}" in text
     assert f"{one + group:,} signed records awaiting the supervisee's acknowledgement" in text
@@ -161,7 +163,7 @@ def test_the_pack_s_awaiting_supervisee_agrees_with_the_records(
 def test_a_worker_s_history_shows_their_own_response_to_a_group_record(
     db: Database, tmp_path: Path
 ) -> None:
-    from app.services.reports.history import build_worker_history_pdf
+    from app.services.history_data import build_worker_history_pdf
 
     sid, ids = _group(db)
     records = RecordService(db)

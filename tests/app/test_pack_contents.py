@@ -18,8 +18,8 @@ from app.domain.policy import Policy
 from app.domain.records import Action, ActionOwner, SessionRecord, Workload
 from app.errors import UsageError
 from app.services import governance
-from app.services.reports.compliance import build_compliance_pdf, gather_compliance
-from app.services.reports.history import build_worker_history_pdf
+from app.services.compliance_data import gather_compliance, write_compliance_pack
+from app.services.history_data import build_worker_history_pdf
 from app.services.sessions import SessionService
 from app.services.workers import WorkerService
 from app.storage.db import Database, transaction
@@ -38,7 +38,7 @@ def service(db: Database) -> Service:
 
 
 def pack(db: Database, folder: Path, date_to: date, name: str = "pack.pdf") -> Path:
-    return build_compliance_pdf(db, START, date_to, folder / name, today=TODAY)
+    return write_compliance_pack(db, START, date_to, folder / name, today=TODAY)
 
 
 # --------------------------------------------------------------------------- the future
@@ -70,7 +70,7 @@ def test_the_first_page_says_the_period_was_cut_at_today(db, service, tmp_path) 
 
 def test_a_period_that_starts_after_today_is_refused(db, service, tmp_path) -> None:
     with pytest.raises(UsageError, match="starts after today"):
-        build_compliance_pdf(db, date(2027, 1, 1), NEXT_MONTH, tmp_path / "x.pdf", today=TODAY)
+        write_compliance_pack(db, date(2027, 1, 1), NEXT_MONTH, tmp_path / "x.pdf", today=TODAY)
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -113,7 +113,7 @@ def test_the_learning_log_and_heat_map_are_in_the_pack(db, service, tmp_path) ->
     assert "Cap allocations at 28" in text
     assert "Themes by month (heat map)" in text and "Workload pressure" in text
     # A pack for a period before the change has the log, empty, and says so.
-    early = pdf_text(build_compliance_pdf(db, START, date(2026, 10, 31), tmp_path / "e.pdf",
+    early = pdf_text(write_compliance_pack(db, START, date(2026, 10, 31), tmp_path / "e.pdf",
                                           today=TODAY))  # fmt: skip
     assert "No governance item was closed with a change made in this period." in early
 
@@ -228,7 +228,7 @@ def test_the_demo_pack_reads_right(tmp_path) -> None:
     db = open_database(tmp_path / "demo.db")
     try:
         load_demo(db, today=TODAY)
-        out = build_compliance_pdf(db, START, NEXT_MONTH, tmp_path / "demo.pdf", today=TODAY)
+        out = write_compliance_pack(db, START, NEXT_MONTH, tmp_path / "demo.pdf", today=TODAY)
         data = gather_compliance(db, START, NEXT_MONTH, today=TODAY)
         held = db.execute(
             "SELECT count(*), count(signed_at) FROM sessions WHERE status = 'held' "

@@ -16,13 +16,10 @@ from pypdf import PdfReader
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.platypus import KeepTogether, Paragraph
 
-from app.services.reports import compliance as compliance_module
+from app.services.compliance_data import gather_compliance, write_compliance_pack
+from app.services.reports import compliance_sections
 from app.services.reports.base import KeelDocument
-from app.services.reports.compliance import (
-    build_compliance_pdf,
-    compliance_story,
-    gather_compliance,
-)
+from app.services.reports.compliance import compliance_story
 from app.storage.db import close_database, open_database
 from tests.benchmarks import generate
 
@@ -62,9 +59,9 @@ def test_a_pack_for_90_teams_prints_every_team_in_page_sized_charts(
     try:
         teams = [t for (t,) in db.execute("SELECT DISTINCT team FROM workers")]
         assert len(teams) == TEAMS
-        out = build_compliance_pdf(db, *PERIOD, tmp_path / "pack.pdf", today=TODAY)
+        out = write_compliance_pack(db, *PERIOD, tmp_path / "pack.pdf", today=TODAY)
         data = gather_compliance(db, *PERIOD, today=TODAY)
-        story = compliance_story(db, data)
+        story = compliance_story(data)
     finally:
         close_database(db)
 
@@ -76,7 +73,7 @@ def test_a_pack_for_90_teams_prints_every_team_in_page_sized_charts(
         assert team in text, team
 
     # Two balanced charts (90 at most 50 a chart: 45 + 45), each headed with its place.
-    per_chart = compliance_module.TEAM_BARS_PER_CHART
+    per_chart = compliance_sections.TEAM_BARS_PER_CHART
     assert per_chart < TEAMS
     headings = [
         f"{HEADING} (1 of 2, teams 1–45 of {TEAMS})",
@@ -118,8 +115,8 @@ def test_up_to_the_limit_the_team_bars_stay_one_chart(big_service: Path) -> None
     db = open_database(big_service)
     try:
         data = gather_compliance(db, *PERIOD, today=TODAY)
-        data.teams = data.teams[: compliance_module.TEAM_BARS_PER_CHART]
-        story = compliance_story(db, data)
+        data.teams = data.teams[: compliance_sections.TEAM_BARS_PER_CHART]
+        story = compliance_story(data)
     finally:
         close_database(db)
     texts = [f.getPlainText() for f in story if isinstance(f, Paragraph)]

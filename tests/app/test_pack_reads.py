@@ -21,8 +21,8 @@ from app.domain.quality import quality_gaps
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord
 from app.domain.rows import SessionLine
 from app.domain.slots import slots_maker
+from app.services.compliance_data import gather_compliance, month_ends
 from app.services.demo import load_demo
-from app.services.reports.compliance import gather_compliance, month_ends
 from app.services.scheduling import compute_schedule
 from app.storage.db import Database
 from app.storage.reporting import _IN_PERIOD, _TEAM, QualityInput, _Days, _lines, period_sessions

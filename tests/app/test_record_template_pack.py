@@ -10,8 +10,8 @@ from pathlib import Path
 from app.dates import uk
 from app.domain.records import Escalation
 from app.domain.working_days import add_working_days
+from app.services.compliance_data import write_compliance_pack
 from app.services.demo import load_demo
-from app.services.reports.compliance import build_compliance_pdf
 from app.storage.db import Database
 from tests.app.pdfcheck import pdf_text
 
@@ -51,7 +51,7 @@ def test_the_pack_counts_copies_against_the_deadline_and_escalations(
     )
     assert escalated.get("occupational_health", 0) > 0
 
-    text = pdf_text(build_compliance_pdf(db, START, TODAY, tmp_path / "pack.pdf", today=TODAY))
+    text = pdf_text(write_compliance_pack(db, START, TODAY, tmp_path / "pack.pdf", today=TODAY))
     assert "Supervisees' copies of signed records" in text
     assert "Policy: the supervisee is given a copy within 5 working days of sign-off" in text
     assert f"Given within the deadline {on_time:,}" in text
@@ -68,7 +68,7 @@ def test_the_pack_counts_copies_against_the_deadline_and_escalations(
 
 
 def test_the_worker_history_pack_carries_the_new_items(db: Database, tmp_path: Path) -> None:
-    from app.services.reports.history import build_worker_history_pdf
+    from app.services.history_data import build_worker_history_pdf
 
     load_demo(db, today=TODAY)
     worker_id, name, employed = db.execute(

@@ -22,15 +22,15 @@ from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, GROUP, LINE
 from app.domain.model import SessionStatus, TypeKey, Worker
 from app.domain.records import Decision, SessionRecord
 from app.errors import UsageError
+from app.services.compliance_data import gather_compliance, month_ends, write_compliance_pack
 from app.services.demo import load_demo
 from app.services.exports import ExportCancelled, ExportFailed, ExportService
+from app.services.history_data import build_worker_history_pdf
 from app.services.record_view import build_record_pdf
 from app.services.records import RecordService
 from app.services.reports import compliance as compliance_module
 from app.services.reports.base import register_fonts
 from app.services.reports.blank import build_blank_form_pdf
-from app.services.reports.compliance import build_compliance_pdf, gather_compliance, month_ends
-from app.services.reports.history import build_worker_history_pdf
 from app.services.scheduling import compute_schedule
 from app.services.sessions import SessionService
 from app.storage.audit import entries_for
@@ -280,7 +280,7 @@ def test_compliance_is_the_month_end_value_never_averaged(db, service, today) ->
 def test_compliance_pack_holds_overdue_cancellations_sign_off_quality(
     db, service, tmp_path, today
 ) -> None:
-    out = build_compliance_pdf(db, *PERIOD, tmp_path / "compliance.pdf", today=today)
+    out = write_compliance_pack(db, *PERIOD, tmp_path / "compliance.pdf", today=today)
     text = flat(pdf_text(out))
     data = gather_compliance(db, *PERIOD, today=today)
     end = data.points[-1].table[(None, None)]
@@ -308,7 +308,7 @@ def test_compliance_pack_holds_overdue_cancellations_sign_off_quality(
 
 def test_compliance_pack_reports_progress_and_can_be_cancelled(db, service, tmp_path) -> None:
     seen: list[tuple[int, int]] = []
-    out = build_compliance_pdf(
+    out = write_compliance_pack(
         db, *PERIOD, tmp_path / "ok.pdf", progress=lambda d, t: seen.append((d, t))
     )
     assert is_pdf(out)
@@ -325,7 +325,7 @@ def test_compliance_pack_reports_progress_and_can_be_cancelled(db, service, tmp_
 
         target = tmp_path / f"cancelled-{stop_after}.pdf"
         with pytest.raises(ExportCancelled):
-            build_compliance_pdf(db, *PERIOD, target, cancelled=cancelled)
+            write_compliance_pack(db, *PERIOD, target, cancelled=cancelled)
         assert not target.exists()
 
 
@@ -341,7 +341,7 @@ def test_the_compliance_pack_has_a_place_for_later_sections(db, service, tmp_pat
         ]
 
     sections = (*compliance_module.SECTIONS, learning_log)
-    out = build_compliance_pdf(db, *PERIOD, tmp_path / "x.pdf", sections=sections)
+    out = write_compliance_pack(db, *PERIOD, tmp_path / "x.pdf", sections=sections)
     assert "From supervision to practice" in flat(pdf_text(out))
 
 
@@ -354,7 +354,7 @@ GROUP_ITEM_THEMES = ("Repeated crisis trigger", "System blockage or delay")
 @pytest.mark.parametrize("type_", BUILTIN_KEYS, ids=str)
 def test_blank_forms_have_the_forms_sections(type_: TypeKey, db, tmp_path) -> None:
     from app.domain.catalogue import DEFAULT_CATALOGUE
-    from app.storage.schema import SEEDED_THEMES
+    from app.domain.themes import SEEDED_THEMES
 
     spec = DEFAULT_CATALOGUE[type_]
     out = build_blank_form_pdf(spec, tmp_path / "blank.pdf", service_name="Riverside CMHT")
@@ -662,7 +662,7 @@ def test_any_names_and_reasons_export_in_every_pack(property_db, name, team, rea
     )  # fmt: skip
     for out in (
         build_worker_history_pdf(db, worker.id, *PERIOD, folder / "w.pdf"),
-        build_compliance_pdf(db, date(2026, 1, 1), date(2026, 4, 30), folder / "c.pdf"),
+        write_compliance_pack(db, date(2026, 1, 1), date(2026, 4, 30), folder / "c.pdf"),
     ):
         assert is_pdf(out)
         assert links_and_images(out) == []

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.model import WorkerFacts
+from app.services.compliance_data import month_ends
 from app.services.demo import load_demo
-from app.services.reports.compliance import month_ends
 from app.services.schedule_history import compliance_table, compute_schedules
 from app.services.scheduling import Schedule, compute_schedule
 from app.storage.db import Database, close_database, open_database, transaction

@@ -55,14 +55,11 @@ from reportlab.platypus import (
 )
 
 from app.paths import resource_path
+from app.services.compliance_data import gather_compliance, write_compliance_pack
 from app.services.demo import load_demo
 from app.services.record_view import build_record_pdf
 from app.services.reports.base import KeelDocument
-from app.services.reports.compliance import (
-    build_compliance_pdf,
-    compliance_story,
-    gather_compliance,
-)
+from app.services.reports.compliance import compliance_story
 from app.storage.db import close_database, open_database
 from tests.benchmarks.generate import generate_reference
 
@@ -242,9 +239,9 @@ def measure_pack(
         out_keel = folder / "compliance.pdf"
         out_bare = folder / "bare.pdf"
         # Warm-up, and the bare document's input (untimed).
-        build_compliance_pdf(db, date_from, date_to, out_keel)
+        write_compliance_pack(db, date_from, date_to, out_keel)
         data = gather_compliance(db, date_from, date_to)
-        bare = to_bare(compliance_story(db, data))
+        bare = to_bare(compliance_story(data))
         build_bare(bare, out_bare)
         keel: list[float] = []
         plain: list[float] = []
@@ -253,10 +250,10 @@ def measure_pack(
 
         def keel_layout() -> None:
             doc = KeelDocument(out_keel, title="Supervision compliance pack", service_name="S")
-            doc.build(compliance_story(db, data, width=doc.width))
+            doc.build(compliance_story(data, width=doc.width))
 
         for i in range(runs):
-            jobs = [("keel", lambda: build_compliance_pdf(db, date_from, date_to, out_keel)),
+            jobs = [("keel", lambda: write_compliance_pack(db, date_from, date_to, out_keel)),
                     ("bare", lambda: build_bare(bare, out_bare))]  # fmt: skip
             for name, job in jobs if i % 2 == 0 else jobs[::-1]:
                 (keel if name == "keel" else plain).append(_timed(job)[0])
@@ -266,7 +263,7 @@ def measure_pack(
         if profile:
             prof = cProfile.Profile()
             prof.enable()
-            build_compliance_pdf(db, date_from, date_to, out_keel)
+            write_compliance_pack(db, date_from, date_to, out_keel)
             prof.disable()
             buf = io.StringIO()
             pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(30)

@@ -24,6 +24,7 @@ from app.domain.records import (
     Escalation,
     SupportKind,
 )
+from app.domain.themes import SEEDED_THEMES
 from app.services.reports.base import (
     BODY_WIDTH,
     INK,
@@ -37,7 +38,6 @@ from app.services.reports.base import (
     styles,
     text,
 )
-from app.storage.schema import SEEDED_THEMES
 
 BOX = '<font size="11">☐</font>'  # U+2610, drawn by the bundled font, a little larger
 LINE_H = 8 * mm  # handwriting line height

@@ -1,13 +1,17 @@
-"""PDF sections about supervision feeding governance, for the compliance pack and the MDT
-agenda: the learning log ("what supervision changed") and the theme heat map.
+"""PDF sections about supervision feeding governance, for the compliance pack: the learning
+log ("what supervision changed") and the theme heat map.
 
-Each function returns flowables that start with a ``section`` heading, so a report can drop
-them in wherever it likes (the compliance pack's ``SECTIONS``).
+Each function lays out rows gathered beforehand (``app.services.governance.learning_log``,
+``app.services.themes.theme_counts``; the compliance pack gathers both in
+``app.services.compliance_data``) and reads no database. Each returns flowables that start
+with a ``section`` heading, so a report can drop them in wherever it likes (the compliance
+pack's ``SECTIONS``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -17,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from app.dates import uk
-from app.services.governance import LearningEntry, learning_log
+from app.services.governance import LearningEntry
 from app.services.reports.base import (
     BODY_WIDTH,
     FONT,
@@ -32,8 +36,7 @@ from app.services.reports.base import (
     table,
     text,
 )
-from app.services.themes import Bucket, ThemeCounts, theme_counts
-from app.storage.db import Database
+from app.services.themes import ThemeCounts
 
 # Grey bands, lightest to darkest: they read in black and white and for colour-blind readers,
 # and every cell also prints its number.
@@ -81,17 +84,16 @@ def _came_from(entry: LearningEntry) -> str:
 
 
 def learning_log_section(
-    db: Database,
+    entries: Sequence[LearningEntry],
     date_from: date,
     date_to: date,
     *,
     width: float = BODY_WIDTH,
 ) -> list[Flowable]:
-    """'What supervision changed': every governance item closed with a change made dated in
-    the period — the change, the forum's decision, and the supervision it came from (dates,
-    counts and themes only: no case notes)."""
+    """'What supervision changed': the governance items closed with a change made dated in
+    the period (``learning_log(db, date_from, date_to)``) — the change, the forum's decision,
+    and the supervision it came from (dates, counts and themes only: no case notes)."""
     st = styles()
-    entries = learning_log(db, date_from, date_to)
     story: list[Flowable] = section("What supervision changed (learning log)")
     story.append(
         para(
@@ -245,26 +247,24 @@ def heatmap_legend(max_count: int) -> Table:
 
 
 def theme_heatmap_section(
-    db: Database,
-    date_from: date,
-    date_to: date,
+    counts: ThemeCounts,
     *,
-    bucket: Bucket = "month",
     team: str | None = None,
     width: float = BODY_WIDTH,
     title: str = "Themes raised in supervision",
 ) -> list[Flowable]:
     """Themes × months (or weeks): how many held sessions raised each theme, the number in
-    every cell and the cell shaded in grey by quarter of the busiest cell."""
+    every cell and the cell shaded in grey by quarter of the busiest cell. ``counts`` is
+    ``theme_counts(db, date_from, date_to, bucket, team=team)``; ``team`` names the team they
+    were counted for, if any."""
     st = styles()
-    counts = theme_counts(db, date_from, date_to, bucket, team=team)
     story: list[Flowable] = section(title)
     scope = f" in {team}" if team else ""
     story.append(
         para(
             f"Held supervision sessions{scope} that raised each theme (on the session or on one "
-            f"of its decisions), by {bucket}, {uk(date_from)} to {uk(date_to)}. A session counts "
-            "once per theme.",
+            f"of its decisions), by {counts.bucket}, {uk(counts.date_from)} to "
+            f"{uk(counts.date_to)}. A session counts once per theme.",
             st["small"],
         )
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -18,10 +17,7 @@ from app.domain.catalogue import Catalogue
 from app.domain.model import FACTORS, DueStatus, SessionStatus
 from app.domain.records import ActionStatus, SessionRecord
 from app.domain.rows import SignOff, WorkerAction
-from app.services.history_data import HistoryData, gather_history
-
-if TYPE_CHECKING:
-    from app.services.database import Database
+from app.services.history_data import HistoryData
 from app.services.reports.base import (
     BODY_WIDTH,
     CONFIDENTIAL_MARK,
@@ -530,25 +526,3 @@ def write_worker_history_pdf(
         progress=progress, cancelled=cancelled,
     )  # fmt: skip
     return out
-
-
-def build_worker_history_pdf(
-    db: Database,
-    worker_id: str,
-    date_from: date,
-    date_to: date,
-    out: Path,
-    *,
-    include_confidential: bool = False,
-    today: date | None = None,
-    progress: Progress | None = None,
-    cancelled: Cancelled | None = None,
-) -> Path:
-    """Gather a worker's history for [date_from, date_to] and write its pack to ``out``.
-
-    The due status is shown on ``date_to`` or today, whichever is earlier."""
-    data = gather_history(db, worker_id, date_from, date_to, today=today or date.today())
-    return write_worker_history_pdf(
-        data, out, include_confidential=include_confidential, progress=progress,
-        cancelled=cancelled,
-    )  # fmt: skip

@@ -1,4 +1,6 @@
-"""The agenda of a governance forum's meeting as a PDF (data: ``app.services.agenda``).
+"""The agenda of a governance forum's meeting as a PDF, laid out from the ``MdtAgenda`` that
+``app.services.agenda.mdt_agenda`` gathered (this module reads no database;
+``app.services.agenda.write_mdt_agenda`` gathers and writes in one call).
 
 Built for the meeting room: numbered parts, each item with what the forum is asked to do and
 ruled space to write its outcome, owner and date, and a table for the actions the meeting
@@ -9,7 +11,7 @@ narrative: sources are dates, types and case references only.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import tzinfo
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -19,8 +21,8 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from app.dates import uk
 from app.domain.catalogue import Catalogue
-from app.domain.governance import Forum, ItemStatus
-from app.services.agenda import AgendaItem, MdtAgenda, mdt_agenda
+from app.domain.governance import ItemStatus
+from app.services.agenda import AgendaItem, MdtAgenda
 from app.services.reports.base import (
     BODY_WIDTH,
     RULE,
@@ -36,8 +38,6 @@ from app.services.reports.base import (
     truncate,
 )
 from app.services.reports.common import Cancelled, Progress
-from app.storage.db import Database
-from app.storage.policies import current_policy
 
 _ASK = {
     ItemStatus.RAISED: "To consider and decide",
@@ -331,29 +331,22 @@ def mdt_agenda_story(
 
 
 def build_mdt_agenda_pdf(
-    db: Database,
-    meeting_date: date,
-    forum: Forum,
+    agenda: MdtAgenda,
     out: Path,
     *,
-    since: date | None = None,
-    team: str | None = None,
+    service_name: str,
+    time_zone: tzinfo,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
-    today: date | None = None,
 ) -> Path:
-    """Write the agenda of ``forum``'s meeting on ``meeting_date`` to ``out`` (A4 PDF).
-    Overdue is counted to ``meeting_date`` or ``today``, whichever is earlier."""
-    policy = current_policy(db)
-    agenda = mdt_agenda(db, meeting_date, forum, since=since, team=team, policy=policy,
-                        today=today)  # fmt: skip
-    service_name = policy.service_name
+    """Write the gathered agenda to ``out`` (A4 PDF), headed with ``service_name``; the
+    "Printed" time is shown in ``time_zone`` (the policy's)."""
     doc = KeelDocument(
         out,
-        title=f"{forum.label} agenda",
+        title=f"{agenda.forum.label} agenda",
         service_name=service_name,
-        subject=f"Agenda for {uk(meeting_date)}",
-        time_zone=policy.zone(),
+        subject=f"Agenda for {uk(agenda.meeting_date)}",
+        time_zone=time_zone,
     )
     doc.build(
         mdt_agenda_story(agenda, service_name=service_name, width=doc.width),

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -30,21 +30,23 @@ from app.domain.rows import SessionLine
 from app.domain.schedule import Compliance
 from app.errors import UsageError
 from app.server import facts as published
-from app.services.reports.base import KeelDocument, markup, para, section, styles, table
-from app.services.reports.common import Cancelled, ExportCancelled, Progress
-from app.services.reports.compliance import (
+from app.services.compliance_data import (
     ComplianceData,
     MonthPoint,
     OverdueLine,
-    PackContext,
-    _compliance,
-    _head,
-    _label,
-    _overdue,
-    _pct,
-    _plural,
-    _sign_off,
     month_ends,
+    point_label,
+)
+from app.services.reports.base import KeelDocument, markup, para, section, styles, table
+from app.services.reports.common import Cancelled, ExportCancelled, Progress
+from app.services.reports.compliance_sections import (
+    PackContext,
+    compliance_section,
+    head_row,
+    overdue_section,
+    pct,
+    plural,
+    sign_off_section,
 )
 from app.services.reports.qa_pack import qa_section
 from app.services.service_view import TeamPublish, schedule_from
@@ -102,7 +104,9 @@ def gather_service_pack(  # noqa: C901 - reads, then each section's figures
     last = None
     for day, is_end in ends:
         view = schedule_from(conn, day)
-        data.points.append(MonthPoint(day, _label(day, is_end), is_end, view.compliance_table()))
+        data.points.append(
+            MonthPoint(day, point_label(day, is_end), is_end, view.compliance_table())
+        )
         last = view
         step()
     assert last is not None
@@ -190,7 +194,7 @@ def _teams(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
     end = ctx.data.points[-1]
     story = section("Teams and when they last published")
     rows: list[list[Flowable | str]] = [
-        _head("Team database", "Last published", "Workers", "Compliance", nums=(2, 3))
+        head_row("Team database", "Last published", "Workers", "Compliance", nums=(2, 3))
     ]
     stale_rows = []
     for n, t in enumerate(extra.teams, start=1):
@@ -199,7 +203,7 @@ def _teams(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
         c = end.table.get((t.name, None))
         rows.append(
             [para(t.name, st["cell"]), para(when + flag, st["cell"]),
-             para(f"{extra.workers.get(t.name, 0):,}", st["num"]), para(_pct(c), st["num"])]
+             para(f"{extra.workers.get(t.name, 0):,}", st["num"]), para(pct(c), st["num"])]
         )  # fmt: skip
         if t.stale:
             stale_rows.append(n)
@@ -224,16 +228,16 @@ def _summary(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
     cancelled = sum(sum(c.values()) for c in extra.cancelled.values())
     stale = sum(1 for t in extra.teams if t.stale)
     rows: list[list[Flowable | str]] = [
-        _head("Measure", "Figure"),
+        head_row("Measure", "Figure"),
         [para("Team databases", st["cell"]),
          para(f"{len(extra.teams):,} ({stale:,} stale)", st["cell"])],
         [para(f"Compliance on {uk(end.on)} (all teams, all types)", st["cell"]),
-         para(f"{_pct(overall)} ({overall.compliant:,} of {overall.counted:,} worker–type "
+         para(f"{pct(overall)} ({overall.compliant:,} of {overall.counted:,} worker–type "
               "pairs not overdue)", st["cell"])],
         [para(f"Compliance on {uk(first.on)} (first point)", st["cell"]),
-         para(_pct(first.table.get((None, None))), st["cell"])],
+         para(pct(first.table.get((None, None))), st["cell"])],
         [para(f"Overdue on {uk(end.on)}", st["cell"]),
-         para(f"{_plural(len(d.overdue), 'pair')} for {_plural(d.overdue_workers, 'worker')}",
+         para(f"{plural(len(d.overdue), 'pair')} for {plural(d.overdue_workers, 'worker')}",
               st["cell"])],
         [para("Sessions held in the period", st["cell"]), para(f"{d.held:,}", st["cell"])],
         [para("Cancelled / did not attend", st["cell"]),
@@ -267,7 +271,7 @@ def _cancellations(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
     d = ctx.data
     kinds = [*d.types, *sorted({t for c in extra.cancelled.values() for t in c} - set(d.types))]
     rows: list[list[Flowable | str]] = [
-        _head("Team database", *(d.catalogue.name(t) for t in kinds), "Did not attend",
+        head_row("Team database", *(d.catalogue.name(t) for t in kinds), "Did not attend",
               nums=tuple(range(1, len(kinds) + 2)))
     ]  # fmt: skip
     for team in teams:
@@ -287,7 +291,7 @@ def _learning(ctx: PackContext, extra: ServicePackData) -> list[Flowable]:
     if not extra.learning:
         story.append(para("No governance item recorded a change made in the period.", st["body"]))
         return story
-    rows: list[list[Flowable | str]] = [_head("Made on", "Team", "Item", "Change made")]
+    rows: list[list[Flowable | str]] = [head_row("Made on", "Team", "Item", "Change made")]
     for team, e in extra.learning:
         rows.append([para(uk(e.change_made_on), st["cell"]), para(team, st["cell"]),
                      para(f"{e.title} ({e.forum.upper()})", st["cell"]),
@@ -358,23 +362,23 @@ def build_service_pack(
             subject=f"{uk(data.date_from)} to {uk(data.date_to)}",
             time_zone=zone_named(extra.time_zone),
         )
-        ctx = PackContext(cast(Any, None), data, doc.width)
+        ctx = PackContext(data, doc.width)
         st = styles()
         story: list[Flowable] = [
             markup("Service supervision compliance pack", st["title"]),
             para(
                 f"{data.service_name} · {uk(data.date_from)} to {uk(data.date_to)} · "
-                f"{_plural(len(extra.teams), 'team database')}",
+                f"{plural(len(extra.teams), 'team database')}",
                 st["subtitle"],
             ),
             Spacer(1, 2 * mm),
         ]
         for build in (_summary, _teams):
             story += build(ctx, extra)
-        story += _compliance(ctx)
-        story += _overdue(ctx)
+        story += compliance_section(ctx)
+        story += overdue_section(ctx)
         story += _cancellations(ctx, extra)
-        story += _sign_off(ctx)
+        story += sign_off_section(ctx)
         story += qa_section(ctx)
         for build in (_learning, _themes):
             story += build(ctx, extra)
