@@ -200,6 +200,13 @@ def test_an_entrys_payload_is_exactly_what_json_dumps_writes(text: str) -> None:
                    [1, "id", "at", "", "a", "e", text, "{}"]):  # fmt: skip
         expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert _payload(fields) == expected
+        # ``check`` has SQLite write it (json_array): the very same text.
+        conn = dbapi.connect(":memory:")
+        try:
+            made = conn.execute("SELECT json_array(?, ?, ?, ?, ?, ?, ?, ?)", fields).fetchone()[0]
+        finally:
+            conn.close()
+        assert made == expected
 
 
 def test_quoted_rows_read_the_same_whichever_way_sqlite_joins_them() -> None:

@@ -518,3 +518,48 @@ def test_a_reference_to_a_missing_worker_is_named(demo: Path) -> None:
     assert code == 1, text
     assert any(p.startswith("broken reference in sessions") for p in problems(text)), text
     assert "references between records: ok" not in text
+
+
+# --------------------------------------------------------------------------- the chain's two paths
+
+
+def test_an_entry_given_a_value_json_cannot_hold_is_named_not_a_crash(demo: Path) -> None:
+    """The trail rebuilt as a loose table (its STRICT types gone) and an entry's detail
+    replaced by a blob: the chain check names that entry as changed, and check still runs to
+    its end."""
+    (seq,) = one(demo, "SELECT max(seq) - 3 FROM audit_log")
+    sql(
+        demo,
+        "CREATE TABLE loose AS SELECT * FROM audit_log",
+        "DROP TABLE audit_log",
+        "ALTER TABLE loose RENAME TO audit_log",
+        "UPDATE audit_log SET detail = x'00ff' WHERE seq = ?",
+        params=[seq],
+    )
+    code, text = keel(demo, "check")
+    assert code == 1, text
+    finding = named(text, f"#{seq}", "was changed after it was written")
+    assert "hash mismatch" in finding
+
+
+@pytest.mark.parametrize("in_sql", [True, False])
+def test_the_chain_reads_the_same_whoever_writes_its_payloads(
+    demo: Path, in_sql: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payloads are written by SQLite where its JSON matches Keel's, else in Python: both
+    pass the untouched trail and name the one entry changed outside Keel."""
+    from app.storage import audit
+
+    monkeypatch.setattr(audit, "sqlite_writes_payloads", lambda version: in_sql)
+    code, text = keel(demo, "check")
+    assert code == 0 and "hash chain intact" in text, text
+    (seq,) = one(demo, "SELECT max(seq) - 2 FROM audit_log")
+    sql(
+        demo,
+        "DROP TRIGGER audit_log_never_updated",
+        "UPDATE audit_log SET actor = actor || ' (edited)' WHERE seq = ?",
+        params=[seq],
+    )
+    code, text = keel(demo, "check")
+    assert code == 1
+    assert "hash mismatch" in named(text, f"#{seq}", "was changed after it was written")
