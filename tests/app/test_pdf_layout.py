@@ -16,6 +16,7 @@ from app.domain.catalogue import BUILTIN_KEYS, CLINICAL, DEFAULT_CATALOGUE, GROU
 from app.domain.model import SessionStatus
 from app.domain.records import Action, ActionOwner, Decision, SessionRecord, Workload
 from app.services.exports import ExportService
+from app.services.history_data import build_worker_history_pdf
 from app.services.record_view import build_record_pdf
 from app.services.records import RecordService
 from app.services.reports.base import (
@@ -29,7 +30,6 @@ from app.services.reports.base import (
     table,
 )
 from app.services.reports.blank import build_blank_form_pdf
-from app.services.reports.history import build_worker_history_pdf
 from app.services.sessions import SessionService
 from app.storage.db import Database
 from app.storage.sessions import get_session
