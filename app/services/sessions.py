@@ -21,7 +21,7 @@ from app.storage import workers as worker_store
 from app.storage.db import Database, new_id, transaction
 from app.storage.policies import current_policy, policy_history
 from app.storage.rows import type_kinds
-from app.storage.sessions import is_group_type
+from app.storage.sessions import day_taken, is_group_type
 
 _SAME_DAY_WORDS = {"planned": "booked", "held": "held", "did_not_attend": "did not attend"}
 
@@ -227,20 +227,10 @@ class SessionService:
         supervisor)."""
         if record.next_date is None or record.status is not SessionStatus.HELD:
             return None
-        on = record.next_date.isoformat()
-        if record.worker_id:
-            taken = self._db.execute(
-                "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
-                "AND status <> 'cancelled'",
-                [record.worker_id, record.type, on],
-            ).fetchone()
-        else:
-            taken = self._db.execute(
-                "SELECT 1 FROM sessions WHERE type = ? AND session_date = ? "
-                "AND supervisor_id IS ? AND status <> 'cancelled'",
-                [record.type, on, record.supervisor_id],
-            ).fetchone()
-        if taken is not None:
+        if day_taken(
+            self._db, record.type, record.next_date,
+            worker_id=record.worker_id, supervisor_id=record.supervisor_id,
+        ):  # fmt: skip
             return None
         booking = SessionRecord(
             type=record.type,
@@ -262,8 +252,8 @@ class SessionService:
             "create",
             "session",
             booking.id,
-            {"type": booking.type, "status": "planned", "date": on, "worker": booking.worker_id,
-             "booked_from": record.id},
+            {"type": booking.type, "status": "planned", "date": booking.session_date.isoformat(),
+             "worker": booking.worker_id, "booked_from": record.id},
         )  # fmt: skip
         return booking
 

@@ -459,6 +459,26 @@ def same_day_sessions(
     ]  # fmt: skip
 
 
+def day_taken(
+    db: Database, type_: TypeKey, on: date, *, worker_id: str | None, supervisor_id: str | None
+) -> bool:
+    """Whether ``on`` already has a session of ``type_`` that is not cancelled: the worker's
+    own, or for a group (no ``worker_id``) one led by the same supervisor."""
+    if worker_id:
+        row = db.execute(
+            "SELECT 1 FROM sessions WHERE worker_id = ? AND type = ? AND session_date = ? "
+            "AND status <> 'cancelled'",
+            [worker_id, type_, on.isoformat()],
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT 1 FROM sessions WHERE type = ? AND session_date = ? "
+            "AND supervisor_id IS ? AND status <> 'cancelled'",
+            [type_, on.isoformat(), supervisor_id],
+        ).fetchone()
+    return row is not None
+
+
 def session_exists(
     db: Database,
     worker_id: str,

@@ -26,7 +26,7 @@ from app.domain.qa import Countersignature
 from app.errors import KeelError, UsageError
 from app.services.qa import Candidate
 from ui.context import AppContext
-from ui.forms.signoff_dialogs import plain_label
+from ui.forms.signoff_dialogs import heading_label, plain_label
 from ui.widgets.focus import set_tab_order
 
 CONFIRMATION = "I have reviewed this signed record and countersign it with these comments"
@@ -50,10 +50,7 @@ class CountersignDialog(QDialog):
         self.setAccessibleName("Countersign for quality assurance")
         self.setMinimumWidth(600)
         self._candidates: list[Candidate] = ctx.qa.candidates(session_id)
-        heading = plain_label(title, name="Record")
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
+        heading = heading_label(title, name="Record")
         intro = plain_label(
             "A QA reviewer samples signed records and countersigns them with comments. The "
             "countersignature is kept as evidence of its own, with its own fingerprint that "

@@ -62,6 +62,17 @@ def plain_label(text: str = "", *, name: str = "", style: str = "") -> QLabel:
     return label
 
 
+def heading_label(text: str, *, name: str, scale: float = 1.0) -> QLabel:
+    """The record a dialog acts on, as its bold heading (plain text: a title is data)."""
+    label = plain_label(text, name=name)
+    font = label.font()
+    font.setBold(True)
+    if scale != 1.0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    return label
+
+
 def _box_style(background: str, colour: str, border: str) -> str:
     return (
         f"background: {background}; color: {colour}; border: 1px solid {border};"
@@ -123,11 +134,7 @@ class SignOffDialog(QDialog):
         self.setAccessibleName("Sign off the record")
         self.setMinimumWidth(560)
 
-        heading = plain_label(title, name="Record being signed")
-        font = heading.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        heading.setFont(font)
+        heading = heading_label(title, name="Record being signed", scale=1.15)
 
         self.gap_box = self._gap_box()
         self.accept_gaps = QCheckBox("Sign with these gaps (they stay listed with the record)")
@@ -441,10 +448,7 @@ class AddendumDialog(QDialog):
         self.setWindowTitle("Add an addendum")
         self.setAccessibleName("Add an addendum")
         self.setMinimumWidth(600)
-        heading = plain_label(title, name="Record")
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
+        heading = heading_label(title, name="Record")
         intro = plain_label(
             "The record is signed and locked. An addendum corrects or adds to it without "
             "changing it. It is shown with the record on screen and in every export, with its "
