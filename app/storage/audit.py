@@ -173,9 +173,17 @@ def verify_chain(db: Database) -> list[str]:
     problems: list[str] = []
     prev = GENESIS
     expected_seq = 1
-    payload_sql = _PAYLOAD_SQL if sqlite_writes_payloads(dbapi.sqlite_version) else "NULL"
-    rows = db.execute(f"SELECT seq, prev_hash, hash, {payload_sql} FROM audit_log ORDER BY seq")
-    for seq, prev_hash, digest, payload in rows:
+    # SQLite writes each payload (NULL for an entry it cannot: its fields follow, read only
+    # then); where its JSON is not Keel's, every entry's fields are read and written here.
+    in_sql = sqlite_writes_payloads(dbapi.sqlite_version)
+    fields_sql = ", ".join(_FIELDS)
+    payload_sql = _PAYLOAD_SQL if in_sql else "NULL"
+    rows = db.execute(
+        f"SELECT seq, prev_hash, hash, {payload_sql}"
+        + ("" if in_sql else f", {fields_sql}")
+        + " FROM audit_log ORDER BY seq"
+    )
+    for seq, prev_hash, digest, payload, *fields in rows:
         if seq != expected_seq:
             problems.append(f"audit entries #{expected_seq}–#{seq - 1} are missing")
         if prev_hash != prev:
@@ -184,11 +192,13 @@ def verify_chain(db: Database) -> list[str]:
                 "(chain broken)"
             )
         if payload is None:
-            fields = db.execute(
-                f"SELECT {', '.join(_FIELDS)} FROM audit_log WHERE seq = ?", [seq]
-            ).fetchone()
+            if not fields:  # SQLite could not write this one: a value put there outside Keel
+                fields = list(
+                    db.execute(f"SELECT {fields_sql} FROM audit_log WHERE seq = ?", [seq])
+                    .fetchone()
+                )  # fmt: skip
             try:
-                payload = _payload(list(fields))
+                payload = _payload(fields)
             except TypeError:  # a value JSON cannot hold (a blob): not what Keel wrote
                 payload = ""
         if sha256(f"{prev_hash}\n{payload}".encode()).hexdigest() != digest:
