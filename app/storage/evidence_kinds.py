@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -96,9 +97,11 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
             args,
         )
     }
-    parts: dict[str, list[list[str]]] = {}  # made for a record when a row of it comes
-    for n, (_section, table, columns, owner, join) in enumerate(form_parts):
-        if ids is None:  # every row, each kept if its record is signed: cheaper than a join
+    # One dictionary per section, record -> its rows (rows of unsigned records are collected
+    # and never looked up: cheaper than making a section list for every record).
+    sections: list[defaultdict[str, list[str]]] = []
+    for _section, table, columns, owner, join in form_parts:
+        if ids is None:  # every row: cheaper than a join with the signed records
             rows = db.execute(f"SELECT {owner}, {quoted(columns, 'x')} FROM {table} x {join}")
         else:
             rows = db.execute(
@@ -106,21 +109,22 @@ def _load_signed(db: Database, ids: Sequence[str] | None, form: int) -> dict[str
                 f"WHERE {owner} IN (SELECT value FROM json_each(?))",
                 args,
             )
+        by_record: defaultdict[str, list[str]] = defaultdict(list)
         for sid, text in rows:
-            found = parts.get(sid)
-            if found is None:
-                if sid not in sessions:
-                    continue  # a row of a record that is not signed
-                found = parts[sid] = [[] for _ in form_parts]
-            found[n].append(text)
+            by_record[sid].append(text)
+        sections.append(by_record)
     out: dict[str, Row] = {}
-    none = "\x1e" * len(form_parts)
     for sid, (text, labels) in sessions.items():
-        found = parts.get(sid)
-        if found is None:
-            out[sid] = (text + none, labels)
-        else:
-            out[sid] = (text + "\x1e" + "\x1e".join("\x1f".join(sorted(r)) for r in found), labels)
+        pieces = [text]
+        for by_record in sections:
+            found = by_record.get(sid)
+            if found is None:
+                pieces.append("")
+            elif len(found) == 1:
+                pieces.append(found[0])
+            else:
+                pieces.append("\x1f".join(sorted(found)))
+        out[sid] = ("\x1e".join(pieces), labels)
     return out
 
 

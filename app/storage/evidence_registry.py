@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from app import dbapi
 from app.dates import uk
@@ -237,9 +237,9 @@ def begin_tracking(db: Database, names: Sequence[str], schema: int) -> dict[str,
 # --------------------------------------------------------------------------- replaying
 
 
-@dataclass(frozen=True)
-class Last:
-    """The last audit entry that carried a row's evidence."""
+class Last(NamedTuple):
+    """The last audit entry that carried a row's evidence (a tuple: a long trail makes one
+    per entry)."""
 
     seq: int
     form: int
