@@ -19,7 +19,6 @@ To add a part: give ``ComplianceData`` a field, fill it in a ``GatherStep`` adde
 from __future__ import annotations
 
 import calendar
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.collector import collection_paused
 from app.dates import day_month, month_short_year, uk
 from app.domain.catalogue import Catalogue
 from app.domain.model import DueStatus, SessionStatus, TypeKey
@@ -229,14 +229,9 @@ def gather_compliance(
     """Compute and read everything the pack shows (no layout). ``steps_after`` is added to
     the total reported to ``progress`` for work the caller does next."""
     # No cyclic collection while the year's many small objects are made (none form cycles; a
-    # full collection would scan them all again and again); whatever the caller had is restored.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # full collection would scan them all again and again).
+    with collection_paused():
         return _gather(db, date_from, date_to, today, progress, cancelled, steps_after)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _gather(

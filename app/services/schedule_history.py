@@ -7,10 +7,10 @@ date as before.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from datetime import date
 
+from app.collector import collection_paused
 from app.domain.model import DueStatus, TypeKey
 from app.domain.policy import Policy, PolicyVersion
 from app.domain.schedule import Compliance, ScheduleRules, is_active_on, statuses_for
@@ -31,10 +31,8 @@ def compute_schedules(
     dates}``, cheaper."""
     history = policy_history(db) if policy is None else None
     # No cyclic collection while the many small immutable objects are made (none form
-    # cycles); whatever the caller had is restored.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # cycles).
+    with collection_paused():
         facts_at = load_worker_facts_at(db, dates)
         # One computation per version: each policy's numbers looked up once.
         rules: dict[int, tuple[PolicyVersion, ScheduleRules]] = {}
@@ -52,9 +50,6 @@ def compute_schedules(
             statuses = statuses_for(facts, version.policy, as_of, rules=found[1])
             rows = [new_row(f, s) for f, s in zip(facts, statuses, strict=True)]
             out[as_of] = Schedule(as_of, version, rows)
-    finally:
-        if was_enabled:
-            gc.enable()
     return out
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from app.collector import collection_paused
 from app.domain.catalogue import Catalogue
 from app.domain.model import STATUS_SEVERITY, DueStatus, TypeKey, WorkerFacts
 from app.domain.policy import Policy, PolicyVersion
@@ -86,7 +85,7 @@ def compute_schedule(
     ``also_required``: types every worker is taken to require (a new type required by
     default, before it is saved)."""
     version = _version(db, as_of, policy)
-    with _no_collection_pauses():
+    with collection_paused():  # many small objects, no cycles
         facts = load_worker_facts(db, as_of, worker_ids=worker_ids)
         if also_required:
             facts = [replace(f, requires=f.requires | also_required) for f in facts]
@@ -101,24 +100,6 @@ def _version(db: Database, as_of: date, policy: Policy | PolicyVersion | None) -
     if policy is None:
         return version_in_force(db, as_of)
     return PolicyVersion(0, as_of, "", "", "not saved", policy)
-
-
-@contextmanager
-def _no_collection_pauses() -> Iterator[None]:
-    """No cyclic garbage collection while the schedule is built.
-
-    It makes tens of thousands of small immutable objects and no reference cycles, so the
-    collector's passes over them (about a sixth of the time) find nothing to free. Whatever
-    the caller had (enabled or not) is restored; only collection is deferred, never skipped.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def status_records(schedule: Schedule) -> list[dict[str, Any]]:
