@@ -125,62 +125,68 @@ def check_database(
 CHECK_CACHE_KIB = 64 * 1024  # the integrity check's page cache, at most (KiB)
 
 
-class _Integrity(threading.Thread):
-    """``PRAGMA integrity_check`` on a connection of its own, while the rest is checked (SQLite
-    works in C, leaving Python to this thread's caller)."""
+class _Reader(threading.Thread):
+    """One part of the check (``read``), on a connection of its own. ``finished`` is set when
+    it is done, whatever happened; an error is kept for the caller to report, on its own
+    thread."""
+
+    def __init__(
+        self, name: str, path: Path, finished: threading.Event, read: Callable[[], None]
+    ) -> None:
+        super().__init__(name=name, daemon=True)
+        self.path = path
+        self.finished = finished
+        self.read = read
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.read()
+        except BaseException as exc:  # reported by the caller
+            self.error = exc
+        finally:
+            self.finished.set()
+
+
+class _Integrity(_Reader):
+    """``PRAGMA integrity_check``, while the rest is checked (SQLite works in C, leaving
+    Python to the other threads)."""
 
     def __init__(self, path: Path, finished: threading.Event) -> None:
-        super().__init__(name="keel-check", daemon=True)
-        self.path = path
-        self.finished = finished  # set when this thread is done, whatever happened
+        super().__init__("keel-check", path, finished, self._pages)
         self.rows: list[tuple[str, ...]] = []
-        self.error: BaseException | None = None
 
-    def run(self) -> None:
+    def _pages(self) -> None:
+        conn = read_only_connection(self.path)
         try:
-            conn = read_only_connection(self.path)
-            try:
-                # No memory map (it read about a quarter faster): a file cut short by another
-                # program while it is read would end the process with SIGBUS, where the
-                # check must say the file is damaged.
-                # A page cache of up to 64 MB: the check visits index pages again and again,
-                # and each visit to a page not in the cache is a read from the OS (a quarter
-                # of the check's time with SQLite's 2 MB default).
-                conn.execute(f"PRAGMA cache_size = {-CHECK_CACHE_KIB}")
-                self.rows = conn.execute("PRAGMA integrity_check").fetchall()
-            finally:
-                conn.close()
-        except BaseException as exc:  # reported by the caller, on its own thread
-            self.error = exc
+            # No memory map (it read about a quarter faster): a file cut short by another
+            # program while it is read would end the process with SIGBUS, where the check
+            # must say the file is damaged.
+            # A page cache of up to 64 MB: the check visits index pages again and again, and
+            # each visit to a page not in the cache is a read from the OS (a quarter of the
+            # check's time with SQLite's 2 MB default).
+            conn.execute(f"PRAGMA cache_size = {-CHECK_CACHE_KIB}")
+            self.rows = conn.execute("PRAGMA integrity_check").fetchall()
         finally:
-            self.finished.set()
+            conn.close()
 
 
-class _Evidence(threading.Thread):
-    """Every row of evidence against the replay of the trail, on a connection (and one
-    snapshot) of its own: most of it is SQLite's work, done while this thread's caller checks
-    the audit chain in Python."""
+class _Evidence(_Reader):
+    """Every row of evidence against the replay of the trail, in one snapshot of its own:
+    much of it is SQLite's work, done while the caller reads the rest."""
 
     def __init__(self, path: Path, finished: threading.Event) -> None:
-        super().__init__(name="keel-evidence", daemon=True)
-        self.path = path
-        self.finished = finished  # set when this thread is done, whatever happened
+        super().__init__("keel-evidence", path, finished, self._rows)
         self.found: list[Finding] = []
-        self.error: BaseException | None = None
 
-    def run(self) -> None:
+    def _rows(self) -> None:
+        db = connect(self.path, read_only=True)
         try:
-            db = connect(self.path, read_only=True)
-            try:
-                db.conn.execute("BEGIN")
-                self.found = verify(db)
-                db.conn.rollback()
-            finally:
-                db.close()
-        except BaseException as exc:  # reported by the caller, on its own thread
-            self.error = exc
+            db.conn.execute("BEGIN")
+            self.found = verify(db)
+            db.conn.rollback()
         finally:
-            self.finished.set()
+            db.close()
 
 
 def _read_checks(path: Path, report: CheckReport, current: bool) -> None:
